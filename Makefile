@@ -1,0 +1,57 @@
+# Thin wrapper around meson so that a fresh Debian 12 machine needs two
+# commands: `make run` and `make test`. Both install missing Debian packages
+# first (as root, or through sudo when it is there).
+
+DEBS = meson ninja-build pkg-config gcc libc6-dev libncurses-dev libsqlite3-dev \
+       libcurl4-openssl-dev libyaml-dev libxml2-dev libutf8proc-dev libjansson-dev \
+       libcmocka-dev python3 tmux locales ca-certificates
+BENCH_DEBS = newsboat sqlite3 time
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all run test bench deps bench-deps clean format
+
+all: build/build.ninja
+	ninja -C build
+
+build/build.ninja:
+	meson setup build --buildtype=debugoptimized
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing || \
+	  echo "note: could not install$$missing; the benchmark skips what needs them"; \
+	fi
+
+run: deps all
+	./build/jingyu
+
+build-test/build.ninja:
+	meson setup build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+test: deps build-test/build.ninja
+	ninja -C build-test
+	-meson test -C build-test --print-errorlogs --num-processes 2 --timeout-multiplier 3 >build-test/test-output.txt 2>&1; \
+	  tail -n 40 build-test/test-output.txt
+	python3 tests/summary.py build-test/meson-logs/testlog.json
+
+build-bench/build.ninja:
+	meson setup build-bench --buildtype=release
+
+bench: bench-deps build-bench/build.ninja
+	ninja -C build-bench
+	bench/run.sh build-bench
+
+format:
+	clang-format -i src/*.c src/*/*.[ch] ui/*.[ch]
+
+clean:
+	rm -rf build build-test build-bench

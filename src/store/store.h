@@ -1,0 +1,174 @@
+/*
+ * store: the one SQLite file every process shares. It owns the connection
+ * (WAL, synchronous=NORMAL, foreign keys, busy_timeout), the schema and its
+ * migrations, every SQL statement in jingyu, the background full-text index
+ * (a CJK-bigram FTS5 tokenizer), the collector lease, and change detection
+ * through PRAGMA data_version. A struct store is one connection and is used
+ * by one thread at a time. Queries are paged and indexed: nothing here loads
+ * a whole table.
+ */
+#ifndef JY_STORE_H
+#define JY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "parse/parse.h"
+#include "util/util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens (creating if needed) and migrates. A database whose schema is newer
+ * than this binary is refused with JY_EVERSION. */
+int store_open(const char *path, struct store **out, struct jy_error *err);
+void store_close(struct store *st);
+int store_schema_version(struct store *st, int *version);
+
+/* ---- sources ------------------------------------------------------------ */
+
+enum source_state {
+    SOURCE_NEW,      /* never fetched yet */
+    SOURCE_OK,
+    SOURCE_FAILING,  /* the last attempt failed */
+    SOURCE_DARK,     /* fetches work but nothing new for dark_after intervals */
+    SOURCE_DISABLED
+};
+
+struct store_source {
+    int64_t id;
+    char *name;
+    char *type;          /* "feed", "file-drop", "replay" */
+    char *url;           /* url or path */
+    char *media_level;   /* "central", ... */
+    char *region;
+    bool enabled;        /* config's enabled AND not disabled from the console */
+    int interval;
+    int64_t last_attempt, last_success; /* 0 = never */
+    int last_status;     /* HTTP status of the last attempt, 0 if none */
+    int failures;        /* consecutive failures */
+    int64_t failing_since; /* first of the current run of failures, 0 if none */
+    char *last_error;    /* NULL when the last attempt succeeded */
+    char *etag, *last_modified; /* byte for byte as received */
+    int64_t next_due;
+    int64_t last_new_item; /* when an item from it was last stored, 0 if never */
+    int64_t created_at;
+    int64_t replay_start; /* replay sources: when the scenario started */
+};
+
+/* Adds or updates the source named sc->name from the configuration (keeps
+ * its health and validators). */
+int store_source_sync(struct store *st, const struct source_config *sc, int64_t *id,
+                      struct jy_error *err);
+int store_sources_list(struct store *st, struct store_source **out, size_t *n,
+                       struct jy_error *err);
+int store_source_get(struct store *st, int64_t id, struct store_source *out, struct jy_error *err);
+void store_source_clear(struct store_source *s);
+void store_sources_free(struct store_source *s, size_t n);
+/* From the console: :source disable NAME / :source enable NAME. JY_ENOTFOUND
+ * when no such source. */
+int store_source_set_enabled(struct store *st, const char *name, bool enabled,
+                             struct jy_error *err);
+enum source_state store_source_state(const struct store_source *s, int64_t now, int dark_after);
+int store_sources_dark_count(struct store *st, int64_t now, int dark_after, int *n,
+                             struct jy_error *err);
+
+/* One fetch's outcome, stored in one transaction together with its items. */
+struct fetch_result {
+    bool ok;                   /* false: error says why */
+    bool not_modified;         /* 304 */
+    int http_status;           /* 0 for non-HTTP sources or no response */
+    const char *error;         /* when !ok */
+    const char *etag;          /* validators to store (NULL: keep the old ones) */
+    const char *last_modified;
+    int64_t next_due;
+    int64_t replay_start;      /* replay sources, 0 = unchanged */
+    const struct feed_item *items;
+    size_t n_items;
+};
+/* Records a fetch: health columns, validators, and the items (duplicates by
+ * (source, guid) are skipped). *inserted gets the number of new items. */
+int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_result *r,
+                       int64_t now, size_t *inserted, struct jy_error *err);
+
+/* ---- items -------------------------------------------------------------- */
+
+struct store_item {
+    int64_t id, source_id;
+    char *source_name;
+    char *guid, *link, *title, *author;
+    char *content;        /* NULL in page results (only store_item_get fills it) */
+    int64_t published_at; /* fetched_at when the item had no date */
+    int64_t fetched_at;
+    int64_t sort_at;      /* the feed's order: published_at, but never later than fetched_at */
+    bool date_missing;
+    bool read;
+};
+
+/* A position in the feed's order (newest first): (sort_at, id). */
+struct store_cursor {
+    int64_t sort_at, id;
+};
+
+/* One page of items in feed order, newest first.
+ * from == NULL: the newest `limit` items.
+ * older: the `limit` items just after *from (strictly older), newest first.
+ * !older: the `limit` items just before *from (strictly newer), still
+ *         returned newest first.
+ * Callers free the array with store_items_free. */
+int store_items_page(struct store *st, const struct store_cursor *from, bool older, size_t limit,
+                     struct store_item **out, size_t *n, struct jy_error *err);
+/* The oldest `limit` items, newest first (for G, the end of the list). */
+int store_items_tail(struct store *st, size_t limit, struct store_item **out, size_t *n,
+                     struct jy_error *err);
+int store_item_get(struct store *st, int64_t id, struct store_item *out, struct jy_error *err);
+int store_item_mark_read(struct store *st, int64_t id, struct jy_error *err);
+void store_item_clear(struct store_item *it);
+void store_items_free(struct store_item *items, size_t n);
+/* Newest item id, cheap (for "anything new?"). 0 when empty. */
+int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err);
+
+/* Full-text search in feed order, newest first. The query is words
+ * separated by spaces, all of which must occur (Chinese words of two or more
+ * characters, Latin words, "quoted phrases"). older_than: continue after
+ * this position (NULL: from the newest). Items not yet indexed are searched
+ * too, so a fresh item is found at once. */
+int store_search(struct store *st, const char *query, const struct store_cursor *older_than,
+                 size_t limit, struct store_item **out, size_t *n, struct jy_error *err);
+
+/* ---- background index ---------------------------------------------------- */
+
+/* Indexes up to batch not-yet-indexed items in one transaction; *done gets
+ * how many. Called by the collector between fetches. */
+int store_index_step(struct store *st, int batch, int *done, struct jy_error *err);
+/* How many items wait to be indexed, and since when the oldest waits. */
+int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
+                    struct jy_error *err);
+
+/* ---- change detection ---------------------------------------------------- */
+
+/* PRAGMA data_version: changes whenever another connection commits. */
+int store_data_version(struct store *st, int64_t *v, struct jy_error *err);
+
+/* ---- collector lease ----------------------------------------------------- */
+
+struct store_lease {
+    char host[256];
+    int pid;
+    int64_t since, heartbeat;
+};
+
+/* Takes the lease when it is free, expired (heartbeat older than ttl
+ * seconds), held by a process on this host that no longer exists, or already
+ * ours (then renews the heartbeat). *got says whether we hold it now. */
+int store_lease_acquire(struct store *st, const char *host, int pid, int64_t now, int ttl,
+                        bool *got, struct jy_error *err);
+int store_lease_release(struct store *st, const char *host, int pid, struct jy_error *err);
+/* *present is false when nobody holds it. */
+int store_lease_get(struct store *st, struct store_lease *out, bool *present,
+                    struct jy_error *err);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * util: the base every other subsystem stands on and that depends on nothing
+ * else in jingyu. It owns allocation (the xmalloc family, which aborts with a
+ * message rather than returning NULL), error values (struct jy_error), bounded
+ * byte buffers for anything filled from outside, UTF-8 decoding, sanitising
+ * and display width, and wall-clock time.
+ */
+#ifndef JY_UTIL_H
+#define JY_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Functions that can fail return 0 or one of these (negative) codes and, when
+ * given a struct jy_error, write a message there that names the file, line,
+ * column, source or field concerned. */
+enum {
+    JY_OK = 0,
+    JY_EINVAL = -1,   /* bad argument or bad input */
+    JY_EIO = -2,      /* file or system call failed */
+    JY_ENOMEM = -3,
+    JY_EPARSE = -4,   /* malformed document */
+    JY_EDB = -5,      /* SQLite error */
+    JY_ENET = -6,     /* network error */
+    JY_ETOOBIG = -7,  /* a bounded buffer would overflow */
+    JY_EBUSY = -8,    /* someone else holds it */
+    JY_ENOTFOUND = -9,
+    JY_ECONFIG = -10, /* configuration invalid */
+    JY_EVERSION = -11 /* database newer than this binary */
+};
+
+struct jy_error {
+    int code;
+    char msg[1024];
+};
+
+/* Sets err (if not NULL) and returns code, so callers can write
+ * `return jy_error_set(err, JY_EIO, "open %s: %s", path, strerror(errno));` */
+int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void jy_error_clear(struct jy_error *err);
+const char *jy_strerror(int code);
+
+/* ---- allocation -------------------------------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);         /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees *pp and sets it to NULL. */
+#define jy_free(pp)          \
+    do {                     \
+        free(*(pp));         \
+        *(pp) = NULL;        \
+    } while (0)
+
+/* ---- bounded buffers --------------------------------------------------- */
+
+/* A growable byte buffer with a hard maximum. Appending past max fails with
+ * JY_ETOOBIG and leaves the buffer as it was. The data is always
+ * NUL-terminated (the terminator is not counted in len). */
+struct jy_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* 0 means SIZE_MAX */
+};
+
+void jy_buf_init(struct jy_buf *b, size_t max);
+int jy_buf_append(struct jy_buf *b, const void *p, size_t n);
+int jy_buf_puts(struct jy_buf *b, const char *s);
+int jy_buf_putc(struct jy_buf *b, char c);
+int jy_buf_printf(struct jy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jy_buf_reset(struct jy_buf *b);
+/* Hands the data to the caller (who frees it) and resets the buffer. */
+char *jy_buf_steal(struct jy_buf *b);
+void jy_buf_free(struct jy_buf *b);
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+/* Decodes one code point from s (at most len bytes). Returns the number of
+ * bytes consumed (>= 1 when len >= 1); invalid or truncated sequences yield
+ * U+FFFD and consume one byte. */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Encodes cp into out (4 bytes room); returns bytes written. */
+size_t utf8_encode(uint32_t cp, char *out);
+bool utf8_valid(const char *s, size_t len);
+
+enum {
+    UTF8_KEEP_NEWLINES = 1 << 0, /* keep \n (and turn \r\n, \r into \n) */
+    UTF8_KEEP_TABS = 1 << 1,     /* keep \t, otherwise it becomes a space */
+};
+/* Returns a new string that is valid UTF-8 (invalid bytes become U+FFFD)
+ * with every terminal escape sequence (CSI, OSC, DCS, SOS, PM, APC, and
+ * two-byte ESC sequences) removed whole, and every other C0/C1 control
+ * character and DEL removed. Safe to store and to draw. */
+char *utf8_sanitize(const char *s, size_t len, int flags);
+
+/* Display width of one code point in terminal columns: 0 for combining
+ * marks and controls, 2 for East Asian wide and fullwidth (CJK, most emoji),
+ * 1 otherwise. Independent of the locale. */
+int utf8_cp_width(uint32_t cp);
+/* Display width of a NUL-terminated UTF-8 string. */
+int utf8_width(const char *s);
+/* Byte length of the longest prefix of s whose display width is <= cols;
+ * *width_out (if not NULL) gets that prefix's width. Never splits a code
+ * point, and keeps combining marks with their base. */
+size_t utf8_prefix_for_width(const char *s, int cols, int *width_out);
+/* A new string of s truncated to at most cols columns; if anything was cut,
+ * the result ends with "…" (one column) and still fits in cols. */
+char *utf8_truncate(const char *s, int cols);
+
+/* ---- time -------------------------------------------------------------- */
+
+/* Seconds since the epoch, UTC. Overridable for tests through the
+ * environment variable JINGYU_FAKE_NOW (seconds) read at first call. */
+int64_t jy_now(void);
+/* Monotonic milliseconds, for intervals and timeouts. */
+int64_t jy_mono_ms(void);
+/* Formats t as RFC 3339 UTC ("2004-01-01T19:48:21Z"); out needs 21 bytes. */
+void jy_time_rfc3339(int64_t t, char out[static 32]);
+/* Formats t in local time with strftime format fmt. */
+void jy_time_local(int64_t t, const char *fmt, char *out, size_t outsz);
+
+/* ---- misc -------------------------------------------------------------- */
+
+/* Reads a whole file into a NUL-terminated buffer of at most max bytes. */
+int jy_read_file(const char *path, size_t max, char **out, size_t *len, struct jy_error *err);
+/* 64-bit FNV-1a hash. */
+uint64_t jy_hash64(const void *p, size_t n);
+
+#endif
