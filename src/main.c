@@ -1,12 +1,326 @@
-/* main.c: argument parsing and subcommands. */
+/* main.c: argument parsing and subcommands.
+ *
+ *   jingyu [--config FILE] [--no-collect] [--exit-after N]   the console
+ *   jingyu check-config                                      validate and exit
+ *   jingyu inspect FILE|URL                                  parse one feed, print JSON lines
+ *   jingyu collect [--once]                                  the collector without a screen
+ *   jingyu status                                            lease holder, source health, index lag
+ *
+ * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
+#include <curl/curl.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <libgen.h>
 
+#include "collect/collect.h"
+#include "config/config.h"
+#include "parse/parse.h"
+#include "store/store.h"
+#include "ui.h"
 #include "util/util.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
+          "       jingyu [--config FILE] check-config\n"
+          "       jingyu [--config FILE] inspect FILE|URL\n"
+          "       jingyu [--config FILE] collect [--once]\n"
+          "       jingyu [--config FILE] status\n"
+          "       jingyu --version | --help\n"
+          "See jingyu(1) and jingyu.yaml(5).\n",
+          f);
+}
+
+static int load_config(const char *cli_path, struct config **cfg)
+{
+    struct jy_error err = {0};
+    char *path = NULL;
+    if (config_locate(cli_path, &path, &err) != 0 || config_load(path, cfg, &err) != 0) {
+        fprintf(stderr, "jingyu: %s\n", err.msg);
+        free(path);
+        return EXIT_USAGE;
+    }
+    free(path);
+    return 0;
+}
+
+/* Creates the database's folder (e.g. ~/.local/share/jingyu for the demo). */
+static int ensure_db_dir(const char *db)
+{
+    char *copy = xstrdup(db);
+    char *dir = dirname(copy);
+    char *p = dir;
+    int rc = 0;
+    for (char *s = p + 1; *s; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0775);
+            *s = '/';
+        }
+    }
+    struct stat sb;
+    if (mkdir(p, 0775) != 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        fprintf(stderr, "jingyu: cannot create the database folder %s\n", p);
+        rc = EXIT_RUNTIME;
+    }
+    free(copy);
+    return rc;
+}
+
+static int cmd_check_config(const char *cli_path)
+{
+    struct config *cfg;
+    int rc = load_config(cli_path, &cfg);
+    if (rc)
+        return rc;
+    printf("%s: ok (%zu sources, database %s)\n", cfg->path, cfg->n_sources, cfg->database);
+    config_free(cfg);
+    return 0;
+}
+
+static int cmd_inspect(const char *cli_path, const char *target)
+{
+    struct config *cfg = NULL;
+    struct jy_error err = {0};
+    char *path = NULL;
+    /* inspect works without a valid configuration: it then uses defaults */
+    if (config_locate(cli_path, &path, &err) == 0)
+        config_load(path, &cfg, &err);
+    free(path);
+    struct feed feed;
+    jy_error_clear(&err);
+    int rc = collect_inspect(cfg, target, &feed, &err);
+    config_free(cfg);
+    if (rc) {
+        fprintf(stderr, "jingyu inspect: %s\n", err.msg);
+        return EXIT_RUNTIME;
+    }
+    struct jy_buf line;
+    jy_buf_init(&line, 0);
+    for (size_t i = 0; i < feed.n_items; i++) {
+        jy_buf_reset(&line);
+        feed_item_to_json(&feed.items[i], &line);
+        fwrite(line.data, 1, line.len, stdout);
+        fputc('\n', stdout);
+    }
+    jy_buf_free(&line);
+    feed_free(&feed);
+    return 0;
+}
+
+static int cmd_collect(const char *cli_path, bool once)
+{
+    struct config *cfg;
+    int rc = load_config(cli_path, &cfg);
+    if (rc)
+        return rc;
+    if ((rc = ensure_db_dir(cfg->database))) {
+        config_free(cfg);
+        return rc;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    struct jy_error err = {0};
+    rc = collect_run(cfg, once, &stop_requested, &err);
+    config_free(cfg);
+    if (rc) {
+        fprintf(stderr, "jingyu collect: %s\n", err.msg);
+        return rc == JY_EVERSION ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+static const char *state_name(enum source_state s)
+{
+    switch (s) {
+    case SOURCE_NEW: return "new";
+    case SOURCE_OK: return "ok";
+    case SOURCE_FAILING: return "failing";
+    case SOURCE_DARK: return "dark";
+    case SOURCE_DISABLED: return "disabled";
+    }
+    return "?";
+}
+
+static void print_time(const char *label, int64_t t)
+{
+    char buf[32];
+    if (t) {
+        jy_time_rfc3339(t, buf);
+        printf("  %-14s %s\n", label, buf);
+    }
+}
+
+static int cmd_status(const char *cli_path)
+{
+    struct config *cfg;
+    int rc = load_config(cli_path, &cfg);
+    if (rc)
+        return rc;
+    struct store *st = NULL;
+    struct jy_error err = {0};
+    struct store_source *src = NULL;
+    size_t n = 0;
+    if ((rc = ensure_db_dir(cfg->database)) || (rc = store_open(cfg->database, &st, &err)) ||
+        (rc = store_sources_list(st, &src, &n, &err))) {
+        if (rc < 0)
+            fprintf(stderr, "jingyu status: %s\n", err.msg);
+        store_close(st);
+        config_free(cfg);
+        return rc == JY_EVERSION ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    int64_t now = jy_now();
+    struct store_lease le;
+    bool present = false;
+    store_lease_get(st, &le, &present, NULL);
+    printf("database: %s\n", cfg->database);
+    if (present) {
+        char since[32];
+        jy_time_rfc3339(le.since, since);
+        printf("collector: %s pid %d since %s (heartbeat %llds ago)%s\n", le.host, le.pid, since,
+               (long long)(now - le.heartbeat),
+               now - le.heartbeat > COLLECT_LEASE_TTL ? " EXPIRED" : "");
+    } else {
+        printf("collector: none\n");
+    }
+    int64_t pending = 0, oldest = 0, max_id = 0;
+    store_index_lag(st, &pending, &oldest, NULL);
+    store_items_max_id(st, &max_id, NULL);
+    printf("items: %lld; index lag: %lld items", (long long)max_id, (long long)pending);
+    if (pending && oldest)
+        printf(", oldest waiting %llds", (long long)(now - oldest));
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        struct store_source *s = &src[i];
+        printf("source %s [%s] %s\n", s->name, state_name(store_source_state(s, now, cfg->collector.dark_after)),
+               s->url ? s->url : "");
+        print_time("last attempt", s->last_attempt);
+        print_time("last success", s->last_success);
+        print_time("last new item", s->last_new_item);
+        print_time("next due", s->next_due);
+        if (s->last_status)
+            printf("  %-14s %d\n", "http status", s->last_status);
+        if (s->failures) {
+            printf("  %-14s %d\n", "failures", s->failures);
+            print_time("failing since", s->failing_since);
+        }
+        if (s->last_error)
+            printf("  %-14s %s\n", "last error", s->last_error);
+        if (s->etag)
+            printf("  %-14s %s\n", "etag", s->etag);
+        if (s->last_modified)
+            printf("  %-14s %s\n", "last-modified", s->last_modified);
+    }
+    store_sources_free(src, n);
+    store_close(st);
+    config_free(cfg);
+    return 0;
+}
+
+static int cmd_console(const char *cli_path, bool collect, int exit_after)
+{
+    struct config *cfg;
+    int rc = load_config(cli_path, &cfg);
+    if (rc)
+        return rc;
+    if ((rc = ensure_db_dir(cfg->database))) {
+        config_free(cfg);
+        return rc;
+    }
+    struct ui_options opts = {.collect = collect, .exit_after = exit_after};
+    struct jy_error err = {0};
+    rc = ui_run(cfg, &opts, &err);
+    config_free(cfg);
+    if (rc) {
+        fprintf(stderr, "jingyu: %s\n", err.msg);
+        return rc == JY_EVERSION ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    puts("jingyu " JY_VERSION);
-    return 0;
+    setlocale(LC_ALL, "");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const char *config_path = NULL, *cmd = NULL, *arg = NULL;
+    bool collect = true, once = false;
+    int exit_after = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "jingyu: --config needs a file\n");
+                return EXIT_USAGE;
+            }
+            config_path = argv[i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            config_path = a + 9;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0 || strcmp(a, "version") == 0) {
+            printf("jingyu %s\n", JY_VERSION);
+            return 0;
+        } else if (strcmp(a, "--no-collect") == 0) {
+            collect = false;
+        } else if (strcmp(a, "--once") == 0) {
+            once = true;
+        } else if (strcmp(a, "--exit-after") == 0) {
+            if (++i >= argc || (exit_after = atoi(argv[i])) <= 0) {
+                fprintf(stderr, "jingyu: --exit-after needs a positive number\n");
+                return EXIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "jingyu: unknown option %s\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (!cmd) {
+            cmd = a;
+        } else if (!arg) {
+            arg = a;
+        } else {
+            fprintf(stderr, "jingyu: too many arguments\n");
+            return EXIT_USAGE;
+        }
+    }
+    int rc;
+    if (!cmd) {
+        rc = cmd_console(config_path, collect, exit_after);
+    } else if (strcmp(cmd, "check-config") == 0) {
+        rc = cmd_check_config(config_path);
+    } else if (strcmp(cmd, "inspect") == 0) {
+        if (!arg) {
+            fprintf(stderr, "jingyu inspect: needs a FILE or URL\n");
+            return EXIT_USAGE;
+        }
+        rc = cmd_inspect(config_path, arg);
+    } else if (strcmp(cmd, "collect") == 0) {
+        rc = cmd_collect(config_path, once);
+    } else if (strcmp(cmd, "status") == 0) {
+        rc = cmd_status(config_path);
+    } else {
+        fprintf(stderr, "jingyu: unknown command %s\n", cmd);
+        usage(stderr);
+        rc = EXIT_USAGE;
+    }
+    curl_global_cleanup();
+    return rc;
 }

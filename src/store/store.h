@@ -82,7 +82,7 @@ struct fetch_result {
     bool not_modified;         /* 304 */
     int http_status;           /* 0 for non-HTTP sources or no response */
     const char *error;         /* when !ok */
-    const char *etag;          /* validators to store (NULL: keep the old ones) */
+    const char *etag;          /* validators to store (NULL: keep the old ones, "": clear) */
     const char *last_modified;
     int64_t next_due;
     int64_t replay_start;      /* replay sources, 0 = unchanged */
@@ -90,7 +90,8 @@ struct fetch_result {
     size_t n_items;
 };
 /* Records a fetch: health columns, validators, and the items (duplicates by
- * (source, guid) are skipped). *inserted gets the number of new items. */
+ * (source, guid) are skipped; items are stored even when !ok, e.g. the good
+ * lines of a partly bad file drop). *inserted gets the number of new items. */
 int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_result *r,
                        int64_t now, size_t *inserted, struct jy_error *err);
 
@@ -131,7 +132,8 @@ void store_items_free(struct store_item *items, size_t n);
 /* Newest item id, cheap (for "anything new?"). 0 when empty. */
 int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err);
 
-/* Full-text search in feed order, newest first. The query is words
+/* Full-text search, newest collected first (by id: the order the index
+ * yields without sorting; older_than->id continues a search). The query is words
  * separated by spaces, all of which must occur (Chinese words of two or more
  * characters, Latin words, "quoted phrases"). older_than: continue after
  * this position (NULL: from the newest). Items not yet indexed are searched

@@ -59,14 +59,11 @@ char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = NULL;
+    int n = vasprintf(&p, fmt, ap);
     va_end(ap);
     if (n < 0)
-        abort();
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+        oom(strlen(fmt));
     return p;
 }
 

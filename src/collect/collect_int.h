@@ -1,0 +1,56 @@
+/* collect_int.h: private to src/collect. */
+#ifndef JY_COLLECT_INT_H
+#define JY_COLLECT_INT_H
+
+#include <curl/curl.h>
+
+#include "collect.h"
+
+/* One HTTP transfer in flight. */
+struct transfer {
+    CURL *easy;
+    struct curl_slist *req_headers;
+    int64_t source_id;
+    int source_index;        /* into the config's sources */
+    int prev_failures;
+    struct jy_buf body;
+    bool too_big;
+    size_t max_body;
+    char errbuf[CURL_ERROR_SIZE];
+    /* headers of the final response (reset at every status line) */
+    char *etag, *last_modified, *retry_after, *content_type;
+};
+
+/* Creates a transfer for url with the collector's settings and the stored
+ * validators (either may be NULL). */
+struct transfer *transfer_new(const struct collector_config *cc, const char *url, const char *etag,
+                              const char *last_modified);
+void transfer_free(struct transfer *t);
+
+/* Turns a finished transfer (curl result code res) into a fetch result: parses
+ * the body, fills r (items owned by *feed), and the seconds to wait before the
+ * next attempt as asked by the server (Retry-After), or -1. Strings in r point
+ * into t or feed and stay valid until they are freed. */
+void transfer_finish(struct transfer *t, CURLcode res, const struct source_config *sc,
+                     struct fetch_result *r, struct feed *feed, char *errmsg, size_t errlen,
+                     int64_t *retry_after, int64_t now);
+
+/* Reads a drop folder: imports every *.jsonl file once and moves it to done/
+ * or failed/ (with NAME.reason). */
+int local_file_drop(struct store *st, const struct config *cfg, const struct source_config *sc,
+                    int64_t source_id, int64_t now, int64_t next_due, size_t *inserted,
+                    struct jy_error *err);
+
+/* Plays the demo scenario up to now. */
+int local_replay(struct store *st, const struct config *cfg, const struct source_config *sc,
+                 const struct store_source *row, int64_t now, int64_t next_due, size_t *inserted,
+                 struct jy_error *err);
+
+/* Parses an HTTP Retry-After value (seconds or HTTP date) into seconds from
+ * now; -1 when absent or unparseable. */
+int64_t collect_retry_after(const char *value, int64_t now);
+/* The delay before retrying a source that has failed `failures` times in a
+ * row, with +-25% jitter. */
+int64_t collect_backoff(const struct collector_config *cc, int interval, int failures);
+
+#endif

@@ -1,0 +1,426 @@
+/* collector.c: the collector loop, its thread, and the lease it runs under.
+ *
+ * One loop serves `jingyu collect`, `collect --once` and the console's
+ * background thread. Each turn it renews (or tries for) the lease, starts the
+ * fetches that are due (HTTP ones on one libcurl multi handle, up to
+ * `parallel` at a time; folders inline), stores every finished fetch in its
+ * own transaction, advances the full-text index a little, and waits at most
+ * a fifth of a second for the network, so stopping is always prompt. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collect_int.h"
+
+#define POLL_MS 200
+#define INDEX_BATCH 2000
+#define INDEX_BUDGET_MS 150
+
+struct collector {
+    const struct config *cfg;
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_bool leader;
+    pthread_mutex_t mu;
+    char last_error[1024];
+};
+
+struct loop {
+    const struct config *cfg;
+    struct store *st;
+    CURLM *multi;
+    char host[256];
+    int pid;
+    bool leader;
+    bool once;
+    int64_t next_beat;
+    int64_t *ids;          /* source id per config source */
+    bool *started;         /* --once: attempted already */
+    struct transfer **inflight; /* per config source, NULL when idle */
+    int n_inflight;
+    struct collector *owner; /* NULL when run in the foreground */
+    char last_error[1024];
+};
+
+static void loop_error(struct loop *l, const char *msg)
+{
+    snprintf(l->last_error, sizeof l->last_error, "%s", msg);
+    if (l->owner) {
+        pthread_mutex_lock(&l->owner->mu);
+        snprintf(l->owner->last_error, sizeof l->owner->last_error, "%s", msg);
+        pthread_mutex_unlock(&l->owner->mu);
+    } else {
+        fprintf(stderr, "jingyu collect: %s\n", msg);
+    }
+}
+
+static bool sc_is_local(const struct source_config *sc)
+{
+    return sc->type != SOURCE_FEED;
+}
+
+static int64_t regular_next(const struct loop *l, const struct source_config *sc, int64_t now)
+{
+    int iv = sc->interval > l->cfg->collector.min_interval ? sc->interval
+                                                           : l->cfg->collector.min_interval;
+    return now + iv;
+}
+
+static void abort_transfers(struct loop *l)
+{
+    for (size_t i = 0; i < l->cfg->n_sources; i++) {
+        if (l->inflight[i]) {
+            curl_multi_remove_handle(l->multi, l->inflight[i]->easy);
+            transfer_free(l->inflight[i]);
+            l->inflight[i] = NULL;
+        }
+    }
+    l->n_inflight = 0;
+}
+
+static int loop_open(struct loop *l, const struct config *cfg, bool once, struct jy_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->cfg = cfg;
+    l->once = once;
+    l->pid = (int)getpid();
+    if (gethostname(l->host, sizeof l->host - 1) != 0)
+        snprintf(l->host, sizeof l->host, "localhost");
+    int rc = store_open(cfg->database, &l->st, err);
+    if (rc)
+        return rc;
+    l->ids = xcalloc(cfg->n_sources + 1, sizeof *l->ids);
+    l->started = xcalloc(cfg->n_sources + 1, sizeof *l->started);
+    l->inflight = xcalloc(cfg->n_sources + 1, sizeof *l->inflight);
+    for (size_t i = 0; i < cfg->n_sources; i++)
+        if ((rc = store_source_sync(l->st, &cfg->sources[i], &l->ids[i], err)))
+            return rc;
+    l->multi = curl_multi_init();
+    if (!l->multi)
+        return jy_error_set(err, JY_ENET, "cannot start libcurl");
+    curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->collector.parallel);
+    return 0;
+}
+
+static void loop_close(struct loop *l)
+{
+    if (l->multi) {
+        abort_transfers(l);
+        curl_multi_cleanup(l->multi);
+    }
+    if (l->st) {
+        if (l->leader)
+            store_lease_release(l->st, l->host, l->pid, NULL);
+        store_close(l->st);
+    }
+    free(l->ids);
+    free(l->started);
+    free(l->inflight);
+}
+
+static void beat(struct loop *l, int64_t now)
+{
+    if (now < l->next_beat)
+        return;
+    l->next_beat = now + COLLECT_LEASE_BEAT;
+    bool got = false;
+    struct jy_error err = {0};
+    if (store_lease_acquire(l->st, l->host, l->pid, now, COLLECT_LEASE_TTL, &got, &err) != 0) {
+        loop_error(l, err.msg);
+        return; /* keep the current belief; the next beat tries again */
+    }
+    if (l->leader && !got) {
+        loop_error(l, "lost the collector lease to another process");
+        abort_transfers(l);
+    }
+    l->leader = got;
+    if (l->owner)
+        atomic_store(&l->owner->leader, got);
+}
+
+/* Stores one finished HTTP transfer. */
+static void finish_transfer(struct loop *l, size_t i, CURLcode res, int64_t now)
+{
+    struct transfer *t = l->inflight[i];
+    const struct source_config *sc = &l->cfg->sources[i];
+    struct fetch_result r;
+    struct feed feed = {0};
+    char errmsg[1200];
+    int64_t retry_after;
+    transfer_finish(t, res, sc, &r, &feed, errmsg, sizeof errmsg, &retry_after, now);
+    if (r.ok) {
+        r.next_due = regular_next(l, sc, now);
+    } else {
+        int64_t wait = collect_backoff(&l->cfg->collector, sc->interval, t->prev_failures + 1);
+        if (retry_after > wait)
+            wait = retry_after;
+        r.next_due = now + wait;
+    }
+    struct jy_error err = {0};
+    if (store_fetch_record(l->st, l->ids[i], &r, now, NULL, &err) != 0)
+        loop_error(l, err.msg);
+    feed_free(&feed);
+    curl_multi_remove_handle(l->multi, t->easy);
+    transfer_free(t);
+    l->inflight[i] = NULL;
+    l->n_inflight--;
+}
+
+static void start_source(struct loop *l, size_t i, const struct store_source *row, int64_t now)
+{
+    const struct source_config *sc = &l->cfg->sources[i];
+    struct jy_error err = {0};
+    size_t got = 0;
+    int rc = 0;
+    l->started[i] = true;
+    switch (sc->type) {
+    case SOURCE_FEED: {
+        struct transfer *t = transfer_new(&l->cfg->collector, sc->url, row->etag,
+                                          row->last_modified);
+        if (!t) {
+            loop_error(l, "cannot create a transfer");
+            return;
+        }
+        t->source_id = row->id;
+        t->source_index = (int)i;
+        t->prev_failures = row->failures;
+        curl_multi_add_handle(l->multi, t->easy);
+        l->inflight[i] = t;
+        l->n_inflight++;
+        return;
+    }
+    case SOURCE_FILE_DROP:
+        rc = local_file_drop(l->st, l->cfg, sc, row->id, now, regular_next(l, sc, now), &got, &err);
+        break;
+    case SOURCE_REPLAY:
+        rc = local_replay(l->st, l->cfg, sc, row, now, regular_next(l, sc, now), &got, &err);
+        break;
+    }
+    if (rc)
+        loop_error(l, err.msg);
+}
+
+/* Starts what is due. Returns whether anything is left to do (--once). */
+static bool schedule(struct loop *l, int64_t now)
+{
+    struct store_source row;
+    bool pending = false;
+    for (size_t i = 0; i < l->cfg->n_sources; i++) {
+        if (l->inflight[i]) {
+            pending = true;
+            continue;
+        }
+        if (l->once && l->started[i])
+            continue;
+        struct jy_error err = {0};
+        if (store_source_get(l->st, l->ids[i], &row, &err) != 0) {
+            loop_error(l, err.msg);
+            continue;
+        }
+        bool due = row.enabled && (row.next_due <= now || (l->once && row.failures == 0));
+        if (l->once && !due && row.enabled)
+            fprintf(stderr, "jingyu collect: %s: not due until %lld s from now (retry later)\n",
+                    row.name, (long long)(row.next_due - now));
+        if (l->once && !due)
+            l->started[i] = true;
+        if (due && (sc_is_local(&l->cfg->sources[i]) ||
+                    l->n_inflight < l->cfg->collector.parallel)) {
+            start_source(l, i, &row, now);
+            pending = pending || l->inflight[i] != NULL;
+        } else if (due) {
+            pending = true;
+        }
+        store_source_clear(&row);
+    }
+    return pending;
+}
+
+static void index_some(struct loop *l)
+{
+    int64_t until = jy_mono_ms() + INDEX_BUDGET_MS;
+    int done;
+    do {
+        struct jy_error err = {0};
+        if (store_index_step(l->st, INDEX_BATCH, &done, &err) != 0) {
+            loop_error(l, err.msg);
+            return;
+        }
+    } while (done > 0 && (l->once || jy_mono_ms() < until));
+}
+
+/* One turn: lease, schedule, transfers, index. Returns whether --once still
+ * has work. */
+static bool turn(struct loop *l)
+{
+    int64_t now = jy_now();
+    beat(l, now);
+    bool pending = false;
+    if (l->leader)
+        pending = schedule(l, now);
+    int running = 0;
+    curl_multi_perform(l->multi, &running);
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(l->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct transfer *t = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        CURLcode res = m->data.result;
+        if (t)
+            finish_transfer(l, (size_t)t->source_index, res, jy_now());
+    }
+    if (l->leader)
+        index_some(l);
+    if (l->n_inflight > 0)
+        curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
+    return pending || l->n_inflight > 0;
+}
+
+static void *thread_main(void *arg)
+{
+    struct collector *c = arg;
+    struct loop l;
+    struct jy_error err = {0};
+    if (loop_open(&l, c->cfg, false, &err) != 0) {
+        pthread_mutex_lock(&c->mu);
+        snprintf(c->last_error, sizeof c->last_error, "%s", err.msg);
+        pthread_mutex_unlock(&c->mu);
+        loop_close(&l);
+        return NULL;
+    }
+    l.owner = c;
+    while (!atomic_load(&c->stop)) {
+        turn(&l);
+        if (l.n_inflight == 0)
+            usleep(POLL_MS * 1000);
+    }
+    loop_close(&l);
+    atomic_store(&c->leader, false);
+    return NULL;
+}
+
+int collector_start(const struct config *cfg, struct collector **out, struct jy_error *err)
+{
+    *out = NULL;
+    struct collector *c = xcalloc(1, sizeof *c);
+    c->cfg = cfg;
+    pthread_mutex_init(&c->mu, NULL);
+    if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return jy_error_set(err, JY_EIO, "cannot start the collector thread");
+    }
+    *out = c;
+    return 0;
+}
+
+void collector_stop(struct collector *c)
+{
+    if (!c)
+        return;
+    atomic_store(&c->stop, true);
+    pthread_join(c->thread, NULL);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+bool collector_is_leader(const struct collector *c)
+{
+    return c && atomic_load(&((struct collector *)c)->leader);
+}
+
+void collector_last_error(struct collector *c, char *buf, size_t n)
+{
+    if (!c) {
+        if (n)
+            buf[0] = '\0';
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    snprintf(buf, n, "%s", c->last_error);
+    pthread_mutex_unlock(&c->mu);
+}
+
+int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop,
+                struct jy_error *err)
+{
+    struct loop l;
+    int rc = loop_open(&l, cfg, once, err);
+    if (rc) {
+        loop_close(&l);
+        return rc;
+    }
+    if (once) {
+        beat(&l, jy_now());
+        if (!l.leader) {
+            struct store_lease le;
+            bool present;
+            store_lease_get(l.st, &le, &present, NULL);
+            loop_close(&l);
+            return jy_error_set(err, JY_EBUSY,
+                                "another process collects (%s pid %d); not fetching twice",
+                                le.host, le.pid);
+        }
+        while (!(stop && *stop) && turn(&l))
+            ;
+        index_some(&l);
+    } else {
+        bool was_leader = false;
+        fprintf(stderr, "jingyu collect: %s pid %d waiting for the collector lease\n", l.host,
+                l.pid);
+        while (!(stop && *stop)) {
+            turn(&l);
+            if (l.leader != was_leader) {
+                fprintf(stderr, "jingyu collect: %s\n",
+                        l.leader ? "collecting (holds the lease)" : "lease lost; waiting");
+                was_leader = l.leader;
+            }
+            if (l.n_inflight == 0)
+                usleep(POLL_MS * 1000);
+        }
+    }
+    loop_close(&l);
+    return 0;
+}
+
+int collect_inspect(const struct config *cfg, const char *url_or_file, struct feed *out,
+                    struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t max = cfg ? cfg->collector.max_body : 20u << 20;
+    if (!strstr(url_or_file, "://")) {
+        char *data;
+        size_t len;
+        int rc = jy_read_file(url_or_file, max, &data, &len, err);
+        if (rc)
+            return rc;
+        struct parse_opts po = {0};
+        rc = parse_feed(data, len, &po, out, err);
+        free(data);
+        return rc;
+    }
+    struct collector_config cc = {.parallel = 1, .timeout = 30, .connect_timeout = 10,
+                                  .max_body = max, .max_redirects = 5, .min_interval = 1,
+                                  .max_backoff = 3600, .user_agent = "jingyu/" JY_VERSION};
+    if (cfg)
+        cc = cfg->collector;
+    struct transfer *t = transfer_new(&cc, url_or_file, NULL, NULL);
+    if (!t)
+        return jy_error_set(err, JY_ENET, "cannot create a transfer");
+    CURLcode res = curl_easy_perform(t->easy);
+    struct fetch_result r;
+    char msg[1200];
+    int64_t ra;
+    transfer_finish(t, res, NULL, &r, out, msg, sizeof msg, &ra, jy_now());
+    transfer_free(t);
+    if (!r.ok)
+        return jy_error_set(err, JY_ENET, "%s: %s", url_or_file, msg);
+    if (r.not_modified)
+        return jy_error_set(err, JY_ENET, "%s: 304 without a request validator", url_or_file);
+    return 0;
+}

@@ -1,0 +1,344 @@
+/* local.c: sources that are folders on this machine.
+ *
+ * file-drop: internal systems drop .jsonl files of items into a folder (write
+ * under another name, then rename to *.jsonl). Each file is imported once,
+ * then moved to done/, or to failed/ with NAME.reason saying what was wrong
+ * with which line. The good lines of a partly bad file are kept: bad input
+ * never costs data, and importing a file again adds nothing twice.
+ *
+ * replay: plays the bundled demo scenario (the .jsonl files of data/demo), whose items
+ * carry "at", minutes from the scenario's start; speed says how many
+ * scenario seconds pass per real second. When the scenario ends it starts
+ * over an hour (scenario time) later, with fresh guids, so a demo left
+ * running keeps moving. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "collect_int.h"
+
+#define MAX_DROP_FILES 256
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Lists *.jsonl regular files in dir, sorted; returns count. */
+static size_t list_jsonl(const char *dir, char **names, size_t max)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".jsonl"))
+            continue;
+        char *p = xasprintf("%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            names[n++] = xstrdup(e->d_name);
+        free(p);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    return n;
+}
+
+struct item_list {
+    struct feed_item *v;
+    size_t n, cap;
+};
+
+static struct feed_item *item_list_add(struct item_list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    struct feed_item *it = &l->v[l->n++];
+    memset(it, 0, sizeof *it);
+    return it;
+}
+
+static void item_list_free(struct item_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        feed_item_clear(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Moves dir/name into dir/sub/, not overwriting an earlier file of that name. */
+static int move_to(const char *dir, const char *sub, const char *name, const char *reason,
+                   struct jy_error *err)
+{
+    char *subdir = xasprintf("%s/%s", dir, sub);
+    if (mkdir(subdir, 0775) != 0 && errno != EEXIST) {
+        int rc = jy_error_set(err, JY_EIO, "mkdir %s: %s", subdir, strerror(errno));
+        free(subdir);
+        return rc;
+    }
+    char *from = xasprintf("%s/%s", dir, name);
+    char *to = xasprintf("%s/%s", subdir, name);
+    struct stat sb;
+    for (int k = 1; stat(to, &sb) == 0 && k < 10000; k++) {
+        free(to);
+        to = xasprintf("%s/%s.%d", subdir, name, k);
+    }
+    int rc = 0;
+    if (rename(from, to) != 0) {
+        rc = jy_error_set(err, JY_EIO, "move %s to %s: %s", from, to, strerror(errno));
+    } else if (reason) {
+        char *rpath = xasprintf("%s.reason", to);
+        FILE *f = fopen(rpath, "w");
+        if (f) {
+            fputs(reason, f);
+            fclose(f);
+        }
+        free(rpath);
+    }
+    free(from);
+    free(to);
+    free(subdir);
+    return rc;
+}
+
+/* Parses a JSON-lines file into items; bad lines are described in reason. */
+static void parse_lines(const char *data, size_t len, struct item_list *items,
+                        struct jy_buf *reason, int *bad)
+{
+    size_t pos = 0;
+    int lineno = 0;
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        lineno++;
+        const char *line = data + pos;
+        size_t llen = end - pos;
+        pos = end + 1;
+        while (llen && (line[llen - 1] == '\r' || line[llen - 1] == ' '))
+            llen--;
+        if (llen == 0)
+            continue;
+        struct jy_error e = {0};
+        struct feed_item *it = item_list_add(items);
+        if (parse_jsonl_item(line, llen, it, &e) != 0) {
+            items->n--;
+            feed_item_clear(it);
+            (*bad)++;
+            jy_buf_printf(reason, "line %d: %s\n", lineno, e.msg);
+        }
+    }
+}
+
+int local_file_drop(struct store *st, const struct config *cfg, const struct source_config *sc,
+                    int64_t source_id, int64_t now, int64_t next_due, size_t *inserted,
+                    struct jy_error *err)
+{
+    *inserted = 0;
+    struct stat sb;
+    if (stat(sc->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "drop folder %s: %s", sc->path,
+                 errno ? strerror(errno) : "not a folder");
+        struct fetch_result r = {.ok = false, .error = msg, .next_due = next_due};
+        return store_fetch_record(st, source_id, &r, now, NULL, err);
+    }
+    char *names[MAX_DROP_FILES];
+    size_t n = list_jsonl(sc->path, names, MAX_DROP_FILES);
+    struct jy_buf errors;
+    jy_buf_init(&errors, 4096);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char *path = xasprintf("%s/%s", sc->path, names[i]);
+        char *data = NULL;
+        size_t len = 0;
+        struct jy_error ferr = {0};
+        struct item_list items = {0};
+        struct jy_buf reason;
+        jy_buf_init(&reason, 64 * 1024);
+        int bad = 0;
+        if (jy_read_file(path, cfg->collector.max_body, &data, &len, &ferr) != 0) {
+            jy_buf_printf(&reason, "%s\n", ferr.msg);
+            bad = 1;
+        } else {
+            parse_lines(data, len, &items, &reason, &bad);
+        }
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %d bad line(s); moved to failed/: %.900s", names[i], bad,
+                 reason.data ? reason.data : "");
+        struct fetch_result r = {.ok = bad == 0, .error = msg, .next_due = next_due,
+                                 .items = items.v, .n_items = items.n};
+        size_t got = 0;
+        rc = store_fetch_record(st, source_id, &r, now, &got, err);
+        *inserted += got;
+        if (!rc) /* only once stored: a failed commit leaves the file to try again */
+            rc = move_to(sc->path, bad ? "failed" : "done", names[i],
+                         bad ? (reason.data ? reason.data : "unreadable\n") : NULL, err);
+        if (bad)
+            jy_buf_printf(&errors, "%s ", names[i]);
+        jy_buf_free(&reason);
+        item_list_free(&items);
+        free(data);
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    if (n == 0 && !rc) {
+        /* nothing dropped: still a successful look at the folder */
+        struct fetch_result r = {.ok = true, .next_due = next_due};
+        rc = store_fetch_record(st, source_id, &r, now, NULL, err);
+    }
+    jy_buf_free(&errors);
+    return rc;
+}
+
+/* ---- replay ---------------------------------------------------------------- */
+
+struct scene_item {
+    double at; /* scenario minutes */
+    struct feed_item it;
+};
+
+static int load_scene(const char *path, const struct config *cfg, struct scene_item **out,
+                      size_t *n, struct jy_error *err)
+{
+    char *files[MAX_DROP_FILES];
+    size_t nf;
+    char *dir;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return jy_error_set(err, JY_EIO, "replay %s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) {
+        dir = xstrdup(path);
+        nf = list_jsonl(path, files, MAX_DROP_FILES);
+    } else {
+        const char *slash = strrchr(path, '/');
+        dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+        files[0] = xstrdup(slash ? slash + 1 : path);
+        nf = 1;
+    }
+    size_t cap = 256, k = 0;
+    struct scene_item *v = xcalloc(cap, sizeof *v);
+    int rc = 0;
+    for (size_t f = 0; f < nf; f++) {
+        char *p = xasprintf("%s/%s", dir, files[f]);
+        char *data;
+        size_t len;
+        if (!rc && (rc = jy_read_file(p, cfg->collector.max_body, &data, &len, err)) == 0) {
+            size_t pos = 0;
+            int lineno = 0;
+            while (pos < len && !rc) {
+                const char *nl = memchr(data + pos, '\n', len - pos);
+                size_t end = nl ? (size_t)(nl - data) : len;
+                lineno++;
+                if (end > pos) {
+                    json_error_t je;
+                    json_t *o = json_loadb(data + pos, end - pos, 0, &je);
+                    json_t *at = o ? json_object_get(o, "at") : NULL;
+                    if (k == cap)
+                        v = xrealloc(v, (cap *= 2) * sizeof *v);
+                    struct jy_error e = {0};
+                    if (!json_is_number(at) ||
+                        parse_jsonl_item(data + pos, end - pos, &v[k].it, &e) != 0) {
+                        rc = jy_error_set(err, JY_EPARSE, "%s:%d: %s", p, lineno,
+                                          e.msg[0] ? e.msg : "needs a number \"at\"");
+                    } else {
+                        v[k].at = json_number_value(at);
+                        /* guid unique across the scenario's files */
+                        char *g = xasprintf("%s:%s", files[f], v[k].it.guid);
+                        free(v[k].it.guid);
+                        v[k].it.guid = g;
+                        k++;
+                    }
+                    json_decref(o);
+                }
+                pos = end + 1;
+            }
+            free(data);
+        }
+        free(p);
+        free(files[f]);
+    }
+    free(dir);
+    if (rc) {
+        for (size_t i = 0; i < k; i++)
+            feed_item_clear(&v[i].it);
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int local_replay(struct store *st, const struct config *cfg, const struct source_config *sc,
+                 const struct store_source *row, int64_t now, int64_t next_due, size_t *inserted,
+                 struct jy_error *err)
+{
+    *inserted = 0;
+    struct scene_item *scene = NULL;
+    size_t n = 0;
+    struct jy_error lerr = {0};
+    if (load_scene(sc->path, cfg, &scene, &n, &lerr) != 0 || n == 0) {
+        struct fetch_result r = {.ok = false,
+                                 .error = n == 0 && !lerr.msg[0] ? "empty scenario" : lerr.msg,
+                                 .next_due = next_due};
+        free(scene);
+        return store_fetch_record(st, row->id, &r, now, NULL, err);
+    }
+    int64_t start = row->replay_start ? row->replay_start : now;
+    double speed = sc->speed > 0 ? sc->speed : 60;
+    double min_at = scene[0].at, max_at = scene[0].at;
+    for (size_t i = 1; i < n; i++) {
+        if (scene[i].at < min_at)
+            min_at = scene[i].at;
+        if (scene[i].at > max_at)
+            max_at = scene[i].at;
+    }
+    double period = max_at - min_at + 60;                  /* scenario minutes per cycle */
+    double scen = (double)(now - start) * speed / 60.0;    /* scenario minutes elapsed */
+    long cycle = scen > max_at ? (long)floor((scen - min_at) / period) : 0;
+
+    struct item_list due = {0};
+    for (long k = cycle > 0 ? cycle - 1 : 0; k <= cycle; k++) {
+        for (size_t i = 0; i < n; i++) {
+            double at = scene[i].at + (double)k * period;
+            if (at > scen)
+                continue;
+            struct feed_item *it = item_list_add(&due);
+            const struct feed_item *src = &scene[i].it;
+            it->guid = k ? xasprintf("%s#%ld", src->guid, k) : xstrdup(src->guid);
+            it->link = xstrdup(src->link);
+            it->title = xstrdup(src->title);
+            it->author = xstrdup(src->author);
+            it->content = xstrdup(src->content);
+            it->published = start + (int64_t)llround(at * 60.0 / speed);
+            if (it->published > now)
+                it->published = now;
+            it->has_date = true;
+        }
+    }
+    struct fetch_result r = {.ok = true, .next_due = next_due, .replay_start = start,
+                             .items = due.v, .n_items = due.n};
+    int rc = store_fetch_record(st, row->id, &r, now, inserted, err);
+    item_list_free(&due);
+    for (size_t i = 0; i < n; i++)
+        feed_item_clear(&scene[i].it);
+    free(scene);
+    return rc;
+}

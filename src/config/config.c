@@ -1,0 +1,915 @@
+/*
+ * config.c: turns config.yaml into a struct config. The file is loaded whole
+ * with libyaml's document API (so aliases are already resolved and every node
+ * carries its position), then walked key by key. Every default lives in
+ * config_defaults() and nowhere else. Any problem stops the load with exactly
+ * one message of the form "FILE:LINE:COLUMN: KEY: what is wrong", where KEY is
+ * a path such as `sources[2].interval` (indexes count from 0) and LINE and
+ * COLUMN are 1-based, so that an editor can jump straight to the spot.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "config/config.h"
+
+#ifndef JY_VERSION
+#define JY_VERSION "0"
+#endif
+
+/* A configuration file is a few kilobytes; anything this large is a mistake. */
+#define CONFIG_MAX_FILE (4u << 20)
+
+struct parse {
+    const char *file;
+    yaml_document_t *doc;
+    struct jy_error *err;
+    struct config *cfg;
+};
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *const source_type_names[] = {
+    [SOURCE_FEED] = "feed",
+    [SOURCE_FILE_DROP] = "file-drop",
+    [SOURCE_REPLAY] = "replay",
+};
+
+static const char *const media_level_names[] = {
+    [MEDIA_UNKNOWN] = "unknown", [MEDIA_CENTRAL] = "central", [MEDIA_PROVINCIAL] = "provincial",
+    [MEDIA_LOCAL] = "local",     [MEDIA_SELF] = "self-media", [MEDIA_INTERNAL] = "internal",
+};
+
+static const char *const media_level_labels[] = {
+    [MEDIA_UNKNOWN] = "未知", [MEDIA_CENTRAL] = "中央", [MEDIA_PROVINCIAL] = "省级",
+    [MEDIA_LOCAL] = "地方",   [MEDIA_SELF] = "自媒体",  [MEDIA_INTERNAL] = "内部",
+};
+
+const char *source_type_name(enum source_type t)
+{
+    if ((unsigned)t < sizeof source_type_names / sizeof source_type_names[0])
+        return source_type_names[t];
+    return "?";
+}
+
+const char *media_level_name(enum media_level m)
+{
+    if ((unsigned)m < sizeof media_level_names / sizeof media_level_names[0])
+        return media_level_names[m];
+    return media_level_names[MEDIA_UNKNOWN];
+}
+
+const char *media_level_label(enum media_level m)
+{
+    if ((unsigned)m < sizeof media_level_labels / sizeof media_level_labels[0])
+        return media_level_labels[m];
+    return media_level_labels[MEDIA_UNKNOWN];
+}
+
+/* ---- freeing ----------------------------------------------------------- */
+
+static void source_config_clear(struct source_config *s)
+{
+    free(s->name);
+    free(s->url);
+    free(s->path);
+    free(s->encoding);
+    free(s->region);
+    for (size_t i = 0; i < s->n_tags; i++)
+        free(s->tags[i]);
+    free(s->tags);
+}
+
+void config_free(struct config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_sources; i++)
+        source_config_clear(&cfg->sources[i]);
+    free(cfg->sources);
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->database);
+    free(cfg->bureau);
+    free(cfg->collector.user_agent);
+    free(cfg->collector.proxy);
+    free(cfg);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static int parse_error_at(struct parse *p, yaml_mark_t mark, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int parse_error_at(struct parse *p, yaml_mark_t mark, const char *key, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key && *key)
+        return jy_error_set(p->err, JY_ECONFIG, "%s:%zu:%zu: %s: %s", p->file, mark.line + 1,
+                            mark.column + 1, key, what);
+    return jy_error_set(p->err, JY_ECONFIG, "%s:%zu:%zu: %s", p->file, mark.line + 1,
+                        mark.column + 1, what);
+}
+
+#define parse_error(p, node, key, ...) parse_error_at((p), (node)->start_mark, (key), __VA_ARGS__)
+
+/* ---- scalars ----------------------------------------------------------- */
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* `key:`, `key: ~` and `key: null` all mean "not given". */
+static bool node_is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *s = scalar(n);
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a sequence";
+    default:
+        return node_is_null(n) ? "nothing" : "a scalar";
+    }
+}
+
+/* How a value is quoted in a message: "as written" (shortened, control
+ * characters shown as '?') or what it is when it is not a scalar. The array
+ * in the returned struct lives until the end of the caller's expression. */
+struct shown {
+    char s[96];
+};
+
+static struct shown node_show(const yaml_node_t *n)
+{
+    struct shown out;
+    if (n->type != YAML_SCALAR_NODE || node_is_null(n)) {
+        snprintf(out.s, sizeof out.s, "%s", node_kind(n));
+        return out;
+    }
+    const char *v = scalar(n);
+    size_t len = n->data.scalar.length, o = 0, i = 0;
+    out.s[o++] = '"';
+    while (i < len && o < 64) {
+        unsigned char c = (unsigned char)v[i];
+        size_t step = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        if (i + step > len)
+            break;
+        if (c < 0x20 || c == 0x7f)
+            out.s[o++] = '?';
+        else
+            for (size_t j = 0; j < step; j++)
+                out.s[o++] = v[i + j];
+        i += step;
+    }
+    if (i < len)
+        o += (size_t)snprintf(out.s + o, sizeof out.s - o, "…");
+    snprintf(out.s + o, sizeof out.s - o, "\"");
+    return out;
+}
+
+/* A string value. Control characters are refused because every string ends
+ * up on the screen, in a log line or in an HTTP header. */
+static int get_string(struct parse *p, yaml_node_t *n, const char *key, bool allow_empty,
+                      char **out)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return parse_error(p, n, key, "expected a string, found %s", node_kind(n));
+    const char *s = scalar(n);
+    size_t len = n->data.scalar.length;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return parse_error(p, n, key, "control characters are not allowed");
+    }
+    if (!allow_empty && node_is_null(n))
+        return parse_error(p, n, key, "expected a string, found nothing");
+    if (!allow_empty && len == 0)
+        return parse_error(p, n, key, "must not be empty");
+    free(*out);
+    *out = node_is_null(n) ? NULL : xstrndup(s, len);
+    return 0;
+}
+
+static int get_bool(struct parse *p, yaml_node_t *n, const char *key, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on"};
+    static const char *const no[] = {"false", "no", "off"};
+    if (n->type == YAML_SCALAR_NODE) {
+        for (size_t i = 0; i < 3; i++) {
+            if (!strcasecmp(scalar(n), yes[i])) {
+                *out = true;
+                return 0;
+            }
+            if (!strcasecmp(scalar(n), no[i])) {
+                *out = false;
+                return 0;
+            }
+        }
+    }
+    return parse_error(p, n, key, "expected a boolean (true/false, yes/no, on/off), found %s",
+                       node_show(n).s);
+}
+
+/* Decimal digits with an optional sign and, when suffixes is true, one of
+ * K, M, G (powers of 1024). Anything else after the number is an error. */
+static int get_integer(struct parse *p, yaml_node_t *n, const char *key, long long min,
+                       long long max, bool suffixes, long long *out)
+{
+    if (n->type != YAML_SCALAR_NODE || node_is_null(n))
+        return parse_error(p, n, key, "expected an integer, found %s", node_kind(n));
+    const char *s = scalar(n);
+    const char *q = s;
+    if (*q == '+' || *q == '-')
+        q++;
+    if (*q < '0' || *q > '9')
+        return parse_error(p, n, key, "expected an integer, found %s", node_show(n).s);
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    bool overflow = errno == ERANGE;
+    if (suffixes && *end) {
+        long long mult = 0;
+        switch (*end) {
+        case 'k':
+        case 'K':
+            mult = 1LL << 10;
+            break;
+        case 'm':
+        case 'M':
+            mult = 1LL << 20;
+            break;
+        case 'g':
+        case 'G':
+            mult = 1LL << 30;
+            break;
+        }
+        if (mult && !end[1]) {
+            if (v > LLONG_MAX / mult || v < LLONG_MIN / mult)
+                overflow = true;
+            else
+                v *= mult;
+            end++;
+        }
+    }
+    if (*end) {
+        if (suffixes)
+            return parse_error(p, n, key,
+                               "expected an integer with an optional K, M or G suffix, found %s",
+                               node_show(n).s);
+        return parse_error(p, n, key, "expected an integer, found %s", node_show(n).s);
+    }
+    if (overflow || v < min || v > max)
+        return parse_error(p, n, key, "%s is out of range (%lld..%lld)", s, min, max);
+    *out = v;
+    return 0;
+}
+
+static int get_int(struct parse *p, yaml_node_t *n, const char *key, int min, int max, int *out)
+{
+    long long v;
+    int rc = get_integer(p, n, key, min, max, false, &v);
+    if (!rc)
+        *out = (int)v;
+    return rc;
+}
+
+static int get_enum(struct parse *p, yaml_node_t *n, const char *key, const char *const *names,
+                    size_t n_names, size_t skip, int *out)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        for (size_t i = 0; i < n_names; i++) {
+            if (i != skip && !strcmp(scalar(n), names[i])) {
+                *out = (int)i;
+                return 0;
+            }
+        }
+    }
+    char allowed[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n_names; i++) {
+        if (i == skip)
+            continue;
+        int w = snprintf(allowed + used, sizeof allowed - used, "%s%s", used ? ", " : "", names[i]);
+        if (w > 0 && (size_t)w < sizeof allowed - used)
+            used += (size_t)w;
+    }
+    if (n->type != YAML_SCALAR_NODE || node_is_null(n))
+        return parse_error(p, n, key, "expected one of %s, found %s", allowed, node_kind(n));
+    return parse_error(p, n, key, "unknown value %s (allowed: %s)", node_show(n).s, allowed);
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+/* Drops empty and "." components so that `path: .` in /etc/jingyu/x.yaml
+ * becomes /etc/jingyu rather than /etc/jingyu/. (".." is kept: resolving it
+ * lexically is wrong across symbolic links). */
+static char *path_clean(const char *s)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    bool absolute = *s == '/';
+    const char *q = s;
+    while (*q) {
+        while (*q == '/')
+            q++;
+        const char *e = q;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - q);
+        if (len && !(len == 1 && *q == '.')) {
+            if (b.len || absolute)
+                jy_buf_putc(&b, '/');
+            jy_buf_append(&b, q, len);
+        }
+        q = e;
+    }
+    if (!b.len)
+        jy_buf_puts(&b, absolute ? "/" : ".");
+    return jy_buf_steal(&b);
+}
+
+/* Makes a path from the file absolute: `~` and `~/...` start at $HOME,
+ * `$XDG_DATA_HOME/...` (or `${XDG_DATA_HOME}/...`) at $XDG_DATA_HOME or, when
+ * that is unset, ~/.local/share; other relative paths start at the config
+ * file's folder. Returns NULL with *why set when the variable it needs is not
+ * there. */
+static char *path_resolve(const char *dir, const char *s, const char **why)
+{
+    const char *home = getenv("HOME");
+    bool have_home = home && *home == '/';
+    const char *rest = NULL;
+    char *joined;
+
+    if (!strcmp(s, "~") || !strncmp(s, "~/", 2)) {
+        if (!have_home) {
+            *why = "uses ~ but $HOME is not set";
+            return NULL;
+        }
+        joined = xasprintf("%s/%s", home, s + 1);
+    } else if (!strncmp(s, "$XDG_DATA_HOME", 14) && (s[14] == '/' || !s[14])) {
+        rest = s + 14;
+    } else if (!strncmp(s, "${XDG_DATA_HOME}", 16) && (s[16] == '/' || !s[16])) {
+        rest = s + 16;
+    } else if (*s == '/') {
+        joined = xstrdup(s);
+    } else {
+        joined = xasprintf("%s/%s", dir, s);
+    }
+    if (rest) {
+        const char *xdg = getenv("XDG_DATA_HOME");
+        if (xdg && *xdg == '/') {
+            joined = xasprintf("%s%s", xdg, rest);
+        } else if (have_home) {
+            joined = xasprintf("%s/.local/share%s", home, rest);
+        } else {
+            *why = "uses $XDG_DATA_HOME but neither it nor $HOME is set";
+            return NULL;
+        }
+    }
+    char *clean = path_clean(joined);
+    free(joined);
+    return clean;
+}
+
+static int get_path(struct parse *p, yaml_node_t *n, const char *key, char **out)
+{
+    char *raw = NULL;
+    int rc = get_string(p, n, key, false, &raw);
+    if (rc)
+        return rc;
+    const char *why = NULL;
+    char *abs = path_resolve(p->cfg->dir, raw, &why);
+    free(raw);
+    if (!abs)
+        return parse_error(p, n, key, "%s", why);
+    free(*out);
+    *out = abs;
+    return 0;
+}
+
+/* ---- mappings ---------------------------------------------------------- */
+
+/* Checks that a mapping's keys are plain strings and appear once each. */
+static int mapping_check_keys(struct parse *p, yaml_node_t *map, const char *where)
+{
+    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
+         a++) {
+        yaml_node_t *ka = yaml_document_get_node(p->doc, a->key);
+        if (ka->type != YAML_SCALAR_NODE)
+            return parse_error(p, ka, where, "keys must be plain strings, found %s", node_kind(ka));
+        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = yaml_document_get_node(p->doc, b->key);
+            if (!strcmp(scalar(ka), scalar(kb))) {
+                char path[256];
+                snprintf(path, sizeof path, "%s%s%s", where, *where ? "." : "", scalar(ka));
+                return parse_error(p, ka, path, "duplicate key (first given on line %zu)",
+                                   kb->start_mark.line + 1);
+            }
+        }
+    }
+    return 0;
+}
+
+static int expect_mapping(struct parse *p, yaml_node_t *n, const char *key)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return parse_error(p, n, key, "expected a mapping, found %s", node_kind(n));
+    return mapping_check_keys(p, n, key);
+}
+
+/* The i-th key and value of a mapping; false past the end. */
+static bool mapping_pair(struct parse *p, yaml_node_t *map, size_t i, yaml_node_t **k,
+                         yaml_node_t **v)
+{
+    yaml_node_pair_t *pair = map->data.mapping.pairs.start + i;
+    if (pair >= map->data.mapping.pairs.top)
+        return false;
+    *k = yaml_document_get_node(p->doc, pair->key);
+    *v = yaml_document_get_node(p->doc, pair->value);
+    return true;
+}
+
+/* ---- collector and ui -------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    size_t off;
+    int min, max;
+} collector_ints[] = {
+    {"parallel", offsetof(struct collector_config, parallel), 1, 64},
+    {"timeout", offsetof(struct collector_config, timeout), 1, 3600},
+    {"connect_timeout", offsetof(struct collector_config, connect_timeout), 1, 600},
+    {"max_redirects", offsetof(struct collector_config, max_redirects), 0, 50},
+    {"min_interval", offsetof(struct collector_config, min_interval), 1, 86400},
+    {"max_backoff", offsetof(struct collector_config, max_backoff), 1, 7 * 86400},
+    {"dark_after", offsetof(struct collector_config, dark_after), 1, 10000},
+};
+
+static int parse_collector(struct parse *p, yaml_node_t *map)
+{
+    struct collector_config *c = &p->cfg->collector;
+    int rc = expect_mapping(p, map, "collector");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "collector.%s", scalar(k));
+        bool known = false;
+        for (size_t i = 0; i < sizeof collector_ints / sizeof collector_ints[0]; i++) {
+            if (!strcmp(scalar(k), collector_ints[i].name)) {
+                int *field = (int *)((char *)c + collector_ints[i].off);
+                rc = get_int(p, v, key, collector_ints[i].min, collector_ints[i].max, field);
+                known = true;
+                break;
+            }
+        }
+        if (known) {
+            /* handled by the table */
+        } else if (!strcmp(scalar(k), "max_body")) {
+            long long bytes;
+            rc = get_integer(p, v, key, 1LL << 10, 1LL << 30, true, &bytes);
+            if (!rc)
+                c->max_body = (size_t)bytes;
+        } else if (!strcmp(scalar(k), "user_agent")) {
+            rc = get_string(p, v, key, false, &c->user_agent);
+        } else if (!strcmp(scalar(k), "proxy")) {
+            rc = get_string(p, v, key, true, &c->proxy);
+            if (!rc && c->proxy && !*c->proxy)
+                jy_free(&c->proxy);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_ui(struct parse *p, yaml_node_t *map)
+{
+    struct ui_config *u = &p->cfg->ui;
+    int rc = expect_mapping(p, map, "ui");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "ui.%s", scalar(k));
+        if (!strcmp(scalar(k), "color"))
+            rc = get_bool(p, v, key, &u->color);
+        else if (!strcmp(scalar(k), "refresh_ms"))
+            rc = get_int(p, v, key, 50, 5000, &u->refresh_ms);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- sources ----------------------------------------------------------- */
+
+static bool url_is_allowed(const char *u)
+{
+    static const char *const schemes[] = {"http://", "https://", "file://"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(schemes[i]);
+        if (!strncasecmp(u, schemes[i], n) && u[n] && !strchr(u, ' '))
+            return true;
+    }
+    return false;
+}
+
+static bool encoding_is_known(const char *enc)
+{
+    iconv_t cd = iconv_open("UTF-8", enc);
+    if (cd == (iconv_t)-1)
+        return false;
+    iconv_close(cd);
+    return true;
+}
+
+static int parse_tags(struct parse *p, yaml_node_t *seq, const char *key, struct source_config *s)
+{
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return parse_error(p, seq, key, "expected a sequence of strings, found %s", node_kind(seq));
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    s->tags = xcalloc(n ? n : 1, sizeof *s->tags);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *t = yaml_document_get_node(p->doc, seq->data.sequence.items.start[i]);
+        char tkey[300];
+        snprintf(tkey, sizeof tkey, "%s[%zu]", key, i);
+        char *tag = NULL;
+        int rc = get_string(p, t, tkey, false, &tag);
+        if (rc)
+            return rc;
+        s->tags[s->n_tags++] = tag;
+    }
+    return 0;
+}
+
+/* A replay speed: a positive finite decimal number. */
+static int get_speed(struct parse *p, yaml_node_t *n, const char *key, double *out)
+{
+    char *end = NULL;
+    double d = 0;
+    if (n->type == YAML_SCALAR_NODE && !node_is_null(n)) {
+        errno = 0;
+        d = strtod(scalar(n), &end);
+    }
+    if (!end || end == scalar(n) || *end || errno == ERANGE || !isfinite(d))
+        return parse_error(p, n, key, "expected a number, found %s", node_show(n).s);
+    if (d <= 0 || d > 1e6)
+        return parse_error(p, n, key, "%s is out of range (more than 0, at most 1000000)",
+                           scalar(n));
+    *out = d;
+    return 0;
+}
+
+static int parse_source(struct parse *p, yaml_node_t *map, size_t index, struct source_config *s)
+{
+    char where[64];
+    snprintf(where, sizeof where, "sources[%zu]", index);
+    s->type = SOURCE_FEED;
+    s->interval = 300;
+    s->enabled = true;
+    s->media_level = MEDIA_UNKNOWN;
+    s->speed = 60.0;
+    s->line = (int)map->start_mark.line + 1;
+    s->column = (int)map->start_mark.column + 1;
+
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    yaml_node_t *url_node = NULL, *path_node = NULL, *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        const char *name = scalar(k);
+        int e = 0;
+        if (!strcmp(name, "name")) {
+            rc = get_string(p, v, key, false, &s->name);
+        } else if (!strcmp(name, "type")) {
+            rc = get_enum(p, v, key, source_type_names, 3, (size_t)-1, &e);
+            if (!rc)
+                s->type = (enum source_type)e;
+        } else if (!strcmp(name, "url")) {
+            rc = get_string(p, v, key, false, &s->url);
+            if (!rc && !url_is_allowed(s->url))
+                rc =
+                    parse_error(p, v, key, "expected an http://, https:// or file:// URL, found %s",
+                                node_show(v).s);
+            url_node = v;
+        } else if (!strcmp(name, "path")) {
+            rc = get_path(p, v, key, &s->path);
+            path_node = v;
+        } else if (!strcmp(name, "interval")) {
+            rc = get_int(p, v, key, 1, 7 * 86400, &s->interval);
+        } else if (!strcmp(name, "enabled")) {
+            rc = get_bool(p, v, key, &s->enabled);
+        } else if (!strcmp(name, "encoding")) {
+            rc = get_string(p, v, key, true, &s->encoding);
+            if (!rc && s->encoding && !*s->encoding)
+                jy_free(&s->encoding);
+            if (!rc && s->encoding && !encoding_is_known(s->encoding))
+                rc = parse_error(p, v, key, "unknown character encoding \"%s\"", s->encoding);
+        } else if (!strcmp(name, "media_level")) {
+            rc =
+                get_enum(p, v, key, media_level_names,
+                         sizeof media_level_names / sizeof media_level_names[0], MEDIA_UNKNOWN, &e);
+            if (!rc)
+                s->media_level = (enum media_level)e;
+        } else if (!strcmp(name, "region")) {
+            rc = get_string(p, v, key, true, &s->region);
+            if (!rc && s->region && !*s->region)
+                jy_free(&s->region);
+        } else if (!strcmp(name, "tags")) {
+            rc = parse_tags(p, v, key, s);
+        } else if (!strcmp(name, "speed")) {
+            rc = get_speed(p, v, key, &s->speed);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+
+    /* Checks that depend on more than one key, made once all are read since
+     * YAML does not order them. */
+    char key[256];
+    if (!s->name) {
+        snprintf(key, sizeof key, "%s.name", where);
+        return parse_error(p, map, key, "missing required key");
+    }
+    if (s->type == SOURCE_FEED) {
+        if (!s->url) {
+            snprintf(key, sizeof key, "%s.url", where);
+            return parse_error(p, map, key, "missing required key (type feed)");
+        }
+        if (path_node) {
+            snprintf(key, sizeof key, "%s.path", where);
+            return parse_error(p, path_node, key,
+                               "only for type file-drop or replay (this source is a feed)");
+        }
+    } else {
+        if (!s->path) {
+            snprintf(key, sizeof key, "%s.path", where);
+            return parse_error(p, map, key, "missing required key (type %s)",
+                               source_type_name(s->type));
+        }
+        if (url_node) {
+            snprintf(key, sizeof key, "%s.url", where);
+            return parse_error(p, url_node, key, "only for type feed (this source is %s)",
+                               source_type_name(s->type));
+        }
+    }
+    return 0;
+}
+
+static int parse_sources(struct parse *p, yaml_node_t *seq)
+{
+    struct config *cfg = p->cfg;
+    if (node_is_null(seq))
+        return 0;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return parse_error(p, seq, "sources", "expected a sequence of mappings, found %s",
+                           node_kind(seq));
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    cfg->sources = xcalloc(n ? n : 1, sizeof *cfg->sources);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *m = yaml_document_get_node(p->doc, seq->data.sequence.items.start[i]);
+        /* Counted before parsing so that config_free() frees a half-read entry. */
+        cfg->n_sources++;
+        int rc = parse_source(p, m, i, &cfg->sources[i]);
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(cfg->sources[j].name, cfg->sources[i].name)) {
+                yaml_node_t *name_node = m;
+                yaml_node_t *k, *v;
+                for (size_t at = 0; mapping_pair(p, m, at, &k, &v); at++) {
+                    if (!strcmp(scalar(k), "name"))
+                        name_node = v;
+                }
+                char key[64];
+                snprintf(key, sizeof key, "sources[%zu].name", i);
+                return parse_error(p, name_node, key,
+                                   "duplicate source name \"%s\" (also sources[%zu], line %d)",
+                                   cfg->sources[i].name, j, cfg->sources[j].line);
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- top level --------------------------------------------------------- */
+
+static void config_defaults(struct config *cfg)
+{
+    cfg->bureau = xstrdup("清河县公安局");
+    cfg->collector.parallel = 8;
+    cfg->collector.timeout = 30;
+    cfg->collector.connect_timeout = 10;
+    cfg->collector.max_body = 20u << 20;
+    cfg->collector.max_redirects = 5;
+    cfg->collector.min_interval = 60;
+    cfg->collector.max_backoff = 3600;
+    cfg->collector.dark_after = 6;
+    cfg->collector.user_agent = xstrdup("jingyu/" JY_VERSION);
+    cfg->collector.proxy = NULL;
+    cfg->ui.color = true;
+    cfg->ui.refresh_ms = 250;
+}
+
+static int parse_root(struct parse *p, yaml_node_t *root)
+{
+    struct config *cfg = p->cfg;
+    if (root->type != YAML_MAPPING_NODE)
+        return parse_error(p, root, NULL,
+                           "expected a mapping of keys (database, sources, ...) "
+                           "at the top level, found %s",
+                           node_kind(root));
+    int rc = mapping_check_keys(p, root, "");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, root, at, &k, &v); at++) {
+        const char *key = scalar(k);
+        if (!strcmp(key, "database"))
+            rc = get_path(p, v, key, &cfg->database);
+        else if (!strcmp(key, "bureau"))
+            rc = get_string(p, v, key, false, &cfg->bureau);
+        else if (!strcmp(key, "collector"))
+            rc = parse_collector(p, v);
+        else if (!strcmp(key, "ui"))
+            rc = parse_ui(p, v);
+        else if (!strcmp(key, "sources"))
+            rc = parse_sources(p, v);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    if (!cfg->database)
+        return parse_error(p, root, "database", "missing required key");
+
+    /* min_interval may come after the sources, so the floor is applied last. */
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        if (cfg->sources[i].interval < cfg->collector.min_interval)
+            cfg->sources[i].interval = cfg->collector.min_interval;
+    }
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color && *no_color)
+        cfg->ui.color = false;
+    return 0;
+}
+
+/* libyaml reports encoding problems by byte offset only. */
+static yaml_mark_t mark_from_offset(const char *text, size_t len, size_t offset)
+{
+    yaml_mark_t m = {0};
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            m.column++;
+        }
+    }
+    return m;
+}
+
+/* The byte at a line and column (counted in characters) of text, or 0. */
+static char char_at_mark(const char *text, size_t len, yaml_mark_t m)
+{
+    size_t i = 0;
+    for (size_t line = 0; line < m.line && i < len; i++) {
+        if (text[i] == '\n')
+            line++;
+    }
+    for (size_t col = 0; i < len && text[i] != '\n'; i++) {
+        if (((unsigned char)text[i] & 0xc0) == 0x80)
+            continue;
+        if (col++ == m.column)
+            return text[i];
+    }
+    return 0;
+}
+
+static int yaml_error(struct parse *p, yaml_parser_t *parser, const char *text, size_t len)
+{
+    const char *problem = parser->problem ? parser->problem : "malformed YAML";
+    /* libyaml's wording for a tab is obscure, and tabs are the usual cause. */
+    if (parser->error == YAML_SCANNER_ERROR &&
+        char_at_mark(text, len, parser->problem_mark) == '\t')
+        problem = "found a tab character (indent with spaces; YAML does not allow tabs)";
+    switch (parser->error) {
+    case YAML_MEMORY_ERROR:
+        return jy_error_set(p->err, JY_ENOMEM, "%s: out of memory while reading YAML", p->file);
+    case YAML_READER_ERROR:
+        return parse_error_at(p, mark_from_offset(text, len, parser->problem_offset), NULL,
+                              "YAML syntax error: %s (the file must be UTF-8)", problem);
+    default:
+        if (parser->context)
+            return parse_error_at(p, parser->problem_mark, NULL,
+                                  "YAML syntax error: %s (%s that started at %zu:%zu)", problem,
+                                  parser->context, parser->context_mark.line + 1,
+                                  parser->context_mark.column + 1);
+        return parse_error_at(p, parser->problem_mark, NULL, "YAML syntax error: %s", problem);
+    }
+}
+
+/* The folder of path, absolute, so that relative paths in the file do not
+ * depend on where jingyu was started. */
+static char *config_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    char *real = realpath(dir, NULL);
+    if (real) {
+        char *copy = xstrdup(real);
+        free(real);
+        free(dir);
+        return copy;
+    }
+    if (*dir != '/') {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof cwd)) {
+            char *joined = xasprintf("%s/%s", cwd, dir);
+            free(dir);
+            dir = path_clean(joined);
+            free(joined);
+        }
+    }
+    return dir;
+}
+
+int config_load(const char *path, struct config **out, struct jy_error *err)
+{
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = jy_read_file(path, CONFIG_MAX_FILE, &text, &len, err);
+    if (rc)
+        return rc;
+
+    struct config *cfg = xcalloc(1, sizeof *cfg);
+    cfg->path = xstrdup(path);
+    cfg->dir = config_dir_of(path);
+    config_defaults(cfg);
+    struct parse p = {.file = path, .err = err, .cfg = cfg};
+
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        free(text);
+        config_free(cfg);
+        return jy_error_set(err, JY_ENOMEM, "%s: cannot start the YAML parser", path);
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = yaml_error(&p, &parser, text, len);
+    } else {
+        p.doc = &doc;
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root) {
+            yaml_mark_t start = {0};
+            rc = parse_error_at(&p, start, NULL,
+                                "the file is empty (at least `database:` is required)");
+        } else {
+            rc = parse_root(&p, root);
+        }
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    free(text);
+    if (rc) {
+        config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}

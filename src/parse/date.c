@@ -1,0 +1,383 @@
+/* date.c: the dates feeds carry, turned into UTC seconds.
+ *
+ * Two grammars cover what we meet: ISO 8601 / RFC 3339 (and the Chinese CMS
+ * habit "2024-01-02 15:04:05", which has no zone and means Beijing time), and
+ * RFC 822 as written in practice: weekday optional, commas optional, one-digit
+ * days, two-digit years, full month names, seconds missing, named, numeric or
+ * no zones. The RFC 822 side is a token scanner rather than a fixed pattern,
+ * because real feeds shuffle those parts around ("Jan 2, 2006 15:04 PST",
+ * asctime order). Nothing here depends on the locale: no strptime. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "parse_internal.h"
+
+#define DATE_CHINA_OFFSET (8 * 3600)
+
+static const char *const date_months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+static const char *const date_month_full[] = {"january", "february", "march",     "april",
+                                              "may",     "june",     "july",      "august",
+                                              "september", "october", "november", "december"};
+static const char *const date_weekdays[] = {"mon",    "tue",      "wed",       "thu",
+                                            "fri",    "sat",      "sun",       "monday",
+                                            "tuesday", "wednesday", "thursday", "friday",
+                                            "saturday", "sunday",  "tues",      "thur",
+                                            "thurs",   "weds"};
+
+struct date_zone {
+    const char *name;
+    int offset; /* seconds east of UTC */
+};
+
+/* RFC 822 section 5 names. Military letters other than Z are taken as UTC,
+ * as RFC 2822 section 4.3 advises (RFC 822 had their signs reversed, so no
+ * sender can be trusted on them). */
+static const struct date_zone date_zones[] = {
+    {"gmt", 0},          {"ut", 0},           {"utc", 0},          {"z", 0},
+    {"est", -5 * 3600},  {"edt", -4 * 3600},  {"cst", -6 * 3600},  {"cdt", -5 * 3600},
+    {"mst", -7 * 3600},  {"mdt", -6 * 3600},  {"pst", -8 * 3600},  {"pdt", -7 * 3600},
+};
+
+static bool date_days_valid(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    int n = mdays[m - 1];
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        n = 29;
+    return d <= n;
+}
+
+static int date_make(int y, int mo, int d, int h, int mi, int s, int offset, int64_t *out)
+{
+    if (y < 1000 || y > 9999 || !date_days_valid(y, mo, d) || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || s < 0 || s > 60)
+        return JY_EPARSE;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    time_t t = timegm(&tm);
+    *out = (int64_t)t - offset;
+    return 0;
+}
+
+/* Reads up to max digits at *p; returns the count read (value in *v). */
+static int date_digits(const char **p, int max, int *v)
+{
+    int n = 0, x = 0;
+    while (n < max && isdigit((unsigned char)**p)) {
+        x = x * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    *v = x;
+    return n;
+}
+
+/* "+08:00", "+0800", "+08", "-5". Returns false if p is not at an offset. */
+static bool date_offset(const char **pp, int *offset)
+{
+    const char *p = *pp;
+    if (*p != '+' && *p != '-')
+        return false;
+    int sign = *p == '-' ? -1 : 1;
+    p++;
+    int h, m = 0;
+    int n = date_digits(&p, 4, &h);
+    if (n == 4) {
+        m = h % 100;
+        h /= 100;
+    } else if (n == 3) {
+        m = h % 100;
+        h /= 100;
+    } else if (n >= 1) {
+        if (*p == ':') {
+            p++;
+            if (date_digits(&p, 2, &m) != 2)
+                return false;
+        }
+    } else {
+        return false;
+    }
+    if (h > 14 || m > 59)
+        return false;
+    *offset = sign * (h * 3600 + m * 60);
+    *pp = p;
+    return true;
+}
+
+static int date_zone_lookup(const char *w, size_t n, int *offset)
+{
+    for (size_t i = 0; i < sizeof date_zones / sizeof date_zones[0]; i++) {
+        if (strlen(date_zones[i].name) == n && strncasecmp(date_zones[i].name, w, n) == 0) {
+            *offset = date_zones[i].offset;
+            return 0;
+        }
+    }
+    if (n == 1 && isalpha((unsigned char)w[0]) && tolower((unsigned char)w[0]) != 'j') {
+        *offset = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/* ISO 8601 / RFC 3339 and "YYYY-MM-DD HH:MM[:SS]" / "YYYY/MM/DD ...". */
+static int date_parse_iso(const char *p, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, s = 0;
+    if (date_digits(&p, 4, &y) != 4)
+        return JY_EPARSE;
+    char sep = *p;
+    if (sep != '-' && sep != '/')
+        return JY_EPARSE;
+    p++;
+    if (date_digits(&p, 2, &mo) < 1 || *p != sep)
+        return JY_EPARSE;
+    p++;
+    if (date_digits(&p, 2, &d) < 1)
+        return JY_EPARSE;
+    bool has_time = false, spaced = false;
+    int offset = 0;
+    bool has_zone = false;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        spaced = *p == ' ';
+        while (*p == ' ' || *p == 'T' || *p == 't')
+            p++;
+        if (*p == '\0')
+            goto done;
+        if (date_digits(&p, 2, &h) < 1 || *p != ':')
+            return JY_EPARSE;
+        p++;
+        if (date_digits(&p, 2, &mi) != 2)
+            return JY_EPARSE;
+        if (*p == ':') {
+            p++;
+            if (date_digits(&p, 2, &s) != 2)
+                return JY_EPARSE;
+            if (*p == '.' || *p == ',') {
+                p++;
+                if (!isdigit((unsigned char)*p))
+                    return JY_EPARSE;
+                while (isdigit((unsigned char)*p))
+                    p++;
+            }
+        }
+        has_time = true;
+        while (*p == ' ')
+            p++;
+        if (*p == 'Z' || *p == 'z') {
+            has_zone = true;
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            if (!date_offset(&p, &offset))
+                return JY_EPARSE;
+            has_zone = true;
+        } else if (isalpha((unsigned char)*p)) {
+            const char *w = p;
+            while (isalpha((unsigned char)*p))
+                p++;
+            if (date_zone_lookup(w, (size_t)(p - w), &offset) != 0)
+                return JY_EPARSE;
+            has_zone = true;
+            if ((*p == '+' || *p == '-') && !date_offset(&p, &offset))
+                return JY_EPARSE;
+        }
+    }
+done:
+    while (*p == ' ')
+        p++;
+    if (*p != '\0')
+        return JY_EPARSE;
+    /* A zoneless wall-clock time written with a space (or slashes) is what
+     * Chinese CMSs print, and they print Beijing time. */
+    if (has_time && !has_zone && (spaced || sep == '/'))
+        offset = DATE_CHINA_OFFSET;
+    return date_make(y, mo, d, h, mi, s, offset, out);
+}
+
+static int date_month_lookup(const char *w, size_t n)
+{
+    for (int i = 0; i < 12; i++) {
+        if ((n == 3 && strncasecmp(date_months[i], w, 3) == 0) ||
+            (n == strlen(date_month_full[i]) && strncasecmp(date_month_full[i], w, n) == 0) ||
+            (n == 4 && i == 8 && strncasecmp("sept", w, 4) == 0))
+            return i + 1;
+    }
+    return 0;
+}
+
+static bool date_is_weekday(const char *w, size_t n)
+{
+    for (size_t i = 0; i < sizeof date_weekdays / sizeof date_weekdays[0]; i++) {
+        if (strlen(date_weekdays[i]) == n && strncasecmp(date_weekdays[i], w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* RFC 822 and relatives, by tokens: words are weekdays (ignored), months,
+ * zones or AM/PM; "h:m[:s]" is the time; signed numbers after the time are
+ * offsets; other numbers are the day (first small one) and the year. */
+static int date_parse_rfc822(const char *p, int64_t *out)
+{
+    int y = -1, mo = 0, d = -1, h = 0, mi = 0, s = 0, offset = 0;
+    bool has_time = false, has_zone = false;
+    int ampm = 0;
+    int ydigits = 0;
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ' || c == ',' || c == '\t' || c == '.') {
+            p++;
+            continue;
+        }
+        if (c == '(') { /* "(CST)" style comments */
+            const char *e = strchr(p, ')');
+            if (!e)
+                return JY_EPARSE;
+            p = e + 1;
+            continue;
+        }
+        if (isalpha(c)) {
+            const char *w = p;
+            while (isalpha((unsigned char)*p))
+                p++;
+            size_t n = (size_t)(p - w);
+            int m;
+            int zo;
+            if (date_is_weekday(w, n))
+                continue;
+            if ((m = date_month_lookup(w, n)) != 0) {
+                if (mo)
+                    return JY_EPARSE;
+                mo = m;
+            } else if (n == 2 && strncasecmp(w, "am", 2) == 0) {
+                ampm = 1;
+            } else if (n == 2 && strncasecmp(w, "pm", 2) == 0) {
+                ampm = 2;
+            } else if (!has_zone && date_zone_lookup(w, n, &zo) == 0) {
+                offset = zo;
+                has_zone = true;
+                if (*p == '+' || *p == '-') {
+                    if (!date_offset(&p, &offset))
+                        return JY_EPARSE;
+                }
+            } else {
+                return JY_EPARSE;
+            }
+            continue;
+        }
+        if ((c == '+' || c == '-') && (has_time || y >= 0)) {
+            if (!date_offset(&p, &offset))
+                return JY_EPARSE;
+            has_zone = true;
+            continue;
+        }
+        if (c == '-' && d >= 0 && mo == 0) { /* "02-Jan-2006" */
+            p++;
+            continue;
+        }
+        if (c == '-' && mo != 0 && y < 0) {
+            p++;
+            continue;
+        }
+        if (isdigit(c)) {
+            int v;
+            int n = date_digits(&p, 9, &v);
+            if (*p == ':') {
+                if (has_time || n > 2)
+                    return JY_EPARSE;
+                h = v;
+                p++;
+                if (date_digits(&p, 2, &mi) != 2)
+                    return JY_EPARSE;
+                if (*p == ':') {
+                    p++;
+                    if (date_digits(&p, 2, &s) != 2)
+                        return JY_EPARSE;
+                    if (*p == '.' && isdigit((unsigned char)p[1])) {
+                        p++;
+                        while (isdigit((unsigned char)*p))
+                            p++;
+                    }
+                }
+                has_time = true;
+                continue;
+            }
+            if (isdigit((unsigned char)*p))
+                return JY_EPARSE; /* more than 9 digits */
+            if (n <= 2 && d < 0) {
+                d = v;
+            } else if (y < 0) {
+                y = v;
+                ydigits = n;
+            } else {
+                return JY_EPARSE;
+            }
+            continue;
+        }
+        return JY_EPARSE;
+    }
+    if (y < 0 || mo == 0 || d < 0)
+        return JY_EPARSE;
+    if (ydigits <= 2) {
+        if (ydigits == 0)
+            return JY_EPARSE;
+        y += y < 50 ? 2000 : 1900;
+    } else if (ydigits == 3) {
+        return JY_EPARSE;
+    }
+    if (ampm) {
+        if (h < 1 || h > 12)
+            return JY_EPARSE;
+        if (ampm == 1 && h == 12)
+            h = 0;
+        else if (ampm == 2 && h != 12)
+            h += 12;
+    }
+    return date_make(y, mo, d, h, mi, s, offset, out);
+}
+
+int parse_date(const char *s, int64_t *out)
+{
+    if (!s)
+        return JY_EPARSE;
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n == 0 || n > 128)
+        return JY_EPARSE;
+    /* Fold internal whitespace runs (tabs, newlines, doubled spaces) to one
+     * space so both grammars can assume single spaces. */
+    char buf[130];
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isspace((unsigned char)s[i])) {
+            if (o > 0 && buf[o - 1] != ' ')
+                buf[o++] = ' ';
+        } else {
+            buf[o++] = s[i];
+        }
+    }
+    buf[o] = '\0';
+    int64_t t;
+    int rc;
+    if (o >= 5 && isdigit((unsigned char)buf[0]) && isdigit((unsigned char)buf[1]) &&
+        isdigit((unsigned char)buf[2]) && isdigit((unsigned char)buf[3]) &&
+        (buf[4] == '-' || buf[4] == '/'))
+        rc = date_parse_iso(buf, &t);
+    else
+        rc = date_parse_rfc822(buf, &t);
+    if (rc == 0 && out)
+        *out = t;
+    return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * parse_internal.h: what the files of src/parse share and nobody outside the
+ * folder may include. The format parsers (xml.c, json.c) fill raw items; the
+ * finishing step in item.c applies the caps, the guid fallback and
+ * sanitising so that every format ends up with the same guarantees.
+ */
+#ifndef JY_PARSE_INTERNAL_H
+#define JY_PARSE_INTERNAL_H
+
+#include "parse.h"
+
+#define PARSE_DEFAULT_MAX_FIELD ((size_t)1 << 20)
+#define PARSE_DEFAULT_MAX_ITEMS ((size_t)10000)
+
+/* The caps of one parse, with the defaults filled in. */
+struct parse_limits {
+    size_t max_field;
+    size_t max_items;
+};
+
+/* Appends an item to f (growing the array); returns the new, zeroed item. */
+struct feed_item *parse_feed_item_add(struct feed *f);
+/* Gives it the guarantees parse.h promises: title and content not NULL,
+ * fields cut to max_field on a code point boundary, guid filled in. */
+void parse_item_finish(struct feed_item *it, const struct parse_limits *lim);
+/* A new string: s cut to at most max bytes without splitting a UTF-8
+ * sequence, then sanitised (newlines kept when keep_newlines). */
+char *parse_text_clip(const char *s, size_t max, bool keep_newlines);
+/* Trims ASCII whitespace at both ends; returns a new string, NULL for
+ * NULL or empty. */
+char *parse_strtrim(const char *s);
+
+/* Plain text (no markup, no references) made displayable: whitespace runs
+ * folded, line breaks kept only when keep_newlines, sanitised. */
+char *parse_plain_text(const char *s, size_t len, bool keep_newlines);
+/* Decodes base64 (whitespace ignored); NULL when it is not base64. */
+char *parse_base64_decode(const char *s, size_t len, size_t *out_len);
+
+int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
+                   struct jy_error *err);
+int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim,
+                    struct feed *out, struct jy_error *err);
+
+#endif

@@ -1,0 +1,556 @@
+/* xml.c: RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0 through libxml2.
+ *
+ * The document has already been converted to UTF-8 (charset.c), so libxml2
+ * is told the encoding is UTF-8 and to ignore the declaration; otherwise a
+ * GBK declaration would make it convert a second time. External entities are
+ * never loaded (no DTD loading, NONET) and entities are never substituted:
+ * text is gathered by walking the tree ourselves and an entity reference is
+ * kept as "&name;", so a billion-laughs document costs nothing and an HTML
+ * reference such as &nbsp; (undeclared in XML) still reaches html_to_text.
+ * RECOVER lets slightly broken feeds through; a document whose root is not a
+ * feed element is refused.
+ *
+ * Which element maps onto which field follows gofeed's translator: see
+ * rss_item_read() and atom_entry_read(). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/uri.h>
+#include <libxml/xmlerror.h>
+
+#include "parse_internal.h"
+
+enum xml_ns {
+    NS_CORE,    /* no namespace, RSS 1.0/0.90, or an unknown default namespace */
+    NS_ATOM,
+    NS_DC,
+    NS_CONTENT,
+    NS_ITUNES,
+    NS_RDF,
+    NS_OTHER,
+};
+
+static enum xml_ns xml_ns_of(const xmlNode *n)
+{
+    const xmlNs *ns = n->ns;
+    if (!ns || !ns->href)
+        return NS_CORE;
+    const char *h = (const char *)ns->href;
+    if (strcmp(h, "http://www.w3.org/2005/Atom") == 0 || strcmp(h, "http://purl.org/atom/ns#") == 0)
+        return NS_ATOM;
+    if (strncmp(h, "http://purl.org/dc/elements/1.1", 31) == 0)
+        return NS_DC;
+    if (strcmp(h, "http://purl.org/rss/1.0/modules/content/") == 0)
+        return NS_CONTENT;
+    if (strcasestr(h, "itunes.com/dtds/podcast"))
+        return NS_ITUNES;
+    if (strcmp(h, "http://www.w3.org/1999/02/22-rdf-syntax-ns#") == 0)
+        return NS_RDF;
+    if (strcmp(h, "http://purl.org/rss/1.0/") == 0 ||
+        strcmp(h, "http://my.netscape.com/rdf/simple/0.9/") == 0)
+        return NS_CORE;
+    const char *p = (const char *)ns->prefix;
+    if (!p)
+        return NS_CORE;
+    if (strcmp(p, "dc") == 0)
+        return NS_DC;
+    if (strcmp(p, "content") == 0)
+        return NS_CONTENT;
+    if (strcmp(p, "atom") == 0)
+        return NS_ATOM;
+    if (strcmp(p, "itunes") == 0)
+        return NS_ITUNES;
+    return NS_OTHER;
+}
+
+static bool xml_is(const xmlNode *n, enum xml_ns ns, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && xml_ns_of(n) == ns &&
+           strcmp((const char *)n->name, name) == 0;
+}
+
+/* Appends at most what fits under b->max, so that one huge text node is cut
+ * rather than lost. */
+static void xml_buf_add(struct jy_buf *b, const char *s, size_t n)
+{
+    size_t room = b->max - b->len;
+    if (b->len >= b->max)
+        return;
+    jy_buf_append(b, s, n < room ? n : room);
+}
+
+/* The text of n's descendants, entity references kept as written. */
+static void xml_gather(const xmlNode *n, struct jy_buf *b)
+{
+    for (const xmlNode *c = n->children; c && b->len < b->max; c = c->next) {
+        switch (c->type) {
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            if (c->content)
+                xml_buf_add(b, (const char *)c->content, strlen((const char *)c->content));
+            break;
+        case XML_ELEMENT_NODE:
+            xml_gather(c, b);
+            break;
+        case XML_ENTITY_REF_NODE:
+            xml_buf_add(b, "&", 1);
+            xml_buf_add(b, (const char *)c->name, strlen((const char *)c->name));
+            xml_buf_add(b, ";", 1);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static bool xml_has_elements(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE)
+            return true;
+    }
+    return false;
+}
+
+/* The children of n written back as markup ("naked" HTML inside an RSS
+ * description, Atom xhtml). */
+static void xml_inner(const xmlNode *n, struct jy_buf *b)
+{
+    xmlBuffer *xb = xmlBufferCreate();
+    for (xmlNode *c = n->children; c; c = c->next) {
+        xmlNodeDump(xb, n->doc, c, 0, 0);
+        if ((size_t)xmlBufferLength(xb) >= b->max)
+            break;
+    }
+    xml_buf_add(b, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+    xmlBufferFree(xb);
+}
+
+/* Raw text of an element into a new bounded buffer. */
+static void xml_text_buf(const xmlNode *n, const struct parse_limits *lim, bool inner,
+                         struct jy_buf *b)
+{
+    /* Markup and references shrink when reduced, so gather more than the
+     * final cap. */
+    size_t max = lim->max_field > SIZE_MAX / 8 ? SIZE_MAX / 2 : lim->max_field * 4 + 4096;
+    jy_buf_init(b, max);
+    jy_buf_append(b, "", 0);
+    if (inner)
+        xml_inner(n, b);
+    else
+        xml_gather(n, b);
+}
+
+/* An element whose content is HTML (RSS fields): its text, or its child
+ * markup when the HTML was written unescaped, reduced to text. */
+static char *xml_html_text(const xmlNode *n, const struct parse_limits *lim, bool keep_newlines)
+{
+    if (!n)
+        return NULL;
+    struct jy_buf b;
+    xml_text_buf(n, lim, xml_has_elements(n), &b);
+    char *s = html_to_text(b.data, b.len, keep_newlines);
+    jy_buf_free(&b);
+    return s;
+}
+
+/* Plain text content, trimmed (links, ids, dates). */
+static char *xml_plain(const xmlNode *n, const struct parse_limits *lim)
+{
+    if (!n)
+        return NULL;
+    struct jy_buf b;
+    xml_text_buf(n, lim, false, &b);
+    char *s = parse_strtrim(b.data);
+    jy_buf_free(&b);
+    return s;
+}
+
+static char *xml_attr(const xmlNode *n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    char *s = parse_strtrim((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+/* href resolved against xml:base, as feed readers do. */
+static char *xml_href(const xmlNode *n, const char *href)
+{
+    if (!href)
+        return NULL;
+    xmlChar *base = xmlNodeGetBase(n->doc, n);
+    if (!base)
+        return xstrdup(href);
+    xmlChar *abs = xmlBuildURI((const xmlChar *)href, base);
+    xmlFree(base);
+    char *s = xstrdup(abs ? (const char *)abs : href);
+    xmlFree(abs);
+    return s;
+}
+
+/* Atom text construct (title, content, summary) by its type attribute:
+ * text is taken as it stands (libxml2 has decoded the XML references once;
+ * decoding again would turn a literal "&lt;b&gt;" into markup), html is
+ * decoded markup to reduce, xhtml is child elements to reduce, other types
+ * are base64 (Atom 1.0 section 3.1.1 and 4.1.3.3). */
+static char *atom_text(const xmlNode *n, const struct parse_limits *lim, bool keep_newlines)
+{
+    if (!n)
+        return NULL;
+    char *type = xml_attr(n, "type");
+    char *mode = xml_attr(n, "mode");
+    const char *t = type ? type : "text";
+    bool base64 = mode && strcasecmp(mode, "base64") == 0;
+    enum { K_TEXT, K_HTML, K_XHTML, K_BINARY } kind;
+    if (strcasecmp(t, "text") == 0 || strcasecmp(t, "text/plain") == 0)
+        kind = K_TEXT;
+    else if (strcasecmp(t, "html") == 0 || strcasecmp(t, "text/html") == 0)
+        kind = K_HTML;
+    else if (strcasecmp(t, "xhtml") == 0 || strcasecmp(t, "application/xhtml+xml") == 0)
+        kind = K_XHTML;
+    else if (strncasecmp(t, "text/", 5) == 0)
+        kind = K_TEXT;
+    else if (strlen(t) > 4 && (strcasecmp(t + strlen(t) - 4, "+xml") == 0 ||
+                               strcasecmp(t + strlen(t) - 4, "/xml") == 0))
+        kind = K_XHTML;
+    else
+        kind = K_BINARY;
+    /* Atom 0.3 mode="escaped" means the text is escaped markup. */
+    if (mode && strcasecmp(mode, "escaped") == 0 && kind == K_TEXT && type == NULL)
+        kind = K_HTML;
+    free(type);
+    free(mode);
+
+    struct jy_buf b;
+    bool inner = kind == K_XHTML || (kind == K_TEXT && !base64 && xml_has_elements(n));
+    xml_text_buf(n, lim, inner, &b);
+    char *out = NULL;
+    if (base64 || kind == K_BINARY) {
+        size_t dl;
+        char *dec = parse_base64_decode(b.data, b.len, &dl);
+        if (dec && utf8_valid(dec, dl)) {
+            out = kind == K_TEXT ? parse_plain_text(dec, dl, keep_newlines)
+                                 : html_to_text(dec, dl, keep_newlines);
+        }
+        free(dec);
+        if (!out) /* not base64 after all ("application/x-custom" text) */
+            out = parse_plain_text(b.data, b.len, keep_newlines);
+    } else if (kind == K_TEXT) {
+        out = parse_plain_text(b.data, b.len, keep_newlines);
+    } else {
+        out = html_to_text(b.data, b.len, keep_newlines);
+    }
+    jy_buf_free(&b);
+    return out;
+}
+
+/* Tries the date elements in order until one can be read. */
+static void xml_item_date(struct feed_item *it, const xmlNode *const *cands, size_t n,
+                          const struct parse_limits *lim)
+{
+    for (size_t i = 0; i < n && !it->has_date; i++) {
+        char *s = xml_plain(cands[i], lim);
+        if (s && parse_date(s, &it->published) == 0)
+            it->has_date = true;
+        free(s);
+    }
+}
+
+static char *xml_nonempty(char *s)
+{
+    if (s && !*s)
+        jy_free(&s);
+    return s;
+}
+
+/* "editor@example.com (Jane Doe)" is how RSS 2.0 writes an author; the name
+ * is what an operator wants to see. */
+static char *rss_author_name(char *a)
+{
+    if (!a)
+        return NULL;
+    char *open = strchr(a, '(');
+    size_t n = strlen(a);
+    if (open && n > 0 && a[n - 1] == ')' && memchr(a, '@', (size_t)(open - a))) {
+        char *inside = xstrndup(open + 1, (size_t)(a + n - 1 - (open + 1)));
+        char *name = parse_strtrim(inside);
+        free(inside);
+        if (name && *name) {
+            free(a);
+            return name;
+        }
+        free(name);
+    }
+    return a;
+}
+
+static void rss_item_read(const xmlNode *item, const struct parse_limits *lim,
+                          struct feed_item *it)
+{
+    const xmlNode *title = NULL, *dctitle = NULL, *link = NULL, *atomlink = NULL, *guid = NULL;
+    const xmlNode *author = NULL, *creator = NULL, *dcauthor = NULL, *itauthor = NULL;
+    const xmlNode *pub = NULL, *dcdate = NULL, *apub = NULL, *aupd = NULL;
+    const xmlNode *encoded = NULL, *desc = NULL, *dcdesc = NULL, *acontent = NULL;
+    const xmlNode *itsummary = NULL;
+    for (const xmlNode *c = item->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        enum xml_ns ns = xml_ns_of(c);
+        const char *nm = (const char *)c->name;
+#define TAKE(var, wantns, wantname)                                   \
+    if (!var && ns == (wantns) && strcmp(nm, (wantname)) == 0) {      \
+        var = c;                                                      \
+        continue;                                                     \
+    }
+        TAKE(title, NS_CORE, "title");
+        TAKE(dctitle, NS_DC, "title");
+        TAKE(guid, NS_CORE, "guid");
+        TAKE(author, NS_CORE, "author");
+        TAKE(creator, NS_DC, "creator");
+        TAKE(dcauthor, NS_DC, "author");
+        TAKE(itauthor, NS_ITUNES, "author");
+        TAKE(pub, NS_CORE, "pubDate");
+        TAKE(dcdate, NS_DC, "date");
+        TAKE(apub, NS_ATOM, "published");
+        TAKE(aupd, NS_ATOM, "updated");
+        TAKE(encoded, NS_CONTENT, "encoded");
+        TAKE(desc, NS_CORE, "description");
+        TAKE(dcdesc, NS_DC, "description");
+        TAKE(acontent, NS_ATOM, "content");
+        TAKE(itsummary, NS_ITUNES, "summary");
+#undef TAKE
+        if (ns == NS_CORE && strcmp(nm, "link") == 0 && !link) {
+            char *s = xml_plain(c, lim);
+            if (s || xmlHasProp(c, (const xmlChar *)"href"))
+                link = c;
+            free(s);
+        } else if (ns == NS_ATOM && strcmp(nm, "link") == 0 && !atomlink) {
+            char *rel = xml_attr(c, "rel");
+            if (!rel || strcmp(rel, "alternate") == 0)
+                atomlink = c;
+            free(rel);
+        }
+    }
+    it->title = xml_html_text(title ? title : dctitle, lim, false);
+    if (link) {
+        char *text = xml_plain(link, lim);
+        if (text) {
+            it->link = xml_href(link, text);
+            free(text);
+        } else {
+            char *h = xml_attr(link, "href");
+            it->link = xml_href(link, h);
+            free(h);
+        }
+    }
+    if (!it->link && atomlink) {
+        char *h = xml_attr(atomlink, "href");
+        it->link = xml_href(atomlink, h);
+        free(h);
+    }
+    it->guid = xml_plain(guid, lim);
+    if (!it->guid && xml_ns_of(item) != NS_OTHER) {
+        xmlChar *about = xmlGetNsProp(item, (const xmlChar *)"about",
+                                      (const xmlChar *)"http://www.w3.org/1999/02/22-rdf-syntax-ns#");
+        if (about) {
+            it->guid = parse_strtrim((const char *)about);
+            xmlFree(about);
+        }
+    }
+    const xmlNode *an[] = {author, creator, dcauthor, itauthor};
+    for (size_t i = 0; i < 4 && !it->author; i++) {
+        if (an[i])
+            it->author = rss_author_name(xml_nonempty(xml_html_text(an[i], lim, false)));
+    }
+    const xmlNode *dn[] = {pub, dcdate, apub, aupd};
+    xml_item_date(it, dn, 4, lim);
+    if (encoded)
+        it->content = xml_html_text(encoded, lim, true);
+    else if (acontent)
+        it->content = atom_text(acontent, lim, true);
+    else if (desc)
+        it->content = xml_html_text(desc, lim, true);
+    else if (dcdesc)
+        it->content = xml_html_text(dcdesc, lim, true);
+    else if (itsummary)
+        it->content = xml_html_text(itsummary, lim, true);
+}
+
+static const xmlNode *xml_child(const xmlNode *n, enum xml_ns ns, const char *name)
+{
+    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if (xml_is(c, ns, name))
+            return c;
+    }
+    return NULL;
+}
+
+static void xml_add_item_rss(struct feed *out, const xmlNode *item, const struct parse_limits *lim)
+{
+    if (out->n_items >= lim->max_items)
+        return;
+    struct feed_item *it = parse_feed_item_add(out);
+    rss_item_read(item, lim, it);
+    parse_item_finish(it, lim);
+}
+
+static int rss_read(const xmlNode *root, bool rdf, const struct parse_limits *lim,
+                    struct feed *out)
+{
+    out->format = rdf ? "rdf" : "rss";
+    const xmlNode *channel = xml_child(root, NS_CORE, "channel");
+    if (!channel && !rdf && strcmp((const char *)root->name, "channel") == 0)
+        channel = root;
+    if (channel) {
+        out->title = xml_html_text(xml_child(channel, NS_CORE, "title"), lim, false);
+        out->link = xml_plain(xml_child(channel, NS_CORE, "link"), lim);
+        for (const xmlNode *c = channel->children; c; c = c->next) {
+            if (xml_is(c, NS_CORE, "item"))
+                xml_add_item_rss(out, c, lim);
+        }
+    }
+    /* RSS 1.0 and 0.90 put items beside the channel, not inside it. */
+    if (channel != root) {
+        for (const xmlNode *c = root->children; c; c = c->next) {
+            if (xml_is(c, NS_CORE, "item"))
+                xml_add_item_rss(out, c, lim);
+        }
+    }
+    return 0;
+}
+
+/* Atom link choice: rel="alternate" (or no rel) first, else any href. */
+static char *atom_link(const xmlNode *parent)
+{
+    const xmlNode *best = NULL, *any = NULL;
+    for (const xmlNode *c = parent->children; c; c = c->next) {
+        if (!(xml_is(c, NS_ATOM, "link") || xml_is(c, NS_CORE, "link")))
+            continue;
+        if (!xmlHasProp(c, (const xmlChar *)"href"))
+            continue;
+        char *rel = xml_attr(c, "rel");
+        if (!best && (!rel || strcmp(rel, "alternate") == 0))
+            best = c;
+        if (!any)
+            any = c;
+        free(rel);
+    }
+    const xmlNode *l = best ? best : any;
+    if (!l)
+        return NULL;
+    char *h = xml_attr(l, "href");
+    char *r = xml_href(l, h);
+    free(h);
+    return r;
+}
+
+static const xmlNode *atom_child(const xmlNode *n, const char *name)
+{
+    const xmlNode *c = xml_child(n, NS_ATOM, name);
+    return c ? c : xml_child(n, NS_CORE, name);
+}
+
+static char *atom_author(const xmlNode *parent, const struct parse_limits *lim)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next) {
+        if (!(xml_is(c, NS_ATOM, "author") || xml_is(c, NS_CORE, "author")))
+            continue;
+        const xmlNode *name = atom_child(c, "name");
+        char *s = name ? xml_plain(name, lim) : NULL;
+        if (s) {
+            char *t = parse_plain_text(s, strlen(s), false);
+            free(s);
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void atom_entry_read(const xmlNode *entry, const xmlNode *feed,
+                            const struct parse_limits *lim, struct feed_item *it)
+{
+    it->title = atom_text(atom_child(entry, "title"), lim, false);
+    it->link = atom_link(entry);
+    it->guid = xml_plain(atom_child(entry, "id"), lim);
+    it->author = atom_author(entry, lim);
+    if (!it->author)
+        it->author = atom_author(feed, lim);
+    const xmlNode *dn[] = {atom_child(entry, "published"), atom_child(entry, "issued"),
+                           atom_child(entry, "updated"), atom_child(entry, "modified"),
+                           atom_child(entry, "created")};
+    xml_item_date(it, dn, 5, lim);
+    const xmlNode *content = atom_child(entry, "content");
+    if (!content)
+        content = atom_child(entry, "summary");
+    it->content = atom_text(content, lim, true);
+}
+
+static int atom_read(const xmlNode *root, const struct parse_limits *lim, struct feed *out)
+{
+    out->format = "atom";
+    out->title = atom_text(atom_child(root, "title"), lim, false);
+    out->link = atom_link(root);
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        if (!(xml_is(c, NS_ATOM, "entry") || xml_is(c, NS_CORE, "entry")))
+            continue;
+        if (out->n_items >= lim->max_items)
+            break;
+        struct feed_item *it = parse_feed_item_add(out);
+        atom_entry_read(c, root, lim, it);
+        parse_item_finish(it, lim);
+    }
+    return 0;
+}
+
+int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
+                   struct jy_error *err)
+{
+    if (len > INT32_MAX)
+        return jy_error_set(err, JY_EPARSE, "XML document too large");
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        return jy_error_set(err, JY_ENOMEM, "cannot create XML parser");
+    /* No NOENT (never substitute entities), no DTDLOAD, no HUGE. */
+    int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+               XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA;
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, NULL, "UTF-8", opts);
+    const xmlError *xe = xmlCtxtGetLastError(ctxt);
+    char why[300] = "";
+    if (xe && xe->message) {
+        size_t ml = strlen(xe->message);
+        while (ml > 0 && (xe->message[ml - 1] == '\n' || xe->message[ml - 1] == ' '))
+            ml--;
+        snprintf(why, sizeof why, " (line %d: %.*s)", xe->line, (int)(ml > 200 ? 200 : ml),
+                 xe->message);
+    }
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    int rc = 0;
+    if (!root) {
+        rc = jy_error_set(err, JY_EPARSE, "not an XML document%s", why);
+    } else {
+        const char *rn = (const char *)root->name;
+        enum xml_ns ns = xml_ns_of(root);
+        if (strcmp(rn, "rss") == 0 || strcmp(rn, "channel") == 0)
+            rc = rss_read(root, false, lim, out);
+        else if (strcmp(rn, "RDF") == 0 && (ns == NS_RDF || ns == NS_CORE))
+            rc = rss_read(root, true, lim, out);
+        else if (strcmp(rn, "feed") == 0 && (ns == NS_ATOM || ns == NS_CORE))
+            rc = atom_read(root, lim, out);
+        else if (strcasecmp(rn, "html") == 0)
+            rc = jy_error_set(err, JY_EPARSE, "not a feed: got an HTML page");
+        else
+            rc = jy_error_set(err, JY_EPARSE, "not a feed: the root element is <%.60s>%s", rn,
+                              ctxt->wellFormed ? "" : why);
+    }
+    if (doc)
+        xmlFreeDoc(doc);
+    xmlFreeParserCtxt(ctxt);
+    return rc;
+}

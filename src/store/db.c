@@ -1,0 +1,233 @@
+/* db.c: opening the shared SQLite file and migrating its schema.
+ *
+ * Many processes (consoles, `jingyu collect`, CLI subcommands) share one file,
+ * so the connection runs in WAL mode with a busy timeout, and every write is a
+ * short BEGIN IMMEDIATE transaction. Migrations are numbered SQL scripts
+ * applied in order inside one transaction each; PRAGMA user_version records
+ * how far a file has come, and a file from a newer jingyu is refused rather
+ * than guessed at. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* Migration N brings the schema from version N-1 to N. Never edit a released
+ * entry: add a new one. */
+static const char *const migrations[] = {
+    /* 1: sources, items, background full-text index, collector lease */
+    "CREATE TABLE sources ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  type TEXT NOT NULL,"
+    "  url TEXT,"
+    "  media_level TEXT NOT NULL DEFAULT 'unknown',"
+    "  region TEXT,"
+    "  interval INTEGER NOT NULL DEFAULT 300,"
+    "  config_enabled INTEGER NOT NULL DEFAULT 1,"
+    "  console_disabled INTEGER NOT NULL DEFAULT 0,"
+    "  last_attempt INTEGER,"
+    "  last_success INTEGER,"
+    "  last_status INTEGER,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  failing_since INTEGER,"
+    "  last_error TEXT,"
+    "  etag TEXT,"
+    "  last_modified TEXT,"
+    "  next_due INTEGER NOT NULL DEFAULT 0,"
+    "  last_new_item INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  replay_start INTEGER"
+    ");"
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id),"
+    "  guid TEXT NOT NULL,"
+    "  link TEXT,"
+    "  title TEXT NOT NULL,"
+    "  author TEXT,"
+    "  content TEXT NOT NULL,"
+    "  published_at INTEGER NOT NULL,"
+    "  fetched_at INTEGER NOT NULL,"
+    "  sort_at INTEGER NOT NULL,"
+    "  date_missing INTEGER NOT NULL DEFAULT 0,"
+    "  read_at INTEGER,"
+    "  UNIQUE(source_id, guid)"
+    ");"
+    "CREATE INDEX items_sort ON items(sort_at, id);"
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, content, content='items',"
+    "  content_rowid='id', tokenize='jybigram', detail='full');"
+    "CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  indexed_upto INTEGER NOT NULL);"
+    "INSERT INTO fts_state VALUES (1, 0);"
+    "CREATE TABLE lease ("
+    "  name TEXT PRIMARY KEY,"
+    "  host TEXT NOT NULL,"
+    "  pid INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  heartbeat INTEGER NOT NULL"
+    ");",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match migrations");
+
+int store_db_error(struct store *st, struct jy_error *err, const char *what)
+{
+    return jy_error_set(err, JY_EDB, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+int store_exec(struct store *st, const char *sql, struct jy_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = jy_error_set(err, JY_EDB, "%s: %s", st->path, msg ? msg : "error");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+int store_begin(struct store *st, struct jy_error *err)
+{
+    return store_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int store_commit(struct store *st, struct jy_error *err)
+{
+    int rc = store_exec(st, "COMMIT", err);
+    if (rc)
+        store_rollback(st);
+    return rc;
+}
+
+void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql, struct jy_error *err)
+{
+    sqlite3_stmt *s = st->stmts[id];
+    if (!s) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+            store_db_error(st, err, "prepare");
+            return NULL;
+        }
+        st->stmts[id] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+char *store_col_text(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int get_version(struct store *st, int *v, struct jy_error *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read schema version");
+    int rc = sqlite3_step(s);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : store_db_error(st, err, "read schema version");
+}
+
+int store_schema_version(struct store *st, int *version)
+{
+    return get_version(st, version, NULL);
+}
+
+static int migrate(struct store *st, struct jy_error *err)
+{
+    int v;
+    int rc = get_version(st, &v, err);
+    if (rc)
+        return rc;
+    if (v > STORE_SCHEMA_VERSION)
+        return jy_error_set(err, JY_EVERSION,
+                            "%s: database schema version %d is newer than this jingyu (%d); "
+                            "use a newer jingyu",
+                            st->path, v, STORE_SCHEMA_VERSION);
+    if (v == STORE_SCHEMA_VERSION)
+        return 0;
+    if ((rc = store_begin(st, err)))
+        return rc;
+    /* Re-read inside the write lock: another process may have migrated. */
+    if ((rc = get_version(st, &v, err)))
+        goto fail;
+    for (; v < STORE_SCHEMA_VERSION; v++) {
+        if ((rc = store_exec(st, migrations[v], err)))
+            goto fail;
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if ((rc = store_exec(st, sql, err)))
+            goto fail;
+    }
+    return store_commit(st, err);
+fail:
+    store_rollback(st);
+    return rc;
+}
+
+int store_open(const char *path, struct store **out, struct jy_error *err)
+{
+    *out = NULL;
+    struct store *st = xcalloc(1, sizeof *st);
+    st->path = xstrdup(path);
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        rc = jy_error_set(err, JY_EDB, "%s: cannot open database: %s", path,
+                          st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        store_close(st);
+        return rc;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_extended_result_codes(st->db, 1);
+    if ((rc = store_tokenizer_register(st->db, err)) ||
+        (rc = store_exec(st,
+                         "PRAGMA journal_mode = WAL;"
+                         "PRAGMA synchronous = NORMAL;"
+                         "PRAGMA foreign_keys = ON;"
+                         "PRAGMA temp_store = MEMORY;",
+                         err)) ||
+        (rc = migrate(st, err))) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    if (st->db)
+        sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+int store_data_version(struct store *st, int64_t *v, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_DATA_VERSION, "PRAGMA data_version", err);
+    if (!s)
+        return JY_EDB;
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_db_error(st, err, "data_version");
+    *v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}

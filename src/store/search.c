@@ -1,0 +1,331 @@
+/* search.c: full-text search and the background index that serves it.
+ *
+ * Indexing is the most expensive step of ingestion, so it is kept off the
+ * insert path: items commit and show at once, and store_index_step() (called
+ * by the collector between fetches) adds them to the FTS5 index in batches.
+ * fts_state.indexed_upto marks how far it has come. A search combines the
+ * index (ids up to the mark) with a plain scan of the few items past it, so
+ * a fresh item is found at once. Results come newest-collected first, the
+ * order FTS5 can produce without sorting. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define ITEM_COLS                                                                      \
+    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, " \
+    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
+
+struct term {
+    char *text;   /* lower-cased (ASCII), sanitised */
+    bool indexed; /* the index can find it: two CJK characters, or a Latin word */
+};
+
+static bool cjk_cp(uint32_t cp)
+{
+    return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF) ||
+           (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0xAC00 && cp <= 0xD7AF);
+}
+
+/* A term can be answered by the index unless it contains a CJK character
+ * that stands alone (no CJK neighbour inside the term): the index holds
+ * bigrams, and a lone character is indexed only where it stood alone. */
+static bool term_indexable(const char *t)
+{
+    size_t len = strlen(t), i = 0;
+    int run = 0;
+    bool any = false;
+    while (i <= len) {
+        uint32_t cp = 0;
+        size_t n = i < len ? utf8_decode(t + i, len - i, &cp) : 1;
+        if (i < len && cjk_cp(cp)) {
+            run++;
+        } else {
+            if (run == 1)
+                return false;
+            run = 0;
+        }
+        if (i < len && (cp > 0x7F || (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z')))
+            any = true;
+        i += n;
+    }
+    return any;
+}
+
+static size_t parse_terms(const char *query, struct term *terms, size_t max)
+{
+    char *q = utf8_sanitize(query, strlen(query), 0);
+    size_t n = 0;
+    char *p = q;
+    while (*p && n < max) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *start, *end;
+        if (*p == '"') {
+            start = ++p;
+            end = strchr(p, '"');
+            if (!end)
+                end = p + strlen(p);
+            p = *end ? end + 1 : end;
+        } else {
+            start = p;
+            end = strchr(p, ' ');
+            if (!end)
+                end = p + strlen(p);
+            p = end;
+        }
+        if (end > start) {
+            char *t = xstrndup(start, (size_t)(end - start));
+            for (char *c = t; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c += 32;
+            terms[n].text = t;
+            terms[n].indexed = term_indexable(t);
+            n++;
+        }
+    }
+    free(q);
+    return n;
+}
+
+/* Appends `AND instr(lower(title || ' ' || content), ?k) > 0` for terms. */
+static void add_scan_terms(struct jy_buf *sql, const struct term *terms, size_t n, bool only_unindexed,
+                           int first_param)
+{
+    int k = first_param;
+    for (size_t i = 0; i < n; i++) {
+        if (only_unindexed && terms[i].indexed)
+            continue;
+        jy_buf_printf(sql, " AND instr(lower(i.title || ' ' || i.content), ?%d) > 0", k++);
+    }
+}
+
+static int bind_scan_terms(sqlite3_stmt *s, const struct term *terms, size_t n, bool only_unindexed,
+                           int first_param)
+{
+    int k = first_param;
+    for (size_t i = 0; i < n; i++) {
+        if (only_unindexed && terms[i].indexed)
+            continue;
+        sqlite3_bind_text(s, k++, terms[i].text, -1, SQLITE_STATIC);
+    }
+    return k;
+}
+
+static int run_query(struct store *st, const char *sql, const struct term *terms, size_t n_terms,
+                     const char *match, int64_t below, int64_t above, size_t limit,
+                     bool only_unindexed, struct store_item *out, size_t *n,
+                     struct jy_error *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "search");
+    sqlite3_bind_int64(s, 1, below);
+    sqlite3_bind_int64(s, 2, above);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+    if (match)
+        sqlite3_bind_text(s, 4, match, -1, SQLITE_STATIC);
+    bind_scan_terms(s, terms, n_terms, only_unindexed, 5);
+    int rc;
+    while (*n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_item *it = &out[(*n)++];
+        memset(it, 0, sizeof *it);
+        it->id = sqlite3_column_int64(s, 0);
+        it->source_id = sqlite3_column_int64(s, 1);
+        it->source_name = store_col_text(s, 2);
+        it->guid = store_col_text(s, 3);
+        it->link = store_col_text(s, 4);
+        it->title = store_col_text(s, 5);
+        it->author = store_col_text(s, 6);
+        it->published_at = sqlite3_column_int64(s, 7);
+        it->fetched_at = sqlite3_column_int64(s, 8);
+        it->sort_at = sqlite3_column_int64(s, 9);
+        it->date_missing = sqlite3_column_int(s, 10) != 0;
+        it->read = sqlite3_column_int(s, 11) != 0;
+    }
+    if (*n < limit && rc != SQLITE_DONE) {
+        rc = store_db_error(st, err, "search");
+        sqlite3_finalize(s);
+        return rc;
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT indexed_upto FROM fts_state WHERE id = 1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read index state");
+    int rc = sqlite3_step(s);
+    *upto = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : store_db_error(st, err, "read index state");
+}
+
+#define MAX_TERMS 16
+
+int store_search(struct store *st, const char *query, const struct store_cursor *older_than,
+                 size_t limit, struct store_item **out, size_t *n, struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    struct term terms[MAX_TERMS];
+    size_t n_terms = parse_terms(query, terms, MAX_TERMS);
+    if (n_terms == 0)
+        return jy_error_set(err, JY_EINVAL, "empty search");
+    int64_t upto;
+    int rc = indexed_upto(st, &upto, err);
+    if (rc)
+        goto done;
+    int64_t below = older_than ? older_than->id : INT64_MAX;
+    struct store_item *items = xcalloc(limit ? limit : 1, sizeof *items);
+    *out = items;
+
+    struct jy_buf match, sql;
+    jy_buf_init(&match, 0);
+    jy_buf_init(&sql, 0);
+    for (size_t i = 0; i < n_terms; i++) {
+        if (!terms[i].indexed)
+            continue;
+        jy_buf_puts(&match, match.len ? " \"" : "\"");
+        for (const char *c = terms[i].text; *c; c++)
+            jy_buf_append(&match, c, *c == '"' ? 0 : 1);
+        jy_buf_puts(&match, "\"");
+    }
+
+    /* 1: items past the index mark, by scanning (few: the index lag). */
+    if (below > upto) {
+        jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
+                          " WHERE i.id < ?1 AND i.id > ?2 AND ?3 IS NOT NULL AND ?4 IS NULL");
+        add_scan_terms(&sql, terms, n_terms, false, 5);
+        jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
+        /* ?4 is unused here: bind NULL by passing no match */
+        rc = run_query(st, sql.data, terms, n_terms, NULL, below, upto, limit, false, items, n,
+                       err);
+        below = upto + 1;
+    }
+    /* 2: the index, plus a scan filter for terms it cannot answer. */
+    if (!rc && *n < limit) {
+        jy_buf_reset(&sql);
+        if (match.len) {
+            jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items_fts f"
+                              " JOIN items i ON i.id = f.rowid JOIN sources s ON s.id = i.source_id"
+                              " WHERE f.rowid < ?1 AND ?2 IS NOT NULL AND items_fts MATCH ?4");
+            add_scan_terms(&sql, terms, n_terms, true, 5);
+            jy_buf_puts(&sql, " ORDER BY f.rowid DESC LIMIT ?3");
+            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, true,
+                           items, n, err);
+        } else {
+            jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
+                              " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
+            add_scan_terms(&sql, terms, n_terms, false, 5);
+            jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
+            rc = run_query(st, sql.data, terms, n_terms, NULL, below, 0, limit, false,
+                           items, n, err);
+        }
+    }
+    jy_buf_free(&match);
+    jy_buf_free(&sql);
+    if (rc) {
+        store_items_free(items, *n);
+        *out = NULL;
+        *n = 0;
+    }
+done:
+    for (size_t i = 0; i < n_terms; i++)
+        free(terms[i].text);
+    return rc;
+}
+
+int store_index_step(struct store *st, int batch, int *done, struct jy_error *err)
+{
+    *done = 0;
+    int rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    int64_t upto, last = 0;
+    sqlite3_stmt *s = NULL;
+    if ((rc = indexed_upto(st, &upto, err)))
+        goto fail;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT max(id), count(*) FROM (SELECT id FROM items WHERE id > ?1 "
+                           "ORDER BY id LIMIT ?2)",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = store_db_error(st, err, "index");
+        goto fail;
+    }
+    sqlite3_bind_int64(s, 1, upto);
+    sqlite3_bind_int(s, 2, batch);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        last = sqlite3_column_int64(s, 0);
+        *done = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (*done == 0) {
+        store_rollback(st);
+        return 0;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO items_fts (rowid, title, content) SELECT id, title, content "
+                           "FROM items WHERE id > ?1 AND id <= ?2",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = store_db_error(st, err, "index");
+        goto fail;
+    }
+    sqlite3_bind_int64(s, 1, upto);
+    sqlite3_bind_int64(s, 2, last);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = store_db_error(st, err, "index");
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    if (sqlite3_prepare_v2(st->db, "UPDATE fts_state SET indexed_upto = ?1 WHERE id = 1", -1, &s,
+                           NULL) != SQLITE_OK) {
+        s = NULL;
+        rc = store_db_error(st, err, "index");
+        goto fail;
+    }
+    sqlite3_bind_int64(s, 1, last);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = store_db_error(st, err, "index");
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    return store_commit(st, err);
+fail:
+    sqlite3_finalize(s);
+    store_rollback(st);
+    *done = 0;
+    return rc;
+}
+
+int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
+                    struct jy_error *err)
+{
+    int64_t upto;
+    int rc = indexed_upto(st, &upto, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*), (SELECT fetched_at FROM items WHERE id > ?1 "
+                           "ORDER BY id LIMIT 1) FROM items WHERE id > ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "index lag");
+    sqlite3_bind_int64(s, 1, upto);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return store_db_error(st, err, "index lag");
+    }
+    *pending = sqlite3_column_int64(s, 0);
+    if (oldest_fetched)
+        *oldest_fetched = sqlite3_column_int64(s, 1);
+    sqlite3_finalize(s);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* store_int.h: private to src/store. The connection object and the
+ * statement cache shared by the store's files. */
+#ifndef JY_STORE_INT_H
+#define JY_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt_id {
+    STMT_DATA_VERSION,
+    STMT_ITEM_INSERT,
+    STMT_SOURCE_OK,
+    STMT_SOURCE_FAIL,
+    STMT_PAGE_NEWEST,
+    STMT_PAGE_OLDER,
+    STMT_PAGE_NEWER,
+    STMT_PAGE_TAIL,
+    STMT_ITEM_GET,
+    STMT_MAX_ID,
+    STMT_COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/* Returns the cached statement for id (preparing sql on first use), reset
+ * and with bindings cleared; NULL with err set on failure. */
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql, struct jy_error *err);
+int store_db_error(struct store *st, struct jy_error *err, const char *what);
+int store_exec(struct store *st, const char *sql, struct jy_error *err);
+int store_begin(struct store *st, struct jy_error *err); /* BEGIN IMMEDIATE */
+int store_commit(struct store *st, struct jy_error *err);
+void store_rollback(struct store *st);
+char *store_col_text(sqlite3_stmt *s, int col); /* xstrdup or NULL */
+
+int store_tokenizer_register(sqlite3 *db, struct jy_error *err);
+
+#endif

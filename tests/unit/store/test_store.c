@@ -1,0 +1,395 @@
+/* Unit tests for src/store: migrations, items and keyset paging, search over
+ * the background index, source health and validators, the collector lease,
+ * change detection. Each test works on a fresh file in a temp folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *st;
+    int64_t src;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/jy-store-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    struct jy_error err = {0};
+    if (store_open(f->path, &f->st, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    struct source_config sc = {.name = "某某日报", .type = SOURCE_FEED,
+                               .url = "http://127.0.0.1/rss", .interval = 300, .enabled = true};
+    if (store_source_sync(f->st, &sc, &f->src, &err) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static size_t record(struct fixture *f, struct feed_item *items, size_t n, int64_t now)
+{
+    struct fetch_result r = {.ok = true, .http_status = 200, .items = items, .n_items = n,
+                             .next_due = now + 300};
+    size_t ins = 99;
+    struct jy_error err = {0};
+    assert_int_equal(store_fetch_record(f->st, f->src, &r, now, &ins, &err), 0);
+    return ins;
+}
+
+static struct feed_item mk(const char *guid, const char *title, const char *content, int64_t pub)
+{
+    struct feed_item it = {.guid = (char *)guid, .title = (char *)title,
+                           .content = (char *)content, .published = pub, .has_date = pub != 0};
+    return it;
+}
+
+static void migrations_fresh_and_newer_refused(void **state)
+{
+    struct fixture *f = *state;
+    int v = 0;
+    assert_int_equal(store_schema_version(f->st, &v), 0);
+    assert_int_equal(v, STORE_SCHEMA_VERSION);
+    store_close(f->st);
+    /* reopening an up-to-date file changes nothing */
+    struct jy_error err = {0};
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(f->path, &f->st, &err), JY_EVERSION);
+    assert_non_null(strstr(err.msg, "newer"));
+    assert_null(f->st);
+    /* teardown needs a store: put the version back */
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+}
+
+static void wal_and_foreign_keys_on(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void refetch_never_duplicates(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item a[] = {mk("g1", "清河县交警查酒驾", "内容一", 1000),
+                            mk("g2", "第二条", "内容二", 2000), mk("g3", "第三条", "内容三", 3000)};
+    assert_int_equal(record(f, a, 3, 5000), 3);
+    struct feed_item b[] = {mk("g1", "清河县交警查酒驾", "内容一", 1000),
+                            mk("g2", "第二条", "内容二", 2000), mk("g3", "第三条", "内容三", 3000),
+                            mk("g4", "第四条", "内容四", 4000)};
+    assert_int_equal(record(f, b, 4, 6000), 1);
+    int64_t max = 0;
+    assert_int_equal(store_items_max_id(f->st, &max, NULL), 0);
+    assert_int_equal(max, 4);
+}
+
+static void pages_are_keyset_and_ordered(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item v[100];
+    char guids[100][16], titles[100][32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(guids[i], 16, "g%d", i);
+        snprintf(titles[i], 32, "标题%d", i);
+        /* published out of order to prove sorting */
+        v[i] = mk(guids[i], titles[i], "正文", 10000 + (i * 37) % 100 * 10);
+    }
+    assert_int_equal(record(f, v, 100, 20000), 100);
+    struct store_item *p1, *p2, *back, *tail;
+    size_t n1, n2, nb, nt;
+    assert_int_equal(store_items_page(f->st, NULL, true, 10, &p1, &n1, NULL), 0);
+    assert_int_equal(n1, 10);
+    for (size_t i = 1; i < n1; i++)
+        assert_true(p1[i - 1].sort_at >= p1[i].sort_at);
+    struct store_cursor c = {p1[9].sort_at, p1[9].id};
+    assert_int_equal(store_items_page(f->st, &c, true, 10, &p2, &n2, NULL), 0);
+    assert_int_equal(n2, 10);
+    assert_true(p2[0].sort_at <= p1[9].sort_at);
+    assert_true(p2[0].id != p1[9].id);
+    struct store_cursor c2 = {p2[0].sort_at, p2[0].id};
+    assert_int_equal(store_items_page(f->st, &c2, false, 10, &back, &nb, NULL), 0);
+    assert_int_equal(nb, 10);
+    for (size_t i = 0; i < 10; i++) /* walking back up returns the first page, newest first */
+        assert_int_equal(back[i].id, p1[i].id);
+    assert_int_equal(store_items_tail(f->st, 5, &tail, &nt, NULL), 0);
+    assert_int_equal(nt, 5);
+    assert_true(tail[0].sort_at >= tail[4].sort_at);
+    assert_int_equal(tail[4].sort_at, 10000);
+    assert_null(p1[0].content); /* pages carry no bodies */
+    store_items_free(p1, n1);
+    store_items_free(p2, n2);
+    store_items_free(back, nb);
+    store_items_free(tail, nt);
+}
+
+static void future_dates_sort_at_fetch_time(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item v[] = {mk("future", "来自未来", "x", 99999999), mk("nodate", "无日期", "y", 0)};
+    record(f, v, 2, 5000);
+    struct store_item *p;
+    size_t n;
+    assert_int_equal(store_items_page(f->st, NULL, true, 10, &p, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(p[i].sort_at, 5000);
+        if (strcmp(p[i].guid, "nodate") == 0) {
+            assert_true(p[i].date_missing);
+            assert_int_equal(p[i].published_at, 5000);
+        } else {
+            assert_int_equal(p[i].published_at, 99999999);
+        }
+    }
+    store_items_free(p, n);
+}
+
+static size_t count_hits(struct store *st, const char *q)
+{
+    struct store_item *v;
+    size_t n;
+    struct jy_error err = {0};
+    assert_int_equal(store_search(st, q, NULL, 50, &v, &n, &err), 0);
+    store_items_free(v, n);
+    return n;
+}
+
+static void search_finds_chinese_words_before_and_after_indexing(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item v[] = {
+        mk("1", "清河县交警查处酒驾", "今天晚上在人民路检查站", 100),
+        mk("2", "网传抢孩子系谣言", "清河警方辟谣：经核实不实", 200),
+        mk("3", "Police Rescue in the river", "民警跳河救人 获点赞", 300),
+        mk("4", "窗口办事排长队", "群众反映户籍窗口推诿", 400),
+    };
+    record(f, v, 4, 1000);
+    int64_t pending = 0;
+    assert_int_equal(store_index_lag(f->st, &pending, NULL, NULL), 0);
+    assert_int_equal(pending, 4);
+    /* not indexed yet: found by the scan of the tail */
+    assert_int_equal(count_hits(f->st, "交警"), 1);
+    int done = 0;
+    assert_int_equal(store_index_step(f->st, 1000, &done, NULL), 0);
+    assert_int_equal(done, 4);
+    assert_int_equal(store_index_lag(f->st, &pending, NULL, NULL), 0);
+    assert_int_equal(pending, 0);
+    assert_int_equal(count_hits(f->st, "交警"), 1);      /* 2 characters */
+    assert_int_equal(count_hits(f->st, "清河警方"), 1);  /* 4 characters, in content */
+    assert_int_equal(count_hits(f->st, "清河"), 2);
+    assert_int_equal(count_hits(f->st, "rescue"), 1);   /* Latin, any case */
+    assert_int_equal(count_hits(f->st, "清河 辟谣"), 1); /* AND */
+    assert_int_equal(count_hits(f->st, "\"户籍窗口\""), 1);
+    assert_int_equal(count_hits(f->st, "河县交"), 1);
+    assert_int_equal(count_hits(f->st, "县公"), 0);      /* bigram absent */
+    assert_int_equal(count_hits(f->st, "警"), 3);       /* one character: scanned */
+    assert_int_equal(count_hits(f->st, "火灾"), 0);
+    /* a later item is found before the index catches up, newest first */
+    struct feed_item w[] = {mk("5", "交警再查酒驾", "第二次", 500)};
+    record(f, w, 1, 2000);
+    struct store_item *r;
+    size_t n;
+    assert_int_equal(store_search(f->st, "交警", NULL, 50, &r, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].guid, "5");
+    assert_string_equal(r[1].guid, "1");
+    /* paging: continue after the first hit */
+    struct store_cursor c = {r[0].sort_at, r[0].id};
+    store_items_free(r, n);
+    assert_int_equal(store_search(f->st, "交警", &c, 50, &r, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(r[0].guid, "1");
+    store_items_free(r, n);
+}
+
+static void health_and_validators(void **state)
+{
+    struct fixture *f = *state;
+    struct fetch_result ok = {.ok = true, .http_status = 200, .etag = "\"v1\"",
+                              .last_modified = "Wed, 25 Nov 2026 01:00:00 GMT", .next_due = 400};
+    assert_int_equal(store_fetch_record(f->st, f->src, &ok, 100, NULL, NULL), 0);
+    struct store_source s;
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_string_equal(s.etag, "\"v1\"");
+    assert_string_equal(s.last_modified, "Wed, 25 Nov 2026 01:00:00 GMT");
+    assert_int_equal(s.next_due, 400);
+    store_source_clear(&s);
+
+    struct fetch_result bad = {.ok = false, .http_status = 500, .error = "HTTP 500", .next_due = 700};
+    store_fetch_record(f->st, f->src, &bad, 200, NULL, NULL);
+    store_fetch_record(f->st, f->src, &bad, 300, NULL, NULL);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_int_equal(s.failures, 2);
+    assert_int_equal(s.failing_since, 200);
+    assert_int_equal(s.last_status, 500);
+    assert_string_equal(s.last_error, "HTTP 500");
+    assert_string_equal(s.etag, "\"v1\""); /* a failure keeps the validators */
+    assert_int_equal(store_source_state(&s, 300, 6), SOURCE_FAILING);
+    store_source_clear(&s);
+
+    /* 304 with a new ETag refreshes it; no Last-Modified keeps the old one */
+    struct fetch_result nm = {.ok = true, .not_modified = true, .http_status = 304,
+                              .etag = "W/\"v2\"", .next_due = 900};
+    store_fetch_record(f->st, f->src, &nm, 400, NULL, NULL);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_int_equal(s.failures, 0);
+    assert_int_equal(s.failing_since, 0);
+    assert_null(s.last_error);
+    assert_string_equal(s.etag, "W/\"v2\"");
+    assert_string_equal(s.last_modified, "Wed, 25 Nov 2026 01:00:00 GMT");
+    store_source_clear(&s);
+
+    /* a 200 without validators clears them */
+    struct fetch_result plain = {.ok = true, .http_status = 200, .etag = "", .last_modified = ""};
+    store_fetch_record(f->st, f->src, &plain, 500, NULL, NULL);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_null(s.etag);
+    assert_null(s.last_modified);
+    store_source_clear(&s);
+}
+
+static void source_states(void **state)
+{
+    struct fixture *f = *state;
+    struct store_source s;
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_int_equal(store_source_state(&s, 0, 6), SOURCE_NEW);
+    store_source_clear(&s);
+    struct feed_item v[] = {mk("a", "标题", "正文", 100)};
+    record(f, v, 1, 10000);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_int_equal(store_source_state(&s, 10000 + 300 * 6, 6), SOURCE_OK);
+    assert_int_equal(store_source_state(&s, 10000 + 300 * 6 + 1, 6), SOURCE_DARK);
+    store_source_clear(&s);
+    int dark = -1;
+    assert_int_equal(store_sources_dark_count(f->st, 10000 + 5000, 6, &dark, NULL), 0);
+    assert_int_equal(dark, 1);
+    assert_int_equal(store_source_set_enabled(f->st, "某某日报", false, NULL), 0);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_int_equal(store_source_state(&s, 10000, 6), SOURCE_DISABLED);
+    store_source_clear(&s);
+    struct jy_error err = {0};
+    assert_int_equal(store_source_set_enabled(f->st, "没有这个", true, &err), JY_ENOTFOUND);
+    /* a config sync keeps the console's choice and the health */
+    struct source_config sc = {.name = "某某日报", .type = SOURCE_FEED, .url = "http://x/",
+                               .interval = 60, .enabled = true};
+    int64_t id;
+    assert_int_equal(store_source_sync(f->st, &sc, &id, NULL), 0);
+    assert_int_equal(id, f->src);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_false(s.enabled);
+    assert_int_equal(s.interval, 60);
+    assert_int_equal(s.last_new_item, 10000);
+    store_source_clear(&s);
+}
+
+static void lease_one_holder(void **state)
+{
+    struct fixture *f = *state;
+    struct store *other;
+    assert_int_equal(store_open(f->path, &other, NULL), 0);
+    bool got;
+    int me = (int)getpid();
+    assert_int_equal(store_lease_acquire(f->st, "hostA", me, 1000, 12, &got, NULL), 0);
+    assert_true(got);
+    assert_int_equal(store_lease_acquire(other, "hostB", 4242, 1005, 12, &got, NULL), 0);
+    assert_false(got);
+    assert_int_equal(store_lease_acquire(f->st, "hostA", me, 1010, 12, &got, NULL), 0);
+    assert_true(got); /* renewal */
+    assert_int_equal(store_lease_acquire(other, "hostB", 4242, 1020, 12, &got, NULL), 0);
+    assert_false(got); /* heartbeat 10 s old: still valid */
+    assert_int_equal(store_lease_acquire(other, "hostB", 4242, 1023, 12, &got, NULL), 0);
+    assert_true(got); /* expired */
+    struct store_lease le;
+    bool present;
+    assert_int_equal(store_lease_get(f->st, &le, &present, NULL), 0);
+    assert_true(present);
+    assert_string_equal(le.host, "hostB");
+    assert_int_equal(le.pid, 4242);
+    /* a holder on this host whose pid is gone loses it at once */
+    assert_int_equal(store_lease_release(other, "hostB", 4242, NULL), 0);
+    assert_int_equal(store_lease_acquire(other, "hostA", 999999, 2000, 12, &got, NULL), 0);
+    assert_true(got);
+    assert_int_equal(store_lease_acquire(f->st, "hostA", me, 2001, 12, &got, NULL), 0);
+    assert_true(got);
+    assert_int_equal(store_lease_release(f->st, "hostA", me, NULL), 0);
+    assert_int_equal(store_lease_get(f->st, &le, &present, NULL), 0);
+    assert_false(present);
+    store_close(other);
+}
+
+static void data_version_sees_other_connections(void **state)
+{
+    struct fixture *f = *state;
+    struct store *other;
+    assert_int_equal(store_open(f->path, &other, NULL), 0);
+    int64_t v1, v2, v3;
+    assert_int_equal(store_data_version(f->st, &v1, NULL), 0);
+    assert_int_equal(store_data_version(f->st, &v2, NULL), 0);
+    assert_int_equal(v1, v2);
+    struct feed_item v[] = {mk("x", "新消息", "正文", 100)};
+    struct fetch_result r = {.ok = true, .items = v, .n_items = 1};
+    assert_int_equal(store_fetch_record(other, f->src, &r, 100, NULL, NULL), 0);
+    assert_int_equal(store_data_version(f->st, &v3, NULL), 0);
+    assert_true(v3 != v1);
+    store_close(other);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrations_fresh_and_newer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(wal_and_foreign_keys_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(refetch_never_duplicates, setup, teardown),
+        cmocka_unit_test_setup_teardown(pages_are_keyset_and_ordered, setup, teardown),
+        cmocka_unit_test_setup_teardown(future_dates_sort_at_fetch_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(search_finds_chinese_words_before_and_after_indexing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(health_and_validators, setup, teardown),
+        cmocka_unit_test_setup_teardown(source_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(lease_one_holder, setup, teardown),
+        cmocka_unit_test_setup_teardown(data_version_sees_other_connections, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

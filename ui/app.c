@@ -1,0 +1,593 @@
+/*
+ * app: the console's loop. It opens its own store connection, starts the
+ * collector thread, and then waits for keys with a timeout of
+ * ui.refresh_ms: on every timeout it polls PRAGMA data_version (through
+ * store_data_version) and re-queries the visible rows when another
+ * connection committed, so new items appear without a keypress; the clock
+ * and the header's counters update each second. Signals only set a flag:
+ * the loop sees it, leaves, and endwin() restores the terminal, so a
+ * dropped SSH session or a kill leaves nothing broken.
+ */
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+#include "ui.h"
+#include "ui_private.h"
+
+static volatile sig_atomic_t ui_signalled;
+
+static void ui_on_signal(int sig)
+{
+    ui_signalled = sig;
+}
+
+void ui_app_message(struct ui_app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->msg, sizeof app->msg, fmt, ap);
+    va_end(ap);
+    app->msg_error = error;
+}
+
+struct ui_list *ui_app_list(struct ui_app *app)
+{
+    return app->searching ? &app->search : &app->feed;
+}
+
+/* ---- list sources ----------------------------------------------------------- */
+
+static int feed_page(void *ctx, const struct store_cursor *from, bool older, size_t limit,
+                     struct store_item **out, size_t *n, struct jy_error *err)
+{
+    struct ui_app *app = ctx;
+    return store_items_page(app->st, from, older, limit, out, n, err);
+}
+
+static int feed_tail(void *ctx, size_t limit, struct store_item **out, size_t *n,
+                     struct jy_error *err)
+{
+    struct ui_app *app = ctx;
+    return store_items_tail(app->st, limit, out, n, err);
+}
+
+static int search_page(void *ctx, const struct store_cursor *from, bool older, size_t limit,
+                       struct store_item **out, size_t *n, struct jy_error *err)
+{
+    struct ui_app *app = ctx;
+    if (from && !older) { /* store_search only goes older */
+        *out = NULL;
+        *n = 0;
+        return 0;
+    }
+    return store_search(app->st, app->query, from, limit, out, n, err);
+}
+
+int ui_app_search_start(struct ui_app *app, const char *query)
+{
+    char *q = utf8_sanitize(query, strlen(query), 0);
+    char *p = q;
+    while (*p == ' ')
+        p++;
+    size_t len = strlen(p);
+    while (len && p[len - 1] == ' ')
+        p[--len] = '\0';
+    if (!*p) {
+        free(q);
+        ui_app_message(app, false, "搜索已取消（空查询）");
+        return 0;
+    }
+    ui_app_search_end(app);
+    snprintf(app->query, sizeof app->query, "%s", p);
+    free(q);
+    struct ui_list_src src = {.ctx = app,
+                              .page = search_page,
+                              .tail = NULL,
+                              .free_rows = store_items_free,
+                              .can_newer = false};
+    ui_list_init(&app->search, &src, app->feed.height);
+    app->searching = true;
+    struct jy_error err = {0};
+    int rc = ui_list_home(&app->search, &err);
+    if (rc) {
+        ui_app_message(app, true, "搜索失败：%s", err.msg);
+        ui_app_search_end(app);
+        return rc;
+    }
+    app->focus = 0;
+    if (!app->search.n)
+        ui_app_message(app, false, "搜索：%s — 没有结果（Esc 返回）", app->query);
+    else
+        ui_app_message(app, false, "搜索：%s — 找到 %zu%s 条（n 下一条，N 上一条，Esc 返回）",
+                       app->query, app->search.n, app->search.at_oldest ? "" : "+");
+    return 0;
+}
+
+void ui_app_search_end(struct ui_app *app)
+{
+    if (!app->searching)
+        return;
+    ui_list_free(&app->search);
+    app->searching = false;
+}
+
+/* ---- header ------------------------------------------------------------------- */
+
+static void update_status(struct ui_app *app)
+{
+    struct jy_error err = {0};
+    int dark = 0;
+    if (!store_sources_dark_count(app->st, jy_now(), app->cfg->collector.dark_after, &dark, &err))
+        app->dark = dark;
+    if (app->coll && collector_is_leader(app->coll)) {
+        snprintf(app->collect_label, sizeof app->collect_label, "采集：本机");
+        return;
+    }
+    struct store_lease lease;
+    bool present = false;
+    memset(&lease, 0, sizeof lease);
+    if (store_lease_get(app->st, &lease, &present, &err)) {
+        snprintf(app->collect_label, sizeof app->collect_label, "采集：未知");
+        return;
+    }
+    if (!present)
+        snprintf(app->collect_label, sizeof app->collect_label, "无采集");
+    else if (jy_now() - lease.heartbeat > COLLECT_LEASE_TTL)
+        snprintf(app->collect_label, sizeof app->collect_label, "采集：%s:%d（心跳超时）",
+                 lease.host, lease.pid);
+    else
+        snprintf(app->collect_label, sizeof app->collect_label, "采集：%s:%d", lease.host,
+                 lease.pid);
+}
+
+static void draw_header(struct ui_app *app, int cols)
+{
+    char clock[16];
+    jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
+    char *h = xasprintf(" %s 警舆  %s  值班：未排班  失联信源 %d  %s", app->cfg->bureau
+                        ? app->cfg->bureau : "", clock, app->dark, app->collect_label);
+    attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
+    ui_put(stdscr, 0, 0, h, cols, attr);
+    free(h);
+}
+
+/* ---- drawing ------------------------------------------------------------------ */
+
+static unsigned current_view(const struct ui_app *app)
+{
+    switch (app->screen) {
+    case UI_SCREEN_PAGER:
+        return UI_VIEW_PAGER;
+    case UI_SCREEN_HELP:
+        return UI_VIEW_HELP;
+    case UI_SCREEN_SOURCES:
+        return UI_VIEW_SOURCES;
+    case UI_SCREEN_MAIN:
+        break;
+    }
+    return UI_VIEW_MAIN | (app->searching ? UI_VIEW_SEARCH : 0);
+}
+
+/* Gives each pane its rows; re-queries a pane whose height changed. */
+static void apply_layout(struct ui_app *app, struct ui_layout *lo)
+{
+    size_t side_rows = app->panes[1]->want_rows ? app->panes[1]->want_rows(app) : 0;
+    ui_layout_compute(app->rows, side_rows, lo);
+    int feed_rows = lo->feed_h > 1 ? lo->feed_h - 1 : 1;
+    if (app->feed.height != feed_rows) {
+        struct jy_error err = {0};
+        app->panes[0]->resize(app, feed_rows);
+        if (app->panes[0]->reload(app, &err))
+            ui_app_message(app, true, "读取信息失败：%s", err.msg);
+    }
+    app->panes[1]->resize(app, lo->side_h > 1 ? lo->side_h - 1 : 0);
+}
+
+static void draw_all(struct ui_app *app)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    app->rows = rows;
+    app->cols = cols;
+    werase(stdscr);
+    struct ui_layout lo;
+    apply_layout(app, &lo);
+    draw_header(app, cols);
+    if (app->screen == UI_SCREEN_MAIN) {
+        int ys[2] = {lo.feed_y, lo.side_y}, hs[2] = {lo.feed_h, lo.side_h};
+        for (size_t i = 0; i < app->n_panes; i++) {
+            if (hs[i] <= 0)
+                continue;
+            char title[UI_LINE_MAX + 64];
+            app->panes[i]->title(app, title, sizeof title);
+            bool focused = app->focus == i;
+            ui_draw_rule(stdscr, ys[i], 0, cols, title, focused);
+            app->panes[i]->draw(app, stdscr, ys[i] + 1, 0, hs[i] - 1, cols, focused);
+        }
+    } else {
+        ui_view_draw(app, stdscr, 1, rows - 3, cols);
+    }
+    if (lo.hint_y > 0) {
+        char *hint = ui_keymap_hint(current_view(app), cols - 1);
+        ui_put(stdscr, lo.hint_y, 0, hint, cols, A_DIM);
+        free(hint);
+    }
+    int cursor_x = -1;
+    if (app->prompt == UI_PROMPT_SEARCH || app->prompt == UI_PROMPT_COMMAND) {
+        const char *label = app->prompt == UI_PROMPT_SEARCH ? "搜索：" : ":";
+        int lw = utf8_width(label);
+        const char *tail = ui_lineedit_tail(&app->le, cols - lw - 1);
+        char *line = xasprintf("%s%s", label, tail);
+        cursor_x = utf8_width(line);
+        ui_put(stdscr, lo.msg_y, 0, line, cols, A_BOLD);
+        free(line);
+    } else if (app->prompt == UI_PROMPT_QUIT) {
+        ui_put(stdscr, lo.msg_y, 0, "确认退出？(y/n)", cols, A_BOLD);
+        cursor_x = utf8_width("确认退出？(y/n)");
+    } else {
+        attr_t attr = app->msg_error ? A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0) : 0;
+        ui_put(stdscr, lo.msg_y, 0, app->msg, cols, attr);
+    }
+    if (cursor_x >= 0 && cursor_x < cols) {
+        curs_set(1);
+        wmove(stdscr, lo.msg_y, cursor_x);
+    } else {
+        curs_set(0);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- data -------------------------------------------------------------------- */
+
+static void refresh_data(struct ui_app *app)
+{
+    struct jy_error err = {0};
+    for (size_t i = 0; i < app->n_panes; i++) {
+        if (app->panes[i]->reload(app, &err)) {
+            ui_app_message(app, true, "读取失败：%s", err.msg);
+            jy_error_clear(&err);
+        }
+    }
+    if (app->screen == UI_SCREEN_SOURCES)
+        ui_view_rebuild(app);
+}
+
+/* True when another connection committed since the last look. */
+static bool data_changed(struct ui_app *app)
+{
+    int64_t v;
+    struct jy_error err = {0};
+    if (store_data_version(app->st, &v, &err))
+        return false;
+    if (v == app->data_version)
+        return false;
+    app->data_version = v;
+    return true;
+}
+
+/* ---- keys --------------------------------------------------------------------- */
+
+static void run_command(struct ui_app *app, const char *line)
+{
+    struct ui_command cmd;
+    struct jy_error err = {0};
+    ui_command_parse(line, &cmd);
+    switch (cmd.kind) {
+    case UI_CMD_EMPTY:
+        break;
+    case UI_CMD_QUIT:
+        app->quit = true;
+        break;
+    case UI_CMD_HELP:
+        ui_view_help_open(app);
+        break;
+    case UI_CMD_SOURCE_LIST:
+        ui_view_sources_open(app);
+        break;
+    case UI_CMD_SOURCE_ENABLE:
+    case UI_CMD_SOURCE_DISABLE: {
+        bool on = cmd.kind == UI_CMD_SOURCE_ENABLE;
+        int rc = store_source_set_enabled(app->st, cmd.arg, on, &err);
+        if (rc == JY_ENOTFOUND)
+            ui_app_message(app, true, "没有名为“%s”的信源", cmd.arg);
+        else if (rc)
+            ui_app_message(app, true, "操作失败：%s", err.msg);
+        else
+            ui_app_message(app, false, "已%s信源“%s”", on ? "启用" : "停用", cmd.arg);
+        refresh_data(app); /* our own commit does not move data_version */
+        break;
+    }
+    case UI_CMD_USAGE:
+        ui_app_message(app, true, "用法：:%s", cmd.arg);
+        break;
+    case UI_CMD_UNKNOWN:
+        ui_app_message(app, true, "未知命令：%s（:help 查看帮助）", cmd.arg);
+        break;
+    }
+}
+
+static void handle_prompt_key(struct ui_app *app, int key)
+{
+    if (app->prompt == UI_PROMPT_QUIT) {
+        app->prompt = UI_PROMPT_NONE;
+        if (key == 'y' || key == 'Y')
+            app->quit = true;
+        else
+            ui_app_message(app, false, "已取消退出");
+        return;
+    }
+    enum ui_le_result r = ui_lineedit_key(&app->le, key);
+    if (r == UI_LE_CONTINUE)
+        return;
+    enum ui_prompt p = app->prompt;
+    app->prompt = UI_PROMPT_NONE;
+    if (r == UI_LE_CANCEL) {
+        ui_app_message(app, false, "已取消");
+        return;
+    }
+    char line[UI_LINE_MAX];
+    snprintf(line, sizeof line, "%s", app->le.buf);
+    ui_lineedit_clear(&app->le);
+    if (p == UI_PROMPT_SEARCH) {
+        if (app->screen != UI_SCREEN_MAIN)
+            ui_view_close(app);
+        ui_app_search_start(app, line);
+    } else {
+        run_command(app, line);
+    }
+}
+
+static void handle_view_key(struct ui_app *app, enum ui_action act)
+{
+    int h = app->rows - 4 > 1 ? app->rows - 4 : 1;
+    switch (act) {
+    case UI_ACT_DOWN:
+        ui_text_scroll(&app->text, 1, h);
+        break;
+    case UI_ACT_UP:
+        ui_text_scroll(&app->text, -1, h);
+        break;
+    case UI_ACT_PAGE_DOWN:
+        ui_text_scroll(&app->text, h, h);
+        break;
+    case UI_ACT_PAGE_UP:
+        ui_text_scroll(&app->text, -h, h);
+        break;
+    case UI_ACT_TOP:
+        app->text.top = 0;
+        break;
+    case UI_ACT_BOTTOM:
+        ui_text_scroll(&app->text, (long)app->text.n, h);
+        break;
+    case UI_ACT_BACK:
+        ui_view_close(app);
+        break;
+    default:
+        break;
+    }
+}
+
+static void handle_key(struct ui_app *app, int key)
+{
+    if (key == UI_FN(KEY_RESIZE)) {
+        if (app->screen != UI_SCREEN_MAIN) {
+            getmaxyx(stdscr, app->rows, app->cols);
+            ui_view_rebuild(app);
+        }
+        return;
+    }
+    if (app->prompt != UI_PROMPT_NONE) {
+        handle_prompt_key(app, key);
+        return;
+    }
+    if (!app->msg_error)
+        app->msg[0] = '\0';
+    enum ui_action act = ui_keymap_lookup(current_view(app), key);
+    switch (act) {
+    case UI_ACT_QUIT:
+        app->prompt = UI_PROMPT_QUIT;
+        return;
+    case UI_ACT_HELP:
+        ui_view_help_open(app);
+        return;
+    case UI_ACT_SOURCES:
+        ui_view_sources_open(app);
+        return;
+    case UI_ACT_COMMAND:
+        ui_lineedit_clear(&app->le);
+        app->prompt = UI_PROMPT_COMMAND;
+        return;
+    case UI_ACT_SEARCH:
+        ui_lineedit_clear(&app->le);
+        app->prompt = UI_PROMPT_SEARCH;
+        return;
+    case UI_ACT_REDRAW:
+        clearok(curscr, TRUE);
+        return;
+    case UI_ACT_NONE:
+        if (!(key & UI_KEY_FN) || key != UI_FN(KEY_MOUSE))
+            ui_app_message(app, false, "此处没有这个键（按 ? 查看帮助）");
+        return;
+    default:
+        break;
+    }
+    app->msg_error = false;
+    if (app->screen != UI_SCREEN_MAIN) {
+        handle_view_key(app, act);
+        return;
+    }
+    switch (act) {
+    case UI_ACT_NEXT_PANE:
+        app->focus = (app->focus + 1) % app->n_panes;
+        return;
+    case UI_ACT_BACK:
+        if (app->searching) {
+            ui_app_search_end(app);
+            ui_app_message(app, false, "已离开搜索");
+        }
+        return;
+    case UI_ACT_SEARCH_NEXT:
+    case UI_ACT_SEARCH_PREV:
+        app->focus = 0;
+        app->panes[0]->key(app, act);
+        return;
+    default:
+        app->panes[app->focus]->key(app, act);
+        return;
+    }
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static void setup_colors(void)
+{
+    if (!has_colors() || start_color() == ERR)
+        return;
+    short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+    init_pair(UI_PAIR_ERROR, COLOR_RED, bg);
+    init_pair(UI_PAIR_WARN, COLOR_YELLOW, bg);
+    init_pair(UI_PAIR_OK, COLOR_GREEN, bg);
+    init_pair(UI_PAIR_TITLE, COLOR_WHITE, COLOR_BLUE);
+    ui_use_color = true;
+}
+
+static void app_free(struct ui_app *app)
+{
+    ui_view_close(app);
+    for (size_t i = 0; i < app->n_panes; i++)
+        if (app->panes[i]->destroy)
+            app->panes[i]->destroy(app);
+}
+
+static void loop(struct ui_app *app, const struct ui_options *opts)
+{
+    int refresh_ms = app->cfg->ui.refresh_ms > 0 ? app->cfg->ui.refresh_ms : 250;
+    int64_t next_poll = jy_mono_ms() + refresh_ms;
+    int64_t last_second = jy_now();
+    int ticks = 0;
+    bool dirty = true;
+    char last_coll_err[256] = "";
+    while (!app->quit && !ui_signalled) {
+        if (dirty)
+            draw_all(app);
+        dirty = false;
+        int64_t now_ms = jy_mono_ms();
+        int64_t wait = next_poll - now_ms;
+        int64_t to_second = 1000 - now_ms % 1000;
+        if (to_second < wait)
+            wait = to_second;
+        if (wait < 10)
+            wait = 10;
+        wtimeout(stdscr, (int)wait);
+        wint_t ch;
+        int r = wget_wch(stdscr, &ch);
+        if (r != ERR) {
+            handle_key(app, r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch);
+            dirty = true;
+        }
+        if (ui_signalled)
+            break;
+        now_ms = jy_mono_ms();
+        if (now_ms >= next_poll) {
+            next_poll = now_ms + refresh_ms;
+            if (data_changed(app)) {
+                refresh_data(app);
+                dirty = true;
+            }
+            if (opts && opts->exit_after > 0 && ++ticks >= opts->exit_after)
+                break;
+        }
+        int64_t now = jy_now();
+        if (now != last_second) {
+            last_second = now;
+            update_status(app);
+            if (app->coll) {
+                char e[256];
+                collector_last_error(app->coll, e, sizeof e);
+                if (e[0] && strcmp(e, last_coll_err) && app->prompt == UI_PROMPT_NONE)
+                    ui_app_message(app, true, "采集：%s", e);
+                snprintf(last_coll_err, sizeof last_coll_err, "%s", e);
+            }
+            dirty = true;
+        }
+    }
+}
+
+int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_error *err)
+{
+    setlocale(LC_ALL, "");
+    struct ui_app app;
+    memset(&app, 0, sizeof app);
+    app.cfg = cfg;
+    int rc = store_open(cfg->database, &app.st, err);
+    if (rc)
+        return rc;
+    struct jy_error cerr = {0};
+    if (!opts || opts->collect) {
+        if (collector_start(cfg, &app.coll, &cerr)) {
+            ui_app_message(&app, true, "采集线程未启动：%s", cerr.msg);
+            app.coll = NULL;
+        }
+    }
+
+    struct sigaction sa, old_term, old_hup, old_int;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ui_on_signal;
+    sigemptyset(&sa.sa_mask);
+    ui_signalled = 0;
+    /* Installed before newterm() so that ncurses leaves them to us. */
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    sigaction(SIGINT, &sa, &old_int);
+
+    set_escdelay(25); /* Esc cancels at once instead of after a second */
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        const char *term = getenv("TERM");
+        rc = jy_error_set(err, JY_EIO, "cannot start the terminal (TERM=%s)", term ? term : "");
+        goto out;
+    }
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    ui_use_color = false;
+    if (cfg->ui.color)
+        setup_colors();
+
+    app.panes[0] = &ui_pane_feed;
+    app.panes[1] = &ui_pane_health;
+    app.n_panes = 2;
+    struct ui_list_src feed_src = {.ctx = &app,
+                                   .page = feed_page,
+                                   .tail = feed_tail,
+                                   .free_rows = store_items_free,
+                                   .can_newer = true};
+    getmaxyx(stdscr, app.rows, app.cols);
+    ui_list_init(&app.feed, &feed_src, 0);
+    data_changed(&app);
+    refresh_data(&app); /* the health pane first, so the layout knows its rows */
+    update_status(&app);
+    if (!app.msg[0])
+        ui_app_message(&app, false, "按 ? 查看帮助，Q 退出");
+
+    loop(&app, opts);
+
+    endwin();
+    delscreen(scr);
+out:
+    app_free(&app);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    collector_stop(app.coll);
+    store_close(app.st);
+    return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * keymap: the one table of the console's keys. The loop looks keys up here,
+ * the hint line and the `?` help screen are generated from it, and
+ * tests/unit/ui/test_keymap.c checks that man/jingyu.1 lists every entry, so
+ * a key cannot exist without being documented.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_private.h"
+
+#define V_LISTS (UI_VIEW_MAIN | UI_VIEW_SEARCH)
+#define V_SCROLL (UI_VIEW_ALL)
+#define V_SUB (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES)
+
+static const struct ui_key keymap[] = {
+    {{'j', UI_FN(KEY_DOWN)}, "j/Down", "下移一行", NULL, UI_ACT_DOWN, V_SCROLL},
+    {{'k', UI_FN(KEY_UP)}, "k/Up", "上移一行", NULL, UI_ACT_UP, V_SCROLL},
+    {{UI_FN(KEY_NPAGE), UI_CTRL('F'), ' '}, "PgDn/^F", "下翻一页", NULL, UI_ACT_PAGE_DOWN,
+     V_SCROLL},
+    {{UI_FN(KEY_PPAGE), UI_CTRL('B')}, "PgUp/^B", "上翻一页", NULL, UI_ACT_PAGE_UP, V_SCROLL},
+    {{'g', UI_FN(KEY_HOME)}, "g", "跳到最新（顶部）", NULL, UI_ACT_TOP, V_SCROLL},
+    {{'G', UI_FN(KEY_END)}, "G", "跳到最早（底部）", NULL, UI_ACT_BOTTOM, V_SCROLL},
+    {{'\n', '\r', UI_FN(KEY_ENTER)}, "Enter", "打开所选信息（标为已读）", "打开", UI_ACT_OPEN,
+     V_LISTS},
+    {{'n'}, "n", "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT,
+     UI_VIEW_SEARCH},
+    {{'N'}, "N", "上一条搜索结果", "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
+    {{'q', UI_KEY_ESC}, "q/Esc", "返回（离开搜索、阅读、帮助或信源视图）", "返回", UI_ACT_BACK,
+     V_SUB},
+    {{'/'}, "/", "搜索（全文，空格分隔多个词）", "搜索", UI_ACT_SEARCH, V_LISTS},
+    {{'s'}, "s", "信源视图（状态与详情）", "信源", UI_ACT_SOURCES, V_LISTS},
+    {{'\t'}, "Tab", "切换窗格（实时信息 / 信源状态）", "切换", UI_ACT_NEXT_PANE, V_LISTS},
+    {{':'}, ":", "命令行（:source list|enable|disable 名称，:help，:quit）", "命令",
+     UI_ACT_COMMAND, UI_VIEW_ALL},
+    {{'?'}, "?", "帮助（本表）", "帮助", UI_ACT_HELP, UI_VIEW_ALL},
+    {{UI_CTRL('L')}, "^L", "重绘屏幕", NULL, UI_ACT_REDRAW, UI_VIEW_ALL},
+    {{'Q'}, "Q", "退出（需确认 y/n）", "退出", UI_ACT_QUIT, UI_VIEW_ALL},
+};
+
+const struct ui_key *ui_keymap_table(size_t *n)
+{
+    *n = sizeof keymap / sizeof keymap[0];
+    return keymap;
+}
+
+enum ui_action ui_keymap_lookup(unsigned view, int key)
+{
+    for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
+        if (!(keymap[i].views & view))
+            continue;
+        for (size_t j = 0; j < 4 && keymap[i].codes[j]; j++)
+            if (keymap[i].codes[j] == key)
+                return keymap[i].action;
+    }
+    return UI_ACT_NONE;
+}
+
+char *ui_keymap_hint(unsigned view, int cols)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "");
+    int used = 0;
+    for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
+        const struct ui_key *k = &keymap[i];
+        if (!k->hint || !(k->views & view))
+            continue;
+        char item[128];
+        snprintf(item, sizeof item, "%s%s %s", used ? "  " : "", k->name, k->hint);
+        int w = utf8_width(item);
+        if (used + w > cols)
+            continue; /* a shorter later entry may still fit */
+        jy_buf_puts(&b, item);
+        used += w;
+    }
+    return jy_buf_steal(&b);
+}
+
+const char *ui_view_names(unsigned views, char *buf, size_t n)
+{
+    static const struct {
+        unsigned v;
+        const char *name;
+    } names[] = {{UI_VIEW_MAIN, "主屏"},
+                 {UI_VIEW_SEARCH, "搜索"},
+                 {UI_VIEW_PAGER, "阅读"},
+                 {UI_VIEW_HELP, "帮助"},
+                 {UI_VIEW_SOURCES, "信源"}};
+    if ((views & UI_VIEW_ALL) == UI_VIEW_ALL) {
+        snprintf(buf, n, "全部");
+        return buf;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(views & names[i].v))
+            continue;
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s", len ? "、" : "", names[i].name);
+    }
+    return buf;
+}
+
+char **ui_keymap_help_lines(size_t *n)
+{
+    size_t count = sizeof keymap / sizeof keymap[0];
+    char **lines = xcalloc(count, sizeof *lines);
+    for (size_t i = 0; i < count; i++) {
+        char views[128];
+        char *name = ui_cell(keymap[i].name, 10);
+        lines[i] = xasprintf("%s  %s  [%s]", name, keymap[i].desc,
+                             ui_view_names(keymap[i].views, views, sizeof views));
+        free(name);
+    }
+    *n = count;
+    return lines;
+}

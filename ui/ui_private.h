@@ -1,0 +1,307 @@
+/*
+ * ui_private: what the files of ui/ share with each other and with their
+ * unit tests (tests/unit/ui). Nothing outside ui/ and its tests includes it.
+ * The pieces are layered so that the pure ones can be tested without a
+ * terminal or a database: the key table, the line editor and the formatting
+ * helpers know nothing of curses; the list window knows the store's types
+ * but fetches through callbacks; the drawing functions take models, not
+ * connections.
+ */
+#ifndef JY_UI_PRIVATE_H
+#define JY_UI_PRIVATE_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "util/util.h"
+
+/* ---- keys (keymap.c) ----------------------------------------------------- */
+
+/* A key as the loop sees it: a Unicode code point from get_wch(), or a
+ * curses function key (KEY_UP, KEY_RESIZE, ...) marked with UI_KEY_FN so the
+ * two ranges cannot collide (KEY_DOWN is also U+0102). */
+#define UI_KEY_FN 0x01000000
+#define UI_FN(k) ((k) | UI_KEY_FN)
+#define UI_CTRL(c) ((c) & 0x1f)
+#define UI_KEY_ESC 27
+
+/* Views decide which keys mean something; a table entry lists the views it
+ * applies to. UI_VIEW_SEARCH is added to UI_VIEW_MAIN while a search is shown. */
+enum {
+    UI_VIEW_MAIN = 1 << 0,
+    UI_VIEW_SEARCH = 1 << 1,
+    UI_VIEW_PAGER = 1 << 2,
+    UI_VIEW_HELP = 1 << 3,
+    UI_VIEW_SOURCES = 1 << 4,
+    UI_VIEW_ALL = 0x1f
+};
+
+enum ui_action {
+    UI_ACT_NONE,
+    UI_ACT_DOWN,
+    UI_ACT_UP,
+    UI_ACT_PAGE_DOWN,
+    UI_ACT_PAGE_UP,
+    UI_ACT_TOP,
+    UI_ACT_BOTTOM,
+    UI_ACT_OPEN,
+    UI_ACT_BACK,
+    UI_ACT_QUIT,
+    UI_ACT_NEXT_PANE,
+    UI_ACT_SEARCH,
+    UI_ACT_SEARCH_NEXT,
+    UI_ACT_SEARCH_PREV,
+    UI_ACT_REDRAW,
+    UI_ACT_COMMAND,
+    UI_ACT_HELP,
+    UI_ACT_SOURCES
+};
+
+struct ui_key {
+    int codes[4];      /* 0-terminated */
+    const char *name;  /* as shown in the hint line, on `?` and in man/jingyu.1 */
+    const char *desc;  /* Chinese description for the help screen */
+    const char *hint;  /* short label for the hint line, NULL: not in the hint line */
+    enum ui_action action;
+    unsigned views;
+};
+
+const struct ui_key *ui_keymap_table(size_t *n);
+/* The action bound to key in view (a UI_VIEW_* mask), UI_ACT_NONE if none. */
+enum ui_action ui_keymap_lookup(unsigned view, int key);
+/* The hint line for view: "NAME hint" pairs in table order, as many whole
+ * pairs as fit in cols display columns. A new string. */
+char *ui_keymap_hint(unsigned view, int cols);
+/* The help screen's lines for every entry ("NAME  description  (views)"). */
+char **ui_keymap_help_lines(size_t *n);
+const char *ui_view_names(unsigned views, char *buf, size_t n);
+
+/* ---- line editor (lineedit.c) -------------------------------------------- */
+
+#define UI_LINE_MAX 512
+
+struct ui_lineedit {
+    char buf[UI_LINE_MAX]; /* UTF-8, NUL-terminated */
+    size_t len;
+};
+
+enum ui_le_result { UI_LE_CONTINUE, UI_LE_ACCEPT, UI_LE_CANCEL };
+
+void ui_lineedit_clear(struct ui_lineedit *le);
+/* Feeds one key: printable code points are appended, Backspace removes the
+ * last whole character (with its combining marks), Ctrl-U clears, Esc
+ * cancels, Enter accepts. */
+enum ui_le_result ui_lineedit_key(struct ui_lineedit *le, int key);
+/* The end of the text that fits in cols columns (the cursor sits after it). */
+const char *ui_lineedit_tail(const struct ui_lineedit *le, int cols);
+
+/* ---- formatting (format.c) ----------------------------------------------- */
+
+/* "HH:MM" when t is on now's local day, else "MM-DD HH:MM"; "--:--" for 0. */
+void ui_format_when(int64_t t, int64_t now, char *out, size_t n);
+/* How long ago: "从未", "刚刚", "12秒前", "5分钟前", "3小时前", "2天前". */
+void ui_format_age(int64_t t, int64_t now, char *out, size_t n);
+const char *ui_source_state_label(enum source_state s);
+/* Sanitised s truncated to cols display columns (with "…") and padded with
+ * spaces to exactly cols columns. A new string. */
+char *ui_cell(const char *s, int cols);
+/* Wraps text (newlines kept as breaks) into lines of at most cols display
+ * columns, breaking Latin words at spaces when it can. */
+char **ui_wrap(const char *text, int cols, size_t *n);
+void ui_lines_free(char **lines, size_t n);
+
+enum ui_cmd_kind {
+    UI_CMD_EMPTY,
+    UI_CMD_UNKNOWN,
+    UI_CMD_QUIT,
+    UI_CMD_HELP,
+    UI_CMD_SOURCE_LIST,
+    UI_CMD_SOURCE_ENABLE,
+    UI_CMD_SOURCE_DISABLE,
+    UI_CMD_USAGE /* a known command with a missing argument; arg names it */
+};
+struct ui_command {
+    enum ui_cmd_kind kind;
+    char arg[UI_LINE_MAX];
+};
+/* Parses a `:` command line (without the colon). */
+void ui_command_parse(const char *line, struct ui_command *cmd);
+
+/* ---- list window (list.c) ------------------------------------------------ */
+
+/* Where a list's rows come from: the feed (store_items_page/_tail) or a
+ * search (store_search, which can only go older). */
+struct ui_list_src {
+    void *ctx;
+    int (*page)(void *ctx, const struct store_cursor *from, bool older, size_t limit,
+                struct store_item **out, size_t *n, struct jy_error *err);
+    int (*tail)(void *ctx, size_t limit, struct store_item **out, size_t *n,
+                struct jy_error *err); /* NULL: G goes to the last loaded row */
+    void (*free_rows)(struct store_item *rows, size_t n);
+    bool can_newer; /* page(..., older=false, ...) works */
+};
+
+/* A window of rows around what is visible: only these rows are ever
+ * queried, a page or two at a time, never the whole table and never a
+ * count. */
+struct ui_list {
+    struct ui_list_src src;
+    struct store_item *rows;
+    size_t n;
+    size_t top, sel; /* indexes into rows: first visible and selected row */
+    int height;      /* visible rows */
+    bool at_newest;  /* rows[0] is the newest there is */
+    bool at_oldest;  /* rows[n-1] is the oldest there is */
+};
+
+void ui_list_init(struct ui_list *l, const struct ui_list_src *src, int height);
+void ui_list_free(struct ui_list *l);
+/* Loads the newest rows and selects the first (g). */
+int ui_list_home(struct ui_list *l, struct jy_error *err);
+/* Loads the oldest rows and selects the last (G). */
+int ui_list_end(struct ui_list *l, struct jy_error *err);
+/* Moves the selection by delta rows; page: the view scrolls by delta too. */
+int ui_list_move(struct ui_list *l, long delta, bool page, struct jy_error *err);
+/* After the data changed: re-queries the rows around the view, keeping the
+ * selection on the same item (or on the newest when it was there). */
+int ui_list_refresh(struct ui_list *l, struct jy_error *err);
+void ui_list_set_height(struct ui_list *l, int height);
+const struct store_item *ui_list_selected(const struct ui_list *l);
+
+/* ---- drawing (draw.c) ----------------------------------------------------- */
+
+enum { UI_PAIR_ERROR = 1, UI_PAIR_WARN, UI_PAIR_OK, UI_PAIR_TITLE };
+
+/* Draws s at (y, x) sanitised, cut to cols display columns with "…" and
+ * padded to exactly cols columns. Returns the columns used. */
+int ui_put(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr);
+/* A pane's title line: " title " then a horizontal rule to the width. */
+void ui_draw_rule(WINDOW *w, int y, int x, int cols, const char *title, bool focused);
+
+/* Feed row columns: time, source, title. */
+#define UI_FEED_TIME_W 11
+#define UI_FEED_SOURCE_W 12
+void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l,
+                  bool focused, int64_t now);
+
+struct ui_health {
+    struct store_source *sources;
+    enum source_state *states;
+    size_t n;
+    size_t top, sel;
+    int height; /* rows last drawn */
+};
+void ui_draw_health(WINDOW *w, int y, int x, int h, int cols, const struct ui_health *hl,
+                    bool focused, int64_t now);
+
+/* A scrollable block of text lines (pager, help, sources view). */
+struct ui_text {
+    char **lines;
+    attr_t *attrs;
+    size_t n, cap;
+    size_t top;
+};
+void ui_text_add(struct ui_text *t, const char *line, attr_t attr);
+/* Adds text wrapped to cols. */
+void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t attr);
+void ui_text_clear(struct ui_text *t);
+void ui_text_scroll(struct ui_text *t, long delta, int h);
+void ui_draw_text(WINDOW *w, int y, int x, int h, int cols, const struct ui_text *t);
+
+extern bool ui_use_color;
+
+/* ---- layout (format.c) ----------------------------------------------------- */
+
+/* Rows of the main screen: header, feed pane (rule + rows), second pane
+ * (rule + rows), hint line, message line. *_h include the pane's rule. */
+struct ui_layout {
+    int header_y;
+    int feed_y, feed_h;
+    int side_y, side_h;
+    int hint_y, msg_y;
+};
+void ui_layout_compute(int rows, size_t side_rows, struct ui_layout *lo);
+
+/* ---- the application (app.c, panes.c, views.c) ----------------------------- */
+
+enum ui_screen { UI_SCREEN_MAIN, UI_SCREEN_PAGER, UI_SCREEN_HELP, UI_SCREEN_SOURCES };
+enum ui_prompt { UI_PROMPT_NONE, UI_PROMPT_SEARCH, UI_PROMPT_COMMAND, UI_PROMPT_QUIT };
+
+struct ui_app;
+
+/* A pane of the main screen. The second pane (source health today) becomes
+ * the risk board later: a new set of these callbacks, nothing else. */
+struct ui_pane_ops {
+    const char *name;
+    /* The text of the pane's rule line. */
+    void (*title)(struct ui_app *app, char *buf, size_t n);
+    /* The data changed (or first load): re-query what is shown. */
+    int (*reload)(struct ui_app *app, struct jy_error *err);
+    void (*draw)(struct ui_app *app, WINDOW *w, int y, int x, int h, int cols, bool focused);
+    /* Returns true when the pane handled the action. */
+    bool (*key)(struct ui_app *app, enum ui_action act);
+    /* The pane now has h rows for its content. */
+    void (*resize)(struct ui_app *app, int h);
+    /* How many content rows it would like (0: no preference). */
+    size_t (*want_rows)(struct ui_app *app);
+    /* Frees what the pane holds. */
+    void (*destroy)(struct ui_app *app);
+};
+
+extern const struct ui_pane_ops ui_pane_feed;
+extern const struct ui_pane_ops ui_pane_health;
+
+struct ui_app {
+    const struct config *cfg;
+    struct store *st;
+    struct collector *coll;
+    enum ui_screen screen;
+    const struct ui_pane_ops *panes[2];
+    size_t n_panes, focus;
+
+    struct ui_list feed;
+    struct ui_list search; /* valid while searching */
+    bool searching;
+    char query[UI_LINE_MAX];
+
+    struct ui_health health;
+
+    struct ui_text text;   /* pager, help or sources view, whichever is open */
+    struct store_item item; /* the item in the pager */
+    bool have_item;
+
+    char msg[1024];
+    bool msg_error;
+    enum ui_prompt prompt;
+    struct ui_lineedit le;
+
+    int64_t data_version;
+    int dark;
+    char collect_label[320];
+    int rows, cols;
+    bool quit;
+};
+
+/* Shows a message on the bottom line (printf-style). */
+void ui_app_message(struct ui_app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The list the feed pane shows: the search results while searching. */
+struct ui_list *ui_app_list(struct ui_app *app);
+int ui_app_search_start(struct ui_app *app, const char *query);
+void ui_app_search_end(struct ui_app *app);
+
+/* views.c: the full-screen views. */
+int ui_view_pager_open(struct ui_app *app, int64_t item_id);
+void ui_view_help_open(struct ui_app *app);
+int ui_view_sources_open(struct ui_app *app);
+/* Rebuilds the open view's text for the current width (resize, new data). */
+void ui_view_rebuild(struct ui_app *app);
+void ui_view_close(struct ui_app *app);
+void ui_view_draw(struct ui_app *app, WINDOW *w, int y, int h, int cols);
+const char *ui_view_title(struct ui_app *app);
+
+#endif
