@@ -21,7 +21,7 @@ def main(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             t = json.loads(line)
-            out = t.get("stdout") or ""
+            out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
             ok = t.get("result") in ("OK", "EXPECTEDFAIL")
             p = f_ = s = 0
             m = PLAIN.findall(out)

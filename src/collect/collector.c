@@ -221,7 +221,11 @@ static bool schedule(struct loop *l, int64_t now)
             loop_error(l, err.msg);
             continue;
         }
-        bool due = row.enabled && (row.next_due <= now || (l->once && row.failures == 0));
+        /* --once fetches everything now, except a server that asked us (or whose
+         * failures tell us) to wait: there is no server to spare in a folder */
+        bool due = row.enabled &&
+                   (row.next_due <= now ||
+                    (l->once && (row.failures == 0 || sc_is_local(&l->cfg->sources[i]))));
         if (l->once && !due && row.enabled)
             fprintf(stderr, "jingyu collect: %s: not due until %lld s from now (retry later)\n",
                     row.name, (long long)(row.next_due - now));

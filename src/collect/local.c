@@ -162,6 +162,7 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
     size_t n = list_jsonl(sc->path, names, MAX_DROP_FILES);
     struct jy_buf errors;
     jy_buf_init(&errors, 4096);
+    char first_reason[420] = "";
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         char *path = xasprintf("%s/%s", sc->path, names[i]);
@@ -178,17 +179,15 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
         } else {
             parse_lines(data, len, &items, &reason, &bad);
         }
-        char msg[1200];
-        snprintf(msg, sizeof msg, "%s: %d bad line(s); moved to failed/: %.900s", names[i], bad,
-                 reason.data ? reason.data : "");
-        struct fetch_result r = {.ok = bad == 0, .error = msg, .next_due = next_due,
-                                 .items = items.v, .n_items = items.n};
+        struct fetch_result r = {.items_only = true, .items = items.v, .n_items = items.n};
         size_t got = 0;
         rc = store_fetch_record(st, source_id, &r, now, &got, err);
         *inserted += got;
         if (!rc) /* only once stored: a failed commit leaves the file to try again */
             rc = move_to(sc->path, bad ? "failed" : "done", names[i],
                          bad ? (reason.data ? reason.data : "unreadable\n") : NULL, err);
+        if (bad && first_reason[0] == '\0')
+            snprintf(first_reason, sizeof first_reason, "%.400s", reason.data ? reason.data : "");
         if (bad)
             jy_buf_printf(&errors, "%s ", names[i]);
         jy_buf_free(&reason);
@@ -198,9 +197,12 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
-    if (n == 0 && !rc) {
-        /* nothing dropped: still a successful look at the folder */
-        struct fetch_result r = {.ok = true, .next_due = next_due};
+    if (!rc) {
+        /* one health record for the whole look at the folder */
+        char msg[1200];
+        snprintf(msg, sizeof msg, "moved to failed/: %.500s(first: %s)",
+                 errors.data ? errors.data : "", first_reason);
+        struct fetch_result r = {.ok = errors.len == 0, .error = msg, .next_due = next_due};
         rc = store_fetch_record(st, source_id, &r, now, NULL, err);
     }
     jy_buf_free(&errors);

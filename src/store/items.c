@@ -214,6 +214,19 @@ static int record_health(struct store *st, int64_t source_id, const struct fetch
                          int64_t now, size_t inserted, struct jy_error *err)
 {
     sqlite3_stmt *s;
+    if (r->items_only) {
+        if (inserted == 0)
+            return 0;
+        s = store_stmt(st, STMT_SOURCE_NEW_ITEM,
+                       "UPDATE sources SET last_new_item = ?2 WHERE id = ?1", err);
+        if (!s)
+            return JY_EDB;
+        sqlite3_bind_int64(s, 1, source_id);
+        sqlite3_bind_int64(s, 2, now);
+        int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "record new items");
+    }
     if (r->ok) {
         s = store_stmt(st, STMT_SOURCE_OK,
                        "UPDATE sources SET last_attempt = ?2, last_success = ?2, last_status = ?3,"

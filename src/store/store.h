@@ -80,6 +80,8 @@ int store_sources_dark_count(struct store *st, int64_t now, int dark_after, int 
 struct fetch_result {
     bool ok;                   /* false: error says why */
     bool not_modified;         /* 304 */
+    bool items_only;           /* store the items but leave the health columns (one
+                                  part of a fetch whose outcome is recorded later) */
     int http_status;           /* 0 for non-HTTP sources or no response */
     const char *error;         /* when !ok */
     const char *etag;          /* validators to store (NULL: keep the old ones, "": clear) */

@@ -1,0 +1,681 @@
+/* Unit tests for src/parse: dates, character sets, HTML reduction, each feed
+ * format (hand-written fixtures in tests/fixtures/feeds and, when present,
+ * the JSON Feed specification's examples in $JINGYU_SHARED), malformed input,
+ * caps, escape stripping, the inspect JSON line and JSON-lines items. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parse/parse.h"
+
+#define T2004 1072986501 /* Thu, 01 Jan 2004 19:48:21 GMT */
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static char *fixture_read(const char *name, size_t *len)
+{
+    const char *src = getenv("JINGYU_SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/feeds/%s", src ? src : ".", name);
+    char *body = NULL;
+    struct jy_error err = {0};
+    if (jy_read_file(path, 1 << 20, &body, len, &err) != 0)
+        fail_msg("cannot read fixture %s: %s", path, err.msg);
+    return body;
+}
+
+static void parse_ok(const char *body, size_t len, const struct parse_opts *o, struct feed *f)
+{
+    struct jy_error err = {0};
+    int rc = parse_feed(body, len, o, f, &err);
+    if (rc != 0)
+        fail_msg("parse_feed failed: %s", err.msg);
+}
+
+static void parse_str_ok(const char *body, struct feed *f)
+{
+    parse_ok(body, strlen(body), NULL, f);
+}
+
+/* ---- dates ------------------------------------------------------------- */
+
+static void date_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int64_t want;
+    } ok[] = {
+        {"Thu, 01 Jan 2004 19:48:21 GMT", T2004},
+        {"01 Jan 2004 19:48:21 GMT", T2004},           /* no weekday */
+        {"Thu, 1 Jan 2004 19:48:21 GMT", T2004},       /* one-digit day */
+        {"Thu, 01 Jan 2004 19:48 GMT", T2004 - 21},    /* no seconds */
+        {"Thu, 01 Jan 04 19:48:21 GMT", T2004},        /* two-digit year */
+        {"Thu, 01 Jan 2004 19:48:21 +0000", T2004},
+        {"Fri, 02 Jan 2004 03:48:21 +0800", T2004},
+        {"Fri, 02 Jan 2004 03:48:21 +08:00", T2004},
+        {"Thu, 01 Jan 2004 14:48:21 EST", T2004},
+        {"Thu, 01 Jan 2004 15:48:21 EDT", T2004},
+        {"Thu, 01 Jan 2004 13:48:21 CST", T2004},
+        {"Thu, 01 Jan 2004 12:48:21 MST", T2004},
+        {"Thu, 01 Jan 2004 11:48:21 PST", T2004},
+        {"Thu, 01 Jan 2004 12:48:21 PDT", T2004},
+        {"Thu, 01 Jan 2004 19:48:21", T2004},          /* no zone: UTC */
+        {"  Thu,   01  Jan\t2004   19:48:21   GMT \n", T2004},
+        {"Thursday, 01 January 2004 19:48:21 GMT", T2004},
+        {"Thu 01 Jan 2004 19:48:21 UT", T2004},        /* comma missing */
+        {"Thu, 01 Jan 2004 19:48:21 UTC", T2004},
+        {"Thu, 01 Jan 2004 19:48:21 Z", T2004},
+        {"Thu, 01 Jan 2004 19:48:21 A", T2004},        /* military: RFC 2822 says UTC */
+        {"Jan 1, 2004 19:48:21 GMT", T2004},
+        {"Thu Jan  1 19:48:21 2004", T2004},           /* asctime */
+        {"01-Jan-2004 19:48:21 GMT", T2004},
+        {"2004-01-01T19:48:21Z", T2004},
+        {"2004-01-01T19:48:21.123456Z", T2004},
+        {"2004-01-02T03:48:21+08:00", T2004},
+        {"2004-01-01T14:48:21-05:00", T2004},
+        {"2004-01-01t19:48:21z", T2004},
+        {"2004-01-02 03:48:21", T2004},                /* Chinese CMS: UTC+8 */
+        {"2004/01/02 03:48:21", T2004},
+        {"2004-01-02 03:48", T2004 - 21},
+        {"2004-01-01 19:48:21 +0000", T2004},
+        {"2004-01-01", 1072915200},                    /* date only */
+        {"2024-02-29T00:00:00Z", 1709164800},          /* leap day */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int64_t t = -1;
+        int rc = parse_date(ok[i].in, &t);
+        if (rc != 0 || t != ok[i].want)
+            fail_msg("parse_date(\"%s\") = %d, %lld; want %lld", ok[i].in, rc, (long long)t,
+                     (long long)ok[i].want);
+    }
+    static const char *const bad[] = {
+        "",
+        "   ",
+        "not a date",
+        "12345",
+        "2004-13-01T00:00:00Z",
+        "2023-02-29",
+        "2004-01-01T25:00:00Z",
+        "2004-01-01T19:48:21+99:00",
+        "Thu, 32 Jan 2004 19:48:21 GMT",
+        "Thu, 01 Foo 2004 19:48:21 GMT",
+        "Thu, 01 Jan 2004 19:48:21 XYZ",
+        "Thu, 01 Jan 19:48:21 GMT",
+        "2004-01-01Tgarbage",
+        NULL,
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t t = 0;
+        if (parse_date(bad[i], &t) != JY_EPARSE)
+            fail_msg("parse_date(\"%s\") accepted (%lld)", bad[i] ? bad[i] : "(null)",
+                     (long long)t);
+    }
+}
+
+/* ---- character sets ---------------------------------------------------- */
+
+static void charset_case(const char *body, size_t len, const char *ct, const char *override,
+                         const char *want, const char *want_cs)
+{
+    const char *cs = NULL;
+    size_t n = 0;
+    char *got = parse_to_utf8(body, len, ct, override, &n, &cs);
+    assert_string_equal(got, want);
+    assert_int_equal(n, strlen(want));
+    assert_string_equal(cs, want_cs);
+    free(got);
+}
+
+static void charset_detection(void **state)
+{
+    (void)state;
+    /* 中文 in GBK and Big5 */
+    const char gbk[] = "\xD6\xD0\xCE\xC4";
+    const char big5[] = "\xA4\xA4\xA4\xE5";
+    charset_case(gbk, 4, NULL, NULL, "中文", "GB18030"); /* invalid UTF-8: GB18030 */
+    charset_case(gbk, 4, NULL, "gbk", "中文", "GB18030");
+    charset_case(big5, 4, NULL, "big5", "中文", "BIG5");
+    charset_case(big5, 4, "text/xml; charset=Big5", NULL, "中文", "BIG5");
+    charset_case("中文", strlen("中文"), NULL, NULL, "中文", "UTF-8");
+    /* the BOM wins over the HTTP header, and is removed */
+    charset_case("\xEF\xBB\xBF中文", 3 + strlen("中文"), "text/xml; charset=gbk", NULL, "中文",
+                 "UTF-8");
+    /* UTF-16LE BOM */
+    charset_case("\xFF\xFE\x2D\x4E\x87\x65", 6, NULL, NULL, "中文", "UTF-16LE");
+    /* invalid bytes in declared UTF-8 become U+FFFD, never an error */
+    charset_case("a\xFF" "b\xC3", 4, "text/xml; charset=\"utf-8\"", NULL, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD",
+                 "UTF-8");
+    /* invalid GB18030 sequence: replaced, the rest still decoded */
+    charset_case("\xD6\xD0\xFF\xCE\xC4", 5, NULL, "gb2312", "中\xEF\xBF\xBD文", "GB18030");
+    /* override beats everything */
+    charset_case("\xEF\xBB\xBF" "abc", 6, NULL, "utf-8", "abc", "UTF-8");
+
+    /* HTTP charset beats the XML declaration; the declaration beats
+     * "looks like UTF-8" (plain ASCII here). */
+    const char *decl = "<?xml version=\"1.0\" encoding=\"gbk\"?><a/>";
+    const char *cs = NULL;
+    size_t n;
+    char *s = parse_to_utf8(decl, strlen(decl), "application/rss+xml; charset=utf-8", NULL, &n, &cs);
+    assert_string_equal(cs, "UTF-8");
+    free(s);
+    s = parse_to_utf8(decl, strlen(decl), NULL, NULL, &n, &cs);
+    assert_string_equal(cs, "GB18030");
+    free(s);
+    const char *meta = "<html><head><meta charset=\"big5\"></head></html>";
+    s = parse_to_utf8(meta, strlen(meta), NULL, NULL, &n, &cs);
+    assert_string_equal(cs, "BIG5");
+    free(s);
+}
+
+static const char gbk_rss_body[] =
+    "<rss version=\"2.0\"><channel><title>\xB9\xAB\xB0\xB2</title>"
+    "<item><title>\xD6\xD0\xCE\xC4</title><description>\xD6\xD0\xCE\xC4&lt;br&gt;"
+    "\xB9\xAB\xB0\xB2</description></item></channel></rss>";
+
+static void charset_gbk_feed_without_declaration(void **state)
+{
+    (void)state;
+    struct feed f;
+    parse_str_ok(gbk_rss_body, &f);
+    assert_string_equal(f.charset, "GB18030");
+    assert_string_equal(f.title, "公安");
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].title, "中文");
+    assert_string_equal(f.items[0].content, "中文\n公安");
+    feed_free(&f);
+}
+
+static void charset_gbk_feed_with_declaration(void **state)
+{
+    (void)state;
+    /* Converted once by us; libxml2 must not convert the UTF-8 again
+     * because of the declaration. */
+    char body[512];
+    snprintf(body, sizeof body, "<?xml version=\"1.0\" encoding=\"GBK\"?>\n%s", gbk_rss_body);
+    struct feed f;
+    parse_str_ok(body, &f);
+    assert_string_equal(f.charset, "GB18030");
+    assert_string_equal(f.items[0].title, "中文");
+    feed_free(&f);
+
+    /* A UTF-8 body that wrongly declares GBK, with the HTTP header telling
+     * the truth: the header wins. */
+    snprintf(body, sizeof body,
+             "<?xml version=\"1.0\" encoding=\"gbk\"?><rss><channel><item><title>中文</title>"
+             "</item></channel></rss>");
+    struct parse_opts o = {.content_type = "application/xml; charset=UTF-8"};
+    parse_ok(body, strlen(body), &o, &f);
+    assert_string_equal(f.charset, "UTF-8");
+    assert_string_equal(f.items[0].title, "中文");
+    feed_free(&f);
+
+    /* The source's override beats a lying header. */
+    o = (struct parse_opts){.content_type = "text/xml; charset=utf-8", .encoding = "gbk"};
+    parse_ok(gbk_rss_body, strlen(gbk_rss_body), &o, &f);
+    assert_string_equal(f.items[0].title, "中文");
+    feed_free(&f);
+}
+
+static void charset_big5_and_bom_feeds(void **state)
+{
+    (void)state;
+    const char big5[] = "<?xml version=\"1.0\" encoding=\"big5\"?><rss><channel><item>"
+                        "<title>\xA4\xA4\xA4\xE5</title></item></channel></rss>";
+    struct feed f;
+    parse_str_ok(big5, &f);
+    assert_string_equal(f.charset, "BIG5");
+    assert_string_equal(f.items[0].title, "中文");
+    feed_free(&f);
+
+    const char bom[] = "\xEF\xBB\xBF<rss><channel><item><title>中文</title></item></channel></rss>";
+    parse_str_ok(bom, &f);
+    assert_string_equal(f.items[0].title, "中文");
+    feed_free(&f);
+
+    /* Stray invalid bytes in a UTF-8 feed do not lose the item. */
+    const char broken[] = "<rss><channel><item><title>a\xFF" "b</title></item></channel></rss>";
+    struct parse_opts o = {.content_type = "text/xml; charset=utf-8"};
+    parse_ok(broken, strlen(broken), &o, &f);
+    assert_string_equal(f.items[0].title, "a\xEF\xBF\xBD" "b");
+    feed_free(&f);
+}
+
+/* ---- HTML to text ------------------------------------------------------ */
+
+static void html_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        bool nl;
+        const char *want;
+    } cases[] = {
+        {"<p>Hello <b>world</b></p>", true, "Hello world"},
+        {"<p>one</p><p>two</p>", true, "one\ntwo"},
+        {"<p>one</p><p>two</p>", false, "one two"},
+        {"a<br>b<br/>c<br />d", true, "a\nb\nc\nd"},
+        {"<ul><li>x</li><li>y</li></ul>", true, "x\ny"},
+        {"<h1>Head</h1>text", true, "Head\ntext"},
+        {"<div><div><span>deep <i>nest</i></span></div></div>", true, "deep nest"},
+        {"before<script type=\"text/javascript\">var a = '<p>';</script>after", true,
+         "beforeafter"},
+        {"x<STYLE>p { color: red }</STYLE>y", true, "xy"},
+        {"<!-- hidden --><p>shown</p>", true, "shown"},
+        {"<![CDATA[<b>kept &amp; raw</b>]]>", true, "<b>kept &amp; raw</b>"},
+        {"AT&amp;T &lt;tag&gt; &quot;q&quot; &apos;a&apos;", false, "AT&T <tag> \"q\" 'a'"},
+        {"a&nbsp;b &copy; &reg; &trade; &mdash; &hellip;", false, "a b © ® ™ — …"},
+        {"&ldquo;x&rdquo; &lsquo;y&rsquo; &middot; &times;", false, "“x” ‘y’ · ×"},
+        {"&#20013;&#x6587;&#X6587;", false, "中文文"},
+        {"&#0; &#xD800; &#1114112;", false, "\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD"},
+        {"&unknown; & alone &amp", false, "&unknown; & alone &"},
+        {"  lots \t of\n\n  space  ", false, "lots of space"},
+        {"a < b and c > d", false, "a < b and c > d"},
+        {"<a href=\"x>y\">link</a> end", false, "link end"},
+        {"<p>a</p>\n\n\n<p>b</p>", true, "a\nb"},
+        {"x<br><br><br><br>y", true, "x\n\ny"},
+        {"<td>a</td><td>b</td>", false, "a b"},
+        {"中文<p>段落</p>", true, "中文\n段落"},
+        {"&#27;[2Jclear", false, "clear"},
+        {"", true, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = html_to_text(cases[i].in, strlen(cases[i].in), cases[i].nl);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("html_to_text(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got,
+                     cases[i].want);
+        free(got);
+    }
+}
+
+static void escape_sequences_removed_from_title(void **state)
+{
+    (void)state;
+    const char body[] = "<rss><channel><item>"
+                        "<title>A\x1B[2JB\x1B]0;pwned\x07" "C</title>"
+                        "<description>x\x1B[31mred\x1B[0m</description>"
+                        "</item></channel></rss>";
+    struct feed f;
+    parse_str_ok(body, &f);
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].title, "ABC");
+    assert_string_equal(f.items[0].content, "xred");
+    feed_free(&f);
+
+    const char json[] = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":["
+                        "{\"id\":\"1\",\"title\":\"A\\u001b[2JB\\u001b]0;t\\u0007C\"}]}";
+    parse_str_ok(json, &f);
+    assert_string_equal(f.items[0].title, "ABC");
+    feed_free(&f);
+}
+
+/* ---- formats ----------------------------------------------------------- */
+
+static void format_rss2(void **state)
+{
+    (void)state;
+    size_t len;
+    char *body = fixture_read("rss2.xml", &len);
+    struct feed f;
+    parse_ok(body, len, NULL, &f);
+    free(body);
+    assert_string_equal(f.format, "rss");
+    assert_string_equal(f.title, "县公安局 & 网信办");
+    assert_string_equal(f.link, "http://example.cn/");
+    assert_int_equal(f.n_items, 3);
+    struct feed_item *it = &f.items[0];
+    assert_string_equal(it->title, "Breaking: road closed");
+    assert_string_equal(it->link, "http://example.cn/a/1");
+    assert_string_equal(it->guid, "item-1");
+    assert_string_equal(it->author, "Wang Wu");
+    assert_true(it->has_date);
+    assert_int_equal(it->published, T2004);
+    assert_string_equal(it->content, "First para.\nSecond & last.");
+    it = &f.items[1];
+    assert_string_equal(it->guid, "http://example.cn/a/2"); /* fallback: link */
+    assert_string_equal(it->content, "Plain text");
+    assert_null(it->author);
+    assert_false(it->has_date);
+    it = &f.items[2];
+    assert_null(it->link);
+    assert_memory_equal(it->guid, "sha:", 4); /* fallback: hash */
+    assert_int_equal(strlen(it->guid), 4 + 16);
+    feed_free(&f);
+
+    /* The hash is stable across parses. */
+    body = fixture_read("rss2.xml", &len);
+    struct feed g;
+    parse_ok(body, len, NULL, &g);
+    parse_ok(body, len, NULL, &f);
+    free(body);
+    assert_string_equal(f.items[2].guid, g.items[2].guid);
+    assert_string_not_equal(f.items[2].guid, f.items[1].guid);
+    feed_free(&f);
+    feed_free(&g);
+}
+
+static void format_rdf(void **state)
+{
+    (void)state;
+    size_t len;
+    char *body = fixture_read("rdf.xml", &len);
+    struct feed f;
+    parse_ok(body, len, NULL, &f);
+    free(body);
+    assert_string_equal(f.format, "rdf");
+    assert_string_equal(f.title, "RDF feed");
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].title, "RDF item");
+    assert_string_equal(f.items[0].link, "http://example.org/entry/1");
+    assert_string_equal(f.items[0].guid, "http://example.org/entry/1");
+    assert_string_equal(f.items[0].author, "Li Si");
+    assert_string_equal(f.items[0].content, "RDF body");
+    assert_true(f.items[0].has_date);
+    assert_int_equal(f.items[0].published, 1709598600);
+    feed_free(&f);
+}
+
+static void format_atom(void **state)
+{
+    (void)state;
+    size_t len;
+    char *body = fixture_read("atom.xml", &len);
+    struct feed f;
+    parse_ok(body, len, NULL, &f);
+    free(body);
+    assert_string_equal(f.format, "atom");
+    assert_string_equal(f.title, "Atom feed");
+    assert_int_equal(f.n_items, 2);
+    struct feed_item *it = &f.items[0];
+    /* type="text": "&amp;lt;b&amp;gt;" is the literal text "&lt;b&gt;";
+     * it must not be decoded a second time */
+    assert_string_equal(it->title, "a &lt;b&gt; literal");
+    assert_string_equal(it->link, "http://example.org/2024/1");
+    assert_string_equal(it->guid, "urn:uuid:1");
+    assert_string_equal(it->author, "Feed Author"); /* inherited from the feed */
+    assert_int_equal(it->published, 1704038400); /* 2024-01-01T00:00+08:00 */
+    assert_string_equal(it->content, "Hello & welcome\nbye");
+    it = &f.items[1];
+    assert_string_equal(it->title, "X bold");
+    assert_int_equal(it->published, 1704164645); /* updated when no published */
+    assert_string_equal(it->content, "just <summary>");
+    feed_free(&f);
+
+    /* Atom 0.3 */
+    const char a03[] = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry>"
+                       "<title mode=\"escaped\" type=\"text/html\">&lt;b&gt;T&lt;/b&gt;</title>"
+                       "<link rel=\"alternate\" href=\"http://e.org/1\"/><id>tag:1</id>"
+                       "<issued>2004-01-01T19:48:21Z</issued>"
+                       "<content mode=\"base64\">SGVsbG8=</content></entry></feed>";
+    parse_str_ok(a03, &f);
+    assert_string_equal(f.format, "atom");
+    assert_string_equal(f.items[0].title, "T");
+    assert_string_equal(f.items[0].link, "http://e.org/1");
+    assert_int_equal(f.items[0].published, T2004);
+    assert_string_equal(f.items[0].content, "Hello");
+    feed_free(&f);
+}
+
+static void format_json_feed(void **state)
+{
+    (void)state;
+    size_t len;
+    char *body = fixture_read("jsonfeed.json", &len);
+    struct feed f;
+    parse_ok(body, len, NULL, &f);
+    free(body);
+    assert_string_equal(f.format, "json");
+    assert_string_equal(f.title, "JSON feed");
+    assert_int_equal(f.n_items, 2);
+    assert_string_equal(f.items[0].guid, "1");
+    assert_string_equal(f.items[0].link, "https://example.org/1");
+    assert_string_equal(f.items[0].author, "Zhao");
+    assert_string_equal(f.items[0].content, "Hi & bye");
+    assert_int_equal(f.items[0].published, 1704164645);
+    assert_string_equal(f.items[1].guid, "2");
+    assert_string_equal(f.items[1].author, "Feed Author");
+    assert_string_equal(f.items[1].content, "plain <b> text"); /* text is not HTML */
+    assert_int_equal(f.items[1].published, 1704164645 - 8 * 3600);
+    feed_free(&f);
+}
+
+/* The specification's own examples, when the shared folder is there. */
+static void format_json_feed_spec_examples(void **state)
+{
+    (void)state;
+    const char *shared = getenv("JINGYU_SHARED");
+    if (!shared) {
+        print_message("SKIP: JINGYU_SHARED not set\n");
+        skip();
+    }
+    static const char *const names[] = {"example_v1_1.json", "example_v1_2.json",
+                                        "example_v1_3.json", "example_v1.1_1.json",
+                                        "example_v1.1_2.json", "example_v1.1_3.json"};
+    int found = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/conformance/jsonfeed/%s", shared, names[i]);
+        char *body;
+        size_t len;
+        if (jy_read_file(path, 1 << 24, &body, &len, NULL) != 0)
+            continue;
+        found++;
+        struct feed f;
+        struct jy_error err = {0};
+        int rc = parse_feed(body, len, NULL, &f, &err);
+        free(body);
+        if (rc != 0)
+            fail_msg("%s: %s", names[i], err.msg);
+        assert_string_equal(f.format, "json");
+        assert_true(f.n_items > 0);
+        for (size_t k = 0; k < f.n_items; k++) {
+            assert_non_null(f.items[k].guid);
+            assert_true(f.items[k].title[0] != '\0' || f.items[k].content[0] != '\0');
+        }
+        feed_free(&f);
+    }
+    if (!found) {
+        print_message("SKIP: no JSON Feed examples under %s/conformance/jsonfeed\n", shared);
+        skip();
+    }
+}
+
+static void malformed_input_is_eparse(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "   \n ",
+        "this is not a feed at all",
+        "\x01\x02\x03garbage",
+        "<<<>>>",
+        "<rss",
+        "<?xml version=\"1.0\"?>",
+        "<html><head><title>Error 502</title></head><body>Bad gateway</body></html>",
+        "<?xml version=\"1.0\"?><config><a>1</a></config>",
+        "{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [",
+        "{\"verion\": \"1.0\"}",
+        "[1, 2, 3]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct feed f;
+        struct jy_error err = {0};
+        int rc = parse_feed(bad[i], strlen(bad[i]), NULL, &f, &err);
+        if (rc != JY_EPARSE)
+            fail_msg("input %zu (\"%s\") gave %d, not JY_EPARSE", i, bad[i], rc);
+        assert_true(err.msg[0] != '\0');
+        assert_int_equal(f.n_items, 0);
+        assert_null(f.items);
+    }
+    struct feed f;
+    struct jy_error err = {0};
+    const char *html = "<html><body>x</body></html>";
+    parse_feed(html, strlen(html), NULL, &f, &err);
+    assert_non_null(strstr(err.msg, "HTML"));
+    const char *cfg = "<config/>";
+    parse_feed(cfg, strlen(cfg), NULL, &f, &err);
+    assert_non_null(strstr(err.msg, "<config>"));
+}
+
+static void slightly_broken_feed_recovers(void **state)
+{
+    (void)state;
+    /* bare ampersand, undeclared HTML entity, unclosed channel */
+    const char body[] = "<rss version=\"2.0\"><channel><item><title>Fish & Chips&nbsp;&amp; more"
+                        "</title></item></channel>";
+    struct feed f;
+    parse_str_ok(body, &f);
+    assert_int_equal(f.n_items, 1);
+    assert_non_null(strstr(f.items[0].title, "Fish"));
+    assert_non_null(strstr(f.items[0].title, "more"));
+    feed_free(&f);
+}
+
+static void entities_are_never_expanded(void **state)
+{
+    (void)state;
+    /* billion laughs: must neither blow up nor expand */
+    const char body[] =
+        "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\">"
+        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+        "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+        "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">"
+        "<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+        "<rss><channel><item><title>t&i;</title><description>&x;</description></item>"
+        "</channel></rss>";
+    struct feed f;
+    struct jy_error err = {0};
+    int64_t t0 = jy_mono_ms();
+    int rc = parse_feed(body, strlen(body), NULL, &f, &err);
+    assert_true(jy_mono_ms() - t0 < 2000);
+    if (rc == 0) {
+        for (size_t i = 0; i < f.n_items; i++) {
+            assert_true(strlen(f.items[i].title) < 100);
+            assert_null(strstr(f.items[i].content, "root:"));
+        }
+        feed_free(&f);
+    } else {
+        assert_int_equal(rc, JY_EPARSE);
+    }
+}
+
+/* ---- caps -------------------------------------------------------------- */
+
+static void caps_max_items_and_field(void **state)
+{
+    (void)state;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel>");
+    for (int i = 0; i < 50; i++)
+        jy_buf_printf(&b, "<item><guid>g%d</guid><title>标题%d</title></item>", i, i);
+    jy_buf_puts(&b, "</channel></rss>");
+    struct parse_opts o = {.max_items = 7};
+    struct feed f;
+    parse_ok(b.data, b.len, &o, &f);
+    assert_int_equal(f.n_items, 7);
+    assert_string_equal(f.items[6].guid, "g6");
+    feed_free(&f);
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_int_equal(f.n_items, 50);
+    feed_free(&f);
+
+    /* max_field cuts on a code point boundary: 标 is 3 bytes */
+    o = (struct parse_opts){.max_field = 4};
+    parse_ok(b.data, b.len, &o, &f);
+    assert_string_equal(f.items[0].title, "标");
+    feed_free(&f);
+    jy_buf_free(&b);
+}
+
+/* ---- output and JSON lines -------------------------------------------- */
+
+static void item_json_line(void **state)
+{
+    (void)state;
+    struct feed_item it = {
+        .guid = "g1", .link = NULL, .title = "标题 \"q\"", .author = NULL,
+        .content = "a\nb", .published = T2004, .has_date = true,
+    };
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    feed_item_to_json(&it, &b);
+    assert_string_equal(b.data, "{\"title\":\"标题 \\\"q\\\"\",\"link\":null,\"guid\":\"g1\","
+                                "\"author\":null,\"published\":\"2004-01-01T19:48:21Z\","
+                                "\"content\":\"a\\nb\"}");
+    jy_buf_reset(&b);
+    it.has_date = false;
+    feed_item_to_json(&it, &b);
+    assert_non_null(strstr(b.data, "\"published\":null"));
+    jy_buf_free(&b);
+}
+
+static void jsonl_items(void **state)
+{
+    (void)state;
+    struct feed_item it;
+    struct jy_error err = {0};
+    const char *l1 = "{\"title\":\"T\",\"text\":\"body &amp; more\",\"id\":\"x1\","
+                     "\"url\":\"http://e/1\",\"author\":\"Zhang\",\"published\":\"2004-01-02 03:48:21\"}";
+    assert_int_equal(parse_jsonl_item(l1, strlen(l1), &it, &err), 0);
+    assert_string_equal(it.title, "T");
+    assert_string_equal(it.content, "body & more");
+    assert_string_equal(it.guid, "x1");
+    assert_string_equal(it.link, "http://e/1");
+    assert_string_equal(it.author, "Zhang");
+    assert_true(it.has_date);
+    assert_int_equal(it.published, T2004);
+    feed_item_clear(&it);
+
+    const char *l2 = "{\"content\":\"only content\",\"link\":\"http://e/2\",\"published\":1072986501}";
+    assert_int_equal(parse_jsonl_item(l2, strlen(l2), &it, &err), 0);
+    assert_string_equal(it.title, "");
+    assert_string_equal(it.guid, "http://e/2");
+    assert_int_equal(it.published, T2004);
+    feed_item_clear(&it);
+
+    const char *l3 = "{\"title\":\"no id, no link\"}";
+    assert_int_equal(parse_jsonl_item(l3, strlen(l3), &it, &err), 0);
+    assert_memory_equal(it.guid, "sha:", 4);
+    assert_false(it.has_date);
+    feed_item_clear(&it);
+
+    static const char *const bad[] = {"{\"link\":\"http://e\"}", "not json", "[1]", "{\"title\":"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err.msg[0] = '\0';
+        assert_int_equal(parse_jsonl_item(bad[i], strlen(bad[i]), &it, &err), JY_EPARSE);
+        assert_true(err.msg[0] != '\0');
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(date_table),
+        cmocka_unit_test(charset_detection),
+        cmocka_unit_test(charset_gbk_feed_without_declaration),
+        cmocka_unit_test(charset_gbk_feed_with_declaration),
+        cmocka_unit_test(charset_big5_and_bom_feeds),
+        cmocka_unit_test(html_table),
+        cmocka_unit_test(escape_sequences_removed_from_title),
+        cmocka_unit_test(format_rss2),
+        cmocka_unit_test(format_rdf),
+        cmocka_unit_test(format_atom),
+        cmocka_unit_test(format_json_feed),
+        cmocka_unit_test(format_json_feed_spec_examples),
+        cmocka_unit_test(malformed_input_is_eparse),
+        cmocka_unit_test(slightly_broken_feed_recovers),
+        cmocka_unit_test(entities_are_never_expanded),
+        cmocka_unit_test(caps_max_items_and_field),
+        cmocka_unit_test(item_json_line),
+        cmocka_unit_test(jsonl_items),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
