@@ -534,6 +534,10 @@ int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim,
     int rc = 0;
     if (!root) {
         rc = jy_error_set(err, JY_EPARSE, "not an XML document%s", why);
+    } else if (!ctxt->wellFormed && !xml_has_elements(root)) {
+        /* Recovery made a root out of a fragment ("<rss" cut short): a
+         * broken document is accepted only when something is left of it. */
+        rc = jy_error_set(err, JY_EPARSE, "broken XML document%s", why);
     } else {
         const char *rn = (const char *)root->name;
         enum xml_ns ns = xml_ns_of(root);

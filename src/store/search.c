@@ -245,10 +245,15 @@ done:
 int store_index_step(struct store *st, int batch, int *done, struct jy_error *err)
 {
     *done = 0;
-    int rc = store_begin(st, err);
-    if (rc)
+    int64_t upto, last = 0, max_id = 0;
+    /* the common case, nothing to do, takes no write lock */
+    int rc = indexed_upto(st, &upto, err);
+    if (!rc)
+        rc = store_items_max_id(st, &max_id, err);
+    if (rc || max_id <= upto)
         return rc;
-    int64_t upto, last = 0;
+    if ((rc = store_begin(st, err)))
+        return rc;
     sqlite3_stmt *s = NULL;
     if ((rc = indexed_upto(st, &upto, err)))
         goto fail;

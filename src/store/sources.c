@@ -128,15 +128,15 @@ int store_sources_list(struct store *st, struct store_source **out, size_t *n,
 int store_source_get(struct store *st, int64_t id, struct store_source *out, struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT " SOURCE_COLS " FROM sources WHERE id = ?1", -1, &s,
-                           NULL) != SQLITE_OK)
-        return store_db_error(st, err, "read source");
+    sqlite3_stmt *s = store_stmt(st, STMT_SOURCE_GET,
+                                 "SELECT " SOURCE_COLS " FROM sources WHERE id = ?1", err);
+    if (!s)
+        return JY_EDB;
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         source_read_row(s, out);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc == SQLITE_ROW)
         return 0;
     if (rc == SQLITE_DONE)

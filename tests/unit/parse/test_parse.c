@@ -400,7 +400,7 @@ static void format_atom(void **state)
     assert_string_equal(it->guid, "urn:uuid:1");
     assert_string_equal(it->author, "Feed Author"); /* inherited from the feed */
     assert_int_equal(it->published, 1704038400); /* 2024-01-01T00:00+08:00 */
-    assert_string_equal(it->content, "Hello & welcome\nbye");
+    assert_string_equal(it->content, "Hello & welcome\n\nbye"); /* </p><br> */
     it = &f.items[1];
     assert_string_equal(it->title, "X bold");
     assert_int_equal(it->published, 1704164645); /* updated when no published */
