@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <libgen.h>
+#include <libxml/parser.h>
 
 #include "collect/collect.h"
 #include "config/config.h"
@@ -260,6 +261,7 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    xmlInitParser(); /* once, before any thread parses: not thread-safe in libxml2 2.9 */
     const char *config_path = NULL, *cmd = NULL, *arg = NULL;
     bool collect = true, once = false;
     int exit_after = 0;
@@ -322,5 +324,6 @@ int main(int argc, char **argv)
         rc = EXIT_USAGE;
     }
     curl_global_cleanup();
+    xmlCleanupParser();
     return rc;
 }

@@ -259,11 +259,13 @@ def main():
     for folder in ("rss", "atom", "json"):
         if not os.path.isdir(os.path.join(base, folder)):
             continue
-        npass = nfail = 0
+        npass = nfail = with_items = 0
         for name, path, exp_path in cases(base, folder):
             with open(exp_path, encoding="utf-8") as f:
                 exp = json.load(f)
             want = expected_items(folder, exp, path)
+            if want:
+                with_items += 1
             got, problem, crashed = run(cmd, path)
             if crashed:
                 crashes += 1
@@ -286,7 +288,8 @@ def main():
         total_pass += npass
         total_fail += nfail
         n = npass + nfail
-        rates.append("%s: %d/%d (%.1f%%)" % (folder, npass, n, 100.0 * npass / n if n else 0))
+        rates.append("%s: %d/%d (%.1f%%; %d cases have items to compare)" %
+                     (folder, npass, n, 100.0 * npass / n if n else 0, with_items))
     for r in rates:
         print(r)
     n = total_pass + total_fail

@@ -1,0 +1,213 @@
+/* store_bench: times store queries directly, without a terminal or a
+ * network in between, so the console and search figures can be split into
+ * query cost and everything else.
+ *
+ *   store_bench search DB REPEATS TERM...  store_search(limit 50): first call
+ *                                           and median of REPEATS, per term
+ *   store_bench page DB REPEATS ROWS        store_items_page: the newest page,
+ *                                           and older pages by keyset from
+ *                                           cursors spread over the table
+ *   store_bench lag DB N                    fresh DB: store N items in fetch-
+ *                                           sized calls (50 items), then time
+ *                                           store_index_step(2000) until
+ *                                           store_index_lag reports 0
+ * Every figure is printed as one line with KEY=VALUE fields for run.sh.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "text.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double quantile(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t k = (size_t)(q * (double)(n - 1) + 0.5);
+    return v[k < n ? k : n - 1];
+}
+
+static int die(const char *what, const struct jy_error *err)
+{
+    fprintf(stderr, "store_bench: %s: %s\n", what, err->msg);
+    return 1;
+}
+
+static int cmd_search(const char *db, int repeats, char **terms, int n_terms)
+{
+    struct store *st;
+    struct jy_error err = {0};
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    double *t = xcalloc((size_t)repeats, sizeof *t);
+    for (int k = 0; k < n_terms; k++) {
+        double first = 0;
+        size_t hits = 0;
+        for (int r = 0; r <= repeats; r++) {
+            struct store_item *items;
+            size_t n;
+            double t0 = now_ms();
+            if (store_search(st, terms[k], NULL, 50, &items, &n, &err))
+                return die("search", &err);
+            double dt = now_ms() - t0;
+            store_items_free(items, n);
+            if (r == 0) {
+                first = dt;
+                hits = n;
+            } else {
+                t[r - 1] = dt;
+            }
+        }
+        printf("search term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k],
+               hits, first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+    }
+    free(t);
+    store_close(st);
+    return 0;
+}
+
+static int cmd_page(const char *db, int repeats, int rows)
+{
+    struct store *st;
+    struct jy_error err = {0};
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    double *t = xcalloc((size_t)repeats, sizeof *t);
+    struct store_item *items;
+    size_t n;
+    for (int r = 0; r < repeats; r++) {
+        double t0 = now_ms();
+        if (store_items_page(st, NULL, true, (size_t)rows, &items, &n, &err))
+            return die("page", &err);
+        t[r] = now_ms() - t0;
+        store_items_free(items, n);
+    }
+    printf("page kind=newest rows=%d median_ms=%.3f p95_ms=%.3f\n", rows,
+           quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+
+    /* cursors from ids spread over the table: page down (older) and up */
+    int64_t max_id = 0;
+    store_items_max_id(st, &max_id, &err);
+    for (int dir = 0; dir < 2; dir++) {
+        for (int r = 0; r < repeats; r++) {
+            int64_t id = 1 + (int64_t)((double)(max_id - 1) * (double)(r + 1) / (repeats + 1));
+            struct store_item cur;
+            if (store_item_get(st, id, &cur, &err))
+                return die("item", &err);
+            struct store_cursor c = {cur.sort_at, cur.id};
+            store_item_clear(&cur);
+            double t0 = now_ms();
+            if (store_items_page(st, &c, dir == 0, (size_t)rows, &items, &n, &err))
+                return die("page", &err);
+            t[r] = now_ms() - t0;
+            store_items_free(items, n);
+        }
+        printf("page kind=%s rows=%d median_ms=%.3f p95_ms=%.3f\n", dir == 0 ? "older" : "newer",
+               rows, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+    }
+    free(t);
+    store_close(st);
+    return 0;
+}
+
+static int cmd_lag(const char *db, size_t n_items)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char *p = xasprintf("%s%s", db, sfx[i]);
+        unlink(p);
+        free(p);
+    }
+    struct bench_text bt;
+    bench_text_load(&bt, 12000);
+    struct store *st;
+    struct jy_error err = {0};
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    enum { SOURCES = 200, PER_FETCH = 50 };
+    int64_t ids[SOURCES];
+    for (int s = 0; s < SOURCES; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "lag-%03d", s);
+        struct source_config sc = {.name = name, .type = SOURCE_FEED,
+                                   .url = "http://127.0.0.1:1/x.xml", .interval = 300,
+                                   .enabled = true};
+        if (store_source_sync(st, &sc, &ids[s], &err))
+            return die("source", &err);
+    }
+    struct feed_item items[PER_FETCH];
+    struct jy_buf title, content;
+    jy_buf_init(&title, 0);
+    jy_buf_init(&content, 0);
+    int64_t now = jy_now();
+    double ins_ms = 0;
+    for (size_t done = 0, call = 0; done < n_items; call++) {
+        size_t k = n_items - done < PER_FETCH ? n_items - done : PER_FETCH;
+        for (size_t j = 0; j < k; j++) {
+            bench_text_item(&bt, done + j, 200, &title, &content);
+            items[j] = (struct feed_item){.guid = xasprintf("lag-%zu", done + j),
+                                          .title = jy_buf_steal(&title),
+                                          .content = jy_buf_steal(&content),
+                                          .published = now - (int64_t)(n_items - done - j),
+                                          .has_date = true};
+        }
+        struct fetch_result r = {.ok = true, .http_status = 200, .items = items, .n_items = k,
+                                 .next_due = now + 300};
+        double t0 = now_ms();
+        if (store_fetch_record(st, ids[call % SOURCES], &r, now, NULL, &err))
+            return die("insert", &err);
+        ins_ms += now_ms() - t0;
+        for (size_t j = 0; j < k; j++)
+            feed_item_clear(&items[j]);
+        done += k;
+    }
+    int64_t pending = 0;
+    store_index_lag(st, &pending, NULL, &err);
+    double t0 = now_ms();
+    int steps = 0, done;
+    do {
+        if (store_index_step(st, 2000, &done, &err))
+            return die("index", &err);
+        steps++;
+    } while (done > 0);
+    double idx_ms = now_ms() - t0;
+    int64_t after = -1;
+    store_index_lag(st, &after, NULL, &err);
+    printf("lag items=%zu insert_ms=%.0f pending_before=%lld catchup_ms=%.0f steps=%d "
+           "pending_after=%lld index_rps=%.0f\n",
+           n_items, ins_ms, (long long)pending, idx_ms, steps - 1, (long long)after,
+           (double)pending / (idx_ms / 1000.0));
+    jy_buf_free(&title);
+    jy_buf_free(&content);
+    bench_text_free(&bt);
+    store_close(st);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 5 && strcmp(argv[1], "search") == 0)
+        return cmd_search(argv[2], atoi(argv[3]), argv + 4, argc - 4);
+    if (argc == 5 && strcmp(argv[1], "page") == 0)
+        return cmd_page(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "lag") == 0)
+        return cmd_lag(argv[2], strtoull(argv[3], NULL, 10));
+    fprintf(stderr, "usage: store_bench search DB REPEATS TERM... | page DB REPEATS ROWS |"
+                    " lag DB N\n");
+    return 2;
+}
