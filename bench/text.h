@@ -19,7 +19,7 @@ struct bench_text {
     char **texts;   /* base texts, valid UTF-8 */
     size_t n;
     bool from_corpus;
-    char source[512]; /* what they came from, for the report */
+    char source[1200]; /* what they came from, for the report */
 };
 
 /* Loads the corpus, else generates n_generated base texts. */

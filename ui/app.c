@@ -150,8 +150,9 @@ static void draw_header(struct ui_app *app, int cols)
 {
     char clock[16];
     jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
-    char *h = xasprintf(" %s 警舆  %s  值班：未排班  失联信源 %d  %s", app->cfg->bureau
-                        ? app->cfg->bureau : "", clock, app->dark, app->collect_label);
+    char *h =
+        xasprintf(" %s 警舆  %s  值班：未排班  失联信源 %d  %s",
+                  app->cfg->bureau ? app->cfg->bureau : "", clock, app->dark, app->collect_label);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
     ui_put(stdscr, 0, 0, h, cols, attr);
     free(h);

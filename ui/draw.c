@@ -52,8 +52,8 @@ void ui_draw_rule(WINDOW *w, int y, int x, int cols, const char *title, bool foc
     free(t);
 }
 
-void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l,
-                  bool focused, int64_t now)
+void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l, bool focused,
+                  int64_t now)
 {
     int src_x = x + UI_FEED_TIME_W + 1;
     int title_x = src_x + UI_FEED_SOURCE_W + 1;
@@ -110,8 +110,8 @@ void ui_draw_health(WINDOW *w, int y, int x, int h, int cols, const struct ui_he
             state_attr = sel | A_DIM;
         int cx = x, end = x + cols;
         char *name = ui_cell(s->name, HEALTH_NAME_W);
-        cx += ui_put(w, y + r, cx, name, end - cx < HEALTH_NAME_W + 1 ? end - cx : HEALTH_NAME_W + 1,
-                     sel);
+        cx += ui_put(w, y + r, cx, name,
+                     end - cx < HEALTH_NAME_W + 1 ? end - cx : HEALTH_NAME_W + 1, sel);
         free(name);
         if (cx >= end)
             continue;
@@ -121,12 +121,12 @@ void ui_draw_health(WINDOW *w, int y, int x, int h, int cols, const struct ui_he
         ui_format_age(s->last_success, now, age, sizeof age);
         snprintf(buf, sizeof buf, "成功:%s", age);
         if (cx < end)
-            cx += ui_put(w, y + r, cx, buf, end - cx < HEALTH_AGE_W + 5 ? end - cx : HEALTH_AGE_W + 5,
-                         sel);
+            cx += ui_put(w, y + r, cx, buf,
+                         end - cx < HEALTH_AGE_W + 5 ? end - cx : HEALTH_AGE_W + 5, sel);
         snprintf(buf, sizeof buf, "失败%d次", s->failures);
         if (cx < end)
-            cx += ui_put(w, y + r, cx, buf, end - cx < HEALTH_FAIL_W ? end - cx : HEALTH_FAIL_W,
-                         sel);
+            cx +=
+                ui_put(w, y + r, cx, buf, end - cx < HEALTH_FAIL_W ? end - cx : HEALTH_FAIL_W, sel);
         if (cx < end)
             ui_put(w, y + r, cx, s->last_error ? s->last_error : "", end - cx,
                    sel | (s->last_error ? color(UI_PAIR_ERROR) : 0));
@@ -149,8 +149,7 @@ void ui_text_add(struct ui_text *t, const char *line, attr_t attr)
 
 void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t attr)
 {
-    char *clean = utf8_sanitize(text ? text : "", text ? strlen(text) : 0,
-                                UTF8_KEEP_NEWLINES);
+    char *clean = utf8_sanitize(text ? text : "", text ? strlen(text) : 0, UTF8_KEEP_NEWLINES);
     size_t n;
     char **lines = ui_wrap(clean, cols, &n);
     for (size_t i = 0; i < n; i++)

@@ -14,30 +14,28 @@
 #define V_SCROLL (UI_VIEW_ALL)
 #define V_SUB (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES)
 
+/* One entry per line: codes, name, description, hint label, action, views. */
+// clang-format off
 static const struct ui_key keymap[] = {
-    {{'j', UI_FN(KEY_DOWN)}, "j/Down", "下移一行", NULL, UI_ACT_DOWN, V_SCROLL},
-    {{'k', UI_FN(KEY_UP)}, "k/Up", "上移一行", NULL, UI_ACT_UP, V_SCROLL},
-    {{UI_FN(KEY_NPAGE), UI_CTRL('F'), ' '}, "PgDn/^F", "下翻一页", NULL, UI_ACT_PAGE_DOWN,
-     V_SCROLL},
-    {{UI_FN(KEY_PPAGE), UI_CTRL('B')}, "PgUp/^B", "上翻一页", NULL, UI_ACT_PAGE_UP, V_SCROLL},
-    {{'g', UI_FN(KEY_HOME)}, "g", "跳到最新（顶部）", NULL, UI_ACT_TOP, V_SCROLL},
-    {{'G', UI_FN(KEY_END)}, "G", "跳到最早（底部）", NULL, UI_ACT_BOTTOM, V_SCROLL},
-    {{'\n', '\r', UI_FN(KEY_ENTER)}, "Enter", "打开所选信息（标为已读）", "打开", UI_ACT_OPEN,
-     V_LISTS},
-    {{'n'}, "n", "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT,
-     UI_VIEW_SEARCH},
-    {{'N'}, "N", "上一条搜索结果", "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
-    {{'q', UI_KEY_ESC}, "q/Esc", "返回（离开搜索、阅读、帮助或信源视图）", "返回", UI_ACT_BACK,
-     V_SUB},
-    {{'/'}, "/", "搜索（全文，空格分隔多个词）", "搜索", UI_ACT_SEARCH, V_LISTS},
-    {{'s'}, "s", "信源视图（状态与详情）", "信源", UI_ACT_SOURCES, V_LISTS},
-    {{'\t'}, "Tab", "切换窗格（实时信息 / 信源状态）", "切换", UI_ACT_NEXT_PANE, V_LISTS},
-    {{':'}, ":", "命令行（:source list|enable|disable 名称，:help，:quit）", "命令",
-     UI_ACT_COMMAND, UI_VIEW_ALL},
-    {{'?'}, "?", "帮助（本表）", "帮助", UI_ACT_HELP, UI_VIEW_ALL},
-    {{UI_CTRL('L')}, "^L", "重绘屏幕", NULL, UI_ACT_REDRAW, UI_VIEW_ALL},
-    {{'Q'}, "Q", "退出（需确认 y/n）", "退出", UI_ACT_QUIT, UI_VIEW_ALL},
+    {{'j', UI_FN(KEY_DOWN)},                    "j/Down",  "下移一行",                 NULL,     UI_ACT_DOWN,        V_SCROLL},
+    {{'k', UI_FN(KEY_UP)},                      "k/Up",    "上移一行",                 NULL,     UI_ACT_UP,          V_SCROLL},
+    {{UI_FN(KEY_NPAGE), UI_CTRL('F'), ' '},     "PgDn/^F", "下翻一页",                 NULL,     UI_ACT_PAGE_DOWN,   V_SCROLL},
+    {{UI_FN(KEY_PPAGE), UI_CTRL('B')},          "PgUp/^B", "上翻一页",                 NULL,     UI_ACT_PAGE_UP,     V_SCROLL},
+    {{'g', UI_FN(KEY_HOME)},                    "g",       "跳到最新（顶部）",         NULL,     UI_ACT_TOP,         V_SCROLL},
+    {{'G', UI_FN(KEY_END)},                     "G",       "跳到最早（底部）",         NULL,     UI_ACT_BOTTOM,      V_SCROLL},
+    {{'\n', '\r', UI_FN(KEY_ENTER)},            "Enter",   "打开所选信息（标为已读）", "打开",   UI_ACT_OPEN,        V_LISTS},
+    {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT, UI_VIEW_SEARCH},
+    {{'N'},                                     "N",       "上一条搜索结果",           "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
+    {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助或信源视图）", "返回", UI_ACT_BACK, V_SUB},
+    {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）", "搜索", UI_ACT_SEARCH,      V_LISTS},
+    {{'s'},                                     "s",       "信源视图（状态与详情）",   "信源",   UI_ACT_SOURCES,     V_LISTS},
+    {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 信源状态）", "切换", UI_ACT_NEXT_PANE, V_LISTS},
+    {{':'},                                     ":",       "命令行（:source list|enable|disable 名称，:help，:quit）", "命令", UI_ACT_COMMAND, UI_VIEW_ALL},
+    {{'?'},                                     "?",       "帮助（本表）",             "帮助",   UI_ACT_HELP,        UI_VIEW_ALL},
+    {{UI_CTRL('L')},                            "^L",      "重绘屏幕",                 NULL,     UI_ACT_REDRAW,      UI_VIEW_ALL},
+    {{'Q'},                                     "Q",       "退出（需确认 y/n）",       "退出",   UI_ACT_QUIT,        UI_VIEW_ALL},
 };
+// clang-format on
 
 const struct ui_key *ui_keymap_table(size_t *n)
 {

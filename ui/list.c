@@ -247,9 +247,8 @@ int ui_list_refresh(struct ui_list *l, struct jy_error *err)
     int rc = l->src.page(l->src.ctx, &c, true, limit, &rows, &n, err);
     if (rc)
         return rc;
-    bool newest = l->at_newest && l->top == 0;
     set_rows(l, rows, n);
-    l->at_newest = newest;
+    l->at_newest = false; /* rows above the view were dropped */
     l->at_oldest = n < limit;
     l->top = 0;
     size_t i = 0;

@@ -74,7 +74,7 @@ static bool feed_key(struct ui_app *app, enum ui_action act)
             ui_app_message(app, false, "没有可打开的信息");
             break;
         }
-        rc = ui_view_pager_open(app, it->id);
+        ui_view_pager_open(app, it->id); /* reports its own errors */
         return true;
     }
     default:

@@ -26,7 +26,7 @@
  * two ranges cannot collide (KEY_DOWN is also U+0102). */
 #define UI_KEY_FN 0x01000000
 #define UI_FN(k) ((k) | UI_KEY_FN)
-#define UI_CTRL(c) ((c) & 0x1f)
+#define UI_CTRL(c) ((c)&0x1f)
 #define UI_KEY_ESC 27
 
 /* Views decide which keys mean something; a table entry lists the views it
@@ -62,10 +62,10 @@ enum ui_action {
 };
 
 struct ui_key {
-    int codes[4];      /* 0-terminated */
-    const char *name;  /* as shown in the hint line, on `?` and in man/jingyu.1 */
-    const char *desc;  /* Chinese description for the help screen */
-    const char *hint;  /* short label for the hint line, NULL: not in the hint line */
+    int codes[4];     /* 0-terminated */
+    const char *name; /* as shown in the hint line, on `?` and in man/jingyu.1 */
+    const char *desc; /* Chinese description for the help screen */
+    const char *hint; /* short label for the hint line, NULL: not in the hint line */
     enum ui_action action;
     unsigned views;
 };
@@ -185,8 +185,8 @@ void ui_draw_rule(WINDOW *w, int y, int x, int cols, const char *title, bool foc
 /* Feed row columns: time, source, title. */
 #define UI_FEED_TIME_W 11
 #define UI_FEED_SOURCE_W 12
-void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l,
-                  bool focused, int64_t now);
+void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l, bool focused,
+                  int64_t now);
 
 struct ui_health {
     struct store_source *sources;
@@ -270,7 +270,7 @@ struct ui_app {
 
     struct ui_health health;
 
-    struct ui_text text;   /* pager, help or sources view, whichever is open */
+    struct ui_text text;    /* pager, help or sources view, whichever is open */
     struct store_item item; /* the item in the pager */
     bool have_item;
 

@@ -130,8 +130,8 @@ static int sources_build(struct ui_app *app)
     if (!n)
         ui_text_add(&app->text, "（未配置信源）", 0);
     for (size_t i = 0; i < n; i++)
-        source_describe(app, &src[i], store_source_state(&src[i], now, app->cfg->collector.dark_after),
-                        now);
+        source_describe(app, &src[i],
+                        store_source_state(&src[i], now, app->cfg->collector.dark_after), now);
     store_sources_free(src, n);
     return 0;
 }

@@ -10,8 +10,10 @@ markup is reduced to text the way html_to_text does before comparing; only the
 fields gofeed's JSON actually has are compared, plus the number of items.
 
 Prints one line per failing case, the pass rate per folder and overall, and
-`N passed, N failed`. Exits 0 whatever the pass rate (a measurement, not a
-gate), 1 if the program crashed on any input, 77 (skip) without the data.
+`N passed, N failed, N skipped`, where the skipped are the KNOWN differences
+(listed with reasons below); any other difference is a failure, so a
+regression shows in `make test`. Exits 1 if the program crashed on any input,
+77 (skip) without the data.
 
 usage: conformance.py PROGRAM [ARGS...]   (`jingyu` alone implies `inspect`)
 """
@@ -26,6 +28,15 @@ import sys
 import xml.etree.ElementTree as ET
 
 FIELDS = ("title", "link", "guid", "author", "published", "content")
+
+# Cases where jingyu parses differently from gofeed on purpose. They are
+# reported and counted as skipped; any other difference counts as a failure.
+KNOWN = {
+    "rss/rdf_item_links": "several <link>s: jingyu keeps the first, gofeed the last",
+    "rss/rss_channel_item_links": "several <link>s: jingyu keeps the first, gofeed the last",
+    "rss/rss_channel_item_guid_naked_markup": "markup inside <guid> is reduced to its text",
+    "atom/entry_id_xml_base": "an Atom id is an identifier, not resolved against xml:base",
+}
 ATOM_NS = ("{http://www.w3.org/2005/Atom}", "{http://purl.org/atom/ns#}", "")
 
 
@@ -253,13 +264,13 @@ def main():
     if not os.path.isdir(base):
         print("SKIP: gofeed test data not found at %s" % base)
         return 77
-    total_pass = total_fail = 0
+    total_pass = total_fail = total_known = 0
     crashes = 0
     rates = []
     for folder in ("rss", "atom", "json"):
         if not os.path.isdir(os.path.join(base, folder)):
             continue
-        npass = nfail = with_items = 0
+        npass = nfail = nknown = with_items = 0
         for name, path, exp_path in cases(base, folder):
             with open(exp_path, encoding="utf-8") as f:
                 exp = json.load(f)
@@ -280,21 +291,27 @@ def main():
                         if field in w and not field_ok(g.get(field), *w[field]):
                             fails.append("item %d %s: got %r, want %r" %
                                          (i, field, g.get(field), w[field][0]))
-            if fails:
+            key = "%s/%s" % (folder, name)
+            if fails and key in KNOWN:
+                nknown += 1
+                print("KNOWN %s: %s (%s)" % (key, KNOWN[key], "; ".join(fails)))
+            elif fails:
                 nfail += 1
-                print("FAIL %s/%s: %s" % (folder, name, "; ".join(fails)))
+                print("FAIL %s: %s" % (key, "; ".join(fails)))
             else:
                 npass += 1
         total_pass += npass
         total_fail += nfail
-        n = npass + nfail
+        total_known += nknown
+        n = npass + nfail + nknown
         rates.append("%s: %d/%d (%.1f%%; %d cases have items to compare)" %
                      (folder, npass, n, 100.0 * npass / n if n else 0, with_items))
     for r in rates:
         print(r)
-    n = total_pass + total_fail
-    print("overall: %d/%d (%.1f%%)" % (total_pass, n, 100.0 * total_pass / n if n else 0))
-    print("%d passed, %d failed" % (total_pass, total_fail))
+    n = total_pass + total_fail + total_known
+    print("overall: %d/%d (%.1f%%) match gofeed; %d known differences" %
+          (total_pass, n, 100.0 * total_pass / n if n else 0, total_known))
+    print("%d passed, %d failed, %d skipped" % (total_pass, total_fail, total_known))
     if crashes:
         print("the program crashed on %d input(s)" % crashes)
         return 1

@@ -104,7 +104,8 @@ static void feed_columns_line_up(void **state)
         item(2, "rss", "ascii title", true),
         item(3, "微博热搜榜单超长的信源名称", "😀 表情开头的标题", false),
         item(4, "本地论坛",
-             "很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题结尾",
+             "很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长的标题很长"
+             "的标题结尾",
              false),
         item(5, "x", "bad\x1b[2Jtitle\x1b]0;pwned\x07 shown", false),
     };
@@ -157,7 +158,9 @@ static void feed_at_80_columns(void **state)
 {
     (void)state;
     resize_term(24, 80);
-    struct store_item rows[] = {item(1, "人民网", "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五", false)};
+    struct store_item rows[] = {
+        item(1, "人民网", "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五",
+             false)};
     struct ui_list l;
     memset(&l, 0, sizeof l);
     l.rows = rows;

@@ -235,8 +235,8 @@ static void lineedit_keys_accept_cancel_clear(void **state)
     struct ui_lineedit le;
     ui_lineedit_clear(&le);
     type(&le, "交通事故");
-    ui_lineedit_key(&le, 7);                 /* other controls are ignored */
-    ui_lineedit_key(&le, UI_FN(KEY_LEFT));   /* and so are function keys */
+    ui_lineedit_key(&le, 7);               /* other controls are ignored */
+    ui_lineedit_key(&le, UI_FN(KEY_LEFT)); /* and so are function keys */
     assert_string_equal(le.buf, "交通事故");
     assert_int_equal(ui_lineedit_key(&le, UI_CTRL('U')), UI_LE_CONTINUE);
     assert_string_equal(le.buf, "");

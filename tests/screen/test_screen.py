@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Screen tests: drive the real jingyu console in a private tmux server
+(TERM=screen, LANG=C.UTF-8) and check what capture-pane shows.
+
+Items reach the console the way they do in production: a .jsonl file is
+renamed into a file-drop folder and the console's own collector thread
+imports it. capture-pane prints a double-width character once, so columns
+are compared by display width (unicodedata.east_asian_width).
+
+usage: test_screen.py JINGYU   (exit 77 when tmux is missing)"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+
+SKIP = 77
+
+
+def dwidth(s):
+    w = 0
+    for c in s:
+        if unicodedata.combining(c):
+            continue
+        w += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return w
+
+
+def dcol(line, needle):
+    """Display column where needle starts in line, or -1."""
+    i = line.find(needle)
+    return -1 if i < 0 else dwidth(line[:i])
+
+
+class Console:
+    def __init__(self, jingyu, tmp, name):
+        self.tmp = tmp
+        self.name = name
+        self.socket = "jytest-%d-%s" % (os.getpid(), name)
+        self.tmux = ["tmux", "-L", self.socket, "-f", "/dev/null"]
+        self.exit_file = os.path.join(tmp, name + ".exit")
+        cfg = os.path.join(tmp, "config.yaml")
+        env = "env -u LC_ALL -u LC_CTYPE TERM=screen LANG=C.UTF-8"
+        cmd = "%s %s --config %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
+            env, sh_quote(jingyu), sh_quote(cfg), sh_quote(self.exit_file))
+        self.run("new-session", "-d", "-x", "100", "-y", "30", cmd)
+
+    def run(self, *args):
+        return subprocess.run(self.tmux + list(args), capture_output=True, text=True,
+                              env=dict(os.environ, LANG="C.UTF-8"), timeout=30)
+
+    def lines(self):
+        return self.run("capture-pane", "-p").stdout.split("\n")
+
+    def text(self):
+        return "\n".join(self.lines())
+
+    def keys(self, *keys):
+        self.run("send-keys", *keys)
+
+    def type(self, s):
+        self.run("send-keys", "-l", s)
+
+    def wait(self, pred, timeout=5.0):
+        end = time.monotonic() + timeout
+        while True:
+            lines = self.lines()
+            if pred(lines):
+                return True
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.1)
+
+    def wait_text(self, needle, timeout=5.0):
+        return self.wait(lambda ls: needle in "\n".join(ls), timeout)
+
+    def fmt(self, name):
+        return self.run("display-message", "-p", "#{%s}" % name).stdout.strip()
+
+    def jingyu_pid(self):
+        shell = int(self.fmt("pane_pid"))
+        try:
+            with open("/proc/%d/task/%d/children" % (shell, shell)) as f:
+                kids = f.read().split()
+        except OSError:
+            return None
+        return int(kids[0]) if kids else None
+
+    def exit_status(self, timeout=10.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.path.exists(self.exit_file):
+                with open(self.exit_file) as f:
+                    s = f.read().strip()
+                if s:
+                    return int(s)
+            time.sleep(0.1)
+        return None
+
+    def kill(self):
+        self.run("kill-server")
+
+
+def sh_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def drop(folder, name, items):
+    """Writes items as JSON lines under a temporary name, then renames it
+    into the drop folder (as the collector expects)."""
+    tmp = os.path.join(folder, "." + name + ".part")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for it in items:
+            f.write(json.dumps(it, ensure_ascii=False) + "\n")
+    os.rename(tmp, os.path.join(folder, name + ".jsonl"))
+
+
+def item(guid, title, age=0, content=None, author="值班员"):
+    return {"guid": guid, "title": title, "author": author,
+            "content": content if content is not None else title + "。详细内容。",
+            "published": int(time.time()) - age}
+
+
+def key_names():
+    """The key names of the table, as man/jingyu.1's KEYS section lists them
+    (tests/unit/ui/test_keymap.c checks that list against ui/keymap.c)."""
+    src = os.environ.get("JINGYU_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    names, in_keys, after_tp = [], False, False
+    with open(os.path.join(src, "man", "jingyu.1"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith(".SH"):
+                in_keys = "KEYS" in line
+                continue
+            if in_keys and line.startswith(".TP"):
+                after_tp = True
+                continue
+            if after_tp:
+                tag = line[3:] if line.startswith(".B ") else line
+                names.append(tag.replace("\\-", "-").replace("\\&", ""))
+            after_tp = False
+    return names
+
+
+TITLES = [
+    ("a1", "县城中心路段发生交通事故 两人受伤", 60),
+    ("a2", "清河大桥附近火灾 消防已到场", 120),
+    ("a3", "plain ascii title", 180),
+    ("a4", "警情\x1b[2J通报\x1b]0;hacked\x07结束", 240),
+    ("a5", "三天前的旧消息", 3 * 86400),
+]
+TIPS = [("b1", "网友爆料：学校门口拥堵", 90), ("b2", "tips in english", 150)]
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    jingyu = os.path.abspath(sys.argv[1])
+    if not shutil.which("tmux"):
+        print("tmux not found: skipping screen tests")
+        return SKIP
+    results = []
+    tmp = tempfile.mkdtemp(prefix="jyscreen-")
+    consoles = []
+
+    def case(name, ok, why=""):
+        results.append(ok)
+        print("%s - %s%s" % ("ok" if ok else "FAIL", name, "" if ok else ": " + why), flush=True)
+
+    try:
+        d1, d2 = os.path.join(tmp, "drop1"), os.path.join(tmp, "drop2")
+        os.mkdir(d1)
+        os.mkdir(d2)
+        with open(os.path.join(tmp, "config.yaml"), "w", encoding="utf-8") as f:
+            f.write("database: %s\n" % os.path.join(tmp, "jingyu.db"))
+            f.write("bureau: 清河县公安局\n")
+            f.write("collector: {min_interval: 1}\n")
+            f.write("sources:\n")
+            f.write("  - {name: 内部报送, type: file-drop, path: %s, interval: 1}\n" % d1)
+            f.write("  - {name: tips, type: file-drop, path: %s, interval: 1}\n" % d2)
+        drop(d1, "first", [item(g, t, a) for g, t, a in TITLES])
+        drop(d2, "tips", [item(g, t, a) for g, t, a in TIPS])
+
+        con = Console(jingyu, tmp, "main")
+        consoles.append(con)
+
+        # 1. columns line up whatever the CJK width of source and title
+        visible = ["县城中心路段", "清河大桥附近", "plain ascii", "三天前的旧消息",
+                   "学校门口拥堵", "tips in english"]
+        got = con.wait(lambda ls: all(any(v in l for l in ls) for v in visible), 20)
+        lines = con.lines()
+        if not got:
+            case("chinese titles aligned", False, "items not shown:\n" + "\n".join(lines))
+        else:
+            title_cols, src_cols = set(), set()
+            for v in visible:
+                row = next(l for l in lines if v in l)
+                src = "tips" if v in ("学校门口拥堵", "tips in english") else "内部报送"
+                title_cols.add(dcol(row, v if v != "学校门口拥堵" else "网友爆料"))
+                src_cols.add(dcol(row, src))
+            case("chinese titles aligned", len(title_cols) == 1 and len(src_cols) == 1,
+                 "source columns %s, title columns %s" % (sorted(src_cols), sorted(title_cols)))
+
+        # 2. a title carrying ESC[2J and an OSC title shows as plain text
+        lines = con.lines()
+        text = "\n".join(lines)
+        ok = ("警情通报结束" in text and "\x1b" not in text and "hacked" not in text
+              and "清河县公安局" in lines[0] and "县城中心路段" in text
+              and "hacked" not in con.fmt("pane_title"))
+        case("escape sequences in a title shown as text", ok, text)
+
+        # 3. an item stored by another process appears without a key
+        start = time.monotonic()
+        drop(d1, "live", [item("live1", "实时推送的突发消息", 0)])
+        got = con.wait_text("实时推送的突发消息", 3.0)
+        case("new item appears without a key", got,
+             "not shown after %.1f s" % (time.monotonic() - start))
+
+        # 4. `?` shows help generated from the key table
+        con.keys("?")
+        con.wait_text("帮助")
+        text = con.text()
+        names = key_names()
+        missing = [n for n in names if n not in text]
+        case("? shows the keys", bool(names) and not missing and "退出" in text,
+             "missing %s" % missing)
+        con.keys("q")
+        con.wait_text("实时信息")
+
+        # 5. resize to 80x24 keeps the layout
+        con.run("resize-window", "-x", "80", "-y", "24")
+        time.sleep(0.3)
+        ok = con.wait(lambda ls: len([l for l in ls if l != ""]) > 0 and "清河县公安局" in ls[0]
+                      and "实时信息" in ls[1], 3)
+        lines = con.lines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        wide = [l for l in lines if dwidth(l) > 80]
+        hint_ok = any("Q 退出" in l for l in lines[-3:]) and len(lines) <= 24
+        case("resize to 80x24", ok and not wide and hint_ok and "值班" in lines[0],
+             "wide lines %s\n%s" % (wide, "\n".join(lines)))
+        con.run("resize-window", "-x", "100", "-y", "30")
+        con.wait(lambda ls: dwidth(ls[1]) > 80, 3)
+
+        # 6. Enter opens an item, q returns
+        con.keys("g")
+        time.sleep(0.2)
+        con.keys("Enter")
+        ok = con.wait(lambda ls: "阅读" in ls[1] and any("信源：" in l for l in ls)
+                      and any("作者：" in l for l in ls), 3)
+        text = con.text()
+        con.keys("q")
+        back = con.wait(lambda ls: "实时信息" in ls[1], 3)
+        case("Enter opens an item, q returns", ok and back, text)
+
+        # 7. `/` finds an item by a two-character Chinese word
+        con.keys("/")
+        con.wait_text("搜索：")
+        con.type("火灾")
+        con.keys("Enter")
+        ok = con.wait(lambda ls: "搜索：火灾" in ls[1] and any("清河大桥附近火灾" in l for l in ls), 5)
+        text = con.text()
+        case("/ finds 火灾", ok and "县城中心路段" not in text, text)
+        con.keys("Escape")
+        con.wait(lambda ls: "实时信息" in ls[1], 3)
+
+        # 8. Q asks, y quits, the process exits 0
+        con.keys("Q")
+        asked = con.wait_text("确认退出？(y/n)", 3)
+        con.keys("y")
+        status = con.exit_status(15)
+        restored = con.wait_text("JINGYU-EXITED", 5) and con.fmt("alternate_on") != "1"
+        case("Q then y quits with status 0", asked and status == 0 and restored,
+             "asked=%s status=%s restored=%s\n%s" % (asked, status, restored, con.text()))
+        con.kill()
+
+        # 9. SIGHUP (a dropped SSH session) leaves the terminal restored
+        con2 = Console(jingyu, tmp, "hup")
+        consoles.append(con2)
+        ok = con2.wait(lambda ls: "实时信息" in ls[1], 10)
+        pid = con2.jingyu_pid()
+        if pid:
+            os.kill(pid, signal.SIGHUP)
+        status = con2.exit_status(15)
+        restored = con2.wait_text("JINGYU-EXITED", 5) and con2.fmt("alternate_on") != "1"
+        case("SIGHUP restores the terminal", ok and pid is not None and status is not None
+             and status < 128 and restored,
+             "pid=%s status=%s restored=%s\n%s" % (pid, status, restored, con2.text()))
+    finally:
+        for c in consoles:
+            c.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    passed = sum(1 for r in results if r)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
