@@ -152,11 +152,16 @@ static int cmd_collect(const char *cli_path, bool once)
 static const char *state_name(enum source_state s)
 {
     switch (s) {
-    case SOURCE_NEW: return "new";
-    case SOURCE_OK: return "ok";
-    case SOURCE_FAILING: return "failing";
-    case SOURCE_DARK: return "dark";
-    case SOURCE_DISABLED: return "disabled";
+    case SOURCE_NEW:
+        return "new";
+    case SOURCE_OK:
+        return "ok";
+    case SOURCE_FAILING:
+        return "failing";
+    case SOURCE_DARK:
+        return "dark";
+    case SOURCE_DISABLED:
+        return "disabled";
     }
     return "?";
 }
@@ -211,7 +216,8 @@ static int cmd_status(const char *cli_path)
     printf("\n");
     for (size_t i = 0; i < n; i++) {
         struct store_source *s = &src[i];
-        printf("source %s [%s] %s\n", s->name, state_name(store_source_state(s, now, cfg->collector.dark_after)),
+        printf("source %s [%s] %s\n", s->name,
+               state_name(store_source_state(s, now, cfg->collector.dark_after)),
                s->url ? s->url : "");
         print_time("last attempt", s->last_attempt);
         print_time("last success", s->last_success);

@@ -11,7 +11,7 @@ struct transfer {
     CURL *easy;
     struct curl_slist *req_headers;
     int64_t source_id;
-    int source_index;        /* into the config's sources */
+    int source_index; /* into the config's sources */
     int prev_failures;
     struct jy_buf body;
     bool too_big;

@@ -38,8 +38,8 @@ struct loop {
     bool leader;
     bool once;
     int64_t next_beat;
-    int64_t *ids;          /* source id per config source */
-    bool *started;         /* --once: attempted already */
+    int64_t *ids;               /* source id per config source */
+    bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
     int n_inflight;
     struct collector *owner; /* NULL when run in the foreground */
@@ -179,8 +179,8 @@ static void start_source(struct loop *l, size_t i, const struct store_source *ro
     l->started[i] = true;
     switch (sc->type) {
     case SOURCE_FEED: {
-        struct transfer *t = transfer_new(&l->cfg->collector, sc->url, row->etag,
-                                          row->last_modified);
+        struct transfer *t =
+            transfer_new(&l->cfg->collector, sc->url, row->etag, row->last_modified);
         if (!t) {
             loop_error(l, "cannot create a transfer");
             return;
@@ -223,16 +223,16 @@ static bool schedule(struct loop *l, int64_t now)
         }
         /* --once fetches everything now, except a server that asked us (or whose
          * failures tell us) to wait: there is no server to spare in a folder */
-        bool due = row.enabled &&
-                   (row.next_due <= now ||
-                    (l->once && (row.failures == 0 || sc_is_local(&l->cfg->sources[i]))));
+        bool due =
+            row.enabled && (row.next_due <= now ||
+                            (l->once && (row.failures == 0 || sc_is_local(&l->cfg->sources[i]))));
         if (l->once && !due && row.enabled)
             fprintf(stderr, "jingyu collect: %s: not due until %lld s from now (retry later)\n",
                     row.name, (long long)(row.next_due - now));
         if (l->once && !due)
             l->started[i] = true;
-        if (due && (sc_is_local(&l->cfg->sources[i]) ||
-                    l->n_inflight < l->cfg->collector.parallel)) {
+        if (due &&
+            (sc_is_local(&l->cfg->sources[i]) || l->n_inflight < l->cfg->collector.parallel)) {
             start_source(l, i, &row, now);
             pending = pending || l->inflight[i] != NULL;
         } else if (due) {
@@ -367,8 +367,8 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
             store_lease_get(l.st, &le, &present, NULL);
             loop_close(&l);
             return jy_error_set(err, JY_EBUSY,
-                                "another process collects (%s pid %d); not fetching twice",
-                                le.host, le.pid);
+                                "another process collects (%s pid %d); not fetching twice", le.host,
+                                le.pid);
         }
         while (!(stop && *stop) && turn(&l))
             ;
@@ -408,9 +408,14 @@ int collect_inspect(const struct config *cfg, const char *url_or_file, struct fe
         free(data);
         return rc;
     }
-    struct collector_config cc = {.parallel = 1, .timeout = 30, .connect_timeout = 10,
-                                  .max_body = max, .max_redirects = 5, .min_interval = 1,
-                                  .max_backoff = 3600, .user_agent = "jingyu/" JY_VERSION};
+    struct collector_config cc = {.parallel = 1,
+                                  .timeout = 30,
+                                  .connect_timeout = 10,
+                                  .max_body = max,
+                                  .max_redirects = 5,
+                                  .min_interval = 1,
+                                  .max_backoff = 3600,
+                                  .user_agent = "jingyu/" JY_VERSION};
     if (cfg)
         cc = cfg->collector;
     struct transfer *t = transfer_new(&cc, url_or_file, NULL, NULL);

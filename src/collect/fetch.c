@@ -104,9 +104,9 @@ struct transfer *transfer_new(const struct collector_config *cc, const char *url
         t->req_headers = curl_slist_append(t->req_headers, h);
         free(h);
     }
-    t->req_headers = curl_slist_append(t->req_headers,
-                                       "Accept: application/rss+xml, application/atom+xml, "
-                                       "application/feed+json, application/json, text/xml, */*;q=0.5");
+    t->req_headers = curl_slist_append(
+        t->req_headers, "Accept: application/rss+xml, application/atom+xml, "
+                        "application/feed+json, application/json, text/xml, */*;q=0.5");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->req_headers);
     return t;
 }
@@ -185,7 +185,7 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
     if (status == 304) {
         r->ok = true;
         r->not_modified = true;
-        r->etag = t->etag;               /* refreshed when the 304 carries new ones */
+        r->etag = t->etag; /* refreshed when the 304 carries new ones */
         r->last_modified = t->last_modified;
         return;
     }
@@ -203,7 +203,7 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
         return;
     }
     r->ok = true;
-    r->etag = t->etag ? t->etag : "";  /* a 200 without validators clears the old ones */
+    r->etag = t->etag ? t->etag : ""; /* a 200 without validators clears the old ones */
     r->last_modified = t->last_modified ? t->last_modified : "";
     r->items = feed->items;
     r->n_items = feed->n_items;

@@ -312,8 +312,8 @@ int local_replay(struct store *st, const struct config *cfg, const struct source
         if (scene[i].at > max_at)
             max_at = scene[i].at;
     }
-    double period = max_at - min_at + 60;                  /* scenario minutes per cycle */
-    double scen = (double)(now - start) * speed / 60.0;    /* scenario minutes elapsed */
+    double period = max_at - min_at + 60;               /* scenario minutes per cycle */
+    double scen = (double)(now - start) * speed / 60.0; /* scenario minutes elapsed */
     long cycle = scen > max_at ? (long)floor((scen - min_at) / period) : 0;
 
     struct item_list due = {0};
@@ -335,8 +335,8 @@ int local_replay(struct store *st, const struct config *cfg, const struct source
             it->has_date = true;
         }
     }
-    struct fetch_result r = {.ok = true, .next_due = next_due, .replay_start = start,
-                             .items = due.v, .n_items = due.n};
+    struct fetch_result r = {
+        .ok = true, .next_due = next_due, .replay_start = start, .items = due.v, .n_items = due.n};
     int rc = store_fetch_record(st, row->id, &r, now, inserted, err);
     item_list_free(&due);
     for (size_t i = 0; i < n; i++)

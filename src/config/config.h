@@ -35,38 +35,38 @@ struct source_config {
     bool enabled;          /* default true */
     char *encoding;        /* override for sources that lie about their charset, or NULL */
     enum media_level media_level;
-    char *region;          /* may be NULL */
+    char *region; /* may be NULL */
     char **tags;
     size_t n_tags;
-    double speed;          /* replay: scenario seconds per real second (default 60) */
-    int line, column;      /* where the entry starts in the file (1-based) */
+    double speed;     /* replay: scenario seconds per real second (default 60) */
+    int line, column; /* where the entry starts in the file (1-based) */
 };
 
 struct collector_config {
-    int parallel;         /* simultaneous fetches (default 8) */
-    int timeout;          /* whole transfer, seconds (default 30) */
-    int connect_timeout;  /* seconds (default 10) */
-    size_t max_body;      /* bytes (default 20 MiB) */
-    int max_redirects;    /* default 5 */
-    int min_interval;     /* seconds, floor for every source's interval (default 60; 1 for
-                             the demo and tests) */
-    int max_backoff;      /* seconds, ceiling of the failure backoff (default 3600) */
-    int dark_after;       /* a source is dark after this many intervals with no new item
-                             (default 6) */
-    char *user_agent;     /* default "jingyu/VERSION" */
-    char *proxy;          /* or NULL: libcurl then honours the usual proxy variables */
+    int parallel;        /* simultaneous fetches (default 8) */
+    int timeout;         /* whole transfer, seconds (default 30) */
+    int connect_timeout; /* seconds (default 10) */
+    size_t max_body;     /* bytes (default 20 MiB) */
+    int max_redirects;   /* default 5 */
+    int min_interval;    /* seconds, floor for every source's interval (default 60; 1 for
+                            the demo and tests) */
+    int max_backoff;     /* seconds, ceiling of the failure backoff (default 3600) */
+    int dark_after;      /* a source is dark after this many intervals with no new item
+                            (default 6) */
+    char *user_agent;    /* default "jingyu/VERSION" */
+    char *proxy;         /* or NULL: libcurl then honours the usual proxy variables */
 };
 
 struct ui_config {
-    bool color;           /* default true; NO_COLOR in the environment turns it off */
-    int refresh_ms;       /* how often panes check for new data (default 250) */
+    bool color;     /* default true; NO_COLOR in the environment turns it off */
+    int refresh_ms; /* how often panes check for new data (default 250) */
 };
 
 struct config {
-    char *path;           /* the file it was read from */
-    char *dir;            /* that file's folder, for relative paths */
-    char *database;       /* absolute path; required */
-    char *bureau;         /* shown in the header (default "清河县公安局") */
+    char *path;     /* the file it was read from */
+    char *dir;      /* that file's folder, for relative paths */
+    char *database; /* absolute path; required */
+    char *bureau;   /* shown in the header (default "清河县公安局") */
     struct source_config *sources;
     size_t n_sources;
     struct collector_config collector;

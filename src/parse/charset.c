@@ -18,20 +18,34 @@ struct charset_alias {
 };
 
 static const struct charset_alias charset_aliases[] = {
-    {"utf-8", "UTF-8"},          {"utf8", "UTF-8"},
-    {"us-ascii", "UTF-8"},       {"ascii", "UTF-8"},
-    {"gb18030", "GB18030"},      {"gbk", "GB18030"},
-    {"gb2312", "GB18030"},       {"gb_2312-80", "GB18030"},
-    {"cp936", "GB18030"},        {"x-gbk", "GB18030"},
-    {"euc-cn", "GB18030"},       {"windows-936", "GB18030"},
-    {"big5", "BIG5"},            {"x-big5", "BIG5"},
-    {"cp950", "BIG5"},           {"big5-hkscs", "BIG5-HKSCS"},
-    {"iso-8859-1", "ISO-8859-1"}, {"latin1", "ISO-8859-1"},
-    {"iso8859-1", "ISO-8859-1"}, {"windows-1252", "WINDOWS-1252"},
-    {"cp1252", "WINDOWS-1252"},  {"utf-16", "UTF-16"},
-    {"utf-16le", "UTF-16LE"},    {"utf-16be", "UTF-16BE"},
-    {"shift_jis", "SHIFT_JIS"},  {"euc-jp", "EUC-JP"},
-    {"euc-kr", "EUC-KR"},        {"koi8-r", "KOI8-R"},
+    {"utf-8", "UTF-8"},
+    {"utf8", "UTF-8"},
+    {"us-ascii", "UTF-8"},
+    {"ascii", "UTF-8"},
+    {"gb18030", "GB18030"},
+    {"gbk", "GB18030"},
+    {"gb2312", "GB18030"},
+    {"gb_2312-80", "GB18030"},
+    {"cp936", "GB18030"},
+    {"x-gbk", "GB18030"},
+    {"euc-cn", "GB18030"},
+    {"windows-936", "GB18030"},
+    {"big5", "BIG5"},
+    {"x-big5", "BIG5"},
+    {"cp950", "BIG5"},
+    {"big5-hkscs", "BIG5-HKSCS"},
+    {"iso-8859-1", "ISO-8859-1"},
+    {"latin1", "ISO-8859-1"},
+    {"iso8859-1", "ISO-8859-1"},
+    {"windows-1252", "WINDOWS-1252"},
+    {"cp1252", "WINDOWS-1252"},
+    {"utf-16", "UTF-16"},
+    {"utf-16le", "UTF-16LE"},
+    {"utf-16be", "UTF-16BE"},
+    {"shift_jis", "SHIFT_JIS"},
+    {"euc-jp", "EUC-JP"},
+    {"euc-kr", "EUC-KR"},
+    {"koi8-r", "KOI8-R"},
     {"windows-1251", "WINDOWS-1251"},
 };
 
@@ -45,7 +59,8 @@ static const char *charset_canon(const char *label, size_t n)
     while (n > 0 && (label[n - 1] == ' ' || label[n - 1] == '"' || label[n - 1] == '\''))
         n--;
     for (size_t i = 0; i < sizeof charset_aliases / sizeof charset_aliases[0]; i++) {
-        if (strlen(charset_aliases[i].name) == n && strncasecmp(charset_aliases[i].name, label, n) == 0)
+        if (strlen(charset_aliases[i].name) == n &&
+            strncasecmp(charset_aliases[i].name, label, n) == 0)
             return charset_aliases[i].canon;
     }
     return NULL;

@@ -18,14 +18,12 @@
 
 static const char *const date_months[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                           "jul", "aug", "sep", "oct", "nov", "dec"};
-static const char *const date_month_full[] = {"january", "february", "march",     "april",
-                                              "may",     "june",     "july",      "august",
-                                              "september", "october", "november", "december"};
-static const char *const date_weekdays[] = {"mon",    "tue",      "wed",       "thu",
-                                            "fri",    "sat",      "sun",       "monday",
-                                            "tuesday", "wednesday", "thursday", "friday",
-                                            "saturday", "sunday",  "tues",      "thur",
-                                            "thurs",   "weds"};
+static const char *const date_month_full[] = {"january",   "february", "march",    "april",
+                                              "may",       "june",     "july",     "august",
+                                              "september", "october",  "november", "december"};
+static const char *const date_weekdays[] = {
+    "mon",       "tue",      "wed",    "thu",      "fri",    "sat",  "sun",  "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "tues", "thur", "thurs",  "weds"};
 
 struct date_zone {
     const char *name;
@@ -36,9 +34,9 @@ struct date_zone {
  * as RFC 2822 section 4.3 advises (RFC 822 had their signs reversed, so no
  * sender can be trusted on them). */
 static const struct date_zone date_zones[] = {
-    {"gmt", 0},          {"ut", 0},           {"utc", 0},          {"z", 0},
-    {"est", -5 * 3600},  {"edt", -4 * 3600},  {"cst", -6 * 3600},  {"cdt", -5 * 3600},
-    {"mst", -7 * 3600},  {"mdt", -6 * 3600},  {"pst", -8 * 3600},  {"pdt", -7 * 3600},
+    {"gmt", 0},         {"ut", 0},          {"utc", 0},         {"z", 0},
+    {"est", -5 * 3600}, {"edt", -4 * 3600}, {"cst", -6 * 3600}, {"cdt", -5 * 3600},
+    {"mst", -7 * 3600}, {"mdt", -6 * 3600}, {"pst", -8 * 3600}, {"pdt", -7 * 3600},
 };
 
 static bool date_days_valid(int y, int m, int d)

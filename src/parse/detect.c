@@ -54,8 +54,8 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         char *clean = utf8_sanitize(utf8 + i, n, 0);
         snprintf(start, sizeof start, "%.16s", clean);
         free(clean);
-        rc = jy_error_set(err, JY_EPARSE,
-                          "not a feed: neither XML nor JSON (starts with \"%s\")", start);
+        rc = jy_error_set(err, JY_EPARSE, "not a feed: neither XML nor JSON (starts with \"%s\")",
+                          start);
     }
     free(utf8);
     if (rc) {

@@ -66,8 +66,8 @@ static void jf_item_read(json_t *jit, json_t *root, const struct parse_limits *l
         it->content = parse_plain_text(summary, strnlen(summary, cap), true);
 }
 
-int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim,
-                    struct feed *out, struct jy_error *err)
+int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
+                    struct jy_error *err)
 {
     json_error_t je;
     json_t *root = json_loadb(utf8, len, 0, &je);

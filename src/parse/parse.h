@@ -16,21 +16,21 @@
 #include "util/util.h"
 
 struct feed_item {
-    char *guid;      /* as in the feed; if absent: the link, else "sha:" + hash of title,
-                        content and date; never NULL */
-    char *link;      /* may be NULL */
-    char *title;     /* plain text, one line; may be "" but not NULL */
-    char *author;    /* may be NULL */
-    char *content;   /* plain text, newlines kept; may be "" but not NULL */
+    char *guid;        /* as in the feed; if absent: the link, else "sha:" + hash of title,
+                          content and date; never NULL */
+    char *link;        /* may be NULL */
+    char *title;       /* plain text, one line; may be "" but not NULL */
+    char *author;      /* may be NULL */
+    char *content;     /* plain text, newlines kept; may be "" but not NULL */
     int64_t published; /* UTC seconds; meaningful only when has_date */
     bool has_date;
 };
 
 struct feed {
-    char *title;          /* may be NULL */
-    char *link;           /* may be NULL */
-    const char *format;   /* "rss", "rdf", "atom" or "json" (static string) */
-    const char *charset;  /* the input charset that was used (static or owned by the feed) */
+    char *title;         /* may be NULL */
+    char *link;          /* may be NULL */
+    const char *format;  /* "rss", "rdf", "atom" or "json" (static string) */
+    const char *charset; /* the input charset that was used (static or owned by the feed) */
     struct feed_item *items;
     size_t n_items;
 };

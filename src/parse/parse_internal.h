@@ -38,7 +38,7 @@ char *parse_base64_decode(const char *s, size_t len, size_t *out_len);
 
 int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
                    struct jy_error *err);
-int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim,
-                    struct feed *out, struct jy_error *err);
+int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
+                    struct jy_error *err);
 
 #endif

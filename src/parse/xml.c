@@ -25,7 +25,7 @@
 #include "parse_internal.h"
 
 enum xml_ns {
-    NS_CORE,    /* no namespace, RSS 1.0/0.90, or an unknown default namespace */
+    NS_CORE, /* no namespace, RSS 1.0/0.90, or an unknown default namespace */
     NS_ATOM,
     NS_DC,
     NS_CONTENT,
@@ -291,8 +291,7 @@ static char *rss_author_name(char *a)
     return a;
 }
 
-static void rss_item_read(const xmlNode *item, const struct parse_limits *lim,
-                          struct feed_item *it)
+static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, struct feed_item *it)
 {
     const xmlNode *title = NULL, *dctitle = NULL, *link = NULL, *atomlink = NULL, *guid = NULL;
     const xmlNode *author = NULL, *creator = NULL, *dcauthor = NULL, *itauthor = NULL;
@@ -304,10 +303,10 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim,
             continue;
         enum xml_ns ns = xml_ns_of(c);
         const char *nm = (const char *)c->name;
-#define TAKE(var, wantns, wantname)                                   \
-    if (!var && ns == (wantns) && strcmp(nm, (wantname)) == 0) {      \
-        var = c;                                                      \
-        continue;                                                     \
+#define TAKE(var, wantns, wantname)                                                                \
+    if (!var && ns == (wantns) && strcmp(nm, (wantname)) == 0) {                                   \
+        var = c;                                                                                   \
+        continue;                                                                                  \
     }
         TAKE(title, NS_CORE, "title");
         TAKE(dctitle, NS_DC, "title");
@@ -357,8 +356,9 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim,
     }
     it->guid = xml_plain(guid, lim);
     if (!it->guid && xml_ns_of(item) != NS_OTHER) {
-        xmlChar *about = xmlGetNsProp(item, (const xmlChar *)"about",
-                                      (const xmlChar *)"http://www.w3.org/1999/02/22-rdf-syntax-ns#");
+        xmlChar *about =
+            xmlGetNsProp(item, (const xmlChar *)"about",
+                         (const xmlChar *)"http://www.w3.org/1999/02/22-rdf-syntax-ns#");
         if (about) {
             it->guid = parse_strtrim((const char *)about);
             xmlFree(about);
@@ -401,8 +401,7 @@ static void xml_add_item_rss(struct feed *out, const xmlNode *item, const struct
     parse_item_finish(it, lim);
 }
 
-static int rss_read(const xmlNode *root, bool rdf, const struct parse_limits *lim,
-                    struct feed *out)
+static int rss_read(const xmlNode *root, bool rdf, const struct parse_limits *lim, struct feed *out)
 {
     out->format = rdf ? "rdf" : "rss";
     const xmlNode *channel = xml_child(root, NS_CORE, "channel");

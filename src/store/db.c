@@ -182,9 +182,8 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     *out = NULL;
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
-    int rc = sqlite3_open_v2(path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = jy_error_set(err, JY_EDB, "%s: cannot open database: %s", path,
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");

@@ -9,8 +9,8 @@
 
 #include "store_int.h"
 
-#define ITEM_COLS                                                                      \
-    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, " \
+#define ITEM_COLS                                                                                  \
+    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
     "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
 #define ITEM_FROM " FROM items i JOIN sources s ON s.id = i.source_id "
 
@@ -115,9 +115,9 @@ int store_items_tail(struct store *st, size_t limit, struct store_item **out, si
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *s = store_stmt(
-        st, STMT_PAGE_TAIL,
-        "SELECT " ITEM_COLS ITEM_FROM "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
+    sqlite3_stmt *s =
+        store_stmt(st, STMT_PAGE_TAIL,
+                   "SELECT " ITEM_COLS ITEM_FROM "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
@@ -178,12 +178,12 @@ int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err)
 static int insert_items(struct store *st, int64_t source_id, const struct fetch_result *r,
                         int64_t now, size_t *inserted, struct jy_error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        st, STMT_ITEM_INSERT,
-        "INSERT OR IGNORE INTO items (source_id, guid, link, title, author, content, "
-        "published_at, fetched_at, sort_at, date_missing) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        err);
+    sqlite3_stmt *s =
+        store_stmt(st, STMT_ITEM_INSERT,
+                   "INSERT OR IGNORE INTO items (source_id, guid, link, title, author, content, "
+                   "published_at, fetched_at, sort_at, date_missing) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   err);
     if (!s)
         return JY_EDB;
     for (size_t i = 0; i < r->n_items; i++) {

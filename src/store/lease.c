@@ -68,7 +68,8 @@ int store_lease_acquire(struct store *st, const char *host, int pid, int64_t now
 int store_lease_release(struct store *st, const char *host, int pid, struct jy_error *err)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM lease WHERE name = 'collector' AND host = ?1 AND pid = ?2",
+    if (sqlite3_prepare_v2(st->db,
+                           "DELETE FROM lease WHERE name = 'collector' AND host = ?1 AND pid = ?2",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "release lease");
     sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);

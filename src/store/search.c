@@ -12,8 +12,8 @@
 
 #include "store_int.h"
 
-#define ITEM_COLS                                                                      \
-    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, " \
+#define ITEM_COLS                                                                                  \
+    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
     "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
 
 struct term {
@@ -46,7 +46,8 @@ static bool term_indexable(const char *t)
                 return false;
             run = 0;
         }
-        if (i < len && (cp > 0x7F || (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z')))
+        if (i < len &&
+            (cp > 0x7F || (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z')))
             any = true;
         i += n;
     }
@@ -92,8 +93,8 @@ static size_t parse_terms(const char *query, struct term *terms, size_t max)
 }
 
 /* Appends `AND instr(lower(title || ' ' || content), ?k) > 0` for terms. */
-static void add_scan_terms(struct jy_buf *sql, const struct term *terms, size_t n, bool only_unindexed,
-                           int first_param)
+static void add_scan_terms(struct jy_buf *sql, const struct term *terms, size_t n,
+                           bool only_unindexed, int first_param)
 {
     int k = first_param;
     for (size_t i = 0; i < n; i++) {
@@ -117,8 +118,7 @@ static int bind_scan_terms(sqlite3_stmt *s, const struct term *terms, size_t n, 
 
 static int run_query(struct store *st, const char *sql, const struct term *terms, size_t n_terms,
                      const char *match, int64_t below, int64_t above, size_t limit,
-                     bool only_unindexed, struct store_item *out, size_t *n,
-                     struct jy_error *err)
+                     bool only_unindexed, struct store_item *out, size_t *n, struct jy_error *err)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -205,8 +205,8 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
         add_scan_terms(&sql, terms, n_terms, false, 5);
         jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
         /* ?4 is unused here: bind NULL by passing no match */
-        rc = run_query(st, sql.data, terms, n_terms, NULL, below, upto, limit, false, items, n,
-                       err);
+        rc =
+            run_query(st, sql.data, terms, n_terms, NULL, below, upto, limit, false, items, n, err);
         below = upto + 1;
     }
     /* 2: the index, plus a scan filter for terms it cannot answer. */
@@ -218,15 +218,16 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
                               " WHERE f.rowid < ?1 AND ?2 IS NOT NULL AND items_fts MATCH ?4");
             add_scan_terms(&sql, terms, n_terms, true, 5);
             jy_buf_puts(&sql, " ORDER BY f.rowid DESC LIMIT ?3");
-            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, true,
-                           items, n, err);
+            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, true, items,
+                           n, err);
         } else {
-            jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
-                              " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
+            jy_buf_puts(&sql,
+                        "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
+                        " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
             add_scan_terms(&sql, terms, n_terms, false, 5);
             jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
-            rc = run_query(st, sql.data, terms, n_terms, NULL, below, 0, limit, false,
-                           items, n, err);
+            rc = run_query(st, sql.data, terms, n_terms, NULL, below, 0, limit, false, items, n,
+                           err);
         }
     }
     jy_buf_free(&match);
@@ -276,10 +277,11 @@ int store_index_step(struct store *st, int batch, int *done, struct jy_error *er
         store_rollback(st);
         return 0;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO items_fts (rowid, title, content) SELECT id, title, content "
-                           "FROM items WHERE id > ?1 AND id <= ?2",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            st->db,
+            "INSERT INTO items_fts (rowid, title, content) SELECT id, title, content "
+            "FROM items WHERE id > ?1 AND id <= ?2",
+            -1, &s, NULL) != SQLITE_OK) {
         rc = store_db_error(st, err, "index");
         goto fail;
     }

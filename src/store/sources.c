@@ -44,11 +44,11 @@ int store_source_sync(struct store *st, const struct source_config *sc, int64_t 
     return 0;
 }
 
-#define SOURCE_COLS                                                                     \
-    "id, name, type, url, media_level, region, config_enabled AND NOT console_disabled," \
-    " interval, coalesce(last_attempt, 0), coalesce(last_success, 0),"                   \
-    " coalesce(last_status, 0), failures, coalesce(failing_since, 0), last_error, etag,"  \
-    " last_modified, next_due, coalesce(last_new_item, 0), created_at,"                  \
+#define SOURCE_COLS                                                                                \
+    "id, name, type, url, media_level, region, config_enabled AND NOT console_disabled,"           \
+    " interval, coalesce(last_attempt, 0), coalesce(last_success, 0),"                             \
+    " coalesce(last_status, 0), failures, coalesce(failing_since, 0), last_error, etag,"           \
+    " last_modified, next_due, coalesce(last_new_item, 0), created_at,"                            \
     " coalesce(replay_start, 0)"
 
 static void source_read_row(sqlite3_stmt *s, struct store_source *o)
@@ -98,8 +98,7 @@ void store_sources_free(struct store_source *s, size_t n)
     free(s);
 }
 
-int store_sources_list(struct store *st, struct store_source **out, size_t *n,
-                       struct jy_error *err)
+int store_sources_list(struct store *st, struct store_source **out, size_t *n, struct jy_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -128,8 +127,8 @@ int store_sources_list(struct store *st, struct store_source **out, size_t *n,
 int store_source_get(struct store *st, int64_t id, struct store_source *out, struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = store_stmt(st, STMT_SOURCE_GET,
-                                 "SELECT " SOURCE_COLS " FROM sources WHERE id = ?1", err);
+    sqlite3_stmt *s =
+        store_stmt(st, STMT_SOURCE_GET, "SELECT " SOURCE_COLS " FROM sources WHERE id = ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, id);
@@ -144,12 +143,11 @@ int store_source_get(struct store *st, int64_t id, struct store_source *out, str
     return store_db_error(st, err, "read source");
 }
 
-int store_source_set_enabled(struct store *st, const char *name, bool enabled,
-                             struct jy_error *err)
+int store_source_set_enabled(struct store *st, const char *name, bool enabled, struct jy_error *err)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "UPDATE sources SET console_disabled = ?2 WHERE name = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "UPDATE sources SET console_disabled = ?2 WHERE name = ?1", -1,
+                           &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "enable source");
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, !enabled);

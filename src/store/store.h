@@ -31,28 +31,28 @@ int store_schema_version(struct store *st, int *version);
 /* ---- sources ------------------------------------------------------------ */
 
 enum source_state {
-    SOURCE_NEW,      /* never fetched yet */
+    SOURCE_NEW, /* never fetched yet */
     SOURCE_OK,
-    SOURCE_FAILING,  /* the last attempt failed */
-    SOURCE_DARK,     /* fetches work but nothing new for dark_after intervals */
+    SOURCE_FAILING, /* the last attempt failed */
+    SOURCE_DARK,    /* fetches work but nothing new for dark_after intervals */
     SOURCE_DISABLED
 };
 
 struct store_source {
     int64_t id;
     char *name;
-    char *type;          /* "feed", "file-drop", "replay" */
-    char *url;           /* url or path */
-    char *media_level;   /* "central", ... */
+    char *type;        /* "feed", "file-drop", "replay" */
+    char *url;         /* url or path */
+    char *media_level; /* "central", ... */
     char *region;
-    bool enabled;        /* config's enabled AND not disabled from the console */
+    bool enabled; /* config's enabled AND not disabled from the console */
     int interval;
     int64_t last_attempt, last_success; /* 0 = never */
-    int last_status;     /* HTTP status of the last attempt, 0 if none */
-    int failures;        /* consecutive failures */
-    int64_t failing_since; /* first of the current run of failures, 0 if none */
-    char *last_error;    /* NULL when the last attempt succeeded */
-    char *etag, *last_modified; /* byte for byte as received */
+    int last_status;                    /* HTTP status of the last attempt, 0 if none */
+    int failures;                       /* consecutive failures */
+    int64_t failing_since;              /* first of the current run of failures, 0 if none */
+    char *last_error;                   /* NULL when the last attempt succeeded */
+    char *etag, *last_modified;         /* byte for byte as received */
     int64_t next_due;
     int64_t last_new_item; /* when an item from it was last stored, 0 if never */
     int64_t created_at;
@@ -78,16 +78,16 @@ int store_sources_dark_count(struct store *st, int64_t now, int dark_after, int 
 
 /* One fetch's outcome, stored in one transaction together with its items. */
 struct fetch_result {
-    bool ok;                   /* false: error says why */
-    bool not_modified;         /* 304 */
-    bool items_only;           /* store the items but leave the health columns (one
-                                  part of a fetch whose outcome is recorded later) */
-    int http_status;           /* 0 for non-HTTP sources or no response */
-    const char *error;         /* when !ok */
-    const char *etag;          /* validators to store (NULL: keep the old ones, "": clear) */
+    bool ok;           /* false: error says why */
+    bool not_modified; /* 304 */
+    bool items_only;   /* store the items but leave the health columns (one
+                          part of a fetch whose outcome is recorded later) */
+    int http_status;   /* 0 for non-HTTP sources or no response */
+    const char *error; /* when !ok */
+    const char *etag;  /* validators to store (NULL: keep the old ones, "": clear) */
     const char *last_modified;
     int64_t next_due;
-    int64_t replay_start;      /* replay sources, 0 = unchanged */
+    int64_t replay_start; /* replay sources, 0 = unchanged */
     const struct feed_item *items;
     size_t n_items;
 };
@@ -106,7 +106,7 @@ struct store_item {
     char *content;        /* NULL in page results (only store_item_get fills it) */
     int64_t published_at; /* fetched_at when the item had no date */
     int64_t fetched_at;
-    int64_t sort_at;      /* the feed's order: published_at, but never later than fetched_at */
+    int64_t sort_at; /* the feed's order: published_at, but never later than fetched_at */
     bool date_missing;
     bool read;
 };
@@ -172,7 +172,6 @@ int store_lease_acquire(struct store *st, const char *host, int pid, int64_t now
                         bool *got, struct jy_error *err);
 int store_lease_release(struct store *st, const char *host, int pid, struct jy_error *err);
 /* *present is false when nobody holds it. */
-int store_lease_get(struct store *st, struct store_lease *out, bool *present,
-                    struct jy_error *err);
+int store_lease_get(struct store *st, struct store_lease *out, bool *present, struct jy_error *err);
 
 #endif

@@ -69,8 +69,9 @@ static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char 
         }
         if (!cjk && prev_start >= 0) {
             if (!prev_emitted) /* a lone CJK character */
-                rc = rc ? rc : emit(ctx, 0, text + prev_start, prev_len, prev_start,
-                                    prev_start + prev_len);
+                rc = rc ? rc
+                        : emit(ctx, 0, text + prev_start, prev_len, prev_start,
+                               prev_start + prev_len);
             prev_start = -1;
         }
         if (i >= n)

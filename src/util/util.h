@@ -20,14 +20,14 @@
  * column, source or field concerned. */
 enum {
     JY_OK = 0,
-    JY_EINVAL = -1,   /* bad argument or bad input */
-    JY_EIO = -2,      /* file or system call failed */
+    JY_EINVAL = -1, /* bad argument or bad input */
+    JY_EIO = -2,    /* file or system call failed */
     JY_ENOMEM = -3,
-    JY_EPARSE = -4,   /* malformed document */
-    JY_EDB = -5,      /* SQLite error */
-    JY_ENET = -6,     /* network error */
-    JY_ETOOBIG = -7,  /* a bounded buffer would overflow */
-    JY_EBUSY = -8,    /* someone else holds it */
+    JY_EPARSE = -4,  /* malformed document */
+    JY_EDB = -5,     /* SQLite error */
+    JY_ENET = -6,    /* network error */
+    JY_ETOOBIG = -7, /* a bounded buffer would overflow */
+    JY_EBUSY = -8,   /* someone else holds it */
     JY_ENOTFOUND = -9,
     JY_ECONFIG = -10, /* configuration invalid */
     JY_EVERSION = -11 /* database newer than this binary */
@@ -50,14 +50,14 @@ const char *jy_strerror(int code);
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);         /* NULL in, NULL out */
+char *xstrdup(const char *s); /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Frees *pp and sets it to NULL. */
-#define jy_free(pp)          \
-    do {                     \
-        free(*(pp));         \
-        *(pp) = NULL;        \
+#define jy_free(pp)                                                                                \
+    do {                                                                                           \
+        free(*(pp));                                                                               \
+        *(pp) = NULL;                                                                              \
     } while (0)
 
 /* ---- bounded buffers --------------------------------------------------- */

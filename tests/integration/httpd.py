@@ -129,10 +129,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with fx.lock:
             n = fx.rotate.get(self.path, 1)
             current = '"r%d"' % n
-            if self._header("If-None-Match") == current:
+            matched = self._header("If-None-Match") == current
+            if matched:
                 n += 1
                 fx.rotate[self.path] = n
-                return self._send(304, headers={"ETag": '"r%d"' % n})
+        if matched:
+            return self._send(304, headers={"ETag": '"r%d"' % n})
         self._send(200, fixture("ok.xml").replace(b"qh-ok-", b"qh-rot-"),
                    headers={"ETag": current})
 

@@ -101,14 +101,23 @@ static struct config *one_source_config(struct tmp *t, enum source_type type, co
 {
     struct config *cfg = calloc(1, sizeof *cfg);
     cfg->database = t->db;
-    cfg->collector = (struct collector_config){.parallel = 2, .timeout = 5, .connect_timeout = 5,
-                                               .max_body = 1 << 20, .max_redirects = 3,
-                                               .min_interval = 1, .max_backoff = 60,
-                                               .dark_after = 6, .user_agent = "test"};
+    cfg->collector = (struct collector_config){.parallel = 2,
+                                               .timeout = 5,
+                                               .connect_timeout = 5,
+                                               .max_body = 1 << 20,
+                                               .max_redirects = 3,
+                                               .min_interval = 1,
+                                               .max_backoff = 60,
+                                               .dark_after = 6,
+                                               .user_agent = "test"};
     cfg->sources = calloc(1, sizeof *cfg->sources);
     cfg->n_sources = 1;
-    cfg->sources[0] = (struct source_config){.name = "内部通报", .type = type, .path = (char *)path,
-                                             .interval = 1, .enabled = true, .speed = 60};
+    cfg->sources[0] = (struct source_config){.name = "内部通报",
+                                             .type = type,
+                                             .path = (char *)path,
+                                             .interval = 1,
+                                             .enabled = true,
+                                             .speed = 60};
     return cfg;
 }
 

@@ -53,10 +53,10 @@ static void date_table(void **state)
         int64_t want;
     } ok[] = {
         {"Thu, 01 Jan 2004 19:48:21 GMT", T2004},
-        {"01 Jan 2004 19:48:21 GMT", T2004},           /* no weekday */
-        {"Thu, 1 Jan 2004 19:48:21 GMT", T2004},       /* one-digit day */
-        {"Thu, 01 Jan 2004 19:48 GMT", T2004 - 21},    /* no seconds */
-        {"Thu, 01 Jan 04 19:48:21 GMT", T2004},        /* two-digit year */
+        {"01 Jan 2004 19:48:21 GMT", T2004},        /* no weekday */
+        {"Thu, 1 Jan 2004 19:48:21 GMT", T2004},    /* one-digit day */
+        {"Thu, 01 Jan 2004 19:48 GMT", T2004 - 21}, /* no seconds */
+        {"Thu, 01 Jan 04 19:48:21 GMT", T2004},     /* two-digit year */
         {"Thu, 01 Jan 2004 19:48:21 +0000", T2004},
         {"Fri, 02 Jan 2004 03:48:21 +0800", T2004},
         {"Fri, 02 Jan 2004 03:48:21 +08:00", T2004},
@@ -66,27 +66,27 @@ static void date_table(void **state)
         {"Thu, 01 Jan 2004 12:48:21 MST", T2004},
         {"Thu, 01 Jan 2004 11:48:21 PST", T2004},
         {"Thu, 01 Jan 2004 12:48:21 PDT", T2004},
-        {"Thu, 01 Jan 2004 19:48:21", T2004},          /* no zone: UTC */
+        {"Thu, 01 Jan 2004 19:48:21", T2004}, /* no zone: UTC */
         {"  Thu,   01  Jan\t2004   19:48:21   GMT \n", T2004},
         {"Thursday, 01 January 2004 19:48:21 GMT", T2004},
-        {"Thu 01 Jan 2004 19:48:21 UT", T2004},        /* comma missing */
+        {"Thu 01 Jan 2004 19:48:21 UT", T2004}, /* comma missing */
         {"Thu, 01 Jan 2004 19:48:21 UTC", T2004},
         {"Thu, 01 Jan 2004 19:48:21 Z", T2004},
-        {"Thu, 01 Jan 2004 19:48:21 A", T2004},        /* military: RFC 2822 says UTC */
+        {"Thu, 01 Jan 2004 19:48:21 A", T2004}, /* military: RFC 2822 says UTC */
         {"Jan 1, 2004 19:48:21 GMT", T2004},
-        {"Thu Jan  1 19:48:21 2004", T2004},           /* asctime */
+        {"Thu Jan  1 19:48:21 2004", T2004}, /* asctime */
         {"01-Jan-2004 19:48:21 GMT", T2004},
         {"2004-01-01T19:48:21Z", T2004},
         {"2004-01-01T19:48:21.123456Z", T2004},
         {"2004-01-02T03:48:21+08:00", T2004},
         {"2004-01-01T14:48:21-05:00", T2004},
         {"2004-01-01t19:48:21z", T2004},
-        {"2004-01-02 03:48:21", T2004},                /* Chinese CMS: UTC+8 */
+        {"2004-01-02 03:48:21", T2004}, /* Chinese CMS: UTC+8 */
         {"2004/01/02 03:48:21", T2004},
         {"2004-01-02 03:48", T2004 - 21},
         {"2004-01-01 19:48:21 +0000", T2004},
-        {"2004-01-01", 1072915200},                    /* date only */
-        {"2024-02-29T00:00:00Z", 1709164800},          /* leap day */
+        {"2004-01-01", 1072915200},           /* date only */
+        {"2024-02-29T00:00:00Z", 1709164800}, /* leap day */
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -150,19 +150,26 @@ static void charset_detection(void **state)
     /* UTF-16LE BOM */
     charset_case("\xFF\xFE\x2D\x4E\x87\x65", 6, NULL, NULL, "中文", "UTF-16LE");
     /* invalid bytes in declared UTF-8 become U+FFFD, never an error */
-    charset_case("a\xFF" "b\xC3", 4, "text/xml; charset=\"utf-8\"", NULL, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD",
+    charset_case("a\xFF"
+                 "b\xC3",
+                 4, "text/xml; charset=\"utf-8\"", NULL,
+                 "a\xEF\xBF\xBD"
+                 "b\xEF\xBF\xBD",
                  "UTF-8");
     /* invalid GB18030 sequence: replaced, the rest still decoded */
     charset_case("\xD6\xD0\xFF\xCE\xC4", 5, NULL, "gb2312", "中\xEF\xBF\xBD文", "GB18030");
     /* override beats everything */
-    charset_case("\xEF\xBB\xBF" "abc", 6, NULL, "utf-8", "abc", "UTF-8");
+    charset_case("\xEF\xBB\xBF"
+                 "abc",
+                 6, NULL, "utf-8", "abc", "UTF-8");
 
     /* HTTP charset beats the XML declaration; the declaration beats
      * "looks like UTF-8" (plain ASCII here). */
     const char *decl = "<?xml version=\"1.0\" encoding=\"gbk\"?><a/>";
     const char *cs = NULL;
     size_t n;
-    char *s = parse_to_utf8(decl, strlen(decl), "application/rss+xml; charset=utf-8", NULL, &n, &cs);
+    char *s =
+        parse_to_utf8(decl, strlen(decl), "application/rss+xml; charset=utf-8", NULL, &n, &cs);
     assert_string_equal(cs, "UTF-8");
     free(s);
     s = parse_to_utf8(decl, strlen(decl), NULL, NULL, &n, &cs);
@@ -240,10 +247,12 @@ static void charset_big5_and_bom_feeds(void **state)
     feed_free(&f);
 
     /* Stray invalid bytes in a UTF-8 feed do not lose the item. */
-    const char broken[] = "<rss><channel><item><title>a\xFF" "b</title></item></channel></rss>";
+    const char broken[] = "<rss><channel><item><title>a\xFF"
+                          "b</title></item></channel></rss>";
     struct parse_opts o = {.content_type = "text/xml; charset=utf-8"};
     parse_ok(broken, strlen(broken), &o, &f);
-    assert_string_equal(f.items[0].title, "a\xEF\xBF\xBD" "b");
+    assert_string_equal(f.items[0].title, "a\xEF\xBF\xBD"
+                                          "b");
     feed_free(&f);
 }
 
@@ -288,8 +297,7 @@ static void html_table(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *got = html_to_text(cases[i].in, strlen(cases[i].in), cases[i].nl);
         if (strcmp(got, cases[i].want) != 0)
-            fail_msg("html_to_text(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got,
-                     cases[i].want);
+            fail_msg("html_to_text(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
         free(got);
     }
 }
@@ -298,7 +306,8 @@ static void escape_sequences_removed_from_title(void **state)
 {
     (void)state;
     const char body[] = "<rss><channel><item>"
-                        "<title>A\x1B[2JB\x1B]0;pwned\x07" "C</title>"
+                        "<title>A\x1B[2JB\x1B]0;pwned\x07"
+                        "C</title>"
                         "<description>x\x1B[31mred\x1B[0m</description>"
                         "</item></channel></rss>";
     struct feed f;
@@ -398,8 +407,8 @@ static void format_atom(void **state)
     assert_string_equal(it->title, "a &lt;b&gt; literal");
     assert_string_equal(it->link, "http://example.org/2024/1");
     assert_string_equal(it->guid, "urn:uuid:1");
-    assert_string_equal(it->author, "Feed Author"); /* inherited from the feed */
-    assert_int_equal(it->published, 1704038400); /* 2024-01-01T00:00+08:00 */
+    assert_string_equal(it->author, "Feed Author");             /* inherited from the feed */
+    assert_int_equal(it->published, 1704038400);                /* 2024-01-01T00:00+08:00 */
     assert_string_equal(it->content, "Hello & welcome\n\nbye"); /* </p><br> */
     it = &f.items[1];
     assert_string_equal(it->title, "X bold");
@@ -454,8 +463,8 @@ static void format_json_feed_spec_examples(void **state)
         print_message("SKIP: JINGYU_SHARED not set\n");
         skip();
     }
-    static const char *const names[] = {"example_v1_1.json", "example_v1_2.json",
-                                        "example_v1_3.json", "example_v1.1_1.json",
+    static const char *const names[] = {"example_v1_1.json",   "example_v1_2.json",
+                                        "example_v1_3.json",   "example_v1.1_1.json",
                                         "example_v1.1_2.json", "example_v1.1_3.json"};
     int found = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -543,10 +552,14 @@ static void entities_are_never_expanded(void **state)
     /* billion laughs: must neither blow up nor expand */
     const char body[] =
         "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\">"
-        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
-        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
-        "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
-        "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">"
+        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c "
+        "\"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e "
+        "\"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+        "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g "
+        "\"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+        "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i "
+        "\"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">"
         "<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
         "<rss><channel><item><title>t&i;</title><description>&x;</description></item>"
         "</channel></rss>";
@@ -601,8 +614,13 @@ static void item_json_line(void **state)
 {
     (void)state;
     struct feed_item it = {
-        .guid = "g1", .link = NULL, .title = "标题 \"q\"", .author = NULL,
-        .content = "a\nb", .published = T2004, .has_date = true,
+        .guid = "g1",
+        .link = NULL,
+        .title = "标题 \"q\"",
+        .author = NULL,
+        .content = "a\nb",
+        .published = T2004,
+        .has_date = true,
     };
     struct jy_buf b;
     jy_buf_init(&b, 0);
@@ -622,8 +640,9 @@ static void jsonl_items(void **state)
     (void)state;
     struct feed_item it;
     struct jy_error err = {0};
-    const char *l1 = "{\"title\":\"T\",\"text\":\"body &amp; more\",\"id\":\"x1\","
-                     "\"url\":\"http://e/1\",\"author\":\"Zhang\",\"published\":\"2004-01-02 03:48:21\"}";
+    const char *l1 =
+        "{\"title\":\"T\",\"text\":\"body &amp; more\",\"id\":\"x1\","
+        "\"url\":\"http://e/1\",\"author\":\"Zhang\",\"published\":\"2004-01-02 03:48:21\"}";
     assert_int_equal(parse_jsonl_item(l1, strlen(l1), &it, &err), 0);
     assert_string_equal(it.title, "T");
     assert_string_equal(it.content, "body & more");
@@ -634,7 +653,8 @@ static void jsonl_items(void **state)
     assert_int_equal(it.published, T2004);
     feed_item_clear(&it);
 
-    const char *l2 = "{\"content\":\"only content\",\"link\":\"http://e/2\",\"published\":1072986501}";
+    const char *l2 =
+        "{\"content\":\"only content\",\"link\":\"http://e/2\",\"published\":1072986501}";
     assert_int_equal(parse_jsonl_item(l2, strlen(l2), &it, &err), 0);
     assert_string_equal(it.title, "");
     assert_string_equal(it.guid, "http://e/2");

@@ -34,8 +34,11 @@ static int setup(void **state)
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
-    struct source_config sc = {.name = "某某日报", .type = SOURCE_FEED,
-                               .url = "http://127.0.0.1/rss", .interval = 300, .enabled = true};
+    struct source_config sc = {.name = "某某日报",
+                               .type = SOURCE_FEED,
+                               .url = "http://127.0.0.1/rss",
+                               .interval = 300,
+                               .enabled = true};
     if (store_source_sync(f->st, &sc, &f->src, &err) != 0)
         return -1;
     *state = f;
@@ -56,8 +59,8 @@ static int teardown(void **state)
 
 static size_t record(struct fixture *f, struct feed_item *items, size_t n, int64_t now)
 {
-    struct fetch_result r = {.ok = true, .http_status = 200, .items = items, .n_items = n,
-                             .next_due = now + 300};
+    struct fetch_result r = {
+        .ok = true, .http_status = 200, .items = items, .n_items = n, .next_due = now + 300};
     size_t ins = 99;
     struct jy_error err = {0};
     assert_int_equal(store_fetch_record(f->st, f->src, &r, now, &ins, &err), 0);
@@ -66,8 +69,11 @@ static size_t record(struct fixture *f, struct feed_item *items, size_t n, int64
 
 static struct feed_item mk(const char *guid, const char *title, const char *content, int64_t pub)
 {
-    struct feed_item it = {.guid = (char *)guid, .title = (char *)title,
-                           .content = (char *)content, .published = pub, .has_date = pub != 0};
+    struct feed_item it = {.guid = (char *)guid,
+                           .title = (char *)title,
+                           .content = (char *)content,
+                           .published = pub,
+                           .has_date = pub != 0};
     return it;
 }
 
@@ -167,7 +173,8 @@ static void pages_are_keyset_and_ordered(void **state)
 static void future_dates_sort_at_fetch_time(void **state)
 {
     struct fixture *f = *state;
-    struct feed_item v[] = {mk("future", "来自未来", "x", 99999999), mk("nodate", "无日期", "y", 0)};
+    struct feed_item v[] = {mk("future", "来自未来", "x", 99999999),
+                            mk("nodate", "无日期", "y", 0)};
     record(f, v, 2, 5000);
     struct store_item *p;
     size_t n;
@@ -215,15 +222,15 @@ static void search_finds_chinese_words_before_and_after_indexing(void **state)
     assert_int_equal(done, 4);
     assert_int_equal(store_index_lag(f->st, &pending, NULL, NULL), 0);
     assert_int_equal(pending, 0);
-    assert_int_equal(count_hits(f->st, "交警"), 1);      /* 2 characters */
-    assert_int_equal(count_hits(f->st, "清河警方"), 1);  /* 4 characters, in content */
+    assert_int_equal(count_hits(f->st, "交警"), 1);     /* 2 characters */
+    assert_int_equal(count_hits(f->st, "清河警方"), 1); /* 4 characters, in content */
     assert_int_equal(count_hits(f->st, "清河"), 2);
-    assert_int_equal(count_hits(f->st, "rescue"), 1);   /* Latin, any case */
+    assert_int_equal(count_hits(f->st, "rescue"), 1);    /* Latin, any case */
     assert_int_equal(count_hits(f->st, "清河 辟谣"), 1); /* AND */
     assert_int_equal(count_hits(f->st, "\"户籍窗口\""), 1);
     assert_int_equal(count_hits(f->st, "河县交"), 1);
-    assert_int_equal(count_hits(f->st, "县公"), 0);      /* bigram absent */
-    assert_int_equal(count_hits(f->st, "警"), 3);       /* one character: scanned */
+    assert_int_equal(count_hits(f->st, "县公"), 0); /* bigram absent */
+    assert_int_equal(count_hits(f->st, "警"), 3);   /* one character: scanned */
     assert_int_equal(count_hits(f->st, "火灾"), 0);
     /* a later item is found before the index catches up, newest first */
     struct feed_item w[] = {mk("5", "交警再查酒驾", "第二次", 500)};
@@ -246,8 +253,11 @@ static void search_finds_chinese_words_before_and_after_indexing(void **state)
 static void health_and_validators(void **state)
 {
     struct fixture *f = *state;
-    struct fetch_result ok = {.ok = true, .http_status = 200, .etag = "\"v1\"",
-                              .last_modified = "Wed, 25 Nov 2026 01:00:00 GMT", .next_due = 400};
+    struct fetch_result ok = {.ok = true,
+                              .http_status = 200,
+                              .etag = "\"v1\"",
+                              .last_modified = "Wed, 25 Nov 2026 01:00:00 GMT",
+                              .next_due = 400};
     assert_int_equal(store_fetch_record(f->st, f->src, &ok, 100, NULL, NULL), 0);
     struct store_source s;
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
@@ -256,7 +266,8 @@ static void health_and_validators(void **state)
     assert_int_equal(s.next_due, 400);
     store_source_clear(&s);
 
-    struct fetch_result bad = {.ok = false, .http_status = 500, .error = "HTTP 500", .next_due = 700};
+    struct fetch_result bad = {
+        .ok = false, .http_status = 500, .error = "HTTP 500", .next_due = 700};
     store_fetch_record(f->st, f->src, &bad, 200, NULL, NULL);
     store_fetch_record(f->st, f->src, &bad, 300, NULL, NULL);
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
@@ -269,8 +280,8 @@ static void health_and_validators(void **state)
     store_source_clear(&s);
 
     /* 304 with a new ETag refreshes it; no Last-Modified keeps the old one */
-    struct fetch_result nm = {.ok = true, .not_modified = true, .http_status = 304,
-                              .etag = "W/\"v2\"", .next_due = 900};
+    struct fetch_result nm = {
+        .ok = true, .not_modified = true, .http_status = 304, .etag = "W/\"v2\"", .next_due = 900};
     store_fetch_record(f->st, f->src, &nm, 400, NULL, NULL);
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
     assert_int_equal(s.failures, 0);
@@ -312,8 +323,11 @@ static void source_states(void **state)
     struct jy_error err = {0};
     assert_int_equal(store_source_set_enabled(f->st, "没有这个", true, &err), JY_ENOTFOUND);
     /* a config sync keeps the console's choice and the health */
-    struct source_config sc = {.name = "某某日报", .type = SOURCE_FEED, .url = "http://x/",
-                               .interval = 60, .enabled = true};
+    struct source_config sc = {.name = "某某日报",
+                               .type = SOURCE_FEED,
+                               .url = "http://x/",
+                               .interval = 60,
+                               .enabled = true};
     int64_t id;
     assert_int_equal(store_source_sync(f->st, &sc, &id, NULL), 0);
     assert_int_equal(id, f->src);

@@ -40,20 +40,29 @@ static void sanitize_strips_escapes(void **state)
         const char *in, *want;
     } cases[] = {
         {"plain 中文", "plain 中文"},
-        {"a\x1b[2Jb", "ab"},                       /* CSI clear screen */
-        {"x\x1b[31;1mred\x1b[0m", "xred"},         /* SGR */
-        {"\x1b]0;owned\x07title", "title"},        /* OSC with BEL */
-        {"\x1b]8;;http://x\x1b\\link", "link"},    /* OSC with ST */
-        {"\x1bPqdcs\x1b\\after", "after"},         /* DCS */
-        {"a\x1b" "cb", "ab"},                      /* RIS */
-        {"a\x1b(Bb", "ab"},                        /* charset designation */
-        {"a\xc2\x9b" "2Jb", "ab"},                 /* C1 CSI */
-        {"a\xc2\x9d" "0;t\xc2\x9c" "b", "ab"},     /* C1 OSC ... ST */
+        {"a\x1b[2Jb", "ab"},                    /* CSI clear screen */
+        {"x\x1b[31;1mred\x1b[0m", "xred"},      /* SGR */
+        {"\x1b]0;owned\x07title", "title"},     /* OSC with BEL */
+        {"\x1b]8;;http://x\x1b\\link", "link"}, /* OSC with ST */
+        {"\x1bPqdcs\x1b\\after", "after"},      /* DCS */
+        {"a\x1b"
+         "cb",
+         "ab"},             /* RIS */
+        {"a\x1b(Bb", "ab"}, /* charset designation */
+        {"a\xc2\x9b"
+         "2Jb",
+         "ab"}, /* C1 CSI */
+        {"a\xc2\x9d"
+         "0;t\xc2\x9c"
+         "b",
+         "ab"}, /* C1 OSC ... ST */
         {"bell\x07\x08\x7f!", "bell!"},
         {"tab\there", "tab here"},
         {"line1\r\nline2", "line1 line2"},
         {"bad\xff\xfe utf8", "bad\xef\xbf\xbd\xef\xbf\xbd utf8"},
-        {"\xe2\x80\xae" "evil", "evil"},              /* RLO */
+        {"\xe2\x80\xae"
+         "evil",
+         "evil"}, /* RLO */
         {"\x1b]0;never ends", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -66,8 +75,8 @@ static void width_counts_columns(void **state)
     (void)state;
     assert_int_equal(utf8_width("abc"), 3);
     assert_int_equal(utf8_width("清河县"), 6);
-    assert_int_equal(utf8_width("ＡＢ"), 4);       /* fullwidth */
-    assert_int_equal(utf8_width("e\xcc\x81"), 1);  /* e + combining acute */
+    assert_int_equal(utf8_width("ＡＢ"), 4);             /* fullwidth */
+    assert_int_equal(utf8_width("e\xcc\x81"), 1);        /* e + combining acute */
     assert_int_equal(utf8_width("\xf0\x9f\x9a\x93"), 2); /* 🚓 */
 }
 
@@ -114,12 +123,9 @@ static void rfc3339_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(buf_is_bounded),
-        cmocka_unit_test(sanitize_strips_escapes),
-        cmocka_unit_test(width_counts_columns),
-        cmocka_unit_test(truncate_by_width),
-        cmocka_unit_test(decode_rejects_overlong),
-        cmocka_unit_test(rfc3339_format),
+        cmocka_unit_test(buf_is_bounded),          cmocka_unit_test(sanitize_strips_escapes),
+        cmocka_unit_test(width_counts_columns),    cmocka_unit_test(truncate_by_width),
+        cmocka_unit_test(decode_rejects_overlong), cmocka_unit_test(rfc3339_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
