@@ -7,12 +7,16 @@
  *   store_bench page DB REPEATS ROWS        store_items_page: the newest page,
  *                                           and older pages by keyset from
  *                                           cursors spread over the table
+ *   store_bench like DB REPEATS TERM...    the baseline: the same newest-50
+ *                                           question as a plain LIKE scan on
+ *                                           items, straight through SQLite
  *   store_bench lag DB N                    fresh DB: store N items in fetch-
  *                                           sized calls (50 items), then time
  *                                           store_index_step(2000) until
  *                                           store_index_lag reports 0
  * Every figure is printed as one line with KEY=VALUE fields for run.sh.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,56 @@ static int cmd_search(const char *db, int repeats, char **terms, int n_terms)
     }
     free(t);
     store_close(st);
+    return 0;
+}
+
+/* What a program without a full-text index does: scan items newest first
+ * until 50 match (the whole table when fewer do), with the same columns and
+ * join as store_search returns. */
+static int cmd_like(const char *db, int repeats, char **terms, int n_terms)
+{
+    sqlite3 *h;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "store_bench: %s: %s\n", db, sqlite3_errmsg(h));
+        return 1;
+    }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author,"
+                           " i.published_at, i.fetched_at, i.sort_at, i.date_missing,"
+                           " i.read_at IS NOT NULL FROM items i JOIN sources s ON s.id = i.source_id"
+                           " WHERE i.title LIKE ?1 OR i.content LIKE ?1 ORDER BY i.id DESC LIMIT 50",
+                           -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "store_bench: like: %s\n", sqlite3_errmsg(h));
+        return 1;
+    }
+    double *t = xcalloc((size_t)repeats, sizeof *t);
+    for (int k = 0; k < n_terms; k++) {
+        char *pat = xasprintf("%%%s%%", terms[k]);
+        double first = 0;
+        size_t hits = 0;
+        for (int r = 0; r <= repeats; r++) {
+            size_t n = 0;
+            double t0 = now_ms();
+            sqlite3_bind_text(s, 1, pat, -1, SQLITE_STATIC);
+            while (sqlite3_step(s) == SQLITE_ROW)
+                n++;
+            sqlite3_reset(s);
+            double dt = now_ms() - t0;
+            if (r == 0) {
+                first = dt;
+                hits = n;
+            } else {
+                t[r - 1] = dt;
+            }
+        }
+        printf("like term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k],
+               hits, first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+        free(pat);
+    }
+    free(t);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
     return 0;
 }
 
@@ -203,11 +257,13 @@ int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "search") == 0)
         return cmd_search(argv[2], atoi(argv[3]), argv + 4, argc - 4);
+    if (argc >= 5 && strcmp(argv[1], "like") == 0)
+        return cmd_like(argv[2], atoi(argv[3]), argv + 4, argc - 4);
     if (argc == 5 && strcmp(argv[1], "page") == 0)
         return cmd_page(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "lag") == 0)
         return cmd_lag(argv[2], strtoull(argv[3], NULL, 10));
-    fprintf(stderr, "usage: store_bench search DB REPEATS TERM... | page DB REPEATS ROWS |"
+    fprintf(stderr, "usage: store_bench search|like DB REPEATS TERM... | page DB REPEATS ROWS |"
                     " lag DB N\n");
     return 2;
 }

@@ -1,0 +1,165 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: runs every benchmark against BUILD_DIR's jingyu and
+# bench programs (a release tree: `make bench` sets up build-bench) and
+# prints the figures, then a summary. Nothing is asserted: these machines
+# are noisy, so every figure comes with a baseline measured in the same run.
+#
+#   BENCH_SCALE=small  20 feeds and a 10,000-item database (about a minute)
+#   (default: full)    200 feeds x 50 items and a 1,000,000-item database
+#   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl is (default
+#                      /work/main/../shared); generated text when absent
+#
+# The large database is cached in BUILD_DIR/bench-data/ and reused by the
+# next run; delete that folder to rebuild it.
+set -eu
+
+BUILD=${1:-build-bench}
+BUILD=$(cd "$BUILD" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+export JINGYU_SHARED="${JINGYU_SHARED:-/work/main/../shared}"
+JY="$BUILD/jingyu"
+for p in "$JY" "$BUILD/bench/gen_db" "$BUILD/bench/store_bench"; do
+    if [ ! -x "$p" ]; then
+        echo "bench: $p is missing; build with: ninja -C $BUILD" >&2
+        exit 1
+    fi
+done
+if ! grep -q "buildtype: release\|buildtype.*release" "$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null; then
+    echo "bench: note: $BUILD is not a release build; figures will be pessimistic"
+fi
+
+case "${BENCH_SCALE:-full}" in
+small) FEEDS=20; ITEMS=50; DB_ITEMS=10000; REPEATS=1; SEARCH_REPEATS=10; LIKE_REPEATS=2
+       KEYS=30; LAG_ITEMS=10000 ;;
+*)     FEEDS=200; ITEMS=50; DB_ITEMS=1000000; REPEATS=3; SEARCH_REPEATS=30; LIKE_REPEATS=3
+       KEYS=200; LAG_ITEMS=10000 ;;
+esac
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/jybench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+RESULTS="$WORK/results"
+: >"$RESULTS"
+T_START=$(date +%s)
+
+section() {
+    printf '\n== %s ==\n' "$1"
+}
+# Keeps the RESULT lines of a step for the summary, shows the rest.
+keep() {
+    tee "$WORK/step.out" | grep -v '^RESULT ' || true
+    grep '^RESULT ' "$WORK/step.out" | sed 's/^RESULT //' >>"$RESULTS" || true
+}
+# field KEY LINE: the value of KEY=VALUE in LINE
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+ms_ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'
+}
+
+echo "jingyu benchmarks: scale ${BENCH_SCALE:-full}, $(nproc) cores, $(uname -sr), $("$JY" --version)"
+
+# ---- 1 ingest (and 4b: index lag behind a background collector) ----------
+section "1. ingest: $FEEDS local feeds x $ITEMS items"
+python3 "$HERE/ingest.py" "$JY" "$WORK/ingest" "$FEEDS" "$ITEMS" "$REPEATS" | keep
+
+# ---- 4 index lag: store_index_step catching up -------------------------------
+section "4. index lag: store_index_step catching up $LAG_ITEMS items"
+line=$("$BUILD/bench/store_bench" lag "$WORK/lag.db" "$LAG_ITEMS")
+echo "fresh database, $LAG_ITEMS items stored in fetch-sized calls of 50 items, then"
+echo "store_index_step(2000) in a loop until store_index_lag reports 0 (measured: catch-up time)"
+echo "  $line"
+echo "LAG_CATCHUP_MS=$(field catchup_ms "$line")" >>"$RESULTS"
+echo "LAG_INSERT_MS=$(field insert_ms "$line")" >>"$RESULTS"
+rm -f "$WORK"/lag.db*
+
+# ---- 2 the large database ---------------------------------------------------
+section "2. database of $DB_ITEMS items (gen_db)"
+DATA="$BUILD/bench-data"
+mkdir -p "$DATA"
+DB="$DATA/items-$DB_ITEMS.db"
+TERMS="$DATA/items-$DB_ITEMS.terms"
+text_kind=generated
+[ -r "$JINGYU_SHARED/corpus/weibo_police_2020.jsonl" ] && text_kind=corpus
+reuse=no
+if [ -s "$TERMS" ] && [ -s "$DB" ]; then
+    GEN_TEXT=; GEN_SCHEMA=
+    . "$TERMS"
+    # the cache holds if it was made from the same kind of text by a store
+    # of the same schema version (the store refuses newer files anyway)
+    if [ "$GEN_TEXT" = "$text_kind" ] &&
+       [ "$GEN_SCHEMA" = "$(sed -n 's/^#define STORE_SCHEMA_VERSION //p' "$HERE/../src/store/store.h")" ]; then
+        reuse=yes
+    fi
+fi
+if [ $reuse = yes ]; then
+    echo "reusing $DB (made by an earlier run; its timings below are from then;"
+    echo "delete $DATA to rebuild)"
+else
+    rm -f "$TERMS"
+    "$BUILD/bench/gen_db" "$DB" "$DB_ITEMS" "$TERMS.tmp" 2>"$WORK/gen.err" || {
+        cat "$WORK/gen.err" >&2; exit 1; }
+    mv "$TERMS.tmp" "$TERMS"
+fi
+. "$TERMS"
+echo "insert: $GEN_ITEMS rows in $GEN_INSERT_S s = $GEN_INSERT_RPS rows/s (store_fetch_record, 5000 items a call)"
+echo "index:  $GEN_ITEMS rows in $GEN_INDEX_S s = $GEN_INDEX_RPS rows/s (store_index_step)"
+echo "size:   $(du -m "$DB" | cut -f1) MiB; text: $GEN_TEXT"
+{
+    echo "GEN_INSERT_RPS=$GEN_INSERT_RPS"; echo "GEN_INDEX_RPS=$GEN_INDEX_RPS"
+    echo "GEN_INDEX_S=$GEN_INDEX_S"; echo "GEN_CACHED=$reuse"
+} >>"$RESULTS"
+
+# ---- 3 search ---------------------------------------------------------------
+section "3. search on $DB_ITEMS items: newest 50 hits"
+echo "terms (picked by document frequency in the base texts; counts are of stored items):"
+for t in common2 rare2 common4 rare4; do
+    eval "echo \"  \$t: \$TERM_$t in \$COUNT_$t items\""
+done
+printf '%-8s %-10s %5s %12s %12s %16s %8s\n' term text hits "store ms" "first ms" "LIKE scan ms" ratio
+for t in common2 rare2 common4 rare4; do
+    eval "term=\$TERM_$t"
+    line=$("$BUILD/bench/store_bench" search "$DB" "$SEARCH_REPEATS" "$term")
+    med=$(field median_ms "$line")
+    hits=$(field hits "$line")
+    first=$(field first_ms "$line")
+    # baseline: the plain scan a program without the index would do
+    lline=$("$BUILD/bench/store_bench" like "$DB" "$LIKE_REPEATS" "$term")
+    like=$(field median_ms "$lline")
+    like_hits=$(field hits "$lline")
+    ratio=$(ms_ratio "$like" "$med")
+    printf '%-8s %-10s %5s %12s %12s %16s %7sx\n' "$t" "$term" "$hits" "$med" "$first" "$like" "$ratio"
+    [ "$like_hits" = "$hits" ] || echo "  note: the LIKE scan found $like_hits rows, store_search $hits"
+    {
+        echo "SEARCH_${t}_MS=$med"; echo "LIKE_${t}_MS=$like"; echo "SEARCH_${t}_RATIO=$ratio"
+    } >>"$RESULTS"
+done
+echo "(store ms: median of $SEARCH_REPEATS store_search calls, limit 50, after a first call;"
+echo " LIKE scan: the same question as SELECT ... WHERE title LIKE '%term%' OR content LIKE
+ '%term%' ORDER BY id DESC LIMIT 50 through SQLite, median of $LIKE_REPEATS after a first call;
+ ratio = LIKE / store_search)"
+
+# ---- 5 console --------------------------------------------------------------
+section "5. console on $DB_ITEMS items"
+line=$("$BUILD/bench/store_bench" page "$DB" 200 30 | tr '\n' ' ')
+echo "store_items_page, 30 rows (the query behind the feed pane), 200 calls each:"
+"$BUILD/bench/store_bench" page "$DB" 200 30 | sed 's/^/  /' | tee "$WORK/page.out"
+echo "PAGE_NEWEST_MS=$(field median_ms "$(grep kind=newest "$WORK/page.out")")" >>"$RESULTS"
+echo "PAGE_OLDER_MS=$(field median_ms "$(grep kind=older "$WORK/page.out")")" >>"$RESULTS"
+if command -v tmux >/dev/null 2>&1; then
+    printf 'database: %s\nui:\n  refresh_ms: 250\n' "$DB" >"$WORK/console.yaml"
+    python3 "$HERE/console.py" "$JY" "$WORK/console.yaml" "$KEYS" | keep
+else
+    echo "tmux is not installed: console timings skipped"
+fi
+
+# ---- summary ----------------------------------------------------------------
+. "$RESULTS"
+v() { eval "printf '%s' \"\${$1:-n/a}\""; }
+section "summary (scale ${BENCH_SCALE:-full}, $(( $(date +%s) - T_START )) s)"
+echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IPS) items/s, peak RSS $(v JY_FRESH_RSS_MB) MiB; newsboat $(v NB_FRESH_S) s -> jingyu $(v RATIO_FRESH)x faster (target 10x)"
+echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x)"
+echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v GEN_INDEX_RPS) rows/s$( [ "$(v GEN_CACHED)" = yes ] && echo ' (cached from an earlier run)')"
+echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
+echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
+echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
