@@ -157,7 +157,7 @@ fi
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
 section "summary (scale ${BENCH_SCALE:-full}, $(( $(date +%s) - T_START )) s)"
-echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IPS) items/s, peak RSS $(v JY_FRESH_RSS_MB) MiB; newsboat $(v NB_FRESH_S) s -> jingyu $(v RATIO_FRESH)x faster (target 10x)"
+echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IPS) items/s, peak RSS $(v JY_FRESH_RSS_MB) MiB; newsboat $(v NB_FRESH_S) s -> jingyu $(v RATIO_FRESH)x faster (target 10x); download floor $(v FETCH_FLOOR_S) s"
 echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x)"
 echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v GEN_INDEX_RPS) rows/s$( [ "$(v GEN_CACHED)" = yes ] && echo ' (cached from an earlier run)')"
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"

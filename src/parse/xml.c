@@ -508,6 +508,53 @@ static int atom_read(const xmlNode *root, const struct parse_limits *lim, struct
     return 0;
 }
 
+/* Errors libxml2 reports when the input stops inside the document. */
+static bool xml_error_is_truncation(int code)
+{
+    return code == XML_ERR_DOCUMENT_END || code == XML_ERR_TAG_NOT_FINISHED ||
+           code == XML_ERR_LTSLASH_REQUIRED || code == XML_ERR_GT_REQUIRED ||
+           code == XML_ERR_CDATA_NOT_FINISHED || code == XML_ERR_COMMENT_NOT_FINISHED ||
+           code == XML_ERR_DOCUMENT_EMPTY;
+}
+
+/* Where the last "<NAME" start tag (NAME followed by space, '>' or '/')
+ * begins, or -1. */
+static long last_start_tag(const char *doc, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = len; i-- > 0;) {
+        if (doc[i] == '<' && i + 1 + nl < len && strncmp(doc + i + 1, name, nl) == 0) {
+            char c = doc[i + 1 + nl];
+            if (c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\n' || c == '\r')
+                return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Whether the document stops inside its last item or entry: then the cut
+ * went through an item, which must not be stored half. (A feed that only
+ * forgets its closing </channel></rss> keeps its complete items.) */
+static bool xml_last_item_unclosed(const char *doc, size_t len)
+{
+    static const char *const names[] = {"item", "entry"};
+    for (size_t k = 0; k < 2; k++) {
+        long open = last_start_tag(doc, len, names[k]);
+        if (open < 0)
+            continue;
+        char close[16];
+        snprintf(close, sizeof close, "</%s", names[k]);
+        const char *p = doc + open;
+        bool self_closing = false;
+        const char *gt = memchr(p, '>', len - (size_t)open);
+        if (gt && gt > p && gt[-1] == '/')
+            self_closing = true;
+        if (!self_closing && !memmem(p, len - (size_t)open, close, strlen(close)))
+            return true;
+    }
+    return false;
+}
+
 int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
                    struct jy_error *err)
 {
@@ -533,6 +580,11 @@ int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim,
     int rc = 0;
     if (!root) {
         rc = jy_error_set(err, JY_EPARSE, "not an XML document%s", why);
+    } else if (!ctxt->wellFormed && xe && xml_error_is_truncation(xe->code) &&
+               xml_last_item_unclosed(utf8, len)) {
+        /* A document cut off in transit: recovery would keep a half item
+         * and call the fetch a success. Refuse it; what is stored stays. */
+        rc = jy_error_set(err, JY_EPARSE, "XML document ends early (truncated?)%s", why);
     } else if (!ctxt->wellFormed && !xml_has_elements(root)) {
         /* Recovery made a root out of a fragment ("<rss" cut short): a
          * broken document is accepted only when something is left of it. */

@@ -546,6 +546,22 @@ static void slightly_broken_feed_recovers(void **state)
     feed_free(&f);
 }
 
+static void truncated_item_is_refused(void **state)
+{
+    (void)state;
+    /* cut off in transit inside an item: no half item may be stored */
+    const char body[] = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+                        "<item><title>完整的一条</title><guid>1</guid></item>"
+                        "<item><title>清河大道南段今晚起夜间施工</title><guid>2</guid>"
+                        "<description>清河大道南段自今晚22时起夜间";
+    struct feed f;
+    struct jy_error err = {0};
+    struct parse_opts po = {0};
+    assert_int_equal(parse_feed(body, strlen(body), &po, &f, &err), JY_EPARSE);
+    assert_non_null(strstr(err.msg, "truncated"));
+    assert_int_equal(f.n_items, 0);
+}
+
 static void entities_are_never_expanded(void **state)
 {
     (void)state;
@@ -692,6 +708,7 @@ int main(void)
         cmocka_unit_test(format_json_feed_spec_examples),
         cmocka_unit_test(malformed_input_is_eparse),
         cmocka_unit_test(slightly_broken_feed_recovers),
+        cmocka_unit_test(truncated_item_is_refused),
         cmocka_unit_test(entities_are_never_expanded),
         cmocka_unit_test(caps_max_items_and_field),
         cmocka_unit_test(item_json_line),
