@@ -24,7 +24,7 @@ VOCAB = ("警方 民警 通报 群众 派出所 交警 事故 疫情 防控 社�
 
 
 def load_texts():
-    shared = os.environ.get("JINGYU_SHARED") or "/work/main/../shared"
+    shared = os.environ.get("JINGYU_SHARED") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared")
     path = os.path.join(shared, "corpus", "weibo_police_2020.jsonl")
     texts = []
     try:

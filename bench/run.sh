@@ -7,7 +7,7 @@
 #   BENCH_SCALE=small  20 feeds and a 10,000-item database (about a minute)
 #   (default: full)    200 feeds x 50 items and a 1,000,000-item database
 #   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl is (default
-#                      /work/main/../shared); generated text when absent
+#                      ../shared beside the repository); generated text when absent
 #
 # The large database is cached in BUILD_DIR/bench-data/ and reused by the
 # next run; delete that folder to rebuild it.
@@ -16,7 +16,7 @@ set -eu
 BUILD=${1:-build-bench}
 BUILD=$(cd "$BUILD" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-export JINGYU_SHARED="${JINGYU_SHARED:-/work/main/../shared}"
+export JINGYU_SHARED="${JINGYU_SHARED:-$HERE/../../shared}"
 JY="$BUILD/jingyu"
 for p in "$JY" "$BUILD/bench/gen_db" "$BUILD/bench/store_bench"; do
     if [ ! -x "$p" ]; then

@@ -104,7 +104,7 @@ void bench_text_load(struct bench_text *bt, size_t n_generated)
     const char *shared = getenv("JINGYU_SHARED");
     char path[1024];
     snprintf(path, sizeof path, "%s/corpus/weibo_police_2020.jsonl",
-             shared && *shared ? shared : "/work/main/../shared");
+             shared && *shared ? shared : "../shared");
     if (!text_load_corpus(bt, path))
         text_generate(bt, n_generated);
 }

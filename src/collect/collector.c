@@ -17,8 +17,9 @@
 #include "collect_int.h"
 
 #define POLL_MS 200
-#define INDEX_BATCH 2000
-#define INDEX_BUDGET_MS 150
+#define ROWS_MAX_AGE_MS 1000
+#define INDEX_BATCH 500
+#define INDEX_IDLE_MS 200
 
 struct collector {
     const struct config *cfg;
@@ -41,8 +42,13 @@ struct loop {
     int64_t *ids;               /* source id per config source */
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
+    int64_t *due_after;    /* per config source: not before this (what we last stored) */
+    struct store_source *rows; /* the sources' state, re-read at most every ROWS_MAX_AGE_MS */
+    size_t n_rows;
+    int64_t rows_read_ms;
     int n_inflight;
     struct collector *owner; /* NULL when run in the foreground */
+    atomic_bool leader_flag; /* what the indexer thread reads */
     char last_error[1024];
 };
 
@@ -96,9 +102,17 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     l->ids = xcalloc(cfg->n_sources + 1, sizeof *l->ids);
     l->started = xcalloc(cfg->n_sources + 1, sizeof *l->started);
     l->inflight = xcalloc(cfg->n_sources + 1, sizeof *l->inflight);
-    for (size_t i = 0; i < cfg->n_sources; i++)
-        if ((rc = store_source_sync(l->st, &cfg->sources[i], &l->ids[i], err)))
+    l->due_after = xcalloc(cfg->n_sources + 1, sizeof *l->due_after);
+    if ((rc = store_tx_begin(l->st, err)))
+        return rc;
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        if ((rc = store_source_sync(l->st, &cfg->sources[i], &l->ids[i], err))) {
+            store_tx_rollback(l->st);
             return rc;
+        }
+    }
+    if ((rc = store_tx_commit(l->st, err)))
+        return rc;
     l->multi = curl_multi_init();
     if (!l->multi)
         return jy_error_set(err, JY_ENET, "cannot start libcurl");
@@ -120,6 +134,8 @@ static void loop_close(struct loop *l)
     free(l->ids);
     free(l->started);
     free(l->inflight);
+    free(l->due_after);
+    store_sources_free(l->rows, l->n_rows);
 }
 
 static void beat(struct loop *l, int64_t now)
@@ -138,6 +154,7 @@ static void beat(struct loop *l, int64_t now)
         abort_transfers(l);
     }
     l->leader = got;
+    atomic_store(&l->leader_flag, got);
     if (l->owner)
         atomic_store(&l->owner->leader, got);
 }
@@ -163,6 +180,7 @@ static void finish_transfer(struct loop *l, size_t i, CURLcode res, int64_t now)
     struct jy_error err = {0};
     if (store_fetch_record(l->st, l->ids[i], &r, now, NULL, &err) != 0)
         loop_error(l, err.msg);
+    l->due_after[i] = r.next_due;
     feed_free(&feed);
     curl_multi_remove_handle(l->multi, t->easy);
     transfer_free(t);
@@ -202,13 +220,49 @@ static void start_source(struct loop *l, size_t i, const struct store_source *ro
     }
     if (rc)
         loop_error(l, err.msg);
+    l->due_after[i] = regular_next(l, sc, now);
+}
+
+static const struct store_source *find_row(const struct store_source *rows, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n; /* rows come ordered by id */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid].id < id)
+            lo = mid + 1;
+        else if (rows[mid].id > id)
+            hi = mid;
+        else
+            return &rows[mid];
+    }
+    return NULL;
 }
 
 /* Starts what is due. Returns whether anything is left to do (--once). */
 static bool schedule(struct loop *l, int64_t now)
 {
-    struct store_source row;
-    bool pending = false;
+    bool pending = false, needed = false;
+    for (size_t i = 0; i < l->cfg->n_sources && !needed; i++)
+        needed = !l->inflight[i] && !(l->once && l->started[i]);
+    if (!needed)
+        return l->n_inflight > 0;
+    /* one query for all sources' state, at most once a second (an operator's
+     * :source disable reaches us within that) */
+    if (!l->rows || jy_mono_ms() - l->rows_read_ms > ROWS_MAX_AGE_MS) {
+        struct store_source *rows = NULL;
+        size_t n_rows = 0;
+        struct jy_error err = {0};
+        if (store_sources_list(l->st, &rows, &n_rows, &err) != 0) {
+            loop_error(l, err.msg);
+            return l->n_inflight > 0;
+        }
+        store_sources_free(l->rows, l->n_rows);
+        l->rows = rows;
+        l->n_rows = n_rows;
+        l->rows_read_ms = jy_mono_ms();
+    }
+    const struct store_source *rows = l->rows;
+    size_t n_rows = l->n_rows;
     for (size_t i = 0; i < l->cfg->n_sources; i++) {
         if (l->inflight[i]) {
             pending = true;
@@ -216,44 +270,78 @@ static bool schedule(struct loop *l, int64_t now)
         }
         if (l->once && l->started[i])
             continue;
-        struct jy_error err = {0};
-        if (store_source_get(l->st, l->ids[i], &row, &err) != 0) {
-            loop_error(l, err.msg);
+        const struct store_source *row = find_row(rows, n_rows, l->ids[i]);
+        if (!row)
             continue;
-        }
         /* --once fetches everything now, except a server that asked us (or whose
          * failures tell us) to wait: there is no server to spare in a folder */
-        bool due =
-            row.enabled && (row.next_due <= now ||
-                            (l->once && (row.failures == 0 || sc_is_local(&l->cfg->sources[i]))));
-        if (l->once && !due && row.enabled)
+        int64_t next_due = row->next_due > l->due_after[i] ? row->next_due : l->due_after[i];
+        bool due = row->enabled &&
+                   (next_due <= now ||
+                    (l->once && (row->failures == 0 || sc_is_local(&l->cfg->sources[i]))));
+        if (l->once && !due && row->enabled)
             fprintf(stderr, "jingyu collect: %s: not due until %lld s from now (retry later)\n",
-                    row.name, (long long)(row.next_due - now));
+                    row->name, (long long)(next_due - now));
         if (l->once && !due)
             l->started[i] = true;
         if (due &&
             (sc_is_local(&l->cfg->sources[i]) || l->n_inflight < l->cfg->collector.parallel)) {
-            start_source(l, i, &row, now);
+            start_source(l, i, row, now);
             pending = pending || l->inflight[i] != NULL;
         } else if (due) {
             pending = true;
         }
-        store_source_clear(&row);
     }
     return pending;
 }
 
-static void index_some(struct loop *l)
+/* The full-text index is brought up to date by a thread of its own, with
+ * its own connection, so that indexing (the costliest step of ingestion)
+ * never delays storing a fetch. Small batches keep each write lock short. */
+struct indexer {
+    pthread_t thread;
+    const char *database;
+    atomic_bool stop;
+    atomic_bool *leader;
+};
+
+static void *indexer_main(void *arg)
 {
-    int64_t until = jy_mono_ms() + INDEX_BUDGET_MS;
-    int done;
-    do {
-        struct jy_error err = {0};
-        if (store_index_step(l->st, INDEX_BATCH, &done, &err) != 0) {
-            loop_error(l, err.msg);
-            return;
-        }
-    } while (done > 0 && (l->once || jy_mono_ms() < until));
+    struct indexer *ix = arg;
+    struct store *st = NULL;
+    struct jy_error err = {0};
+    if (store_open(ix->database, &st, &err) != 0)
+        return NULL;
+    while (!atomic_load(&ix->stop)) {
+        int done = 0;
+        if (atomic_load(ix->leader) && store_index_step(st, INDEX_BATCH, &done, &err) != 0)
+            done = 0; /* busy or failing: try again next time */
+        if (done == 0)
+            usleep(INDEX_IDLE_MS * 1000);
+    }
+    store_close(st);
+    return NULL;
+}
+
+static struct indexer *indexer_start(const char *database, atomic_bool *leader)
+{
+    struct indexer *ix = xcalloc(1, sizeof *ix);
+    ix->database = database;
+    ix->leader = leader;
+    if (pthread_create(&ix->thread, NULL, indexer_main, ix) != 0) {
+        free(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+static void indexer_stop(struct indexer *ix)
+{
+    if (!ix)
+        return;
+    atomic_store(&ix->stop, true);
+    pthread_join(ix->thread, NULL);
+    free(ix);
 }
 
 /* One turn: lease, schedule, transfers, index. Returns whether --once still
@@ -269,17 +357,26 @@ static bool turn(struct loop *l)
     curl_multi_perform(l->multi, &running);
     CURLMsg *m;
     int left;
+    bool in_tx = false;
     while ((m = curl_multi_info_read(l->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         CURLcode res = m->data.result;
-        if (t)
-            finish_transfer(l, (size_t)t->source_index, res, jy_now());
+        if (!t)
+            continue;
+        /* everything that finished in this turn commits once; each fetch is
+         * still a savepoint of its own */
+        if (!in_tx)
+            in_tx = store_tx_begin(l->st, NULL) == 0;
+        finish_transfer(l, (size_t)t->source_index, res, jy_now());
     }
-    if (l->leader)
-        index_some(l);
+    if (in_tx) {
+        struct jy_error err = {0};
+        if (store_tx_commit(l->st, &err) != 0)
+            loop_error(l, err.msg);
+    }
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
     return pending || l->n_inflight > 0;
@@ -298,11 +395,13 @@ static void *thread_main(void *arg)
         return NULL;
     }
     l.owner = c;
+    struct indexer *ix = indexer_start(c->cfg->database, &l.leader_flag);
     while (!atomic_load(&c->stop)) {
         turn(&l);
         if (l.n_inflight == 0)
             usleep(POLL_MS * 1000);
     }
+    indexer_stop(ix);
     loop_close(&l);
     atomic_store(&c->leader, false);
     return NULL;
@@ -370,11 +469,13 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
                                 "another process collects (%s pid %d); not fetching twice", le.host,
                                 le.pid);
         }
+        /* --once stores and leaves: indexing is the background's job
+         * (jingyu status shows the lag; search scans what is not indexed) */
         while (!(stop && *stop) && turn(&l))
             ;
-        index_some(&l);
     } else {
         bool was_leader = false;
+        struct indexer *ix = indexer_start(cfg->database, &l.leader_flag);
         fprintf(stderr, "jingyu collect: %s pid %d waiting for the collector lease\n", l.host,
                 l.pid);
         while (!(stop && *stop)) {
@@ -387,6 +488,7 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
             if (l.n_inflight == 0)
                 usleep(POLL_MS * 1000);
         }
+        indexer_stop(ix);
     }
     loop_close(&l);
     return 0;

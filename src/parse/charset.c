@@ -160,8 +160,17 @@ static char *charset_utf8_clean(const char *s, size_t len, size_t *out_len)
     size_t i = 0;
     while (i < len) {
         size_t run = 0;
-        while (i + run < len && (unsigned char)s[i + run] < 0x80 && s[i + run] != '\0')
-            run++;
+        while (i + run < len && s[i + run] != '\0') {
+            if ((unsigned char)s[i + run] < 0x80) {
+                run++;
+                continue;
+            }
+            uint32_t rcp;
+            size_t rn = utf8_decode(s + i + run, len - i - run, &rcp);
+            if (rcp == 0xFFFD && rn == 1)
+                break;
+            run += rn;
+        }
         if (run) {
             jy_buf_append(&b, s + i, run);
             i += run;

@@ -153,6 +153,30 @@ static void html_emit_cp(struct html_out *o, uint32_t cp)
     html_emit(o, enc, utf8_encode(cp, enc));
 }
 
+/* Length of the run at s of characters that html_emit_cp would copy as they
+ * are (no markup, entity, space or character it drops or replaces), so that
+ * ordinary text is copied in one piece rather than a character at a time. */
+static size_t html_plain_run(const char *s, size_t len, bool markup)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (c <= ' ' || c == 0x7F || (markup && (c == '<' || c == '&')))
+                break;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD ||
+            cp == 0x200B || cp < 0xA0)
+            break;
+        i += n;
+    }
+    return i;
+}
+
 static void html_break(struct html_out *o, int n)
 {
     if (o->b.len == 0)
@@ -272,6 +296,12 @@ char *html_to_text(const char *html, size_t len, bool keep_newlines)
         len = 0;
     size_t i = 0;
     while (i < len) {
+        size_t run = html_plain_run(html + i, len - i, true);
+        if (run > 0) {
+            html_emit(&o, html + i, run);
+            i += run;
+            continue;
+        }
         char c = html[i];
         if (c == '<') {
             size_t n = html_markup(&o, html + i, len - i);
@@ -305,6 +335,12 @@ char *parse_plain_text(const char *s, size_t len, bool keep_newlines)
     jy_buf_append(&o.b, "", 0);
     size_t i = 0;
     while (s && i < len) {
+        size_t run = html_plain_run(s + i, len - i, false);
+        if (run > 0) {
+            html_emit(&o, s + i, run);
+            i += run;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if (cp == '\n') {

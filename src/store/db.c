@@ -129,6 +129,21 @@ char *store_col_text(sqlite3_stmt *s, int col)
     return t ? xstrdup((const char *)t) : NULL;
 }
 
+int store_tx_begin(struct store *st, struct jy_error *err)
+{
+    return store_begin(st, err);
+}
+
+int store_tx_commit(struct store *st, struct jy_error *err)
+{
+    return store_commit(st, err);
+}
+
+void store_tx_rollback(struct store *st)
+{
+    store_rollback(st);
+}
+
 static int get_version(struct store *st, int *v, struct jy_error *err)
 {
     sqlite3_stmt *s;

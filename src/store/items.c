@@ -273,15 +273,21 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
                        int64_t now, size_t *inserted, struct jy_error *err)
 {
     size_t n = 0;
-    int rc = store_begin(st, err);
+    /* inside a caller's transaction this is a savepoint: all or nothing */
+    bool nested = !sqlite3_get_autocommit(st->db);
+    int rc = nested ? store_exec(st, "SAVEPOINT fetch", err) : store_begin(st, err);
     if (rc)
         return rc;
     if ((rc = insert_items(st, source_id, r, now, &n, err)) ||
         (rc = record_health(st, source_id, r, now, n, err))) {
-        store_rollback(st);
+        if (nested)
+            store_exec(st, "ROLLBACK TO fetch; RELEASE fetch", NULL);
+        else
+            store_rollback(st);
         return rc;
     }
-    if ((rc = store_commit(st, err)))
+    rc = nested ? store_exec(st, "RELEASE fetch", err) : store_commit(st, err);
+    if (rc)
         return rc;
     if (inserted)
         *inserted = n;

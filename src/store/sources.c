@@ -17,7 +17,6 @@
 int store_source_sync(struct store *st, const struct source_config *sc, int64_t *id,
                       struct jy_error *err)
 {
-    sqlite3_stmt *s;
     const char *sql =
         "INSERT INTO sources (name, type, url, media_level, region, interval, config_enabled,"
         " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -25,8 +24,9 @@ int store_source_sync(struct store *st, const struct source_config *sc, int64_t 
         " media_level = excluded.media_level, region = excluded.region,"
         " interval = excluded.interval, config_enabled = excluded.config_enabled"
         " RETURNING id";
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return store_db_error(st, err, "sync source");
+    sqlite3_stmt *s = store_stmt(st, STMT_SOURCE_SYNC, sql, err);
+    if (!s)
+        return JY_EDB;
     sqlite3_bind_text(s, 1, sc->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, source_type_name(sc->type), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, sc->type == SOURCE_FEED ? sc->url : sc->path, -1, SQLITE_STATIC);
@@ -38,7 +38,7 @@ int store_source_sync(struct store *st, const struct source_config *sc, int64_t 
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW && id)
         *id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_ROW)
         return store_db_error(st, err, "sync source");
     return 0;

@@ -28,6 +28,13 @@ int store_open(const char *path, struct store **out, struct jy_error *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st, int *version);
 
+/* Groups several writes (e.g. the fetches that finished in one collector
+ * turn) into one transaction: one commit instead of many. Writes made in
+ * between nest as savepoints, so each still succeeds or fails whole. */
+int store_tx_begin(struct store *st, struct jy_error *err);
+int store_tx_commit(struct store *st, struct jy_error *err);
+void store_tx_rollback(struct store *st);
+
 /* ---- sources ------------------------------------------------------------ */
 
 enum source_state {

@@ -133,65 +133,77 @@ static size_t skip_csi(const char *s, size_t i, size_t len)
     return len;
 }
 
+/* Whether cp may stand in sanitised text as it is. */
+static bool plain_cp(uint32_t cp)
+{
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+        return false;
+    /* Bidirectional overrides and isolates could reorder what an operator
+     * reads; they are dropped too. */
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+        return false;
+    return true;
+}
+
 char *utf8_sanitize(const char *s, size_t len, int flags)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
     jy_buf_append(&b, "", 0);
-    size_t i = 0;
+    size_t i = 0, run = 0; /* s[run..i) is plain text not yet copied */
     while (i < len) {
+        unsigned char c0 = (unsigned char)s[i];
+        if (c0 >= 0x20 && c0 < 0x7F) {
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
+        if (cp != 0xFFFD || n > 1) {
+            if (plain_cp(cp)) {
+                i += n;
+                continue;
+            }
+        }
+        jy_buf_append(&b, s + run, i - run);
         if (cp == 0x1B) {
             i += n;
-            if (i >= len)
-                break;
-            unsigned char c = (unsigned char)s[i];
-            if (c == '[') {
-                i = skip_csi(s, i + 1, len);
-            } else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_') {
-                i = skip_string_seq(s, i + 1, len);
-            } else {
-                /* nF/Fp/Fe/Fs: intermediates 0x20..0x2F, then a final byte */
-                while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x2F)
-                    i++;
-                if (i < len && (unsigned char)s[i] >= 0x30 && (unsigned char)s[i] <= 0x7E)
-                    i++;
+            if (i < len) {
+                unsigned char c = (unsigned char)s[i];
+                if (c == '[') {
+                    i = skip_csi(s, i + 1, len);
+                } else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_') {
+                    i = skip_string_seq(s, i + 1, len);
+                } else {
+                    /* nF/Fp/Fe/Fs: intermediates 0x20..0x2F, then a final byte */
+                    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x2F)
+                        i++;
+                    if (i < len && (unsigned char)s[i] >= 0x30 && (unsigned char)s[i] <= 0x7E)
+                        i++;
+                }
             }
-            continue;
-        }
-        if (cp == 0x9B) {
+        } else if (cp == 0x9B) {
             i = skip_csi(s, i + n, len);
-            continue;
-        }
-        if (cp == 0x9D || cp == 0x90 || cp == 0x98 || cp == 0x9E || cp == 0x9F) {
+        } else if (cp == 0x9D || cp == 0x90 || cp == 0x98 || cp == 0x9E || cp == 0x9F) {
             i = skip_string_seq(s, i + n, len);
-            continue;
+        } else {
+            i += n;
+            if (cp == '\r') {
+                if (i < len && s[i] == '\n')
+                    i++;
+                jy_buf_putc(&b, (flags & UTF8_KEEP_NEWLINES) ? '\n' : ' ');
+            } else if (cp == '\n') {
+                jy_buf_putc(&b, (flags & UTF8_KEEP_NEWLINES) ? '\n' : ' ');
+            } else if (cp == '\t') {
+                jy_buf_putc(&b, (flags & UTF8_KEEP_TABS) ? '\t' : ' ');
+            } else if (cp == 0xFFFD && n == 1) {
+                jy_buf_append(&b, "\xEF\xBF\xBD", 3); /* an invalid byte */
+            }
+            /* any other control character is dropped */
         }
-        i += n;
-        if (cp == '\r') {
-            if (i < len && s[i] == '\n')
-                i++;
-            jy_buf_putc(&b, (flags & UTF8_KEEP_NEWLINES) ? '\n' : ' ');
-            continue;
-        }
-        if (cp == '\n') {
-            jy_buf_putc(&b, (flags & UTF8_KEEP_NEWLINES) ? '\n' : ' ');
-            continue;
-        }
-        if (cp == '\t') {
-            jy_buf_putc(&b, (flags & UTF8_KEEP_TABS) ? '\t' : ' ');
-            continue;
-        }
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-            continue;
-        /* Bidirectional overrides and isolates could reorder what an
-         * operator reads; drop them too. */
-        if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-            continue;
-        char enc[4];
-        jy_buf_append(&b, enc, utf8_encode(cp, enc));
+        run = i;
     }
+    jy_buf_append(&b, s + run, i - run);
     return jy_buf_steal(&b);
 }
 
