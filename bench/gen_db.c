@@ -25,7 +25,7 @@
 /* ---- picking terms: document frequency of CJK 2- and 4-grams ------------ */
 
 struct gram {
-    uint64_t key;  /* 0 = empty slot */
+    uint64_t key; /* 0 = empty slot */
     uint32_t df;
     uint32_t last_doc;
     uint32_t doc, off; /* first occurrence, to spell it */
@@ -179,8 +179,8 @@ int main(int argc, char **argv)
         char name[32], url[64];
         snprintf(name, sizeof name, "bench-%02d", s);
         snprintf(url, sizeof url, "http://127.0.0.1:1/bench/%02d.xml", s);
-        struct source_config sc = {.name = name, .type = SOURCE_FEED, .url = url,
-                                   .interval = 300, .enabled = true};
+        struct source_config sc = {
+            .name = name, .type = SOURCE_FEED, .url = url, .interval = 300, .enabled = true};
         if (store_source_sync(st, &sc, &src_ids[s], &err))
             return die("source", &err);
     }
@@ -214,8 +214,8 @@ int main(int argc, char **argv)
             it->has_date = true;
         }
         gen_secs += secs_since(tg);
-        struct fetch_result r = {.ok = true, .http_status = 200, .items = items, .n_items = k,
-                                 .next_due = now + 300};
+        struct fetch_result r = {
+            .ok = true, .http_status = 200, .items = items, .n_items = k, .next_due = now + 300};
         size_t inserted = 0;
         if (store_fetch_record(st, src_ids[calls % N_SOURCES], &r, now, &inserted, &err))
             return die("insert", &err);
@@ -261,8 +261,9 @@ int main(int argc, char **argv)
         printf("term %-8s %s in %zu items\n", names[t], terms[t], counts[t]);
         free(terms[t]);
     }
-    fprintf(f, "GEN_ITEMS=%zu\nGEN_INSERT_S=%.1f\nGEN_INSERT_RPS=%.0f\nGEN_INDEX_S=%.1f\n"
-               "GEN_INDEX_RPS=%.0f\nGEN_TEXT='%s'\nGEN_SCHEMA=%d\n",
+    fprintf(f,
+            "GEN_ITEMS=%zu\nGEN_INSERT_S=%.1f\nGEN_INSERT_RPS=%.0f\nGEN_INDEX_S=%.1f\n"
+            "GEN_INDEX_RPS=%.0f\nGEN_TEXT='%s'\nGEN_SCHEMA=%d\n",
             n_items, ins_secs, (double)n_items / ins_secs, idx_secs, (double)indexed / idx_secs,
             bt.from_corpus ? "corpus" : "generated", STORE_SCHEMA_VERSION);
     fclose(f);

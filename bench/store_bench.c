@@ -77,8 +77,8 @@ static int cmd_search(const char *db, int repeats, char **terms, int n_terms)
                 t[r - 1] = dt;
             }
         }
-        printf("search term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k],
-               hits, first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+        printf("search term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k], hits,
+               first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
     }
     free(t);
     store_close(st);
@@ -96,12 +96,13 @@ static int cmd_like(const char *db, int repeats, char **terms, int n_terms)
         return 1;
     }
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h,
-                           "SELECT i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author,"
-                           " i.published_at, i.fetched_at, i.sort_at, i.date_missing,"
-                           " i.read_at IS NOT NULL FROM items i JOIN sources s ON s.id = i.source_id"
-                           " WHERE i.title LIKE ?1 OR i.content LIKE ?1 ORDER BY i.id DESC LIMIT 50",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            h,
+            "SELECT i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author,"
+            " i.published_at, i.fetched_at, i.sort_at, i.date_missing,"
+            " i.read_at IS NOT NULL FROM items i JOIN sources s ON s.id = i.source_id"
+            " WHERE i.title LIKE ?1 OR i.content LIKE ?1 ORDER BY i.id DESC LIMIT 50",
+            -1, &s, NULL) != SQLITE_OK) {
         fprintf(stderr, "store_bench: like: %s\n", sqlite3_errmsg(h));
         return 1;
     }
@@ -125,8 +126,8 @@ static int cmd_like(const char *db, int repeats, char **terms, int n_terms)
                 t[r - 1] = dt;
             }
         }
-        printf("like term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k],
-               hits, first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
+        printf("like term=%s hits=%zu first_ms=%.2f median_ms=%.3f p95_ms=%.3f\n", terms[k], hits,
+               first, quantile(t, (size_t)repeats, 0.5), quantile(t, (size_t)repeats, 0.95));
         free(pat);
     }
     free(t);
@@ -198,8 +199,10 @@ static int cmd_lag(const char *db, size_t n_items)
     for (int s = 0; s < SOURCES; s++) {
         char name[32];
         snprintf(name, sizeof name, "lag-%03d", s);
-        struct source_config sc = {.name = name, .type = SOURCE_FEED,
-                                   .url = "http://127.0.0.1:1/x.xml", .interval = 300,
+        struct source_config sc = {.name = name,
+                                   .type = SOURCE_FEED,
+                                   .url = "http://127.0.0.1:1/x.xml",
+                                   .interval = 300,
                                    .enabled = true};
         if (store_source_sync(st, &sc, &ids[s], &err))
             return die("source", &err);
@@ -220,8 +223,8 @@ static int cmd_lag(const char *db, size_t n_items)
                                           .published = now - (int64_t)(n_items - done - j),
                                           .has_date = true};
         }
-        struct fetch_result r = {.ok = true, .http_status = 200, .items = items, .n_items = k,
-                                 .next_due = now + 300};
+        struct fetch_result r = {
+            .ok = true, .http_status = 200, .items = items, .n_items = k, .next_due = now + 300};
         double t0 = now_ms();
         if (store_fetch_record(st, ids[call % SOURCES], &r, now, NULL, &err))
             return die("insert", &err);

@@ -16,7 +16,7 @@
 #include "util/util.h"
 
 struct bench_text {
-    char **texts;   /* base texts, valid UTF-8 */
+    char **texts; /* base texts, valid UTF-8 */
     size_t n;
     bool from_corpus;
     char source[1200]; /* what they came from, for the report */

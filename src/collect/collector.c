@@ -42,8 +42,8 @@ struct loop {
     int64_t *ids;               /* source id per config source */
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
-    int64_t *due_after;    /* per config source: not before this (what we last stored) */
-    struct store_source *rows; /* the sources' state, re-read at most every ROWS_MAX_AGE_MS */
+    int64_t *due_after;         /* per config source: not before this (what we last stored) */
+    struct store_source *rows;  /* the sources' state, re-read at most every ROWS_MAX_AGE_MS */
     size_t n_rows;
     int64_t rows_read_ms;
     int n_inflight;
@@ -276,9 +276,9 @@ static bool schedule(struct loop *l, int64_t now)
         /* --once fetches everything now, except a server that asked us (or whose
          * failures tell us) to wait: there is no server to spare in a folder */
         int64_t next_due = row->next_due > l->due_after[i] ? row->next_due : l->due_after[i];
-        bool due = row->enabled &&
-                   (next_due <= now ||
-                    (l->once && (row->failures == 0 || sc_is_local(&l->cfg->sources[i]))));
+        bool due =
+            row->enabled && (next_due <= now ||
+                             (l->once && (row->failures == 0 || sc_is_local(&l->cfg->sources[i]))));
         if (l->once && !due && row->enabled)
             fprintf(stderr, "jingyu collect: %s: not due until %lld s from now (retry later)\n",
                     row->name, (long long)(next_due - now));

@@ -169,8 +169,8 @@ static size_t html_plain_run(const char *s, size_t len, bool markup)
         }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
-        if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD ||
-            cp == 0x200B || cp < 0xA0)
+        if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD || cp == 0x200B ||
+            cp < 0xA0)
             break;
         i += n;
     }

@@ -9,6 +9,7 @@ holds the lease, the other says it waits. Files keep being dropped and the
 feed keeps growing while the holder is killed with SIGKILL; the other must
 take the lease within 20 s, and in the end every dropped and every published
 item is stored exactly once. Both are stopped with SIGTERM and must exit 0.
+First, the same with two consoles (in tmux) and one `jingyu collect`.
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import json
 import os
@@ -137,9 +138,130 @@ def lease_pid(db):
     return le["pid"] if le else None
 
 
+class Console:
+    """A `jingyu` console in a private tmux server (TERM=screen, 100x30)."""
+
+    def __init__(self, jingyu, config, tag):
+        self.sock = "jymp-%d-%s" % (os.getpid(), tag)
+        cmd = "exec env TERM=screen LANG=C.UTF-8 %s --config %s" % (jingyu, config)
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
+                        "-x", "100", "-y", "30", cmd], check=True)
+        out = subprocess.run(["tmux", "-L", self.sock, "display-message", "-p",
+                              "#{pane_pid}"], capture_output=True, text=True)
+        self.pid = int(out.stdout.strip())
+        self.tag = tag
+
+    def screen(self):
+        out = subprocess.run(["tmux", "-L", self.sock, "capture-pane", "-p"],
+                             capture_output=True, text=True)
+        return out.stdout
+
+    def alive(self):
+        try:
+            os.kill(self.pid, 0)
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True)
+
+
+def consoles_and_collector(c, jingyu):
+    """The issue's own scenario: two consoles and one `jingyu collect` on one
+    file. Exactly one collects; kill -9 it; another takes over; nothing lost
+    or stored twice; the consoles' headers say who collects."""
+    if not shutil.which("tmux"):
+        print("# tmux missing: consoles scenario skipped")
+        return
+    top = tempfile.mkdtemp(prefix="jingyu-mp2-")
+    drop = os.path.join(top, "in")
+    stage = os.path.join(top, "stage")
+    os.makedirs(drop)
+    os.makedirs(stage)
+    db = os.path.join(top, "jingyu.db")
+    config = os.path.join(top, "config.yaml")
+    srv = FixtureServer()
+    srv.start()
+    write_config(config, db, [
+        {"name": "信访投递", "type": "file-drop", "path": drop, "interval": 1},
+        {"name": "滚动快讯", "url": srv.url(FEED_PATH), "interval": 1},
+    ], timeout=5)
+    producer = Producer(srv, drop, stage)
+    consoles, procs = [], []
+    try:
+        consoles.append(Console(jingyu, config, "c1"))
+        wait_for(lambda: lease_pid(db) is not None, 10)
+        consoles.append(Console(jingyu, config, "c2"))
+        procs.append(Proc(jingyu, config, top, "collect"))
+        pids = {x.pid for x in consoles + procs}
+        time.sleep(COLLECT_LEASE_BEAT + 1)
+        holder_pid = lease_pid(db)
+        c.check("3proc-one-holder", holder_pid in pids,
+                "lease pid=%r, processes %r" % (holder_pid, sorted(pids)))
+        c.check("3proc-all-running", all(x.alive() for x in consoles + procs),
+                "a process died early")
+        # each console says who collects: itself (本机) or someone else
+        def headers_agree():
+            for con in consoles:
+                head = con.screen().splitlines()[:1]
+                if not head:
+                    return False
+                want = "采集：本机" if con.pid == holder_pid else "采集："
+                if want not in head[0]:
+                    return False
+                if con.pid != holder_pid and "采集：本机" in head[0]:
+                    return False
+            return True
+        c.check("3proc-headers-say-who-collects", wait_for(headers_agree, 5),
+                " / ".join(con.screen().splitlines()[0] if con.screen() else "" for con in consoles))
+        producer.start()
+        time.sleep(3)
+        victim = next(x for x in consoles + procs if x.pid == holder_pid)
+        os.kill(holder_pid, signal.SIGKILL)
+        if isinstance(victim, Proc):
+            victim.p.wait(5)
+        killed_at = time.time()
+        took = wait_for(lambda: lease_pid(db) not in (None, holder_pid), 25, step=0.2)
+        delay = time.time() - killed_at
+        new_pid = lease_pid(db)
+        c.check("3proc-takeover-within-20s", took and delay <= 20 and new_pid in pids,
+                "lease pid=%r after %.1fs (killed %d)" % (new_pid, delay, holder_pid))
+        print("# consoles scenario: takeover after %.1f s by %s" %
+              (delay, "a console" if new_pid in {x.pid for x in consoles} else "jingyu collect"),
+              flush=True)
+        time.sleep(3)
+        producer.halt.set()
+        producer.join()
+        want_drop, want_feed = set(producer.dropped), set(producer.published)
+
+        def all_in():
+            return want_drop <= set(stored_counts(db, "信访投递")) and \
+                want_feed <= set(stored_counts(db, "滚动快讯"))
+        wait_for(all_in, 30, step=0.5)
+        drops, feed = stored_counts(db, "信访投递"), stored_counts(db, "滚动快讯")
+        c.check("3proc-none-lost", want_drop <= set(drops) and want_feed <= set(feed),
+                "%d drop and %d feed items missing" % (len(want_drop - set(drops)),
+                                                       len(want_feed - set(feed))))
+        c.check("3proc-exactly-once", all(n == 1 for n in list(drops.values()) +
+                                          list(feed.values())), "duplicates stored")
+    except Exception as e:
+        c.check("3proc-completed", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        producer.halt.set()
+        for con in consoles:
+            con.close()
+        for p in procs:
+            if p.alive():
+                p.stop(signal.SIGTERM, timeout=10)
+        srv.stop()
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def main():
     jingyu = binary_from_argv()
     c = Checks()
+    consoles_and_collector(c, jingyu)
     top = tempfile.mkdtemp(prefix="jingyu-mp-")
     drop = os.path.join(top, "in")
     stage = os.path.join(top, "stage")
