@@ -8,6 +8,11 @@ generated. It prints its port on stdout, then serves until killed.
 
 GET /feed/K.xml  feed K          GET /stats  {"200": n, "304": n}
 GET /reset       zeroes the counters
+
+  feed_server.py [N [M]]              serve
+  feed_server.py --write DIR [N [M]]  write the same feeds to DIR/feed/K.xml
+                                      (for a real web server) and exit;
+                                      prints the kind of text used
 """
 import email.utils
 import json
@@ -131,9 +136,32 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+def write_feeds(out_dir, n_feeds, n_items):
+    """Writes the feeds main() would serve to out_dir/feed/K.xml; returns the
+    kind of text. Every file gets the Last-Modified time this server sends,
+    so a file server's validators stay put from run to run."""
+    texts, origin = load_texts()
+    feeds, lastmod = build_feeds(n_feeds, n_items, texts)
+    mtime = email.utils.parsedate_to_datetime(lastmod).timestamp()
+    os.makedirs(os.path.join(out_dir, "feed"), exist_ok=True)
+    for k, (body, _) in enumerate(feeds):
+        path = os.path.join(out_dir, "feed", f"{k}.xml")
+        with open(path, "wb") as f:
+            f.write(body)
+        os.utime(path, (mtime, mtime))
+    return origin
+
+
 def main():
-    n_feeds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    n_items = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    args = sys.argv[1:]
+    out_dir = None
+    if args[:1] == ["--write"] and len(args) >= 2:
+        out_dir, args = args[1], args[2:]
+    n_feeds = int(args[0]) if len(args) > 0 else 200
+    n_items = int(args[1]) if len(args) > 1 else 50
+    if out_dir is not None:
+        print(write_feeds(out_dir, n_feeds, n_items), flush=True)
+        return
     texts, origin = load_texts()
     Handler.feeds, Handler.lastmod = build_feeds(n_feeds, n_items, texts)
     # socketserver's default listen backlog is 5: with 8 parallel connects the

@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
-"""ingest: the collection benchmarks against local feeds (feed_server.py).
+"""ingest: the collection benchmarks against local feeds.
 
   ingest.py JINGYU WORKDIR FEEDS ITEMS REPEATS
+
+The feeds (built by feed_server.py) are served by nginx when it is installed,
+as real sources are served by real web servers, and otherwise by
+feed_server.py itself, whose per-request cost then is most of the all-304
+figures (BENCH_FEED_SERVER=python forces it). Both answer conditional GETs
+with 304; the 200/304 answers are counted from nginx's access log or from
+feed_server.py's /stats.
 
 1. jingyu `collect --once` into a fresh database (fetch, parse, store and
    index FEEDS x ITEMS items), then again with unchanged feeds (every answer
@@ -17,14 +24,19 @@
 
 Prints human lines and, last, KEY=VALUE lines (prefixed "RESULT ") for run.sh.
 """
+import grp
 import json
 import os
+import pwd
+import re
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -32,20 +44,199 @@ LAST_CPU = [0.0]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def start_server(feeds, items):
-    p = subprocess.Popen([sys.executable, os.path.join(HERE, "feed_server.py"), str(feeds),
-                          str(items)], stdout=subprocess.PIPE, text=True)
-    port, origin = p.stdout.readline().split()
-    return p, int(port), origin
+class PythonServer:
+    """feed_server.py: counts its answers itself (/stats, /reset)."""
+
+    def __init__(self, feeds, items):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "feed_server.py"),
+                                      str(feeds), str(items)], stdout=subprocess.PIPE, text=True)
+        port, self.origin = self.proc.stdout.readline().split()
+        self.port = int(port)
+        self.name = "python"
+        self.desc = "bench/feed_server.py (Python ThreadingHTTPServer)"
+
+    def reset(self):
+        http(self.port, "/reset")
+
+    def stats(self):
+        return json.loads(http(self.port, "/stats"))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def nginx_version(nginx):
+    out = subprocess.run([nginx, "-V"], capture_output=True, text=True).stderr
+    m = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out)
+    return (tuple(int(x) for x in m.groups()) if m else (0, 0, 0)), out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NginxServer:
+    """nginx serving the feeds as static files from a temporary prefix, in the
+    foreground as the current user. It answers If-None-Match (ETag from the
+    file's mtime and size) and If-Modified-Since with 304 itself; the
+    answers are counted from its access log."""
+
+    def __init__(self, nginx, feeds, items, work):
+        self.prefix = tempfile.mkdtemp(prefix="nginx.", dir=work)
+        os.mkdir(os.path.join(self.prefix, "tmp"))     # nginx makes only the last level
+        www = os.path.join(self.prefix, "www")
+        out = subprocess.run([sys.executable, os.path.join(HERE, "feed_server.py"), "--write",
+                              www, str(feeds), str(items)],
+                             capture_output=True, text=True, check=True).stdout
+        self.origin = out.split()[0]
+        version, vinfo = nginx_version(nginx)
+        self.name = "nginx/" + ".".join(map(str, version))
+        self.desc = f"{self.name} (2 workers, static files)"
+        self.log = os.path.join(self.prefix, "access.log")
+        self.mark = 0
+        self.proc = None
+        for _ in range(5):
+            self.port = free_port()
+            conf = self.write_conf(www, vinfo)
+            argv = [nginx, "-p", self.prefix + "/", "-c", conf]
+            # -e (1.19.5 on) keeps even the messages before the configuration
+            # is read out of the compiled-in error log path
+            if version >= (1, 19, 5):
+                argv[1:1] = ["-e", os.path.join(self.prefix, "error.log")]
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self.wait_ready():
+                return
+            self.stop()
+        raise RuntimeError("nginx did not start: " + self.error_tail())
+
+    def write_conf(self, www, vinfo):
+        p = self.prefix
+        # temp paths of every compiled-in module inside the prefix, or nginx
+        # creates (and as root chowns) them under /var/lib/nginx
+        temps = "".join(f"    {mod}_temp_path {p}/tmp/{mod};\n"
+                        for mod, name in (("client_body", "client-body"), ("proxy", "proxy"),
+                                          ("fastcgi", "fastcgi"), ("uwsgi", "uwsgi"),
+                                          ("scgi", "scgi"))
+                        if mod == "client_body" or
+                        (f"--http-{name}-temp-path" in vinfo and
+                         f"--without-http_{mod}_module" not in vinfo))
+        # as root the workers would drop to nobody, who cannot read a 0700
+        # temporary directory: keep them as the user running the benchmark
+        user = ""
+        if os.geteuid() == 0:
+            user = (f"user {pwd.getpwuid(os.geteuid()).pw_name} "
+                    f"{grp.getgrgid(os.getegid()).gr_name};\n")
+        conf = os.path.join(p, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off;
+master_process on;
+worker_processes 2;
+{user}error_log {p}/error.log;
+pid {p}/nginx.pid;
+lock_file {p}/nginx.lock;
+events {{ worker_connections 1024; }}
+http {{
+    types {{ application/rss+xml xml; }}
+    default_type application/octet-stream;
+    charset utf-8;
+    log_format bench '$status $request_uri';
+    access_log {p}/access.log bench;
+{temps}    sendfile on;
+    keepalive_requests 10000;
+    etag on;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {www};
+    }}
+}}
+""")
+        return conf
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.02)
+        return False
+
+    def error_tail(self):
+        try:
+            with open(os.path.join(self.prefix, "error.log"), errors="replace") as f:
+                lines = f.read().strip().splitlines()
+                return lines[-1] if lines else "(empty error log)"
+        except OSError:
+            return "(no error log)"
+
+    def counts(self):
+        try:
+            with open(self.log, "rb") as f:
+                f.seek(self.mark)
+                data = f.read()
+        except FileNotFoundError:
+            data = b""
+        c = {"200": 0, "304": 0}
+        for line in data.splitlines():
+            code, _, uri = line.decode(errors="replace").partition(" ")
+            if uri.startswith("/feed/"):
+                c[code] = c.get(code, 0) + 1
+        return c, len(data)
+
+    def reset(self):
+        _, n = self.counts()
+        self.mark += n
+
+    def stats(self):
+        # a worker writes the log line once the answer is sent, which may be
+        # a moment after the client saw it: read until it stops growing
+        c, n = self.counts()
+        for _ in range(100):
+            time.sleep(0.02)
+            c2, n2 = self.counts()
+            if n2 == n:
+                break
+            c, n = c2, n2
+        return c
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()       # the master takes its workers down
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_server(feeds, items, work):
+    """nginx when installed (BENCH_FEED_SERVER=python forces feed_server.py)."""
+    want = os.environ.get("BENCH_FEED_SERVER", "auto")
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None)
+    if want != "python" and nginx:
+        try:
+            return NginxServer(nginx, feeds, items, work)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+            print(f"ingest: nginx could not serve the feeds ({e}); using feed_server.py")
+    elif want == "nginx":
+        print("ingest: BENCH_FEED_SERVER=nginx but nginx is not installed")
+    elif want != "python":
+        print("ingest: nginx is not installed (apt-get install nginx-light): "
+              "serving the feeds with feed_server.py, which caps the all-304 figures")
+    return PythonServer(feeds, items)
 
 
 def http(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
         return r.read()
-
-
-def stats(port):
-    return json.loads(http(port, "/stats"))
 
 
 def run_timed(argv, env=None, cwd=None):
@@ -97,13 +288,15 @@ def main():
         int(sys.argv[4]), int(sys.argv[5])
     os.makedirs(work, exist_ok=True)
     total = feeds * items
-    server, port, origin = start_server(feeds, items)
-    res = {}
+    server = start_server(feeds, items, work)
+    port, origin = server.port, server.origin
+    res = {"FEED_SERVER": server.name}
     try:
         cfg = os.path.join(work, "jingyu.yaml")
         db = os.path.join(work, "ingest.db")
         write_jingyu_config(cfg, db, port, feeds)
-        print(f"ingest: {feeds} feeds x {items} items ({origin} text) from 127.0.0.1:{port}")
+        print(f"ingest: {feeds} feeds x {items} items ({origin} text) from 127.0.0.1:{port}, "
+              f"served by {server.desc}")
 
         nb = shutil.which("newsboat")
         nb_home = os.path.join(work, "nbhome")
@@ -130,14 +323,14 @@ def main():
         jy_argv = [jingyu, "--config", cfg, "collect", "--once"]
         for r in range(repeats):
             remove_db(db)
-            http(port, "/reset")
+            server.reset()
             w, m, rc, err = run_timed(jy_argv)
             cpu = LAST_CPU[0]
             n = count(db, "SELECT count(*) FROM items")
-            s1 = stats(port)
-            http(port, "/reset")
+            s1 = server.stats()
+            server.reset()
             w2, m2, rc2, err2 = run_timed(jy_argv)
-            s2 = stats(port)
+            s2 = server.stats()
             lag = count(db, "SELECT count(*) FROM items WHERE id > "
                             "(SELECT indexed_upto FROM fts_state)")
             print(f"  run {r + 1} jingyu:   fresh {w:6.2f} s (CPU {cpu:.2f} s, {n} items, "
@@ -155,18 +348,18 @@ def main():
             if not nb:
                 continue
             remove_db(nb_cache)
-            http(port, "/reset")
+            server.reset()
             w, m, rc, err = run_timed(nb_argv, env=nb_env, cwd=work)
             cpu = LAST_CPU[0]
             n = count(nb_cache, "SELECT count(*) FROM rss_item")
-            s1 = stats(port)
+            s1 = server.stats()
             # newsboat 2.21 sends no validators on its second reload of a feed
             # (newsboat issue #2734: it stores them only from the second
             # answer on), so one untimed reload comes before the all-304 pass
             wu, _, _, _ = run_timed(nb_argv, env=nb_env, cwd=work)
-            http(port, "/reset")
+            server.reset()
             w2, m2, rc2, err2 = run_timed(nb_argv, env=nb_env, cwd=work)
-            s2 = stats(port)
+            s2 = server.stats()
             print(f"  run {r + 1} newsboat: fresh {w:6.2f} s (CPU {cpu:.2f} s, {n} items, "
                   f"{s1['200']} x 200, "
                   f"{m:.0f} MiB)   all-304 {w2:6.3f} s ({s2['304']} x 304, {s2['200']} x 200, "
@@ -181,7 +374,7 @@ def main():
             rss["nb_304"] = max(rss["nb_304"], m2)
 
         # the floor under both: just downloading the feeds (curl, 8 at a time,
-        # bodies thrown away), which is mostly this Python server's time
+        # bodies thrown away), which is mostly the server's time
         curl = shutil.which("curl")
         if curl:
             floor = []
@@ -191,7 +384,7 @@ def main():
                 floor.append(w)
             res["FETCH_FLOOR_S"] = fmt(statistics.median(floor))
             print(f"download floor: curl fetching the {feeds} feeds 8 at a time, bodies discarded: "
-                  f"{res['FETCH_FLOOR_S']} s (median of {repeats})")
+                  f"{res['FETCH_FLOOR_S']} s (median of {repeats}; server {server.name})")
         med = {k: statistics.median(v) for k, v in runs.items() if v}
         res["INGEST_ITEMS"] = total
         res["JY_FRESH_S"] = fmt(med["jy_fresh"])
@@ -217,7 +410,7 @@ def main():
 
         # 2: background collector, end-to-end index lag
         remove_db(db)
-        http(port, "/reset")
+        server.reset()
         t0 = time.monotonic()
         p = subprocess.Popen([jingyu, "--config", cfg, "collect"], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -255,8 +448,7 @@ def main():
                   f"committed {t_commit:.2f} s after start; index covered them all "
                   f"{t_index - t_commit:.2f} s later ({t_index:.2f} s after start)")
     finally:
-        server.terminate()
-        server.wait()
+        server.stop()
     for k, v in res.items():
         print(f"RESULT {k}={v}")
 

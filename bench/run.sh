@@ -8,6 +8,8 @@
 #   (default: full)    200 feeds x 50 items and a 1,000,000-item database
 #   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl is (default
 #                      ../shared beside the repository); generated text when absent
+#   BENCH_FEED_SERVER  python: serve the ingest feeds with bench/feed_server.py
+#                      even when nginx is installed (default: nginx if present)
 #
 # The large database is cached in BUILD_DIR/bench-data/ and reused by the
 # next run; delete that folder to rebuild it.
@@ -158,7 +160,7 @@ fi
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
 section "summary (scale ${BENCH_SCALE:-full}, $(( $(date +%s) - T_START )) s)"
 echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IPS) items/s, peak RSS $(v JY_FRESH_RSS_MB) MiB; newsboat $(v NB_FRESH_S) s -> jingyu $(v RATIO_FRESH)x faster (target 10x); download floor $(v FETCH_FLOOR_S) s"
-echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x)"
+echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x); feeds served by $(v FEED_SERVER)"
 echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v GEN_INDEX_RPS) rows/s$( [ "$(v GEN_CACHED)" = yes ] && echo ' (cached from an earlier run)')"
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"

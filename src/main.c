@@ -83,6 +83,21 @@ static int ensure_db_dir(const char *db)
     return rc;
 }
 
+/* For commands that open the database: the configuration, and the folder the
+ * database lives in (the demo's is under ~/.local/share, new on a fresh
+ * account). */
+static int load_config_and_db_dir(const char *cli_path, struct config **cfg)
+{
+    int rc = load_config(cli_path, cfg);
+    if (rc)
+        return rc;
+    if ((rc = ensure_db_dir((*cfg)->database))) {
+        config_free(*cfg);
+        *cfg = NULL;
+    }
+    return rc;
+}
+
 static int cmd_check_config(const char *cli_path)
 {
     struct config *cfg;
@@ -127,13 +142,9 @@ static int cmd_inspect(const char *cli_path, const char *target)
 static int cmd_collect(const char *cli_path, bool once)
 {
     struct config *cfg;
-    int rc = load_config(cli_path, &cfg);
+    int rc = load_config_and_db_dir(cli_path, &cfg);
     if (rc)
         return rc;
-    if ((rc = ensure_db_dir(cfg->database))) {
-        config_free(cfg);
-        return rc;
-    }
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
@@ -245,13 +256,9 @@ static int cmd_status(const char *cli_path)
 static int cmd_console(const char *cli_path, bool collect, int exit_after)
 {
     struct config *cfg;
-    int rc = load_config(cli_path, &cfg);
+    int rc = load_config_and_db_dir(cli_path, &cfg);
     if (rc)
         return rc;
-    if ((rc = ensure_db_dir(cfg->database))) {
-        config_free(cfg);
-        return rc;
-    }
     struct ui_options opts = {.collect = collect, .exit_after = exit_after};
     struct jy_error err = {0};
     rc = ui_run(cfg, &opts, &err);

@@ -9,12 +9,9 @@
 
 #include "store_int.h"
 
-#define ITEM_COLS                                                                                  \
-    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
-    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
 #define ITEM_FROM " FROM items i JOIN sources s ON s.id = i.source_id "
 
-static void item_read_row(sqlite3_stmt *s, struct store_item *it)
+void store_item_read_row(sqlite3_stmt *s, struct store_item *it)
 {
     memset(it, 0, sizeof *it);
     it->id = sqlite3_column_int64(s, 0);
@@ -60,7 +57,7 @@ static int collect_rows(struct store *st, sqlite3_stmt *s, size_t limit, bool re
     size_t k = 0;
     int rc;
     while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        item_read_row(s, &items[k++]);
+        store_item_read_row(s, &items[k++]);
     if (k < limit && rc != SQLITE_DONE) {
         store_items_free(items, k);
         sqlite3_reset(s);
@@ -86,17 +83,17 @@ int store_items_page(struct store *st, const struct store_cursor *from, bool old
     *n = 0;
     sqlite3_stmt *s;
     if (!from) {
-        s = store_stmt(st, STMT_PAGE_NEWEST,
-                       "SELECT " ITEM_COLS ITEM_FROM "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1",
-                       err);
+        s = store_stmt(
+            st, STMT_PAGE_NEWEST,
+            "SELECT " STORE_ITEM_COLS ITEM_FROM "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1", err);
     } else if (older) {
         s = store_stmt(st, STMT_PAGE_OLDER,
-                       "SELECT " ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) < (?2, ?3) "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) < (?2, ?3) "
                        "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1",
                        err);
     } else {
         s = store_stmt(st, STMT_PAGE_NEWER,
-                       "SELECT " ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) > (?2, ?3) "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) > (?2, ?3) "
                        "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1",
                        err);
     }
@@ -115,9 +112,9 @@ int store_items_tail(struct store *st, size_t limit, struct store_item **out, si
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *s =
-        store_stmt(st, STMT_PAGE_TAIL,
-                   "SELECT " ITEM_COLS ITEM_FROM "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_PAGE_TAIL,
+        "SELECT " STORE_ITEM_COLS ITEM_FROM "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
@@ -127,15 +124,16 @@ int store_items_tail(struct store *st, size_t limit, struct store_item **out, si
 int store_item_get(struct store *st, int64_t id, struct store_item *out, struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = store_stmt(
-        st, STMT_ITEM_GET, "SELECT " ITEM_COLS ", i.content" ITEM_FROM "WHERE i.id = ?1", err);
+    sqlite3_stmt *s =
+        store_stmt(st, STMT_ITEM_GET,
+                   "SELECT " STORE_ITEM_COLS ", i.content" ITEM_FROM "WHERE i.id = ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        item_read_row(s, out);
-        out->content = store_col_text(s, 12);
+        store_item_read_row(s, out);
+        out->content = store_col_text(s, STORE_ITEM_NCOLS);
         sqlite3_reset(s);
         return 0;
     }

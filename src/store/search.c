@@ -12,10 +12,6 @@
 
 #include "store_int.h"
 
-#define ITEM_COLS                                                                                  \
-    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
-    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
-
 struct term {
     char *text;   /* lower-cased (ASCII), sanitised */
     bool indexed; /* the index can find it: two CJK characters, or a Latin word */
@@ -131,20 +127,7 @@ static int run_query(struct store *st, const char *sql, const struct term *terms
     bind_scan_terms(s, terms, n_terms, only_unindexed, 5);
     int rc;
     while (*n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_item *it = &out[(*n)++];
-        memset(it, 0, sizeof *it);
-        it->id = sqlite3_column_int64(s, 0);
-        it->source_id = sqlite3_column_int64(s, 1);
-        it->source_name = store_col_text(s, 2);
-        it->guid = store_col_text(s, 3);
-        it->link = store_col_text(s, 4);
-        it->title = store_col_text(s, 5);
-        it->author = store_col_text(s, 6);
-        it->published_at = sqlite3_column_int64(s, 7);
-        it->fetched_at = sqlite3_column_int64(s, 8);
-        it->sort_at = sqlite3_column_int64(s, 9);
-        it->date_missing = sqlite3_column_int(s, 10) != 0;
-        it->read = sqlite3_column_int(s, 11) != 0;
+        store_item_read_row(s, &out[(*n)++]);
     }
     if (*n < limit && rc != SQLITE_DONE) {
         rc = store_db_error(st, err, "search");
@@ -200,8 +183,9 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
 
     /* 1: items past the index mark, by scanning (few: the index lag). */
     if (below > upto) {
-        jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
-                          " WHERE i.id < ?1 AND i.id > ?2 AND ?3 IS NOT NULL AND ?4 IS NULL");
+        jy_buf_puts(&sql,
+                    "SELECT " STORE_ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
+                    " WHERE i.id < ?1 AND i.id > ?2 AND ?3 IS NOT NULL AND ?4 IS NULL");
         add_scan_terms(&sql, terms, n_terms, false, 5);
         jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
         /* ?4 is unused here: bind NULL by passing no match */
@@ -213,7 +197,7 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
     if (!rc && *n < limit) {
         jy_buf_reset(&sql);
         if (match.len) {
-            jy_buf_puts(&sql, "SELECT " ITEM_COLS " FROM items_fts f"
+            jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS " FROM items_fts f"
                               " JOIN items i ON i.id = f.rowid JOIN sources s ON s.id = i.source_id"
                               " WHERE f.rowid < ?1 AND ?2 IS NOT NULL AND items_fts MATCH ?4");
             add_scan_terms(&sql, terms, n_terms, true, 5);
@@ -221,9 +205,9 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
             rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, true, items,
                            n, err);
         } else {
-            jy_buf_puts(&sql,
-                        "SELECT " ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
-                        " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
+            jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS
+                              " FROM items i JOIN sources s ON s.id = i.source_id"
+                              " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
             add_scan_terms(&sql, terms, n_terms, false, 5);
             jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
             rc = run_query(st, sql.data, terms, n_terms, NULL, below, 0, limit, false, items, n,

@@ -42,4 +42,12 @@ char *store_col_text(sqlite3_stmt *s, int col); /* xstrdup or NULL */
 
 int store_tokenizer_register(sqlite3 *db, struct jy_error *err);
 
+/* The columns of a store_item (without content), in the order
+ * store_item_read_row expects; items are "i", sources "s". */
+#define STORE_ITEM_COLS                                                                            \
+    "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
+    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
+#define STORE_ITEM_NCOLS 12
+void store_item_read_row(sqlite3_stmt *s, struct store_item *it);
+
 #endif
