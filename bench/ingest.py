@@ -24,6 +24,7 @@ feed_server.py's /stats.
 
 Prints human lines and, last, KEY=VALUE lines (prefixed "RESULT ") for run.sh.
 """
+import ctypes
 import grp
 import json
 import os
@@ -44,12 +45,22 @@ LAST_CPU = [0.0]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def die_with_parent():
+    """preexec_fn: the server gets SIGTERM when this script dies, however it
+    dies, instead of staying behind holding its port."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class PythonServer:
     """feed_server.py: counts its answers itself (/stats, /reset)."""
 
     def __init__(self, feeds, items):
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "feed_server.py"),
-                                      str(feeds), str(items)], stdout=subprocess.PIPE, text=True)
+                                      str(feeds), str(items)], stdout=subprocess.PIPE, text=True,
+                                      preexec_fn=die_with_parent)
         port, self.origin = self.proc.stdout.readline().split()
         self.port = int(port)
         self.name = "python"
@@ -107,7 +118,8 @@ class NginxServer:
             if version >= (1, 19, 5):
                 argv[1:1] = ["-e", os.path.join(self.prefix, "error.log")]
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         preexec_fn=die_with_parent)
             if self.wait_ready():
                 return
             self.stop()

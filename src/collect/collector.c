@@ -397,8 +397,9 @@ static void *thread_main(void *arg)
     l.owner = c;
     struct indexer *ix = indexer_start(c->cfg->database, &l.leader_flag);
     while (!atomic_load(&c->stop)) {
-        turn(&l);
-        if (l.n_inflight == 0)
+        /* sleep only when nothing is due: a fast server must not wait out a
+         * pause between batches of `parallel` fetches */
+        if (!turn(&l))
             usleep(POLL_MS * 1000);
     }
     indexer_stop(ix);
@@ -479,13 +480,13 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
         fprintf(stderr, "jingyu collect: %s pid %d waiting for the collector lease\n", l.host,
                 l.pid);
         while (!(stop && *stop)) {
-            turn(&l);
+            bool busy = turn(&l);
             if (l.leader != was_leader) {
                 fprintf(stderr, "jingyu collect: %s\n",
                         l.leader ? "collecting (holds the lease)" : "lease lost; waiting");
                 was_leader = l.leader;
             }
-            if (l.n_inflight == 0)
+            if (!busy)
                 usleep(POLL_MS * 1000);
         }
         indexer_stop(ix);
