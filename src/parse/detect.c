@@ -4,12 +4,62 @@
  * and hands over to xml.c or json.c. Also the small base64 decoder that Atom
  * needs. */
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
 
 #include "parse_internal.h"
+
+static int cmp_guid_index(const void *a, const void *b, void *items)
+{
+    const struct feed_item *v = items;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(v[i].guid, v[j].guid);
+    return c ? c : (i > j) - (i < j);
+}
+
+static uint64_t item_text_hash(const struct feed_item *it)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_printf(&b, "%s\n%s", it->title, it->content);
+    uint64_t h = jy_hash64(b.data, b.len);
+    jy_buf_free(&b);
+    return h;
+}
+
+/* Two items of one document with the same guid (often the same link used as
+ * guid: search pages, API mappings) would be stored as one, silently. The
+ * later ones get the hash of what they say appended, so distinct items are
+ * kept and identical ones still collapse. Feeds with unique guids are left
+ * alone, so refetching keeps every guid stable. */
+static void feed_guids_disambiguate(struct feed *f)
+{
+    if (f->n_items < 2)
+        return;
+    size_t *order = xmalloc(f->n_items * sizeof *order);
+    for (size_t i = 0; i < f->n_items; i++)
+        order[i] = i;
+    qsort_r(order, f->n_items, sizeof *order, cmp_guid_index, f->items);
+    size_t first = order[0]; /* the first of a run of equal guids keeps its guid */
+    for (size_t k = 1; k < f->n_items; k++) {
+        struct feed_item *it = &f->items[order[k]];
+        if (strcmp(f->items[first].guid, it->guid) != 0) {
+            first = order[k];
+            continue;
+        }
+        uint64_t h = item_text_hash(it);
+        if (strncmp(it->guid, "sha:", 4) == 0 || h == item_text_hash(&f->items[first]))
+            continue; /* the same item twice: let the store keep one */
+        char *g = xasprintf("%s#%016" PRIx64, it->guid, h);
+        free(it->guid);
+        it->guid = g;
+    }
+    free(order);
+}
 
 int parse_feed(const char *body, size_t len, const struct parse_opts *opts, struct feed *out,
                struct jy_error *err)
@@ -64,6 +114,7 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         return rc;
     }
     out->charset = charset;
+    feed_guids_disambiguate(out);
     return 0;
 }
 

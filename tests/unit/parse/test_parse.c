@@ -562,6 +562,28 @@ static void truncated_item_is_refused(void **state)
     assert_int_equal(f.n_items, 0);
 }
 
+static void shared_links_keep_distinct_items(void **state)
+{
+    (void)state;
+    /* no guids, one link for all (a search page): three distinct items */
+    const char body[] = "<rss version=\"2.0\"><channel><title>t</title>"
+                        "<item><title>甲</title><link>http://x/search</link></item>"
+                        "<item><title>乙</title><link>http://x/search</link></item>"
+                        "<item><title>丙</title><link>http://x/search</link></item>"
+                        "<item><title>甲</title><link>http://x/search</link></item>"
+                        "</channel></rss>";
+    struct feed f;
+    parse_str_ok(body, &f);
+    assert_int_equal(f.n_items, 4);
+    assert_string_equal(f.items[0].guid, "http://x/search"); /* the first keeps it */
+    assert_string_not_equal(f.items[1].guid, f.items[0].guid);
+    assert_string_not_equal(f.items[2].guid, f.items[0].guid);
+    assert_string_not_equal(f.items[2].guid, f.items[1].guid);
+    /* the same item twice is still one */
+    assert_string_equal(f.items[3].guid, f.items[0].guid);
+    feed_free(&f);
+}
+
 static void entities_are_never_expanded(void **state)
 {
     (void)state;
@@ -709,6 +731,7 @@ int main(void)
         cmocka_unit_test(malformed_input_is_eparse),
         cmocka_unit_test(slightly_broken_feed_recovers),
         cmocka_unit_test(truncated_item_is_refused),
+        cmocka_unit_test(shared_links_keep_distinct_items),
         cmocka_unit_test(entities_are_never_expanded),
         cmocka_unit_test(caps_max_items_and_field),
         cmocka_unit_test(item_json_line),
