@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
@@ -192,6 +193,28 @@ fail:
     return rc;
 }
 
+/* Switches the file to WAL, which lets consoles read while the collector
+ * writes. The switch needs a moment of exclusive access, and when two
+ * processes create the file at once it can quietly stay in rollback mode:
+ * check the answer and try again. */
+static int set_wal(struct store *st, struct jy_error *err)
+{
+    char mode[16] = "";
+    for (int attempt = 0; attempt < 50; attempt++) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK)
+            return store_db_error(st, err, "journal mode");
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        if (strcmp(mode, "wal") == 0)
+            return 0;
+        usleep(100 * 1000);
+    }
+    return jy_error_set(err, JY_EDB, "%s: cannot switch to WAL mode (journal mode is %s)", st->path,
+                        mode[0] ? mode : "unknown");
+}
+
 int store_open(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
@@ -207,9 +230,8 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
-    if ((rc = store_tokenizer_register(st->db, err)) ||
+    if ((rc = store_tokenizer_register(st->db, err)) || (rc = set_wal(st, err)) ||
         (rc = store_exec(st,
-                         "PRAGMA journal_mode = WAL;"
                          "PRAGMA synchronous = NORMAL;"
                          "PRAGMA foreign_keys = ON;"
                          "PRAGMA temp_store = MEMORY;",
@@ -231,6 +253,7 @@ void store_close(struct store *st)
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
+    free(st->fence_host);
     free(st);
 }
 

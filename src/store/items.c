@@ -276,7 +276,7 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
     int rc = nested ? store_exec(st, "SAVEPOINT fetch", err) : store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = insert_items(st, source_id, r, now, &n, err)) ||
+    if ((rc = store_fence_check(st, err)) || (rc = insert_items(st, source_id, r, now, &n, err)) ||
         (rc = record_health(st, source_id, r, now, n, err))) {
         if (nested)
             store_exec(st, "ROLLBACK TO fetch; RELEASE fetch", NULL);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -31,7 +32,9 @@ int store_lease_acquire(struct store *st, const char *host, int pid, int64_t now
         return rc;
     }
     bool ours = present && cur.pid == pid && strcmp(cur.host, host) == 0;
-    bool free_to_take = !present || cur.heartbeat < now - ttl ||
+    /* a heartbeat from the future (the clock was stepped back) proves
+     * nothing: treat it as stale too */
+    bool free_to_take = !present || cur.heartbeat < now - ttl || cur.heartbeat > now + ttl ||
                         (strcmp(cur.host, host) == 0 && cur.pid != pid && pid_gone(cur.pid));
     if (!ours && !free_to_take) {
         store_rollback(st);
@@ -99,4 +102,31 @@ int store_lease_get(struct store *st, struct store_lease *out, bool *present, st
     }
     sqlite3_finalize(s);
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : store_db_error(st, err, "read lease");
+}
+
+void store_lease_fence(struct store *st, const char *host, int pid)
+{
+    free(st->fence_host);
+    st->fence_host = host ? xstrdup(host) : NULL;
+    st->fence_pid = pid;
+}
+
+int store_fence_check(struct store *st, struct jy_error *err)
+{
+    if (!st->fence_host)
+        return 0;
+    sqlite3_stmt *s =
+        store_stmt(st, STMT_FENCE,
+                   "SELECT 1 FROM lease WHERE name = 'collector' AND host = ?1 AND pid = ?2", err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_text(s, 1, st->fence_host, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, st->fence_pid);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return jy_error_set(err, JY_EBUSY, "this process no longer holds the collector lease");
+    return store_db_error(st, err, "check lease");
 }

@@ -240,7 +240,7 @@ int store_index_step(struct store *st, int batch, int *done, struct jy_error *er
     if ((rc = store_begin(st, err)))
         return rc;
     sqlite3_stmt *s = NULL;
-    if ((rc = indexed_upto(st, &upto, err)))
+    if ((rc = store_fence_check(st, err)) || (rc = indexed_upto(st, &upto, err)))
         goto fail;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT max(id), count(*) FROM (SELECT id FROM items WHERE id > ?1 "

@@ -14,13 +14,26 @@
 /* Below this, "no new item for a while" is normal quiet, not darkness. */
 #define DARK_MIN_SECONDS 600
 
+/* In the upsert below: the configuration now names another address. */
+#define MOVED "(url IS NOT excluded.url OR type <> excluded.type)"
+
 int store_source_sync(struct store *st, const struct source_config *sc, int64_t *id,
                       struct jy_error *err)
 {
     const char *sql =
         "INSERT INTO sources (name, type, url, media_level, region, interval, config_enabled,"
         " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        " ON CONFLICT(name) DO UPDATE SET type = excluded.type, url = excluded.url,"
+        " ON CONFLICT(name) DO UPDATE SET"
+        /* a source that now points elsewhere starts afresh: the old
+         * address's validators and backoff mean nothing to the new one */
+        " etag = iif(" MOVED ", NULL, etag),"
+        " last_modified = iif(" MOVED ", NULL, last_modified),"
+        " failures = iif(" MOVED ", 0, failures),"
+        " failing_since = iif(" MOVED ", NULL, failing_since),"
+        " last_error = iif(" MOVED ", NULL, last_error),"
+        " next_due = iif(" MOVED ", 0, next_due),"
+        " replay_start = iif(" MOVED ", NULL, replay_start),"
+        " type = excluded.type, url = excluded.url,"
         " media_level = excluded.media_level, region = excluded.region,"
         " interval = excluded.interval, config_enabled = excluded.config_enabled"
         " RETURNING id";

@@ -180,5 +180,11 @@ int store_lease_acquire(struct store *st, const char *host, int pid, int64_t now
 int store_lease_release(struct store *st, const char *host, int pid, struct jy_error *err);
 /* *present is false when nobody holds it. */
 int store_lease_get(struct store *st, struct store_lease *out, bool *present, struct jy_error *err);
+/* Fences this connection's collector writes: from now on store_fetch_record
+ * and store_index_step check, inside their transaction, that (host, pid)
+ * still holds the lease, and fail with JY_EBUSY (writing nothing) when it
+ * does not. A collector that stalled past the lease's expiry therefore
+ * cannot overwrite what its successor stored. */
+void store_lease_fence(struct store *st, const char *host, int pid);
 
 #endif

@@ -15,6 +15,7 @@ enum stmt_id {
     STMT_SOURCE_NEW_ITEM,
     STMT_SOURCE_GET,
     STMT_SOURCE_SYNC,
+    STMT_FENCE,
     STMT_PAGE_NEWEST,
     STMT_PAGE_OLDER,
     STMT_PAGE_NEWER,
@@ -28,7 +29,13 @@ struct store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmts[STMT_COUNT];
+    char *fence_host; /* see store_lease_fence; NULL: no fence */
+    int fence_pid;
 };
+
+/* 0 when no fence is set or the fence's holder still holds the lease;
+ * JY_EBUSY otherwise. Call inside a write transaction. */
+int store_fence_check(struct store *st, struct jy_error *err);
 
 /* Returns the cached statement for id (preparing sql on first use), reset
  * and with bindings cleared; NULL with err set on failure. */

@@ -338,6 +338,78 @@ static void source_states(void **state)
     store_source_clear(&s);
 }
 
+static void moved_source_starts_afresh(void **state)
+{
+    struct fixture *f = *state;
+    struct fetch_result bad = {
+        .ok = false, .http_status = 503, .error = "HTTP 503", .next_due = 99999};
+    struct fetch_result ok = {.ok = true,
+                              .http_status = 200,
+                              .etag = "\"old\"",
+                              .last_modified = "Wed, 25 Nov 2026 01:00:00 GMT",
+                              .next_due = 500};
+    store_fetch_record(f->st, f->src, &ok, 100, NULL, NULL);
+    store_fetch_record(f->st, f->src, &bad, 200, NULL, NULL);
+    /* same address again: health and validators stay */
+    struct source_config same = {.name = "某某日报",
+                                 .type = SOURCE_FEED,
+                                 .url = "http://127.0.0.1/rss",
+                                 .interval = 300,
+                                 .enabled = true};
+    assert_int_equal(store_source_sync(f->st, &same, NULL, NULL), 0);
+    struct store_source s;
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_string_equal(s.etag, "\"old\"");
+    assert_int_equal(s.failures, 1);
+    assert_int_equal(s.next_due, 99999);
+    store_source_clear(&s);
+    /* a new address: no old validators sent to it, no inherited backoff */
+    struct source_config moved = same;
+    moved.url = "http://mirror.example/rss";
+    assert_int_equal(store_source_sync(f->st, &moved, NULL, NULL), 0);
+    assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
+    assert_null(s.etag);
+    assert_null(s.last_modified);
+    assert_int_equal(s.failures, 0);
+    assert_int_equal(s.next_due, 0);
+    assert_string_equal(s.url, "http://mirror.example/rss");
+    store_source_clear(&s);
+}
+
+static void fence_stops_a_collector_that_lost_the_lease(void **state)
+{
+    struct fixture *f = *state;
+    bool got;
+    assert_int_equal(store_lease_acquire(f->st, "hostA", 111, 1000, 12, &got, NULL), 0);
+    assert_true(got);
+    store_lease_fence(f->st, "hostA", 111);
+    struct feed_item v[] = {mk("a", "标题", "正文", 100)};
+    size_t n = 0;
+    struct fetch_result r = {.ok = true, .items = v, .n_items = 1, .next_due = 5};
+    assert_int_equal(store_fetch_record(f->st, f->src, &r, 1001, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    /* another process takes over after expiry; our late write is refused */
+    struct store *other;
+    assert_int_equal(store_open(f->path, &other, NULL), 0);
+    assert_int_equal(store_lease_acquire(other, "hostB", 222, 1100, 12, &got, NULL), 0);
+    assert_true(got);
+    struct feed_item w[] = {mk("b", "迟到的", "正文", 200)};
+    struct fetch_result late = {.ok = true, .items = w, .n_items = 1, .next_due = 7};
+    struct jy_error err = {0};
+    assert_int_equal(store_fetch_record(f->st, f->src, &late, 1101, NULL, &err), JY_EBUSY);
+    int64_t max = 0;
+    store_items_max_id(f->st, &max, NULL);
+    assert_int_equal(max, 1);
+    int done = -1;
+    assert_int_equal(store_index_step(f->st, 100, &done, &err), JY_EBUSY);
+    assert_int_equal(done, 0);
+    /* a heartbeat from the future does not keep a lease alive */
+    assert_int_equal(store_lease_acquire(other, "hostB", 222, 99999, 12, &got, NULL), 0);
+    assert_int_equal(store_lease_acquire(f->st, "hostA", 111, 1200, 12, &got, NULL), 0);
+    assert_true(got);
+    store_close(other);
+}
+
 static void lease_one_holder(void **state)
 {
     struct fixture *f = *state;
@@ -403,6 +475,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(health_and_validators, setup, teardown),
         cmocka_unit_test_setup_teardown(source_states, setup, teardown),
         cmocka_unit_test_setup_teardown(lease_one_holder, setup, teardown),
+        cmocka_unit_test_setup_teardown(moved_source_starts_afresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(fence_stops_a_collector_that_lost_the_lease, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(data_version_sees_other_connections, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
