@@ -186,6 +186,16 @@ static void print_time(const char *label, int64_t t)
     }
 }
 
+/* Prints a stored string, which came from outside, safe for the terminal. */
+static void print_field(const char *label, const char *value)
+{
+    if (!value)
+        return;
+    char *clean = utf8_sanitize(value, strlen(value), 0);
+    printf("  %-14s %s\n", label, clean);
+    free(clean);
+}
+
 static int cmd_status(const char *cli_path)
 {
     struct config *cfg;
@@ -240,12 +250,9 @@ static int cmd_status(const char *cli_path)
             printf("  %-14s %d\n", "failures", s->failures);
             print_time("failing since", s->failing_since);
         }
-        if (s->last_error)
-            printf("  %-14s %s\n", "last error", s->last_error);
-        if (s->etag)
-            printf("  %-14s %s\n", "etag", s->etag);
-        if (s->last_modified)
-            printf("  %-14s %s\n", "last-modified", s->last_modified);
+        print_field("last error", s->last_error);
+        print_field("etag", s->etag);
+        print_field("last-modified", s->last_modified);
     }
     store_sources_free(src, n);
     store_close(st);
@@ -273,6 +280,9 @@ static int cmd_console(const char *cli_path, bool collect, int exit_after)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* libcurl (with CURLOPT_NOSIGNAL) leaves SIGPIPE to us: a peer closing
+     * a socket must not kill the process */
+    signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser(); /* once, before any thread parses: not thread-safe in libxml2 2.9 */
     const char *config_path = NULL, *cmd = NULL, *arg = NULL;

@@ -37,9 +37,11 @@ bool collector_is_leader(const struct collector *c);
 void collector_last_error(struct collector *c, char *buf, size_t n);
 
 /* Runs the collector in the calling thread until *stop becomes non-zero
- * (`jingyu collect`). once: fetch every enabled source once, index, and
- * return (`jingyu collect --once`; does not wait for the lease when nobody
- * holds it, fails with JY_EBUSY when a live process does). */
+ * (`jingyu collect`), indexing in a second thread. once: fetch every enabled
+ * source once (except those a server asked to wait), store, and return,
+ * leaving the indexing to whichever process collects next (`jingyu collect
+ * --once`; does not wait for the lease when nobody holds it, fails with
+ * JY_EBUSY when a live process does or when the lease is lost mid-run). */
 int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop,
                 struct jy_error *err);
 

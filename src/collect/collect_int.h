@@ -36,18 +36,22 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
                      int64_t *retry_after, int64_t now);
 
 /* Reads a drop folder: imports every *.jsonl file once and moves it to done/
- * or failed/ (with NAME.reason). */
+ * or failed/ (with NAME.reason). A file changed within the last second is
+ * left for the next look, or waited for when wait_for_writers (--once). */
 int local_file_drop(struct store *st, const struct config *cfg, const struct source_config *sc,
-                    int64_t source_id, int64_t now, int64_t next_due, size_t *inserted,
-                    struct jy_error *err);
+                    int64_t source_id, int64_t now, int64_t next_due, bool wait_for_writers,
+                    size_t *inserted, struct jy_error *err);
 
 /* Plays the demo scenario up to now. */
 int local_replay(struct store *st, const struct config *cfg, const struct source_config *sc,
                  const struct store_source *row, int64_t now, int64_t next_due, size_t *inserted,
                  struct jy_error *err);
 
+/* The longest pause a Retry-After may impose: one day. */
+#define COLLECT_RETRY_AFTER_MAX 86400
+
 /* Parses an HTTP Retry-After value (seconds or HTTP date) into seconds from
- * now; -1 when absent or unparseable. */
+ * now, at most COLLECT_RETRY_AFTER_MAX; -1 when absent or unparseable. */
 int64_t collect_retry_after(const char *value, int64_t now);
 /* The delay before retrying a source that has failed `failures` times in a
  * row, with +-25% jitter. */

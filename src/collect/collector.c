@@ -39,6 +39,7 @@ struct loop {
     bool leader;
     bool once;
     int64_t next_beat;
+    int64_t renewed_ms;         /* monotonic time of the last renewal of our lease */
     int64_t *ids;               /* source id per config source */
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
@@ -99,6 +100,7 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     int rc = store_open(cfg->database, &l->st, err);
     if (rc)
         return rc;
+    store_lease_fence(l->st, l->host, l->pid);
     l->ids = xcalloc(cfg->n_sources + 1, sizeof *l->ids);
     l->started = xcalloc(cfg->n_sources + 1, sizeof *l->started);
     l->inflight = xcalloc(cfg->n_sources + 1, sizeof *l->inflight);
@@ -138,6 +140,8 @@ static void loop_close(struct loop *l)
     store_sources_free(l->rows, l->n_rows);
 }
 
+static void leader_set(struct loop *l, bool got);
+
 static void beat(struct loop *l, int64_t now)
 {
     if (now < l->next_beat)
@@ -147,8 +151,20 @@ static void beat(struct loop *l, int64_t now)
     struct jy_error err = {0};
     if (store_lease_acquire(l->st, l->host, l->pid, now, COLLECT_LEASE_TTL, &got, &err) != 0) {
         loop_error(l, err.msg);
-        return; /* keep the current belief; the next beat tries again */
+        /* Keep collecting only while the last renewal is surely still valid:
+         * after that another process may rightly take over. */
+        if (!l->leader ||
+            jy_mono_ms() - l->renewed_ms < (COLLECT_LEASE_TTL - COLLECT_LEASE_BEAT) * 1000)
+            return;
+        got = false;
     }
+    leader_set(l, got);
+}
+
+static void leader_set(struct loop *l, bool got)
+{
+    if (got)
+        l->renewed_ms = jy_mono_ms();
     if (l->leader && !got) {
         loop_error(l, "lost the collector lease to another process");
         abort_transfers(l);
@@ -159,33 +175,59 @@ static void beat(struct loop *l, int64_t now)
         atomic_store(&l->owner->leader, got);
 }
 
-/* Stores one finished HTTP transfer. */
-static void finish_transfer(struct loop *l, size_t i, CURLcode res, int64_t now)
-{
-    struct transfer *t = l->inflight[i];
-    const struct source_config *sc = &l->cfg->sources[i];
+/* A finished transfer, parsed, waiting to be stored. r's strings point into
+ * t, feed and errmsg. */
+struct done {
+    size_t i;
+    struct transfer *t;
     struct fetch_result r;
-    struct feed feed = {0};
+    struct feed feed;
     char errmsg[1200];
+};
+
+/* Parses one finished transfer (no lock held) and decides when to come back. */
+static void done_prepare(struct loop *l, struct done *d, CURLcode res, int64_t now)
+{
+    const struct source_config *sc = &l->cfg->sources[d->i];
     int64_t retry_after;
-    transfer_finish(t, res, sc, &r, &feed, errmsg, sizeof errmsg, &retry_after, now);
-    if (r.ok) {
-        r.next_due = regular_next(l, sc, now);
+    transfer_finish(d->t, res, sc, &d->r, &d->feed, d->errmsg, sizeof d->errmsg, &retry_after, now);
+    if (d->r.ok) {
+        d->r.next_due = regular_next(l, sc, now);
     } else {
-        int64_t wait = collect_backoff(&l->cfg->collector, sc->interval, t->prev_failures + 1);
+        int64_t wait = collect_backoff(&l->cfg->collector, sc->interval, d->t->prev_failures + 1);
         if (retry_after > wait)
             wait = retry_after;
-        r.next_due = now + wait;
+        d->r.next_due = now + wait;
     }
+}
+
+/* Stores the parsed transfers in one transaction. Only once it committed
+ * do the sources count as fetched; otherwise they are fetched again. */
+static void done_store(struct loop *l, struct done *d, size_t n, int64_t now)
+{
     struct jy_error err = {0};
-    if (store_fetch_record(l->st, l->ids[i], &r, now, NULL, &err) != 0)
+    int rc = store_tx_begin(l->st, &err);
+    for (size_t k = 0; k < n && !rc; k++) {
+        rc = store_fetch_record(l->st, l->ids[d[k].i], &d[k].r, now, NULL, &err);
+        if (rc && rc != JY_EBUSY) {
+            /* this fetch's savepoint is undone; the others still stand */
+            loop_error(l, err.msg);
+            rc = 0;
+        }
+    }
+    if (rc) {
+        store_tx_rollback(l->st);
         loop_error(l, err.msg);
-    l->due_after[i] = r.next_due;
-    feed_free(&feed);
-    curl_multi_remove_handle(l->multi, t->easy);
-    transfer_free(t);
-    l->inflight[i] = NULL;
-    l->n_inflight--;
+        if (rc == JY_EBUSY) /* fenced: another process holds the lease now */
+            leader_set(l, false);
+        return;
+    }
+    if (store_tx_commit(l->st, &err) != 0) {
+        loop_error(l, err.msg);
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        l->due_after[d[k].i] = d[k].r.next_due;
 }
 
 static void start_source(struct loop *l, size_t i, const struct store_source *row, int64_t now)
@@ -212,7 +254,8 @@ static void start_source(struct loop *l, size_t i, const struct store_source *ro
         return;
     }
     case SOURCE_FILE_DROP:
-        rc = local_file_drop(l->st, l->cfg, sc, row->id, now, regular_next(l, sc, now), &got, &err);
+        rc = local_file_drop(l->st, l->cfg, sc, row->id, now, regular_next(l, sc, now), l->once,
+                             &got, &err);
         break;
     case SOURCE_REPLAY:
         rc = local_replay(l->st, l->cfg, sc, row, now, regular_next(l, sc, now), &got, &err);
@@ -301,6 +344,8 @@ static bool schedule(struct loop *l, int64_t now)
 struct indexer {
     pthread_t thread;
     const char *database;
+    const char *host;
+    int pid;
     atomic_bool stop;
     atomic_bool *leader;
 };
@@ -312,6 +357,7 @@ static void *indexer_main(void *arg)
     struct jy_error err = {0};
     if (store_open(ix->database, &st, &err) != 0)
         return NULL;
+    store_lease_fence(st, ix->host, ix->pid);
     while (!atomic_load(&ix->stop)) {
         int done = 0;
         if (atomic_load(ix->leader) && store_index_step(st, INDEX_BATCH, &done, &err) != 0)
@@ -323,10 +369,13 @@ static void *indexer_main(void *arg)
     return NULL;
 }
 
-static struct indexer *indexer_start(const char *database, atomic_bool *leader)
+static struct indexer *indexer_start(struct loop *l)
 {
     struct indexer *ix = xcalloc(1, sizeof *ix);
-    ix->database = database;
+    ix->database = l->cfg->database;
+    ix->host = l->host;
+    ix->pid = l->pid;
+    atomic_bool *leader = &l->leader_flag;
     ix->leader = leader;
     if (pthread_create(&ix->thread, NULL, indexer_main, ix) != 0) {
         free(ix);
@@ -355,27 +404,36 @@ static bool turn(struct loop *l)
         pending = schedule(l, now);
     int running = 0;
     curl_multi_perform(l->multi, &running);
+    /* parse everything that finished, then store it all under one lock:
+     * parsing must not hold up consoles' writes */
+    struct done *d = NULL;
+    size_t nd = 0;
     CURLMsg *m;
     int left;
-    bool in_tx = false;
     while ((m = curl_multi_info_read(l->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        CURLcode res = m->data.result;
         if (!t)
             continue;
-        /* everything that finished in this turn commits once; each fetch is
-         * still a savepoint of its own */
-        if (!in_tx)
-            in_tx = store_tx_begin(l->st, NULL) == 0;
-        finish_transfer(l, (size_t)t->source_index, res, jy_now());
+        d = xrealloc(d, (nd + 1) * sizeof *d);
+        memset(&d[nd], 0, sizeof *d);
+        d[nd].i = (size_t)t->source_index;
+        d[nd].t = t;
+        done_prepare(l, &d[nd], m->data.result, jy_now());
+        curl_multi_remove_handle(l->multi, t->easy);
+        l->inflight[d[nd].i] = NULL;
+        l->n_inflight--;
+        nd++;
     }
-    if (in_tx) {
-        struct jy_error err = {0};
-        if (store_tx_commit(l->st, &err) != 0)
-            loop_error(l, err.msg);
+    if (nd) {
+        done_store(l, d, nd, jy_now());
+        for (size_t k = 0; k < nd; k++) {
+            feed_free(&d[k].feed);
+            transfer_free(d[k].t);
+        }
+        free(d);
     }
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
@@ -387,15 +445,20 @@ static void *thread_main(void *arg)
     struct collector *c = arg;
     struct loop l;
     struct jy_error err = {0};
-    if (loop_open(&l, c->cfg, false, &err) != 0) {
+    /* A busy database at start (another process migrating or importing)
+     * must not leave this console without a standby collector: retry. */
+    while (loop_open(&l, c->cfg, false, &err) != 0) {
         pthread_mutex_lock(&c->mu);
         snprintf(c->last_error, sizeof c->last_error, "%s", err.msg);
         pthread_mutex_unlock(&c->mu);
         loop_close(&l);
-        return NULL;
+        for (int k = 0; k < 25 && !atomic_load(&c->stop); k++)
+            usleep(POLL_MS * 1000);
+        if (atomic_load(&c->stop))
+            return NULL;
     }
     l.owner = c;
-    struct indexer *ix = indexer_start(c->cfg->database, &l.leader_flag);
+    struct indexer *ix = indexer_start(&l);
     while (!atomic_load(&c->stop)) {
         /* sleep only when nothing is due: a fast server must not wait out a
          * pause between batches of `parallel` fetches */
@@ -463,20 +526,31 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
         beat(&l, jy_now());
         if (!l.leader) {
             struct store_lease le;
-            bool present;
-            store_lease_get(l.st, &le, &present, NULL);
+            bool present = false;
+            if (l.last_error[0] || store_lease_get(l.st, &le, &present, err) != 0 || !present) {
+                rc = jy_error_set(err, JY_EDB, "cannot take the collector lease: %s",
+                                  l.last_error[0] ? l.last_error : err->msg);
+            } else {
+                rc = jy_error_set(err, JY_EBUSY,
+                                  "another process collects (%s pid %d); not fetching twice",
+                                  le.host, le.pid);
+            }
             loop_close(&l);
-            return jy_error_set(err, JY_EBUSY,
-                                "another process collects (%s pid %d); not fetching twice", le.host,
-                                le.pid);
+            return rc;
         }
         /* --once stores and leaves: indexing is the background's job
          * (jingyu status shows the lag; search scans what is not indexed) */
         while (!(stop && *stop) && turn(&l))
             ;
+        if (!l.leader) {
+            loop_close(&l);
+            return jy_error_set(err, JY_EBUSY,
+                                "lost the collector lease during the run; some sources were not "
+                                "fetched");
+        }
     } else {
         bool was_leader = false;
-        struct indexer *ix = indexer_start(cfg->database, &l.leader_flag);
+        struct indexer *ix = indexer_start(&l);
         fprintf(stderr, "jingyu collect: %s pid %d waiting for the collector lease\n", l.host,
                 l.pid);
         while (!(stop && *stop)) {

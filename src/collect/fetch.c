@@ -4,6 +4,7 @@
  * fetch, it does not eat memory); redirects are limited and may not leave
  * HTTP(S); TLS is verified; only the last response's headers count; the
  * validators are kept byte for byte as the server sent them. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +51,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     size_t vlen = (size_t)(end - v);
     if (vlen > 4096)
         return len;
+    /* A value with control bytes is not a header we will store, print or
+     * send back: treat it as absent. */
+    for (size_t k = 0; k < vlen; k++)
+        if (((unsigned char)v[k] < 0x20 && v[k] != '\t') || v[k] == 0x7F)
+            return len;
     if (nlen == 4 && strncasecmp(p, "etag", 4) == 0)
         set_header(&t->etag, v, vlen);
     else if (nlen == 13 && strncasecmp(p, "last-modified", 13) == 0)
@@ -130,14 +136,25 @@ int64_t collect_retry_after(const char *value, int64_t now)
 {
     if (!value || !*value)
         return -1;
+    int64_t secs;
     char *end;
-    long long secs = strtoll(value, &end, 10);
-    if (end != value && *end == '\0')
-        return secs < 0 ? 0 : secs;
-    int64_t when;
-    if (parse_date(value, &when) == 0)
-        return when > now ? when - now : 0;
-    return -1;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (end != value && *end == '\0') {
+        if (errno == ERANGE)
+            return -1;
+        secs = v;
+    } else {
+        int64_t when;
+        if (parse_date(value, &when) != 0)
+            return -1;
+        secs = when - now;
+    }
+    /* A server may ask for a pause, not for the source to be parked for
+     * good (or for an overflowing due time). */
+    if (secs < 0)
+        return 0;
+    return secs > COLLECT_RETRY_AFTER_MAX ? COLLECT_RETRY_AFTER_MAX : secs;
 }
 
 int64_t collect_backoff(const struct collector_config *cc, int interval, int failures)

@@ -18,12 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "collect_int.h"
 
 #define MAX_DROP_FILES 256
+#define DROP_QUIET_MS 1000 /* a file must be this long unchanged to be imported */
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -145,9 +148,20 @@ static void parse_lines(const char *data, size_t len, struct item_list *items,
     }
 }
 
+/* How long ago path was last modified, in milliseconds (large if unknown). */
+static int64_t file_age_ms(const char *path)
+{
+    struct stat sb;
+    struct timespec ts;
+    if (stat(path, &sb) != 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return INT64_MAX / 2;
+    return ((int64_t)ts.tv_sec - sb.st_mtim.tv_sec) * 1000 +
+           ((int64_t)ts.tv_nsec - sb.st_mtim.tv_nsec) / 1000000;
+}
+
 int local_file_drop(struct store *st, const struct config *cfg, const struct source_config *sc,
-                    int64_t source_id, int64_t now, int64_t next_due, size_t *inserted,
-                    struct jy_error *err)
+                    int64_t source_id, int64_t now, int64_t next_due, bool wait_for_writers,
+                    size_t *inserted, struct jy_error *err)
 {
     *inserted = 0;
     struct stat sb;
@@ -166,6 +180,17 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         char *path = xasprintf("%s/%s", sc->path, names[i]);
+        /* A file written in place (scp, cp, SMB) may still be growing: take
+         * it once it has been quiet for a moment. --once waits for that. */
+        int64_t age_ms = file_age_ms(path);
+        if (age_ms < DROP_QUIET_MS && wait_for_writers) {
+            usleep((useconds_t)(DROP_QUIET_MS - age_ms) * 1000);
+            age_ms = file_age_ms(path);
+        }
+        if (age_ms < DROP_QUIET_MS) {
+            free(path);
+            continue;
+        }
         char *data = NULL;
         size_t len = 0;
         struct jy_error ferr = {0};
@@ -183,9 +208,14 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
         size_t got = 0;
         rc = store_fetch_record(st, source_id, &r, now, &got, err);
         *inserted += got;
-        if (!rc) /* only once stored: a failed commit leaves the file to try again */
-            rc = move_to(sc->path, bad ? "failed" : "done", names[i],
-                         bad ? (reason.data ? reason.data : "unreadable\n") : NULL, err);
+        struct jy_error merr = {0};
+        /* only once stored: a failed commit leaves the file to try again */
+        if (!rc && move_to(sc->path, bad ? "failed" : "done", names[i],
+                           bad ? (reason.data ? reason.data : "unreadable\n") : NULL, &merr)) {
+            /* its items are stored (a second import adds nothing); say why
+             * it stays, and go on with the other files */
+            jy_buf_printf(&errors, "%s (cannot move: %s) ", names[i], merr.msg);
+        }
         if (bad && first_reason[0] == '\0')
             snprintf(first_reason, sizeof first_reason, "%.400s", reason.data ? reason.data : "");
         if (bad)
@@ -197,11 +227,16 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
+    if (rc && rc != JY_EBUSY) {
+        /* storing failed: the file stays for the next look; say so */
+        jy_buf_printf(&errors, "(storing failed: %s) ", err ? err->msg : "database error");
+        rc = 0;
+    }
     if (!rc) {
         /* one health record for the whole look at the folder */
         char msg[1200];
-        snprintf(msg, sizeof msg, "moved to failed/: %.500s(first: %s)",
-                 errors.data ? errors.data : "", first_reason);
+        snprintf(msg, sizeof msg, "not imported cleanly: %.500s(first reason: %s)",
+                 errors.data ? errors.data : "", first_reason[0] ? first_reason : "-");
         struct fetch_result r = {.ok = errors.len == 0, .error = msg, .next_due = next_due};
         rc = store_fetch_record(st, source_id, &r, now, NULL, err);
     }

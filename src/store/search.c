@@ -17,16 +17,11 @@ struct term {
     bool indexed; /* the index can find it: two CJK characters, or a Latin word */
 };
 
-static bool cjk_cp(uint32_t cp)
-{
-    return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF) ||
-           (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0xAC00 && cp <= 0xD7AF);
-}
-
-/* A term can be answered by the index unless it contains a CJK character
- * that stands alone (no CJK neighbour inside the term): the index holds
- * bigrams, and a lone character is indexed only where it stood alone. */
+/* A term can be answered by the index when the tokenizer makes at least one
+ * token of it and it holds no CJK character standing alone (no CJK
+ * neighbour inside the term): the index holds bigrams, and a lone character
+ * is indexed only where it stood alone. Punctuation-only terms make no
+ * token and are left to the scan filter. */
 static bool term_indexable(const char *t)
 {
     size_t len = strlen(t), i = 0;
@@ -35,15 +30,15 @@ static bool term_indexable(const char *t)
     while (i <= len) {
         uint32_t cp = 0;
         size_t n = i < len ? utf8_decode(t + i, len - i, &cp) : 1;
-        if (i < len && cjk_cp(cp)) {
+        int cls = i < len ? store_token_class(cp) : 0;
+        if (cls == 2) {
             run++;
         } else {
             if (run == 1)
                 return false;
             run = 0;
         }
-        if (i < len &&
-            (cp > 0x7F || (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z')))
+        if (cls != 0)
             any = true;
         i += n;
     }
@@ -151,6 +146,7 @@ static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err)
 }
 
 #define MAX_TERMS 16
+#define SEARCH_SCAN_WINDOW 200000
 
 int store_search(struct store *st, const char *query, const struct store_cursor *older_than,
                  size_t limit, struct store_item **out, size_t *n, struct jy_error *err)
@@ -193,25 +189,33 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
             run_query(st, sql.data, terms, n_terms, NULL, below, upto, limit, false, items, n, err);
         below = upto + 1;
     }
-    /* 2: the index, plus a scan filter for terms it cannot answer. */
+    /* 2: the index narrows, and every term is then checked as a substring,
+     * so an item is found by the same rule before and after indexing. */
     if (!rc && *n < limit) {
         jy_buf_reset(&sql);
         if (match.len) {
             jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS " FROM items_fts f"
                               " JOIN items i ON i.id = f.rowid JOIN sources s ON s.id = i.source_id"
                               " WHERE f.rowid < ?1 AND ?2 IS NOT NULL AND items_fts MATCH ?4");
-            add_scan_terms(&sql, terms, n_terms, true, 5);
+            add_scan_terms(&sql, terms, n_terms, false, 5);
             jy_buf_puts(&sql, " ORDER BY f.rowid DESC LIMIT ?3");
-            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, true, items,
+            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, false, items,
                            n, err);
         } else {
             jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS
                               " FROM items i JOIN sources s ON s.id = i.source_id"
-                              " WHERE i.id < ?1 AND ?2 IS NOT NULL AND ?4 IS NULL");
+                              " WHERE i.id < ?1 AND i.id > ?2 AND ?4 IS NULL");
             add_scan_terms(&sql, terms, n_terms, false, 5);
             jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
-            rc = run_query(st, sql.data, terms, n_terms, NULL, below, 0, limit, false, items, n,
-                           err);
+            /* no term the index can answer (single characters): scan, but only
+             * the newest SEARCH_SCAN_WINDOW items, so a keypress stays cheap */
+            int64_t top = below;
+            if (top == INT64_MAX && (rc = store_items_max_id(st, &top, err)) == 0)
+                top++;
+            int64_t floor = top > SEARCH_SCAN_WINDOW ? top - SEARCH_SCAN_WINDOW : 0;
+            if (!rc)
+                rc = run_query(st, sql.data, terms, n_terms, NULL, below, floor, limit, false,
+                               items, n, err);
         }
     }
     jy_buf_free(&match);

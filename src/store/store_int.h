@@ -48,6 +48,9 @@ void store_rollback(struct store *st);
 char *store_col_text(sqlite3_stmt *s, int col); /* xstrdup or NULL */
 
 int store_tokenizer_register(sqlite3 *db, struct jy_error *err);
+/* How the tokenizer sees a code point: 0 separator, 1 part of a word
+ * (Latin, digits, other letters), 2 CJK (indexed as bigrams). */
+int store_token_class(uint32_t cp);
 
 /* The columns of a store_item (without content), in the order
  * store_item_read_row expects; items are "i", sources "s". */

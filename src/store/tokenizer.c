@@ -40,6 +40,12 @@ static uint32_t fold(uint32_t cp)
     return (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
 }
 
+int store_token_class(uint32_t cp)
+{
+    cp = fold(cp);
+    return is_cjk(cp) ? 2 : is_word(cp) ? 1 : 0;
+}
+
 typedef int (*token_cb)(void *, int, const char *, int, int, int);
 
 static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text, int n,

@@ -25,6 +25,11 @@ static void retry_after_values(void **state)
     /* HTTP date: 2026-11-25T01:00:00Z is 1795568400 */
     assert_int_equal(collect_retry_after("Wed, 25 Nov 2026 01:00:00 GMT", 1795568400 - 90), 90);
     assert_int_equal(collect_retry_after("Wed, 25 Nov 2026 01:00:00 GMT", 1795568400 + 90), 0);
+    /* hostile values are bounded, never overflow, never park a source for good */
+    assert_int_equal(collect_retry_after("99999999999999999999", 1000), -1);
+    assert_int_equal(collect_retry_after("9000000000", 1000), COLLECT_RETRY_AFTER_MAX);
+    assert_int_equal(collect_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 1795568400),
+                     COLLECT_RETRY_AFTER_MAX);
 }
 
 static void backoff_grows_with_jitter_and_cap(void **state)
@@ -170,6 +175,35 @@ static void file_drop_imports_once_and_moves(void **state)
     tmp_remove(&t);
 }
 
+static void drop_file_that_cannot_move_blocks_nothing(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t);
+    struct config *cfg = one_source_config(&t, SOURCE_FILE_DROP, t.drop);
+    write_file(t.drop, "a.jsonl", "{\"guid\":\"a1\",\"title\":\"好\",\"content\":\"x\"}\nbad\n");
+    write_file(t.drop, "b.jsonl", "{\"guid\":\"b1\",\"title\":\"乙\",\"content\":\"y\"}\n");
+    write_file(t.drop, "failed", "a file where the failed/ folder should be\n");
+    struct jy_error err = {0};
+    assert_int_equal(collect_run(cfg, true, NULL, &err), 0);
+    assert_int_equal(count_items(t.db), 2); /* b was imported although a is stuck */
+    assert_true(exists(t.drop, "done/b.jsonl"));
+    assert_true(exists(t.drop, "a.jsonl"));
+    struct store *st;
+    assert_int_equal(store_open(t.db, &st, NULL), 0);
+    struct store_source *src;
+    size_t n;
+    assert_int_equal(store_sources_list(st, &src, &n, NULL), 0);
+    assert_non_null(src[0].last_error);
+    assert_non_null(strstr(src[0].last_error, "cannot move"));
+    assert_int_equal(src[0].failures, 1);
+    store_sources_free(src, n);
+    store_close(st);
+    free(cfg->sources);
+    free(cfg);
+    tmp_remove(&t);
+}
+
 static void replay_plays_backlog_at_once(void **state)
 {
     (void)state;
@@ -217,6 +251,7 @@ int main(void)
         cmocka_unit_test(retry_after_values),
         cmocka_unit_test(backoff_grows_with_jitter_and_cap),
         cmocka_unit_test(file_drop_imports_once_and_moves),
+        cmocka_unit_test(drop_file_that_cannot_move_blocks_nothing),
         cmocka_unit_test(replay_plays_backlog_at_once),
         cmocka_unit_test(once_refuses_while_another_collects),
     };
