@@ -123,8 +123,14 @@ static void update_status(struct ui_app *app)
 {
     struct jy_error err = {0};
     int dark = 0;
-    if (!store_sources_dark_count(app->st, jy_now(), app->cfg->collector.dark_after, &dark, &err))
+    if (!store_sources_dark_count(app->st, jy_now(), app->cfg->collector.dark_after, &dark, &err)) {
+        /* a source going dark is said loudly: the bell once, and a message */
+        if (dark > app->dark) {
+            beep();
+            ui_app_message(app, true, "信源异常：%d 个信源失败或失联（按 s 查看）", dark);
+        }
         app->dark = dark;
+    }
     if (app->coll && collector_is_leader(app->coll)) {
         snprintf(app->collect_label, sizeof app->collect_label, "采集：本机");
         return;
@@ -150,11 +156,18 @@ static void draw_header(struct ui_app *app, int cols)
 {
     char clock[16];
     jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
-    char *h =
-        xasprintf(" %s 警舆  %s  值班：未排班  失联信源 %d  %s",
-                  app->cfg->bureau ? app->cfg->bureau : "", clock, app->dark, app->collect_label);
+    char *head =
+        xasprintf(" %s 警舆  %s  值班：未排班  ", app->cfg->bureau ? app->cfg->bureau : "", clock);
+    char *dark = xasprintf("失联信源 %d", app->dark);
+    char *h = xasprintf("%s%s  %s", head, dark, app->collect_label);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
     ui_put(stdscr, 0, 0, h, cols, attr);
+    int x = utf8_width(head);
+    if (app->dark > 0 && x < cols) /* stands out while any source is down */
+        ui_put(stdscr, 0, x, dark, cols - x,
+               A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_NORMAL));
+    free(head);
+    free(dark);
     free(h);
 }
 

@@ -119,7 +119,7 @@ char *utf8_truncate(const char *s, int cols);
 /* ---- time -------------------------------------------------------------- */
 
 /* Seconds since the epoch, UTC. Overridable for tests through the
- * environment variable JINGYU_FAKE_NOW (seconds) read at first call. */
+ * environment variable JINGYU_FAKE_NOW (seconds) (read at every call). */
 int64_t jy_now(void);
 /* Monotonic milliseconds, for intervals and timeouts. */
 int64_t jy_mono_ms(void);

@@ -291,6 +291,20 @@ def main():
         case("SIGHUP restores the terminal", ok and pid is not None and status is not None
              and status < 128 and restored,
              "pid=%s status=%s restored=%s\n%s" % (pid, status, restored, con2.text()))
+
+        # 10. a source that fails is said loudly: the header counts it and the
+        #     message line names the trouble, without a key
+        tmp3 = os.path.join(tmp, "failing")
+        os.mkdir(tmp3)
+        with open(os.path.join(tmp3, "config.yaml"), "w", encoding="utf-8") as f:
+            f.write("database: %s\n" % os.path.join(tmp3, "jingyu.db"))
+            f.write("collector: {min_interval: 1, connect_timeout: 2, timeout: 3}\n")
+            f.write("sources:\n")
+            f.write("  - {name: 断线日报, url: 'http://127.0.0.1:9/rss.xml', interval: 60}\n")
+        con3 = Console(jingyu, tmp3, "failing")
+        consoles.append(con3)
+        ok = con3.wait(lambda ls: "失联信源 1" in ls[0] and any("信源异常" in l for l in ls), 15)
+        case("a failing source shows in the header and the message line", ok, con3.text())
     finally:
         for c in consoles:
             c.kill()
