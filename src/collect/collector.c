@@ -404,9 +404,11 @@ static bool turn(struct loop *l)
         pending = schedule(l, now);
     int running = 0;
     curl_multi_perform(l->multi, &running);
-    /* parse everything that finished, then store it all under one lock:
-     * parsing must not hold up consoles' writes */
-    struct done *d = NULL;
+    /* Parse everything that finished, then store it all under one lock:
+     * parsing must not hold up consoles' writes. r.error points into its own entry: the array must
+     * never move, so it is sized once for every transfer that can finish (those in flight) */
+    size_t cap = l->n_inflight > 0 ? (size_t)l->n_inflight : 0;
+    struct done *d = cap ? xcalloc(cap, sizeof *d) : NULL;
     size_t nd = 0;
     CURLMsg *m;
     int left;
@@ -415,10 +417,8 @@ static bool turn(struct loop *l)
             continue;
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        if (!t)
+        if (!t || nd >= cap)
             continue;
-        d = xrealloc(d, (nd + 1) * sizeof *d);
-        memset(&d[nd], 0, sizeof *d);
         d[nd].i = (size_t)t->source_index;
         d[nd].t = t;
         done_prepare(l, &d[nd], m->data.result, jy_now());
@@ -433,8 +433,8 @@ static bool turn(struct loop *l)
             feed_free(&d[k].feed);
             transfer_free(d[k].t);
         }
-        free(d);
     }
+    free(d);
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
     return pending || l->n_inflight > 0;
