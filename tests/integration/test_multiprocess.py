@@ -167,14 +167,10 @@ class Console:
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True)
 
 
-def consoles_and_collector(c, jingyu):
-    """The issue's own scenario: two consoles and one `jingyu collect` on one
-    file. Exactly one collects; kill -9 it; another takes over; nothing lost
-    or stored twice; the consoles' headers say who collects."""
-    if not shutil.which("tmux"):
-        print("# tmux missing: consoles scenario skipped")
-        return
-    top = tempfile.mkdtemp(prefix="jingyu-mp2-")
+def scenario(prefix):
+    """A temp folder with a drop folder, a loopback feed server and a config
+    with both as sources: (top, drop, stage, db, config, server)."""
+    top = tempfile.mkdtemp(prefix=prefix)
     drop = os.path.join(top, "in")
     stage = os.path.join(top, "stage")
     os.makedirs(drop)
@@ -187,6 +183,17 @@ def consoles_and_collector(c, jingyu):
         {"name": "信访投递", "type": "file-drop", "path": drop, "interval": 1},
         {"name": "滚动快讯", "url": srv.url(FEED_PATH), "interval": 1},
     ], timeout=5)
+    return top, drop, stage, db, config, srv
+
+
+def consoles_and_collector(c, jingyu):
+    """The issue's own scenario: two consoles and one `jingyu collect` on one
+    file. Exactly one collects; kill -9 it; another takes over; nothing lost
+    or stored twice; the consoles' headers say who collects."""
+    if not shutil.which("tmux"):
+        print("# tmux missing: consoles scenario skipped")
+        return
+    top, drop, stage, db, config, srv = scenario("jingyu-mp2-")
     producer = Producer(srv, drop, stage)
     consoles, procs = [], []
     try:
@@ -262,19 +269,7 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     consoles_and_collector(c, jingyu)
-    top = tempfile.mkdtemp(prefix="jingyu-mp-")
-    drop = os.path.join(top, "in")
-    stage = os.path.join(top, "stage")
-    os.makedirs(drop)
-    os.makedirs(stage)
-    db = os.path.join(top, "jingyu.db")
-    config = os.path.join(top, "config.yaml")
-    srv = FixtureServer()
-    srv.start()
-    write_config(config, db, [
-        {"name": "信访投递", "type": "file-drop", "path": drop, "interval": 1},
-        {"name": "滚动快讯", "url": srv.url(FEED_PATH), "interval": 1},
-    ], timeout=5)
+    top, drop, stage, db, config, srv = scenario("jingyu-mp-")
     procs = []
     producer = Producer(srv, drop, stage)
     hosts = {socket.gethostname(), os.uname().nodename}
