@@ -121,16 +121,18 @@ void ui_app_search_end(struct ui_app *app)
 
 static void update_status(struct ui_app *app)
 {
-    struct jy_error err = {0};
-    int dark = 0;
-    if (!store_sources_dark_count(app->st, jy_now(), app->cfg->collector.dark_after, &dark, &err)) {
-        /* a source going dark is said loudly: the bell once, and a message */
-        if (dark > app->dark) {
-            beep();
-            ui_app_message(app, true, "信源异常：%d 个信源失败或失联（按 s 查看）", dark);
-        }
-        app->dark = dark;
+    /* Darkness comes with time, not with new data: judge the sources the
+     * health pane holds (re-read whenever the database changes) anew each
+     * second, without a query. */
+    struct ui_health *hl = &app->health;
+    int dark = store_sources_down(hl->sources, hl->n, jy_now(), app->cfg->collector.dark_after,
+                                  hl->states);
+    /* a source going dark is said loudly: the bell once, and a message */
+    if (dark > app->dark) {
+        beep();
+        ui_app_message(app, true, "信源异常：%d 个信源失败或失联（按 s 查看）", dark);
     }
+    app->dark = dark;
     if (app->coll && collector_is_leader(app->coll)) {
         snprintf(app->collect_label, sizeof app->collect_label, "采集：本机");
         return;
@@ -138,7 +140,7 @@ static void update_status(struct ui_app *app)
     struct store_lease lease;
     bool present = false;
     memset(&lease, 0, sizeof lease);
-    if (store_lease_get(app->st, &lease, &present, &err)) {
+    if (store_lease_get(app->st, &lease, &present, NULL)) {
         snprintf(app->collect_label, sizeof app->collect_label, "采集：未知");
         return;
     }

@@ -141,12 +141,10 @@ static int health_refresh(struct ui_app *app, struct jy_error *err)
     hl->sources = src;
     hl->n = n;
     hl->states = xcalloc(n ? n : 1, sizeof *hl->states);
-    int64_t now = jy_now();
-    for (size_t i = 0; i < n; i++) {
-        hl->states[i] = store_source_state(&src[i], now, app->cfg->collector.dark_after);
+    store_sources_down(src, n, jy_now(), app->cfg->collector.dark_after, hl->states);
+    for (size_t i = 0; i < n; i++)
         if (src[i].id == keep)
             hl->sel = i;
-    }
     if (hl->sel >= n)
         hl->sel = n ? n - 1 : 0;
     if (hl->top > hl->sel)

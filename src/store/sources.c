@@ -190,20 +190,16 @@ enum source_state store_source_state(const struct store_source *s, int64_t now, 
     return SOURCE_OK;
 }
 
-int store_sources_dark_count(struct store *st, int64_t now, int dark_after, int *n,
-                             struct jy_error *err)
+int store_sources_down(const struct store_source *v, size_t n, int64_t now, int dark_after,
+                       enum source_state *states)
 {
-    struct store_source *v;
-    size_t k;
-    *n = 0;
-    int rc = store_sources_list(st, &v, &k, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < k; i++) {
+    int down = 0;
+    for (size_t i = 0; i < n; i++) {
         enum source_state state = store_source_state(&v[i], now, dark_after);
+        if (states)
+            states[i] = state;
         if (state == SOURCE_DARK || state == SOURCE_FAILING)
-            (*n)++;
+            down++;
     }
-    store_sources_free(v, k);
-    return 0;
+    return down;
 }

@@ -80,8 +80,10 @@ void store_sources_free(struct store_source *s, size_t n);
 int store_source_set_enabled(struct store *st, const char *name, bool enabled,
                              struct jy_error *err);
 enum source_state store_source_state(const struct store_source *s, int64_t now, int dark_after);
-int store_sources_dark_count(struct store *st, int64_t now, int dark_after, int *n,
-                             struct jy_error *err);
+/* Judges n sources at time now: fills states (when not NULL) and returns
+ * how many are failing or dark. No query: callers pass rows they hold. */
+int store_sources_down(const struct store_source *v, size_t n, int64_t now, int dark_after,
+                       enum source_state *states);
 
 /* One fetch's outcome, stored in one transaction together with its items. */
 struct fetch_result {

@@ -312,10 +312,10 @@ static void source_states(void **state)
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
     assert_int_equal(store_source_state(&s, 10000 + 300 * 6, 6), SOURCE_OK);
     assert_int_equal(store_source_state(&s, 10000 + 300 * 6 + 1, 6), SOURCE_DARK);
+    enum source_state states[1];
+    assert_int_equal(store_sources_down(&s, 1, 10000 + 5000, 6, states), 1);
+    assert_int_equal(states[0], SOURCE_DARK);
     store_source_clear(&s);
-    int dark = -1;
-    assert_int_equal(store_sources_dark_count(f->st, 10000 + 5000, 6, &dark, NULL), 0);
-    assert_int_equal(dark, 1);
     assert_int_equal(store_source_set_enabled(f->st, "某某日报", false, NULL), 0);
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
     assert_int_equal(store_source_state(&s, 10000, 6), SOURCE_DISABLED);
