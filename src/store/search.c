@@ -83,54 +83,48 @@ static size_t parse_terms(const char *query, struct term *terms, size_t max)
     return n;
 }
 
-/* Appends `AND instr(lower(title || ' ' || content), ?k) > 0` for terms. */
-static void add_scan_terms(struct jy_buf *sql, const struct term *terms, size_t n,
-                           bool only_unindexed, int first_param)
+/* Runs one search query, appending its rows to out[*n..limit): items with
+ * above < id < below, newest first, containing every term (as a substring,
+ * case-insensitive for ASCII). With match, the FTS index finds the
+ * candidates (an FTS5 query); without, the items table is scanned. */
+static int search_run(struct store *st, const char *match, int64_t below, int64_t above,
+                      const struct term *terms, size_t n_terms, size_t limit,
+                      struct store_item *out, size_t *n, struct jy_error *err)
 {
-    int k = first_param;
-    for (size_t i = 0; i < n; i++) {
-        if (only_unindexed && terms[i].indexed)
-            continue;
-        jy_buf_printf(sql, " AND instr(lower(i.title || ' ' || i.content), ?%d) > 0", k++);
-    }
-}
+    struct jy_buf sql;
+    jy_buf_init(&sql, 0);
+    jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS);
+    if (match)
+        jy_buf_puts(&sql, " FROM items_fts f JOIN items i ON i.id = f.rowid"
+                          " JOIN sources s ON s.id = i.source_id"
+                          " WHERE f.rowid < ?1 AND f.rowid > ?2 AND items_fts MATCH ?4");
+    else
+        jy_buf_puts(&sql, " FROM items i JOIN sources s ON s.id = i.source_id"
+                          " WHERE i.id < ?1 AND i.id > ?2");
+    for (size_t k = 0; k < n_terms; k++)
+        jy_buf_printf(&sql, " AND instr(lower(i.title || ' ' || i.content), ?%zu) > 0", k + 5);
+    jy_buf_puts(&sql, match ? " ORDER BY f.rowid DESC LIMIT ?3" : " ORDER BY i.id DESC LIMIT ?3");
 
-static int bind_scan_terms(sqlite3_stmt *s, const struct term *terms, size_t n, bool only_unindexed,
-                           int first_param)
-{
-    int k = first_param;
-    for (size_t i = 0; i < n; i++) {
-        if (only_unindexed && terms[i].indexed)
-            continue;
-        sqlite3_bind_text(s, k++, terms[i].text, -1, SQLITE_STATIC);
-    }
-    return k;
-}
-
-static int run_query(struct store *st, const char *sql, const struct term *terms, size_t n_terms,
-                     const char *match, int64_t below, int64_t above, size_t limit,
-                     bool only_unindexed, struct store_item *out, size_t *n, struct jy_error *err)
-{
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL);
+    jy_buf_free(&sql);
+    if (rc != SQLITE_OK)
         return store_db_error(st, err, "search");
     sqlite3_bind_int64(s, 1, below);
     sqlite3_bind_int64(s, 2, above);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
     if (match)
         sqlite3_bind_text(s, 4, match, -1, SQLITE_STATIC);
-    bind_scan_terms(s, terms, n_terms, only_unindexed, 5);
-    int rc;
-    while (*n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    for (size_t k = 0; k < n_terms; k++)
+        sqlite3_bind_text(s, (int)k + 5, terms[k].text, -1, SQLITE_STATIC);
+    while (*n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
         store_item_read_row(s, &out[(*n)++]);
-    }
-    if (*n < limit && rc != SQLITE_DONE) {
+    if (*n < limit && rc != SQLITE_DONE)
         rc = store_db_error(st, err, "search");
-        sqlite3_finalize(s);
-        return rc;
-    }
+    else
+        rc = 0;
     sqlite3_finalize(s);
-    return 0;
+    return rc;
 }
 
 static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err)
@@ -165,9 +159,8 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
     struct store_item *items = xcalloc(limit ? limit : 1, sizeof *items);
     *out = items;
 
-    struct jy_buf match, sql;
+    struct jy_buf match;
     jy_buf_init(&match, 0);
-    jy_buf_init(&sql, 0);
     for (size_t i = 0; i < n_terms; i++) {
         if (!terms[i].indexed)
             continue;
@@ -179,34 +172,15 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
 
     /* 1: items past the index mark, by scanning (few: the index lag). */
     if (below > upto) {
-        jy_buf_puts(&sql,
-                    "SELECT " STORE_ITEM_COLS " FROM items i JOIN sources s ON s.id = i.source_id"
-                    " WHERE i.id < ?1 AND i.id > ?2 AND ?3 IS NOT NULL AND ?4 IS NULL");
-        add_scan_terms(&sql, terms, n_terms, false, 5);
-        jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
-        /* ?4 is unused here: bind NULL by passing no match */
-        rc =
-            run_query(st, sql.data, terms, n_terms, NULL, below, upto, limit, false, items, n, err);
+        rc = search_run(st, NULL, below, upto, terms, n_terms, limit, items, n, err);
         below = upto + 1;
     }
     /* 2: the index narrows, and every term is then checked as a substring,
      * so an item is found by the same rule before and after indexing. */
     if (!rc && *n < limit) {
-        jy_buf_reset(&sql);
         if (match.len) {
-            jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS " FROM items_fts f"
-                              " JOIN items i ON i.id = f.rowid JOIN sources s ON s.id = i.source_id"
-                              " WHERE f.rowid < ?1 AND ?2 IS NOT NULL AND items_fts MATCH ?4");
-            add_scan_terms(&sql, terms, n_terms, false, 5);
-            jy_buf_puts(&sql, " ORDER BY f.rowid DESC LIMIT ?3");
-            rc = run_query(st, sql.data, terms, n_terms, match.data, below, 0, limit, false, items,
-                           n, err);
+            rc = search_run(st, match.data, below, 0, terms, n_terms, limit, items, n, err);
         } else {
-            jy_buf_puts(&sql, "SELECT " STORE_ITEM_COLS
-                              " FROM items i JOIN sources s ON s.id = i.source_id"
-                              " WHERE i.id < ?1 AND i.id > ?2 AND ?4 IS NULL");
-            add_scan_terms(&sql, terms, n_terms, false, 5);
-            jy_buf_puts(&sql, " ORDER BY i.id DESC LIMIT ?3");
             /* no term the index can answer (single characters): scan, but only
              * the newest SEARCH_SCAN_WINDOW items, so a keypress stays cheap */
             int64_t top = below;
@@ -214,12 +188,10 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
                 top++;
             int64_t floor = top > SEARCH_SCAN_WINDOW ? top - SEARCH_SCAN_WINDOW : 0;
             if (!rc)
-                rc = run_query(st, sql.data, terms, n_terms, NULL, below, floor, limit, false,
-                               items, n, err);
+                rc = search_run(st, NULL, below, floor, terms, n_terms, limit, items, n, err);
         }
     }
     jy_buf_free(&match);
-    jy_buf_free(&sql);
     if (rc) {
         store_items_free(items, *n);
         *out = NULL;
