@@ -43,7 +43,6 @@ struct jy_error {
 int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void jy_error_clear(struct jy_error *err);
-const char *jy_strerror(int code);
 
 /* ---- allocation -------------------------------------------------------- */
 
