@@ -2,7 +2,7 @@
 # commands: `make run` and `make test`. Both install missing Debian packages
 # first (as root, or through sudo when it is there).
 
-DEBS = meson ninja-build pkg-config gcc libc6-dev libncurses-dev libsqlite3-dev \
+DEBS = meson ninja-build pkg-config gcc libc6-dev libncurses-dev libsqlite3-dev libopencc-dev \
        libcurl4-openssl-dev libyaml-dev libxml2-dev libutf8proc-dev libjansson-dev \
        libcmocka-dev python3 tmux locales ca-certificates
 BENCH_DEBS = newsboat sqlite3 time nginx-light

@@ -5,6 +5,9 @@
  *   jingyu inspect FILE|URL                                  parse one feed, print JSON lines
  *   jingyu collect [--once]                                  the collector without a screen
  *   jingyu status                                            lease holder, source health, index lag
+ *   jingyu analyze [--db FILE]                               analyse JSON lines from stdin
+ *   jingyu scheme test 'EXPR'                                which items an expression matches
+ *   jingyu train FILE.jsonl [--db FILE] [--holdout N]        learn the sentiment model
  *
  * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
 #include <curl/curl.h>
@@ -17,6 +20,8 @@
 #include <libgen.h>
 #include <libxml/parser.h>
 
+#include "analyze/analyze.h"
+#include "cmd.h"
 #include "collect/collect.h"
 #include "config/config.h"
 #include "parse/parse.h"
@@ -42,6 +47,9 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] inspect FILE|URL\n"
           "       jingyu [--config FILE] collect [--once]\n"
           "       jingyu [--config FILE] status\n"
+          "       jingyu [--config FILE] analyze [--db FILE] < items.jsonl\n"
+          "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
+          "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
           "       jingyu --version | --help\n"
           "See jingyu(1) and jingyu.yaml(5).\n",
           f);
@@ -98,13 +106,50 @@ static int load_config_and_db_dir(const char *cli_path, struct config **cfg)
     return rc;
 }
 
+/* Compiles the schemes and loads the lexicons, so that a bad expression or
+ * a missing data file stops us here with its position, not later inside the
+ * collector thread. */
+static int check_analysis(const struct config *cfg)
+{
+    struct analyzer *an = NULL;
+    struct jy_error err = {0};
+    if (analyzer_new(cfg, &an, &err) != 0) {
+        fprintf(stderr, "jingyu: %s\n", err.msg);
+        return err.code == JY_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    analyzer_free(an);
+    return 0;
+}
+
+/* Subcommands with options of their own: everything after their name. */
+static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char **argv)
+{
+    struct config *cfg;
+    int rc = load_config(cli_path, &cfg);
+    if (rc)
+        return rc;
+    if (strcmp(cmd, "analyze") == 0)
+        rc = cmd_analyze(cfg, argc, argv);
+    else if (strcmp(cmd, "scheme") == 0)
+        rc = cmd_scheme(cfg, argc, argv);
+    else
+        rc = cmd_train(cfg, argc, argv);
+    config_free(cfg);
+    return rc;
+}
+
 static int cmd_check_config(const char *cli_path)
 {
     struct config *cfg;
     int rc = load_config(cli_path, &cfg);
     if (rc)
         return rc;
-    printf("%s: ok (%zu sources, database %s)\n", cfg->path, cfg->n_sources, cfg->database);
+    if ((rc = check_analysis(cfg))) {
+        config_free(cfg);
+        return rc;
+    }
+    printf("%s: ok (%zu sources, %zu schemes, database %s)\n", cfg->path, cfg->n_sources,
+           cfg->analysis.n_schemes, cfg->database);
     config_free(cfg);
     return 0;
 }
@@ -266,6 +311,10 @@ static int cmd_console(const char *cli_path, bool collect, int exit_after)
     int rc = load_config_and_db_dir(cli_path, &cfg);
     if (rc)
         return rc;
+    if ((rc = check_analysis(cfg))) {
+        config_free(cfg);
+        return rc;
+    }
     struct ui_options opts = {.collect = collect, .exit_after = exit_after};
     struct jy_error err = {0};
     rc = ui_run(cfg, &opts, &err);
@@ -317,6 +366,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "jingyu: unknown option %s\n", a);
             usage(stderr);
             return EXIT_USAGE;
+        } else if (!cmd && (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
+                            strcmp(a, "train") == 0)) {
+            int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
+            curl_global_cleanup();
+            xmlCleanupParser();
+            return rc;
         } else if (!cmd) {
             cmd = a;
         } else if (!arg) {

@@ -4,11 +4,14 @@
  * ui.refresh_ms: on every timeout it polls PRAGMA data_version (through
  * store_data_version) and re-queries the visible rows when another
  * connection committed, so new items appear without a keypress; the clock
- * and the header's counters update each second. Signals only set a flag:
- * the loop sees it, leaves, and endwin() restores the terminal, so a
- * dropped SSH session or a kill leaves nothing broken.
+ * and the header's counters update each second. The header also counts the
+ * alerts waiting to be acknowledged; the bell rings once at start when any
+ * wait, and once more each time the count rises (not on every refresh).
+ * Signals only set a flag: the loop sees it, leaves, and endwin() restores
+ * the terminal, so a dropped SSH session or a kill leaves nothing broken.
  */
 #include <locale.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -161,15 +164,21 @@ static void draw_header(struct ui_app *app, int cols)
     char *head =
         xasprintf(" %s 警舆  %s  值班：未排班  ", app->cfg->bureau ? app->cfg->bureau : "", clock);
     char *dark = xasprintf("失联信源 %d", app->dark);
-    char *h = xasprintf("%s%s  %s", head, dark, app->collect_label);
+    char *alerts = xasprintf("未确认预警 %d", app->alerts);
+    char *h = xasprintf("%s%s  %s  %s", head, dark, alerts, app->collect_label);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
+    attr_t loud = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_NORMAL);
     ui_put(stdscr, 0, 0, h, cols, attr);
     int x = utf8_width(head);
     if (app->dark > 0 && x < cols) /* stands out while any source is down */
-        ui_put(stdscr, 0, x, dark, cols - x,
-               A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_NORMAL));
+        ui_put(stdscr, 0, x, dark, utf8_width(dark) < cols - x ? utf8_width(dark) : cols - x, loud);
+    x += utf8_width(dark) + 2;
+    if (app->alerts > 0 && x < cols) /* ... and while any alert waits */
+        ui_put(stdscr, 0, x, alerts, utf8_width(alerts) < cols - x ? utf8_width(alerts) : cols - x,
+               loud);
     free(head);
     free(dark);
+    free(alerts);
     free(h);
 }
 
@@ -184,6 +193,8 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_HELP;
     case UI_SCREEN_SOURCES:
         return UI_VIEW_SOURCES;
+    case UI_SCREEN_EVENT:
+        return UI_VIEW_EVENT;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -262,6 +273,24 @@ static void draw_all(struct ui_app *app)
 
 /* ---- data -------------------------------------------------------------------- */
 
+/* The header's count of waiting alerts: the bell rings once when it rises
+ * (and at start when any wait), and the message line says so. */
+static void update_alerts(struct ui_app *app)
+{
+    int count = 0;
+    struct jy_error err = {0};
+    if (store_alerts_unacked(app->st, &count, &err)) {
+        ui_app_message(app, true, "读取预警失败：%s", err.msg);
+        return;
+    }
+    if (count > app->alerts || (!app->alerts_known && count > 0)) {
+        beep();
+        ui_app_message(app, true, "预警：%d 条未确认（Tab 到风险看板，Enter 查看，a 确认）", count);
+    }
+    app->alerts = count;
+    app->alerts_known = true;
+}
+
 static void refresh_data(struct ui_app *app)
 {
     struct jy_error err = {0};
@@ -271,8 +300,76 @@ static void refresh_data(struct ui_app *app)
             jy_error_clear(&err);
         }
     }
-    if (app->screen == UI_SCREEN_SOURCES)
+    update_alerts(app);
+    if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT)
         ui_view_rebuild(app);
+}
+
+void ui_app_refresh(struct ui_app *app)
+{
+    refresh_data(app);
+}
+
+void ui_app_event_ack(struct ui_app *app, int64_t event_id)
+{
+    int count = 0;
+    struct jy_error err = {0};
+    if (store_event_ack(app->st, event_id, app->operator, jy_now(), &count, &err)) {
+        ui_app_message(app, true, "确认失败：%s", err.msg);
+        return;
+    }
+    refresh_data(app); /* our own commit does not move data_version */
+    if (count)
+        ui_app_message(app, false, "已确认 %d 条预警（%s）", count, app->operator);
+    else
+        ui_app_message(app, false, "该事件没有待确认的预警");
+}
+
+/* `a` in the sources view: the 信源失联 alerts, which no event carries. */
+static void sources_ack(struct ui_app *app)
+{
+    struct store_alert *v = NULL;
+    size_t n = 0;
+    int count = 0;
+    struct jy_error err = {0};
+    if (store_alerts_list(app->st, true, 1000, &v, &n, &err)) {
+        ui_app_message(app, true, "读取预警失败：%s", err.msg);
+        return;
+    }
+    int64_t now = jy_now();
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].kind || strcmp(v[i].kind, "source"))
+            continue;
+        if (store_alert_ack(app->st, v[i].id, app->operator, now, &err)) {
+            ui_app_message(app, true, "确认失败：%s", err.msg);
+            break;
+        }
+        count++;
+    }
+    store_alerts_free(v, n);
+    refresh_data(app);
+    if (err.msg[0])
+        return;
+    if (count)
+        ui_app_message(app, false, "已确认 %d 条信源失联预警（%s）", count, app->operator);
+    else
+        ui_app_message(app, false, "没有待确认的信源失联预警");
+}
+
+/* The login name the operator's acknowledgements and labels carry. */
+static void operator_name(char *out, size_t n)
+{
+    const char *name = getlogin();
+    if (!name || !*name) {
+        struct passwd *pw = getpwuid(geteuid());
+        name = pw ? pw->pw_name : NULL;
+    }
+    if (!name || !*name)
+        name = getenv("USER");
+    char *clean =
+        utf8_sanitize(name && *name ? name : "未知", strlen(name && *name ? name : "未知"), 0);
+    snprintf(out, n, "%s", clean);
+    free(clean);
 }
 
 /* True when another connection committed since the last look. */
@@ -427,6 +524,21 @@ static void handle_key(struct ui_app *app, int key)
     case UI_ACT_REDRAW:
         clearok(curscr, TRUE);
         return;
+    case UI_ACT_LABEL_NEG:
+    case UI_ACT_LABEL_NEU:
+    case UI_ACT_LABEL_POS:
+        ui_view_pager_label(app, act == UI_ACT_LABEL_NEG ? -1 : act == UI_ACT_LABEL_NEU ? 0 : 1);
+        return;
+    case UI_ACT_ACK:
+        if (app->screen == UI_SCREEN_EVENT) {
+            ui_app_event_ack(app, app->event_id);
+            return;
+        }
+        if (app->screen == UI_SCREEN_SOURCES) {
+            sources_ack(app);
+            return;
+        }
+        break; /* the focused pane */
     case UI_ACT_NONE:
         if (!(key & UI_KEY_FN) || key != UI_FN(KEY_MOUSE))
             ui_app_message(app, false, "此处没有这个键（按 ? 查看帮助）");
@@ -471,6 +583,7 @@ static void setup_colors(void)
     init_pair(UI_PAIR_WARN, COLOR_YELLOW, bg);
     init_pair(UI_PAIR_OK, COLOR_GREEN, bg);
     init_pair(UI_PAIR_TITLE, COLOR_WHITE, COLOR_BLUE);
+    ui_colors_init_levels(bg);
     ui_use_color = true;
 }
 
@@ -542,6 +655,7 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     struct ui_app app;
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
+    operator_name(app.operator, sizeof app.operator);
     int rc = store_open(cfg->database, &app.st, err);
     if (rc)
         return rc;
@@ -579,7 +693,7 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
         setup_colors();
 
     app.panes[0] = &ui_pane_feed;
-    app.panes[1] = &ui_pane_health;
+    app.panes[1] = &ui_pane_board;
     app.n_panes = 2;
     struct ui_list_src feed_src = {.ctx = &app,
                                    .page = feed_page,
@@ -589,7 +703,7 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     getmaxyx(stdscr, app.rows, app.cols);
     ui_list_init(&app.feed, &feed_src, 0);
     data_changed(&app);
-    refresh_data(&app); /* the health pane first, so the layout knows its rows */
+    refresh_data(&app); /* before the first draw, so the layout knows the board's rows */
     update_status(&app);
     if (!app.msg[0])
         ui_app_message(&app, false, "按 ? 查看帮助，Q 退出");

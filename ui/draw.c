@@ -1,5 +1,7 @@
 /*
- * draw: putting text on the screen. Every string goes through ui_put, which
+ * draw: putting text on the screen: the feed rows, the risk board's rows
+ * (level in its colour, so it still reads as I/II/III/IV without colour),
+ * and text blocks with matched terms highlighted. Every string goes through ui_put, which
  * sanitises it (no escape sequence from a feed reaches the terminal, even
  * if the store missed one), cuts it by display width with "…", pads it to
  * its column and writes it with the wide-character curses calls. Columns
@@ -78,73 +80,137 @@ void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list
         char *src = ui_cell(it->source_name, UI_FEED_SOURCE_W);
         ui_put(w, y + r, src_x, src, UI_FEED_SOURCE_W + 1, attr);
         free(src);
-        ui_put(w, y + r, title_x, it->title, title_w, attr);
+        if (it->dups > 0) {
+            /* near-duplicates folded into this row: how many copies in all */
+            char *t = xasprintf("×%d %s", it->dups + 1, it->title ? it->title : "");
+            ui_put(w, y + r, title_x, t, title_w, attr);
+            free(t);
+        } else {
+            ui_put(w, y + r, title_x, it->title, title_w, attr);
+        }
     }
 }
 
-#define HEALTH_NAME_W 14
-#define HEALTH_STATE_W 5
-#define HEALTH_AGE_W 11
-#define HEALTH_FAIL_W 9
+/* ---- risk board ------------------------------------------------------------ */
 
-void ui_draw_health(WINDOW *w, int y, int x, int h, int cols, const struct ui_health *hl,
-                    bool focused, int64_t now)
+static bool level_bold[5]; /* orange drawn as bold yellow */
+
+static short color_by_name(const char *name, int level)
 {
+    if (!strcmp(name, "red"))
+        return COLOR_RED;
+    if (!strcmp(name, "orange")) {
+        if (COLORS >= 256)
+            return 208;
+        level_bold[level] = true;
+        return COLOR_YELLOW;
+    }
+    if (!strcmp(name, "yellow"))
+        return COLOR_YELLOW;
+    if (!strcmp(name, "blue"))
+        return COLOR_BLUE;
+    return -1;
+}
+
+void ui_colors_init_levels(short bg)
+{
+    for (int l = LEVEL_I; l <= LEVEL_IV; l++) {
+        level_bold[l] = false;
+        short fg = color_by_name(level_color((enum risk_level)l), l);
+        init_pair((short)(UI_PAIR_LEVEL + l - 1), fg, bg);
+    }
+    init_pair(UI_PAIR_MARK, COLOR_BLACK, COLOR_YELLOW);
+}
+
+attr_t ui_level_attr(int level)
+{
+    if (level < LEVEL_I || level > LEVEL_IV)
+        return 0;
+    attr_t a = level <= LEVEL_II ? A_BOLD : 0;
+    if (ui_use_color) {
+        a |= COLOR_PAIR(UI_PAIR_LEVEL + level - 1);
+        if (level_bold[level])
+            a |= A_BOLD;
+    }
+    return a;
+}
+
+/* Puts s in a column of w columns at *cx (then a space) when it fits
+ * before end; returns false once the row is full. */
+static bool put_col(WINDOW *win, int y, int *cx, int end, const char *s, int w, attr_t attr)
+{
+    if (*cx >= end)
+        return false;
+    int room = end - *cx;
+    ui_put(win, y, *cx, s, w < room ? w : room, attr); /* the row's blank is the gap */
+    *cx += w + 1 < room ? w + 1 : room;
+    return true;
+}
+
+void ui_draw_board(WINDOW *w, int y, int x, int h, int cols, const struct ui_board *b, bool focused,
+                   int64_t now)
+{
+    bool spark = cols >= UI_BOARD_SPARK_MIN_COLS;
+    int fixed = UI_BOARD_LEVEL_W + 1 + UI_BOARD_COUNT_W + 1 + UI_BOARD_SOURCES_W + 1 +
+                UI_BOARD_ARROW_W + 1 + (spark ? UI_BOARD_SPARK_W + 1 : 0) + UI_BOARD_AGE_W + 1 +
+                UI_BOARD_ACK_W;
+    int title_w = cols - fixed - 1;
+    if (title_w < 8)
+        title_w = 8; /* narrow: the columns at the right are cut instead */
     for (int r = 0; r < h; r++) {
-        size_t idx = hl->top + (size_t)r;
-        if (idx >= hl->n) {
-            ui_put(w, y + r, x, r == 0 && hl->n == 0 ? "（未配置信源）" : "", cols, 0);
+        size_t idx = b->top + (size_t)r;
+        if (idx >= b->n) {
+            ui_put(w, y + r, x, r == 0 && b->n == 0 ? "（72小时内暂无舆情事件）" : "", cols, 0);
             continue;
         }
-        const struct store_source *s = &hl->sources[idx];
-        enum source_state st = hl->states[idx];
-        attr_t sel = idx == hl->sel ? (focused ? A_REVERSE : A_UNDERLINE) : 0;
-        attr_t state_attr = sel | A_BOLD;
-        if (st == SOURCE_FAILING)
-            state_attr |= color(UI_PAIR_ERROR);
-        else if (st == SOURCE_DARK)
-            state_attr |= color(UI_PAIR_WARN);
-        else if (st == SOURCE_OK)
-            state_attr |= color(UI_PAIR_OK);
-        else if (st == SOURCE_DISABLED)
-            state_attr = sel | A_DIM;
+        const struct store_event *e = &b->events[idx];
+        attr_t sel = idx == b->sel ? (focused ? A_REVERSE : A_UNDERLINE) : 0;
         int cx = x, end = x + cols;
-        char *name = ui_cell(s->name, HEALTH_NAME_W);
-        cx += ui_put(w, y + r, cx, name,
-                     end - cx < HEALTH_NAME_W + 1 ? end - cx : HEALTH_NAME_W + 1, sel);
-        free(name);
-        if (cx >= end)
-            continue;
-        cx += ui_put(w, y + r, cx, ui_source_state_label(st),
-                     end - cx < HEALTH_STATE_W ? end - cx : HEALTH_STATE_W, state_attr);
-        char age[64], buf[96];
-        ui_format_age(s->last_success, now, age, sizeof age);
-        snprintf(buf, sizeof buf, "成功:%s", age);
-        if (cx < end)
-            cx += ui_put(w, y + r, cx, buf,
-                         end - cx < HEALTH_AGE_W + 5 ? end - cx : HEALTH_AGE_W + 5, sel);
-        snprintf(buf, sizeof buf, "失败%d次", s->failures);
-        if (cx < end)
-            cx +=
-                ui_put(w, y + r, cx, buf, end - cx < HEALTH_FAIL_W ? end - cx : HEALTH_FAIL_W, sel);
-        if (cx < end)
-            ui_put(w, y + r, cx, s->last_error ? s->last_error : "", end - cx,
-                   sel | (s->last_error ? color(UI_PAIR_ERROR) : 0));
+        char buf[128];
+        /* blank the row first: columns are placed at explicit positions */
+        ui_put(w, y + r, x, "", cols, sel);
+        put_col(w, y + r, &cx, end, level_roman((enum risk_level)e->level), UI_BOARD_LEVEL_W,
+                sel | ui_level_attr(e->level));
+        put_col(w, y + r, &cx, end, e->title, title_w, sel | (e->acked ? 0 : A_BOLD));
+        snprintf(buf, sizeof buf, "×%d", e->items);
+        put_col(w, y + r, &cx, end, buf, UI_BOARD_COUNT_W, sel);
+        snprintf(buf, sizeof buf, "%d源", e->sources);
+        put_col(w, y + r, &cx, end, buf, UI_BOARD_SOURCES_W, sel);
+        put_col(w, y + r, &cx, end, ui_velocity_arrow(e->velocity), UI_BOARD_ARROW_W,
+                sel | (e->velocity >= 2.0 ? A_BOLD : 0));
+        if (spark) {
+            ui_sparkline(e->hourly, 24, buf, sizeof buf);
+            put_col(w, y + r, &cx, end, buf, UI_BOARD_SPARK_W, sel | ui_level_attr(e->level));
+        }
+        ui_format_age_short(e->last_seen, now, buf, sizeof buf);
+        put_col(w, y + r, &cx, end, buf, UI_BOARD_AGE_W, sel);
+        const char *ack = e->alert_id == 0 ? "-" : e->acked ? "已确认" : "未确认";
+        attr_t ack_attr = e->alert_id == 0 ? A_DIM
+                          : e->acked       ? A_DIM
+                                     : A_BOLD | (ui_use_color ? color(UI_PAIR_ERROR) : A_STANDOUT);
+        put_col(w, y + r, &cx, end, ack, UI_BOARD_ACK_W, sel | ack_attr);
     }
 }
 
 /* ---- text blocks ------------------------------------------------------------ */
 
-void ui_text_add(struct ui_text *t, const char *line, attr_t attr)
+static void text_push(struct ui_text *t, const char *line, attr_t attr, unsigned char *marks)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 32;
         t->lines = xrealloc(t->lines, t->cap * sizeof *t->lines);
         t->attrs = xrealloc(t->attrs, t->cap * sizeof *t->attrs);
+        t->marks = xrealloc(t->marks, t->cap * sizeof *t->marks);
     }
     t->lines[t->n] = xstrdup(line);
     t->attrs[t->n] = attr;
+    t->marks[t->n] = marks;
     t->n++;
+}
+
+void ui_text_add(struct ui_text *t, const char *line, attr_t attr)
+{
+    text_push(t, line, attr, NULL);
 }
 
 void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t attr)
@@ -158,12 +224,42 @@ void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t a
     free(clean);
 }
 
+void ui_text_add_marked(struct ui_text *t, const char *text, int cols, attr_t attr,
+                        char *const *terms, size_t n_terms)
+{
+    char *clean = utf8_sanitize(text ? text : "", text ? strlen(text) : 0, UTF8_KEEP_NEWLINES);
+    /* Marked before wrapping, so a term split by a line break is found;
+     * each wrapped line is a piece of clean, found in order. */
+    unsigned char *marks = ui_mark_terms(clean, terms, n_terms);
+    size_t n;
+    char **lines = ui_wrap(clean, cols, &n);
+    const char *at = clean;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = strstr(at, lines[i]);
+        unsigned char *m = NULL;
+        size_t len = strlen(lines[i]);
+        if (marks && p && len && memchr(marks + (p - clean), 1, len)) {
+            m = xmalloc(len);
+            memcpy(m, marks + (p - clean), len);
+        }
+        if (p)
+            at = p + len;
+        text_push(t, lines[i], attr, m);
+    }
+    ui_lines_free(lines, n);
+    free(marks);
+    free(clean);
+}
+
 void ui_text_clear(struct ui_text *t)
 {
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         free(t->lines[i]);
+        free(t->marks[i]);
+    }
     free(t->lines);
     free(t->attrs);
+    free(t->marks);
     memset(t, 0, sizeof *t);
 }
 
@@ -180,10 +276,38 @@ void ui_text_scroll(struct ui_text *t, long delta, int h)
     t->top = (size_t)top;
 }
 
+/* Draws a line whose marked bytes are highlighted: runs of equal marks,
+ * each at its own column. Lines come from ui_text_add_marked, already
+ * sanitised and wrapped to fit. */
+static void put_marked(WINDOW *w, int y, int x, const char *line, const unsigned char *marks,
+                       int cols, attr_t attr)
+{
+    attr_t hl = A_BOLD | (ui_use_color ? color(UI_PAIR_MARK) : A_REVERSE);
+    ui_put(w, y, x, "", cols, attr);
+    size_t len = strlen(line), i = 0;
+    int cx = x;
+    while (i < len && cx < x + cols) {
+        size_t j = i;
+        while (j < len && marks[j] == marks[i])
+            j++;
+        char *run = xstrndup(line + i, j - i);
+        int rw = utf8_width(run);
+        if (rw > x + cols - cx)
+            rw = x + cols - cx;
+        cx += ui_put(w, y, cx, run, rw, marks[i] ? attr | hl : attr);
+        free(run);
+        i = j;
+    }
+}
+
 void ui_draw_text(WINDOW *w, int y, int x, int h, int cols, const struct ui_text *t)
 {
     for (int r = 0; r < h; r++) {
         size_t idx = t->top + (size_t)r;
-        ui_put(w, y + r, x, idx < t->n ? t->lines[idx] : "", cols, idx < t->n ? t->attrs[idx] : 0);
+        if (idx < t->n && t->marks[idx] && utf8_width(t->lines[idx]) <= cols)
+            put_marked(w, y + r, x, t->lines[idx], t->marks[idx], cols, t->attrs[idx]);
+        else
+            ui_put(w, y + r, x, idx < t->n ? t->lines[idx] : "", cols,
+                   idx < t->n ? t->attrs[idx] : 0);
     }
 }

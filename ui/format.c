@@ -1,9 +1,12 @@
 /*
  * format: the console's pure text helpers: times and ages as the duty room
- * reads them, source states in Chinese, fixed-width cells and wrapping by
- * display width (a CJK character takes two columns), and the parser of the
- * `:` command line. No curses here, so all of it is unit-tested.
+ * reads them, source states in Chinese, the risk board's velocity arrows
+ * and sparklines, the JSON arrays of terms and names the analysis stores,
+ * marking matched terms, fixed-width cells and wrapping by display width (a
+ * CJK character takes two columns), and the parser of the `:` command line.
+ * No curses here, so all of it is unit-tested.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,168 @@ void ui_format_age(int64_t t, int64_t now, char *out, size_t n)
         snprintf(out, n, "%lld小时前", (long long)(d / 3600));
     else
         snprintf(out, n, "%lld天前", (long long)(d / 86400));
+}
+
+void ui_format_age_short(int64_t t, int64_t now, char *out, size_t n)
+{
+    if (t <= 0) {
+        snprintf(out, n, "-");
+        return;
+    }
+    int64_t d = now - t;
+    if (d < 60)
+        snprintf(out, n, "刚刚"); /* also a time slightly ahead of our clock */
+    else if (d < 3600)
+        snprintf(out, n, "%lld分钟", (long long)(d / 60));
+    else if (d < 86400)
+        snprintf(out, n, "%lld小时", (long long)(d / 3600));
+    else if (d < 100 * 86400)
+        snprintf(out, n, "%lld天", (long long)(d / 86400));
+    else
+        snprintf(out, n, "很久"); /* keeps the column at 6 */
+}
+
+const char *ui_velocity_arrow(double velocity)
+{
+    /* Bands around 1 (as many this hour as the hourly mean before): a
+     * doubling is a surge, a fifth more is rising, a fifth less is falling;
+     * the rest is noise at the counts a county sees. */
+    if (velocity >= 2.0)
+        return "↑";
+    if (velocity >= 1.2)
+        return "↗";
+    if (velocity < 0.8)
+        return "↓";
+    return "→";
+}
+
+void ui_sparkline(const int *v, size_t n, char *out, size_t out_n)
+{
+    static const char *const bars[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    int max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > max)
+            max = v[i];
+    size_t o = 0;
+    if (!out_n)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const char *cell = " ";
+        if (v[i] > 0) {
+            /* ceil(8 * v / max): the largest gets the full block and any
+             * count at all at least the lowest one */
+            long lvl = ((long)v[i] * 8 + max - 1) / max;
+            cell = bars[(lvl < 1 ? 1 : lvl > 8 ? 8 : lvl) - 1];
+        }
+        size_t len = strlen(cell);
+        if (o + len + 1 > out_n)
+            break;
+        memcpy(out + o, cell, len);
+        o += len;
+    }
+    out[o] = '\0';
+}
+
+const char *ui_sentiment_label(int s)
+{
+    switch (s) {
+    case -1:
+        return "负面";
+    case 0:
+        return "中性";
+    case 1:
+        return "正面";
+    }
+    return "—";
+}
+
+char **ui_json_strings(const char *json, size_t *n)
+{
+    *n = 0;
+    if (!json || !*json)
+        return NULL;
+    json_t *root = json_loads(json, 0, NULL);
+    if (!json_is_array(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    size_t count = json_array_size(root), k = 0;
+    char **v = xcalloc(count ? count : 1, sizeof *v);
+    for (size_t i = 0; i < count; i++) {
+        json_t *e = json_array_get(root, i);
+        const char *s = NULL;
+        if (json_is_string(e))
+            s = json_string_value(e);
+        else if (json_is_object(e))
+            s = json_string_value(json_object_get(e, "term"))
+                    ? json_string_value(json_object_get(e, "term"))
+                    : json_string_value(json_object_get(e, "name"));
+        else if (json_is_array(e))
+            s = json_string_value(json_array_get(e, 0));
+        if (!s || !*s)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = !strcmp(v[j], s);
+        if (!seen)
+            v[k++] = xstrdup(s);
+    }
+    json_decref(root);
+    if (!k) {
+        free(v);
+        return NULL;
+    }
+    *n = k;
+    return v;
+}
+
+char *ui_json_join(const char *json, size_t max)
+{
+    size_t n;
+    char **v = ui_json_strings(json, &n);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "");
+    for (size_t i = 0; i < n && i < max; i++) {
+        if (i)
+            jy_buf_puts(&b, "、");
+        jy_buf_puts(&b, v[i]);
+    }
+    if (n > max)
+        jy_buf_puts(&b, "…");
+    ui_lines_free(v, n);
+    return jy_buf_steal(&b);
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms)
+{
+    size_t len = s ? strlen(s) : 0;
+    unsigned char *marks = NULL;
+    for (size_t t = 0; t < n_terms; t++) {
+        size_t tl = terms[t] ? strlen(terms[t]) : 0;
+        if (!tl || tl > len)
+            continue;
+        for (size_t i = 0; i + tl <= len; i++) {
+            size_t j = 0;
+            while (j < tl &&
+                   ascii_lower((unsigned char)s[i + j]) == ascii_lower((unsigned char)terms[t][j]))
+                j++;
+            if (j < tl)
+                continue;
+            /* whole characters only: a term cannot start inside one */
+            if (((unsigned char)s[i] & 0xC0) == 0x80)
+                continue;
+            if (!marks)
+                marks = xcalloc(len, 1);
+            memset(marks + i, 1, tl);
+        }
+    }
+    return marks;
 }
 
 const char *ui_source_state_label(enum source_state s)

@@ -1,8 +1,10 @@
 /*
  * panes: the two panes of the main screen, each a struct ui_pane_ops. The
  * feed pane shows the live feed (or search results) through a ui_list; the
- * health pane lists the sources with their state. Both re-query only when
- * the store's data_version moved, and only what they show.
+ * risk board lists the events of the last 72 hours as the store ranks them
+ * (level, then score). Both re-query only when the store's data_version
+ * moved, and only what they show. The sources are re-read with the board,
+ * for the header's 失联信源 count; their details are in the sources view.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,9 @@ static bool feed_key(struct ui_app *app, enum ui_action act)
         ui_view_pager_open(app, it->id); /* reports its own errors */
         return true;
     }
+    case UI_ACT_ACK:
+        ui_app_message(app, false, "预警在风险看板上确认：按 Tab 切换到风险看板，再按 a");
+        return true;
     default:
         return false;
     }
@@ -108,18 +113,9 @@ const struct ui_pane_ops ui_pane_feed = {
     .destroy = feed_destroy,
 };
 
-/* ---- source health --------------------------------------------------------- */
+/* ---- source health (the header's count, not a pane) -------------------------- */
 
-static void health_title(struct ui_app *app, char *buf, size_t n)
-{
-    size_t bad = 0;
-    for (size_t i = 0; i < app->health.n; i++)
-        if (app->health.states[i] == SOURCE_FAILING || app->health.states[i] == SOURCE_DARK)
-            bad++;
-    snprintf(buf, n, "信源状态（%zu 个，异常 %zu）", app->health.n, bad);
-}
-
-static void health_free(struct ui_health *hl)
+void ui_health_free(struct ui_health *hl)
 {
     store_sources_free(hl->sources, hl->n);
     free(hl->states);
@@ -128,7 +124,7 @@ static void health_free(struct ui_health *hl)
     hl->n = 0;
 }
 
-static int health_refresh(struct ui_app *app, struct jy_error *err)
+int ui_health_reload(struct ui_app *app, struct jy_error *err)
 {
     struct store_source *src = NULL;
     size_t n = 0;
@@ -136,36 +132,83 @@ static int health_refresh(struct ui_app *app, struct jy_error *err)
     if (rc)
         return rc;
     struct ui_health *hl = &app->health;
-    int64_t keep = hl->n && hl->sel < hl->n ? hl->sources[hl->sel].id : 0;
-    health_free(hl);
+    ui_health_free(hl);
     hl->sources = src;
     hl->n = n;
     hl->states = xcalloc(n ? n : 1, sizeof *hl->states);
     store_sources_down(src, n, jy_now(), app->cfg->collector.dark_after, hl->states);
-    for (size_t i = 0; i < n; i++)
-        if (src[i].id == keep)
-            hl->sel = i;
-    if (hl->sel >= n)
-        hl->sel = n ? n - 1 : 0;
-    if (hl->top > hl->sel)
-        hl->top = hl->sel;
     return 0;
 }
 
-static void health_draw(struct ui_app *app, WINDOW *w, int y, int x, int h, int cols, bool focused)
+/* ---- risk board --------------------------------------------------------------- */
+
+/* Events seen in the last three days: a story the duty room has not
+ * closed yet is rarely older, and the board stays a short list. */
+#define BOARD_HOURS 72
+#define BOARD_LIMIT 200
+
+static void board_title(struct ui_app *app, char *buf, size_t n)
 {
-    struct ui_health *hl = &app->health;
-    hl->height = h;
-    if (h > 0 && hl->sel >= hl->top + (size_t)h)
-        hl->top = hl->sel - (size_t)h + 1;
-    ui_draw_health(w, y, x, h, cols, hl, focused, jy_now());
+    size_t waiting = 0, graded = 0;
+    for (size_t i = 0; i < app->board.n; i++) {
+        if (app->board.events[i].level != LEVEL_NONE)
+            graded++;
+        if (app->board.events[i].alert_id && !app->board.events[i].acked)
+            waiting++;
+    }
+    snprintf(buf, n, "风险看板（72小时 %zu 个事件，分级 %zu，未确认 %zu）", app->board.n, graded,
+             waiting);
 }
 
-static bool health_key(struct ui_app *app, enum ui_action act)
+static void board_free(struct ui_board *b)
 {
-    struct ui_health *hl = &app->health;
-    long h = hl->height > 0 ? hl->height : 1;
-    long sel = (long)hl->sel;
+    store_events_free(b->events, b->n);
+    b->events = NULL;
+    b->n = 0;
+}
+
+static int board_reload(struct ui_app *app, struct jy_error *err)
+{
+    struct store_event *ev = NULL;
+    size_t n = 0;
+    int rc = ui_health_reload(app, err);
+    if (rc)
+        return rc;
+    rc = store_events_board(app->st, jy_now(), BOARD_HOURS, BOARD_LIMIT, &ev, &n, err);
+    if (rc)
+        return rc;
+    struct ui_board *b = &app->board;
+    /* the selection stays on its event when the ranking moves */
+    int64_t keep = b->n && b->sel < b->n ? b->events[b->sel].id : 0;
+    size_t old_sel = b->sel;
+    board_free(b);
+    b->events = ev;
+    b->n = n;
+    b->sel = old_sel;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].id == keep)
+            b->sel = i;
+    if (b->sel >= n)
+        b->sel = n ? n - 1 : 0;
+    if (b->top > b->sel)
+        b->top = b->sel;
+    return 0;
+}
+
+static void board_draw(struct ui_app *app, WINDOW *w, int y, int x, int h, int cols, bool focused)
+{
+    struct ui_board *b = &app->board;
+    b->height = h;
+    if (h > 0 && b->sel >= b->top + (size_t)h)
+        b->top = b->sel - (size_t)h + 1;
+    ui_draw_board(w, y, x, h, cols, b, focused, jy_now());
+}
+
+static bool board_key(struct ui_app *app, enum ui_action act)
+{
+    struct ui_board *b = &app->board;
+    long h = b->height > 0 ? b->height : 1;
+    long sel = (long)b->sel;
     switch (act) {
     case UI_ACT_DOWN:
         sel++;
@@ -183,49 +226,58 @@ static bool health_key(struct ui_app *app, enum ui_action act)
         sel = 0;
         break;
     case UI_ACT_BOTTOM:
-        sel = (long)hl->n - 1;
+        sel = (long)b->n - 1;
         break;
-    case UI_ACT_OPEN: {
-        ui_view_sources_open(app); /* reports its own errors */
+    case UI_ACT_OPEN:
+        if (!b->n)
+            ui_app_message(app, false, "没有可打开的事件");
+        else
+            ui_view_event_open(app, b->events[b->sel].id); /* reports its own errors */
         return true;
-    }
+    case UI_ACT_ACK:
+        if (!b->n)
+            ui_app_message(app, false, "没有可确认的事件");
+        else
+            ui_app_event_ack(app, b->events[b->sel].id);
+        return true;
     default:
         return false;
     }
-    if (sel >= (long)hl->n)
-        sel = (long)hl->n - 1;
+    if (sel >= (long)b->n)
+        sel = (long)b->n - 1;
     if (sel < 0)
         sel = 0;
-    hl->sel = (size_t)sel;
-    if (hl->sel < hl->top)
-        hl->top = hl->sel;
-    if (hl->sel >= hl->top + (size_t)h)
-        hl->top = hl->sel - (size_t)h + 1;
+    b->sel = (size_t)sel;
+    if (b->sel < b->top)
+        b->top = b->sel;
+    if (b->sel >= b->top + (size_t)h)
+        b->top = b->sel - (size_t)h + 1;
     return true;
 }
 
-static void health_resize(struct ui_app *app, int h)
+static void board_resize(struct ui_app *app, int h)
 {
-    app->health.height = h;
+    app->board.height = h;
 }
 
-static void health_destroy(struct ui_app *app)
+static void board_destroy(struct ui_app *app)
 {
-    health_free(&app->health);
+    board_free(&app->board);
+    ui_health_free(&app->health);
 }
 
-static size_t health_want_rows(struct ui_app *app)
+static size_t board_want_rows(struct ui_app *app)
 {
-    return app->health.n;
+    return app->board.n;
 }
 
-const struct ui_pane_ops ui_pane_health = {
-    .name = "health",
-    .title = health_title,
-    .reload = health_refresh,
-    .draw = health_draw,
-    .key = health_key,
-    .resize = health_resize,
-    .want_rows = health_want_rows,
-    .destroy = health_destroy,
+const struct ui_pane_ops ui_pane_board = {
+    .name = "board",
+    .title = board_title,
+    .reload = board_reload,
+    .draw = board_draw,
+    .key = board_key,
+    .resize = board_resize,
+    .want_rows = board_want_rows,
+    .destroy = board_destroy,
 };

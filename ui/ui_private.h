@@ -37,7 +37,8 @@ enum {
     UI_VIEW_PAGER = 1 << 2,
     UI_VIEW_HELP = 1 << 3,
     UI_VIEW_SOURCES = 1 << 4,
-    UI_VIEW_ALL = 0x1f
+    UI_VIEW_EVENT = 1 << 5,
+    UI_VIEW_ALL = 0x3f
 };
 
 enum ui_action {
@@ -58,7 +59,11 @@ enum ui_action {
     UI_ACT_REDRAW,
     UI_ACT_COMMAND,
     UI_ACT_HELP,
-    UI_ACT_SOURCES
+    UI_ACT_SOURCES,
+    UI_ACT_ACK,       /* acknowledge the selected event's alerts */
+    UI_ACT_LABEL_NEG, /* the operator labels the item in the pager 负面 */
+    UI_ACT_LABEL_NEU, /* ... 中性 */
+    UI_ACT_LABEL_POS  /* ... 正面 */
 };
 
 struct ui_key {
@@ -105,6 +110,31 @@ const char *ui_lineedit_tail(const struct ui_lineedit *le, int cols);
 void ui_format_when(int64_t t, int64_t now, char *out, size_t n);
 /* How long ago: "从未", "刚刚", "12秒前", "5分钟前", "3小时前", "2天前". */
 void ui_format_age(int64_t t, int64_t now, char *out, size_t n);
+/* The same, compact for the risk board's age column (at most 6 columns):
+ * "刚刚" (under a minute), "5分钟", "3小时", "2天"; "-" for 0. */
+void ui_format_age_short(int64_t t, int64_t now, char *out, size_t n);
+/* An event's velocity (items in the last hour against the hourly mean of
+ * the 12 before) as an arrow: "↑" at 2 or more (doubling), "↗" at 1.2 or
+ * more, "↓" under 0.8, "→" in between (steady). */
+const char *ui_velocity_arrow(double velocity);
+/* A sparkline of n counts, one cell each: blank for 0, otherwise one of
+ * ▁▂▃▄▅▆▇█ scaled to the largest count (which gets █; any count above 0
+ * gets at least ▁). Writes at most out_n bytes (NUL-terminated). */
+void ui_sparkline(const int *v, size_t n, char *out, size_t out_n);
+/* Sentiment in Chinese: 负面 / 中性 / 正面 (-1, 0, 1), "—" otherwise. */
+const char *ui_sentiment_label(int s);
+/* The strings of a JSON array of terms or names: each element a string, an
+ * object with a "term" (or "name") member, or an array whose first element
+ * is a string ([term, count]). Empty strings and repeats are skipped. NULL
+ * or bad JSON gives none. Free with ui_lines_free. */
+char **ui_json_strings(const char *json, size_t *n);
+/* "A、B、C" of those strings (at most max, then "…"); "" when none. A new string. */
+char *ui_json_join(const char *json, size_t max);
+/* Marks the bytes of s that belong to an occurrence of any of the terms
+ * (ASCII letters compared case-insensitively, everything else byte for
+ * byte; overlapping occurrences all marked). Returns a new array of
+ * strlen(s) flags, or NULL when nothing matched. */
+unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms);
 const char *ui_source_state_label(enum source_state s);
 /* Sanitised s truncated to cols display columns (with "…") and padded with
  * spaces to exactly cols columns. A new string. */
@@ -174,7 +204,23 @@ const struct store_item *ui_list_selected(const struct ui_list *l);
 
 /* ---- drawing (draw.c) ----------------------------------------------------- */
 
-enum { UI_PAIR_ERROR = 1, UI_PAIR_WARN, UI_PAIR_OK, UI_PAIR_TITLE };
+enum {
+    UI_PAIR_ERROR = 1,
+    UI_PAIR_WARN,
+    UI_PAIR_OK,
+    UI_PAIR_TITLE,
+    UI_PAIR_LEVEL, /* UI_PAIR_LEVEL + level - 1 for levels I..IV */
+    UI_PAIR_LEVEL_LAST = UI_PAIR_LEVEL + 3,
+    UI_PAIR_MARK /* matched terms in the pager */
+};
+
+/* Sets up the level colours from level_color() on background bg (after
+ * start_color). Orange is colour 208 on 256-colour terminals and bold
+ * yellow elsewhere. */
+void ui_colors_init_levels(short bg);
+/* The attributes a risk level is drawn with: its colour (bold for I and II)
+ * when colours are on, else bold for I and II. */
+attr_t ui_level_attr(int level);
 
 /* Draws s at (y, x) sanitised, cut to cols display columns with "…" and
  * padded to exactly cols columns. Returns the columns used. */
@@ -188,26 +234,51 @@ void ui_draw_rule(WINDOW *w, int y, int x, int cols, const char *title, bool foc
 void ui_draw_feed(WINDOW *w, int y, int x, int h, int cols, const struct ui_list *l, bool focused,
                   int64_t now);
 
+/* The sources as last read, judged each second for the header. */
 struct ui_health {
     struct store_source *sources;
     enum source_state *states;
     size_t n;
+};
+
+/* The risk board: events as store_events_board ranks them. */
+struct ui_board {
+    struct store_event *events;
+    size_t n;
     size_t top, sel;
     int height; /* rows last drawn */
 };
-void ui_draw_health(WINDOW *w, int y, int x, int h, int cols, const struct ui_health *hl,
-                    bool focused, int64_t now);
+/* Board row columns (display columns, each followed by one space): level,
+ * title (the rest), ×N items, sources, arrow, 24-hour sparkline, age,
+ * acknowledged. The sparkline is left out below UI_BOARD_SPARK_MIN_COLS. */
+#define UI_BOARD_LEVEL_W 3
+#define UI_BOARD_COUNT_W 6
+#define UI_BOARD_SOURCES_W 5
+#define UI_BOARD_ARROW_W 1
+#define UI_BOARD_SPARK_W 24
+#define UI_BOARD_AGE_W 6
+#define UI_BOARD_ACK_W 6
+#define UI_BOARD_SPARK_MIN_COLS 80
+void ui_draw_board(WINDOW *w, int y, int x, int h, int cols, const struct ui_board *b, bool focused,
+                   int64_t now);
 
-/* A scrollable block of text lines (pager, help, sources view). */
+/* A scrollable block of text lines (pager, help, sources view). A line may
+ * carry marks: one flag per byte, set where a matched term is drawn
+ * highlighted. */
 struct ui_text {
     char **lines;
     attr_t *attrs;
+    unsigned char **marks; /* per line, NULL when nothing is marked */
     size_t n, cap;
     size_t top;
 };
 void ui_text_add(struct ui_text *t, const char *line, attr_t attr);
 /* Adds text wrapped to cols. */
 void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t attr);
+/* Adds text wrapped to cols with every occurrence of the terms marked (an
+ * occurrence split by a line break is marked on both lines). */
+void ui_text_add_marked(struct ui_text *t, const char *text, int cols, attr_t attr,
+                        char *const *terms, size_t n_terms);
 void ui_text_clear(struct ui_text *t);
 void ui_text_scroll(struct ui_text *t, long delta, int h);
 void ui_draw_text(WINDOW *w, int y, int x, int h, int cols, const struct ui_text *t);
@@ -228,13 +299,18 @@ void ui_layout_compute(int rows, size_t side_rows, struct ui_layout *lo);
 
 /* ---- the application (app.c, panes.c, views.c) ----------------------------- */
 
-enum ui_screen { UI_SCREEN_MAIN, UI_SCREEN_PAGER, UI_SCREEN_HELP, UI_SCREEN_SOURCES };
+enum ui_screen {
+    UI_SCREEN_MAIN,
+    UI_SCREEN_PAGER,
+    UI_SCREEN_HELP,
+    UI_SCREEN_SOURCES,
+    UI_SCREEN_EVENT
+};
 enum ui_prompt { UI_PROMPT_NONE, UI_PROMPT_SEARCH, UI_PROMPT_COMMAND, UI_PROMPT_QUIT };
 
 struct ui_app;
 
-/* A pane of the main screen. The second pane (source health today) becomes
- * the risk board later: a new set of these callbacks, nothing else. */
+/* A pane of the main screen: the feed, and the risk board below it. */
 struct ui_pane_ops {
     const char *name;
     /* The text of the pane's rule line. */
@@ -253,7 +329,11 @@ struct ui_pane_ops {
 };
 
 extern const struct ui_pane_ops ui_pane_feed;
-extern const struct ui_pane_ops ui_pane_health;
+extern const struct ui_pane_ops ui_pane_board;
+
+/* Re-reads the sources the header judges each second (失联信源). */
+int ui_health_reload(struct ui_app *app, struct jy_error *err);
+void ui_health_free(struct ui_health *hl);
 
 struct ui_app {
     const struct config *cfg;
@@ -268,11 +348,17 @@ struct ui_app {
     bool searching;
     char query[UI_LINE_MAX];
 
-    struct ui_health health;
+    struct ui_health health; /* not a pane: the header's 失联信源 and the bell */
+    struct ui_board board;
 
-    struct ui_text text;    /* pager, help or sources view, whichever is open */
+    struct ui_text text;    /* pager, help, sources or event view, whichever is open */
     struct store_item item; /* the item in the pager */
     bool have_item;
+    int64_t event_id; /* the event in the event view */
+
+    int alerts;        /* unacknowledged alerts (header) */
+    bool alerts_known; /* alerts has been read once */
+    char operator[64]; /* who acknowledges and labels: the login name */
 
     char msg[1024];
     bool msg_error;
@@ -293,11 +379,20 @@ void ui_app_message(struct ui_app *app, bool error, const char *fmt, ...)
 struct ui_list *ui_app_list(struct ui_app *app);
 int ui_app_search_start(struct ui_app *app, const char *query);
 void ui_app_search_end(struct ui_app *app);
+/* Acknowledges every waiting alert of the event as the operator and says
+ * how many (已确认 N 条预警). */
+void ui_app_event_ack(struct ui_app *app, int64_t event_id);
+/* Re-reads what the panes, the header and an open view show (after our own
+ * writes, which do not move data_version). */
+void ui_app_refresh(struct ui_app *app);
 
 /* views.c: the full-screen views. */
 int ui_view_pager_open(struct ui_app *app, int64_t item_id);
 void ui_view_help_open(struct ui_app *app);
 int ui_view_sources_open(struct ui_app *app);
+int ui_view_event_open(struct ui_app *app, int64_t event_id);
+/* Stores the operator's sentiment label (-1, 0, 1) on the item in the pager. */
+void ui_view_pager_label(struct ui_app *app, int label);
 /* Rebuilds the open view's text for the current width (resize, new data). */
 void ui_view_rebuild(struct ui_app *app);
 void ui_view_close(struct ui_app *app);

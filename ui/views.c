@@ -1,10 +1,13 @@
 /*
  * views: the full-screen views over the main screen: the pager (one item,
- * wrapped by display width), the help screen (generated from the key
- * table) and the sources view (each source's state and why). Each is a
- * block of text lines rebuilt for the current width, scrolled by the same
- * keys as the lists.
+ * wrapped by display width, its matched terms highlighted, with its
+ * analysis and the operator's label), the help screen (generated from the
+ * key table), the sources view (each source's state and why) and the event
+ * view (an event's grade and why, its timeline, terms and schemes). Each is
+ * a block of text lines rebuilt for the current width, scrolled by the same
+ * keys as the lists; the event view is rebuilt when the data changes.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +27,64 @@ static void fmt_time(int64_t t, char *out, size_t n)
         jy_time_local(t, "%Y-%m-%d %H:%M:%S", out, n);
 }
 
+/* "人工标注：负面", or how to give one. */
+static void pager_label_line(struct ui_app *app, int cols)
+{
+    const struct store_item *it = &app->item;
+    char *line;
+    if (it->label >= -1 && it->label <= 1)
+        line =
+            xasprintf("人工标注：%s（- 负面，0 中性，+ 正面 可改）", ui_sentiment_label(it->label));
+    else
+        line = xasprintf("人工标注：未标注（- 负面，0 中性，+ 正面）");
+    ui_text_add_wrapped(&app->text, line, cols, 0);
+    free(line);
+}
+
+static void pager_analysis(struct ui_app *app, int cols)
+{
+    struct ui_text *t = &app->text;
+    const struct store_item *it = &app->item;
+    char *line;
+    if (it->dups > 0) {
+        line = xasprintf("相似合并：×%d（%s）", it->dups + 1,
+                         it->dup_sources && *it->dup_sources ? it->dup_sources : "—");
+        ui_text_add_wrapped(t, line, cols, 0);
+        free(line);
+    }
+    if (!it->analyzed) {
+        ui_text_add(t, "情感：未分析", 0);
+        pager_label_line(app, cols);
+        return;
+    }
+    line = xasprintf("情感：%s", ui_sentiment_label(it->sentiment));
+    ui_text_add(t, line, 0);
+    free(line);
+    pager_label_line(app, cols);
+    char *schemes = ui_json_join(it->schemes, 20);
+    line = xasprintf("命中方案：%s", *schemes ? schemes : "无");
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    free(schemes);
+    char *terms = ui_json_join(it->terms, 30);
+    if (*terms) {
+        line = xasprintf("命中词：%s", terms);
+        ui_text_add_wrapped(t, line, cols, 0);
+        free(line);
+    }
+    free(terms);
+}
+
 static void pager_build(struct ui_app *app)
 {
     struct ui_text *t = &app->text;
     const struct store_item *it = &app->item;
     int cols = text_cols(app);
     char when[64], buf[256];
-    ui_text_add_wrapped(t, it->title && *it->title ? it->title : "（无标题）", cols, A_BOLD);
+    size_t n_terms;
+    char **terms = ui_json_strings(it->terms, &n_terms);
+    ui_text_add_marked(t, it->title && *it->title ? it->title : "（无标题）", cols, A_BOLD, terms,
+                       n_terms);
     ui_text_add(t, "", 0);
     char *line = xasprintf("信源：%s", it->source_name ? it->source_name : "—");
     ui_text_add_wrapped(t, line, cols, 0);
@@ -47,8 +101,255 @@ static void pager_build(struct ui_app *app)
     line = xasprintf("链接：%s", it->link && *it->link ? it->link : "—");
     ui_text_add_wrapped(t, line, cols, 0);
     free(line);
+    pager_analysis(app, cols);
     ui_text_add(t, "", 0);
-    ui_text_add_wrapped(t, it->content ? it->content : "", cols, 0);
+    ui_text_add_marked(t, it->content ? it->content : "", cols, 0, terms, n_terms);
+    ui_lines_free(terms, n_terms);
+}
+
+void ui_view_pager_label(struct ui_app *app, int label)
+{
+    if (app->screen != UI_SCREEN_PAGER || !app->have_item)
+        return;
+    struct jy_error err = {0};
+    if (store_item_label(app->st, app->item.id, label, app->operator, jy_now(), &err)) {
+        ui_app_message(app, true, "标注失败：%s", err.msg);
+        return;
+    }
+    app->item.label = label;
+    ui_view_rebuild(app);
+    ui_app_message(app, false, "已标注为%s（%s）", ui_sentiment_label(label), app->operator);
+}
+
+/* ---- the event view ------------------------------------------------------- */
+
+static const char *media_label(const char *m)
+{
+    static const struct {
+        const char *name, *label;
+    } names[] = {{"central", "中央"}, {"provincial", "省级"},   {"local", "地方"},
+                 {"self", "自媒体"},  {"self-media", "自媒体"}, {"internal", "内部"}};
+    if (!m || !*m)
+        return "—";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(m, names[i].name))
+            return names[i].label;
+    return m;
+}
+
+/* compact: "%g" (a weight of 20.0 reads 20), else two decimals */
+static void fmt_number(json_t *v, bool compact, char *out, size_t n)
+{
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, n, compact ? "%g" : "%.2f", json_real_value(v));
+    else if (json_is_string(v))
+        snprintf(out, n, "%s", media_label(json_string_value(v))); /* "local" reads 地方 */
+    else if (json_is_boolean(v))
+        snprintf(out, n, "%s", json_is_true(v) ? "是" : "否");
+    else
+        snprintf(out, n, "—");
+}
+
+/* Each indicator's label, value, weight and points, in columns. */
+static void event_explanation(struct ui_app *app, const struct store_event *e, int cols)
+{
+    struct ui_text *t = &app->text;
+    ui_text_add(t, "评分依据（各指标的值、权重与得分）：", A_BOLD);
+    json_t *root = e->explanation ? json_loads(e->explanation, 0, NULL) : NULL;
+    if (!json_is_array(root) || !json_array_size(root)) {
+        ui_text_add(t, "  （无）", 0);
+        json_decref(root);
+        return;
+    }
+    char *h1 = ui_cell("  指标", 22), *h2 = ui_cell("值", 10), *h3 = ui_cell("权重", 8);
+    char *head = xasprintf("%s%s%s得分", h1, h2, h3);
+    ui_text_add(t, head, A_DIM);
+    free(head);
+    free(h1);
+    free(h2);
+    free(h3);
+    double total = 0;
+    for (size_t i = 0; i < json_array_size(root); i++) {
+        json_t *o = json_array_get(root, i);
+        const char *label = json_string_value(json_object_get(o, "label"));
+        if (!label)
+            label = json_string_value(json_object_get(o, "indicator"));
+        char value[64], weight[32], points[32];
+        fmt_number(json_object_get(o, "value"), false, value, sizeof value);
+        fmt_number(json_object_get(o, "weight"), true, weight, sizeof weight);
+        json_t *p = json_object_get(o, "points");
+        double pts = json_number_value(p);
+        total += pts;
+        snprintf(points, sizeof points, "%.1f", pts);
+        char *name = xasprintf("  %s", label ? label : "—");
+        char *c1 = ui_cell(name, 22), *c2 = ui_cell(value, 10), *c3 = ui_cell(weight, 8);
+        char *line = xasprintf("%s%s%s%s", c1, c2, c3, points);
+        ui_text_add(t, line, pts > 0 ? A_BOLD : 0);
+        free(line);
+        free(name);
+        free(c1);
+        free(c2);
+        free(c3);
+    }
+    char *c1 = ui_cell("  合计", 40);
+    char *line = xasprintf("%s%.1f", c1, total);
+    ui_text_add(t, line, A_DIM);
+    free(line);
+    free(c1);
+    json_decref(root);
+    (void)cols;
+}
+
+/* Top terms with their counts: "词(5)、词(3)". */
+static char *event_terms(const char *json)
+{
+    json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "");
+    for (size_t i = 0; json_is_array(root) && i < json_array_size(root); i++) {
+        json_t *e = json_array_get(root, i);
+        const char *term = NULL;
+        long long count = 0;
+        if (json_is_array(e)) {
+            term = json_string_value(json_array_get(e, 0));
+            count = json_integer_value(json_array_get(e, 1));
+        } else if (json_is_string(e)) {
+            term = json_string_value(e);
+        } else if (json_is_object(e)) {
+            term = json_string_value(json_object_get(e, "term"));
+            count = json_integer_value(json_object_get(e, "count"));
+        }
+        if (!term)
+            continue;
+        if (b.len)
+            jy_buf_puts(&b, "、");
+        if (count > 0)
+            jy_buf_printf(&b, "%s(%lld)", term, count);
+        else
+            jy_buf_puts(&b, term);
+    }
+    json_decref(root);
+    return jy_buf_steal(&b);
+}
+
+static void event_timeline(struct ui_app *app, const struct store_event *e)
+{
+    struct ui_text *t = &app->text;
+    struct store_item *items = NULL;
+    size_t n = 0;
+    struct jy_error err = {0};
+    if (store_event_items(app->st, e->id, 500, &items, &n, &err)) {
+        ui_app_message(app, true, "读取事件信息失败：%s", err.msg);
+        return;
+    }
+    char *head = xasprintf("时间线（%zu 条，最早在前）：", n);
+    ui_text_add(t, head, A_BOLD);
+    free(head);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_item *it = &items[i];
+        char when[32];
+        int64_t at = it->sort_at ? it->sort_at : it->published_at;
+        jy_time_local(at, "%m-%d %H:%M", when, sizeof when);
+        char *src = ui_cell(it->source_name, 12);
+        /* the first item names the source that broke the story */
+        const char *mark = i == 0 ? "【首发】" : it->duplicate_of ? "（相似）" : "";
+        char *line = xasprintf("  %s  %s %s%s", when, src, mark, it->title ? it->title : "");
+        ui_text_add(t, line, i == 0 ? A_BOLD : it->duplicate_of ? A_DIM : 0);
+        free(line);
+        free(src);
+    }
+    if (n == 500)
+        ui_text_add(t, "  ……（只列出最早的 500 条）", A_DIM);
+    store_items_free(items, n);
+}
+
+static int event_build(struct ui_app *app)
+{
+    struct ui_text *t = &app->text;
+    struct store_event e;
+    struct jy_error err = {0};
+    int64_t now = jy_now();
+    memset(&e, 0, sizeof e);
+    int rc = store_event_get(app->st, app->event_id, now, &e, &err);
+    if (rc) {
+        ui_app_message(app, true, "读取事件失败：%s", err.msg);
+        ui_text_add(t, "（无法读取该事件）", 0);
+        return rc;
+    }
+    int cols = text_cols(app);
+    enum risk_level lv = (enum risk_level)e.level;
+    char a[64], b[64], age[64], spark[128];
+    char *line = xasprintf("[%s %s] %s", level_roman(lv), level_label(lv), e.title ? e.title : "");
+    ui_text_add_wrapped(t, line, cols, A_BOLD | ui_level_attr(e.level));
+    free(line);
+    ui_text_add(t, "", 0);
+    line = xasprintf("风险等级：%s %s    风险评分：%.1f / 100", level_roman(lv), level_label(lv),
+                     e.score);
+    ui_text_add(t, line, ui_level_attr(e.level));
+    free(line);
+    if (!e.alert_id) {
+        line = xasprintf("预警：无（未达分级阈值）");
+        ui_text_add(t, line, A_DIM);
+    } else if (!e.acked) {
+        line = xasprintf("预警：未确认（按 a 确认）");
+        ui_text_add(t, line, A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_STANDOUT));
+    } else {
+        fmt_time(e.acked_at, a, sizeof a);
+        line = xasprintf("预警：已确认（%s，%s）", e.acked_by ? e.acked_by : "—", a);
+        ui_text_add(t, line, 0);
+    }
+    free(line);
+    fmt_time(e.first_seen, a, sizeof a);
+    fmt_time(e.last_seen, b, sizeof b);
+    ui_format_age(e.last_seen, now, age, sizeof age);
+    line = xasprintf("首次发现：%s    最近：%s（%s）", a, b, age);
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    line = xasprintf("信息 ×%d    信源 %d 个    负面 %d 条    最高媒体级别：%s", e.items, e.sources,
+                     e.negative, media_label(e.top_media));
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    line = xasprintf("传播速度：%.2f %s（近1小时条数 ÷ 前12小时每小时均值）", e.velocity,
+                     ui_velocity_arrow(e.velocity));
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    ui_sparkline(e.hourly, 24, spark, sizeof spark);
+    line = xasprintf("24小时：%s（每格一小时，右端为当前）", spark);
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    ui_text_add(t, "", 0);
+    event_explanation(app, &e, cols);
+    ui_text_add(t, "", 0);
+    char *terms = event_terms(e.terms);
+    line = xasprintf("热词：%s", *terms ? terms : "—");
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    free(terms);
+    size_t n_topics;
+    char **topics = ui_json_strings(e.topics, &n_topics);
+    struct jy_buf tb;
+    jy_buf_init(&tb, 0);
+    jy_buf_puts(&tb, "话题：");
+    for (size_t i = 0; i < n_topics; i++)
+        jy_buf_printf(&tb, "%s#%s#", i ? "、" : "", topics[i]);
+    if (!n_topics)
+        jy_buf_puts(&tb, "—");
+    line = jy_buf_steal(&tb);
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    ui_lines_free(topics, n_topics);
+    char *schemes = ui_json_join(e.schemes, 20);
+    line = xasprintf("命中方案：%s", *schemes ? schemes : "—");
+    ui_text_add_wrapped(t, line, cols, 0);
+    free(line);
+    free(schemes);
+    ui_text_add(t, "", 0);
+    event_timeline(app, &e);
+    store_event_clear(&e);
+    return 0;
 }
 
 static void help_build(struct ui_app *app)
@@ -150,10 +451,24 @@ void ui_view_rebuild(struct ui_app *app)
     case UI_SCREEN_SOURCES:
         sources_build(app);
         break;
+    case UI_SCREEN_EVENT:
+        event_build(app);
+        break;
     case UI_SCREEN_MAIN:
         return;
     }
     app->text.top = top < app->text.n ? top : 0;
+}
+
+/* The list row of the item, for what only page rows carry. */
+static const struct store_item *listed_row(struct ui_app *app, int64_t item_id)
+{
+    struct ui_list *lists[2] = {&app->feed, &app->search};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < lists[k]->n; i++)
+            if (lists[k]->rows[i].id == item_id)
+                return &lists[k]->rows[i];
+    return NULL;
 }
 
 int ui_view_pager_open(struct ui_app *app, int64_t item_id)
@@ -165,6 +480,11 @@ int ui_view_pager_open(struct ui_app *app, int64_t item_id)
     if (rc) {
         ui_app_message(app, true, "打开信息失败：%s", err.msg);
         return rc;
+    }
+    const struct store_item *row = listed_row(app, item_id);
+    if (row && !it.dup_sources && row->dup_sources) {
+        it.dups = row->dups;
+        it.dup_sources = xstrdup(row->dup_sources);
     }
     if (app->have_item)
         store_item_clear(&app->item);
@@ -182,6 +502,20 @@ int ui_view_pager_open(struct ui_app *app, int64_t item_id)
     }
     app->screen = UI_SCREEN_PAGER;
     app->text.top = 0;
+    ui_view_rebuild(app);
+    app->text.top = 0;
+    return 0;
+}
+
+int ui_view_event_open(struct ui_app *app, int64_t event_id)
+{
+    if (app->have_item) {
+        store_item_clear(&app->item);
+        app->have_item = false;
+    }
+    app->event_id = event_id;
+    app->screen = UI_SCREEN_EVENT;
+    ui_text_clear(&app->text);
     ui_view_rebuild(app);
     app->text.top = 0;
     return 0;
@@ -221,6 +555,8 @@ const char *ui_view_title(struct ui_app *app)
         return "帮助：按键";
     case UI_SCREEN_SOURCES:
         return "信源";
+    case UI_SCREEN_EVENT:
+        return "舆情事件";
     case UI_SCREEN_MAIN:
         break;
     }

@@ -19,6 +19,7 @@
 #define POLL_MS 200
 #define ROWS_MAX_AGE_MS 1000
 #define INDEX_BATCH 500
+#define ANALYSIS_BATCH 200
 #define INDEX_IDLE_MS 200
 
 struct collector {
@@ -50,6 +51,10 @@ struct loop {
     int n_inflight;
     struct collector *owner; /* NULL when run in the foreground */
     atomic_bool leader_flag; /* what the indexer thread reads */
+    struct analyzer *an;     /* analyses every stored item (see store_set_analyzer) */
+    int64_t dark_checked_ms; /* when the sources were last checked for going dark */
+    bool backlog_done;       /* every item stored before analysis existed is analysed */
+    int64_t *dark_alerted;   /* per config source: the dark spell already alerted */
     char last_error[1024];
 };
 
@@ -97,14 +102,17 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     l->pid = (int)getpid();
     if (gethostname(l->host, sizeof l->host - 1) != 0)
         snprintf(l->host, sizeof l->host, "localhost");
-    int rc = store_open(cfg->database, &l->st, err);
+    int rc = analyzer_new(cfg, &l->an, err);
     if (rc)
+        return rc;
+    if ((rc = store_open(cfg->database, &l->st, err)))
         return rc;
     store_lease_fence(l->st, l->host, l->pid);
     l->ids = xcalloc(cfg->n_sources + 1, sizeof *l->ids);
     l->started = xcalloc(cfg->n_sources + 1, sizeof *l->started);
     l->inflight = xcalloc(cfg->n_sources + 1, sizeof *l->inflight);
     l->due_after = xcalloc(cfg->n_sources + 1, sizeof *l->due_after);
+    l->dark_alerted = xcalloc(cfg->n_sources + 1, sizeof *l->dark_alerted);
     if ((rc = store_tx_begin(l->st, err)))
         return rc;
     for (size_t i = 0; i < cfg->n_sources; i++) {
@@ -133,10 +141,12 @@ static void loop_close(struct loop *l)
             store_lease_release(l->st, l->host, l->pid, NULL);
         store_close(l->st);
     }
+    analyzer_free(l->an);
     free(l->ids);
     free(l->started);
     free(l->inflight);
     free(l->due_after);
+    free(l->dark_alerted);
     store_sources_free(l->rows, l->n_rows);
 }
 
@@ -161,6 +171,23 @@ static void beat(struct loop *l, int64_t now)
     leader_set(l, got);
 }
 
+/* On becoming the collector: the analyzer's memory is rebuilt from what the
+ * previous holder stored, and the newest trained model replaces the lexicon. */
+static void analysis_take_over(struct loop *l)
+{
+    struct jy_error err = {0};
+    char *model = NULL;
+    size_t len = 0;
+    int rc = store_model_get(l->st, "sentiment", &model, &len, &err);
+    if (rc == 0 && analyzer_set_model(l->an, model, len, &err) != 0)
+        loop_error(l, err.msg);
+    else if (rc && rc != JY_ENOTFOUND)
+        loop_error(l, err.msg);
+    free(model);
+    if (store_set_analyzer(l->st, l->an, &l->cfg->analysis, &err) != 0)
+        loop_error(l, err.msg);
+}
+
 static void leader_set(struct loop *l, bool got)
 {
     if (got)
@@ -169,6 +196,8 @@ static void leader_set(struct loop *l, bool got)
         loop_error(l, "lost the collector lease to another process");
         abort_transfers(l);
     }
+    if (got && !l->leader)
+        analysis_take_over(l);
     l->leader = got;
     atomic_store(&l->leader_flag, got);
     if (l->owner)
@@ -393,6 +422,38 @@ static void indexer_stop(struct indexer *ix)
     free(ix);
 }
 
+/* Between fetches: a 信源失联 alert for each source that went dark (the
+ * store keeps one per dark spell), and a batch of items stored before
+ * analysis existed. */
+static void analysis_idle(struct loop *l, int64_t now, bool busy)
+{
+    struct jy_error err = {0};
+    if (jy_mono_ms() - l->dark_checked_ms >= ROWS_MAX_AGE_MS) {
+        l->dark_checked_ms = jy_mono_ms();
+        for (size_t i = 0; i < l->cfg->n_sources; i++) {
+            const struct store_source *row = find_row(l->rows, l->n_rows, l->ids[i]);
+            if (!row || store_source_state(row, now, l->cfg->collector.dark_after) != SOURCE_DARK)
+                continue;
+            /* one write per dark spell from this process, not one a second */
+            int64_t spell = row->last_new_item ? row->last_new_item : row->created_at;
+            if (l->dark_alerted[i] == spell)
+                continue;
+            bool raised = false;
+            if (store_alert_source_dark(l->st, row->id, now, &raised, &err) != 0)
+                loop_error(l, err.msg);
+            else
+                l->dark_alerted[i] = spell;
+        }
+    }
+    if (busy || l->backlog_done || l->once)
+        return;
+    int done = 0;
+    if (store_analysis_catch_up(l->st, ANALYSIS_BATCH, &done, &err) != 0)
+        loop_error(l, err.msg);
+    else if (done == 0)
+        l->backlog_done = true;
+}
+
 /* One turn: lease, schedule, transfers, index. Returns whether --once still
  * has work. */
 static bool turn(struct loop *l)
@@ -435,6 +496,8 @@ static bool turn(struct loop *l)
         }
     }
     free(d);
+    if (l->leader)
+        analysis_idle(l, jy_now(), nd > 0);
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
     return pending || l->n_inflight > 0;

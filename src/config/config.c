@@ -31,9 +31,12 @@
 
 struct parse {
     const char *file;
+    const char *text; /* the whole file, for positions libyaml does not give */
+    size_t len;
     yaml_document_t *doc;
     struct jy_error *err;
     struct config *cfg;
+    bool region_words_given; /* analysis.risk.region_words, even when [] */
 };
 
 /* ---- names ------------------------------------------------------------- */
@@ -89,6 +92,31 @@ static void source_config_clear(struct source_config *s)
     free(s->tags);
 }
 
+static void strings_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void scheme_config_clear(struct scheme_config *sc)
+{
+    free(sc->name);
+    for (int g = 0; g < N_GROUPS; g++)
+        strings_free(sc->terms[g], sc->n_terms[g]);
+    free(sc->expr);
+    free(sc->media);
+}
+
+static void analysis_config_clear(struct analysis_config *a)
+{
+    for (size_t i = 0; i < a->n_schemes; i++)
+        scheme_config_clear(&a->schemes[i]);
+    free(a->schemes);
+    strings_free(a->risk.region_words, a->risk.n_region_words);
+    strings_free(a->risk.official_words, a->risk.n_official_words);
+}
+
 void config_free(struct config *cfg)
 {
     if (!cfg)
@@ -96,6 +124,7 @@ void config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
     free(cfg->sources);
+    analysis_config_clear(&cfg->analysis);
     free(cfg->path);
     free(cfg->dir);
     free(cfg->database);
@@ -725,6 +754,486 @@ static int parse_sources(struct parse *p, yaml_node_t *seq)
     return 0;
 }
 
+/* ---- analysis ---------------------------------------------------------- */
+
+/* Scheme group keys: English, or the Chinese names the duty room uses. */
+static const struct {
+    const char *en, *zh;
+} group_keys[N_GROUPS] = {
+    [GROUP_REGION] = {"region", "地域"},
+    [GROUP_SUBJECT] = {"subject", "主体"},
+    [GROUP_EVENT] = {"event", "事件"},
+    [GROUP_EXCLUDE] = {"exclude", "排除"},
+};
+
+/* A decimal number in [min, max]. */
+static int get_number(struct parse *p, yaml_node_t *n, const char *key, double min, double max,
+                      double *out)
+{
+    char *end = NULL;
+    double d = 0;
+    if (n->type == YAML_SCALAR_NODE && !node_is_null(n)) {
+        errno = 0;
+        d = strtod(scalar(n), &end);
+    }
+    if (!end || end == scalar(n) || *end || errno == ERANGE || !isfinite(d))
+        return parse_error(p, n, key, "expected a number, found %s", node_show(n).s);
+    if (d < min || d > max)
+        return parse_error(p, n, key, "%s is out of range (%g..%g)", scalar(n), min, max);
+    *out = d;
+    return 0;
+}
+
+static bool blank(const char *s)
+{
+    for (; *s; s++) {
+        if (*s != ' ')
+            return false;
+    }
+    return true;
+}
+
+/* A list of words: a sequence of non-empty strings, or one string. */
+static int get_word_list(struct parse *p, yaml_node_t *n, const char *key, char ***out,
+                         size_t *n_out)
+{
+    strings_free(*out, *n_out);
+    *out = NULL;
+    *n_out = 0;
+    if (node_is_null(n))
+        return 0;
+    yaml_node_item_t *items = NULL;
+    size_t count = 1;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        items = n->data.sequence.items.start;
+        count = (size_t)(n->data.sequence.items.top - items);
+    } else if (n->type != YAML_SCALAR_NODE) {
+        return parse_error(p, n, key, "expected a sequence of strings, found %s", node_kind(n));
+    }
+    *out = xcalloc(count ? count : 1, sizeof **out);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *t = items ? yaml_document_get_node(p->doc, items[i]) : n;
+        char tkey[320];
+        if (items)
+            snprintf(tkey, sizeof tkey, "%s[%zu]", key, i);
+        else
+            snprintf(tkey, sizeof tkey, "%s", key);
+        char *word = NULL;
+        int rc = get_string(p, t, tkey, false, &word);
+        if (!rc && blank(word)) {
+            free(word);
+            rc = parse_error(p, t, tkey, "must not be empty");
+        }
+        if (rc)
+            return rc;
+        (*out)[(*n_out)++] = word;
+    }
+    return 0;
+}
+
+/* Where the first character of a scalar's value is: after the opening quote
+ * of a quoted scalar, on the next line for a block scalar (| or >). */
+static void scalar_value_position(struct parse *p, yaml_node_t *n, int *line, int *column)
+{
+    *line = (int)n->start_mark.line + 1;
+    *column = (int)n->start_mark.column + 1;
+    switch (n->data.scalar.style) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+        (*column)++;
+        break;
+    case YAML_LITERAL_SCALAR_STYLE:
+    case YAML_FOLDED_SCALAR_STYLE: {
+        /* The content starts on the first non-blank line after the
+         * indicator's. (Counted from the text: libyaml's index is in
+         * characters or bytes depending on its version.) */
+        size_t i = 0;
+        for (size_t l0 = 0; l0 < n->start_mark.line && i < p->len; i++) {
+            if (p->text[i] == '\n')
+                l0++;
+        }
+        int l = *line;
+        while (i < p->len) {
+            while (i < p->len && p->text[i] != '\n')
+                i++;
+            if (i >= p->len)
+                break;
+            i++;
+            l++;
+            int col = 1;
+            while (i < p->len && p->text[i] == ' ') {
+                i++;
+                col++;
+            }
+            if (i < p->len && p->text[i] != '\n' && p->text[i] != '\r') {
+                *line = l;
+                *column = col;
+                break;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* An expression: a string that may span lines (a block scalar, `|` or `>`);
+ * trailing blanks and line breaks are dropped. */
+static int get_expr(struct parse *p, yaml_node_t *n, const char *key, char **out)
+{
+    if (n->type != YAML_SCALAR_NODE || node_is_null(n))
+        return parse_error(p, n, key, "expected an expression, found %s", node_kind(n));
+    const char *s = scalar(n);
+    size_t len = n->data.scalar.length;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            return parse_error(p, n, key, "control characters are not allowed");
+    }
+    while (len && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t'))
+        i++;
+    if (i == len)
+        return parse_error(p, n, key, "must not be empty");
+    /* A block scalar's blank first lines and indentation are dropped too, so
+     * that its first character is where scalar_value_position() says. Other
+     * styles keep theirs: columns inside the expression count from the
+     * scalar's own start. */
+    bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                 n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+    if (!block)
+        i = 0;
+    free(*out);
+    *out = xstrndup(s + i, len - i);
+    return 0;
+}
+
+static int parse_scheme_media(struct parse *p, yaml_node_t *n, const char *key,
+                              struct scheme_config *sc)
+{
+    if (node_is_null(n))
+        return 0;
+    yaml_node_item_t *items = NULL;
+    size_t count = 1;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        items = n->data.sequence.items.start;
+        count = (size_t)(n->data.sequence.items.top - items);
+    } else if (n->type != YAML_SCALAR_NODE) {
+        return parse_error(p, n, key, "expected a sequence of media levels, found %s",
+                           node_kind(n));
+    }
+    sc->media = xcalloc(count ? count : 1, sizeof *sc->media);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *t = items ? yaml_document_get_node(p->doc, items[i]) : n;
+        char tkey[320];
+        if (items)
+            snprintf(tkey, sizeof tkey, "%s[%zu]", key, i);
+        else
+            snprintf(tkey, sizeof tkey, "%s", key);
+        int e = 0;
+        int rc = get_enum(p, t, tkey, media_level_names,
+                          sizeof media_level_names / sizeof media_level_names[0], (size_t)-1, &e);
+        if (rc)
+            return rc;
+        sc->media[sc->n_media++] = (enum media_level)e;
+    }
+    return 0;
+}
+
+static int parse_scheme(struct parse *p, yaml_node_t *map, size_t index, struct scheme_config *sc)
+{
+    char where[64];
+    snprintf(where, sizeof where, "analysis.schemes[%zu]", index);
+    sc->enabled = true;
+    sc->line = (int)map->start_mark.line + 1;
+    sc->column = (int)map->start_mark.column + 1;
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+
+    yaml_node_t *group_key[N_GROUPS] = {0}, *expr_key = NULL, *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", where, name);
+        int g = -1;
+        for (int i = 0; i < N_GROUPS; i++) {
+            if (!strcmp(name, group_keys[i].en) || !strcmp(name, group_keys[i].zh))
+                g = i;
+        }
+        if (g >= 0) {
+            if (group_key[g])
+                return parse_error(p, k, key, "the %s group is given twice (%s and %s)",
+                                   group_keys[g].en, scalar(group_key[g]), name);
+            group_key[g] = k;
+            rc = get_word_list(p, v, key, &sc->terms[g], &sc->n_terms[g]);
+        } else if (!strcmp(name, "name")) {
+            rc = get_string(p, v, key, false, &sc->name);
+            if (!rc && blank(sc->name))
+                rc = parse_error(p, v, key, "must not be empty");
+        } else if (!strcmp(name, "expr")) {
+            expr_key = k;
+            rc = get_expr(p, v, key, &sc->expr);
+            if (!rc)
+                scalar_value_position(p, v, &sc->expr_line, &sc->expr_column);
+        } else if (!strcmp(name, "title_only")) {
+            rc = get_bool(p, v, key, &sc->title_only);
+        } else if (!strcmp(name, "media")) {
+            rc = parse_scheme_media(p, v, key, sc);
+        } else if (!strcmp(name, "enabled")) {
+            rc = get_bool(p, v, key, &sc->enabled);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+
+    char key[256];
+    if (!sc->name) {
+        snprintf(key, sizeof key, "%s.name", where);
+        return parse_error(p, map, key, "missing required key");
+    }
+    size_t positive = sc->n_terms[GROUP_REGION] + sc->n_terms[GROUP_SUBJECT] +
+                      sc->n_terms[GROUP_EVENT];
+    int first_group = -1; /* an empty group (`exclude: []`) does not count */
+    for (int g = 0; g < N_GROUPS && first_group < 0; g++) {
+        if (sc->n_terms[g])
+            first_group = g;
+    }
+    if (sc->expr && first_group >= 0) {
+        snprintf(key, sizeof key, "%s.expr", where);
+        return parse_error(p, expr_key, key,
+                           "give either expr or the groups (region, subject, event, exclude), "
+                           "not both (%s is given too)",
+                           scalar(group_key[first_group]));
+    }
+    if (!sc->expr && !positive) {
+        if (sc->n_terms[GROUP_EXCLUDE]) {
+            snprintf(key, sizeof key, "%s.%s", where, scalar(group_key[GROUP_EXCLUDE]));
+            return parse_error(p, group_key[GROUP_EXCLUDE], key,
+                               "exclude alone would match everything; "
+                               "give region, subject or event terms too");
+        }
+        return parse_error(p, map, where,
+                           "needs expr or at least one term in region (地域), subject (主体) "
+                           "or event (事件)");
+    }
+    return 0;
+}
+
+static int parse_schemes(struct parse *p, yaml_node_t *seq)
+{
+    struct analysis_config *a = &p->cfg->analysis;
+    if (node_is_null(seq))
+        return 0;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return parse_error(p, seq, "analysis.schemes", "expected a sequence of mappings, found %s",
+                           node_kind(seq));
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    a->schemes = xcalloc(n ? n : 1, sizeof *a->schemes);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *m = yaml_document_get_node(p->doc, seq->data.sequence.items.start[i]);
+        a->n_schemes++; /* before parsing, so that config_free() frees a half-read one */
+        int rc = parse_scheme(p, m, i, &a->schemes[i]);
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(a->schemes[j].name, a->schemes[i].name))
+                continue;
+            yaml_node_t *name_node = m, *k, *v;
+            for (size_t at = 0; mapping_pair(p, m, at, &k, &v); at++) {
+                if (!strcmp(scalar(k), "name"))
+                    name_node = v;
+            }
+            char key[64];
+            snprintf(key, sizeof key, "analysis.schemes[%zu].name", i);
+            return parse_error(p, name_node, key,
+                               "duplicate scheme name \"%s\" (also analysis.schemes[%zu], line %d)",
+                               a->schemes[i].name, j, a->schemes[j].line);
+        }
+    }
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    size_t off;
+} risk_weights[] = {
+    {"negative", offsetof(struct risk_config, w_negative)},
+    {"sensitive", offsetof(struct risk_config, w_sensitive)},
+    {"media", offsetof(struct risk_config, w_media)},
+    {"velocity", offsetof(struct risk_config, w_velocity)},
+    {"volume", offsetof(struct risk_config, w_volume)},
+    {"local", offsetof(struct risk_config, w_local)},
+    {"official", offsetof(struct risk_config, w_official)},
+};
+
+static const char *const level_keys[4] = {"I", "II", "III", "IV"};
+
+static int parse_risk_weights(struct parse *p, yaml_node_t *map)
+{
+    struct risk_config *r = &p->cfg->analysis.risk;
+    int rc = expect_mapping(p, map, "analysis.risk.weights");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "analysis.risk.weights.%s", scalar(k));
+        size_t i = 0;
+        while (i < sizeof risk_weights / sizeof risk_weights[0] &&
+               strcmp(scalar(k), risk_weights[i].name))
+            i++;
+        if (i == sizeof risk_weights / sizeof risk_weights[0])
+            return parse_error(p, k, key,
+                               "unknown indicator (known: negative, sensitive, media, velocity, "
+                               "volume, local, official)");
+        double *w = (double *)((char *)r + risk_weights[i].off);
+        rc = get_number(p, v, key, -INFINITY, INFINITY, w);
+        if (!rc && *w < 0)
+            rc = parse_error(p, v, key, "a weight must not be negative");
+        if (!rc && *w > 1000)
+            rc = parse_error(p, v, key, "%s is out of range (0..1000)", scalar(v));
+        if (rc)
+            return rc;
+    }
+    double sum = 0;
+    for (size_t i = 0; i < sizeof risk_weights / sizeof risk_weights[0]; i++)
+        sum += *(double *)((char *)r + risk_weights[i].off);
+    if (sum <= 0)
+        return parse_error(p, map, "analysis.risk.weights",
+                           "all weights are zero (at least one indicator must count)");
+    return 0;
+}
+
+static int parse_risk_levels(struct parse *p, yaml_node_t *map)
+{
+    struct risk_config *r = &p->cfg->analysis.risk;
+    int rc = expect_mapping(p, map, "analysis.risk.levels");
+    if (rc)
+        return rc;
+    yaml_node_t *given[4] = {0}, *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "analysis.risk.levels.%s", scalar(k));
+        int l = 0;
+        while (l < 4 && strcmp(scalar(k), level_keys[l]))
+            l++;
+        if (l == 4)
+            return parse_error(p, k, key, "unknown level (known: I, II, III, IV)");
+        rc = get_number(p, v, key, 0, 100, &r->level_min[l]);
+        if (rc)
+            return rc;
+        given[l] = v;
+    }
+    /* Defaults fill what is not given; the result must descend. */
+    for (int l = 1; l < 4; l++) {
+        if (r->level_min[l] < r->level_min[l - 1])
+            continue;
+        int at = given[l] ? l : l - 1;
+        yaml_node_t *n = given[at] ? given[at] : map;
+        char key[256];
+        snprintf(key, sizeof key, "analysis.risk.levels.%s", level_keys[at]);
+        return parse_error(p, n, key,
+                           "levels must descend (I > II > III > IV): %s is %g but %s is %g",
+                           level_keys[l - 1], r->level_min[l - 1], level_keys[l], r->level_min[l]);
+    }
+    return 0;
+}
+
+static int parse_risk(struct parse *p, yaml_node_t *map)
+{
+    struct risk_config *r = &p->cfg->analysis.risk;
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "analysis.risk");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[256];
+        snprintf(key, sizeof key, "analysis.risk.%s", name);
+        if (!strcmp(name, "weights")) {
+            rc = parse_risk_weights(p, v);
+        } else if (!strcmp(name, "levels")) {
+            rc = parse_risk_levels(p, v);
+        } else if (!strcmp(name, "volume_full")) {
+            rc = get_int(p, v, key, 1, 1000000, &r->volume_full);
+        } else if (!strcmp(name, "velocity_full")) {
+            rc = get_number(p, v, key, -INFINITY, INFINITY, &r->velocity_full);
+            if (!rc && (r->velocity_full <= 1 || r->velocity_full > 1000))
+                rc = parse_error(p, v, key, "%s is out of range (more than 1, at most 1000)",
+                                 scalar(v));
+        } else if (!strcmp(name, "region_words")) {
+            rc = get_word_list(p, v, key, &r->region_words, &r->n_region_words);
+            p->region_words_given = true;
+        } else if (!strcmp(name, "official_words")) {
+            rc = get_word_list(p, v, key, &r->official_words, &r->n_official_words);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_analysis(struct parse *p, yaml_node_t *map)
+{
+    struct analysis_config *a = &p->cfg->analysis;
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "analysis");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[256];
+        snprintf(key, sizeof key, "analysis.%s", name);
+        if (!strcmp(name, "simhash_threshold"))
+            rc = get_int(p, v, key, 0, 8, &a->simhash_threshold);
+        else if (!strcmp(name, "duplicate_window"))
+            rc = get_int(p, v, key, 1, 24 * 366, &a->duplicate_window);
+        else if (!strcmp(name, "event_window"))
+            rc = get_int(p, v, key, 1, 24 * 366, &a->event_window);
+        else if (!strcmp(name, "event_similarity"))
+            rc = get_number(p, v, key, 0, 1, &a->event_similarity);
+        else if (!strcmp(name, "schemes"))
+            rc = parse_schemes(p, v);
+        else if (!strcmp(name, "risk"))
+            rc = parse_risk(p, v);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The default local words: each distinct region of the sources. */
+static void region_words_from_sources(struct config *cfg)
+{
+    struct risk_config *r = &cfg->analysis.risk;
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        const char *region = cfg->sources[i].region;
+        if (!region || blank(region))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < r->n_region_words && !seen; j++)
+            seen = !strcmp(r->region_words[j], region);
+        if (seen)
+            continue;
+        r->region_words = xrealloc(r->region_words, (r->n_region_words + 1) * sizeof(char *));
+        r->region_words[r->n_region_words++] = xstrdup(region);
+    }
+}
+
 /* ---- top level --------------------------------------------------------- */
 
 static void config_defaults(struct config *cfg)
@@ -742,6 +1251,29 @@ static void config_defaults(struct config *cfg)
     cfg->collector.proxy = NULL;
     cfg->ui.color = true;
     cfg->ui.refresh_ms = 250;
+
+    struct analysis_config *a = &cfg->analysis;
+    a->simhash_threshold = 3;
+    a->duplicate_window = 168;
+    a->event_window = 48;
+    a->event_similarity = 0.25;
+    struct risk_config *r = &a->risk;
+    r->w_negative = 20;
+    r->w_sensitive = 25;
+    r->w_media = 15;
+    r->w_velocity = 15;
+    r->w_volume = 10;
+    r->w_local = 10;
+    r->w_official = 5;
+    r->level_min[0] = 80;
+    r->level_min[1] = 60;
+    r->level_min[2] = 40;
+    r->level_min[3] = 25;
+    r->volume_full = 50;
+    r->velocity_full = 6;
+    /* region_words default to the sources' regions (parse_root, once the
+     * sources are read); official_words to none here: analyze then reads
+     * data/risk/official.txt. */
 }
 
 static int parse_root(struct parse *p, yaml_node_t *root)
@@ -768,6 +1300,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_ui(p, v);
         else if (!strcmp(key, "sources"))
             rc = parse_sources(p, v);
+        else if (!strcmp(key, "analysis"))
+            rc = parse_analysis(p, v);
         else
             rc = parse_error(p, k, key, "unknown key");
         if (rc)
@@ -781,6 +1315,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
         if (cfg->sources[i].interval < cfg->collector.min_interval)
             cfg->sources[i].interval = cfg->collector.min_interval;
     }
+    if (!p->region_words_given)
+        region_words_from_sources(cfg);
     const char *no_color = getenv("NO_COLOR");
     if (no_color && *no_color)
         cfg->ui.color = false;
@@ -880,7 +1416,7 @@ int config_load(const char *path, struct config **out, struct jy_error *err)
     cfg->path = xstrdup(path);
     cfg->dir = config_dir_of(path);
     config_defaults(cfg);
-    struct parse p = {.file = path, .err = err, .cfg = cfg};
+    struct parse p = {.file = path, .text = text, .len = len, .err = err, .cfg = cfg};
 
     yaml_parser_t parser;
     yaml_document_t doc;

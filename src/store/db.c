@@ -68,6 +68,81 @@ static const char *const migrations[] = {
     "  since INTEGER NOT NULL,"
     "  heartbeat INTEGER NOT NULL"
     ");",
+
+    /* 2: analysis. An item's verdict sits on its row (what the feed pages
+     * need without a join); the normalised text and matches beside it. */
+    "ALTER TABLE items ADD COLUMN dup_of INTEGER;"   /* first copy, when a near-duplicate */
+    "ALTER TABLE items ADD COLUMN dups INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE items ADD COLUMN event_id INTEGER;"
+    "ALTER TABLE items ADD COLUMN sentiment INTEGER;" /* NULL: not analysed yet */
+    "CREATE INDEX items_dup ON items(dup_of) WHERE dup_of IS NOT NULL;"
+    "CREATE INDEX items_event ON items(event_id, sort_at) WHERE event_id IS NOT NULL;"
+    "CREATE TABLE analysis ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  normalized TEXT NOT NULL,"
+    "  repost TEXT,"
+    "  topics TEXT,"
+    "  schemes TEXT,"
+    "  terms TEXT,"
+    "  simhash INTEGER NOT NULL,"
+    "  sentiment_score REAL NOT NULL,"
+    "  analyzed_at INTEGER NOT NULL"
+    ");"
+    /* Items stored before analysis existed are analysed in the background,
+     * up to this id. */
+    "CREATE TABLE analysis_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  backlog_next INTEGER NOT NULL, backlog_upto INTEGER NOT NULL);"
+    "INSERT INTO analysis_state SELECT 1, 1, coalesce(max(id), 0) FROM items;"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  rep_item INTEGER,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  first_collected INTEGER NOT NULL,"
+    "  items INTEGER NOT NULL,"
+    "  sources INTEGER NOT NULL,"
+    "  top_media TEXT,"
+    "  negative INTEGER NOT NULL,"
+    "  velocity REAL NOT NULL,"
+    "  schemes TEXT,"
+    "  terms TEXT,"
+    "  topics TEXT,"
+    "  score REAL NOT NULL,"
+    "  level INTEGER NOT NULL,"
+    "  explanation TEXT,"
+    "  state TEXT,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX events_last ON events(last_seen);"
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('event', 'source')),"
+    "  dedup_key TEXT NOT NULL UNIQUE,"
+    "  event_id INTEGER REFERENCES events(id),"
+    "  source_id INTEGER REFERENCES sources(id),"
+    "  level INTEGER NOT NULL DEFAULT 0,"
+    "  title TEXT NOT NULL,"
+    "  raised_at INTEGER NOT NULL,"
+    "  first_item_at INTEGER,"
+    "  latency INTEGER," /* raised_at - first_item_at: feeds 预警及时率 */
+    "  acked_by TEXT,"
+    "  acked_at INTEGER"
+    ");"
+    "CREATE INDEX alerts_waiting ON alerts(raised_at) WHERE acked_at IS NULL;"
+    "CREATE INDEX alerts_event ON alerts(event_id);"
+    "CREATE TABLE labels ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  label INTEGER NOT NULL CHECK (label IN (-1, 0, 1)),"
+    "  labelled_by TEXT NOT NULL,"
+    "  labelled_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE models ("
+    "  name TEXT PRIMARY KEY,"
+    "  data BLOB NOT NULL,"
+    "  info TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -107,6 +182,8 @@ void store_rollback(struct store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    /* whatever the analyzer learnt in this transaction is gone from disk */
+    st->an_dirty = true;
 }
 
 sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql, struct jy_error *err)

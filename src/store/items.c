@@ -26,6 +26,12 @@ void store_item_read_row(sqlite3_stmt *s, struct store_item *it)
     it->sort_at = sqlite3_column_int64(s, 9);
     it->date_missing = sqlite3_column_int(s, 10) != 0;
     it->read = sqlite3_column_int(s, 11) != 0;
+    it->analyzed = sqlite3_column_int(s, 12) != 0;
+    it->dups = sqlite3_column_int(s, 13);
+    it->duplicate_of = sqlite3_column_int64(s, 14);
+    it->event_id = sqlite3_column_int64(s, 15);
+    it->sentiment = sqlite3_column_int(s, 16);
+    it->label = sqlite3_column_int(s, 17);
 }
 
 void store_item_clear(struct store_item *it)
@@ -38,6 +44,9 @@ void store_item_clear(struct store_item *it)
     free(it->title);
     free(it->author);
     free(it->content);
+    free(it->dup_sources);
+    free(it->schemes);
+    free(it->terms);
     memset(it, 0, sizeof *it);
 }
 
@@ -46,6 +55,27 @@ void store_items_free(struct store_item *items, size_t n)
     for (size_t i = 0; i < n; i++)
         store_item_clear(&items[i]);
     free(items);
+}
+
+/* "A、B、C": the distinct sources of an item and its near-duplicates, its
+ * own first. */
+static int store_dup_sources(struct store *st, struct store_item *it, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_DUP_SOURCES,
+                                 "SELECT group_concat(name, '、') FROM (SELECT s.name FROM items i "
+                                 "JOIN sources s ON s.id = i.source_id WHERE i.id = ?1 OR "
+                                 "i.dup_of = ?1 GROUP BY s.id ORDER BY min(i.id))",
+                                 err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, it->id);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return store_db_error(st, err, "read duplicate sources");
+    }
+    it->dup_sources = store_col_text(s, 0);
+    sqlite3_reset(s);
+    return 0;
 }
 
 /* Steps s to the end, collecting at most limit rows; reverse puts them in
@@ -64,6 +94,12 @@ static int collect_rows(struct store *st, sqlite3_stmt *s, size_t limit, bool re
         return store_db_error(st, err, "read items");
     }
     sqlite3_reset(s);
+    for (size_t i = 0; i < k; i++) {
+        if (items[i].dups > 0 && store_dup_sources(st, &items[i], err)) {
+            store_items_free(items, k);
+            return JY_EDB;
+        }
+    }
     if (reverse) {
         for (size_t i = 0; i < k / 2; i++) {
             struct store_item t = items[i];
@@ -85,15 +121,16 @@ int store_items_page(struct store *st, const struct store_cursor *from, bool old
     if (!from) {
         s = store_stmt(
             st, STMT_PAGE_NEWEST,
-            "SELECT " STORE_ITEM_COLS ITEM_FROM "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1", err);
+            "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
+                                                "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1", err);
     } else if (older) {
         s = store_stmt(st, STMT_PAGE_OLDER,
-                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) < (?2, ?3) "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) < (?2, ?3) AND i.dup_of IS NULL "
                        "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1",
                        err);
     } else {
         s = store_stmt(st, STMT_PAGE_NEWER,
-                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) > (?2, ?3) "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) > (?2, ?3) AND i.dup_of IS NULL "
                        "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1",
                        err);
     }
@@ -114,7 +151,8 @@ int store_items_tail(struct store *st, size_t limit, struct store_item **out, si
     *n = 0;
     sqlite3_stmt *s = store_stmt(
         st, STMT_PAGE_TAIL,
-        "SELECT " STORE_ITEM_COLS ITEM_FROM "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
+        "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
+                                                "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
@@ -126,7 +164,8 @@ int store_item_get(struct store *st, int64_t id, struct store_item *out, struct 
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s =
         store_stmt(st, STMT_ITEM_GET,
-                   "SELECT " STORE_ITEM_COLS ", i.content" ITEM_FROM "WHERE i.id = ?1", err);
+                   "SELECT " STORE_ITEM_COLS ", i.content, a.schemes, a.terms" ITEM_FROM
+                   "LEFT JOIN analysis a ON a.item_id = i.id WHERE i.id = ?1", err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, id);
@@ -134,6 +173,8 @@ int store_item_get(struct store *st, int64_t id, struct store_item *out, struct 
     if (rc == SQLITE_ROW) {
         store_item_read_row(s, out);
         out->content = store_col_text(s, STORE_ITEM_NCOLS);
+        out->schemes = store_col_text(s, STORE_ITEM_NCOLS + 1);
+        out->terms = store_col_text(s, STORE_ITEM_NCOLS + 2);
         sqlite3_reset(s);
         return 0;
     }
@@ -174,7 +215,7 @@ int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err)
 /* ---- writing a fetch ------------------------------------------------------ */
 
 static int insert_items(struct store *st, int64_t source_id, const struct fetch_result *r,
-                        int64_t now, size_t *inserted, struct jy_error *err)
+                        int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err)
 {
     sqlite3_stmt *s =
         store_stmt(st, STMT_ITEM_INSERT,
@@ -202,7 +243,10 @@ static int insert_items(struct store *st, int64_t source_id, const struct fetch_
             sqlite3_reset(s);
             return store_db_error(st, err, "insert item");
         }
-        *inserted += (size_t)sqlite3_changes(st->db);
+        int changed = sqlite3_changes(st->db);
+        *inserted += (size_t)changed;
+        if (ids)
+            ids[i] = changed ? (int64_t)sqlite3_last_insert_rowid(st->db) : 0;
     }
     sqlite3_reset(s);
     return 0;
@@ -271,23 +315,32 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
                        int64_t now, size_t *inserted, struct jy_error *err)
 {
     size_t n = 0;
+    int64_t *ids = r->ids;
+    if (!ids && st->an && r->n_items)
+        ids = xcalloc(r->n_items, sizeof *ids);
     /* inside a caller's transaction this is a savepoint: all or nothing */
     bool nested = !sqlite3_get_autocommit(st->db);
     int rc = nested ? store_exec(st, "SAVEPOINT fetch", err) : store_begin(st, err);
     if (rc)
-        return rc;
-    if ((rc = store_fence_check(st, err)) || (rc = insert_items(st, source_id, r, now, &n, err)) ||
+        goto out;
+    if ((rc = store_fence_check(st, err)) ||
+        (rc = insert_items(st, source_id, r, now, &n, ids, err)) ||
+        (rc = store_analyze_new(st, source_id, r, ids, now, err)) ||
         (rc = record_health(st, source_id, r, now, n, err))) {
         if (nested)
             store_exec(st, "ROLLBACK TO fetch; RELEASE fetch", NULL);
         else
             store_rollback(st);
-        return rc;
+        st->an_dirty = true;
+        goto out;
     }
     rc = nested ? store_exec(st, "RELEASE fetch", err) : store_commit(st, err);
     if (rc)
-        return rc;
+        goto out;
     if (inserted)
         *inserted = n;
-    return 0;
+out:
+    if (ids != r->ids)
+        free(ids);
+    return rc;
 }

@@ -14,11 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/analyze.h"
 #include "config/config.h"
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -99,6 +100,8 @@ struct fetch_result {
     int64_t replay_start; /* replay sources, 0 = unchanged */
     const struct feed_item *items;
     size_t n_items;
+    int64_t *ids; /* when not NULL (n_items long): gets each item's new id, or 0
+                     when it was already stored */
 };
 /* Records a fetch: health columns, validators, and the items (duplicates by
  * (source, guid) are skipped; items are stored even when !ok, e.g. the good
@@ -118,6 +121,16 @@ struct store_item {
     int64_t sort_at; /* the feed's order: published_at, but never later than fetched_at */
     bool date_missing;
     bool read;
+    /* From its analysis (zero/NULL when not analysed). */
+    bool analyzed;
+    int dups;            /* near-duplicates linked to this item (the row shows ×(dups+1)) */
+    char *dup_sources;   /* page rows with dups > 0: "A、B、C" (its own source first) */
+    int64_t duplicate_of;
+    int64_t event_id;
+    int sentiment;       /* -1, 0, 1 */
+    char *schemes;       /* store_item_get only: JSON array of scheme names */
+    char *terms;         /* store_item_get only: JSON array of matched terms */
+    int label;           /* an operator's sentiment label: -1, 0, 1, or 2 = none */
 };
 
 /* A position in the feed's order (newest first): (sort_at, id). */
@@ -140,6 +153,9 @@ int store_item_get(struct store *st, int64_t id, struct store_item *out, struct 
 int store_item_mark_read(struct store *st, int64_t id, struct jy_error *err);
 void store_item_clear(struct store_item *it);
 void store_items_free(struct store_item *items, size_t n);
+/* Feed pages (store_items_page, store_items_tail) show first copies only:
+ * an item analysed as a near-duplicate is folded into its first copy's row. */
+
 /* Newest item id, cheap (for "anything new?"). 0 when empty. */
 int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err);
 
@@ -154,6 +170,104 @@ int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err);
  * punctuation) scans only the newest 200,000 items. */
 int store_search(struct store *st, const char *query, const struct store_cursor *older_than,
                  size_t limit, struct store_item **out, size_t *n, struct jy_error *err);
+
+/* ---- analysis: items' results, events, alerts, model, labels ---------------- */
+
+/* From now on, store_fetch_record analyses every item it inserts with an,
+ * inside the same transaction, so no item is ever visible without its
+ * analysis. After any rollback the analyzer's memory is rebuilt from the
+ * database before it is used again. an must outlive the store (or be unset
+ * with NULL). Restores an's memory now. */
+int store_set_analyzer(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                       struct jy_error *err);
+/* Analyses up to batch items stored before analysis existed, in one
+ * transaction; *done gets how many (0: nothing left). */
+int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err);
+
+/* Stores one item's analysis (and its event's new picture, and an alert when
+ * r->alert) inside the current transaction. */
+int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
+                          int64_t now, struct jy_error *err);
+/* Gives a fresh analyzer the memory it needs: first copies inside the
+ * duplicate window and events still open, relative to now. */
+int store_analysis_restore(struct store *st, struct analyzer *an,
+                           const struct analysis_config *ac, int64_t now, struct jy_error *err);
+/* Items stored but never analysed (e.g. collected before analysis existed),
+ * oldest first, at most limit; content filled. */
+int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,
+                           struct jy_error *err);
+
+struct store_event {
+    int64_t id;
+    char *title;
+    int64_t rep_item;
+    int64_t first_seen, last_seen, first_collected;
+    int items, sources;
+    char *top_media; /* "central", ... or NULL */
+    int negative;
+    double velocity;
+    int hourly[24]; /* items per hour, [23] = the hour that ends at `now` given to the query */
+    double score;
+    int level;         /* enum risk_level */
+    char *explanation; /* JSON array of {"indicator","label","value","weight","points"} */
+    char *schemes, *terms, *topics; /* JSON arrays */
+    int64_t alert_id;  /* its newest alert, 0 if none */
+    bool acked;        /* every alert of the event acknowledged (true when none) */
+    char *acked_by;    /* who acknowledged the newest alert */
+    int64_t acked_at;
+};
+/* The risk board: events seen in the last `hours` hours, graded ones first
+ * by level (I first) then score, then the rest by score; hourly series
+ * relative to now. */
+int store_events_board(struct store *st, int64_t now, int hours, size_t limit,
+                       struct store_event **out, size_t *n, struct jy_error *err);
+int store_event_get(struct store *st, int64_t id, int64_t now, struct store_event *out,
+                    struct jy_error *err);
+/* The event's items in time order (oldest first, duplicates included),
+ * at most limit. */
+int store_event_items(struct store *st, int64_t event_id, size_t limit, struct store_item **out,
+                      size_t *n, struct jy_error *err);
+void store_event_clear(struct store_event *e);
+void store_events_free(struct store_event *v, size_t n);
+
+struct store_alert {
+    int64_t id;
+    char *kind;     /* "event" or "source" (信源失联) */
+    int64_t event_id, source_id;
+    int level;      /* enum risk_level; 0 for source alerts */
+    char *title;
+    int64_t raised_at;
+    int64_t first_item_at; /* collection time of the event's first item (0: n/a) */
+    char *acked_by;        /* NULL while waiting */
+    int64_t acked_at;
+};
+/* Raises a 信源失联 alert for a source that went dark; once per dark spell
+ * (keyed by its last new item). *raised says whether it was new. */
+int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bool *raised,
+                            struct jy_error *err);
+int store_alerts_unacked(struct store *st, int *count, struct jy_error *err);
+/* Newest first; unacked_only to list the waiting ones. */
+int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct store_alert **out,
+                      size_t *n, struct jy_error *err);
+/* Acknowledges one alert (JY_ENOTFOUND; acknowledging twice keeps the first). */
+int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
+                    struct jy_error *err);
+/* Acknowledges every waiting alert of an event; *count gets how many. */
+int store_event_ack(struct store *st, int64_t event_id, const char *who, int64_t now, int *count,
+                    struct jy_error *err);
+void store_alerts_free(struct store_alert *v, size_t n);
+
+/* An operator's sentiment label on an item (training data). */
+int store_item_label(struct store *st, int64_t item_id, int label, const char *who, int64_t now,
+                     struct jy_error *err);
+/* Every labelled item's text (title + content) and label, for `jingyu train`. */
+int store_labels_examples(struct store *st, char ***texts, int **labels, size_t *n,
+                          struct jy_error *err);
+/* The trained sentiment model ("sentiment"). JY_ENOTFOUND when none. */
+int store_model_put(struct store *st, const char *name, const char *blob, size_t len,
+                    const char *info, int64_t now, struct jy_error *err);
+int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
+                    struct jy_error *err);
 
 /* ---- background index ---------------------------------------------------- */
 

@@ -22,6 +22,13 @@ enum stmt_id {
     STMT_PAGE_TAIL,
     STMT_ITEM_GET,
     STMT_MAX_ID,
+    STMT_DUP_SOURCES,
+    STMT_ANALYSIS_INSERT,
+    STMT_ITEM_VERDICT,
+    STMT_DUPS_BUMP,
+    STMT_EVENT_UPSERT,
+    STMT_ALERT_INSERT,
+    STMT_EVENT_HOURLY,
     STMT_COUNT
 };
 
@@ -31,7 +38,15 @@ struct store {
     sqlite3_stmt *stmts[STMT_COUNT];
     char *fence_host; /* see store_lease_fence; NULL: no fence */
     int fence_pid;
+    struct analyzer *an; /* see store_set_analyzer; NULL: items are not analysed */
+    const struct analysis_config *an_cfg;
+    bool an_dirty; /* the analyzer's memory may hold what a rollback undid */
 };
+
+/* Analyses the items of r that were just inserted (ids[i] != 0) and stores
+ * the results, inside the caller's transaction. No-op without an analyzer. */
+int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_result *r,
+                      const int64_t *ids, int64_t now, struct jy_error *err);
 
 /* 0 when no fence is set or the fence's holder still holds the lease;
  * JY_EBUSY otherwise. Call inside a write transaction. */
@@ -56,8 +71,10 @@ int store_token_class(uint32_t cp);
  * store_item_read_row expects; items are "i", sources "s". */
 #define STORE_ITEM_COLS                                                                            \
     "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
-    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL"
-#define STORE_ITEM_NCOLS 12
+    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL, "                             \
+    "i.sentiment IS NOT NULL, i.dups, i.dup_of, i.event_id, coalesce(i.sentiment, 0), "            \
+    "coalesce((SELECT l.label FROM labels l WHERE l.item_id = i.id), 2)"
+#define STORE_ITEM_NCOLS 18
 void store_item_read_row(sqlite3_stmt *s, struct store_item *it);
 
 #endif

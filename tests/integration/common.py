@@ -90,9 +90,10 @@ def yq(v):
     return json.dumps(str(v), ensure_ascii=False)
 
 
-def write_config(path, database, sources, **collector):
+def write_config(path, database, sources, extra="", **collector):
     """Writes a config file. sources: list of dicts (name, type, url, path,
-    interval, ...); collector: overrides of the test defaults."""
+    interval, ...); extra: YAML text appended as is (e.g. an analysis:
+    section); collector: overrides of the test defaults."""
     coll = {"parallel": 4, "timeout": 10, "connect_timeout": 3, "max_body": "20M",
             "max_redirects": 3, "min_interval": 1, "max_backoff": 600, "dark_after": 6,
             "user_agent": "jingyu-test/1"}
@@ -114,7 +115,7 @@ def write_config(path, database, sources, **collector):
             lines.append("%s%s: %s" % ("  - " if first else "    ", k, val))
             first = False
     with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + extra)
     return path
 
 

@@ -4,12 +4,20 @@
 
 Items reach the console the way they do in production: a .jsonl file is
 renamed into a file-drop folder and the console's own collector thread
-imports it. capture-pane prints a double-width character once, so columns
-are compared by display width (unicodedata.east_asian_width).
+imports (and analyses) it. capture-pane prints a double-width character
+once, so columns are compared by display width
+(unicodedata.east_asian_width).
+
+The risk board case configures monitoring schemes and low level thresholds,
+drops posts of one story from two sources, and expects the console to show
+a graded event on the risk board (level, title, ×N, 未确认), the header's
+未确认预警 count, the event view (score, explanation, timeline with 首发),
+and after `a`: 已确认 on the row, "已确认 N 条预警" and 未确认预警 0.
 
 usage: test_screen.py JINGYU   (exit 77 when tmux is missing)"""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -44,6 +52,7 @@ class Console:
         self.tmux = ["tmux", "-L", self.socket, "-f", "/dev/null"]
         self.exit_file = os.path.join(tmp, name + ".exit")
         cfg = os.path.join(tmp, "config.yaml")
+        # USER names the operator who acknowledges (when getlogin() cannot)
         env = "env -u LC_ALL -u LC_CTYPE TERM=screen LANG=C.UTF-8"
         cmd = "%s %s --config %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
             env, sh_quote(jingyu), sh_quote(cfg), sh_quote(self.exit_file))
@@ -144,6 +153,159 @@ def key_names():
                 names.append(tag.replace("\\-", "-").replace("\\&", ""))
             after_tp = False
     return names
+
+
+def board_rows(lines):
+    """The rows of the risk board pane: the lines after its rule, up to the
+    hint line."""
+    for i, l in enumerate(lines):
+        if l.lstrip().startswith("风险看板"):
+            rows = []
+            for r in lines[i + 1:]:
+                if "? 帮助" in r or r.strip() == "":
+                    break
+                rows.append(r)
+            return rows
+    return []
+
+
+def header_alerts(lines):
+    """The header's 未确认预警 count, or None."""
+    m = re.search(r"未确认预警 (\d+)", lines[0] if lines else "")
+    return int(m.group(1)) if m else None
+
+
+ANALYSIS = """analysis:
+  schemes:
+    - name: 执法争议
+      region: [清河]
+      subject: [民警, 警察, 辅警]
+      event: [暴力执法, 打人]
+      exclude: [演习]
+  risk:
+    levels: {I: 70, II: 50, III: 30, IV: 10}
+"""
+
+STORY = "清河县民警暴力执法打人"
+
+
+def story_items(prefix, n, age0):
+    """n posts of one story, a minute apart, the newest age0 seconds old."""
+    texts = ["视频曝光后引发网友愤怒，现场多人围观", "当事人讲述经过，辅警也动手了",
+             "网友要求公开调查结果", "城关派出所回应称正在核实", "多名目击者称民警先动手",
+             "家属到派出所讨说法"]
+    return [item("%s%d" % (prefix, k), "%s：%s" % (STORY, texts[k % len(texts)]),
+                 age0 + 60 * k, content="%s，%s。#清河民警打人#" % (STORY, texts[k % len(texts)]))
+            for k in range(n)]
+
+
+def case_risk_board(jingyu, tmp, consoles, case):
+    """The risk board and acknowledging, against the real collector and
+    analysis: a graded event with its level, title, ×N and 未确认; the header
+    counts the waiting alerts; Enter explains the grade; `a` acknowledges."""
+    d = os.path.join(tmp, "board")
+    os.mkdir(d)
+    in1, in2 = os.path.join(d, "weibo"), os.path.join(d, "forum")
+    os.mkdir(in1)
+    os.mkdir(in2)
+    with open(os.path.join(d, "config.yaml"), "w", encoding="utf-8") as f:
+        f.write("database: %s\n" % os.path.join(d, "jingyu.db"))
+        # dark_after: no 信源失联 alert may join the count during the test
+        f.write("collector: {min_interval: 1, dark_after: 10000}\n")
+        f.write("sources:\n")
+        f.write("  - {name: 微博, type: file-drop, path: %s, interval: 1, media_level: self-media,"
+                " region: 清河县}\n" % in1)
+        f.write("  - {name: 本地论坛, type: file-drop, path: %s, interval: 1, media_level: local,"
+                " region: 清河县}\n" % in2)
+        f.write(ANALYSIS)
+    n1, n2 = 4, 2
+    drop(in1, "story", story_items("w", n1, 120))
+    drop(in2, "story", story_items("f", n2, 60))
+    drop(in2, "other", [item("o1", "柳林镇夜市开张 人山人海", 30)])
+    con = Console(jingyu, d, "board")
+    consoles.append(con)
+
+    def graded(ls):
+        rows = board_rows(ls)
+        return any(STORY in r and r.split()[0] in ("I", "II", "III", "IV") for r in rows)
+
+    ok = con.wait(graded, 30)
+    lines = con.lines()
+    rows = [r for r in board_rows(lines) if STORY in r]
+    row = rows[0] if rows else ""
+    count = header_alerts(lines)
+    case("risk board shows the graded event",
+         ok and "×%d" % (n1 + n2) in row and "未确认" in row and "2源" in row
+         and count is not None and count > 0 and "风险看板" in con.text(),
+         "row %r, header count %r\n%s" % (row, count, "\n".join(lines)))
+    # the level reads without colour, in the first column, before the title
+    case("level before the title",
+         bool(row) and row.split()[0] in ("I", "II", "III", "IV")
+         and dcol(row, STORY) == 4, repr(row))
+    # the unrelated item is in the feed but on no event
+    case("unmatched item only in the feed",
+         any("柳林镇夜市" in l for l in lines) and not any("柳林镇" in r for r in board_rows(lines)),
+         "\n".join(lines))
+
+    # Enter on the board opens the event, explained
+    con.keys("Tab")
+    con.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
+    con.keys("g")
+    con.keys("Enter")
+    ok = con.wait(lambda ls: "舆情事件" in ls[1], 5)
+    text = con.text()
+    lines = con.lines()
+    case("Enter opens the event view",
+         ok and "风险评分" in text and "评分依据" in text and "时间线" in text
+         and "【首发】" in text and "未确认（按 a 确认）" in text and STORY in text
+         and "执法争议" in text, text)
+    # the first item of the timeline is the oldest (微博, two minutes older)
+    first = next((l for l in lines if "【首发】" in l), "")
+    case("the first source is marked", "微博" in first, first)
+
+    # `a` in the event view acknowledges: message, the view, the header
+    con.keys("a")
+    ok = con.wait(lambda ls: any(re.search(r"已确认 \d+ 条预警", l) for l in ls)
+                  and header_alerts(ls) == 0, 5)
+    text = con.text()
+    case("a acknowledges: 已确认 N 条预警, header 0",
+         ok and "预警：已确认（" in text, text)
+    con.keys("q")
+    ok = con.wait(lambda ls: any(STORY in r and "已确认" in r for r in board_rows(ls)), 5)
+    lines = con.lines()
+    case("the row says 已确认", ok and header_alerts(lines) == 0
+         and not any("未确认" in r for r in board_rows(lines) if STORY in r), "\n".join(lines))
+
+    # the pager shows an item's analysis, highlights its matched terms, and
+    # takes the operator's label
+    con.keys("/")
+    con.wait_text("搜索：")
+    con.type("暴力执法")
+    con.keys("Enter")
+    con.wait(lambda ls: "搜索：暴力执法" in ls[1] and any(STORY in l for l in ls[2:]), 5)
+    con.keys("Enter")
+    ok = con.wait(lambda ls: "阅读" in ls[1] and any("命中方案：" in l for l in ls), 5)
+    text = con.text()
+    case("the pager shows the analysis",
+         ok and "命中方案：执法争议" in text and re.search(r"情感：(负面|中性|正面)", text)
+         and "人工标注：未标注" in text, text)
+    # the title line drawn with attributes: the matched words (民警暴力执法打人)
+    # are set apart from the unmatched 县 before them and the ： after them
+    esc = con.run("capture-pane", "-p", "-e").stdout
+    title = next((l for l in esc.split("\n") if STORY[-4:] in l and "：" in l), "")
+    try:
+        i_county, i_term = title.index("县"), title.index("暴力执法")
+        i_end = title.index("打人", i_term)
+        i_colon = title.index("：", i_end)
+        hl = "\x1b" in title[i_county:i_term] and "\x1b" in title[i_end:i_colon]
+    except ValueError:
+        hl = False
+    case("matched terms highlighted", hl, repr(title))
+    con.keys("-")
+    ok = con.wait(lambda ls: any("人工标注：负面" in l for l in ls)
+                  and any("已标注为负面" in l for l in ls), 5)
+    case("- labels the item 负面", ok, con.text())
+    return con
 
 
 TITLES = [
@@ -305,6 +467,10 @@ def main():
         consoles.append(con3)
         ok = con3.wait(lambda ls: "失联信源 1" in ls[0] and any("信源异常" in l for l in ls), 15)
         case("a failing source shows in the header and the message line", ok, con3.text())
+        con3.kill()
+
+        # 11. the risk board and acknowledging
+        case_risk_board(jingyu, tmp, consoles, case)
     finally:
         for c in consoles:
             c.kill()

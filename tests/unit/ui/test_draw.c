@@ -1,8 +1,8 @@
-/* In-process screen tests for ui/draw.c: the feed and health panes and a
- * text view are drawn into a curses screen opened with newterm() on
- * /dev/null, then read back cell by cell. They check what a user would see:
- * columns that line up whatever the CJK width of a row, titles cut with
- * "…" inside the screen, no escape sequence drawn, unread rows in bold. */
+/* In-process screen tests for ui/draw.c: the feed pane, the risk board and
+ * a text view (with matched terms highlighted) are drawn into a curses screen opened with newterm()
+ * on /dev/null, then read back cell by cell. They check what a user would see: columns that line up
+ * whatever the CJK width of a row, titles cut with "…" inside the screen, no escape sequence drawn,
+ * unread rows in bold. */
 #include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,31 +184,173 @@ static void empty_feed_says_so(void **state)
     assert_int_equal(col_of(1, "（暂无信息）"), 0);
 }
 
-static void health_rows_show_state_and_error(void **state)
+static struct store_event event(int64_t id, int level, const char *title, int items, int sources,
+                                double velocity, bool acked, int64_t last_seen)
+{
+    struct store_event e;
+    memset(&e, 0, sizeof e);
+    e.id = id;
+    e.level = level;
+    e.title = (char *)title;
+    e.items = items;
+    e.sources = sources;
+    e.velocity = velocity;
+    e.alert_id = level ? id : 0;
+    e.acked = acked || !level;
+    e.last_seen = last_seen;
+    for (int h = 0; h < 24; h++)
+        e.hourly[h] = h >= 20 ? (h - 19) * 2 : 0;
+    return e;
+}
+
+static void board_rows_read_without_colour(void **state)
 {
     (void)state;
-    struct store_source src[3];
-    memset(src, 0, sizeof src);
-    src[0].name = "人民网";
-    src[0].last_success = jy_now() - 120;
-    src[1].name = "县论坛";
-    src[1].failures = 3;
-    src[1].last_error = "HTTP 503 Service Unavailable";
-    src[2].name = "停掉的";
-    enum source_state st[3] = {SOURCE_OK, SOURCE_FAILING, SOURCE_DISABLED};
-    struct ui_health hl = {.sources = src, .states = st, .n = 3};
+    int64_t now = jy_now();
+    struct store_event ev[] = {
+        event(1, LEVEL_I, "县公安局民警执法视频引发热议 多地网友转发评论持续发酵中", 123, 17, 3.5,
+              false, now - 10),
+        event(2, LEVEL_II, "ascii title", 5, 2, 1.5, true, now - 300),
+        event(3, LEVEL_III, "清河大桥火灾", 12, 3, 1.0, false, now - 3 * 3600),
+        event(4, LEVEL_IV, "窗口投诉", 2, 1, 0.5, true, now - 2 * 86400),
+        event(5, LEVEL_NONE, "未分级的事件", 1, 1, 1.0, true, now - 60),
+    };
+    struct ui_board b = {.events = ev, .n = 5, .sel = 1};
     erase();
-    ui_draw_health(stdscr, 1, 0, 4, 100, &hl, false, jy_now());
+    ui_draw_board(stdscr, 1, 0, 7, 100, &b, true, now);
+    const char *roman[] = {"I ", "II", "III", "IV", "- "};
+    for (int r = 0; r < 5; r++) {
+        char *t = row_text(1 + r, NULL);
+        assert_memory_equal(t, roman[r], 2);
+        assert_true(utf8_width(t) <= 100);
+        free(t);
+    }
     char *t = row_text(1, NULL);
-    assert_non_null(strstr(t, "正常"));
-    assert_non_null(strstr(t, "2分钟前"));
+    assert_non_null(strstr(t, "×123"));
+    assert_non_null(strstr(t, "17源"));
+    assert_non_null(strstr(t, "↑"));
+    assert_non_null(strstr(t, "刚刚"));
+    assert_non_null(strstr(t, "未确认"));
+    assert_non_null(strstr(t, "…")); /* the long title cut by display width */
+    assert_null(strstr(t, "持续发酵中"));
+    assert_non_null(strstr(t, " ▂▄▆█ ")); /* hours 20..23: 2, 4, 6, 8 of 8 */
     free(t);
     t = row_text(2, NULL);
-    assert_non_null(strstr(t, "失败"));
-    assert_non_null(strstr(t, "失败3次"));
-    assert_non_null(strstr(t, "HTTP 503"));
+    assert_non_null(strstr(t, "↗"));
+    assert_non_null(strstr(t, "5分钟"));
+    assert_non_null(strstr(t, "已确认"));
     free(t);
-    assert_true(col_of(1, "正常") == col_of(2, "失败") && col_of(2, "失败") == col_of(3, "停用"));
+    t = row_text(3, NULL);
+    assert_non_null(strstr(t, "→"));
+    assert_non_null(strstr(t, "3小时"));
+    free(t);
+    t = row_text(4, NULL);
+    assert_non_null(strstr(t, "↓"));
+    assert_non_null(strstr(t, "2天"));
+    free(t);
+    t = row_text(5, NULL);
+    assert_null(strstr(t, "确认")); /* no alert: neither */
+    free(t);
+    /* every column starts at the same display column whatever the title */
+    int count_col = col_of(1, "×123");
+    assert_true(count_col > 0);
+    assert_int_equal(col_of(2, "×5"), count_col);
+    assert_int_equal(col_of(3, "×12"), count_col);
+    assert_int_equal(col_of(4, "×2"), count_col);
+    assert_int_equal(col_of(1, "未确认"), col_of(2, "已确认"));
+    assert_int_equal(col_of(1, "未确认"), col_of(3, "未确认"));
+    assert_int_equal(col_of(3, "清河大桥"), col_of(2, "ascii"));
+    /* I and II in bold, an unacknowledged alert stands out; the selection reversed */
+    attr_t attrs[100];
+    free(row_text(1, attrs));
+    assert_true(attrs[0] & A_BOLD);
+    assert_true(attrs[col_of(1, "未确认")] & A_BOLD);
+    free(row_text(4, attrs));
+    assert_false(attrs[0] & A_BOLD);
+    free(row_text(2, attrs));
+    assert_true(attrs[0] & A_REVERSE);
+    assert_true(attrs[count_col] & A_REVERSE);
+}
+
+static void board_at_80_columns_and_empty(void **state)
+{
+    (void)state;
+    resize_term(24, 80);
+    int64_t now = jy_now();
+    struct store_event ev[] = {event(1, LEVEL_II, "一二三四五六七八九十一二三四五六七八九十一二三",
+                                     7, 2, 2.0, false, now - 7200)};
+    struct ui_board b = {.events = ev, .n = 1};
+    erase();
+    ui_draw_board(stdscr, 1, 0, 3, 80, &b, false, now);
+    char *t = row_text(1, NULL);
+    assert_int_equal(utf8_width(t), 80);
+    assert_non_null(strstr(t, "…"));
+    assert_non_null(strstr(t, "×7"));
+    assert_non_null(strstr(t, "未确认"));
+    assert_non_null(strstr(t, "2小时"));
+    free(t);
+    struct ui_board empty = {0};
+    erase();
+    ui_draw_board(stdscr, 1, 0, 3, 80, &empty, false, now);
+    assert_int_equal(col_of(1, "（72小时内暂无舆情事件）"), 0);
+    resize_term(30, 100);
+}
+
+static void feed_row_shows_duplicates(void **state)
+{
+    (void)state;
+    struct store_item rows[] = {item(1, "人民网", "同一条消息", false),
+                                item(2, "rss", "no copies", false)};
+    rows[0].dups = 2;
+    struct ui_list l;
+    memset(&l, 0, sizeof l);
+    l.rows = rows;
+    l.n = 2;
+    erase();
+    ui_draw_feed(stdscr, 1, 0, 3, 100, &l, true, jy_now());
+    int title_col = UI_FEED_TIME_W + 1 + UI_FEED_SOURCE_W + 1;
+    assert_int_equal(col_of(1, "×3 同一条消息"), title_col);
+    assert_int_equal(col_of(2, "no copies"), title_col);
+    char *t = row_text(2, NULL);
+    assert_null(strstr(t, "×"));
+    free(t);
+}
+
+static void matched_terms_are_highlighted(void **state)
+{
+    (void)state;
+    struct ui_text t = {0};
+    char *terms[] = {"执法", "police"};
+    ui_text_add_marked(&t, "民警执法视频 Police report\n第二段没有命中词", 40, 0, terms, 2);
+    assert_int_equal(t.n, 2);
+    erase();
+    ui_draw_text(stdscr, 0, 0, 2, 40, &t);
+    attr_t attrs[100];
+    free(row_text(0, attrs));
+    int c = col_of(0, "执法"), p = col_of(0, "Police");
+    assert_int_equal(c, 4);
+    assert_false(attrs[0] & A_REVERSE);     /* 民 */
+    assert_true(attrs[c] & A_REVERSE);      /* 执 */
+    assert_true(attrs[c + 2] & A_REVERSE);  /* 法 */
+    assert_false(attrs[c + 4] & A_REVERSE); /* 视 */
+    assert_true(attrs[p] & A_REVERSE);      /* case-insensitive for ASCII */
+    assert_true(attrs[p + 5] & A_REVERSE);
+    assert_false(attrs[p + 7] & A_REVERSE); /* report */
+    free(row_text(1, attrs));
+    assert_false(attrs[0] & A_REVERSE);
+    assert_null(t.marks[1]);
+    /* a term split by a line break is marked on both lines */
+    ui_text_clear(&t);
+    ui_text_add_marked(&t, "一二三执法", 9, 0, terms, 1);
+    assert_int_equal(t.n, 2); /* "一二三执" and "法" */
+    erase();
+    ui_draw_text(stdscr, 0, 0, 2, 9, &t);
+    free(row_text(0, attrs));
+    assert_false(attrs[4] & A_REVERSE);
+    assert_true(attrs[6] & A_REVERSE);
+    free(row_text(1, attrs));
+    assert_true(attrs[0] & A_REVERSE);
+    ui_text_clear(&t);
 }
 
 static void text_view_wraps_and_scrolls(void **state)
@@ -241,7 +383,10 @@ int main(void)
         cmocka_unit_test(feed_columns_line_up),
         cmocka_unit_test(feed_at_80_columns),
         cmocka_unit_test(empty_feed_says_so),
-        cmocka_unit_test(health_rows_show_state_and_error),
+        cmocka_unit_test(board_rows_read_without_colour),
+        cmocka_unit_test(board_at_80_columns_and_empty),
+        cmocka_unit_test(feed_row_shows_duplicates),
+        cmocka_unit_test(matched_terms_are_highlighted),
         cmocka_unit_test(text_view_wraps_and_scrolls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

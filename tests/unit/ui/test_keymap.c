@@ -1,7 +1,8 @@
 /* Unit tests for the console's pure parts: the key table (and that
  * man/jingyu.1 documents every key of it), the hint line, the line editor
- * behind `/` and `:`, the command parser, time/age formats, cells and
- * wrapping by display width, and the screen layout. */
+ * behind `/` and `:`, the command parser, time/age formats, the risk
+ * board's ages, arrows and sparklines, the analysis' JSON arrays and term
+ * marking, cells and wrapping by display width, and the screen layout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +141,21 @@ static void keys_required_by_the_issue_exist(void **state)
     assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, '/'), UI_ACT_NONE);
     /* a function key code does not match the character with the same number */
     assert_int_equal(ui_keymap_lookup(m, KEY_DOWN), UI_ACT_NONE);
+    /* the risk board: a acknowledges on the board, in the event view and
+     * (信源失联) in the sources view; Enter opens the event */
+    assert_int_equal(ui_keymap_lookup(m, 'a'), UI_ACT_ACK);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_EVENT, 'a'), UI_ACT_ACK);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_SOURCES, 'a'), UI_ACT_ACK);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, 'a'), UI_ACT_NONE);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_EVENT, 'q'), UI_ACT_BACK);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_EVENT, 'j'), UI_ACT_DOWN);
+    /* labels only where an item is open */
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, '-'), UI_ACT_LABEL_NEG);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, '0'), UI_ACT_LABEL_NEU);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, '+'), UI_ACT_LABEL_POS);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_PAGER, '='), UI_ACT_LABEL_POS);
+    assert_int_equal(ui_keymap_lookup(m, '-'), UI_ACT_NONE);
+    assert_int_equal(ui_keymap_lookup(UI_VIEW_EVENT, '+'), UI_ACT_NONE);
 }
 
 static void no_key_is_bound_twice_in_a_view(void **state)
@@ -175,6 +191,18 @@ static void hint_line_is_generated_and_fits(void **state)
     }
     char *h = ui_keymap_hint(UI_VIEW_MAIN | UI_VIEW_SEARCH, 100);
     assert_non_null(strstr(h, "n 下一条"));
+    assert_non_null(strstr(h, "q/Esc 返回"));
+    free(h);
+    h = ui_keymap_hint(UI_VIEW_MAIN, 80);
+    assert_non_null(strstr(h, "a 确认"));
+    free(h);
+    h = ui_keymap_hint(UI_VIEW_PAGER, 80);
+    assert_non_null(strstr(h, "- 标负面"));
+    assert_non_null(strstr(h, "+ 标正面"));
+    assert_null(strstr(h, "a 确认"));
+    free(h);
+    h = ui_keymap_hint(UI_VIEW_EVENT, 80);
+    assert_non_null(strstr(h, "a 确认"));
     assert_non_null(strstr(h, "q/Esc 返回"));
     free(h);
 }
@@ -373,6 +401,112 @@ static void wrap_by_display_width(void **state)
     ui_lines_free(l, n);
 }
 
+static void board_ages_arrows_sparklines(void **state)
+{
+    (void)state;
+    int64_t now = 1700000000;
+    char buf[128];
+    ui_format_age_short(0, now, buf, sizeof buf);
+    assert_string_equal(buf, "-");
+    ui_format_age_short(now - 59, now, buf, sizeof buf);
+    assert_string_equal(buf, "刚刚");
+    ui_format_age_short(now + 30, now, buf, sizeof buf); /* a clock slightly ahead */
+    assert_string_equal(buf, "刚刚");
+    ui_format_age_short(now - 300, now, buf, sizeof buf);
+    assert_string_equal(buf, "5分钟");
+    ui_format_age_short(now - 3 * 3600 - 59, now, buf, sizeof buf);
+    assert_string_equal(buf, "3小时");
+    ui_format_age_short(now - 2 * 86400, now, buf, sizeof buf);
+    assert_string_equal(buf, "2天");
+    ui_format_age_short(now - 59 * 60, now, buf, sizeof buf);
+    assert_true(utf8_width(buf) <= UI_BOARD_AGE_W);
+    ui_format_age_short(now - 99 * 86400, now, buf, sizeof buf);
+    assert_true(utf8_width(buf) <= UI_BOARD_AGE_W);
+    ui_format_age_short(now - 1000 * 86400, now, buf, sizeof buf);
+    assert_true(utf8_width(buf) <= UI_BOARD_AGE_W);
+
+    assert_string_equal(ui_velocity_arrow(6.0), "↑");
+    assert_string_equal(ui_velocity_arrow(2.0), "↑");
+    assert_string_equal(ui_velocity_arrow(1.99), "↗");
+    assert_string_equal(ui_velocity_arrow(1.2), "↗");
+    assert_string_equal(ui_velocity_arrow(1.0), "→");
+    assert_string_equal(ui_velocity_arrow(0.8), "→");
+    assert_string_equal(ui_velocity_arrow(0.79), "↓");
+    assert_string_equal(ui_velocity_arrow(0.0), "↓");
+
+    int hourly[24] = {0};
+    ui_sparkline(hourly, 24, buf, sizeof buf);
+    assert_int_equal(strlen(buf), 24); /* all blank */
+    assert_int_equal(strspn(buf, " "), 24);
+    int v[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    ui_sparkline(v, 9, buf, sizeof buf);
+    assert_string_equal(buf, " ▁▂▃▄▅▆▇█");
+    int big[3] = {1, 100, 50}; /* a single item still shows */
+    ui_sparkline(big, 3, buf, sizeof buf);
+    assert_string_equal(buf, "▁█▄");
+    hourly[23] = 5;
+    ui_sparkline(hourly, 24, buf, sizeof buf);
+    assert_int_equal(utf8_width(buf), 24);
+    assert_string_equal(buf + 23, "█");
+    char small[8]; /* bounded: whole cells only */
+    ui_sparkline(v, 9, small, sizeof small);
+    assert_true(utf8_valid(small, strlen(small)));
+    assert_string_equal(small, " ▁▂");
+
+    assert_string_equal(ui_sentiment_label(-1), "负面");
+    assert_string_equal(ui_sentiment_label(0), "中性");
+    assert_string_equal(ui_sentiment_label(1), "正面");
+}
+
+static void json_terms_and_marks(void **state)
+{
+    (void)state;
+    size_t n;
+    char **v = ui_json_strings("[{\"term\":\"执法\",\"start\":3},\"打人\",[\"视频\",4],"
+                               "{\"term\":\"执法\"},{\"name\":\"涉警\"},12,\"\"]",
+                               &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0], "执法");
+    assert_string_equal(v[1], "打人");
+    assert_string_equal(v[2], "视频");
+    assert_string_equal(v[3], "涉警");
+    ui_lines_free(v, n);
+    assert_null(ui_json_strings(NULL, &n));
+    assert_int_equal(n, 0);
+    assert_null(ui_json_strings("not json", &n));
+    assert_null(ui_json_strings("{\"term\":\"x\"}", &n));
+    char *j = ui_json_join("[\"县局方案\",\"涉警舆情\"]", 5);
+    assert_string_equal(j, "县局方案、涉警舆情");
+    free(j);
+    j = ui_json_join("[\"a\",\"b\",\"c\"]", 2);
+    assert_string_equal(j, "a、b…");
+    free(j);
+    j = ui_json_join(NULL, 2);
+    assert_string_equal(j, "");
+    free(j);
+
+    char *terms[] = {"执法", "police", "ab"};
+    const char *s = "民警执法 POLICE police abab";
+    unsigned char *m = ui_mark_terms(s, terms, 3);
+    assert_non_null(m);
+    size_t at = (size_t)(strstr(s, "执法") - s);
+    assert_int_equal(m[at - 1], 0);
+    assert_int_equal(m[at], 1);
+    assert_int_equal(m[at + 5], 1);
+    assert_int_equal(m[at + 6], 0); /* the space */
+    at = (size_t)(strstr(s, "POLICE") - s);
+    assert_int_equal(m[at], 1);
+    assert_int_equal(m[at + 5], 1);
+    at = (size_t)(strstr(s, "abab") - s);
+    assert_int_equal(m[at + 3], 1);
+    free(m);
+    assert_null(ui_mark_terms("nothing here", terms, 3));
+    assert_null(ui_mark_terms("", terms, 3));
+    /* a term cannot match inside another character's bytes: 𠀀 is F0 A0 80 80 */
+    char *odd[] = {"\xA0\x80"};
+    assert_null(ui_mark_terms("\xF0\xA0\x80\x80", odd, 1));
+}
+
 static void layout_fits_80x24_and_larger(void **state)
 {
     (void)state;
@@ -410,6 +544,8 @@ int main(void)
         cmocka_unit_test(times_and_ages),
         cmocka_unit_test(cells_have_exact_width),
         cmocka_unit_test(wrap_by_display_width),
+        cmocka_unit_test(board_ages_arrows_sparklines),
+        cmocka_unit_test(json_terms_and_marks),
         cmocka_unit_test(layout_fits_80x24_and_larger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,184 @@
+/*
+ * analyze: turns items into what the duty officer acts on. It owns
+ * normalisation (NFKC, traditional to simplified, Weibo noise), monitoring
+ * schemes (boolean rules over one Aho-Corasick automaton), near-duplicates
+ * (64-bit SimHash with a banded index), events (incremental grouping),
+ * sentiment (a lexicon scorer, or a trained naive Bayes model), and the risk
+ * model that grades events I-IV and says when an event needs an alert.
+ *
+ * Nothing here touches SQLite or the terminal: an analyzer is memory only.
+ * The store persists its results and gives back the state it needs after a
+ * restart (analyzer_restore_*). One analyzer is used by one thread at a time.
+ */
+#ifndef JY_ANALYZE_H
+#define JY_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "util/util.h"
+
+/* ---- normalisation -------------------------------------------------------- */
+
+struct normalized {
+    char *text;    /* the author's own words, normalised: NFKC, simplified, Latin
+                      lower-case, URLs, 网页链接, private-use and lone-? emoji
+                      remnants removed, whitespace collapsed */
+    char *repost;  /* the //@user: chain split off (normalised), or NULL */
+    char **topics; /* #话题# without the #, normalised, in order, no repeats */
+    size_t n_topics;
+};
+
+struct normalizer;
+/* Opens OpenCC's t2s conversion. JY_EIO with a message when its data is
+ * missing. */
+int normalizer_new(struct normalizer **out, struct jy_error *err);
+void normalizer_free(struct normalizer *nz);
+/* Normalises s (UTF-8, len bytes; invalid bytes are replaced). Never fails
+ * on content. */
+int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
+                   struct jy_error *err);
+void normalized_clear(struct normalized *n);
+
+/* ---- sentiment ------------------------------------------------------------ */
+
+enum sentiment { SENT_NEGATIVE = -1, SENT_NEUTRAL = 0, SENT_POSITIVE = 1 };
+const char *sentiment_name(enum sentiment s);         /* "negative", ... */
+const char *sentiment_label(enum sentiment s);        /* 负面, 中性, 正面 */
+int sentiment_parse(const char *name, enum sentiment *out); /* 0 or JY_EINVAL */
+
+/* A trained model (naive Bayes over hashed character n-grams), as stored in
+ * the database. */
+struct sentiment_example {
+    const char *text; /* raw; the trainer normalises */
+    enum sentiment label;
+};
+struct train_report {
+    size_t n_train, n_test;
+    double macro_f1;         /* the model on the held-back part */
+    double lexicon_macro_f1; /* the lexicon alone on the same part */
+    double accuracy, lexicon_accuracy;
+};
+/* Trains on examples, holding back every holdout-th example (0: none) to
+ * measure. *model gets a serialised model (free with free()). */
+int sentiment_train(struct normalizer *nz, const struct sentiment_example *ex, size_t n,
+                    int holdout, char **model, size_t *model_len, struct train_report *rep,
+                    struct jy_error *err);
+
+/* ---- the analyzer ----------------------------------------------------------- */
+
+enum risk_level { LEVEL_NONE = 0, LEVEL_I = 1, LEVEL_II = 2, LEVEL_III = 3, LEVEL_IV = 4 };
+const char *level_roman(enum risk_level l); /* "I".."IV", "-" */
+const char *level_label(enum risk_level l); /* 特别重大, 重大, 较大, 一般, 未分级 */
+const char *level_color(enum risk_level l); /* "red", "orange", "yellow", "blue", "none" */
+
+struct analyzer;
+
+/* Creates an analyzer from the configuration's schemes and risk model and the
+ * lexicons in config_datadir(). A bad scheme expression is JY_ECONFIG with
+ * "FILE:LINE:COLUMN: analysis.schemes[i].expr: what is wrong". */
+int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_error *err);
+void analyzer_free(struct analyzer *an);
+/* Uses a trained sentiment model (from sentiment_train) in place of the
+ * lexicon. JY_EINVAL when the blob is not a model. */
+int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struct jy_error *err);
+/* Forgets everything learnt from items (duplicate index, events); keeps schemes
+ * and model. The collector calls it when a transaction fails, then restores. */
+void analyzer_reset(struct analyzer *an);
+
+/* One item to analyse. */
+struct an_item {
+    int64_t id;          /* the store's item id (or a sequence number); > 0 */
+    const char *title;   /* may be NULL */
+    const char *text;    /* content; may be NULL */
+    int64_t published;   /* 0: unknown (collected is used) */
+    int64_t collected;   /* when it was fetched */
+    const char *source;  /* source name; may be NULL */
+    const char *author;  /* the item's author; may be NULL */
+    enum media_level media_level;
+    const char *region;  /* the source's region; may be NULL */
+};
+
+struct an_term {
+    int scheme;         /* index into the configuration's schemes */
+    char *term;         /* as written in the scheme (normalised) */
+    size_t start, end;  /* byte offsets in normalized.text (or the title, see in_title) */
+    bool in_title;
+};
+
+/* The full picture of an event after an item changed it. */
+struct an_event {
+    int64_t id;
+    char *title;       /* from its most representative item */
+    int64_t rep_item;  /* that item */
+    int64_t first_seen, last_seen; /* item times (published, else collected) */
+    int64_t first_collected;       /* collection time of its first item */
+    int items;                     /* including duplicates */
+    int sources;                   /* distinct sources */
+    enum media_level top_media;    /* highest level reached (MEDIA_UNKNOWN if none) */
+    int negative;                  /* negative items */
+    double velocity;               /* items last hour / mean per hour of the 12 before */
+    int hourly[24];                /* items per hour, [23] = the hour of last_seen */
+    char *schemes;                 /* JSON array of scheme names matched by its items */
+    char *terms;                   /* JSON array of [term, count], most frequent first (<= 10) */
+    char *topics;                  /* JSON array of topics (<= 10) */
+    double score;                  /* 0-100 */
+    enum risk_level level;
+    char *explanation;             /* JSON array of {"indicator","label","value","weight","points"} */
+    char *state;                   /* opaque: what analyzer_restore_event needs */
+};
+
+struct an_result {
+    int64_t id;
+    struct normalized norm;
+    int *schemes; /* indices of matched schemes, ascending */
+    size_t n_schemes;
+    struct an_term *terms;
+    size_t n_terms;
+    uint64_t simhash;
+    int64_t duplicate_of; /* first copy's id, 0 if none */
+    enum sentiment sentiment;
+    double sentiment_score; /* -1..1 */
+    int64_t event_id;       /* 0 when it matched no scheme */
+    struct an_event event;  /* valid when event_id != 0 */
+    /* The event entered a level or rose to a higher one with this item:
+     * (event_id, event.level) should raise an alert. */
+    bool alert;
+};
+
+/* Analyses one item and updates the analyzer's memory (duplicate index,
+ * events). Items should come in collection order. */
+int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                 struct jy_error *err);
+void an_result_clear(struct an_result *r);
+void an_event_clear(struct an_event *e);
+
+/* Scheme names (index -> name) and count. */
+size_t analyzer_n_schemes(const struct analyzer *an);
+const char *analyzer_scheme_name(const struct analyzer *an, int i);
+
+/* ---- restoring memory after a restart ------------------------------------- */
+
+/* The next event id to allocate (the store's largest + 1). */
+void analyzer_restore_next_event(struct analyzer *an, int64_t next_id);
+/* A first copy still inside the duplicate window. */
+void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash, int64_t at);
+/* An event still open (from an_event.state). JY_EINVAL when state is bad. */
+int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state,
+                           struct jy_error *err);
+
+/* ---- schemes on their own (jingyu scheme test) ------------------------------ */
+
+struct scheme_set;
+/* Compiles one expression. JY_EINVAL with "column N: what is wrong" (N is
+ * 1-based, in characters) and *column set. */
+int scheme_compile_expr(const char *expr, struct scheme_set **out, int *column,
+                        struct jy_error *err);
+/* Does the (normalised) title/text match? Fills matched terms when not NULL. */
+bool scheme_set_match(struct scheme_set *ss, const char *title, const char *text,
+                      struct an_term **terms, size_t *n_terms);
+void scheme_set_free(struct scheme_set *ss);
+
+#endif

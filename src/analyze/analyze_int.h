@@ -1,0 +1,181 @@
+/*
+ * analyze_int.h: the parts of the analyzer, private to src/analyze and its
+ * unit tests. analyzer.c ties them together; each part is memory only.
+ *
+ *   ac.c         Aho-Corasick automaton over bytes (schemes, lexicons, risk words)
+ *   normalize.c  normalisation (public API in analyze.h) + normalize_term
+ *   scheme.c     scheme expressions and groups, compiled onto one automaton
+ *   simhash.c    64-bit SimHash and the banded near-duplicate index
+ *   sentiment.c  lexicon scorer, naive Bayes model, trainer
+ *   risk.c       sensitive categories, local and official words, the score
+ *   event.c      incremental event grouping and each event's figures
+ */
+#ifndef JY_ANALYZE_INT_H
+#define JY_ANALYZE_INT_H
+
+#include "analyze/analyze.h"
+
+/* ---- ac.c ------------------------------------------------------------------ */
+
+/* Patterns are byte strings (normalised UTF-8); a hit is reported with the
+ * pattern's value and its byte range [start, end) in the text. Several
+ * patterns may share one value and one pattern may be added with several
+ * values. Matching is leftmost-first per end position: every occurrence of
+ * every pattern is reported, in order of end offset. */
+struct ac;
+struct ac *ac_new(void);
+/* Adds a pattern (len > 0). Must be called before ac_build. */
+void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value);
+void ac_build(struct ac *a);
+size_t ac_count(const struct ac *a); /* patterns added */
+/* Calls hit for every occurrence; stops early when hit returns false. */
+typedef bool (*ac_hit_fn)(void *ctx, int32_t value, size_t start, size_t end);
+void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, void *ctx);
+void ac_free(struct ac *a);
+
+/* ---- normalize.c ------------------------------------------------------------ */
+
+/* Normalises a scheme term, lexicon word or title: NFKC, simplified, Latin
+ * lower-case, whitespace collapsed; no Weibo handling. Returns a new string. */
+char *normalize_term(struct normalizer *nz, const char *s, size_t len);
+
+/* ---- scheme.c ----------------------------------------------------------------- */
+
+struct scheme_engine;
+/* Compiles every enabled scheme of cfg->analysis onto one automaton. Terms are
+ * normalised with nz. Errors: JY_ECONFIG "FILE:LINE:COL: analysis.schemes[i]...: ..." */
+int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct scheme_engine **out,
+                      struct jy_error *err);
+void scheme_engine_free(struct scheme_engine *se);
+size_t scheme_engine_count(const struct scheme_engine *se);
+const char *scheme_engine_name(const struct scheme_engine *se, int i);
+/* Matches normalised title and text (either may be NULL) of an item from a
+ * source at media level ml. Fills the indices of the schemes matched
+ * (ascending) and the terms of matched schemes that occur (with their
+ * offsets; a term shared by two matched schemes appears once per scheme).
+ * Arrays are new (free with free(); terms' strings too) and may be NULL when
+ * the count is 0. */
+void scheme_engine_match(struct scheme_engine *se, const char *title, const char *text,
+                         enum media_level ml, int **schemes, size_t *n_schemes,
+                         struct an_term **terms, size_t *n_terms);
+
+/* ---- simhash.c ---------------------------------------------------------------- */
+
+/* SimHash over overlapping 3-character shingles of normalised text (texts
+ * shorter than 3 characters: their characters). */
+uint64_t simhash64(const char *text, size_t len);
+int simhash_distance(uint64_t a, uint64_t b);
+
+/* Banded index: with threshold k the 64 bits are cut into k+1 bands, so two
+ * hashes within distance k share at least one band exactly (pigeonhole).
+ * Entries older than window seconds are dropped as the clock moves. */
+struct dup_index;
+struct dup_index *dup_index_new(int threshold, int64_t window);
+/* The earliest-added entry within the threshold of h and the window (relative
+ * to now), or 0. */
+int64_t dup_index_find(struct dup_index *di, uint64_t h, int64_t now);
+void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at);
+size_t dup_index_size(const struct dup_index *di);
+void dup_index_clear(struct dup_index *di);
+void dup_index_free(struct dup_index *di);
+
+/* ---- sentiment.c -------------------------------------------------------------- */
+
+/* The lexicon in DATADIR/lexicon/: sentiment words with weights, negations,
+ * degree words. */
+struct lexicon;
+int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **out,
+                 struct jy_error *err);
+void lexicon_free(struct lexicon *lx);
+/* Scores normalised text: *score in -1..1. */
+enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len,
+                             double *score);
+
+struct nb_model;
+int nb_model_load(const char *blob, size_t len, struct nb_model **out, struct jy_error *err);
+void nb_model_free(struct nb_model *m);
+enum sentiment nb_model_score(const struct nb_model *m, const char *text, size_t len,
+                              double *score);
+
+/* ---- risk.c -------------------------------------------------------------------- */
+
+enum risk_category {
+    CAT_ENFORCEMENT,  /* 执法争议 */
+    CAT_MISCONDUCT,   /* 民警违纪 */
+    CAT_RUMOUR,       /* 警情谣言 */
+    CAT_ASSAULT,      /* 袭警/民警受伤 */
+    CAT_MAJOR_CASE,   /* 重大案事件 */
+    CAT_MINORS,       /* 涉未成年人 */
+    CAT_WINDOW,       /* 窗口投诉 */
+    N_CATEGORIES
+};
+const char *risk_category_label(enum risk_category c);
+double risk_category_severity(enum risk_category c); /* 0..1 */
+
+/* Category term lists (DATADIR/risk/NAME.txt), local region words, official
+ * account markers, on one automaton. */
+struct risk_vocab;
+int risk_vocab_new(struct normalizer *nz, const char *datadir, const struct config *cfg,
+                   struct risk_vocab **out, struct jy_error *err);
+void risk_vocab_free(struct risk_vocab *rv);
+struct risk_marks {
+    unsigned categories; /* bit (1u << enum risk_category) */
+    bool local;          /* names a local region word */
+    bool official;       /* from or naming an official account */
+};
+/* text: normalised; author/source: raw (may be NULL). */
+void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len,
+                     const char *author, const char *source, struct risk_marks *out);
+
+/* What the model sees of one event. */
+struct risk_inputs {
+    int items, negative, local, official;
+    unsigned categories;
+    enum media_level top_media;
+    double velocity;
+};
+/* Score 0..100, level, and the explanation (JSON array, new string). */
+void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, double *score,
+                 enum risk_level *level, char **explanation);
+
+/* ---- event.c ------------------------------------------------------------------ */
+
+/* What the grouping sees of one matched item. */
+struct event_input {
+    int64_t id;
+    int64_t at;        /* published, else collected */
+    int64_t collected;
+    const char *title; /* display title for the event (raw, sanitised by caller) */
+    const char *text;  /* normalised */
+    size_t len;
+    uint64_t simhash;
+    int64_t duplicate_of;
+    const char *const *topics;
+    size_t n_topics;
+    const struct an_term *terms;
+    size_t n_terms;
+    const int *schemes;
+    size_t n_schemes;
+    const char *source;
+    enum media_level media_level;
+    enum sentiment sentiment;
+    struct risk_marks marks;
+};
+
+struct event_engine;
+/* scheme_name maps scheme indices to names for the event's JSON. */
+struct event_engine *event_engine_new(const struct analysis_config *ac,
+                                      const char *(*scheme_name)(void *ctx, int i), void *ctx);
+void event_engine_free(struct event_engine *ee);
+void event_engine_clear(struct event_engine *ee);
+void event_engine_set_next_id(struct event_engine *ee, int64_t next_id);
+/* Puts the item into an open event (or a new one) and fills *out with the
+ * event's full picture, risk assessed; *alert when its level was entered or
+ * rose. */
+int event_engine_add(struct event_engine *ee, const struct event_input *in, struct an_event *out,
+                     bool *alert, struct jy_error *err);
+/* Restores an open event from an_event.state. */
+int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
+                         struct jy_error *err);
+
+#endif

@@ -1,0 +1,1171 @@
+/*
+ * event.c: incremental grouping of scheme-matched items into events (舆情事件)
+ * and each event's running figures.
+ *
+ * An item joins the best open event (last_seen within event_window hours of
+ * the item's time), tried in this order:
+ *   1. the event holding the first copy it duplicates;
+ *   2. an event sharing one of its #topics# (the most similar such event);
+ *   3. an event sharing a matched term or a scheme whose text profile is
+ *      similar enough (cosine >= event_similarity; the most similar wins).
+ * Otherwise it starts a new event. Candidates come only from indexes (topic,
+ * term and scheme keys, each remembering the KEY_RECENT events most recently
+ * active under it; first copy id -> event), so the cost per item does not
+ * grow with the number of open events.
+ *
+ * Text similarity: an item is the set of its character bigrams (both
+ * characters letters, digits or CJK; punctuation says nothing about the
+ * story); an event's profile counts, for each bigram, how many of its items
+ * contained it, bounded to its PROFILE_KEEP most frequent bigrams. The score
+ * is the cosine between the item's 0/1 vector and the profile's counts.
+ * Writing a few hundred numbers for every item would cost more than the
+ * rest of the analysis, so the state carries a copy of the profile refreshed
+ * for each of the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT
+ * items after: a restored event's profile is at most that many items old
+ * (its figures are exact).
+ *
+ * Title: the first item's title, replaced when a first copy of the event
+ * gathers more near-duplicate copies than the current representative (the
+ * title then comes from the copy that tipped it, which says the same).
+ *
+ * Events close when their last_seen falls more than the window behind the
+ * newest item time seen (swept every SWEEP_EVERY seconds of item time), so
+ * memory is bounded by what happens inside one window.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/analyze_int.h"
+
+#define KEY_RECENT 16       /* events remembered per index key */
+#define SIM_CANDIDATES 24   /* at most this many events scored per item */
+#define PROFILE_MAX 512     /* profile size that triggers pruning */
+#define PROFILE_KEEP 256    /* bigrams kept by pruning */
+#define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
+#define ITEM_BIGRAMS 512    /* distinct bigrams considered per item */
+#define TERMS_MAX 64        /* distinct terms counted per event (space-saving) */
+#define TOPICS_MAX 10
+#define SOURCES_MAX 512     /* distinct sources counted exactly */
+#define MEMBERS_MAX 1024    /* first copies remembered per event */
+#define MEMBERS_STATE 64    /* of which the most recent are kept in the state */
+#define SWEEP_EVERY 600
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+/* ---- a small open-addressing table: uint64 key -> (pointer, number) -------- */
+
+struct tab_slot {
+    uint64_t key; /* 0: empty (keys are made non-zero) */
+    void *p;
+    int64_t n;
+};
+
+struct tab {
+    struct tab_slot *s;
+    size_t cap, used;
+};
+
+static struct tab_slot *tab_find(const struct tab *t, uint64_t key)
+{
+    if (!t->cap)
+        return NULL;
+    for (size_t i = mix64(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->s[i].key == key)
+            return &t->s[i];
+        if (t->s[i].key == 0)
+            return NULL;
+    }
+}
+
+static struct tab_slot *tab_put(struct tab *t, uint64_t key)
+{
+    struct tab_slot *f = tab_find(t, key);
+    if (f)
+        return f;
+    if ((t->used + 1) * 2 > t->cap) {
+        struct tab_slot *old = t->s;
+        size_t oc = t->cap;
+        t->cap = oc ? oc * 2 : 64;
+        t->s = xcalloc(t->cap, sizeof *t->s);
+        for (size_t i = 0; i < oc; i++) {
+            if (!old[i].key)
+                continue;
+            size_t j = mix64(old[i].key) & (t->cap - 1);
+            while (t->s[j].key)
+                j = (j + 1) & (t->cap - 1);
+            t->s[j] = old[i];
+        }
+        free(old);
+    }
+    size_t i = mix64(key) & (t->cap - 1);
+    while (t->s[i].key)
+        i = (i + 1) & (t->cap - 1);
+    t->s[i].key = key;
+    t->s[i].p = NULL;
+    t->s[i].n = 0;
+    t->used++;
+    return &t->s[i];
+}
+
+/* Backward-shift deletion keeps probe chains short without tombstones. */
+static void tab_del(struct tab *t, struct tab_slot *slot)
+{
+    size_t mask = t->cap - 1, i = (size_t)(slot - t->s), j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!t->s[j].key)
+            break;
+        size_t home = mix64(t->s[j].key) & mask;
+        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        t->s[i] = t->s[j];
+        i = j;
+    }
+    memset(&t->s[i], 0, sizeof t->s[i]);
+    t->used--;
+}
+
+static void tab_free(struct tab *t)
+{
+    free(t->s);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+struct term_count {
+    char *term;
+    int count;
+};
+
+struct prof_ent {
+    uint64_t key; /* two code points; 0: empty */
+    int32_t count;
+};
+
+struct event {
+    int64_t id;
+    char *title;
+    int64_t rep_item;
+    int rep_copies;
+    int64_t first_seen, last_seen, first_collected;
+    int items, negative, local, official;
+    unsigned categories;
+    enum media_level top_media;
+    uint64_t sources[SOURCES_MAX];
+    int n_sources;
+    struct term_count terms[TERMS_MAX];
+    int n_terms;
+    char *topics[TOPICS_MAX];
+    int n_topics;
+    int *schemes;
+    int n_schemes;
+    int64_t hour_base; /* the hour (unix time / 3600) of hourly[23] */
+    int hourly[24];
+    enum risk_level alerted;
+    struct prof_ent *prof; /* open-addressing table of prof_cap slots */
+    int prof_cap, prof_n;
+    double prof_norm2;     /* sum of count^2 */
+    char *prof_json;       /* the state's copy of the profile */
+    int64_t members[MEMBERS_MAX]; /* first copies, a ring */
+    int mem_head, mem_n;
+    uint32_t seen_gen;     /* candidate de-duplication */
+    bool open;
+};
+
+struct event_engine {
+    const struct analysis_config *ac;
+    const char *(*scheme_name)(void *ctx, int i);
+    void *ctx;
+    int64_t next_id;
+    int64_t window, hwm, last_sweep;
+    struct event **open;
+    size_t n_open, cap_open;
+    struct tab keys;    /* topic/term/scheme key -> int64 array[KEY_RECENT] of event ptrs */
+    struct tab members; /* first copy id -> event, copies */
+    uint32_t gen;
+    /* scratch for an item's bigrams */
+    uint64_t *bg;
+    size_t n_bg;
+    uint64_t bg_set[2 * ITEM_BIGRAMS];
+};
+
+struct keyvec {
+    struct event *ev[KEY_RECENT];
+    int n;
+};
+
+static uint64_t key_str(char tag, const char *s)
+{
+    uint64_t k = mix64(jy_hash64(s, strlen(s)) ^ (uint64_t)(unsigned char)tag << 56);
+    return k ? k : 1;
+}
+
+static uint64_t key_scheme(int i)
+{
+    uint64_t k = mix64((uint64_t)(uint32_t)i ^ UINT64_C(0x5c5c000000000000));
+    return k ? k : 1;
+}
+
+static uint64_t key_member(int64_t id)
+{
+    uint64_t k = mix64((uint64_t)id ^ UINT64_C(0xa1a1000000000000));
+    return k ? k : 1;
+}
+
+/* Makes ev the most recent event under key (dropping the oldest beyond
+ * KEY_RECENT). */
+static void key_touch(struct event_engine *ee, uint64_t key, struct event *ev)
+{
+    struct tab_slot *s = tab_put(&ee->keys, key);
+    struct keyvec *kv = s->p;
+    if (!kv)
+        kv = s->p = xcalloc(1, sizeof *kv);
+    int i;
+    for (i = 0; i < kv->n && kv->ev[i] != ev; i++)
+        ;
+    if (i < kv->n) {
+        memmove(&kv->ev[i], &kv->ev[i + 1], (size_t)(kv->n - i - 1) * sizeof kv->ev[0]);
+        kv->n--;
+    } else if (kv->n == KEY_RECENT) {
+        memmove(&kv->ev[0], &kv->ev[1], (KEY_RECENT - 1) * sizeof kv->ev[0]);
+        kv->n--;
+    }
+    kv->ev[kv->n++] = ev;
+}
+
+static void key_drop(struct event_engine *ee, uint64_t key, struct event *ev)
+{
+    struct tab_slot *s = tab_find(&ee->keys, key);
+    if (!s)
+        return;
+    struct keyvec *kv = s->p;
+    for (int i = 0; i < kv->n; i++) {
+        if (kv->ev[i] == ev) {
+            memmove(&kv->ev[i], &kv->ev[i + 1], (size_t)(kv->n - i - 1) * sizeof kv->ev[0]);
+            kv->n--;
+            break;
+        }
+    }
+    if (kv->n == 0) {
+        free(kv);
+        tab_del(&ee->keys, s);
+    }
+}
+
+/* ---- bigrams and the profile -------------------------------------------------- */
+
+static bool word_cp(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    return cp >= 0x3400 && !(cp >= 0xfe30 && cp <= 0xff65) && cp != 0xfffd;
+}
+
+/* Fills ee->bg with the item's distinct word bigrams (at most ITEM_BIGRAMS). */
+static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
+{
+    const size_t cap = sizeof ee->bg_set / sizeof ee->bg_set[0];
+    memset(ee->bg_set, 0, sizeof ee->bg_set);
+    ee->n_bg = 0;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < len && ee->n_bg < ITEM_BIGRAMS;) {
+        uint32_t cp;
+        i += utf8_decode(text + i, len - i, &cp);
+        if (!word_cp(cp)) {
+            prev = 0;
+            continue;
+        }
+        if (prev) {
+            uint64_t k = ((uint64_t)prev << 21) | cp;
+            size_t j = mix64(k) & (cap - 1);
+            while (ee->bg_set[j] && ee->bg_set[j] != k)
+                j = (j + 1) & (cap - 1);
+            if (!ee->bg_set[j]) {
+                ee->bg_set[j] = k;
+                ee->bg[ee->n_bg++] = k;
+            }
+        }
+        prev = cp;
+    }
+}
+
+static struct prof_ent *prof_slot(struct event *ev, uint64_t k)
+{
+    size_t mask = (size_t)ev->prof_cap - 1;
+    for (size_t j = mix64(k) & mask;; j = (j + 1) & mask) {
+        if (ev->prof[j].key == k || ev->prof[j].key == 0)
+            return &ev->prof[j];
+    }
+}
+
+static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, int n)
+{
+    struct prof_ent *old = ev->prof;
+    ev->prof_cap = cap;
+    ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
+    ev->prof_n = 0;
+    ev->prof_norm2 = 0;
+    for (int i = 0; i < n; i++) {
+        struct prof_ent *e = prof_slot(ev, ents[i].key);
+        *e = ents[i];
+        ev->prof_n++;
+        ev->prof_norm2 += (double)ents[i].count * ents[i].count;
+    }
+    free(old);
+}
+
+/* The profile's entries (new array of ev->prof_n). */
+static struct prof_ent *prof_entries(const struct event *ev)
+{
+    struct prof_ent *all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
+    int n = 0;
+    for (int j = 0; j < ev->prof_cap; j++) {
+        if (ev->prof[j].key)
+            all[n++] = ev->prof[j];
+    }
+    return all;
+}
+
+/* Keeps the PROFILE_KEEP most frequent bigrams. Counts are small, so the
+ * cut-off count is found by counting rather than sorting. */
+static void prof_prune(struct event *ev)
+{
+    struct prof_ent *all = prof_entries(ev);
+    int n = ev->prof_n;
+    int hist[65] = {0}; /* counts >= 64 share the last cell */
+    for (int i = 0; i < n; i++)
+        hist[all[i].count < 64 ? all[i].count : 64]++;
+    int cut = 64, above = 0;
+    while (cut > 0 && above + hist[cut] <= PROFILE_KEEP)
+        above += hist[cut--];
+    /* entries with count > cut all fit; fill up with entries at cut */
+    int k = 0, room = PROFILE_KEEP - above;
+    for (int i = 0; i < n; i++) {
+        int c = all[i].count < 64 ? all[i].count : 64;
+        if (c > cut || (c == cut && room-- > 0))
+            all[k++] = all[i];
+    }
+    prof_rehash(ev, ev->prof_cap, all, k);
+    free(all);
+}
+
+static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
+{
+    if (!ev->prof)
+        prof_rehash(ev, 256, NULL, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (ev->prof_n >= PROFILE_MAX) {
+            prof_prune(ev);
+        } else if (ev->prof_n * 2 >= ev->prof_cap) {
+            struct prof_ent *all = prof_entries(ev);
+            prof_rehash(ev, ev->prof_cap * 2, all, ev->prof_n);
+            free(all);
+        }
+        struct prof_ent *e = prof_slot(ev, bg[i]);
+        if (!e->key) {
+            e->key = bg[i];
+            ev->prof_n++;
+        }
+        ev->prof_norm2 += 2.0 * e->count + 1;
+        e->count++;
+    }
+}
+
+static double prof_similarity(const struct event *ev, const uint64_t *bg, size_t n)
+{
+    if (!ev->prof || n == 0 || ev->prof_norm2 <= 0)
+        return 0;
+    double dot = 0;
+    size_t mask = (size_t)ev->prof_cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = mix64(bg[i]) & mask; ev->prof[j].key; j = (j + 1) & mask) {
+            if (ev->prof[j].key == bg[i]) {
+                dot += ev->prof[j].count;
+                break;
+            }
+        }
+    }
+    return dot / (sqrt((double)n) * sqrt(ev->prof_norm2));
+}
+
+/* ---- engine -------------------------------------------------------------------- */
+
+struct event_engine *event_engine_new(const struct analysis_config *ac,
+                                      const char *(*scheme_name)(void *ctx, int i), void *ctx)
+{
+    struct event_engine *ee = xcalloc(1, sizeof *ee);
+    ee->ac = ac;
+    ee->scheme_name = scheme_name;
+    ee->ctx = ctx;
+    ee->next_id = 1;
+    ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
+    ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
+    return ee;
+}
+
+static void event_free(struct event *ev)
+{
+    if (!ev)
+        return;
+    free(ev->title);
+    for (int i = 0; i < ev->n_terms; i++)
+        free(ev->terms[i].term);
+    for (int i = 0; i < ev->n_topics; i++)
+        free(ev->topics[i]);
+    free(ev->schemes);
+    free(ev->prof);
+    free(ev->prof_json);
+    free(ev);
+}
+
+/* Removes a closed event from every index and frees it. */
+static void event_close(struct event_engine *ee, struct event *ev)
+{
+    for (int i = 0; i < ev->n_topics; i++)
+        key_drop(ee, key_str('t', ev->topics[i]), ev);
+    for (int i = 0; i < ev->n_terms; i++)
+        key_drop(ee, key_str('w', ev->terms[i].term), ev);
+    for (int i = 0; i < ev->n_schemes; i++)
+        key_drop(ee, key_scheme(ev->schemes[i]), ev);
+    for (int i = 0; i < ev->mem_n; i++) {
+        struct tab_slot *s =
+            tab_find(&ee->members, key_member(ev->members[(ev->mem_head + i) % MEMBERS_MAX]));
+        if (s && s->p == ev)
+            tab_del(&ee->members, s);
+    }
+    event_free(ev);
+}
+
+void event_engine_clear(struct event_engine *ee)
+{
+    for (size_t i = 0; i < ee->n_open; i++)
+        event_free(ee->open[i]);
+    ee->n_open = 0;
+    for (size_t i = 0; i < ee->keys.cap; i++)
+        free(ee->keys.s[i].p);
+    tab_free(&ee->keys);
+    tab_free(&ee->members);
+    ee->hwm = ee->last_sweep = 0;
+}
+
+void event_engine_free(struct event_engine *ee)
+{
+    if (!ee)
+        return;
+    event_engine_clear(ee);
+    free(ee->open);
+    free(ee->bg);
+    free(ee);
+}
+
+void event_engine_set_next_id(struct event_engine *ee, int64_t next_id)
+{
+    if (next_id > 0)
+        ee->next_id = next_id;
+}
+
+static void sweep(struct event_engine *ee)
+{
+    if (ee->hwm - ee->last_sweep < SWEEP_EVERY)
+        return;
+    ee->last_sweep = ee->hwm;
+    size_t k = 0;
+    for (size_t i = 0; i < ee->n_open; i++) {
+        struct event *ev = ee->open[i];
+        if (ev->last_seen < ee->hwm - ee->window)
+            event_close(ee, ev);
+        else
+            ee->open[k++] = ev;
+    }
+    ee->n_open = k;
+}
+
+static void open_push(struct event_engine *ee, struct event *ev)
+{
+    if (ee->n_open == ee->cap_open) {
+        ee->cap_open = ee->cap_open ? ee->cap_open * 2 : 64;
+        ee->open = xrealloc(ee->open, ee->cap_open * sizeof *ee->open);
+    }
+    ee->open[ee->n_open++] = ev;
+}
+
+static bool event_accepts(const struct event_engine *ee, const struct event *ev, int64_t at)
+{
+    return at - ev->last_seen <= ee->window && ev->first_seen - at <= ee->window;
+}
+
+/* ---- per-event bookkeeping ------------------------------------------------------ */
+
+static void member_add(struct event_engine *ee, struct event *ev, int64_t id)
+{
+    if (ev->mem_n == MEMBERS_MAX) {
+        struct tab_slot *s = tab_find(&ee->members, key_member(ev->members[ev->mem_head]));
+        if (s && s->p == ev)
+            tab_del(&ee->members, s);
+        ev->mem_head = (ev->mem_head + 1) % MEMBERS_MAX;
+        ev->mem_n--;
+    }
+    ev->members[(ev->mem_head + ev->mem_n) % MEMBERS_MAX] = id;
+    ev->mem_n++;
+    struct tab_slot *s = tab_put(&ee->members, key_member(id));
+    s->p = ev;
+}
+
+static void hourly_add(struct event *ev, int64_t at, int n)
+{
+    int64_t h = at >= 0 ? at / 3600 : (at - 3599) / 3600;
+    if (h > ev->hour_base) {
+        int64_t shift = h - ev->hour_base;
+        if (shift >= 24) {
+            memset(ev->hourly, 0, sizeof ev->hourly);
+        } else {
+            memmove(ev->hourly, ev->hourly + shift, (size_t)(24 - shift) * sizeof(int));
+            memset(ev->hourly + 24 - shift, 0, (size_t)shift * sizeof(int));
+        }
+        ev->hour_base = h;
+    }
+    int64_t idx = 23 - (ev->hour_base - h);
+    if (idx >= 0)
+        ev->hourly[idx] += n;
+}
+
+static double event_velocity(const struct event *ev)
+{
+    double before = 0;
+    for (int i = 11; i < 23; i++)
+        before += ev->hourly[i];
+    double mean = before / 12.0;
+    /* A baseline of at least one item an hour: a new event's first items are
+     * not an infinite burst. */
+    return (double)ev->hourly[23] / (mean > 1.0 ? mean : 1.0);
+}
+
+static int media_rank(enum media_level m)
+{
+    return m == MEDIA_UNKNOWN ? 100 : (int)m;
+}
+
+/* Counts term; when a term had to give its place, it is dropped from the
+ * index so the index never points at an event that no longer holds it. */
+static void term_count_add(struct event_engine *ee, struct event *ev, const char *term, int n)
+{
+    for (int i = 0; i < ev->n_terms; i++) {
+        if (strcmp(ev->terms[i].term, term) == 0) {
+            ev->terms[i].count += n;
+            return;
+        }
+    }
+    if (ev->n_terms < TERMS_MAX) {
+        ev->terms[ev->n_terms].term = xstrdup(term);
+        ev->terms[ev->n_terms++].count = n;
+        return;
+    }
+    /* Space-saving: the least counted term gives its place (and its count). */
+    int lo = 0;
+    for (int i = 1; i < ev->n_terms; i++) {
+        if (ev->terms[i].count < ev->terms[lo].count)
+            lo = i;
+    }
+    key_drop(ee, key_str('w', ev->terms[lo].term), ev);
+    free(ev->terms[lo].term);
+    ev->terms[lo].term = xstrdup(term);
+    ev->terms[lo].count += n;
+}
+
+static void topic_add(struct event *ev, const char *topic)
+{
+    for (int i = 0; i < ev->n_topics; i++) {
+        if (strcmp(ev->topics[i], topic) == 0)
+            return;
+    }
+    if (ev->n_topics < TOPICS_MAX)
+        ev->topics[ev->n_topics++] = xstrdup(topic);
+}
+
+static bool event_has_topic(const struct event *ev, const char *topic)
+{
+    for (int i = 0; i < ev->n_topics; i++) {
+        if (strcmp(ev->topics[i], topic) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void scheme_add(struct event *ev, int s)
+{
+    int i = 0;
+    while (i < ev->n_schemes && ev->schemes[i] < s)
+        i++;
+    if (i < ev->n_schemes && ev->schemes[i] == s)
+        return;
+    ev->schemes = xrealloc(ev->schemes, (size_t)(ev->n_schemes + 1) * sizeof *ev->schemes);
+    memmove(&ev->schemes[i + 1], &ev->schemes[i], (size_t)(ev->n_schemes - i) * sizeof(int));
+    ev->schemes[i] = s;
+    ev->n_schemes++;
+}
+
+static void source_add(struct event *ev, const char *source)
+{
+    if (!source || !*source)
+        return;
+    /* 53 bits, so the state can carry them as exact JSON integers */
+    uint64_t h = jy_hash64(source, strlen(source)) >> 11;
+    for (int i = 0; i < ev->n_sources; i++) {
+        if (ev->sources[i] == h)
+            return;
+    }
+    if (ev->n_sources < SOURCES_MAX)
+        ev->sources[ev->n_sources++] = h;
+}
+
+/* Distinct terms of the item (an_term lists one entry per occurrence and
+ * scheme); n_out of them, pointers into in->terms. */
+static size_t item_terms(const struct event_input *in, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_terms && n < max; i++) {
+        const char *t = in->terms[i].term;
+        if (!t || !*t)
+            continue;
+        size_t j;
+        for (j = 0; j < n && strcmp(out[j], t) != 0; j++)
+            ;
+        if (j == n)
+            out[n++] = t;
+    }
+    return n;
+}
+
+/* ---- JSON output ------------------------------------------------------------------ */
+
+static void json_str(struct jy_buf *b, const char *s)
+{
+    jy_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        jy_buf_append(b, run, (size_t)(s - run));
+        if (c == '"' || c == '\\') {
+            jy_buf_putc(b, '\\');
+            jy_buf_putc(b, (char)c);
+        } else {
+            jy_buf_printf(b, "\\u%04x", c);
+        }
+        run = s + 1;
+    }
+    jy_buf_append(b, run, (size_t)(s - run));
+    jy_buf_putc(b, '"');
+}
+
+static void json_int(struct jy_buf *b, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[n++] = '-';
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    jy_buf_append(b, out, (size_t)n);
+}
+
+static void json_key(struct jy_buf *b, const char *k, bool first)
+{
+    if (!first)
+        jy_buf_putc(b, ',');
+    jy_buf_putc(b, '"');
+    jy_buf_puts(b, k);
+    jy_buf_puts(b, "\":");
+}
+
+static int term_cmp(const void *a, const void *b)
+{
+    const struct term_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+static char *event_schemes_json(const struct event_engine *ee, const struct event *ev)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_schemes; i++) {
+        const char *name = ee->scheme_name ? ee->scheme_name(ee->ctx, ev->schemes[i]) : NULL;
+        if (i)
+            jy_buf_putc(&b, ',');
+        json_str(&b, name ? name : "");
+    }
+    jy_buf_putc(&b, ']');
+    return jy_buf_steal(&b);
+}
+
+static char *event_state(const struct event_engine *ee, const struct event *ev)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "{\"v\":1");
+    json_key(&b, "title", false);
+    json_str(&b, ev->title ? ev->title : "");
+    const struct {
+        const char *k;
+        int64_t v;
+    } nums[] = {
+        {"rep_item", ev->rep_item},        {"rep_copies", ev->rep_copies},
+        {"first_seen", ev->first_seen},    {"last_seen", ev->last_seen},
+        {"first_collected", ev->first_collected}, {"items", ev->items},
+        {"negative", ev->negative},        {"local", ev->local},
+        {"official", ev->official},        {"categories", ev->categories},
+        {"top_media", ev->top_media},      {"alerted", ev->alerted},
+        {"hour_base", ev->hour_base},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        json_key(&b, nums[i].k, false);
+        json_int(&b, nums[i].v);
+    }
+    json_key(&b, "hourly", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < 24; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        json_int(&b, ev->hourly[i]);
+    }
+    jy_buf_putc(&b, ']');
+    json_key(&b, "sources", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_sources; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        json_int(&b, (int64_t)ev->sources[i]);
+    }
+    jy_buf_putc(&b, ']');
+    json_key(&b, "terms", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_terms; i++) {
+        jy_buf_puts(&b, i ? ",[" : "[");
+        json_str(&b, ev->terms[i].term);
+        jy_buf_putc(&b, ',');
+        json_int(&b, ev->terms[i].count);
+        jy_buf_putc(&b, ']');
+    }
+    jy_buf_putc(&b, ']');
+    json_key(&b, "topics", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_topics; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        json_str(&b, ev->topics[i]);
+    }
+    jy_buf_putc(&b, ']');
+    /* Schemes by index and name: a restored index whose name changed (the
+     * configuration was edited) is dropped. */
+    json_key(&b, "schemes", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_schemes; i++) {
+        const char *name = ee->scheme_name ? ee->scheme_name(ee->ctx, ev->schemes[i]) : NULL;
+        jy_buf_puts(&b, i ? ",[" : "[");
+        json_int(&b, ev->schemes[i]);
+        jy_buf_putc(&b, ',');
+        json_str(&b, name ? name : "");
+        jy_buf_putc(&b, ']');
+    }
+    jy_buf_putc(&b, ']');
+    json_key(&b, "members", false);
+    jy_buf_putc(&b, '[');
+    int from = ev->mem_n > MEMBERS_STATE ? ev->mem_n - MEMBERS_STATE : 0;
+    bool first = true;
+    for (int i = from; i < ev->mem_n; i++) {
+        int64_t id = ev->members[(ev->mem_head + i) % MEMBERS_MAX];
+        struct tab_slot *s = tab_find(&ee->members, key_member(id));
+        if (!s || s->p != ev)
+            continue;
+        jy_buf_puts(&b, first ? "[" : ",[");
+        first = false;
+        json_int(&b, id);
+        jy_buf_putc(&b, ',');
+        json_int(&b, s->n);
+        jy_buf_putc(&b, ']');
+    }
+    jy_buf_putc(&b, ']');
+    json_key(&b, "profile", false);
+    jy_buf_putc(&b, '[');
+    first = true;
+    for (int j = 0; j < ev->prof_cap; j++) {
+        if (!ev->prof[j].key)
+            continue;
+        if (!first)
+            jy_buf_putc(&b, ',');
+        first = false;
+        json_int(&b, (int64_t)ev->prof[j].key);
+        jy_buf_putc(&b, ',');
+        json_int(&b, ev->prof[j].count);
+    }
+    jy_buf_puts(&b, "]}");
+    return jy_buf_steal(&b);
+}
+
+/* Fills out with a full copy of the event's picture, risk assessed. */
+static void event_fill(const struct event_engine *ee, const struct event *ev,
+                       struct an_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = ev->id;
+    out->title = xstrdup(ev->title ? ev->title : "");
+    out->rep_item = ev->rep_item;
+    out->first_seen = ev->first_seen;
+    out->last_seen = ev->last_seen;
+    out->first_collected = ev->first_collected;
+    out->items = ev->items;
+    out->sources = ev->n_sources;
+    out->top_media = ev->top_media;
+    out->negative = ev->negative;
+    out->velocity = event_velocity(ev);
+    memcpy(out->hourly, ev->hourly, sizeof out->hourly);
+    out->schemes = event_schemes_json(ee, ev);
+
+    struct term_count sorted[TERMS_MAX];
+    memcpy(sorted, ev->terms, (size_t)ev->n_terms * sizeof sorted[0]);
+    qsort(sorted, (size_t)ev->n_terms, sizeof sorted[0], term_cmp);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_terms && i < 10; i++) {
+        jy_buf_puts(&b, i ? ",[" : "[");
+        json_str(&b, sorted[i].term);
+        jy_buf_putc(&b, ',');
+        json_int(&b, sorted[i].count);
+        jy_buf_putc(&b, ']');
+    }
+    jy_buf_putc(&b, ']');
+    out->terms = jy_buf_steal(&b);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < ev->n_topics; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        json_str(&b, ev->topics[i]);
+    }
+    jy_buf_putc(&b, ']');
+    out->topics = jy_buf_steal(&b);
+
+    struct risk_inputs ri = {
+        .items = ev->items,
+        .negative = ev->negative,
+        .local = ev->local,
+        .official = ev->official,
+        .categories = ev->categories,
+        .top_media = ev->top_media,
+        .velocity = out->velocity,
+    };
+    risk_assess(&ee->ac->risk, &ri, &out->score, &out->level, &out->explanation);
+    out->state = event_state(ee, ev);
+}
+
+void an_event_clear(struct an_event *e)
+{
+    if (!e)
+        return;
+    free(e->title);
+    free(e->schemes);
+    free(e->terms);
+    free(e->topics);
+    free(e->explanation);
+    free(e->state);
+    memset(e, 0, sizeof *e);
+}
+
+/* ---- grouping ----------------------------------------------------------------------- */
+
+static struct event *event_new(struct event_engine *ee, const struct event_input *in)
+{
+    struct event *ev = xcalloc(1, sizeof *ev);
+    ev->id = ee->next_id++;
+    ev->title = xstrdup(in->title ? in->title : "");
+    ev->rep_item = in->id;
+    ev->first_seen = ev->last_seen = in->at;
+    ev->first_collected = in->collected;
+    ev->top_media = MEDIA_UNKNOWN;
+    ev->hour_base = in->at >= 0 ? in->at / 3600 : (in->at - 3599) / 3600;
+    ev->open = true;
+    open_push(ee, ev);
+    return ev;
+}
+
+/* Picks the event the item joins, or NULL. */
+static struct event *event_choose(struct event_engine *ee, const struct event_input *in,
+                                  const char **terms, size_t n_terms)
+{
+    /* 1. the event holding the first copy */
+    if (in->duplicate_of) {
+        struct tab_slot *s = tab_find(&ee->members, key_member(in->duplicate_of));
+        if (s && event_accepts(ee, s->p, in->at))
+            return s->p;
+    }
+    uint32_t gen = ++ee->gen;
+    struct event *best = NULL;
+    double best_sim = -1;
+    /* 2. a shared topic: the most similar of the events under it */
+    for (size_t i = 0; i < in->n_topics; i++) {
+        struct tab_slot *s = tab_find(&ee->keys, key_str('t', in->topics[i]));
+        if (!s)
+            continue;
+        struct keyvec *kv = s->p;
+        for (int k = kv->n - 1; k >= 0; k--) {
+            struct event *ev = kv->ev[k];
+            if (ev->seen_gen == gen || !event_accepts(ee, ev, in->at) ||
+                !event_has_topic(ev, in->topics[i]))
+                continue;
+            ev->seen_gen = gen;
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            if (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen)) {
+                best = ev;
+                best_sim = sim;
+            }
+        }
+    }
+    if (best)
+        return best;
+    /* 3. similar text sharing a term or a scheme: the most recently active
+     * events under each key, at most SIM_CANDIDATES of them */
+    double thr = ee->ac->event_similarity > 0 ? ee->ac->event_similarity : 0.25;
+    int scored = 0;
+    for (int round = 0; round < KEY_RECENT && scored < SIM_CANDIDATES; round++) {
+        bool any = false;
+        for (size_t i = 0; i < n_terms + in->n_schemes && scored < SIM_CANDIDATES; i++) {
+            uint64_t key = i < n_terms ? key_str('w', terms[i])
+                                       : key_scheme(in->schemes[i - n_terms]);
+            struct tab_slot *s = tab_find(&ee->keys, key);
+            if (!s)
+                continue;
+            struct keyvec *kv = s->p;
+            if (round >= kv->n)
+                continue;
+            any = true;
+            struct event *ev = kv->ev[kv->n - 1 - round];
+            if (ev->seen_gen == gen || !event_accepts(ee, ev, in->at))
+                continue;
+            ev->seen_gen = gen;
+            scored++;
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            if (sim >= thr && (sim > best_sim || (sim == best_sim && best &&
+                                                  ev->last_seen > best->last_seen))) {
+                best = ev;
+                best_sim = sim;
+            }
+        }
+        if (!any)
+            break;
+    }
+    return best;
+}
+
+int event_engine_add(struct event_engine *ee, const struct event_input *in, struct an_event *out,
+                     bool *alert, struct jy_error *err)
+{
+    (void)err;
+    memset(out, 0, sizeof *out);
+    *alert = false;
+    if (in->at > ee->hwm)
+        ee->hwm = in->at;
+    sweep(ee);
+
+    const char *terms[TERMS_MAX];
+    size_t n_terms = item_terms(in, terms, TERMS_MAX);
+    item_bigrams(ee, in->text ? in->text : "", in->text ? in->len : 0);
+
+    struct event *ev = event_choose(ee, in, terms, n_terms);
+    if (!ev)
+        ev = event_new(ee, in);
+
+    /* figures */
+    if (in->at < ev->first_seen)
+        ev->first_seen = in->at;
+    if (in->at > ev->last_seen)
+        ev->last_seen = in->at;
+    if (ev->items == 0 || (in->collected && in->collected < ev->first_collected))
+        ev->first_collected = in->collected;
+    hourly_add(ev, in->at, 1);
+    ev->items++;
+    if (in->sentiment == SENT_NEGATIVE)
+        ev->negative++;
+    if (in->marks.local)
+        ev->local++;
+    if (in->marks.official)
+        ev->official++;
+    ev->categories |= in->marks.categories;
+    if (media_rank(in->media_level) < media_rank(ev->top_media))
+        ev->top_media = in->media_level;
+    source_add(ev, in->source);
+    for (size_t i = 0; i < n_terms; i++) {
+        term_count_add(ee, ev, terms[i], 1);
+        key_touch(ee, key_str('w', terms[i]), ev);
+    }
+    for (size_t i = 0; i < in->n_topics; i++) {
+        topic_add(ev, in->topics[i]);
+        if (event_has_topic(ev, in->topics[i]))
+            key_touch(ee, key_str('t', in->topics[i]), ev);
+    }
+    for (size_t i = 0; i < in->n_schemes; i++) {
+        scheme_add(ev, in->schemes[i]);
+        key_touch(ee, key_scheme(in->schemes[i]), ev);
+    }
+    prof_add_item(ev, ee->bg, ee->n_bg);
+
+    /* near-duplicates: members and the representative item */
+    if (in->duplicate_of) {
+        struct tab_slot *s = tab_find(&ee->members, key_member(in->duplicate_of));
+        if (s && s->p == ev) {
+            s->n++;
+            if (s->n > ev->rep_copies) {
+                ev->rep_copies = (int)s->n;
+                if (ev->rep_item != in->duplicate_of) {
+                    ev->rep_item = in->duplicate_of;
+                    if (in->title && *in->title) {
+                        free(ev->title);
+                        ev->title = xstrdup(in->title);
+                    }
+                }
+            }
+        }
+    } else {
+        member_add(ee, ev, in->id);
+    }
+
+    event_fill(ee, ev, out);
+    if (out->level != LEVEL_NONE && (ev->alerted == LEVEL_NONE || out->level < ev->alerted)) {
+        ev->alerted = out->level;
+        *alert = true;
+        /* the state written above must remember the alert */
+        free(out->state);
+        out->state = event_state(ee, ev);
+    }
+    return 0;
+}
+
+/* ---- restore ------------------------------------------------------------------------ */
+
+static int64_t jint(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
+                         struct jy_error *err)
+{
+    json_error_t je;
+    json_t *o = state ? json_loads(state, 0, &je) : NULL;
+    if (!json_is_object(o) || jint(o, "v") != 1 || !json_is_string(json_object_get(o, "title"))) {
+        json_decref(o);
+        return jy_error_set(err, JY_EINVAL, "event %lld: bad state", (long long)id);
+    }
+    struct event *ev = xcalloc(1, sizeof *ev);
+    ev->id = id;
+    ev->open = true;
+    ev->title = xstrdup(json_string_value(json_object_get(o, "title")));
+    ev->rep_item = jint(o, "rep_item");
+    ev->rep_copies = (int)jint(o, "rep_copies");
+    ev->first_seen = jint(o, "first_seen");
+    ev->last_seen = jint(o, "last_seen");
+    ev->first_collected = jint(o, "first_collected");
+    ev->items = (int)jint(o, "items");
+    ev->negative = (int)jint(o, "negative");
+    ev->local = (int)jint(o, "local");
+    ev->official = (int)jint(o, "official");
+    ev->categories = (unsigned)jint(o, "categories");
+    int64_t tm = jint(o, "top_media");
+    ev->top_media = tm >= MEDIA_UNKNOWN && tm <= MEDIA_INTERNAL ? (enum media_level)tm
+                                                                 : MEDIA_UNKNOWN;
+    int64_t al = jint(o, "alerted");
+    ev->alerted = al >= LEVEL_NONE && al <= LEVEL_IV ? (enum risk_level)al : LEVEL_NONE;
+    ev->hour_base = jint(o, "hour_base");
+    json_t *a, *v;
+    size_t i;
+    a = json_object_get(o, "hourly");
+    for (i = 0; i < 24 && i < json_array_size(a); i++)
+        ev->hourly[i] = (int)json_integer_value(json_array_get(a, i));
+    json_array_foreach(json_object_get(o, "sources"), i, v)
+    {
+        if (ev->n_sources < SOURCES_MAX)
+            ev->sources[ev->n_sources++] = (uint64_t)json_integer_value(v);
+    }
+    json_array_foreach(json_object_get(o, "terms"), i, v)
+    {
+        const char *t = json_string_value(json_array_get(v, 0));
+        if (t && ev->n_terms < TERMS_MAX) {
+            ev->terms[ev->n_terms].term = xstrdup(t);
+            ev->terms[ev->n_terms++].count = (int)json_integer_value(json_array_get(v, 1));
+        }
+    }
+    json_array_foreach(json_object_get(o, "topics"), i, v)
+    {
+        if (json_is_string(v))
+            topic_add(ev, json_string_value(v));
+    }
+    json_array_foreach(json_object_get(o, "schemes"), i, v)
+    {
+        int s = (int)json_integer_value(json_array_get(v, 0));
+        const char *name = json_string_value(json_array_get(v, 1));
+        const char *now = ee->scheme_name ? ee->scheme_name(ee->ctx, s) : NULL;
+        if (name && now && strcmp(name, now) == 0)
+            scheme_add(ev, s);
+    }
+    a = json_object_get(o, "profile");
+    size_t np = json_array_size(a) / 2;
+    struct prof_ent *ents = xmalloc((np + 1) * sizeof *ents);
+    size_t n = 0;
+    for (i = 0; i < np; i++) {
+        ents[n].key = (uint64_t)json_integer_value(json_array_get(a, 2 * i));
+        ents[n].count = (int32_t)json_integer_value(json_array_get(a, 2 * i + 1));
+        if (ents[n].key && ents[n].count > 0)
+            n++;
+    }
+    int cap = 256;
+    while ((size_t)cap < 2 * n + 2)
+        cap *= 2;
+    prof_rehash(ev, cap, ents, (int)n);
+    free(ents);
+    if (ev->prof_n >= PROFILE_MAX)
+        prof_prune(ev);
+
+    open_push(ee, ev);
+    if (ev->last_seen > ee->hwm)
+        ee->hwm = ev->last_seen;
+    if (id >= ee->next_id)
+        ee->next_id = id + 1;
+    for (int k = 0; k < ev->n_topics; k++)
+        key_touch(ee, key_str('t', ev->topics[k]), ev);
+    for (int k = 0; k < ev->n_terms; k++)
+        key_touch(ee, key_str('w', ev->terms[k].term), ev);
+    for (int k = 0; k < ev->n_schemes; k++)
+        key_touch(ee, key_scheme(ev->schemes[k]), ev);
+    json_array_foreach(json_object_get(o, "members"), i, v)
+    {
+        int64_t mid = (int64_t)json_integer_value(json_array_get(v, 0));
+        if (mid <= 0)
+            continue;
+        member_add(ee, ev, mid);
+        tab_find(&ee->members, key_member(mid))->n = json_integer_value(json_array_get(v, 1));
+    }
+    json_decref(o);
+    return 0;
+}

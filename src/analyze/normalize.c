@@ -1,0 +1,694 @@
+/*
+ * normalize.c: the text every analysis part matches on. An item's text goes
+ * through three passes over reused scratch buffers:
+ *
+ *   1. map:   decode UTF-8 (invalid bytes become U+FFFD), NFKC with case
+ *             folding (full-width to half-width, compatibility forms, Latin
+ *             lower-case), whitespace and controls to one space, and for
+ *             Weibo text private-use code points and lone `?` emoji remnants
+ *             dropped;
+ *   2. t2s:   traditional to simplified with OpenCC, only when pass 1 saw a
+ *             code point whose conversion differs (OpenCC is slow and most
+ *             posts are simplified already);
+ *   3. clean: for Weibo text URLs, `网页链接` and `收起全文` remnants removed;
+ *             whitespace runs collapsed to one space, trimmed.
+ *
+ * NFKC is table-driven: normalizer_new() asks utf8proc once for the NFKC
+ * case-folded form of every BMP code point and keeps the ones that change.
+ * Code points whose normal form depends on their neighbours (combining marks,
+ * Hangul jamo) are flagged; a text containing one goes through utf8proc_map()
+ * whole instead, which is rare in Chinese posts. CJK ideographs, the bulk of
+ * every post, are copied without a lookup.
+ *
+ * Weibo specifics: the first `//@` starts the repost chain, which is
+ * normalised separately into `repost` so that it is never matched as the
+ * author's own words. `#话题#` topics are taken from the normalised text (then
+ * from the repost), and the topic text stays in `text` too, so that a scheme
+ * term inside a topic still matches and offsets stay plain.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <opencc/opencc.h>
+#include <utf8proc.h>
+
+#include "analyze/analyze_int.h"
+
+/* NFKC_Casefold-like: compatibility composition, case folding and default
+ * ignorables (zero-width spaces, variation selectors, BOM) removed. */
+#define NZ_UTF8PROC_FLAGS                                                                         \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
+
+/* map[] entries: MAP_IDENTITY, MAP_CONTEXT, or bits 0..6 the length of the
+ * replacement (0: the code point is dropped), bit 7 set when the replacement
+ * holds a code point OpenCC would convert, bits 8..31 its offset in pool. */
+#define MAP_IDENTITY 0u
+#define MAP_CONTEXT 0xffffffffu
+#define MAP_T2S 0x80u
+
+/* Topics longer than this are not topics but a stray `#` pairing across
+ * sentences. */
+#define TOPIC_MAX_BYTES 120
+#define TOPICS_MAX 32
+
+/* Characters of context either side of the traditional ones handed to
+ * OpenCC; its longest phrases are about this long. */
+#define T2S_CONTEXT 8
+
+struct sbuf {
+    char *d;
+    size_t len, cap;
+};
+
+struct normalizer {
+    opencc_t cc;
+    uint32_t map[0x10000];
+    uint8_t t2s[0x10000 / 8];
+    char *pool;
+    size_t pool_len, pool_cap;
+    struct sbuf a, b, c;
+};
+
+/* Byte range of pass 1's output holding code points OpenCC would change
+ * (lo == SIZE_MAX: none). */
+struct span {
+    size_t lo, hi;
+};
+
+static inline void span_mark(struct span *sp, size_t from, size_t to)
+{
+    if (from < sp->lo)
+        sp->lo = from;
+    if (to > sp->hi)
+        sp->hi = to;
+}
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static inline void sbuf_reserve(struct sbuf *b, size_t more)
+{
+    if (b->len + more + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + more + 1)
+            cap *= 2;
+        b->d = xrealloc(b->d, cap);
+        b->cap = cap;
+    }
+}
+
+static inline void sbuf_put(struct sbuf *b, const char *p, size_t n)
+{
+    sbuf_reserve(b, n);
+    memcpy(b->d + b->len, p, n);
+    b->len += n;
+}
+
+static inline void sbuf_putc(struct sbuf *b, char c)
+{
+    sbuf_reserve(b, 1);
+    b->d[b->len++] = c;
+}
+
+static inline void sbuf_putcp(struct sbuf *b, uint32_t cp)
+{
+    sbuf_reserve(b, 4);
+    b->len += utf8_encode(cp, b->d + b->len);
+}
+
+static inline bool is_alnum_ascii(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool is_pua(uint32_t cp)
+{
+    return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000;
+}
+
+static inline bool is_cjk(uint32_t cp)
+{
+    return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf);
+}
+
+static inline bool t2s_has(const struct normalizer *nz, uint32_t cp)
+{
+    return cp < 0x10000 && (nz->t2s[cp >> 3] >> (cp & 7)) & 1;
+}
+
+static bool is_mark(uint32_t cp)
+{
+    const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)cp);
+    return p->combining_class != 0 || p->category == UTF8PROC_CATEGORY_MN ||
+           p->category == UTF8PROC_CATEGORY_MC || p->category == UTF8PROC_CATEGORY_ME;
+}
+
+static bool is_space_or_control(uint32_t cp)
+{
+    utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+    return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP ||
+           c == UTF8PROC_CATEGORY_CC;
+}
+
+/* Code points whose NFKC form depends on what comes before or after them. */
+static bool needs_context(uint32_t cp)
+{
+    return is_mark(cp) || (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0x3131 && cp <= 0x318e) ||
+           (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff);
+}
+
+/* ---- building the tables ---------------------------------------------------- */
+
+/* Converts the code points [lo, hi] one per line in a single OpenCC call and
+ * marks those that come back different. A batch that does not come back line
+ * for line is marked whole: slower later, never wrong. */
+static int t2s_mark_range(struct normalizer *nz, uint32_t lo, uint32_t hi, struct jy_error *err)
+{
+    struct sbuf in = {0};
+    for (uint32_t cp = lo; cp <= hi; cp++) {
+        sbuf_putcp(&in, cp);
+        sbuf_putc(&in, '\n');
+    }
+    char *outp = opencc_convert_utf8(nz->cc, in.d, in.len);
+    if (!outp) {
+        free(in.d);
+        return jy_error_set(err, JY_EIO, "OpenCC cannot convert text: %s", opencc_error());
+    }
+    const char *o = outp;
+    bool whole = false;
+    for (uint32_t cp = lo; cp <= hi; cp++) {
+        const char *nl = strchr(o, '\n');
+        if (!nl) {
+            whole = true;
+            break;
+        }
+        char enc[4];
+        size_t n = utf8_encode(cp, enc);
+        if ((size_t)(nl - o) != n || memcmp(o, enc, n))
+            nz->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+        o = nl + 1;
+    }
+    if (whole) {
+        for (uint32_t cp = lo; cp <= hi; cp++)
+            nz->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    }
+    opencc_convert_utf8_free(outp);
+    free(in.d);
+    return 0;
+}
+
+static uint32_t pool_add(struct normalizer *nz, const char *s, size_t n, bool t2s)
+{
+    if (nz->pool_len + n > nz->pool_cap) {
+        nz->pool_cap = nz->pool_cap ? nz->pool_cap * 2 : 16384;
+        nz->pool = xrealloc(nz->pool, nz->pool_cap);
+    }
+    memcpy(nz->pool + nz->pool_len, s, n);
+    uint32_t e = (uint32_t)(nz->pool_len << 8) | (uint32_t)n | (t2s ? MAP_T2S : 0);
+    nz->pool_len += n;
+    return e;
+}
+
+static void map_build(struct normalizer *nz)
+{
+    /* Offset 0 is never used so that (offset 0, length 0) stays MAP_IDENTITY
+     * and a dropped code point has a non-zero entry. */
+    nz->pool_len = 1;
+    uint32_t space = pool_add(nz, " ", 1, false);
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (is_cjk(cp) || (cp >= 0xd800 && cp <= 0xdfff) || is_pua(cp))
+            continue;
+        if (utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CN)
+            continue;
+        if (is_space_or_control(cp)) {
+            nz->map[cp] = space;
+            continue;
+        }
+        if (needs_context(cp)) {
+            nz->map[cp] = MAP_CONTEXT;
+            continue;
+        }
+        char enc[5];
+        size_t n = utf8_encode(cp, enc);
+        enc[n] = '\0';
+        utf8proc_uint8_t *dst = NULL;
+        utf8proc_ssize_t r =
+            utf8proc_map((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n, &dst, NZ_UTF8PROC_FLAGS);
+        if (r < 0) {
+            free(dst);
+            continue;
+        }
+        if ((size_t)r == n && !memcmp(dst, enc, n)) {
+            free(dst);
+            continue;
+        }
+        /* The replacement must itself be context-free and short. */
+        bool ok = r < 0x80, t2s = false;
+        const char *q = (const char *)dst;
+        size_t left = (size_t)r;
+        while (ok && left) {
+            uint32_t c;
+            size_t k = utf8_decode(q, left, &c);
+            q += k;
+            left -= k;
+            if (needs_context(c))
+                ok = false;
+            if (t2s_has(nz, c))
+                t2s = true;
+        }
+        nz->map[cp] = ok ? pool_add(nz, (const char *)dst, (size_t)r, t2s) : MAP_CONTEXT;
+        free(dst);
+    }
+}
+
+int normalizer_new(struct normalizer **out, struct jy_error *err)
+{
+    *out = NULL;
+    struct normalizer *nz = xcalloc(1, sizeof *nz);
+    nz->cc = opencc_open("t2s.json");
+    if (nz->cc == (opencc_t)-1) {
+        const char *why = opencc_error();
+        free(nz);
+        return jy_error_set(err, JY_EIO,
+                            "cannot open OpenCC's traditional-to-simplified conversion "
+                            "(t2s.json): %s; is the opencc data package installed?",
+                            why && *why ? why : "unknown error");
+    }
+    /* A few big batches: one call per code point would take seconds. */
+    static const uint32_t ranges[][2] = {
+        {0x3400, 0x4dbf}, {0x4e00, 0x6fff}, {0x7000, 0x8fff}, {0x9000, 0x9fff}, {0xf900, 0xfaff},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        int rc = t2s_mark_range(nz, ranges[i][0], ranges[i][1], err);
+        if (rc) {
+            normalizer_free(nz);
+            return rc;
+        }
+    }
+    map_build(nz);
+    *out = nz;
+    return 0;
+}
+
+void normalizer_free(struct normalizer *nz)
+{
+    if (!nz)
+        return;
+    if (nz->cc && nz->cc != (opencc_t)-1)
+        opencc_close(nz->cc);
+    free(nz->pool);
+    free(nz->a.d);
+    free(nz->b.d);
+    free(nz->c.d);
+    free(nz);
+}
+
+/* ---- pass 1: map ------------------------------------------------------------- */
+
+/* Whether what follows a run of `?` at s[j] ends it the way an emoji remnant
+ * ends in the corpus: end of text, a space, or the `#` / `@` that starts the
+ * next topic or mention (private-use code points in between are skipped, they
+ * are dropped anyway). */
+static bool lone_q_boundary(const char *s, size_t j, size_t len)
+{
+    while (j < len) {
+        unsigned char c = (unsigned char)s[j];
+        if (c < 0x80)
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#' || c == '@';
+        uint32_t cp;
+        size_t n = utf8_decode(s + j, len - j, &cp);
+        if (!is_pua(cp))
+            return cp == 0x3000 || cp == 0xff03 || cp == 0xff20;
+        j += n;
+    }
+    return true;
+}
+
+/* Pass 1 into out. premapped: s already went through utf8proc_map() (the
+ * fallback), so only the Weibo rules and t2s detection apply. Returns false
+ * when s holds a code point that needs the fallback. */
+static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo, bool premapped,
+                   struct sbuf *outp, struct span *t2s)
+{
+    /* A local copy, so that the compiler keeps it in registers: writes
+     * through a char pointer could otherwise alias the struct. */
+    struct sbuf w = *outp, *out = &w;
+    out->len = 0;
+    sbuf_reserve(out, len + 16);
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (c >= 'A' && c <= 'Z') {
+                c = (unsigned char)(c + 32);
+            } else if (c == '?' && weibo) {
+                /* A `?` run not after a Latin letter or digit and followed by a
+                 * boundary is an emoji the corpus's encoding lost, not a
+                 * question: "痛心 ?", "转发 ???#话题#". */
+                size_t j = i;
+                while (j < len && s[j] == '?')
+                    j++;
+                bool after_word = out->len && is_alnum_ascii((unsigned char)out->d[out->len - 1]);
+                if (!after_word && lone_q_boundary(s, j, len)) {
+                    i = j;
+                    continue;
+                }
+                sbuf_put(out, s + i, j - i);
+                i = j;
+                continue;
+            } else if (c < 0x20 || c == 0x7f) {
+                c = ' ';
+            }
+            sbuf_putc(out, (char)c);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n;
+        /* Three-byte sequences (all of CJK) decoded inline: this loop is hot. */
+        if ((c & 0xf0) == 0xe0 && len - i >= 3 && ((unsigned char)s[i + 1] & 0xc0) == 0x80 &&
+            ((unsigned char)s[i + 2] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(c & 0x0f) << 12) | ((uint32_t)(s[i + 1] & 0x3f) << 6) |
+                 (uint32_t)(s[i + 2] & 0x3f);
+            n = 3;
+            if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) {
+                cp = 0xfffd;
+                n = 1;
+            }
+        } else {
+            n = utf8_decode(s + i, len - i, &cp);
+        }
+        if (is_cjk(cp)) {
+            if (t2s_has(nz, cp))
+                span_mark(t2s, out->len, out->len + n);
+            sbuf_put(out, s + i, n);
+            i += n;
+            continue;
+        }
+        i += n;
+        if (is_pua(cp)) {
+            if (!weibo)
+                sbuf_putcp(out, cp);
+            continue;
+        }
+        if (premapped) {
+            if (is_space_or_control(cp)) {
+                sbuf_putc(out, ' ');
+                continue;
+            }
+            if (t2s_has(nz, cp))
+                span_mark(t2s, out->len, out->len + 4);
+            sbuf_putcp(out, cp);
+            continue;
+        }
+        if (cp < 0x10000) {
+            uint32_t m = nz->map[cp];
+            if (m == MAP_IDENTITY) {
+                sbuf_putcp(out, cp);
+            } else if (m == MAP_CONTEXT) {
+                *outp = w;
+                return false;
+            } else {
+                if (m & MAP_T2S)
+                    span_mark(t2s, out->len, out->len + (m & 0x7f));
+                sbuf_put(out, nz->pool + (m >> 8), m & 0x7f);
+            }
+            continue;
+        }
+        /* Outside the BMP: emoji and CJK extensions are their own normal
+         * form; the rest (mathematical letters, enclosed alphanumerics, CJK
+         * compatibility supplement) is decomposed on the spot. */
+        if ((cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp < 0x2f800) ||
+            (cp >= 0x2fa20 && cp <= 0x3ffff)) {
+            sbuf_putcp(out, cp);
+            continue;
+        }
+        utf8proc_int32_t d[16];
+        int bound = 0;
+        utf8proc_ssize_t r = utf8proc_decompose_char(
+            (utf8proc_int32_t)cp, d, 16, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE,
+            &bound);
+        if (r < 0 || r > 16) {
+            sbuf_putcp(out, cp);
+            continue;
+        }
+        for (utf8proc_ssize_t k = 0; k < r; k++) {
+            if (needs_context((uint32_t)d[k])) {
+                *outp = w;
+                return false;
+            }
+        }
+        for (utf8proc_ssize_t k = 0; k < r; k++) {
+            if (t2s_has(nz, (uint32_t)d[k]))
+                span_mark(t2s, out->len, out->len + 4);
+            sbuf_putcp(out, (uint32_t)d[k]);
+        }
+    }
+    out->d[out->len] = '\0';
+    *outp = w;
+    return true;
+}
+
+/* Pass 1 with the whole-text fallback. */
+static void nz_map_full(struct normalizer *nz, const char *s, size_t len, bool weibo,
+                        struct sbuf *out, struct span *t2s)
+{
+    *t2s = (struct span){SIZE_MAX, 0};
+    if (nz_map(nz, s, len, weibo, false, out, t2s))
+        return;
+    /* utf8proc_map() wants valid UTF-8 without NUL bytes. */
+    char *valid = utf8_sanitize(s, len, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
+    utf8proc_uint8_t *dst = NULL;
+    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)valid, (utf8proc_ssize_t)strlen(valid),
+                                      &dst, NZ_UTF8PROC_FLAGS);
+    *t2s = (struct span){SIZE_MAX, 0};
+    if (r >= 0)
+        nz_map(nz, (const char *)dst, (size_t)r, weibo, true, out, t2s);
+    else
+        nz_map(nz, valid, strlen(valid), weibo, true, out, t2s);
+    free(dst);
+    free(valid);
+}
+
+/* ---- pass 3: clean ------------------------------------------------------------ */
+
+/* RFC 3986 characters minus the ones that, after NFKC, are mostly Chinese
+ * punctuation right after a link (，！（）) or start a topic (#). */
+static inline bool is_url_char(unsigned char c)
+{
+    return is_alnum_ascii(c) || (c && strchr("-._~:/?@$&*+=%", c));
+}
+
+static size_t skip_url_tail(const char *s, size_t i, size_t len)
+{
+    while (i < len && is_url_char((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+static inline bool starts(const char *s, size_t i, size_t len, const char *lit, size_t n)
+{
+    return len - i >= n && !memcmp(s + i, lit, n);
+}
+
+#define LIT(s) s, sizeof(s) - 1
+
+/* How many bytes of Weibo noise start at s[i] (0 when none). */
+static size_t noise_at(const char *s, size_t i, size_t len)
+{
+    unsigned char c = (unsigned char)s[i];
+    bool word_before = i > 0 && is_alnum_ascii((unsigned char)s[i - 1]);
+    switch (c) {
+    case 'h':
+        /* "http:" alone occurs too, left over before a link card ("http:O网页链接"). */
+        if (!word_before && (starts(s, i, len, LIT("http:")) || starts(s, i, len, LIT("https:"))))
+            return skip_url_tail(s, i, len) - i;
+        return 0;
+    case 't':
+        if (!word_before && (i == 0 || s[i - 1] != '.') && starts(s, i, len, LIT("t.cn/")))
+            return skip_url_tail(s, i, len) - i;
+        return 0;
+    case 'o':
+        /* "O网页链接": the O is what is left of the link icon. */
+        if (!word_before && starts(s, i + 1, len, LIT("网页链接")))
+            return 1 + sizeof "网页链接" - 1;
+        return 0;
+    default:
+        break;
+    }
+    if (c < 0x80)
+        return 0;
+    if (starts(s, i, len, LIT("网页链接")))
+        return sizeof "网页链接" - 1;
+    /* The collapse/expand buttons of long posts, with their icon letter. */
+    if (starts(s, i, len, LIT("收起全文")) || starts(s, i, len, LIT("展开全文"))) {
+        size_t n = sizeof "收起全文" - 1;
+        if (i + n < len && (s[i + n] == 'd' || s[i + n] == 'c') &&
+            (i + n + 1 == len || !is_alnum_ascii((unsigned char)s[i + n + 1])))
+            n++;
+        return n;
+    }
+    return 0;
+}
+
+static void nz_clean(const char *s, size_t len, bool weibo, struct sbuf *out)
+{
+    out->len = 0;
+    sbuf_reserve(out, len + 1);
+    char *d = out->d;
+    size_t o = 0;
+    bool space = false;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ') {
+            space = true;
+            i++;
+            continue;
+        }
+        /* Only bytes that can start noise: h(ttp), t(.cn), o网页链接, 网, 收, 展. */
+        if (weibo && (c == 'h' || c == 't' || c == 'o' ||
+                      ((c == 0xe7 || c == 0xe6 || c == 0xe5) && i + 1 < len &&
+                       ((unsigned char)s[i + 1] == 0xbd || (unsigned char)s[i + 1] == 0x94 ||
+                        (unsigned char)s[i + 1] == 0xb1)))) {
+            size_t skip = noise_at(s, i, len);
+            if (skip) {
+                i += skip;
+                continue;
+            }
+        }
+        if (space && o)
+            d[o++] = ' ';
+        space = false;
+        /* Whole three-byte characters at once: most of a post is CJK. */
+        if (c >= 0xe0 && c < 0xf0 && len - i >= 3) {
+            memcpy(d + o, s + i, 3);
+            o += 3;
+            i += 3;
+            continue;
+        }
+        d[o++] = (char)c;
+        i++;
+    }
+    d[o] = '\0';
+    out->len = o;
+}
+
+/* ---- putting it together ---------------------------------------------------------- */
+
+/* Normalises s into nz->b (terms: weibo false). */
+static void nz_run(struct normalizer *nz, const char *s, size_t len, bool weibo)
+{
+    struct span sp;
+    nz_map_full(nz, s, len, weibo, &nz->a, &sp);
+    const char *src = nz->a.d;
+    size_t n = nz->a.len;
+    if (sp.lo < sp.hi) {
+        /* OpenCC converts phrase by phrase, so the span it sees reaches a
+         * few characters past the first and last traditional ones; the rest
+         * of the post (usually all of it) is left alone. */
+        const char *a = nz->a.d;
+        size_t lo = sp.lo, hi = sp.hi < n ? sp.hi : n;
+        for (int k = 0; k < T2S_CONTEXT && lo > 0; k++) {
+            lo--;
+            while (lo > 0 && ((unsigned char)a[lo] & 0xc0) == 0x80)
+                lo--;
+        }
+        for (int k = 0; k < T2S_CONTEXT && hi < n; k++) {
+            hi++;
+            while (hi < n && ((unsigned char)a[hi] & 0xc0) == 0x80)
+                hi++;
+        }
+        char *conv = opencc_convert_utf8(nz->cc, a + lo, hi - lo);
+        if (conv) {
+            struct sbuf *c = &nz->c;
+            c->len = 0;
+            sbuf_put(c, a, lo);
+            sbuf_put(c, conv, strlen(conv));
+            sbuf_put(c, a + hi, n - hi);
+            c->d[c->len] = '\0';
+            opencc_convert_utf8_free(conv);
+            src = c->d;
+            n = c->len;
+        }
+    }
+    nz_clean(src, n, weibo, &nz->b);
+}
+
+static void topics_collect(struct normalized *out, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && out->n_topics < TOPICS_MAX) {
+        const char *h = memchr(s + i, '#', len - i);
+        if (!h)
+            break;
+        size_t open = (size_t)(h - s);
+        const char *e = memchr(s + open + 1, '#', len - open - 1);
+        if (!e)
+            break;
+        size_t close = (size_t)(e - s);
+        size_t a = open + 1, b = close;
+        while (a < b && s[a] == ' ')
+            a++;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+        if (a == b || b - a > TOPIC_MAX_BYTES) {
+            /* "##" or a `#` pairing across sentences: the closing `#` may open
+             * the next topic. */
+            i = close;
+            continue;
+        }
+        bool seen = false;
+        for (size_t k = 0; k < out->n_topics && !seen; k++)
+            seen = strlen(out->topics[k]) == b - a && !memcmp(out->topics[k], s + a, b - a);
+        if (!seen) {
+            out->topics = xrealloc(out->topics, (out->n_topics + 1) * sizeof *out->topics);
+            out->topics[out->n_topics++] = xstrndup(s + a, b - a);
+        }
+        i = close + 1;
+    }
+}
+
+int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
+                   struct jy_error *err)
+{
+    (void)err;
+    memset(out, 0, sizeof *out);
+    if (!s)
+        len = 0;
+    /* The repost chain starts at the first "//@"; its "//@" is not kept. */
+    const char *chain = len >= 3 ? memmem(s, len, "//@", 3) : NULL;
+    size_t own = chain ? (size_t)(chain - s) : len;
+
+    nz_run(nz, s ? s : "", own, true);
+    out->text = xstrndup(nz->b.d, nz->b.len);
+    topics_collect(out, out->text, nz->b.len);
+    if (chain) {
+        nz_run(nz, chain + 3, len - own - 3, true);
+        if (nz->b.len) {
+            out->repost = xstrndup(nz->b.d, nz->b.len);
+            topics_collect(out, out->repost, nz->b.len);
+        }
+    }
+    return 0;
+}
+
+void normalized_clear(struct normalized *n)
+{
+    if (!n)
+        return;
+    free(n->text);
+    free(n->repost);
+    for (size_t i = 0; i < n->n_topics; i++)
+        free(n->topics[i]);
+    free(n->topics);
+    memset(n, 0, sizeof *n);
+}
+
+char *normalize_term(struct normalizer *nz, const char *s, size_t len)
+{
+    if (!s)
+        return xstrdup("");
+    nz_run(nz, s, len, false);
+    return xstrndup(nz->b.d, nz->b.len);
+}

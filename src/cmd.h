@@ -1,0 +1,18 @@
+/*
+ * cmd.h: subcommands that live outside main.c. Each takes the loaded
+ * configuration and the arguments after its name, and returns the process's
+ * exit status (0 ok, 1 runtime error, 2 bad usage or configuration).
+ */
+#ifndef JY_CMD_H
+#define JY_CMD_H
+
+#include "config/config.h"
+
+#define CMD_EXIT_RUNTIME 1
+#define CMD_EXIT_USAGE 2
+
+int cmd_analyze(const struct config *cfg, int argc, char **argv);
+int cmd_scheme(const struct config *cfg, int argc, char **argv);
+int cmd_train(const struct config *cfg, int argc, char **argv);
+
+#endif

@@ -1,0 +1,461 @@
+/* cmd_analyze.c: the analysis subcommands.
+ *
+ *   jingyu analyze [--db FILE] < items.jsonl     one JSON line out per item in
+ *   jingyu scheme test 'EXPR' < items.jsonl      which items an expression matches
+ *   jingyu train FILE.jsonl [--db FILE] [--holdout N]
+ *
+ * analyze touches no database unless --db names one, and then only reads
+ * its trained model. Output order is input order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "analyze/analyze.h"
+#include "cmd.h"
+#include "parse/parse.h"
+#include "store/store.h"
+
+#define LINE_MAX_BYTES (4u << 20)
+
+/* Reads one line of any length up to LINE_MAX_BYTES; NULL at the end. */
+static char *read_line(FILE *f, size_t *len, bool *too_long)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    *too_long = false;
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    if ((size_t)n > LINE_MAX_BYTES)
+        *too_long = true;
+    *len = (size_t)n;
+    return line;
+}
+
+static int64_t json_time(json_t *v)
+{
+    int64_t t = 0;
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_string(v) && parse_date(json_string_value(v), &t) == 0)
+        return t;
+    return 0;
+}
+
+static enum media_level json_media(json_t *v)
+{
+    const char *s = json_string_value(v);
+    for (int m = MEDIA_CENTRAL; s && m <= MEDIA_INTERNAL; m++)
+        if (strcmp(s, media_level_name((enum media_level)m)) == 0 ||
+            strcmp(s, media_level_label((enum media_level)m)) == 0)
+            return (enum media_level)m;
+    return MEDIA_UNKNOWN;
+}
+
+static json_t *terms_json(const struct an_result *r, const struct analyzer *an)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_terms; i++) {
+        const struct an_term *t = &r->terms[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:I, s:s}", "term", t->term, "scheme",
+                         analyzer_scheme_name(an, t->scheme), "start", (json_int_t)t->start,
+                         "end", (json_int_t)t->end, "in", t->in_title ? "title" : "text"));
+    }
+    return a;
+}
+
+static json_t *result_json(const struct an_result *r, const struct analyzer *an, json_t *id,
+                           json_t *dup_id)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->simhash);
+    json_t *topics = json_array(), *schemes = json_array();
+    for (size_t i = 0; i < r->norm.n_topics; i++)
+        json_array_append_new(topics, json_string(r->norm.topics[i]));
+    for (size_t i = 0; i < r->n_schemes; i++)
+        json_array_append_new(schemes, json_string(analyzer_scheme_name(an, r->schemes[i])));
+    json_t *o = json_object();
+    json_object_set(o, "id", id);
+    json_object_set_new(o, "normalized", json_string(r->norm.text));
+    if (r->norm.repost)
+        json_object_set_new(o, "repost", json_string(r->norm.repost));
+    json_object_set_new(o, "topics", topics);
+    json_object_set_new(o, "schemes", schemes);
+    json_object_set_new(o, "terms", terms_json(r, an));
+    json_object_set_new(o, "simhash", json_string(hex));
+    json_object_set(o, "duplicate_of", dup_id ? dup_id : json_null());
+    json_object_set_new(o, "event", r->event_id ? json_integer(r->event_id) : json_null());
+    json_object_set_new(o, "sentiment", json_string(sentiment_name(r->sentiment)));
+    json_object_set_new(o, "sentiment_score", json_real(r->sentiment_score));
+    if (r->event_id) {
+        json_error_t je;
+        json_t *ex = json_loads(r->event.explanation ? r->event.explanation : "[]", 0, &je);
+        json_object_set_new(o, "risk_score", json_real(r->event.score));
+        json_object_set_new(o, "level", r->event.level ? json_string(level_roman(r->event.level))
+                                                        : json_null());
+        json_object_set_new(o, "explanation", ex ? ex : json_array());
+    } else {
+        json_object_set_new(o, "risk_score", json_real(0));
+        json_object_set_new(o, "level", json_null());
+        json_object_set_new(o, "explanation", json_array());
+    }
+    return o;
+}
+
+/* The trained model from --db, if any. */
+static int load_model(const char *db, struct analyzer *an)
+{
+    struct jy_error err = {0};
+    struct store *st = NULL;
+    char *blob = NULL;
+    size_t len = 0;
+    int rc = store_open(db, &st, &err);
+    if (rc == 0) {
+        rc = store_model_get(st, "sentiment", &blob, &len, &err);
+        if (rc == JY_ENOTFOUND) {
+            fprintf(stderr, "jingyu analyze: %s has no trained model; using the lexicon\n", db);
+            rc = 0;
+        } else if (rc == 0) {
+            rc = analyzer_set_model(an, blob, len, &err);
+        }
+    }
+    free(blob);
+    store_close(st);
+    if (rc)
+        fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+    return rc ? CMD_EXIT_RUNTIME : 0;
+}
+
+int cmd_analyze(const struct config *cfg, int argc, char **argv)
+{
+    const char *db = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else {
+            fprintf(stderr, "jingyu analyze: unknown argument %s\n"
+                            "usage: jingyu analyze [--db FILE] < items.jsonl\n",
+                    argv[i]);
+            return CMD_EXIT_USAGE;
+        }
+    }
+    struct jy_error err = {0};
+    struct analyzer *an = NULL;
+    if (analyzer_new(cfg, &an, &err) != 0) {
+        fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+        return err.code == JY_ECONFIG ? CMD_EXIT_USAGE : CMD_EXIT_RUNTIME;
+    }
+    if (db && load_model(db, an)) {
+        analyzer_free(an);
+        return CMD_EXIT_RUNTIME;
+    }
+    /* Input ids by sequence number, to name first copies in duplicate_of. */
+    json_t *ids = json_array();
+    int64_t now = jy_now(), seq = 0;
+    size_t len, bad = 0;
+    bool too_long;
+    char *line;
+    int rc = 0;
+    while ((line = read_line(stdin, &len, &too_long))) {
+        seq++;
+        json_error_t je;
+        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
+        free(line);
+        if (!json_is_object(o)) {
+            if (len > 0) {
+                fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n",
+                        (long long)seq);
+                bad++;
+            }
+            json_decref(o);
+            json_array_append_new(ids, json_null());
+            continue;
+        }
+        json_t *id = json_object_get(o, "id");
+        json_array_append_new(ids, id ? json_incref(id) : json_integer(seq));
+        int64_t published = json_time(json_object_get(o, "published"));
+        struct an_item in = {
+            .id = seq,
+            .title = json_string_value(json_object_get(o, "title")),
+            .text = json_string_value(json_object_get(o, "text")),
+            .published = published,
+            .collected = published ? published : now,
+            .source = json_string_value(json_object_get(o, "source")),
+            .author = json_string_value(json_object_get(o, "author")),
+            .media_level = json_media(json_object_get(o, "media_level")),
+            .region = json_string_value(json_object_get(o, "region")),
+        };
+        struct an_result res;
+        if (analyzer_run(an, &in, &res, &err) != 0) {
+            fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
+            json_decref(o);
+            rc = CMD_EXIT_RUNTIME;
+            break;
+        }
+        json_t *dup = res.duplicate_of ? json_array_get(ids, (size_t)res.duplicate_of - 1) : NULL;
+        json_t *out = result_json(&res, an, json_array_get(ids, (size_t)seq - 1), dup);
+        char *s = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(out);
+        json_decref(o);
+        an_result_clear(&res);
+    }
+    json_decref(ids);
+    analyzer_free(an);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "jingyu analyze: cannot write the output\n");
+        return CMD_EXIT_RUNTIME;
+    }
+    if (bad)
+        fprintf(stderr, "jingyu analyze: %zu lines were not JSON objects (skipped)\n", bad);
+    return rc;
+}
+
+int cmd_scheme(const struct config *cfg, int argc, char **argv)
+{
+    (void)cfg;
+    if (argc != 2 || strcmp(argv[0], "test") != 0) {
+        fprintf(stderr, "usage: jingyu scheme test 'EXPR' < items.jsonl\n");
+        return CMD_EXIT_USAGE;
+    }
+    const char *expr = argv[1];
+    struct jy_error err = {0};
+    struct scheme_set *ss = NULL;
+    int column = 0;
+    if (scheme_compile_expr(expr, &ss, &column, &err) != 0) {
+        /* show the expression with a caret under the column */
+        fprintf(stderr, "jingyu scheme test: %s\n  %s\n  ", err.msg, expr);
+        int width = 0;
+        const char *p = expr;
+        for (int c = 1; c < column && *p; c++) {
+            uint32_t cp;
+            size_t n = utf8_decode(p, strlen(p), &cp);
+            width += utf8_cp_width(cp);
+            p += n;
+        }
+        fprintf(stderr, "%*s^\n", width, "");
+        return CMD_EXIT_USAGE;
+    }
+    struct normalizer *nz = NULL;
+    if (normalizer_new(&nz, &err) != 0) {
+        fprintf(stderr, "jingyu scheme test: %s\n", err.msg);
+        scheme_set_free(ss);
+        return CMD_EXIT_RUNTIME;
+    }
+    size_t len, matched = 0, total = 0;
+    bool too_long;
+    char *line;
+    while ((line = read_line(stdin, &len, &too_long))) {
+        json_error_t je;
+        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
+        free(line);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            continue;
+        }
+        total++;
+        const char *title = json_string_value(json_object_get(o, "title"));
+        const char *text = json_string_value(json_object_get(o, "text"));
+        struct normalized nt = {0}, nb = {0};
+        if (title)
+            normalize_text(nz, title, strlen(title), &nt, &err);
+        normalize_text(nz, text ? text : "", text ? strlen(text) : 0, &nb, &err);
+        struct an_term *terms = NULL;
+        size_t n_terms = 0;
+        if (scheme_set_match(ss, title ? nt.text : NULL, nb.text, &terms, &n_terms)) {
+            matched++;
+            json_t *hit = json_array();
+            for (size_t i = 0; i < n_terms; i++)
+                json_array_append_new(hit, json_string(terms[i].term));
+            json_t *out = json_pack("{s:O?, s:s, s:o}", "id", json_object_get(o, "id"),
+                                    "normalized", nb.text, "terms", hit);
+            char *s = json_dumps(out, JSON_COMPACT);
+            if (s)
+                puts(s);
+            free(s);
+            json_decref(out);
+        }
+        for (size_t i = 0; i < n_terms; i++)
+            free(terms[i].term);
+        free(terms);
+        normalized_clear(&nt);
+        normalized_clear(&nb);
+        json_decref(o);
+    }
+    fprintf(stderr, "jingyu scheme test: %zu of %zu items match\n", matched, total);
+    normalizer_free(nz);
+    scheme_set_free(ss);
+    return 0;
+}
+
+static const char *const emotion_negative[] = {"fear", "disgust", "sadness", "anger", NULL};
+static const char *const emotion_positive[] = {"optimism", "gratitude", NULL};
+
+static bool in_list(const char *s, const char *const *v)
+{
+    for (; *v; v++)
+        if (strcmp(s, *v) == 0)
+            return true;
+    return false;
+}
+
+/* A label from {"label": ...} (negative/neutral/positive or 负面/中性/正面),
+ * or, for the published emotion data set, {"emotion": ...}. */
+static int example_label(json_t *o, enum sentiment *out)
+{
+    const char *l = json_string_value(json_object_get(o, "label"));
+    if (l) {
+        if (sentiment_parse(l, out) == 0)
+            return 0;
+        for (int s = -1; s <= 1; s++)
+            if (strcmp(l, sentiment_label((enum sentiment)s)) == 0) {
+                *out = (enum sentiment)s;
+                return 0;
+            }
+        return JY_EINVAL;
+    }
+    const char *e = json_string_value(json_object_get(o, "emotion"));
+    if (!e)
+        return JY_EINVAL;
+    *out = in_list(e, emotion_negative)   ? SENT_NEGATIVE
+           : in_list(e, emotion_positive) ? SENT_POSITIVE
+                                          : SENT_NEUTRAL;
+    return 0;
+}
+
+int cmd_train(const struct config *cfg, int argc, char **argv)
+{
+    const char *file = NULL, *db = cfg->database;
+    int holdout = 5;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else if (strcmp(argv[i], "--holdout") == 0 && i + 1 < argc) {
+            holdout = atoi(argv[++i]);
+            if (holdout < 0 || holdout == 1) {
+                fprintf(stderr, "jingyu train: --holdout must be 0 or at least 2\n");
+                return CMD_EXIT_USAGE;
+            }
+        } else if (!file && argv[i][0] != '-') {
+            file = argv[i];
+        } else {
+            file = NULL;
+            break;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "usage: jingyu train FILE.jsonl [--db FILE] [--holdout N]\n");
+        return CMD_EXIT_USAGE;
+    }
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (!f) {
+        fprintf(stderr, "jingyu train: cannot open %s\n", file);
+        return CMD_EXIT_RUNTIME;
+    }
+    struct jy_error err = {0};
+    struct store *st = NULL;
+    if (store_open(db, &st, &err) != 0) {
+        fprintf(stderr, "jingyu train: %s\n", err.msg);
+        if (f != stdin)
+            fclose(f);
+        return CMD_EXIT_RUNTIME;
+    }
+    struct sentiment_example *ex = NULL;
+    char **texts = NULL;
+    size_t n = 0, cap = 0, bad = 0, lineno = 0, len;
+    bool too_long;
+    char *line;
+    while ((line = read_line(f, &len, &too_long))) {
+        lineno++;
+        json_error_t je;
+        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
+        free(line);
+        enum sentiment label;
+        const char *text = json_string_value(json_object_get(o, "text"));
+        if (!json_is_object(o) || !text || example_label(o, &label) != 0) {
+            if (len > 0 && bad++ < 5)
+                fprintf(stderr, "jingyu train: %s:%zu: needs \"text\" and a \"label\" of "
+                                "negative, neutral or positive; skipped\n",
+                        file, lineno);
+            json_decref(o);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            ex = xrealloc(ex, cap * sizeof *ex);
+            texts = xrealloc(texts, cap * sizeof *texts);
+        }
+        texts[n] = xstrdup(text);
+        ex[n].text = texts[n];
+        ex[n].label = label;
+        n++;
+        json_decref(o);
+    }
+    if (f != stdin)
+        fclose(f);
+    /* Operators' labels from the console are training data too. */
+    char **lt = NULL;
+    int *ll = NULL;
+    size_t ln = 0;
+    int rc = store_labels_examples(st, &lt, &ll, &ln, &err);
+    for (size_t i = 0; rc == 0 && i < ln; i++) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            ex = xrealloc(ex, cap * sizeof *ex);
+            texts = xrealloc(texts, cap * sizeof *texts);
+        }
+        texts[n] = lt[i];
+        ex[n].text = texts[n];
+        ex[n].label = (enum sentiment)ll[i];
+        n++;
+    }
+    free(lt);
+    free(ll);
+    struct normalizer *nz = NULL;
+    char *model = NULL;
+    size_t model_len = 0;
+    struct train_report rep = {0};
+    if (rc == 0 && n < 3)
+        rc = jy_error_set(&err, JY_EINVAL, "%zu labelled examples: too few to learn from", n);
+    if (rc == 0)
+        rc = normalizer_new(&nz, &err);
+    if (rc == 0)
+        rc = sentiment_train(nz, ex, n, holdout, &model, &model_len, &rep, &err);
+    if (rc == 0) {
+        char *info = xasprintf("{\"examples\":%zu,\"console_labels\":%zu,\"holdout\":%d,"
+                               "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f}",
+                               rep.n_train + rep.n_test, ln, holdout, rep.macro_f1,
+                               rep.lexicon_macro_f1);
+        rc = store_model_put(st, "sentiment", model, model_len, info, jy_now(), &err);
+        free(info);
+    }
+    if (rc == 0) {
+        printf("trained on %zu examples (%zu from console labels), %zu held back\n", rep.n_train,
+               ln, rep.n_test);
+        if (rep.n_test)
+            printf("held-back macro-F1: model %.3f, lexicon %.3f; accuracy: model %.3f, lexicon "
+                   "%.3f\n",
+                   rep.macro_f1, rep.lexicon_macro_f1, rep.accuracy, rep.lexicon_accuracy);
+        printf("model stored in %s (%zu bytes); the collector uses it from its next start\n", db,
+               model_len);
+    } else {
+        fprintf(stderr, "jingyu train: %s\n", err.msg);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(ex);
+    free(model);
+    normalizer_free(nz);
+    store_close(st);
+    return rc ? CMD_EXIT_RUNTIME : 0;
+}

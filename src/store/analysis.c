@@ -1,0 +1,817 @@
+/* analysis.c: what the analyzer concluded, stored beside the items.
+ *
+ * An item's verdict (near-duplicate of, event, sentiment) sits on its own
+ * row so that feed pages need no join; its normalised text and matches are in
+ * `analysis`. Events are rewritten whole whenever an item changes them (the
+ * analyzer holds the truth in memory and gives us its full picture, plus an
+ * opaque `state` to rebuild that memory after a restart). Alerts are
+ * deduplicated on a key: one per event and level, one per source per dark
+ * spell. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "store_int.h"
+
+static char *json_strings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i] ? v[i] : ""));
+    char *out = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return out;
+}
+
+static char *terms_json(const struct an_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_terms; i++) {
+        const struct an_term *t = &r->terms[i];
+        json_array_append_new(a, json_pack("{s:s, s:i, s:I, s:I, s:b}", "term", t->term, "scheme",
+                                           t->scheme, "start", (json_int_t)t->start, "end",
+                                           (json_int_t)t->end, "title", t->in_title));
+    }
+    char *out = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return out;
+}
+
+static int record_event(struct store *st, const struct an_event *e, int64_t now,
+                        struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_EVENT_UPSERT,
+        "INSERT INTO events (id, title, rep_item, first_seen, last_seen, first_collected, items, "
+        "sources, top_media, negative, velocity, schemes, terms, topics, score, level, "
+        "explanation, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET "
+        "title = excluded.title, rep_item = excluded.rep_item, first_seen = excluded.first_seen, "
+        "last_seen = excluded.last_seen, first_collected = excluded.first_collected, "
+        "items = excluded.items, sources = excluded.sources, top_media = excluded.top_media, "
+        "negative = excluded.negative, velocity = excluded.velocity, schemes = excluded.schemes, "
+        "terms = excluded.terms, topics = excluded.topics, score = excluded.score, "
+        "level = excluded.level, explanation = excluded.explanation, state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, e->id);
+    sqlite3_bind_text(s, 2, e->title ? e->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, e->rep_item);
+    sqlite3_bind_int64(s, 4, e->first_seen);
+    sqlite3_bind_int64(s, 5, e->last_seen);
+    sqlite3_bind_int64(s, 6, e->first_collected);
+    sqlite3_bind_int(s, 7, e->items);
+    sqlite3_bind_int(s, 8, e->sources);
+    if (e->top_media != MEDIA_UNKNOWN)
+        sqlite3_bind_text(s, 9, media_level_name(e->top_media), -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 10, e->negative);
+    sqlite3_bind_double(s, 11, e->velocity);
+    sqlite3_bind_text(s, 12, e->schemes, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 13, e->terms, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, e->topics, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 15, e->score);
+    sqlite3_bind_int(s, 16, (int)e->level);
+    sqlite3_bind_text(s, 17, e->explanation, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 18, e->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 19, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store event");
+    return 0;
+}
+
+static int raise_alert(struct store *st, const char *kind, const char *key, int64_t event_id,
+                       int64_t source_id, int level, const char *title, int64_t now,
+                       int64_t first_item_at, bool *raised, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_ALERT_INSERT,
+        "INSERT OR IGNORE INTO alerts (kind, dedup_key, event_id, source_id, level, title, "
+        "raised_at, first_item_at, latency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "CASE WHEN ?8 IS NULL THEN NULL ELSE max(0, ?7 - ?8) END)",
+        err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    if (event_id)
+        sqlite3_bind_int64(s, 3, event_id);
+    if (source_id)
+        sqlite3_bind_int64(s, 4, source_id);
+    sqlite3_bind_int(s, 5, level);
+    sqlite3_bind_text(s, 6, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, now);
+    if (first_item_at)
+        sqlite3_bind_int64(s, 8, first_item_at);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "raise alert");
+    if (raised)
+        *raised = sqlite3_changes(st->db) > 0;
+    return 0;
+}
+
+int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
+                          int64_t now, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_ANALYSIS_INSERT,
+        "INSERT OR REPLACE INTO analysis (item_id, normalized, repost, topics, schemes, terms, "
+        "simhash, sentiment_score, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        err);
+    if (!s)
+        return JY_EDB;
+    const char **names = xcalloc(r->n_schemes + 1, sizeof *names);
+    for (size_t i = 0; i < r->n_schemes; i++)
+        names[i] = analyzer_scheme_name(an, r->schemes[i]);
+    char *topics = json_strings((const char *const *)r->norm.topics, r->norm.n_topics);
+    char *schemes = json_strings(names, r->n_schemes);
+    char *terms = terms_json(r);
+    free(names);
+    sqlite3_bind_int64(s, 1, r->id);
+    sqlite3_bind_text(s, 2, r->norm.text ? r->norm.text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->norm.repost, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, topics, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, schemes, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, terms, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)r->simhash);
+    sqlite3_bind_double(s, 8, r->sentiment_score);
+    sqlite3_bind_int64(s, 9, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    free(topics);
+    free(schemes);
+    free(terms);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store analysis");
+
+    s = store_stmt(st, STMT_ITEM_VERDICT,
+                   "UPDATE items SET dup_of = ?2, event_id = ?3, sentiment = ?4 WHERE id = ?1", err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, r->id);
+    if (r->duplicate_of)
+        sqlite3_bind_int64(s, 2, r->duplicate_of);
+    if (r->event_id)
+        sqlite3_bind_int64(s, 3, r->event_id);
+    sqlite3_bind_int(s, 4, (int)r->sentiment);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store verdict");
+
+    if (r->duplicate_of) {
+        s = store_stmt(st, STMT_DUPS_BUMP, "UPDATE items SET dups = dups + 1 WHERE id = ?1", err);
+        if (!s)
+            return JY_EDB;
+        sqlite3_bind_int64(s, 1, r->duplicate_of);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return store_db_error(st, err, "count duplicate");
+    }
+    if (!r->event_id)
+        return 0;
+    if ((rc = record_event(st, &r->event, now, err)))
+        return rc;
+    if (!r->alert || r->event.level == LEVEL_NONE)
+        return 0;
+    char key[64];
+    snprintf(key, sizeof key, "event:%lld:%d", (long long)r->event_id, (int)r->event.level);
+    return raise_alert(st, "event", key, r->event_id, 0, (int)r->event.level, r->event.title, now,
+                       r->event.first_collected, NULL, err);
+}
+
+int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bool *raised,
+                            struct jy_error *err)
+{
+    *raised = false;
+    struct store_source src;
+    int rc = store_source_get(st, source_id, &src, err);
+    if (rc)
+        return rc;
+    char key[96], *title = xasprintf("信源失联：%s", src.name);
+    snprintf(key, sizeof key, "source:%lld:%lld", (long long)source_id,
+             (long long)(src.last_new_item ? src.last_new_item : src.created_at));
+    rc = raise_alert(st, "source", key, 0, source_id, 0, title, now, 0, raised, err);
+    free(title);
+    store_source_clear(&src);
+    return rc;
+}
+
+/* ---- restoring the analyzer ------------------------------------------------- */
+
+int store_analysis_restore(struct store *st, struct analyzer *an,
+                           const struct analysis_config *ac, int64_t now, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = 0;
+    /* Ids grow with collection time, so walking down from the newest first
+     * copy stops at the first one collected before the window. */
+    int64_t cutoff = now - (int64_t)ac->duplicate_window * 3600;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT i.id, a.simhash, i.fetched_at FROM items i JOIN analysis a ON "
+                           "a.item_id = i.id WHERE i.dup_of IS NULL ORDER BY i.id DESC",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "restore duplicates");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t at = sqlite3_column_int64(s, 2);
+        if (at < cutoff)
+            break;
+        analyzer_restore_item(an, sqlite3_column_int64(s, 0),
+                              (uint64_t)sqlite3_column_int64(s, 1), at);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "restore duplicates");
+
+    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) + 1 FROM events", -1, &s, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return store_db_error(st, err, "restore events");
+    }
+    analyzer_restore_next_event(an, sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+
+    cutoff = now - (int64_t)ac->event_window * 3600;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, state FROM events WHERE last_seen >= ?1 AND state IS NOT "
+                           "NULL ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "restore events");
+    sqlite3_bind_int64(s, 1, cutoff);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(s, 1);
+        struct jy_error e2 = {0};
+        /* A state this binary cannot read costs that event's memory, not the
+         * collector: its next item starts a new event. */
+        if (analyzer_restore_event(an, sqlite3_column_int64(s, 0), state, &e2))
+            continue;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "restore events");
+    return 0;
+}
+
+int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,
+                           struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT " STORE_ITEM_COLS ", i.content FROM items i JOIN sources s ON "
+                           "s.id = i.source_id, analysis_state t WHERE i.id >= t.backlog_next AND "
+                           "i.id <= t.backlog_upto AND i.sentiment IS NULL ORDER BY i.id LIMIT ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read analysis backlog");
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+    struct store_item *v = xcalloc(limit ? limit : 1, sizeof *v);
+    size_t k = 0;
+    int rc;
+    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_item_read_row(s, &v[k]);
+        v[k].content = store_col_text(s, STORE_ITEM_NCOLS);
+        k++;
+    }
+    sqlite3_finalize(s);
+    if (k < limit && rc != SQLITE_DONE) {
+        store_items_free(v, k);
+        return store_db_error(st, err, "read analysis backlog");
+    }
+    /* Move the mark past what we hand out, so a row that cannot be
+     * analysed is not offered again forever. */
+    char *sql = xasprintf("UPDATE analysis_state SET backlog_next = %lld",
+                          (long long)(k ? v[k - 1].id + 1 : INT64_MAX / 2));
+    if (k < limit) {
+        free(sql);
+        sql = xstrdup("UPDATE analysis_state SET backlog_next = backlog_upto + 1");
+    }
+    rc = store_exec(st, sql, err);
+    free(sql);
+    if (rc) {
+        store_items_free(v, k);
+        return rc;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+#define EVENT_COLS                                                                                 \
+    "e.id, e.title, e.rep_item, e.first_seen, e.last_seen, e.first_collected, e.items, "          \
+    "e.sources, e.top_media, e.negative, e.velocity, e.score, e.level, e.explanation, "           \
+    "e.schemes, e.terms, e.topics, "                                                               \
+    "(SELECT max(a.id) FROM alerts a WHERE a.event_id = e.id), "                                   \
+    "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.id AND a.acked_at IS NULL), "         \
+    "(SELECT a.acked_by FROM alerts a WHERE a.event_id = e.id ORDER BY a.id DESC LIMIT 1), "       \
+    "(SELECT a.acked_at FROM alerts a WHERE a.event_id = e.id ORDER BY a.id DESC LIMIT 1)"
+
+static void event_read_row(sqlite3_stmt *s, struct store_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(s, 0);
+    e->title = store_col_text(s, 1);
+    e->rep_item = sqlite3_column_int64(s, 2);
+    e->first_seen = sqlite3_column_int64(s, 3);
+    e->last_seen = sqlite3_column_int64(s, 4);
+    e->first_collected = sqlite3_column_int64(s, 5);
+    e->items = sqlite3_column_int(s, 6);
+    e->sources = sqlite3_column_int(s, 7);
+    e->top_media = store_col_text(s, 8);
+    e->negative = sqlite3_column_int(s, 9);
+    e->velocity = sqlite3_column_double(s, 10);
+    e->score = sqlite3_column_double(s, 11);
+    e->level = sqlite3_column_int(s, 12);
+    e->explanation = store_col_text(s, 13);
+    e->schemes = store_col_text(s, 14);
+    e->terms = store_col_text(s, 15);
+    e->topics = store_col_text(s, 16);
+    e->alert_id = sqlite3_column_int64(s, 17);
+    e->acked = sqlite3_column_int(s, 18) != 0;
+    e->acked_by = store_col_text(s, 19);
+    e->acked_at = sqlite3_column_int64(s, 20);
+}
+
+/* Items per hour over the 24 hours ending at now (by item time). */
+static int event_hourly(struct store *st, struct store_event *e, int64_t now, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_EVENT_HOURLY,
+        "SELECT (?2 - sort_at) / 3600, count(*) FROM items WHERE event_id = ?1 AND sort_at > ?2 - "
+        "86400 AND sort_at <= ?2 GROUP BY 1",
+        err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, e->id);
+    sqlite3_bind_int64(s, 2, now);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t ago = sqlite3_column_int64(s, 0);
+        if (ago >= 0 && ago < 24)
+            e->hourly[23 - ago] = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "read event series");
+    return 0;
+}
+
+void store_event_clear(struct store_event *e)
+{
+    if (!e)
+        return;
+    free(e->title);
+    free(e->top_media);
+    free(e->explanation);
+    free(e->schemes);
+    free(e->terms);
+    free(e->topics);
+    free(e->acked_by);
+    memset(e, 0, sizeof *e);
+}
+
+void store_events_free(struct store_event *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_event_clear(&v[i]);
+    free(v);
+}
+
+int store_events_board(struct store *st, int64_t now, int hours, size_t limit,
+                       struct store_event **out, size_t *n, struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT " EVENT_COLS " FROM events e WHERE e.last_seen >= ?1 ORDER BY "
+                           "e.level = 0, e.level, e.score DESC, e.last_seen DESC LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read risk board");
+    sqlite3_bind_int64(s, 1, now - (int64_t)hours * 3600);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    struct store_event *v = xcalloc(limit ? limit : 1, sizeof *v);
+    size_t k = 0;
+    int rc;
+    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        event_read_row(s, &v[k++]);
+    sqlite3_finalize(s);
+    if (k < limit && rc != SQLITE_DONE) {
+        store_events_free(v, k);
+        return store_db_error(st, err, "read risk board");
+    }
+    for (size_t i = 0; i < k; i++) {
+        if ((rc = event_hourly(st, &v[i], now, err))) {
+            store_events_free(v, k);
+            return rc;
+        }
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int store_event_get(struct store *st, int64_t id, int64_t now, struct store_event *out,
+                    struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT " EVENT_COLS " FROM events e WHERE e.id = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read event");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        event_read_row(s, out);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return jy_error_set(err, JY_ENOTFOUND, "no event %lld", (long long)id);
+    if (rc != SQLITE_ROW)
+        return store_db_error(st, err, "read event");
+    if ((rc = event_hourly(st, out, now, err)))
+        store_event_clear(out);
+    return rc;
+}
+
+int store_event_items(struct store *st, int64_t event_id, size_t limit, struct store_item **out,
+                      size_t *n, struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT " STORE_ITEM_COLS " FROM items i JOIN sources s ON s.id = "
+                           "i.source_id WHERE i.event_id = ?1 ORDER BY i.sort_at, i.id LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read event items");
+    sqlite3_bind_int64(s, 1, event_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    struct store_item *v = xcalloc(limit ? limit : 1, sizeof *v);
+    size_t k = 0;
+    int rc;
+    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        store_item_read_row(s, &v[k++]);
+    sqlite3_finalize(s);
+    if (k < limit && rc != SQLITE_DONE) {
+        store_items_free(v, k);
+        return store_db_error(st, err, "read event items");
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+/* ---- alerts ---------------------------------------------------------------- */
+
+int store_alerts_unacked(struct store *st, int *count, struct jy_error *err)
+{
+    *count = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM alerts WHERE acked_at IS NULL", -1, &s,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return store_db_error(st, err, "count alerts");
+    }
+    *count = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return 0;
+}
+
+void store_alerts_free(struct store_alert *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].kind);
+        free(v[i].title);
+        free(v[i].acked_by);
+    }
+    free(v);
+}
+
+int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct store_alert **out,
+                      size_t *n, struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, kind, coalesce(event_id, 0), coalesce(source_id, 0), level, "
+                           "title, raised_at, coalesce(first_item_at, 0), acked_by, "
+                           "coalesce(acked_at, 0) FROM alerts WHERE NOT ?1 OR acked_at IS NULL "
+                           "ORDER BY id DESC LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read alerts");
+    sqlite3_bind_int(s, 1, unacked_only);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    struct store_alert *v = xcalloc(limit ? limit : 1, sizeof *v);
+    size_t k = 0;
+    int rc;
+    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_alert *a = &v[k++];
+        a->id = sqlite3_column_int64(s, 0);
+        a->kind = store_col_text(s, 1);
+        a->event_id = sqlite3_column_int64(s, 2);
+        a->source_id = sqlite3_column_int64(s, 3);
+        a->level = sqlite3_column_int(s, 4);
+        a->title = store_col_text(s, 5);
+        a->raised_at = sqlite3_column_int64(s, 6);
+        a->first_item_at = sqlite3_column_int64(s, 7);
+        a->acked_by = store_col_text(s, 8);
+        a->acked_at = sqlite3_column_int64(s, 9);
+    }
+    sqlite3_finalize(s);
+    if (k < limit && rc != SQLITE_DONE) {
+        store_alerts_free(v, k);
+        return store_db_error(st, err, "read alerts");
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+static int ack_where(struct store *st, const char *where, int64_t id, const char *who,
+                     int64_t now, int *count, struct jy_error *err)
+{
+    char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s = ?1 AND "
+                          "acked_at IS NULL",
+                          where);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    free(sql);
+    if (rc != SQLITE_OK)
+        return store_db_error(st, err, "acknowledge");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, who && *who ? who : "?", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "acknowledge");
+    if (count)
+        *count = sqlite3_changes(st->db);
+    return 0;
+}
+
+int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
+                    struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM alerts WHERE id = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "acknowledge");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return jy_error_set(err, JY_ENOTFOUND, "no alert %lld", (long long)id);
+    if (rc != SQLITE_ROW)
+        return store_db_error(st, err, "acknowledge");
+    return ack_where(st, "id", id, who, now, NULL, err);
+}
+
+int store_event_ack(struct store *st, int64_t event_id, const char *who, int64_t now, int *count,
+                    struct jy_error *err)
+{
+    return ack_where(st, "event_id", event_id, who, now, count, err);
+}
+
+/* ---- labels and the model ----------------------------------------------------- */
+
+int store_item_label(struct store *st, int64_t item_id, int label, const char *who, int64_t now,
+                     struct jy_error *err)
+{
+    if (label < -1 || label > 1)
+        return jy_error_set(err, JY_EINVAL, "label must be -1, 0 or 1");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT OR REPLACE INTO labels (item_id, label, labelled_by, "
+                           "labelled_at) SELECT id, ?2, ?3, ?4 FROM items WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "label item");
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_int(s, 2, label);
+    sqlite3_bind_text(s, 3, who && *who ? who : "?", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "label item");
+    if (sqlite3_changes(st->db) == 0)
+        return jy_error_set(err, JY_ENOTFOUND, "no item %lld", (long long)item_id);
+    return 0;
+}
+
+int store_labels_examples(struct store *st, char ***texts, int **labels, size_t *n,
+                          struct jy_error *err)
+{
+    *texts = NULL;
+    *labels = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT i.title || ' ' || i.content, l.label FROM labels l JOIN items i "
+                           "ON i.id = l.item_id ORDER BY l.item_id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read labels");
+    size_t cap = 0, k = 0;
+    char **t = NULL;
+    int *l = NULL, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 64;
+            t = xrealloc(t, cap * sizeof *t);
+            l = xrealloc(l, cap * sizeof *l);
+        }
+        t[k] = store_col_text(s, 0);
+        if (!t[k])
+            t[k] = xstrdup("");
+        l[k++] = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < k; i++)
+            free(t[i]);
+        free(t);
+        free(l);
+        return store_db_error(st, err, "read labels");
+    }
+    *texts = t;
+    *labels = l;
+    *n = k;
+    return 0;
+}
+
+int store_model_put(struct store *st, const char *name, const char *blob, size_t len,
+                    const char *info, int64_t now, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT OR REPLACE INTO models (name, data, info, created_at) VALUES "
+                           "(?1, ?2, ?3, ?4)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "store model");
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 2, blob, len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, info, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store model");
+    return 0;
+}
+
+int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
+                    struct jy_error *err)
+{
+    *blob = NULL;
+    *len = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT data FROM models WHERE name = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "read model");
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(s, 0);
+        *blob = xmalloc((size_t)n + 1);
+        memcpy(*blob, sqlite3_column_blob(s, 0), (size_t)n);
+        *len = (size_t)n;
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return jy_error_set(err, JY_ENOTFOUND, "no %s model", name);
+    if (rc != SQLITE_ROW)
+        return store_db_error(st, err, "read model");
+    return 0;
+}
+
+/* ---- analysing as items arrive ------------------------------------------------ */
+
+static enum media_level media_from_name(const char *name)
+{
+    for (int m = MEDIA_CENTRAL; m <= MEDIA_INTERNAL; m++)
+        if (name && strcmp(name, media_level_name((enum media_level)m)) == 0)
+            return (enum media_level)m;
+    return MEDIA_UNKNOWN;
+}
+
+static int analyzer_fresh(struct store *st, int64_t now, struct jy_error *err)
+{
+    if (!st->an_dirty)
+        return 0;
+    analyzer_reset(st->an);
+    int rc = store_analysis_restore(st, st->an, st->an_cfg, now, err);
+    if (rc == 0)
+        st->an_dirty = false;
+    return rc;
+}
+
+int store_set_analyzer(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                       struct jy_error *err)
+{
+    st->an = an;
+    st->an_cfg = ac;
+    st->an_dirty = an != NULL;
+    return an ? analyzer_fresh(st, jy_now(), err) : 0;
+}
+
+static int analyze_one(struct store *st, const struct store_source *src, int64_t id,
+                       const char *title, const char *text, const char *author, int64_t published,
+                       int64_t collected, int64_t now, struct jy_error *err)
+{
+    struct an_item in = {
+        .id = id,
+        .title = title,
+        .text = text,
+        .published = published,
+        .collected = collected,
+        .source = src->name,
+        .author = author,
+        .media_level = media_from_name(src->media_level),
+        .region = src->region,
+    };
+    struct an_result res;
+    int rc = analyzer_run(st->an, &in, &res, err);
+    if (rc)
+        return rc;
+    rc = store_analysis_record(st, st->an, &res, now, err);
+    an_result_clear(&res);
+    return rc;
+}
+
+int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_result *r,
+                      const int64_t *ids, int64_t now, struct jy_error *err)
+{
+    if (!st->an || !ids)
+        return 0;
+    size_t fresh = 0;
+    for (size_t i = 0; i < r->n_items; i++)
+        fresh += ids[i] != 0;
+    if (!fresh)
+        return 0;
+    int rc = analyzer_fresh(st, now, err);
+    if (rc)
+        return rc;
+    struct store_source src;
+    if ((rc = store_source_get(st, source_id, &src, err)))
+        return rc;
+    for (size_t i = 0; i < r->n_items && !rc; i++) {
+        if (!ids[i])
+            continue;
+        const struct feed_item *it = &r->items[i];
+        rc = analyze_one(st, &src, ids[i], it->title, it->content, it->author,
+                         it->has_date ? it->published : 0, now, now, err);
+    }
+    store_source_clear(&src);
+    if (rc)
+        st->an_dirty = true;
+    return rc;
+}
+
+int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err)
+{
+    *done = 0;
+    if (!st->an)
+        return 0;
+    int rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    struct store_item *v = NULL;
+    size_t n = 0;
+    int64_t now = jy_now();
+    if ((rc = store_fence_check(st, err)) || (rc = analyzer_fresh(st, now, err)) ||
+        (rc = store_analysis_backlog(st, batch, &v, &n, err)))
+        goto fail;
+    struct store_source src = {0};
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (src.id != v[i].source_id) {
+            store_source_clear(&src);
+            if ((rc = store_source_get(st, v[i].source_id, &src, err)))
+                break;
+        }
+        rc = analyze_one(st, &src, v[i].id, v[i].title, v[i].content, v[i].author,
+                         v[i].date_missing ? 0 : v[i].published_at, v[i].fetched_at, now, err);
+    }
+    store_source_clear(&src);
+    store_items_free(v, n);
+    if (rc)
+        goto fail;
+    if ((rc = store_commit(st, err)))
+        return rc;
+    *done = (int)n;
+    return 0;
+fail:
+    store_rollback(st);
+    return rc;
+}

@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Integration test of the analysis: the real jingyu binary, its database.
+
+Usage: test_analysis.py PATH/TO/jingyu
+
+- `jingyu analyze`: one JSON line per item in input order, normalisation,
+  schemes, near-duplicates, events, risk with its explanation; no database.
+- `jingyu scheme test`: an error points at its column; matches are listed.
+- `jingyu train`: a model learnt from labelled lines is stored and used by
+  `analyze --db`.
+- The collector analyses every fetched batch before it commits: a reader
+  polling the database while files are dropped never sees an item without
+  its analysis. Events, duplicates and alerts are stored; a second run joins
+  the same event (memory restored) and does not alert twice.
+- Items stored before analysis existed are analysed in the background.
+- A source that goes dark raises one 信源失联 alert.
+Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Checks, binary_from_argv, query, run, write_config  # noqa: E402
+
+ANALYSIS = """analysis:
+  simhash_threshold: 3
+  schemes:
+    - name: 执法争议
+      region: [清河]
+      subject: [民警, 警察, 辅警]
+      event: [暴力执法, 打人]
+      exclude: [演习]
+    - name: 警情谣言
+      expr: '(警察 OR 公安 OR 民警) AND ("网传" OR 谣言) AND NOT 辟谣'
+  risk:
+    levels: {I: 70, II: 50, III: 30, IV: 10}
+"""
+
+POST = "清河县城关派出所民警暴力执法打人，视频曝光后引发网友愤怒 #清河民警打人#"
+
+
+def run_input(jingyu, args, text, env=None, timeout=120):
+    p = subprocess.run([jingyu] + args, input=text.encode("utf-8"), capture_output=True,
+                       timeout=timeout, env=env)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def jl(rows):
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def case_analyze_cli(c, jingyu, top):
+    d = os.path.join(top, "cli")
+    os.makedirs(d)
+    db = os.path.join(d, "never.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
+    rows = [
+        {"id": "a1", "text": POST, "published": "2026-11-25T01:00:00Z", "source": "微博",
+         "media_level": "self-media"},
+        # the same post reposted, with full-width letters and a repost chain
+        {"id": "a2", "text": POST + " ＡＢＣ//@路人甲:太过分了", "published": "2026-11-25T01:05:00Z",
+         "source": "抖音", "media_level": "self-media"},
+        {"id": 3, "text": "今天天气很好，带孩子去公园散步，晚上吃火锅。"},
+        # traditional characters: normalised to simplified before matching
+        {"id": "a4", "text": "清河縣民警暴力執法打人事件後續：當事民警已停職 #清河民警打人#",
+         "published": "2026-11-25T02:00:00Z", "source": "清河日报", "media_level": "local"},
+        {"text": "网传清河县公安抓错人，纯属谣言吗？"},
+    ]
+    text = jl(rows[:3]) + "this is not json\n" + jl(rows[3:])
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze"], text)
+    c.eq("analyze-exit0", rc, 0)
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    c.eq("analyze-one-line-per-item", len(lines), 5)
+    c.check("analyze-bad-line-reported", "line 4" in err, err)
+    try:
+        res = [json.loads(ln) for ln in lines]
+    except ValueError as e:
+        c.check("analyze-json", False, str(e))
+        return
+    c.eq("analyze-input-order", [r["id"] for r in res], ["a1", "a2", 3, "a4", 6])
+    need = {"id", "normalized", "topics", "schemes", "terms", "simhash", "duplicate_of", "event",
+            "sentiment", "sentiment_score", "risk_score", "level", "explanation"}
+    c.check("analyze-fields", all(need <= set(r) for r in res),
+            repr([sorted(need - set(r)) for r in res]))
+    a1, a2, a3, a4, a5 = res
+    c.check("analyze-simhash-hex", all(len(r["simhash"]) == 16 and
+                                       all(ch in "0123456789abcdef" for ch in r["simhash"])
+                                       for r in res), repr([r["simhash"] for r in res]))
+    c.eq("analyze-schemes", a1["schemes"], ["执法争议"])
+    c.eq("analyze-topics", a1["topics"], ["清河民警打人"])
+    c.check("analyze-terms-offsets",
+            any(t["term"] == "暴力执法" and
+                a1["normalized"].encode()[t["start"]:t["end"]].decode() == "暴力执法"
+                for t in a1["terms"]), repr(a1["terms"]))
+    c.eq("analyze-duplicate", a2["duplicate_of"], "a1")
+    c.check("analyze-fullwidth-folded", "abc" in a2["normalized"], a2["normalized"])
+    c.check("analyze-repost-split", "太过分" not in a2["normalized"], a2["normalized"])
+    c.check("analyze-traditional", "暴力执法" in a4["normalized"] and "执法争议" in a4["schemes"],
+            repr(a4))
+    c.check("analyze-same-event", a1["event"] is not None and
+            a1["event"] == a2["event"] == a4["event"], repr([r["event"] for r in res]))
+    c.check("analyze-unmatched-no-event", a3["event"] is None and a3["schemes"] == [] and
+            a3["level"] is None, repr(a3))
+    c.eq("analyze-expr-scheme", a5["schemes"], ["警情谣言"])
+    c.check("analyze-separate-event", a5["event"] not in (None, a1["event"]), repr(a5))
+    c.eq("analyze-negative", a1["sentiment"], "negative")
+    c.check("analyze-graded", a4["level"] in ("I", "II", "III", "IV"), repr(a4))
+    pts = sum(x.get("points", 0) for x in a4["explanation"])
+    c.check("analyze-explanation-sums", a4["explanation"] and abs(pts - a4["risk_score"]) < 0.2,
+            "points %.2f vs score %r: %r" % (pts, a4["risk_score"], a4["explanation"]))
+    c.check("analyze-no-database", not os.path.exists(db), "created %s" % db)
+
+
+def case_scheme_test(c, jingyu, top):
+    d = os.path.join(top, "scheme")
+    os.makedirs(d)
+    cfg = write_config(os.path.join(d, "c.yaml"), os.path.join(d, "x.db"), [], extra=ANALYSIS)
+    rc, out, err = run_input(jingyu, ["--config", cfg, "scheme", "test", "(民警 AND 打人"], "")
+    c.eq("scheme-bad-exit2", rc, 2)
+    c.check("scheme-bad-column", "column" in err and "^" in err, err)
+    items = [{"id": 1, "text": "民警暴力执法打人"}, {"id": 2, "text": "民警辟谣：没有打人"},
+             {"id": 3, "text": "公园散步"}]
+    rc, out, err = run_input(jingyu, ["--config", cfg, "scheme", "test",
+                                      '民警 AND "打人" AND NOT 辟谣'], jl(items))
+    c.eq("scheme-exit0", rc, 0)
+    ids = [json.loads(ln)["id"] for ln in out.splitlines() if ln.strip()]
+    c.eq("scheme-matches", ids, [1])
+    c.check("scheme-count", "1 of 3" in err, err)
+
+
+def case_train(c, jingyu, top):
+    d = os.path.join(top, "train")
+    os.makedirs(d)
+    db = os.path.join(d, "t.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
+    # made-up words no lexicon has: only a trained model can know them
+    ex = []
+    for k in range(40):
+        ex.append({"text": "zorblax 第%d次 zorblax 真是 zorblax" % k, "label": "negative"})
+        ex.append({"text": "flimflam 第%d次 flimflam 真是 flimflam" % k, "label": "positive"})
+        ex.append({"text": "第%d次 通知 明天 开会 时间 地点" % k, "label": "neutral"})
+    path = os.path.join(d, "labelled.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(jl(ex) + "{\"text\": \"no label\"}\n")
+    r = run(jingyu, ["--config", cfg, "train", path, "--holdout", "4"])
+    c.check("train-exit0", r.rc == 0, r.why())
+    c.check("train-reports-f1", "macro-F1" in r.out, r.out)
+    c.check("train-skipped-line", "skipped" in r.err, r.err)
+    models = query(db, "SELECT name, length(data) AS n FROM models")
+    c.check("train-model-stored", models and models[0]["name"] == "sentiment" and models[0]["n"] > 0,
+            repr(models))
+    probe = jl([{"id": 1, "text": "今天 zorblax zorblax"}])
+    rc, out_lex, _ = run_input(jingyu, ["--config", cfg, "analyze"], probe)
+    rc2, out_model, err2 = run_input(jingyu, ["--config", cfg, "analyze", "--db", db], probe)
+    c.check("train-analyze-db-exit0", rc == 0 and rc2 == 0, err2)
+    try:
+        lex = json.loads(out_lex.splitlines()[0])["sentiment"]
+        mod = json.loads(out_model.splitlines()[0])["sentiment"]
+    except (ValueError, IndexError) as e:
+        c.check("train-analyze-output", False, "%s: %r %r" % (e, out_lex, out_model))
+        return
+    c.eq("train-lexicon-neutral", lex, "neutral")
+    c.eq("train-model-used", mod, "negative")
+
+
+def drop_items(n0, n, text):
+    return [{"guid": "g%d" % k, "title": "", "content": text % k,
+             "published": "2026-11-25T0%d:%02d:00+08:00" % (1 + k // 60 % 8, k % 60)}
+            for k in range(n0, n0 + n)]
+
+
+def case_pipeline(c, jingyu, top):
+    d = os.path.join(top, "pipe")
+    inbox = os.path.join(d, "in")
+    os.makedirs(inbox)
+    db = os.path.join(d, "p.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db,
+                       [{"name": "投递", "type": "file-drop", "path": "in", "interval": 1,
+                         "media_level": "local"}], extra=ANALYSIS)
+    p = subprocess.Popen([jingyu, "--config", cfg, "collect"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    unanalysed, polls, seen = 0, 0, 0
+    try:
+        texts = ["清河县民警暴力执法打人 第%d条 网友称视频里的辅警动手了", "柳林镇夜市第%d次开张，人山人海",
+                 "城关派出所民警打人事件 第%d条：当事人讲述经过，现场视频流传"]
+        k = 0
+        deadline = time.time() + 60
+        for batch in range(12):
+            rows = drop_items(k, 150, texts[batch % 3])
+            k += 150
+            tmp = os.path.join(d, "f%d.tmp" % batch)
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(jl(rows))
+            os.rename(tmp, os.path.join(inbox, "f%d.jsonl" % batch))
+            t_end = time.time() + 0.4
+            while time.time() < t_end:
+                if os.path.exists(db):
+                    try:
+                        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+                        n_items, n_null = con.execute(
+                            "SELECT count(*), count(*) - count(sentiment) FROM items").fetchone()
+                        n_an = con.execute("SELECT count(*) FROM analysis").fetchone()[0]
+                        con.close()
+                        polls += 1
+                        seen = max(seen, n_items)
+                        if n_null or n_an != n_items:
+                            unanalysed += 1
+                    except sqlite3.Error:
+                        pass
+                time.sleep(0.01)
+        while time.time() < deadline:
+            got = query(db, "SELECT count(*) AS n FROM items")
+            if got and got[0]["n"] >= k:
+                break
+            time.sleep(0.2)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+    c.eq("pipeline-collect-exit0", p.returncode, 0)
+    n = query(db, "SELECT count(*) AS n FROM items")[0]["n"]
+    c.eq("pipeline-all-stored", n, k)
+    c.check("pipeline-polled", polls > 20 and seen > 0, "polls %d, seen %d" % (polls, seen))
+    c.eq("pipeline-never-unanalysed", unanalysed, 0)
+    ev = query(db, "SELECT id, items, level, title, explanation FROM events ORDER BY items DESC")
+    c.check("pipeline-events", ev and ev[0]["items"] >= 100, repr(ev[:3]))
+    c.check("pipeline-event-explained", ev and json.loads(ev[0]["explanation"] or "[]"),
+            repr(ev[:1]))
+    matched = query(db, "SELECT count(*) AS n FROM items WHERE event_id IS NOT NULL")[0]["n"]
+    c.check("pipeline-unmatched-no-event", 0 < matched <= k - 600, "matched %d of %d" % (matched, k))
+    dups = query(db, "SELECT count(*) AS n FROM items WHERE dup_of IS NOT NULL")[0]["n"]
+    bumped = query(db, "SELECT coalesce(sum(dups), 0) AS n FROM items")[0]["n"]
+    c.check("pipeline-duplicates-linked", dups > 0 and dups == bumped,
+            "dup_of %d, sum(dups) %d" % (dups, bumped))
+    al = query(db, "SELECT * FROM alerts WHERE kind = 'event'")
+    c.check("pipeline-alert-raised", al and all(a["latency"] is not None and a["latency"] >= 0
+                                                for a in al), repr(al[:3]))
+    keys = [a["dedup_key"] for a in al]
+    c.eq("pipeline-alert-once-per-level", len(keys), len(set(keys)))
+    c.check("pipeline-alert-waiting", al and all(a["acked_at"] is None for a in al), repr(al[:2]))
+
+    # A second run: memory is restored from the database, so a new item of
+    # the same story joins the same event, and no alert repeats.
+    before = {e["id"]: e["items"] for e in query(db, "SELECT id, items FROM events")}
+    n_alerts = len(query(db, "SELECT id FROM alerts"))
+    big = max(before, key=before.get) if before else None
+    with open(os.path.join(inbox, "late.jsonl"), "w", encoding="utf-8") as f:
+        f.write(jl(drop_items(10000, 1, texts[0])))
+    r = run(jingyu, ["--config", cfg, "collect", "--once"])
+    c.check("pipeline-rerun-exit0", r.rc == 0, r.why())
+    late = query(db, "SELECT event_id FROM items WHERE guid = 'g10000'")
+    c.check("pipeline-restored-event", late and late[0]["event_id"] in before,
+            "late item in event %r; events before %r" % (late, before))
+    c.check("pipeline-restored-grows", big is None or
+            query(db, "SELECT items FROM events WHERE id = ?", (late[0]["event_id"],))[0]["items"]
+            == before.get(late[0]["event_id"], -1) + 1, repr(late))
+    c.check("pipeline-no-repeat-alert", len(query(db, "SELECT id FROM alerts")) >= n_alerts and
+            len(query(db, "SELECT dedup_key FROM alerts")) ==
+            len({a["dedup_key"] for a in query(db, "SELECT dedup_key FROM alerts")}), "")
+
+    # Items stored before analysis existed: forget the analysis of the first
+    # 300 and let a running collector catch up in the background.
+    con = sqlite3.connect(db)
+    con.execute("UPDATE items SET sentiment = NULL, dup_of = NULL, event_id = NULL WHERE id <= 300")
+    con.execute("DELETE FROM analysis WHERE item_id <= 300")
+    con.execute("UPDATE analysis_state SET backlog_next = 1, backlog_upto = 300")
+    con.commit()
+    con.close()
+    p = subprocess.Popen([jingyu, "--config", cfg, "collect"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    left = 300
+    while time.time() < deadline:
+        left = query(db, "SELECT count(*) AS n FROM items WHERE sentiment IS NULL")[0]["n"]
+        if left == 0:
+            break
+        time.sleep(0.2)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=20)
+    c.eq("pipeline-backlog-analysed", left, 0)
+    c.eq("pipeline-backlog-rows", query(db, "SELECT count(*) AS n FROM analysis")[0]["n"],
+         query(db, "SELECT count(*) AS n FROM items")[0]["n"])
+
+
+def case_dark(c, jingyu, top):
+    d = os.path.join(top, "dark")
+    os.makedirs(os.path.join(d, "in"))
+    db = os.path.join(d, "d.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db,
+                       [{"name": "静默信源", "type": "file-drop", "path": "in", "interval": 60}],
+                       extra=ANALYSIS, dark_after=2)
+    t0 = 1764000000
+    env = dict(os.environ, JINGYU_FAKE_NOW=str(t0))
+    r = run(jingyu, ["--config", cfg, "collect", "--once"], env=env)
+    c.check("dark-first-exit0", r.rc == 0, r.why())
+    c.eq("dark-not-yet", query(db, "SELECT count(*) AS n FROM alerts")[0]["n"], 0)
+    for k in range(2):
+        env = dict(os.environ, JINGYU_FAKE_NOW=str(t0 + 7200 + k * 120))
+        r = run(jingyu, ["--config", cfg, "collect", "--once"], env=env)
+        c.check("dark-run%d-exit0" % k, r.rc == 0, r.why())
+    al = query(db, "SELECT * FROM alerts WHERE kind = 'source'")
+    c.check("dark-alert-once", len(al) == 1 and "信源失联" in al[0]["title"] and
+            "静默信源" in al[0]["title"], repr(al))
+
+
+def main():
+    jingyu = binary_from_argv()
+    c = Checks()
+    with tempfile.TemporaryDirectory(prefix="jy-analysis-") as top:
+        for case in (case_analyze_cli, case_scheme_test, case_train, case_pipeline, case_dark):
+            try:
+                case(c, jingyu, top)
+            except Exception as e:  # a crash in one case must not hide the others
+                c.check(case.__name__, False, "%s: %s" % (type(e).__name__, e))
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+/* Unit tests for the analyzer as the collector uses it: through the store,
+ * inside store_fetch_record's transaction. What is checked is what is stored
+ * and what the console's queries return: folded near-duplicates, events,
+ * alerts once per level, acknowledgement, memory restored after a restart,
+ * labels and the model. Each test works on a fresh folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze/analyze.h"
+#include "store/store.h"
+
+static const char *const CONFIG =
+    "database: t.db\n"
+    "sources:\n"
+    "  - name: 微博\n"
+    "    url: http://127.0.0.1/rss\n"
+    "    media_level: self-media\n"
+    "analysis:\n"
+    "  schemes:\n"
+    "    - name: 执法争议\n"
+    "      subject: [民警, 辅警]\n"
+    "      event: [打人, 暴力执法]\n"
+    "    - name: 谣言\n"
+    "      expr: '网传 AND (公安 OR 民警) AND NOT 辟谣'\n"
+    "  risk:\n"
+    "    levels: {I: 90, II: 60, III: 30, IV: 5}\n";
+
+struct fixture {
+    char dir[64];
+    char db[128];
+    struct config *cfg;
+    struct analyzer *an;
+    struct store *st;
+    int64_t src;
+};
+
+static int open_all(struct fixture *f)
+{
+    struct jy_error err = {0};
+    if (analyzer_new(f->cfg, &f->an, &err) != 0 || store_open(f->db, &f->st, &err) != 0 ||
+        store_source_sync(f->st, &f->cfg->sources[0], &f->src, &err) != 0 ||
+        store_set_analyzer(f->st, f->an, &f->cfg->analysis, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_all(struct fixture *f)
+{
+    store_close(f->st);
+    analyzer_free(f->an);
+    f->st = NULL;
+    f->an = NULL;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/jy-analyzer-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    char path[160];
+    snprintf(path, sizeof path, "%s/c.yaml", f->dir);
+    snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return -1;
+    fputs(CONFIG, fp);
+    fclose(fp);
+    struct jy_error err = {0};
+    if (config_load(path, &f->cfg, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    if (open_all(f))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    close_all(f);
+    config_free(f->cfg);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static size_t record(struct fixture *f, const char *guid, const char *text, int64_t now,
+                     int64_t *id)
+{
+    struct feed_item it = {.guid = (char *)guid,
+                           .title = (char *)"",
+                           .content = (char *)text,
+                           .published = now,
+                           .has_date = true};
+    int64_t ids[1] = {0};
+    struct fetch_result r = {.ok = true, .items = &it, .n_items = 1, .ids = ids};
+    size_t n = 0;
+    struct jy_error err = {0};
+    int rc = store_fetch_record(f->st, f->src, &r, now, &n, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    if (id)
+        *id = ids[0];
+    return n;
+}
+
+#define T0 1764000000
+
+static const char *const POST = "城关派出所民警暴力执法打人，视频里辅警也动手了，网友愤怒";
+
+static void stored_with_analysis(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = 0, b = 0, c = 0;
+    assert_int_equal(record(f, "1", POST, T0, &a), 1);
+    assert_int_equal(record(f, "2", "今天公园里的菊花开了，很好看，周末一起去", T0 + 60, &b), 1);
+    /* a near-duplicate: the same post with one word changed */
+    assert_int_equal(record(f, "3", "城关派出所民警暴力执法打人，视频里辅警也动手了，网友很愤怒",
+                            T0 + 120, &c),
+                     1);
+    struct store_item it;
+    struct jy_error err = {0};
+    assert_int_equal(store_item_get(f->st, a, &it, &err), 0);
+    assert_true(it.analyzed);
+    assert_int_equal(it.sentiment, -1);
+    assert_true(it.event_id > 0);
+    assert_non_null(strstr(it.schemes, "执法争议"));
+    assert_non_null(strstr(it.terms, "暴力执法"));
+    assert_int_equal(it.dups, 1);
+    int64_t event = it.event_id;
+    store_item_clear(&it);
+
+    assert_int_equal(store_item_get(f->st, b, &it, &err), 0);
+    assert_true(it.analyzed);
+    assert_int_equal(it.event_id, 0);
+    store_item_clear(&it);
+
+    assert_int_equal(store_item_get(f->st, c, &it, &err), 0);
+    assert_int_equal(it.duplicate_of, a);
+    assert_int_equal(it.event_id, event);
+    store_item_clear(&it);
+
+    /* the feed shows the first copy once, with its count */
+    struct store_item *page;
+    size_t n;
+    assert_int_equal(store_items_page(f->st, NULL, true, 10, &page, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(page[1].id, a);
+    assert_int_equal(page[1].dups, 1);
+    assert_string_equal(page[1].dup_sources, "微博");
+    store_items_free(page, n);
+}
+
+static void events_and_alerts(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+    char guid[16], text[200];
+    for (int k = 0; k < 12; k++) {
+        snprintf(guid, sizeof guid, "e%d", k);
+        snprintf(text, sizeof text, "民警打人事件第%d条：网友质疑暴力执法，要求公开执法记录仪视频 #民警打人#",
+                 k);
+        record(f, guid, text, T0 + k * 300, &id);
+    }
+    struct store_event *ev;
+    size_t n;
+    struct jy_error err = {0};
+    assert_int_equal(store_events_board(f->st, T0 + 3600, 72, 10, &ev, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].items, 12);
+    assert_true(ev[0].level >= LEVEL_I && ev[0].level <= LEVEL_IV);
+    assert_non_null(strstr(ev[0].explanation, "points"));
+    assert_false(ev[0].acked);
+    int sum = 0;
+    for (int h = 0; h < 24; h++)
+        sum += ev[0].hourly[h];
+    assert_int_equal(sum, 12);
+    int64_t eid = ev[0].id;
+    store_events_free(ev, n);
+
+    /* one alert per level reached, however many items arrive */
+    struct store_alert *al;
+    assert_int_equal(store_alerts_list(f->st, true, 50, &al, &n, &err), 0);
+    assert_true(n >= 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(al[i].event_id, eid);
+        for (size_t j = i + 1; j < n; j++)
+            assert_int_not_equal(al[i].level, al[j].level);
+        assert_true(al[i].first_item_at == T0);
+    }
+    size_t raised = n;
+    store_alerts_free(al, n);
+    int waiting = 0;
+    assert_int_equal(store_alerts_unacked(f->st, &waiting, &err), 0);
+    assert_int_equal(waiting, (int)raised);
+
+    int count = 0;
+    assert_int_equal(store_event_ack(f->st, eid, "zhangsan", T0 + 4000, &count, &err), 0);
+    assert_int_equal(count, (int)raised);
+    assert_int_equal(store_alerts_unacked(f->st, &waiting, &err), 0);
+    assert_int_equal(waiting, 0);
+    struct store_event e;
+    assert_int_equal(store_event_get(f->st, eid, T0 + 4000, &e, &err), 0);
+    assert_true(e.acked);
+    assert_string_equal(e.acked_by, "zhangsan");
+    assert_int_equal(e.acked_at, T0 + 4000);
+    store_event_clear(&e);
+
+    /* a restart: a fresh analyzer restored from the database puts the next
+     * item of the story into the same event, and raises nothing new for a
+     * level already alerted */
+    close_all(f);
+    assert_int_equal(open_all(f), 0);
+    record(f, "e99", "民警打人事件最新进展：网友继续质疑暴力执法 #民警打人#", T0 + 3900, &id);
+    struct store_item it;
+    assert_int_equal(store_item_get(f->st, id, &it, &err), 0);
+    assert_int_equal(it.event_id, eid);
+    store_item_clear(&it);
+    assert_int_equal(store_event_get(f->st, eid, T0 + 4000, &e, &err), 0);
+    assert_int_equal(e.items, 13);
+    store_event_clear(&e);
+    assert_int_equal(store_alerts_list(f->st, false, 50, &al, &n, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            assert_int_not_equal(al[i].level, al[j].level);
+    store_alerts_free(al, n);
+}
+
+static void labels_and_model(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+    record(f, "l1", "派出所办事效率很高，点赞", T0, &id);
+    struct jy_error err = {0};
+    assert_int_equal(store_item_label(f->st, id, 1, "lisi", T0, &err), 0);
+    assert_int_equal(store_item_label(f->st, 999999, 1, "lisi", T0, &err), JY_ENOTFOUND);
+    assert_int_equal(store_item_label(f->st, id, 5, "lisi", T0, &err), JY_EINVAL);
+    struct store_item it;
+    assert_int_equal(store_item_get(f->st, id, &it, &err), 0);
+    assert_int_equal(it.label, 1);
+    store_item_clear(&it);
+    char **texts;
+    int *labels;
+    size_t n;
+    assert_int_equal(store_labels_examples(f->st, &texts, &labels, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(texts[0], "点赞"));
+    assert_int_equal(labels[0], 1);
+    free(texts[0]);
+    free(texts);
+    free(labels);
+
+    char *blob;
+    size_t len;
+    assert_int_equal(store_model_get(f->st, "sentiment", &blob, &len, &err), JY_ENOTFOUND);
+    assert_int_equal(store_model_put(f->st, "sentiment", "abc\0def", 7, "{}", T0, &err), 0);
+    assert_int_equal(store_model_get(f->st, "sentiment", &blob, &len, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(blob, "abc\0def", 7);
+    free(blob);
+    /* a blob that is not a model is refused, not trusted */
+    assert_int_equal(analyzer_set_model(f->an, "abc\0def", 7, &err), JY_EINVAL);
+}
+
+static void dark_source_alert_once(void **state)
+{
+    struct fixture *f = *state;
+    bool raised = false;
+    struct jy_error err = {0};
+    assert_int_equal(store_alert_source_dark(f->st, f->src, T0, &raised, &err), 0);
+    assert_true(raised);
+    assert_int_equal(store_alert_source_dark(f->st, f->src, T0 + 60, &raised, &err), 0);
+    assert_false(raised);
+    struct store_alert *al;
+    size_t n;
+    assert_int_equal(store_alerts_list(f->st, true, 10, &al, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(al[0].kind, "source");
+    assert_non_null(strstr(al[0].title, "信源失联"));
+    assert_int_equal(store_alert_ack(f->st, al[0].id, "wangwu", T0 + 90, &err), 0);
+    store_alerts_free(al, n);
+    assert_int_equal(store_alert_ack(f->st, 424242, "wangwu", T0 + 90, &err), JY_ENOTFOUND);
+    /* a new dark spell (after a new item) alerts again */
+    record(f, "d1", "一条新消息", T0 + 100, NULL);
+    assert_int_equal(store_alert_source_dark(f->st, f->src, T0 + 9000, &raised, &err), 0);
+    assert_true(raised);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(stored_with_analysis, setup, teardown),
+        cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(dark_source_alert_once, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,632 @@
+/* test_event.c: event grouping (topics, similar text, near-duplicates,
+ * window), each event's figures (velocity, hourly series), the risk score and
+ * its explanation, levels, alert de-duplication, restoring from state, and the
+ * risk vocabulary's marks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyze/analyze_int.h"
+
+#define T0 1700000000 /* an hour boundary is not needed: hours are counted from it */
+
+static const char *names[] = {"袭警监测", "执法监测"};
+static const char *name_cb(void *ctx, int i)
+{
+    (void)ctx;
+    return i >= 0 && i < 2 ? names[i] : NULL;
+}
+
+static struct analysis_config acfg(void)
+{
+    struct analysis_config ac = {
+        .simhash_threshold = 3,
+        .duplicate_window = 168,
+        .event_window = 48,
+        .event_similarity = 0.25,
+        .risk = {.w_negative = 20, .w_sensitive = 25, .w_media = 15, .w_velocity = 15,
+                 .w_volume = 10, .w_local = 10, .w_official = 5,
+                 .level_min = {80, 60, 40, 25}, .volume_full = 50, .velocity_full = 6},
+    };
+    return ac;
+}
+
+/* One item: text, optional topic, optional term (scheme 0). */
+struct item {
+    struct event_input in;
+    struct an_term term;
+    const char *topic;
+    int scheme;
+};
+
+static void item_make(struct item *it, int64_t id, int64_t at, const char *text,
+                      const char *topic, const char *term)
+{
+    memset(it, 0, sizeof *it);
+    it->in.id = id;
+    it->in.at = at;
+    it->in.collected = at + 5;
+    it->in.title = text;
+    it->in.text = text;
+    it->in.len = strlen(text);
+    it->in.simhash = simhash64(text, strlen(text));
+    it->topic = topic;
+    if (topic) {
+        it->in.topics = &it->topic;
+        it->in.n_topics = 1;
+    }
+    if (term) {
+        it->term.term = (char *)term;
+        it->in.terms = &it->term;
+        it->in.n_terms = 1;
+    }
+    it->scheme = 0;
+    it->in.schemes = &it->scheme;
+    it->in.n_schemes = 1;
+    it->in.source = "微博";
+    it->in.media_level = MEDIA_SELF;
+}
+
+static int64_t add(struct event_engine *ee, struct item *it, struct an_event *ev, bool *alert)
+{
+    struct jy_error err = {0};
+    bool a;
+    assert_int_equal(event_engine_add(ee, &it->in, ev, alert ? alert : &a, &err), 0);
+    return ev->id;
+}
+
+static int64_t add1(struct event_engine *ee, struct item *it)
+{
+    struct an_event ev;
+    int64_t id = add(ee, it, &ev, NULL);
+    an_event_clear(&ev);
+    return id;
+}
+
+static const char *A1 = "清河县城关派出所民警在处置纠纷时被醉酒男子打伤，嫌疑人已被控制";
+static const char *A2 = "城关派出所民警处置纠纷被醉酒男子打伤一事，警方通报嫌疑人已被刑拘";
+static const char *B1 = "春节期间高速公路车流量大，交警提醒司机出行前检查车况不要疲劳驾驶";
+static const char *C1 = "市民反映办理身份证排队两个小时，窗口工作人员态度冷淡，希望改进";
+
+static void test_topic_groups(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item a, b, c;
+    item_make(&a, 1, T0, A1, "清河民警被打", NULL);
+    item_make(&b, 2, T0 + 60, B1, "清河民警被打", NULL); /* unrelated text, same topic */
+    item_make(&c, 3, T0 + 120, C1, "办证难", NULL);
+    int64_t ea = add1(ee, &a), eb = add1(ee, &b), ec = add1(ee, &c);
+    assert_int_equal(ea, 1);
+    assert_int_equal(eb, ea);
+    assert_int_equal(ec, 2);
+    event_engine_free(ee);
+}
+
+static void test_similar_text_and_term(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item a, b, c, d;
+    item_make(&a, 1, T0, A1, NULL, "民警");
+    item_make(&b, 2, T0 + 60, A2, NULL, "民警");   /* similar text, shared term */
+    item_make(&c, 3, T0 + 120, B1, NULL, "交警");  /* unrelated */
+    item_make(&d, 4, T0 + 180, C1, NULL, "民警");  /* shares a term, text unrelated */
+    int64_t ea = add1(ee, &a), eb = add1(ee, &b), ec = add1(ee, &c), ed = add1(ee, &d);
+    assert_int_equal(eb, ea);
+    assert_true(ec != ea);
+    assert_true(ed != ea && ed != ec);
+    event_engine_free(ee);
+}
+
+static void test_duplicates_and_title(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item a, b, d1, d2;
+    struct an_event ev;
+    item_make(&a, 1, T0, A1, "话题甲", NULL);
+    item_make(&b, 2, T0 + 10, C1, "话题甲", NULL);
+    int64_t e = add1(ee, &a);
+    assert_int_equal(add1(ee, &b), e);
+    /* A copy of item 2 with no topic and another text still joins item 2's
+     * event (the duplicate index said so), and makes item 2 representative. */
+    item_make(&d1, 3, T0 + 20, "窗口排队两小时 转发", NULL, NULL);
+    d1.in.duplicate_of = 2;
+    assert_int_equal(add(ee, &d1, &ev, NULL), e);
+    assert_int_equal(ev.rep_item, 2);
+    assert_string_equal(ev.title, "窗口排队两小时 转发");
+    assert_int_equal(ev.items, 3);
+    an_event_clear(&ev);
+    /* an unrelated item duplicating a first copy nobody holds starts anew */
+    item_make(&d2, 4, T0 + 30, B1, NULL, NULL);
+    d2.in.duplicate_of = 99;
+    assert_true(add1(ee, &d2) != e);
+    event_engine_free(ee);
+}
+
+static void test_window_expiry(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item a, b, c;
+    item_make(&a, 1, T0, A1, "话题", NULL);
+    item_make(&b, 2, T0 + 48 * 3600, A2, "话题", NULL); /* exactly the window: joins */
+    item_make(&c, 3, T0 + 96 * 3600 + 1, A1, "话题", NULL);
+    int64_t e = add1(ee, &a);
+    assert_int_equal(add1(ee, &b), e);
+    int64_t e3 = add1(ee, &c);
+    assert_true(e3 != e);
+    assert_int_equal(e3, 2);
+    event_engine_free(ee);
+}
+
+static void test_velocity_hourly(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item it;
+    struct an_event ev;
+    int64_t base = (int64_t)T0 / 3600 * 3600;
+    int id = 1;
+    /* two items an hour for 12 hours, then eight in the 13th */
+    for (int h = 0; h < 12; h++) {
+        for (int k = 0; k < 2; k++) {
+            item_make(&it, id++, base + h * 3600 + k * 60, A1, "话题", NULL);
+            add1(ee, &it);
+        }
+    }
+    for (int k = 0; k < 8; k++) {
+        item_make(&it, id++, base + 12 * 3600 + k * 60, A2, "话题", NULL);
+        add(ee, &it, &ev, NULL);
+        if (k < 7)
+            an_event_clear(&ev);
+    }
+    assert_int_equal(ev.items, 32);
+    assert_int_equal(ev.hourly[23], 8);
+    for (int i = 11; i < 23; i++)
+        assert_int_equal(ev.hourly[i], 2);
+    for (int i = 0; i < 11; i++)
+        assert_int_equal(ev.hourly[i], 0);
+    assert_true(fabs(ev.velocity - 4.0) < 1e-9);
+    assert_int_equal(ev.first_seen, base);
+    assert_int_equal(ev.last_seen, base + 12 * 3600 + 7 * 60);
+    assert_int_equal(ev.first_collected, base + 5);
+    an_event_clear(&ev);
+    /* an item arriving late, in an earlier hour, lands in its hour */
+    item_make(&it, id++, base + 5 * 3600, A1, "话题", NULL);
+    add(ee, &it, &ev, NULL);
+    assert_int_equal(ev.hourly[23 - 7], 3);
+    an_event_clear(&ev);
+    /* a new event's first item: baseline of one an hour */
+    item_make(&it, id++, base, C1, "另一个", NULL);
+    add(ee, &it, &ev, NULL);
+    assert_true(fabs(ev.velocity - 1.0) < 1e-9);
+    an_event_clear(&ev);
+    event_engine_free(ee);
+}
+
+static double explanation_sum(const char *json, int *n, double *weights)
+{
+    json_error_t je;
+    json_t *a = json_loads(json, 0, &je);
+    assert_non_null(a);
+    static const char *order[] = {"negative", "sensitive", "media", "velocity",
+                                  "volume",   "local",     "official"};
+    double sum = 0;
+    *weights = 0;
+    *n = (int)json_array_size(a);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *o = json_array_get(a, i);
+        assert_string_equal(json_string_value(json_object_get(o, "indicator")), order[i]);
+        assert_non_null(json_string_value(json_object_get(o, "label")));
+        assert_non_null(json_string_value(json_object_get(o, "detail")));
+        double p = json_number_value(json_object_get(o, "points"));
+        assert_true(fabs(p * 10 - round(p * 10)) < 1e-6); /* tenths */
+        sum += p;
+        *weights += json_number_value(json_object_get(o, "weight"));
+    }
+    json_decref(a);
+    return sum;
+}
+
+static void test_explanation_sums(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    /* weights not summing to 100 are normalised */
+    ac.risk.w_negative = 3;
+    ac.risk.w_official = 7;
+    struct risk_inputs cases[] = {
+        {.items = 7, .negative = 3, .local = 2, .official = 1,
+         .categories = 1u << CAT_ASSAULT | 1u << CAT_RUMOUR, .top_media = MEDIA_PROVINCIAL,
+         .velocity = 2.7},
+        {.items = 1, .top_media = MEDIA_UNKNOWN, .velocity = 1},
+        {.items = 500, .negative = 499, .local = 500, .official = 3, .categories = 0x7f,
+         .top_media = MEDIA_CENTRAL, .velocity = 40},
+        {.items = 13, .negative = 1, .local = 1, .categories = 1u << CAT_WINDOW,
+         .top_media = MEDIA_LOCAL, .velocity = 3.33},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double score;
+        enum risk_level level;
+        char *ex;
+        risk_assess(&ac.risk, &cases[i], &score, &level, &ex);
+        int n;
+        double w;
+        double sum = explanation_sum(ex, &n, &w);
+        assert_int_equal(n, 7);
+        assert_true(fabs(sum - score) < 1e-6);
+        assert_true(fabs(w - 100) < 0.35); /* rounded weights */
+        assert_true(score >= 0 && score <= 100);
+        free(ex);
+    }
+    /* the everything case is full marks */
+    double score;
+    enum risk_level level;
+    char *ex;
+    risk_assess(&ac.risk, &cases[2], &score, &level, &ex);
+    assert_true(score > 99);
+    assert_int_equal(level, LEVEL_I);
+    assert_non_null(strstr(ex, "\"indicator\":\"sensitive\""));
+    assert_non_null(strstr(ex, "袭警/民警受伤"));
+    free(ex);
+}
+
+static void test_levels(void **state)
+{
+    (void)state;
+    struct risk_config rc = {.w_negative = 100, .level_min = {80, 60, 40, 25}};
+    struct {
+        int negative;
+        enum risk_level level;
+    } cases[] = {{1000, LEVEL_I}, {800, LEVEL_I},   {799, LEVEL_II}, {600, LEVEL_II},
+                 {599, LEVEL_III}, {400, LEVEL_III}, {399, LEVEL_IV}, {250, LEVEL_IV},
+                 {249, LEVEL_NONE}, {0, LEVEL_NONE}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct risk_inputs in = {.items = 1000, .negative = cases[i].negative};
+        double score;
+        enum risk_level level;
+        risk_assess(&rc, &in, &score, &level, NULL);
+        assert_true(fabs(score - cases[i].negative / 10.0) < 1e-6);
+        assert_int_equal(level, cases[i].level);
+    }
+    assert_string_equal(level_roman(LEVEL_III), "III");
+    assert_string_equal(level_label(LEVEL_I), "特别重大");
+    assert_string_equal(level_color(LEVEL_IV), "blue");
+    assert_string_equal(level_label(LEVEL_NONE), "未分级");
+}
+
+static void test_alert_once_per_level(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    memset(&ac.risk, 0, sizeof ac.risk);
+    ac.risk.w_negative = 100;
+    ac.risk.level_min[0] = 80;
+    ac.risk.level_min[1] = 60;
+    ac.risk.level_min[2] = 40;
+    ac.risk.level_min[3] = 25;
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    /* negative or not, per item; expected level and alert after it */
+    struct {
+        bool neg;
+        enum risk_level level;
+        bool alert;
+    } steps[] = {
+        {false, LEVEL_NONE, false}, /* 0/1 */
+        {true, LEVEL_III, true},    /* 1/2 = 50: entered III */
+        {false, LEVEL_IV, false},   /* 1/3: falling */
+        {true, LEVEL_III, false},   /* 2/4: III again */
+        {true, LEVEL_II, true},     /* 3/5 = 60: rising */
+        {true, LEVEL_II, false},    /* 4/6 */
+        {true, LEVEL_II, false},    /* 5/7 = 71 */
+        {true, LEVEL_II, false},    /* 6/8 = 75 */
+        {true, LEVEL_II, false},    /* 7/9 = 77.8 */
+        {true, LEVEL_I, true},      /* 8/10 = 80 */
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        struct item it;
+        struct an_event ev;
+        bool alert;
+        item_make(&it, (int64_t)i + 1, T0 + (int64_t)i, A1, "话题", NULL);
+        it.in.sentiment = steps[i].neg ? SENT_NEGATIVE : SENT_NEUTRAL;
+        add(ee, &it, &ev, &alert);
+        assert_int_equal(ev.level, steps[i].level);
+        assert_int_equal(alert, steps[i].alert);
+        an_event_clear(&ev);
+    }
+    event_engine_free(ee);
+}
+
+static void test_restore(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *e1 = event_engine_new(&ac, name_cb, NULL);
+    struct item it;
+    struct an_event ev;
+    bool alert;
+    const char *srcs[] = {"微博", "清河发布", "人民网"};
+    for (int i = 0; i < 9; i++) {
+        item_make(&it, i + 1, T0 + i * 1200, i % 2 ? A2 : A1, i < 3 ? "话题" : NULL, "民警");
+        it.in.source = srcs[i % 3];
+        it.in.sentiment = i % 3 ? SENT_NEGATIVE : SENT_POSITIVE;
+        it.in.marks.local = i % 2;
+        it.in.marks.official = i == 4;
+        it.in.marks.categories = 1u << CAT_ASSAULT;
+        it.in.media_level = i == 5 ? MEDIA_PROVINCIAL : MEDIA_SELF;
+        add(e1, &it, &ev, &alert);
+        if (i < 8)
+            an_event_clear(&ev);
+    }
+    assert_int_equal(ev.items, 9);
+    assert_int_equal(ev.sources, 3);
+    assert_int_equal(ev.top_media, MEDIA_PROVINCIAL);
+    char *st = xstrdup(ev.state);
+    int64_t id = ev.id;
+    an_event_clear(&ev);
+
+    struct event_engine *e2 = event_engine_new(&ac, name_cb, NULL);
+    struct jy_error err = {0};
+    assert_int_equal(event_engine_restore(e2, id, "{not json", &err), JY_EINVAL);
+    assert_int_equal(event_engine_restore(e2, id, st, &err), 0);
+    free(st);
+    event_engine_set_next_id(e2, id + 1);
+
+    /* the same next items give the same figures in both */
+    struct item nx[3];
+    item_make(&nx[0], 20, T0 + 9 * 1200, A2, NULL, "民警");             /* by text */
+    item_make(&nx[1], 21, T0 + 9 * 1300, "完全无关的一句话：今天天气很好", "话题", NULL);
+    item_make(&nx[2], 22, T0 + 9 * 1400, B1, NULL, NULL);                 /* a new event */
+    nx[1].in.source = "新来源";
+    nx[2].in.duplicate_of = 1;                                            /* copy of item 1 */
+    for (int k = 0; k < 3; k++) {
+        struct an_event x, y;
+        bool ax, ay;
+        nx[k].in.sentiment = SENT_NEGATIVE;
+        add(e1, &nx[k], &x, &ax);
+        add(e2, &nx[k], &y, &ay);
+        assert_int_equal(x.id, y.id);
+        assert_int_equal(x.id, id);
+        assert_string_equal(x.title, y.title);
+        assert_int_equal(x.rep_item, y.rep_item);
+        assert_int_equal(x.items, y.items);
+        assert_int_equal(x.sources, y.sources);
+        assert_int_equal(x.negative, y.negative);
+        assert_int_equal(x.first_seen, y.first_seen);
+        assert_int_equal(x.last_seen, y.last_seen);
+        assert_int_equal(x.first_collected, y.first_collected);
+        assert_memory_equal(x.hourly, y.hourly, sizeof x.hourly);
+        assert_true(x.velocity == y.velocity);
+        assert_true(x.score == y.score);
+        assert_int_equal(x.level, y.level);
+        assert_int_equal(ax, ay);
+        assert_string_equal(x.explanation, y.explanation);
+        assert_string_equal(x.terms, y.terms);
+        assert_string_equal(x.topics, y.topics);
+        assert_string_equal(x.schemes, y.schemes);
+        assert_string_equal(x.state, y.state);
+        an_event_clear(&x);
+        an_event_clear(&y);
+    }
+    assert_int_equal(add1(e2, &nx[2]) , id); /* duplicate of item 1 still found */
+    item_make(&it, 30, T0 + 9 * 1500, C1, "别的话题", NULL);
+    assert_int_equal(add1(e1, &it), id + 1);
+    assert_int_equal(add1(e2, &it), id + 1);
+    event_engine_free(e1);
+    event_engine_free(e2);
+}
+
+static void test_event_json(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item it;
+    struct an_event ev;
+    struct an_term terms[3] = {{.scheme = 0, .term = "袭警"}, {.scheme = 1, .term = "袭警"},
+                               {.scheme = 1, .term = "打伤"}};
+    int schemes[2] = {0, 1};
+    const char *topics[2] = {"清河\"民警\"", "袭警"};
+    item_make(&it, 1, T0, A1, NULL, NULL);
+    it.in.terms = terms;
+    it.in.n_terms = 3;
+    it.in.schemes = schemes;
+    it.in.n_schemes = 2;
+    it.in.topics = topics;
+    it.in.n_topics = 2;
+    add(ee, &it, &ev, NULL);
+    assert_string_equal(ev.schemes, "[\"袭警监测\",\"执法监测\"]");
+    assert_string_equal(ev.terms, "[[\"打伤\",1],[\"袭警\",1]]");
+    assert_string_equal(ev.topics, "[\"清河\\\"民警\\\"\",\"袭警\"]");
+    json_error_t je;
+    json_t *s = json_loads(ev.state, 0, &je);
+    assert_non_null(s);
+    json_decref(s);
+    an_event_clear(&ev);
+    event_engine_free(ee);
+}
+
+static void test_vocab_scan(void **state)
+{
+    (void)state;
+    struct normalizer *nz;
+    struct jy_error err = {0};
+    if (normalizer_new(&nz, &err) != 0) {
+        print_message("skipped: %s\n", err.msg);
+        skip();
+    }
+    struct source_config src[2] = {{.name = "a", .region = "清河县"}, {.name = "b"}};
+    struct config cfg = {.sources = src, .n_sources = 2};
+    struct risk_vocab *rv;
+    assert_int_equal(risk_vocab_new(nz, config_datadir(), &cfg, &rv, &err), 0);
+    struct {
+        const char *text, *author, *source;
+        unsigned cats;
+        bool local, official;
+    } cases[] = {
+        {"清河民警被打，网传视频不实", NULL, NULL, 1u << CAT_ASSAULT | 1u << CAT_RUMOUR, true,
+         false},
+        {"一名中学生在校园门口走失", NULL, NULL, 1u << CAT_MINORS, false, false},
+        {"@清河县公安局 请回应一下办证排队的问题", NULL, NULL, 1u << CAT_WINDOW, true, true},
+        {"公安机关表示正在调查", NULL, NULL, 0, false, false},
+        {"今天天气很好", "平安清河", NULL, 0, false, true},
+        {"今天天气很好", NULL, "CCTV新闻", 0, false, true},
+        {"今天天气很好", "路人甲", "微博", 0, false, false},
+        {"暴力执法，民警酒驾撞人致死", NULL, NULL,
+         1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct risk_marks m;
+        char *t = normalize_term(nz, cases[i].text, strlen(cases[i].text));
+        risk_vocab_scan(rv, t, strlen(t), cases[i].author, cases[i].source, &m);
+        free(t);
+        if (m.categories != cases[i].cats || m.local != cases[i].local ||
+            m.official != cases[i].official)
+            print_message("case %zu: cats %#x local %d official %d\n", i, m.categories, m.local,
+                          m.official);
+        assert_int_equal(m.categories, cases[i].cats);
+        assert_int_equal(m.local, cases[i].local);
+        assert_int_equal(m.official, cases[i].official);
+    }
+    risk_vocab_free(rv);
+    /* configured words replace the defaults */
+    char *regions[] = {"河东"};
+    char *official[] = {"蓝盾"};
+    cfg.analysis.risk.region_words = regions;
+    cfg.analysis.risk.n_region_words = 1;
+    cfg.analysis.risk.official_words = official;
+    cfg.analysis.risk.n_official_words = 1;
+    assert_int_equal(risk_vocab_new(nz, config_datadir(), &cfg, &rv, &err), 0);
+    struct risk_marks m;
+    const char *t = "河东的@蓝盾卫士 说清河";
+    risk_vocab_scan(rv, t, strlen(t), "清河公安", NULL, &m);
+    assert_true(m.local);
+    assert_true(m.official);
+    t = "清河";
+    risk_vocab_scan(rv, t, strlen(t), "清河公安", NULL, &m);
+    assert_false(m.local);
+    assert_false(m.official);
+    risk_vocab_free(rv);
+    assert_int_equal(risk_vocab_new(nz, "/nonexistent", &cfg, &rv, &err), JY_EIO);
+    normalizer_free(nz);
+}
+
+/* Speed and grouping on the real corpus (skipped when absent). */
+static void test_corpus_speed(void **state)
+{
+    (void)state;
+    const char *shared = getenv("JINGYU_SHARED");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/corpus/weibo_police_2020.jsonl", shared ? shared : "");
+    FILE *f = shared ? fopen(path, "r") : NULL;
+    struct normalizer *nz;
+    struct jy_error err = {0};
+    if (!f || normalizer_new(&nz, &err) != 0) {
+        if (f)
+            fclose(f);
+        print_message("skipped: %s not found or no normaliser\n", path);
+        skip();
+    }
+    size_t n = 0, cap = 0;
+    struct normalized *norms = NULL;
+    int64_t *ats = NULL;
+    char line[65536];
+    while (fgets(line, sizeof line, f)) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *t = json_string_value(json_object_get(j, "text"));
+        const char *d = json_string_value(json_object_get(j, "date"));
+        if (t && d) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                norms = xrealloc(norms, cap * sizeof *norms);
+                ats = xrealloc(ats, cap * sizeof *ats);
+            }
+            struct tm tm = {0};
+            sscanf(d, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            ats[n] = (int64_t)timegm(&tm) + (int64_t)(n % 86400);
+            normalize_text(nz, t, strlen(t), &norms[n++], &err);
+        }
+        json_decref(j);
+    }
+    fclose(f);
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct dup_index *di = dup_index_new(3, 168 * 3600);
+    static const char *words[] = {"民警", "警察", "公安", "警方", "派出所", "交警"};
+    size_t matched = 0;
+    int64_t max_event = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t i = 0; i < n; i++) {
+        struct an_term terms[6];
+        size_t nt = 0;
+        for (size_t w = 0; w < 6; w++) {
+            if (strstr(norms[i].text, words[w]))
+                terms[nt++] = (struct an_term){.scheme = 0, .term = (char *)words[w]};
+        }
+        if (!nt && !norms[i].n_topics)
+            continue;
+        matched++;
+        int scheme = 0;
+        struct event_input in = {
+            .id = (int64_t)i + 1, .at = ats[i], .collected = ats[i], .title = norms[i].text,
+            .text = norms[i].text, .len = strlen(norms[i].text),
+            .simhash = simhash64(norms[i].text, strlen(norms[i].text)),
+            .topics = (const char *const *)norms[i].topics, .n_topics = norms[i].n_topics,
+            .terms = terms, .n_terms = nt, .schemes = &scheme, .n_schemes = 1,
+            .source = "微博", .media_level = MEDIA_SELF};
+        in.duplicate_of = dup_index_find(di, in.simhash, in.at);
+        if (!in.duplicate_of)
+            dup_index_add(di, in.id, in.simhash, in.at);
+        struct an_event ev;
+        bool alert;
+        assert_int_equal(event_engine_add(ee, &in, &ev, &alert, &err), 0);
+        if (ev.id > max_event)
+            max_event = ev.id;
+        an_event_clear(&ev);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("events: %zu items, %zu grouped into %lld events, %.0f items/s "
+                  "(simhash + dup index + event engine, normalised beforehand)\n",
+                  n, matched, (long long)max_event, (double)matched / secs);
+    assert_true(max_event > 0 && (size_t)max_event < matched);
+    event_engine_free(ee);
+    dup_index_free(di);
+    for (size_t i = 0; i < n; i++)
+        normalized_clear(&norms[i]);
+    free(norms);
+    free(ats);
+    normalizer_free(nz);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_topic_groups),     cmocka_unit_test(test_similar_text_and_term),
+        cmocka_unit_test(test_duplicates_and_title), cmocka_unit_test(test_window_expiry),
+        cmocka_unit_test(test_velocity_hourly),  cmocka_unit_test(test_explanation_sums),
+        cmocka_unit_test(test_levels),           cmocka_unit_test(test_alert_once_per_level),
+        cmocka_unit_test(test_restore),          cmocka_unit_test(test_event_json),
+        cmocka_unit_test(test_vocab_scan),       cmocka_unit_test(test_corpus_speed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
