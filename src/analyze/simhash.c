@@ -2,7 +2,9 @@
  * simhash.c: 64-bit SimHash of normalised text and the banded index that
  * finds a near-duplicate's first copy in time independent of the corpus.
  *
- * The features are overlapping 3-code-point shingles, all weighted equally.
+ * The features are overlapping 3-code-point shingles of the text with each
+ * run of punctuation, spaces and symbols reduced to one separator (see
+ * shingle_char), all weighted equally.
  * A shingle's three code points (21 bits each) pack losslessly into 63 bits,
  * and a murmur-style finaliser (a bijection) spreads them over 64 bits, so
  * distinct shingles never collide and no byte-wise hashing is needed.
@@ -19,6 +21,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "analyze/analyze_int.h"
 
@@ -75,6 +79,29 @@ static inline void votes_add(struct votes *v, uint64_t h)
     v->n++;
 }
 
+/* Letters, digits and marks make shingles; a run of anything else
+ * (punctuation, spaces, symbols, emoji) counts as one separator between them
+ * and nothing at either end, so "网友愤怒！！" and "网友愤怒", or "A，B" and
+ * "A!!! B", hash alike: reposts differ in exactly such noise. */
+static bool shingle_char(uint32_t cp)
+{
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 uint64_t simhash64(const char *text, size_t len)
 {
     static bool ready;
@@ -89,21 +116,32 @@ uint64_t simhash64(const char *text, size_t len)
     int have = 0;
     size_t i = 0;
 
+    bool gap = false; /* a run of punctuation, spaces or symbols was skipped */
     while (i < len) {
         uint32_t cp;
         unsigned char c = (unsigned char)text[i];
+        bool word;
         if (c < 0x80) {
             cp = c;
             i++;
+            word = (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
         } else {
             i += utf8_decode(text + i, len - i, &cp);
+            word = shingle_char(cp);
         }
-        w[0] = w[1];
-        w[1] = w[2];
-        w[2] = cp;
-        if (++have < 3)
+        if (!word) {
+            gap = true;
             continue;
-        votes_add(&v, mix64(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]));
+        }
+        /* The run becomes one separator, and only between words. */
+        for (int k = gap && have > 0 ? 2 : 1; k > 0; k--) {
+            w[0] = w[1];
+            w[1] = w[2];
+            w[2] = k == 2 ? ' ' : cp;
+            if (++have >= 3)
+                votes_add(&v, mix64(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]));
+        }
+        gap = false;
     }
     if (have > 0 && have < 3) {
         /* Too short for a shingle: each character is a feature. */

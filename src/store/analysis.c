@@ -7,6 +7,7 @@
  * opaque `state` to rebuild that memory after a restart). Alerts are
  * deduplicated on a key: one per event and level, one per source per dark
  * spell. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,20 +208,24 @@ int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bo
 /* ---- restoring the analyzer ------------------------------------------------- */
 
 int store_analysis_restore(struct store *st, struct analyzer *an,
-                           const struct analysis_config *ac, int64_t now, struct jy_error *err)
+                           const struct analysis_config *ac, struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = 0;
     /* Ids grow with collection time, so walking down from the newest first
-     * copy stops at the first one collected before the window. */
-    int64_t cutoff = now - (int64_t)ac->duplicate_window * 3600;
+     * copy stops at the first one collected before the window. The analyzer's
+     * clock is the items' time, so the window ends at the newest first copy,
+     * not at the wall clock (after a week off, the next item decides). */
     if (sqlite3_prepare_v2(st->db,
                            "SELECT i.id, a.simhash, i.fetched_at FROM items i JOIN analysis a ON "
                            "a.item_id = i.id WHERE i.dup_of IS NULL ORDER BY i.id DESC",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "restore duplicates");
+    int64_t cutoff = INT64_MIN;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t at = sqlite3_column_int64(s, 2);
+        if (cutoff == INT64_MIN)
+            cutoff = at - (int64_t)ac->duplicate_window * 3600;
         if (at < cutoff)
             break;
         analyzer_restore_item(an, sqlite3_column_int64(s, 0),
@@ -239,13 +244,13 @@ int store_analysis_restore(struct store *st, struct analyzer *an,
     analyzer_restore_next_event(an, sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);
 
-    cutoff = now - (int64_t)ac->event_window * 3600;
+    /* Events still open: the same item clock (see above). */
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, state FROM events WHERE last_seen >= ?1 AND state IS NOT "
-                           "NULL ORDER BY id",
+                           "SELECT id, state FROM events WHERE last_seen >= (SELECT max(last_seen) "
+                           "FROM events) - ?1 AND state IS NOT NULL ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "restore events");
-    sqlite3_bind_int64(s, 1, cutoff);
+    sqlite3_bind_int64(s, 1, (int64_t)ac->event_window * 3600);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *state = (const char *)sqlite3_column_text(s, 1);
         struct jy_error e2 = {0};
@@ -706,12 +711,12 @@ static enum media_level media_from_name(const char *name)
     return MEDIA_UNKNOWN;
 }
 
-static int analyzer_fresh(struct store *st, int64_t now, struct jy_error *err)
+static int analyzer_fresh(struct store *st, struct jy_error *err)
 {
     if (!st->an_dirty)
         return 0;
     analyzer_reset(st->an);
-    int rc = store_analysis_restore(st, st->an, st->an_cfg, now, err);
+    int rc = store_analysis_restore(st, st->an, st->an_cfg, err);
     if (rc == 0)
         st->an_dirty = false;
     return rc;
@@ -723,7 +728,7 @@ int store_set_analyzer(struct store *st, struct analyzer *an, const struct analy
     st->an = an;
     st->an_cfg = ac;
     st->an_dirty = an != NULL;
-    return an ? analyzer_fresh(st, jy_now(), err) : 0;
+    return an ? analyzer_fresh(st, err) : 0;
 }
 
 static int analyze_one(struct store *st, const struct store_source *src, int64_t id,
@@ -760,7 +765,7 @@ int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_re
         fresh += ids[i] != 0;
     if (!fresh)
         return 0;
-    int rc = analyzer_fresh(st, now, err);
+    int rc = analyzer_fresh(st, err);
     if (rc)
         return rc;
     struct store_source src;
@@ -790,7 +795,7 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
     struct store_item *v = NULL;
     size_t n = 0;
     int64_t now = jy_now();
-    if ((rc = store_fence_check(st, err)) || (rc = analyzer_fresh(st, now, err)) ||
+    if ((rc = store_fence_check(st, err)) || (rc = analyzer_fresh(st, err)) ||
         (rc = store_analysis_backlog(st, batch, &v, &n, err)))
         goto fail;
     struct store_source src = {0};

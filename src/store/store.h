@@ -189,9 +189,10 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err);
 /* Gives a fresh analyzer the memory it needs: first copies inside the
- * duplicate window and events still open, relative to now. */
+ * duplicate window and events still open, relative to the newest stored
+ * (the analyzer's clock is item time, not the wall clock). */
 int store_analysis_restore(struct store *st, struct analyzer *an,
-                           const struct analysis_config *ac, int64_t now, struct jy_error *err);
+                           const struct analysis_config *ac, struct jy_error *err);
 /* Items stored but never analysed (e.g. collected before analysis existed),
  * oldest first, at most limit; content filled. */
 int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,

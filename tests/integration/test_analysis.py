@@ -62,12 +62,13 @@ def case_analyze_cli(c, jingyu, top):
     rows = [
         {"id": "a1", "text": POST, "published": "2026-11-25T01:00:00Z", "source": "微博",
          "media_level": "self-media"},
-        # the same post reposted, with full-width letters and a repost chain
-        {"id": "a2", "text": POST + " ＡＢＣ//@路人甲:太过分了", "published": "2026-11-25T01:05:00Z",
+        # the same post reposted, with other punctuation, a link and a repost chain
+        {"id": "a2", "text": POST.replace("，", "！！ ") + " http://t.cn/A6vXyz//@路人甲:太过分了",
+         "published": "2026-11-25T01:05:00Z",
          "source": "抖音", "media_level": "self-media"},
         {"id": 3, "text": "今天天气很好，带孩子去公园散步，晚上吃火锅。"},
         # traditional characters: normalised to simplified before matching
-        {"id": "a4", "text": "清河縣民警暴力執法打人事件後續：當事民警已停職 #清河民警打人#",
+        {"id": "a4", "text": "清河縣民警暴力執法打人事件後續：當事民警已停職，ＣＣＴＶ報道 #清河民警打人#",
          "published": "2026-11-25T02:00:00Z", "source": "清河日报", "media_level": "local"},
         {"text": "网传清河县公安抓错人，纯属谣言吗？"},
     ]
@@ -98,7 +99,7 @@ def case_analyze_cli(c, jingyu, top):
                 a1["normalized"].encode()[t["start"]:t["end"]].decode() == "暴力执法"
                 for t in a1["terms"]), repr(a1["terms"]))
     c.eq("analyze-duplicate", a2["duplicate_of"], "a1")
-    c.check("analyze-fullwidth-folded", "abc" in a2["normalized"], a2["normalized"])
+    c.check("analyze-fullwidth-folded", "cctv" in a4["normalized"], a4["normalized"])
     c.check("analyze-repost-split", "太过分" not in a2["normalized"], a2["normalized"])
     c.check("analyze-traditional", "暴力执法" in a4["normalized"] and "执法争议" in a4["schemes"],
             repr(a4))

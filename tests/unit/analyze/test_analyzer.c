@@ -131,8 +131,8 @@ static void stored_with_analysis(void **state)
     int64_t a = 0, b = 0, c = 0;
     assert_int_equal(record(f, "1", POST, T0, &a), 1);
     assert_int_equal(record(f, "2", "今天公园里的菊花开了，很好看，周末一起去", T0 + 60, &b), 1);
-    /* a near-duplicate: the same post with one word changed */
-    assert_int_equal(record(f, "3", "城关派出所民警暴力执法打人，视频里辅警也动手了，网友很愤怒",
+    /* a near-duplicate: the same post reposted with other punctuation and a link */
+    assert_int_equal(record(f, "3", "城关派出所民警暴力执法打人 视频里辅警也动手了！网友愤怒！！ http://t.cn/A6vXyz",
                             T0 + 120, &c),
                      1);
     struct store_item it;

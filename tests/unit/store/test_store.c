@@ -98,7 +98,9 @@ static void migrations_fresh_and_newer_refused(void **state)
     assert_null(f->st);
     /* teardown needs a store: put the version back */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_close(db);
     assert_int_equal(store_open(f->path, &f->st, &err), 0);
 }
