@@ -63,10 +63,10 @@ static json_t *terms_json(const struct an_result *r, const struct analyzer *an)
     json_t *a = json_array();
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:I, s:s}", "term", t->term, "scheme",
-                         analyzer_scheme_name(an, t->scheme), "start", (json_int_t)t->start,
-                         "end", (json_int_t)t->end, "in", t->in_title ? "title" : "text"));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:s}", "term", t->term, "scheme",
+                                           analyzer_scheme_name(an, t->scheme), "start",
+                                           (json_int_t)t->start, "end", (json_int_t)t->end, "in",
+                                           t->in_title ? "title" : "text"));
     }
     return a;
 }
@@ -98,8 +98,8 @@ static json_t *result_json(const struct an_result *r, const struct analyzer *an,
         json_error_t je;
         json_t *ex = json_loads(r->event.explanation ? r->event.explanation : "[]", 0, &je);
         json_object_set_new(o, "risk_score", json_real(r->event.score));
-        json_object_set_new(o, "level", r->event.level ? json_string(level_roman(r->event.level))
-                                                        : json_null());
+        json_object_set_new(
+            o, "level", r->event.level ? json_string(level_roman(r->event.level)) : json_null());
         json_object_set_new(o, "explanation", ex ? ex : json_array());
     } else {
         json_object_set_new(o, "risk_score", json_real(0));
@@ -140,8 +140,9 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
         } else {
-            fprintf(stderr, "jingyu analyze: unknown argument %s\n"
-                            "usage: jingyu analyze [--db FILE] < items.jsonl\n",
+            fprintf(stderr,
+                    "jingyu analyze: unknown argument %s\n"
+                    "usage: jingyu analyze [--db FILE] < items.jsonl\n",
                     argv[i]);
             return CMD_EXIT_USAGE;
         }
@@ -170,8 +171,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         free(line);
         if (!json_is_object(o)) {
             if (len > 0) {
-                fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n",
-                        (long long)seq);
+                fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n", (long long)seq);
                 bad++;
             }
             json_decref(o);
@@ -383,8 +383,9 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
         const char *text = json_string_value(json_object_get(o, "text"));
         if (!json_is_object(o) || !text || example_label(o, &label) != 0) {
             if (len > 0 && bad++ < 5)
-                fprintf(stderr, "jingyu train: %s:%zu: needs \"text\" and a \"label\" of "
-                                "negative, neutral or positive; skipped\n",
+                fprintf(stderr,
+                        "jingyu train: %s:%zu: needs \"text\" and a \"label\" of "
+                        "negative, neutral or positive; skipped\n",
                         file, lineno);
             json_decref(o);
             continue;
@@ -431,10 +432,10 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
     if (rc == 0)
         rc = sentiment_train(nz, ex, n, holdout, &model, &model_len, &rep, &err);
     if (rc == 0) {
-        char *info = xasprintf("{\"examples\":%zu,\"console_labels\":%zu,\"holdout\":%d,"
-                               "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f}",
-                               rep.n_train + rep.n_test, ln, holdout, rep.macro_f1,
-                               rep.lexicon_macro_f1);
+        char *info =
+            xasprintf("{\"examples\":%zu,\"console_labels\":%zu,\"holdout\":%d,"
+                      "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f}",
+                      rep.n_train + rep.n_test, ln, holdout, rep.macro_f1, rep.lexicon_macro_f1);
         rc = store_model_put(st, "sentiment", model, model_len, info, jy_now(), &err);
         free(info);
     }

@@ -59,15 +59,15 @@ struct ac {
 
     /* the built automaton (states numbered breadth-first, 0 = root) */
     size_t n_states, n_dense;
-    int32_t *dense;      /* n_dense * 256 */
-    int32_t *fail;       /* n_states */
-    uint32_t *edge_at;   /* n_states + 1: edges of s are [edge_at[s], edge_at[s+1]) */
-    uint8_t *edge_byte;  /* sorted per state */
+    int32_t *dense;     /* n_dense * 256 */
+    int32_t *fail;      /* n_states */
+    uint32_t *edge_at;  /* n_states + 1: edges of s are [edge_at[s], edge_at[s+1]) */
+    uint8_t *edge_byte; /* sorted per state */
     int32_t *edge_to;
-    uint32_t *out_at;    /* n_states + 1 */
+    uint32_t *out_at; /* n_states + 1 */
     struct ac_out *outs;
-    int32_t *dict;       /* nearest suffix state with outputs, -1: none */
-    int32_t *report;     /* s itself when it has outputs, else dict[s]: one load a byte */
+    int32_t *dict;   /* nearest suffix state with outputs, -1: none */
+    int32_t *report; /* s itself when it has outputs, else dict[s]: one load a byte */
 };
 
 struct ac *ac_new(void)

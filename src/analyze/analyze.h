@@ -45,8 +45,8 @@ void normalized_clear(struct normalized *n);
 /* ---- sentiment ------------------------------------------------------------ */
 
 enum sentiment { SENT_NEGATIVE = -1, SENT_NEUTRAL = 0, SENT_POSITIVE = 1 };
-const char *sentiment_name(enum sentiment s);         /* "negative", ... */
-const char *sentiment_label(enum sentiment s);        /* 负面, 中性, 正面 */
+const char *sentiment_name(enum sentiment s);               /* "negative", ... */
+const char *sentiment_label(enum sentiment s);              /* 负面, 中性, 正面 */
 int sentiment_parse(const char *name, enum sentiment *out); /* 0 or JY_EINVAL */
 
 /* A trained model (naive Bayes over hashed character n-grams), as stored in
@@ -90,29 +90,29 @@ void analyzer_reset(struct analyzer *an);
 
 /* One item to analyse. */
 struct an_item {
-    int64_t id;          /* the store's item id (or a sequence number); > 0 */
-    const char *title;   /* may be NULL */
-    const char *text;    /* content; may be NULL */
-    int64_t published;   /* 0: unknown (collected is used) */
-    int64_t collected;   /* when it was fetched */
-    const char *source;  /* source name; may be NULL */
-    const char *author;  /* the item's author; may be NULL */
+    int64_t id;         /* the store's item id (or a sequence number); > 0 */
+    const char *title;  /* may be NULL */
+    const char *text;   /* content; may be NULL */
+    int64_t published;  /* 0: unknown (collected is used) */
+    int64_t collected;  /* when it was fetched */
+    const char *source; /* source name; may be NULL */
+    const char *author; /* the item's author; may be NULL */
     enum media_level media_level;
-    const char *region;  /* the source's region; may be NULL */
+    const char *region; /* the source's region; may be NULL */
 };
 
 struct an_term {
-    int scheme;         /* index into the configuration's schemes */
-    char *term;         /* as written in the scheme (normalised) */
-    size_t start, end;  /* byte offsets in normalized.text (or the title, see in_title) */
+    int scheme;        /* index into the configuration's schemes */
+    char *term;        /* as written in the scheme (normalised) */
+    size_t start, end; /* byte offsets in normalized.text (or the title, see in_title) */
     bool in_title;
 };
 
 /* The full picture of an event after an item changed it. */
 struct an_event {
     int64_t id;
-    char *title;       /* from its most representative item */
-    int64_t rep_item;  /* that item */
+    char *title;                   /* from its most representative item */
+    int64_t rep_item;              /* that item */
     int64_t first_seen, last_seen; /* item times (published, else collected) */
     int64_t first_collected;       /* collection time of its first item */
     int items;                     /* including duplicates */
@@ -126,8 +126,8 @@ struct an_event {
     char *topics;                  /* JSON array of topics (<= 10) */
     double score;                  /* 0-100 */
     enum risk_level level;
-    char *explanation;             /* JSON array of {"indicator","label","value","weight","points"} */
-    char *state;                   /* opaque: what analyzer_restore_event needs */
+    char *explanation; /* JSON array of {"indicator","label","value","weight","points"} */
+    char *state;       /* opaque: what analyzer_restore_event needs */
 };
 
 struct an_result {

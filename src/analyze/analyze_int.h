@@ -88,8 +88,7 @@ int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **ou
                  struct jy_error *err);
 void lexicon_free(struct lexicon *lx);
 /* Scores normalised text: *score in -1..1. */
-enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len,
-                             double *score);
+enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len, double *score);
 
 struct nb_model;
 int nb_model_load(const char *blob, size_t len, struct nb_model **out, struct jy_error *err);
@@ -100,13 +99,13 @@ enum sentiment nb_model_score(const struct nb_model *m, const char *text, size_t
 /* ---- risk.c -------------------------------------------------------------------- */
 
 enum risk_category {
-    CAT_ENFORCEMENT,  /* 执法争议 */
-    CAT_MISCONDUCT,   /* 民警违纪 */
-    CAT_RUMOUR,       /* 警情谣言 */
-    CAT_ASSAULT,      /* 袭警/民警受伤 */
-    CAT_MAJOR_CASE,   /* 重大案事件 */
-    CAT_MINORS,       /* 涉未成年人 */
-    CAT_WINDOW,       /* 窗口投诉 */
+    CAT_ENFORCEMENT, /* 执法争议 */
+    CAT_MISCONDUCT,  /* 民警违纪 */
+    CAT_RUMOUR,      /* 警情谣言 */
+    CAT_ASSAULT,     /* 袭警/民警受伤 */
+    CAT_MAJOR_CASE,  /* 重大案事件 */
+    CAT_MINORS,      /* 涉未成年人 */
+    CAT_WINDOW,      /* 窗口投诉 */
     N_CATEGORIES
 };
 const char *risk_category_label(enum risk_category c);
@@ -124,8 +123,8 @@ struct risk_marks {
     bool official;       /* from or naming an official account */
 };
 /* text: normalised; author/source: raw (may be NULL). */
-void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len,
-                     const char *author, const char *source, struct risk_marks *out);
+void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
+                     const char *source, struct risk_marks *out);
 
 /* What the model sees of one event. */
 struct risk_inputs {
@@ -143,7 +142,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
 /* What the grouping sees of one matched item. */
 struct event_input {
     int64_t id;
-    int64_t at;        /* published, else collected */
+    int64_t at; /* published, else collected */
     int64_t collected;
     const char *title; /* display title for the event (raw, sanitised by caller) */
     const char *text;  /* normalised */

@@ -104,8 +104,7 @@ void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash, in
     dup_index_add(an->dups, id, simhash, at);
 }
 
-int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state,
-                           struct jy_error *err)
+int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, struct jy_error *err)
 {
     return event_engine_restore(an->events, id, state, err);
 }
@@ -130,8 +129,8 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     int rc = normalize_text(an->nz, text, strlen(text), &out->norm, err);
     if (rc)
         return rc;
-    char *title = in->title && *in->title ? normalize_term(an->nz, in->title, strlen(in->title))
-                                          : NULL;
+    char *title =
+        in->title && *in->title ? normalize_term(an->nz, in->title, strlen(in->title)) : NULL;
     /* A post with no body (a headline-only feed entry) is judged on its
      * title. */
     const char *body = out->norm.text;

@@ -47,9 +47,9 @@
 #define ITEM_BIGRAMS 512    /* distinct bigrams considered per item */
 #define TERMS_MAX 64        /* distinct terms counted per event (space-saving) */
 #define TOPICS_MAX 10
-#define SOURCES_MAX 512     /* distinct sources counted exactly */
-#define MEMBERS_MAX 1024    /* first copies remembered per event */
-#define MEMBERS_STATE 64    /* of which the most recent are kept in the state */
+#define SOURCES_MAX 512  /* distinct sources counted exactly */
+#define MEMBERS_MAX 1024 /* first copies remembered per event */
+#define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
 
 static inline uint64_t mix64(uint64_t x)
@@ -176,11 +176,11 @@ struct event {
     enum risk_level alerted;
     struct prof_ent *prof; /* open-addressing table of prof_cap slots */
     int prof_cap, prof_n;
-    double prof_norm2;     /* sum of count^2 */
-    char *prof_json;       /* the state's copy of the profile */
+    double prof_norm2;            /* sum of count^2 */
+    char *prof_json;              /* the state's copy of the profile */
     int64_t members[MEMBERS_MAX]; /* first copies, a ring */
     int mem_head, mem_n;
-    uint32_t seen_gen;     /* candidate de-duplication */
+    uint32_t seen_gen; /* candidate de-duplication */
     bool open;
 };
 
@@ -731,12 +731,18 @@ static char *event_state(const struct event_engine *ee, const struct event *ev)
         const char *k;
         int64_t v;
     } nums[] = {
-        {"rep_item", ev->rep_item},        {"rep_copies", ev->rep_copies},
-        {"first_seen", ev->first_seen},    {"last_seen", ev->last_seen},
-        {"first_collected", ev->first_collected}, {"items", ev->items},
-        {"negative", ev->negative},        {"local", ev->local},
-        {"official", ev->official},        {"categories", ev->categories},
-        {"top_media", ev->top_media},      {"alerted", ev->alerted},
+        {"rep_item", ev->rep_item},
+        {"rep_copies", ev->rep_copies},
+        {"first_seen", ev->first_seen},
+        {"last_seen", ev->last_seen},
+        {"first_collected", ev->first_collected},
+        {"items", ev->items},
+        {"negative", ev->negative},
+        {"local", ev->local},
+        {"official", ev->official},
+        {"categories", ev->categories},
+        {"top_media", ev->top_media},
+        {"alerted", ev->alerted},
         {"hour_base", ev->hour_base},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -825,8 +831,7 @@ static char *event_state(const struct event_engine *ee, const struct event *ev)
 }
 
 /* Fills out with a full copy of the event's picture, risk assessed. */
-static void event_fill(const struct event_engine *ee, const struct event *ev,
-                       struct an_event *out)
+static void event_fill(const struct event_engine *ee, const struct event *ev, struct an_event *out)
 {
     memset(out, 0, sizeof *out);
     out->id = ev->id;
@@ -951,8 +956,8 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
     for (int round = 0; round < KEY_RECENT && scored < SIM_CANDIDATES; round++) {
         bool any = false;
         for (size_t i = 0; i < n_terms + in->n_schemes && scored < SIM_CANDIDATES; i++) {
-            uint64_t key = i < n_terms ? key_str('w', terms[i])
-                                       : key_scheme(in->schemes[i - n_terms]);
+            uint64_t key =
+                i < n_terms ? key_str('w', terms[i]) : key_scheme(in->schemes[i - n_terms]);
             struct tab_slot *s = tab_find(&ee->keys, key);
             if (!s)
                 continue;
@@ -966,8 +971,8 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
             ev->seen_gen = gen;
             scored++;
             double sim = prof_similarity(ev, ee->bg, ee->n_bg);
-            if (sim >= thr && (sim > best_sim || (sim == best_sim && best &&
-                                                  ev->last_seen > best->last_seen))) {
+            if (sim >= thr &&
+                (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
                 best_sim = sim;
             }
@@ -1093,8 +1098,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     ev->official = (int)jint(o, "official");
     ev->categories = (unsigned)jint(o, "categories");
     int64_t tm = jint(o, "top_media");
-    ev->top_media = tm >= MEDIA_UNKNOWN && tm <= MEDIA_INTERNAL ? (enum media_level)tm
-                                                                 : MEDIA_UNKNOWN;
+    ev->top_media =
+        tm >= MEDIA_UNKNOWN && tm <= MEDIA_INTERNAL ? (enum media_level)tm : MEDIA_UNKNOWN;
     int64_t al = jint(o, "alerted");
     ev->alerted = al >= LEVEL_NONE && al <= LEVEL_IV ? (enum risk_level)al : LEVEL_NONE;
     ev->hour_base = jint(o, "hour_base");

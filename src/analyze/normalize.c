@@ -37,7 +37,7 @@
 
 /* NFKC_Casefold-like: compatibility composition, case folding and default
  * ignorables (zero-width spaces, variation selectors, BOM) removed. */
-#define NZ_UTF8PROC_FLAGS                                                                         \
+#define NZ_UTF8PROC_FLAGS                                                                          \
     (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
 /* map[] entries: MAP_IDENTITY, MAP_CONTEXT, or bits 0..6 the length of the
@@ -232,8 +232,8 @@ static void map_build(struct normalizer *nz)
         size_t n = utf8_encode(cp, enc);
         enc[n] = '\0';
         utf8proc_uint8_t *dst = NULL;
-        utf8proc_ssize_t r =
-            utf8proc_map((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n, &dst, NZ_UTF8PROC_FLAGS);
+        utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n, &dst,
+                                          NZ_UTF8PROC_FLAGS);
         if (r < 0) {
             free(dst);
             continue;
@@ -425,9 +425,9 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
         }
         utf8proc_int32_t d[16];
         int bound = 0;
-        utf8proc_ssize_t r = utf8proc_decompose_char(
-            (utf8proc_int32_t)cp, d, 16, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE,
-            &bound);
+        utf8proc_ssize_t r =
+            utf8proc_decompose_char((utf8proc_int32_t)cp, d, 16,
+                                    UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE, &bound);
         if (r < 0 || r > 16) {
             sbuf_putcp(out, cp);
             continue;
@@ -459,8 +459,8 @@ static void nz_map_full(struct normalizer *nz, const char *s, size_t len, bool w
     /* utf8proc_map() wants valid UTF-8 without NUL bytes. */
     char *valid = utf8_sanitize(s, len, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
     utf8proc_uint8_t *dst = NULL;
-    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)valid, (utf8proc_ssize_t)strlen(valid),
-                                      &dst, NZ_UTF8PROC_FLAGS);
+    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)valid,
+                                      (utf8proc_ssize_t)strlen(valid), &dst, NZ_UTF8PROC_FLAGS);
     *t2s = (struct span){SIZE_MAX, 0};
     if (r >= 0)
         nz_map(nz, (const char *)dst, (size_t)r, weibo, true, out, t2s);

@@ -191,8 +191,8 @@ void risk_vocab_free(struct risk_vocab *rv)
 static bool mention_char(uint32_t cp)
 {
     if (cp < 0x80)
-        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
-               (cp >= 'A' && cp <= 'Z') || cp == '_' || cp == '-';
+        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+               cp == '_' || cp == '-';
     if ((cp >= 0x2000 && cp <= 0x206f) || (cp >= 0x3000 && cp <= 0x303f) ||
         (cp >= 0xff00 && cp <= 0xff65) || cp == 0xfffd)
         return false; /* punctuation, CJK symbols, full-width forms */
@@ -257,8 +257,8 @@ static void scan_name(const struct risk_vocab *rv, const char *name, struct risk
     ac_scan(rv->ac, buf, n, scan_hit, &sc);
 }
 
-void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len,
-                     const char *author, const char *source, struct risk_marks *out)
+void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
+                     const char *source, struct risk_marks *out)
 {
     memset(out, 0, sizeof *out);
     if (text && len > 0) {
@@ -271,10 +271,18 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len,
 
 /* ---- the score -------------------------------------------------------------- */
 
-enum { IND_NEGATIVE, IND_SENSITIVE, IND_MEDIA, IND_VELOCITY, IND_VOLUME, IND_LOCAL,
-       IND_OFFICIAL, N_IND };
+enum {
+    IND_NEGATIVE,
+    IND_SENSITIVE,
+    IND_MEDIA,
+    IND_VELOCITY,
+    IND_VOLUME,
+    IND_LOCAL,
+    IND_OFFICIAL,
+    N_IND
+};
 
-static const char *const ind_names[N_IND] = {"negative", "sensitive", "media", "velocity",
+static const char *const ind_names[N_IND] = {"negative", "sensitive", "media",   "velocity",
                                              "volume",   "local",     "official"};
 static const char *const ind_labels[N_IND] = {"负面占比", "敏感类别", "媒体级别", "传播速度",
                                               "信息量",   "本地关联", "官方账号"};
@@ -292,12 +300,18 @@ static double clamp01(double x)
 static double media_value(enum media_level m)
 {
     switch (m) {
-    case MEDIA_CENTRAL: return 1.0;
-    case MEDIA_PROVINCIAL: return 0.75;
-    case MEDIA_LOCAL: return 0.5;
-    case MEDIA_SELF: return 0.3;
-    case MEDIA_INTERNAL: return 0.3;
-    case MEDIA_UNKNOWN: break;
+    case MEDIA_CENTRAL:
+        return 1.0;
+    case MEDIA_PROVINCIAL:
+        return 0.75;
+    case MEDIA_LOCAL:
+        return 0.5;
+    case MEDIA_SELF:
+        return 0.3;
+    case MEDIA_INTERNAL:
+        return 0.3;
+    case MEDIA_UNKNOWN:
+        break;
     }
     return 0.2;
 }
@@ -306,7 +320,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
                  enum risk_level *level, char **explanation)
 {
     /* Defaults stand in for a model left empty (all weights or thresholds 0). */
-    double w[N_IND] = {rc->w_negative, rc->w_sensitive, rc->w_media, rc->w_velocity,
+    double w[N_IND] = {rc->w_negative, rc->w_sensitive, rc->w_media,   rc->w_velocity,
                        rc->w_volume,   rc->w_local,     rc->w_official};
     double wsum = 0;
     for (int i = 0; i < N_IND; i++)
@@ -354,8 +368,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     v[IND_MEDIA] = media_value(in->top_media);
     snprintf(detail[IND_MEDIA], sizeof detail[0], "最高 %s", media_level_label(in->top_media));
 
-    v[IND_VELOCITY] =
-        in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
+    v[IND_VELOCITY] = in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
     snprintf(detail[IND_VELOCITY], sizeof detail[0], "近1小时为前12小时均值的 %.1f 倍",
              in->velocity);
 

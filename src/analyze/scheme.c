@@ -57,10 +57,10 @@ struct snode {
 
 struct scheme {
     char *name;
-    bool active;     /* enabled and able to match something */
+    bool active; /* enabled and able to match something */
     bool title_only;
-    bool always;     /* matches an item with no hits: evaluated for every item */
-    unsigned media;  /* bit (1u << level); 0 = every level */
+    bool always;    /* matches an item with no hits: evaluated for every item */
+    unsigned media; /* bit (1u << level); 0 = every level */
     struct snode *nodes;
     size_t n_nodes, cap_nodes;
     int32_t *kids;
@@ -96,7 +96,7 @@ struct scheme_engine {
 
     /* per-item scratch, reused across items (one thread at a time) */
     uint32_t gen;
-    uint32_t *term_gen; /* == gen: term occurred in this item */
+    uint32_t *term_gen;   /* == gen: term occurred in this item */
     uint8_t *term_fields; /* bit 0: title, bit 1: text */
     int32_t *term_head, *term_tail;
     uint64_t *cands; /* bit set of the schemes to evaluate for this item */
@@ -227,7 +227,7 @@ struct tok {
     enum tok_kind kind;
     const char *s; /* WORD/PHRASE: the text (without quotes) */
     size_t len;
-    int col; /* 1-based, characters */
+    int col;   /* 1-based, characters */
     int32_t n; /* NEAR distance */
 };
 
@@ -291,11 +291,16 @@ static bool is_delim(uint32_t cp)
 static const char *tok_name(enum tok_kind k)
 {
     switch (k) {
-    case TK_AND: return "AND";
-    case TK_OR: return "OR";
-    case TK_NOT: return "NOT";
-    case TK_NEAR: return "NEAR";
-    default: return "operator";
+    case TK_AND:
+        return "AND";
+    case TK_OR:
+        return "OR";
+    case TK_NOT:
+        return "NOT";
+    case TK_NEAR:
+        return "NEAR";
+    default:
+        return "operator";
     }
 }
 
@@ -441,7 +446,8 @@ static int32_t parse_near(struct parser *ps)
         return left;
     struct tok op = ps->tok;
     if (ps->sc->nodes[left].op != SN_TERM)
-        return parser_fail(ps, op.col, "NEAR joins two terms or phrases; its left operand is not one");
+        return parser_fail(ps, op.col,
+                           "NEAR joins two terms or phrases; its left operand is not one");
     if (parser_next(ps) < 0)
         return -1;
     if (ps->tok.kind == TK_END)
@@ -539,8 +545,8 @@ static int32_t parse_or(struct parser *ps)
 static int scheme_parse(struct scheme_engine *se, struct normalizer *nz, struct scheme *sc,
                         const char *expr, int *col, char *msg, size_t msgsz)
 {
-    struct parser ps = {.se = se, .nz = nz, .sc = sc, .p = expr, .end = expr + strlen(expr),
-                        .col = 1};
+    struct parser ps = {
+        .se = se, .nz = nz, .sc = sc, .p = expr, .end = expr + strlen(expr), .col = 1};
     int32_t root = -1;
     if (parser_next(&ps) == 0) {
         if (ps.tok.kind == TK_END) {
@@ -809,8 +815,8 @@ static int scheme_config_error(struct jy_error *err, const struct config *cfg,
 {
     (void)c;
     return jy_error_set(err, JY_ECONFIG, "%s:%d:%d: analysis.schemes[%zu].expr: %s",
-                        cfg->path ? cfg->path : "config", c->expr_line, c->expr_column + col - 1,
-                        i, msg);
+                        cfg->path ? cfg->path : "config", c->expr_line, c->expr_column + col - 1, i,
+                        msg);
 }
 
 int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct scheme_engine **out,
@@ -970,8 +976,8 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
             mo->cap_terms = mo->cap_terms ? mo->cap_terms * 2 : 8;
             mo->terms = xrealloc(mo->terms, mo->cap_terms * sizeof *mo->terms);
         }
-        mo->terms[mo->n_terms++] = (struct an_term){s, xstrdup(se->terms[oc->term]), oc->start,
-                                                    oc->end, oc->in_title};
+        mo->terms[mo->n_terms++] =
+            (struct an_term){s, xstrdup(se->terms[oc->term]), oc->start, oc->end, oc->in_title};
     }
 }
 

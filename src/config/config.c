@@ -997,8 +997,8 @@ static int parse_scheme(struct parse *p, yaml_node_t *map, size_t index, struct 
         snprintf(key, sizeof key, "%s.name", where);
         return parse_error(p, map, key, "missing required key");
     }
-    size_t positive = sc->n_terms[GROUP_REGION] + sc->n_terms[GROUP_SUBJECT] +
-                      sc->n_terms[GROUP_EVENT];
+    size_t positive =
+        sc->n_terms[GROUP_REGION] + sc->n_terms[GROUP_SUBJECT] + sc->n_terms[GROUP_EVENT];
     int first_group = -1; /* an empty group (`exclude: []`) does not count */
     for (int g = 0; g < N_GROUPS && first_group < 0; g++) {
         if (sc->n_terms[g])

@@ -71,12 +71,12 @@ enum scheme_group { GROUP_REGION, GROUP_SUBJECT, GROUP_EVENT, GROUP_EXCLUDE, N_G
  * expression; not both. Expressions are compiled by analyze (which reports
  * errors at expr_line:expr_column + the offset inside the expression). */
 struct scheme_config {
-    char *name;                 /* unique, required */
-    char **terms[N_GROUPS];     /* keys 地域/region, 主体/subject, 事件/event, 排除/exclude */
+    char *name;             /* unique, required */
+    char **terms[N_GROUPS]; /* keys 地域/region, 主体/subject, 事件/event, 排除/exclude */
     size_t n_terms[N_GROUPS];
-    char *expr;                 /* or NULL */
-    bool title_only;            /* match titles only (default false) */
-    enum media_level *media;    /* only items from sources at these levels; none = all */
+    char *expr;              /* or NULL */
+    bool title_only;         /* match titles only (default false) */
+    enum media_level *media; /* only items from sources at these levels; none = all */
     size_t n_media;
     bool enabled;               /* default true */
     int line, column;           /* where the entry starts */
@@ -86,18 +86,18 @@ struct scheme_config {
 /* The risk indicator model (风险评估指标体系). Weights are points out of
  * 100 (normalised when they do not sum to 100). */
 struct risk_config {
-    double w_negative;  /* negative share of the event's items (default 20) */
-    double w_sensitive; /* most severe sensitive category matched (default 25) */
-    double w_media;     /* highest media level reached (default 15) */
-    double w_velocity;  /* items last hour against the previous 12 hours' mean (default 15) */
-    double w_volume;    /* number of items (default 10) */
-    double w_local;     /* share of items naming a local region word (default 10) */
-    double w_official;  /* official accounts involved (default 5) */
-    double level_min[4];   /* score at or above which the level is I, II, III, IV
-                              (default 80, 60, 40, 25); below IV: not graded */
-    int volume_full;       /* items at which the volume indicator is full (default 50) */
-    double velocity_full;  /* ratio at which the velocity indicator is full (default 6) */
-    char **region_words;   /* local place names (default: the sources' regions) */
+    double w_negative;    /* negative share of the event's items (default 20) */
+    double w_sensitive;   /* most severe sensitive category matched (default 25) */
+    double w_media;       /* highest media level reached (default 15) */
+    double w_velocity;    /* items last hour against the previous 12 hours' mean (default 15) */
+    double w_volume;      /* number of items (default 10) */
+    double w_local;       /* share of items naming a local region word (default 10) */
+    double w_official;    /* official accounts involved (default 5) */
+    double level_min[4];  /* score at or above which the level is I, II, III, IV
+                             (default 80, 60, 40, 25); below IV: not graded */
+    int volume_full;      /* items at which the volume indicator is full (default 50) */
+    double velocity_full; /* ratio at which the velocity indicator is full (default 6) */
+    char **region_words;  /* local place names (default: the sources' regions) */
     size_t n_region_words;
     char **official_words; /* markers of official accounts (default: data/risk/official.txt) */
     size_t n_official_words;
@@ -106,10 +106,10 @@ struct risk_config {
 struct analysis_config {
     struct scheme_config *schemes;
     size_t n_schemes;
-    int simhash_threshold;    /* max Hamming distance of near-duplicates (0..8, default 3) */
-    int duplicate_window;     /* hours a first copy stays findable (default 168) */
-    int event_window;         /* hours an event stays open to new items (default 48) */
-    double event_similarity;  /* 0..1, text similarity to join an event (default 0.25) */
+    int simhash_threshold;   /* max Hamming distance of near-duplicates (0..8, default 3) */
+    int duplicate_window;    /* hours a first copy stays findable (default 168) */
+    int event_window;        /* hours an event stays open to new items (default 48) */
+    double event_similarity; /* 0..1, text similarity to join an event (default 0.25) */
     struct risk_config risk;
 };
 

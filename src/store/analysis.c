@@ -152,7 +152,8 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
         return store_db_error(st, err, "store analysis");
 
     s = store_stmt(st, STMT_ITEM_VERDICT,
-                   "UPDATE items SET dup_of = ?2, event_id = ?3, sentiment = ?4 WHERE id = ?1", err);
+                   "UPDATE items SET dup_of = ?2, event_id = ?3, sentiment = ?4 WHERE id = ?1",
+                   err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, r->id);
@@ -207,8 +208,8 @@ int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bo
 
 /* ---- restoring the analyzer ------------------------------------------------- */
 
-int store_analysis_restore(struct store *st, struct analyzer *an,
-                           const struct analysis_config *ac, struct jy_error *err)
+int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                           struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = 0;
@@ -228,8 +229,8 @@ int store_analysis_restore(struct store *st, struct analyzer *an,
             cutoff = at - (int64_t)ac->duplicate_window * 3600;
         if (at < cutoff)
             break;
-        analyzer_restore_item(an, sqlite3_column_int64(s, 0),
-                              (uint64_t)sqlite3_column_int64(s, 1), at);
+        analyzer_restore_item(an, sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1),
+                              at);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -313,8 +314,8 @@ int store_analysis_backlog(struct store *st, size_t limit, struct store_item **o
 /* ---- events ------------------------------------------------------------------ */
 
 #define EVENT_COLS                                                                                 \
-    "e.id, e.title, e.rep_item, e.first_seen, e.last_seen, e.first_collected, e.items, "          \
-    "e.sources, e.top_media, e.negative, e.velocity, e.score, e.level, e.explanation, "           \
+    "e.id, e.title, e.rep_item, e.first_seen, e.last_seen, e.first_collected, e.items, "           \
+    "e.sources, e.top_media, e.negative, e.velocity, e.score, e.level, e.explanation, "            \
     "e.schemes, e.terms, e.topics, "                                                               \
     "(SELECT max(a.id) FROM alerts a WHERE a.event_id = e.id), "                                   \
     "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.id AND a.acked_at IS NULL), "         \
@@ -544,8 +545,8 @@ int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct 
     return 0;
 }
 
-static int ack_where(struct store *st, const char *where, int64_t id, const char *who,
-                     int64_t now, int *count, struct jy_error *err)
+static int ack_where(struct store *st, const char *where, int64_t id, const char *who, int64_t now,
+                     int *count, struct jy_error *err)
 {
     char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s = ?1 AND "
                           "acked_at IS NULL",
@@ -571,8 +572,7 @@ int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
                     struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM alerts WHERE id = ?1", -1, &s, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM alerts WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "acknowledge");
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);

@@ -71,7 +71,7 @@ static const char *const migrations[] = {
 
     /* 2: analysis. An item's verdict sits on its row (what the feed pages
      * need without a join); the normalised text and matches beside it. */
-    "ALTER TABLE items ADD COLUMN dup_of INTEGER;"   /* first copy, when a near-duplicate */
+    "ALTER TABLE items ADD COLUMN dup_of INTEGER;" /* first copy, when a near-duplicate */
     "ALTER TABLE items ADD COLUMN dups INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE items ADD COLUMN event_id INTEGER;"
     "ALTER TABLE items ADD COLUMN sentiment INTEGER;" /* NULL: not analysed yet */

@@ -119,18 +119,20 @@ int store_items_page(struct store *st, const struct store_cursor *from, bool old
     *n = 0;
     sqlite3_stmt *s;
     if (!from) {
-        s = store_stmt(
-            st, STMT_PAGE_NEWEST,
-            "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
-                                                "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1", err);
+        s = store_stmt(st, STMT_PAGE_NEWEST,
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
+                       "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1",
+                       err);
     } else if (older) {
         s = store_stmt(st, STMT_PAGE_OLDER,
-                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) < (?2, ?3) AND i.dup_of IS NULL "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM
+                       "WHERE (i.sort_at, i.id) < (?2, ?3) AND i.dup_of IS NULL "
                        "ORDER BY i.sort_at DESC, i.id DESC LIMIT ?1",
                        err);
     } else {
         s = store_stmt(st, STMT_PAGE_NEWER,
-                       "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE (i.sort_at, i.id) > (?2, ?3) AND i.dup_of IS NULL "
+                       "SELECT " STORE_ITEM_COLS ITEM_FROM
+                       "WHERE (i.sort_at, i.id) > (?2, ?3) AND i.dup_of IS NULL "
                        "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1",
                        err);
     }
@@ -149,10 +151,10 @@ int store_items_tail(struct store *st, size_t limit, struct store_item **out, si
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *s = store_stmt(
-        st, STMT_PAGE_TAIL,
-        "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
-                                                "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1", err);
+    sqlite3_stmt *s = store_stmt(st, STMT_PAGE_TAIL,
+                                 "SELECT " STORE_ITEM_COLS ITEM_FROM "WHERE i.dup_of IS NULL "
+                                 "ORDER BY i.sort_at ASC, i.id ASC LIMIT ?1",
+                                 err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
@@ -165,7 +167,8 @@ int store_item_get(struct store *st, int64_t id, struct store_item *out, struct 
     sqlite3_stmt *s =
         store_stmt(st, STMT_ITEM_GET,
                    "SELECT " STORE_ITEM_COLS ", i.content, a.schemes, a.terms" ITEM_FROM
-                   "LEFT JOIN analysis a ON a.item_id = i.id WHERE i.id = ?1", err);
+                   "LEFT JOIN analysis a ON a.item_id = i.id WHERE i.id = ?1",
+                   err);
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, id);

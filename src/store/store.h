@@ -123,14 +123,14 @@ struct store_item {
     bool read;
     /* From its analysis (zero/NULL when not analysed). */
     bool analyzed;
-    int dups;            /* near-duplicates linked to this item (the row shows ×(dups+1)) */
-    char *dup_sources;   /* page rows with dups > 0: "A、B、C" (its own source first) */
+    int dups;          /* near-duplicates linked to this item (the row shows ×(dups+1)) */
+    char *dup_sources; /* page rows with dups > 0: "A、B、C" (its own source first) */
     int64_t duplicate_of;
     int64_t event_id;
-    int sentiment;       /* -1, 0, 1 */
-    char *schemes;       /* store_item_get only: JSON array of scheme names */
-    char *terms;         /* store_item_get only: JSON array of matched terms */
-    int label;           /* an operator's sentiment label: -1, 0, 1, or 2 = none */
+    int sentiment; /* -1, 0, 1 */
+    char *schemes; /* store_item_get only: JSON array of scheme names */
+    char *terms;   /* store_item_get only: JSON array of matched terms */
+    int label;     /* an operator's sentiment label: -1, 0, 1, or 2 = none */
 };
 
 /* A position in the feed's order (newest first): (sort_at, id). */
@@ -191,8 +191,8 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
 /* Gives a fresh analyzer the memory it needs: first copies inside the
  * duplicate window and events still open, relative to the newest stored
  * (the analyzer's clock is item time, not the wall clock). */
-int store_analysis_restore(struct store *st, struct analyzer *an,
-                           const struct analysis_config *ac, struct jy_error *err);
+int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                           struct jy_error *err);
 /* Items stored but never analysed (e.g. collected before analysis existed),
  * oldest first, at most limit; content filled. */
 int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,
@@ -212,9 +212,9 @@ struct store_event {
     int level;         /* enum risk_level */
     char *explanation; /* JSON array of {"indicator","label","value","weight","points"} */
     char *schemes, *terms, *topics; /* JSON arrays */
-    int64_t alert_id;  /* its newest alert, 0 if none */
-    bool acked;        /* every alert of the event acknowledged (true when none) */
-    char *acked_by;    /* who acknowledged the newest alert */
+    int64_t alert_id;               /* its newest alert, 0 if none */
+    bool acked;                     /* every alert of the event acknowledged (true when none) */
+    char *acked_by;                 /* who acknowledged the newest alert */
     int64_t acked_at;
 };
 /* The risk board: events seen in the last `hours` hours, graded ones first
@@ -233,9 +233,9 @@ void store_events_free(struct store_event *v, size_t n);
 
 struct store_alert {
     int64_t id;
-    char *kind;     /* "event" or "source" (信源失联) */
+    char *kind; /* "event" or "source" (信源失联) */
     int64_t event_id, source_id;
-    int level;      /* enum risk_level; 0 for source alerts */
+    int level; /* enum risk_level; 0 for source alerts */
     char *title;
     int64_t raised_at;
     int64_t first_item_at; /* collection time of the event's first item (0: n/a) */

@@ -17,21 +17,20 @@
 #include "analyze/analyze.h"
 #include "store/store.h"
 
-static const char *const CONFIG =
-    "database: t.db\n"
-    "sources:\n"
-    "  - name: 微博\n"
-    "    url: http://127.0.0.1/rss\n"
-    "    media_level: self-media\n"
-    "analysis:\n"
-    "  schemes:\n"
-    "    - name: 执法争议\n"
-    "      subject: [民警, 辅警]\n"
-    "      event: [打人, 暴力执法]\n"
-    "    - name: 谣言\n"
-    "      expr: '网传 AND (公安 OR 民警) AND NOT 辟谣'\n"
-    "  risk:\n"
-    "    levels: {I: 90, II: 60, III: 30, IV: 5}\n";
+static const char *const CONFIG = "database: t.db\n"
+                                  "sources:\n"
+                                  "  - name: 微博\n"
+                                  "    url: http://127.0.0.1/rss\n"
+                                  "    media_level: self-media\n"
+                                  "analysis:\n"
+                                  "  schemes:\n"
+                                  "    - name: 执法争议\n"
+                                  "      subject: [民警, 辅警]\n"
+                                  "      event: [打人, 暴力执法]\n"
+                                  "    - name: 谣言\n"
+                                  "      expr: '网传 AND (公安 OR 民警) AND NOT 辟谣'\n"
+                                  "  risk:\n"
+                                  "    levels: {I: 90, II: 60, III: 30, IV: 5}\n";
 
 struct fixture {
     char dir[64];
@@ -132,9 +131,11 @@ static void stored_with_analysis(void **state)
     assert_int_equal(record(f, "1", POST, T0, &a), 1);
     assert_int_equal(record(f, "2", "今天公园里的菊花开了，很好看，周末一起去", T0 + 60, &b), 1);
     /* a near-duplicate: the same post reposted with other punctuation and a link */
-    assert_int_equal(record(f, "3", "城关派出所民警暴力执法打人 视频里辅警也动手了！网友愤怒！！ http://t.cn/A6vXyz",
-                            T0 + 120, &c),
-                     1);
+    assert_int_equal(
+        record(f, "3",
+               "城关派出所民警暴力执法打人 视频里辅警也动手了！网友愤怒！！ http://t.cn/A6vXyz",
+               T0 + 120, &c),
+        1);
     struct store_item it;
     struct jy_error err = {0};
     assert_int_equal(store_item_get(f->st, a, &it, &err), 0);
@@ -175,8 +176,8 @@ static void events_and_alerts(void **state)
     char guid[16], text[200];
     for (int k = 0; k < 12; k++) {
         snprintf(guid, sizeof guid, "e%d", k);
-        snprintf(text, sizeof text, "民警打人事件第%d条：网友质疑暴力执法，要求公开执法记录仪视频 #民警打人#",
-                 k);
+        snprintf(text, sizeof text,
+                 "民警打人事件第%d条：网友质疑暴力执法，要求公开执法记录仪视频 #民警打人#", k);
         record(f, guid, text, T0 + k * 300, &id);
     }
     struct store_event *ev;

@@ -33,9 +33,16 @@ static struct analysis_config acfg(void)
         .duplicate_window = 168,
         .event_window = 48,
         .event_similarity = 0.25,
-        .risk = {.w_negative = 20, .w_sensitive = 25, .w_media = 15, .w_velocity = 15,
-                 .w_volume = 10, .w_local = 10, .w_official = 5,
-                 .level_min = {80, 60, 40, 25}, .volume_full = 50, .velocity_full = 6},
+        .risk = {.w_negative = 20,
+                 .w_sensitive = 25,
+                 .w_media = 15,
+                 .w_velocity = 15,
+                 .w_volume = 10,
+                 .w_local = 10,
+                 .w_official = 5,
+                 .level_min = {80, 60, 40, 25},
+                 .volume_full = 50,
+                 .velocity_full = 6},
     };
     return ac;
 }
@@ -48,8 +55,8 @@ struct item {
     int scheme;
 };
 
-static void item_make(struct item *it, int64_t id, int64_t at, const char *text,
-                      const char *topic, const char *term)
+static void item_make(struct item *it, int64_t id, int64_t at, const char *text, const char *topic,
+                      const char *term)
 {
     memset(it, 0, sizeof *it);
     it->in.id = id;
@@ -120,9 +127,9 @@ static void test_similar_text_and_term(void **state)
     struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
     struct item a, b, c, d;
     item_make(&a, 1, T0, A1, NULL, "民警");
-    item_make(&b, 2, T0 + 60, A2, NULL, "民警");   /* similar text, shared term */
-    item_make(&c, 3, T0 + 120, B1, NULL, "交警");  /* unrelated */
-    item_make(&d, 4, T0 + 180, C1, NULL, "民警");  /* shares a term, text unrelated */
+    item_make(&b, 2, T0 + 60, A2, NULL, "民警");  /* similar text, shared term */
+    item_make(&c, 3, T0 + 120, B1, NULL, "交警"); /* unrelated */
+    item_make(&d, 4, T0 + 180, C1, NULL, "民警"); /* shares a term, text unrelated */
     int64_t ea = add1(ee, &a), eb = add1(ee, &b), ec = add1(ee, &c), ed = add1(ee, &d);
     assert_int_equal(eb, ea);
     assert_true(ec != ea);
@@ -225,7 +232,7 @@ static double explanation_sum(const char *json, int *n, double *weights)
     json_error_t je;
     json_t *a = json_loads(json, 0, &je);
     assert_non_null(a);
-    static const char *order[] = {"negative", "sensitive", "media", "velocity",
+    static const char *order[] = {"negative", "sensitive", "media",   "velocity",
                                   "volume",   "local",     "official"};
     double sum = 0;
     *weights = 0;
@@ -252,14 +259,27 @@ static void test_explanation_sums(void **state)
     ac.risk.w_negative = 3;
     ac.risk.w_official = 7;
     struct risk_inputs cases[] = {
-        {.items = 7, .negative = 3, .local = 2, .official = 1,
-         .categories = 1u << CAT_ASSAULT | 1u << CAT_RUMOUR, .top_media = MEDIA_PROVINCIAL,
+        {.items = 7,
+         .negative = 3,
+         .local = 2,
+         .official = 1,
+         .categories = 1u << CAT_ASSAULT | 1u << CAT_RUMOUR,
+         .top_media = MEDIA_PROVINCIAL,
          .velocity = 2.7},
         {.items = 1, .top_media = MEDIA_UNKNOWN, .velocity = 1},
-        {.items = 500, .negative = 499, .local = 500, .official = 3, .categories = 0x7f,
-         .top_media = MEDIA_CENTRAL, .velocity = 40},
-        {.items = 13, .negative = 1, .local = 1, .categories = 1u << CAT_WINDOW,
-         .top_media = MEDIA_LOCAL, .velocity = 3.33},
+        {.items = 500,
+         .negative = 499,
+         .local = 500,
+         .official = 3,
+         .categories = 0x7f,
+         .top_media = MEDIA_CENTRAL,
+         .velocity = 40},
+        {.items = 13,
+         .negative = 1,
+         .local = 1,
+         .categories = 1u << CAT_WINDOW,
+         .top_media = MEDIA_LOCAL,
+         .velocity = 3.33},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double score;
@@ -294,8 +314,8 @@ static void test_levels(void **state)
     struct {
         int negative;
         enum risk_level level;
-    } cases[] = {{1000, LEVEL_I}, {800, LEVEL_I},   {799, LEVEL_II}, {600, LEVEL_II},
-                 {599, LEVEL_III}, {400, LEVEL_III}, {399, LEVEL_IV}, {250, LEVEL_IV},
+    } cases[] = {{1000, LEVEL_I},   {800, LEVEL_I},   {799, LEVEL_II}, {600, LEVEL_II},
+                 {599, LEVEL_III},  {400, LEVEL_III}, {399, LEVEL_IV}, {250, LEVEL_IV},
                  {249, LEVEL_NONE}, {0, LEVEL_NONE}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_inputs in = {.items = 1000, .negative = cases[i].negative};
@@ -390,11 +410,11 @@ static void test_restore(void **state)
 
     /* the same next items give the same figures in both */
     struct item nx[3];
-    item_make(&nx[0], 20, T0 + 9 * 1200, A2, NULL, "民警");             /* by text */
+    item_make(&nx[0], 20, T0 + 9 * 1200, A2, NULL, "民警"); /* by text */
     item_make(&nx[1], 21, T0 + 9 * 1300, "完全无关的一句话：今天天气很好", "话题", NULL);
-    item_make(&nx[2], 22, T0 + 9 * 1400, B1, NULL, NULL);                 /* a new event */
+    item_make(&nx[2], 22, T0 + 9 * 1400, B1, NULL, NULL); /* a new event */
     nx[1].in.source = "新来源";
-    nx[2].in.duplicate_of = 1;                                            /* copy of item 1 */
+    nx[2].in.duplicate_of = 1; /* copy of item 1 */
     for (int k = 0; k < 3; k++) {
         struct an_event x, y;
         bool ax, ay;
@@ -424,7 +444,7 @@ static void test_restore(void **state)
         an_event_clear(&x);
         an_event_clear(&y);
     }
-    assert_int_equal(add1(e2, &nx[2]) , id); /* duplicate of item 1 still found */
+    assert_int_equal(add1(e2, &nx[2]), id); /* duplicate of item 1 still found */
     item_make(&it, 30, T0 + 9 * 1500, C1, "别的话题", NULL);
     assert_int_equal(add1(e1, &it), id + 1);
     assert_int_equal(add1(e2, &it), id + 1);
@@ -439,7 +459,8 @@ static void test_event_json(void **state)
     struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
     struct item it;
     struct an_event ev;
-    struct an_term terms[3] = {{.scheme = 0, .term = "袭警"}, {.scheme = 1, .term = "袭警"},
+    struct an_term terms[3] = {{.scheme = 0, .term = "袭警"},
+                               {.scheme = 1, .term = "袭警"},
                                {.scheme = 1, .term = "打伤"}};
     int schemes[2] = {0, 1};
     const char *topics[2] = {"清河\"民警\"", "袭警"};
@@ -586,13 +607,21 @@ static void test_corpus_speed(void **state)
             continue;
         matched++;
         int scheme = 0;
-        struct event_input in = {
-            .id = (int64_t)i + 1, .at = ats[i], .collected = ats[i], .title = norms[i].text,
-            .text = norms[i].text, .len = strlen(norms[i].text),
-            .simhash = simhash64(norms[i].text, strlen(norms[i].text)),
-            .topics = (const char *const *)norms[i].topics, .n_topics = norms[i].n_topics,
-            .terms = terms, .n_terms = nt, .schemes = &scheme, .n_schemes = 1,
-            .source = "微博", .media_level = MEDIA_SELF};
+        struct event_input in = {.id = (int64_t)i + 1,
+                                 .at = ats[i],
+                                 .collected = ats[i],
+                                 .title = norms[i].text,
+                                 .text = norms[i].text,
+                                 .len = strlen(norms[i].text),
+                                 .simhash = simhash64(norms[i].text, strlen(norms[i].text)),
+                                 .topics = (const char *const *)norms[i].topics,
+                                 .n_topics = norms[i].n_topics,
+                                 .terms = terms,
+                                 .n_terms = nt,
+                                 .schemes = &scheme,
+                                 .n_schemes = 1,
+                                 .source = "微博",
+                                 .media_level = MEDIA_SELF};
         in.duplicate_of = dup_index_find(di, in.simhash, in.at);
         if (!in.duplicate_of)
             dup_index_add(di, in.id, in.simhash, in.at);
@@ -621,12 +650,18 @@ static void test_corpus_speed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_topic_groups),     cmocka_unit_test(test_similar_text_and_term),
-        cmocka_unit_test(test_duplicates_and_title), cmocka_unit_test(test_window_expiry),
-        cmocka_unit_test(test_velocity_hourly),  cmocka_unit_test(test_explanation_sums),
-        cmocka_unit_test(test_levels),           cmocka_unit_test(test_alert_once_per_level),
-        cmocka_unit_test(test_restore),          cmocka_unit_test(test_event_json),
-        cmocka_unit_test(test_vocab_scan),       cmocka_unit_test(test_corpus_speed),
+        cmocka_unit_test(test_topic_groups),
+        cmocka_unit_test(test_similar_text_and_term),
+        cmocka_unit_test(test_duplicates_and_title),
+        cmocka_unit_test(test_window_expiry),
+        cmocka_unit_test(test_velocity_hourly),
+        cmocka_unit_test(test_explanation_sums),
+        cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_alert_once_per_level),
+        cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_event_json),
+        cmocka_unit_test(test_vocab_scan),
+        cmocka_unit_test(test_corpus_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,8 +57,7 @@ static const struct text_case text_cases[] = {
     {"traditional phrase", "頭髮亂了，後來說", 0, "头发乱了,后来说", NULL, ""},
     {"traditional phrase in a long post",
      "今天天气很好，我们去公园散步。他的頭髮亂了，大家都笑了。然后回家吃饭，晚上看电视。", 0,
-     "今天天气很好,我们去公园散步。他的头发乱了,大家都笑了。然后回家吃饭,晚上看电视。", NULL,
-     ""},
+     "今天天气很好,我们去公园散步。他的头发乱了,大家都笑了。然后回家吃饭,晚上看电视。", NULL, ""},
     {"latin lower-case", "Police HELLO World", 0, "police hello world", NULL, ""},
     {"accented capital (case folding)", "CAFÉ", 0, "café", NULL, ""},
     {"combining accent composed", "Cafe\xcc\x81", 0, "caf\xc3\xa9", NULL, ""},
@@ -73,14 +72,16 @@ static const struct text_case text_cases[] = {
     {"empty topic skipped", "## #a#", 0, "## #a#", NULL, "a"},
     {"topics from repost too", "转 #甲#//@某:#乙# #甲#", 0, "转 #甲#", "某:#乙# #甲#", "甲|乙"},
     {"private use dropped", "警察\xee\x98\xa7打人\xf3\xb0\x80\x81", 0, "警察打人", NULL, ""},
-    {"lone ? at the end", "对比伤医事件层出不穷，痛心 ?", 0, "对比伤医事件层出不穷,痛心", NULL,
-     ""},
+    {"lone ? at the end", "对比伤医事件层出不穷，痛心 ?", 0, "对比伤医事件层出不穷,痛心", NULL, ""},
     {"lone ? run before a topic", "转发 ???#话题#", 0, "转发 #话题#", NULL, "话题"},
     {"lone ? between spaces", "a ? b", 0, "a b", NULL, ""},
     {"? after a word stays", "what? ok", 0, "what? ok", NULL, ""},
     {"? inside Chinese stays", "怎么办?真的", 0, "怎么办?真的", NULL, ""},
     {"full-width ？ is a real question", "真的吗？", 0, "真的吗?", NULL, ""},
-    {"lone ? before a repost chain", "转发?" "?//@某:好", 0, "转发", "某:好", ""},
+    {"lone ? before a repost chain",
+     "转发?"
+     "?//@某:好",
+     0, "转发", "某:好", ""},
     {"http URL removed", "看视频 http://t.cn/A6vXyz 转发", 0, "看视频 转发", NULL, ""},
     {"https URL before Chinese", "链接https://example.com/a?b=1，快看", 0, "链接,快看", NULL, ""},
     {"bare t.cn link", "t.cn/A6hiZFz 是真的", 0, "是真的", NULL, ""},
@@ -89,7 +90,12 @@ static const struct text_case text_cases[] = {
     {"网页链接 in the middle", "骗子@平和超O网页链接  骗子", 0, "骗子@平和超 骗子", NULL, ""},
     {"broken link remnant", "看http:O网页链接????", 0, "看", NULL, ""},
     {"whitespace collapsed and trimmed", "  a \t\n b\r\n  c  ", 0, "a b c", NULL, ""},
-    {"invalid UTF-8 replaced", "a\xff\xfe" "b\xe8\xad", 0, "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd",
+    {"invalid UTF-8 replaced",
+     "a\xff\xfe"
+     "b\xe8\xad",
+     0,
+     "a\xef\xbf\xbd\xef\xbf\xbd"
+     "b\xef\xbf\xbd\xef\xbf\xbd",
      NULL, ""},
     {"NUL byte inside", "a\0b", 3, "a b", NULL, ""},
     {"empty", "", 0, "", NULL, ""},
@@ -159,7 +165,7 @@ struct term_case {
 static const struct term_case term_cases[] = {
     {"  ＡＢＣ　視頻  ", "abc 视频"},
     {"暴力執法", "暴力执法"},
-    {"打人?", "打人?"},     /* no Weibo rules for terms */
+    {"打人?", "打人?"}, /* no Weibo rules for terms */
     {"#话题#", "#话题#"},
     {"http://x", "http://x"},
     {"Ｎear", "near"},
@@ -276,8 +282,8 @@ static void test_corpus_smoke(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_cases),       cmocka_unit_test(test_input_not_modified),
-        cmocka_unit_test(test_terms),            cmocka_unit_test(test_term_matches_text),
+        cmocka_unit_test(test_text_cases),   cmocka_unit_test(test_input_not_modified),
+        cmocka_unit_test(test_terms),        cmocka_unit_test(test_term_matches_text),
         cmocka_unit_test(test_corpus_smoke),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -309,12 +309,15 @@ static const struct expr_error_case error_cases[] = {
     {"a NEAR/ b", 3, "column 3: NEAR needs a distance in characters, as in NEAR/5"},
     {"NEAR/3 b", 1, "column 1: NEAR has no left operand"},
     {"a NEAR/3", 3, "column 3: NEAR has no right operand"},
-    {"(a OR b) NEAR/3 c", 10, "column 10: NEAR joins two terms or phrases; its left operand is "
-                              "not one"},
-    {"a NEAR/3 (b)", 10, "column 10: NEAR joins two terms or phrases; its right operand is "
-                         "not one"},
-    {"a NEAR/3 b NEAR/2 c", 12, "column 12: NEAR joins two terms or phrases; its left operand "
-                                "is not one"},
+    {"(a OR b) NEAR/3 c", 10,
+     "column 10: NEAR joins two terms or phrases; its left operand is "
+     "not one"},
+    {"a NEAR/3 (b)", 10,
+     "column 10: NEAR joins two terms or phrases; its right operand is "
+     "not one"},
+    {"a NEAR/3 b NEAR/2 c", 12,
+     "column 12: NEAR joins two terms or phrases; its left operand "
+     "is not one"},
     {"\"abc", 1, "column 1: unterminated quote"},
     {"a \"b c", 3, "column 3: unterminated quote"},
     {"\"\"", 1, "column 1: empty phrase"},
@@ -535,9 +538,11 @@ static void test_engine_title_media_always(void **state)
     engine_check(se, "警方通报", "正文", MEDIA_LOCAL, "0,2 | 通报@6-12t/0");
     engine_check(se, "标题", "警方通报", MEDIA_LOCAL, "2 |");
     engine_check(se, "标题", "警方通报", MEDIA_CENTRAL, "1,2 | 通报@6-12/1");
-    engine_check(se, "通报", "通报", MEDIA_PROVINCIAL, "0,1,2 | 通报@0-6t/0 通报@0-6t/1 通报@0-6/1");
+    engine_check(se, "通报", "通报", MEDIA_PROVINCIAL,
+                 "0,1,2 | 通报@0-6t/0 通报@0-6t/1 通报@0-6/1");
     engine_check(se, NULL, "广告通报", MEDIA_SELF, " |");
-    engine_check(se, "民警的通报", "x", MEDIA_SELF, "0,2,3 | 通报@9-15t/0 民警@0-6t/3 通报@9-15t/3");
+    engine_check(se, "民警的通报", "x", MEDIA_SELF,
+                 "0,2,3 | 通报@9-15t/0 民警@0-6t/3 通报@9-15t/3");
     engine_check(se, "民警", "通报", MEDIA_SELF, "2 |");
     scheme_engine_free(se);
     config_of_free(cfg);
@@ -589,8 +594,8 @@ static void test_engine_errors(void **state)
     assert_int_equal(scheme_engine_new(test_nz, cfg, &se, &err), JY_ECONFIG);
     assert_null(se);
     /* the expression starts at line 16 column 13; '(' is its 8th character */
-    assert_string_equal(err.msg,
-                        "/etc/jingyu/config.yaml:16:20: analysis.schemes[1].expr: '(' is not closed");
+    assert_string_equal(
+        err.msg, "/etc/jingyu/config.yaml:16:20: analysis.schemes[1].expr: '(' is not closed");
     /* a disabled scheme is not compiled */
     cfg->analysis.schemes[1].enabled = false;
     assert_int_equal(scheme_engine_new(test_nz, cfg, &se, &err), 0);

@@ -280,10 +280,14 @@ static void test_corpus_smoke(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identical),      cmocka_unit_test(test_one_char_edit),
-        cmocka_unit_test(test_unrelated),      cmocka_unit_test(test_threshold_boundary),
-        cmocka_unit_test(test_window),         cmocka_unit_test(test_earliest),
-        cmocka_unit_test(test_against_brute_force), cmocka_unit_test(test_corpus_smoke),
+        cmocka_unit_test(test_identical),
+        cmocka_unit_test(test_one_char_edit),
+        cmocka_unit_test(test_unrelated),
+        cmocka_unit_test(test_threshold_boundary),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_earliest),
+        cmocka_unit_test(test_against_brute_force),
+        cmocka_unit_test(test_corpus_smoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,38 +134,38 @@ static void full_section_is_read(void **state)
     (void)state;
     struct tmp t;
     struct config *cfg =
-        load_ok(&t, "database: x.db\n"                                               /* 1 */
-                    "sources:\n"                                                      /* 2 */
-                    "  - {name: a, url: http://h/a, region: 别处}\n"                  /* 3 */
-                    "analysis:\n"                                                     /* 4 */
-                    "  simhash_threshold: 5\n"                                        /* 5 */
-                    "  duplicate_window: 24   # hours\n"                              /* 6 */
-                    "  event_window: 72\n"                                            /* 7 */
-                    "  event_similarity: 0.4\n"                                       /* 8 */
-                    "  schemes:\n"                                                    /* 9 */
-                    "    - name: 执法争议\n"                                          /* 10 */
-                    "      地域: [清河, 清河县]\n"                                    /* 11 */
-                    "      subject: [警察, 民警, 辅警]\n"                             /* 12 */
-                    "      事件: [打人, 暴力执法]\n"                                  /* 13 */
-                    "      exclude: [演习]\n"                                         /* 14 */
-                    "      title_only: false\n"                                       /* 15 */
-                    "      media: [central, provincial]\n"                            /* 16 */
-                    "      enabled: true\n"                                           /* 17 */
-                    "    - name: 谣言\n"                                              /* 18 */
+        load_ok(&t, "database: x.db\n"                                                   /* 1 */
+                    "sources:\n"                                                         /* 2 */
+                    "  - {name: a, url: http://h/a, region: 别处}\n"                     /* 3 */
+                    "analysis:\n"                                                        /* 4 */
+                    "  simhash_threshold: 5\n"                                           /* 5 */
+                    "  duplicate_window: 24   # hours\n"                                 /* 6 */
+                    "  event_window: 72\n"                                               /* 7 */
+                    "  event_similarity: 0.4\n"                                          /* 8 */
+                    "  schemes:\n"                                                       /* 9 */
+                    "    - name: 执法争议\n"                                             /* 10 */
+                    "      地域: [清河, 清河县]\n"                                       /* 11 */
+                    "      subject: [警察, 民警, 辅警]\n"                                /* 12 */
+                    "      事件: [打人, 暴力执法]\n"                                     /* 13 */
+                    "      exclude: [演习]\n"                                            /* 14 */
+                    "      title_only: false\n"                                          /* 15 */
+                    "      media: [central, provincial]\n"                               /* 16 */
+                    "      enabled: true\n"                                              /* 17 */
+                    "    - name: 谣言\n"                                                 /* 18 */
                     "      expr: '(警察 OR 民警) AND (谣言 OR \"网传\") AND NOT 辟谣'\n" /* 19 */
-                    "      title_only: yes\n"                                         /* 20 */
-                    "      enabled: no\n"                                             /* 21 */
-                    "    - name: plain\n"                                             /* 22 */
-                    "      expr:   警察 AND 打人\n"                                   /* 23 */
-                    "    - {name: 双引号, expr: \"救援 NEAR/5 消防\", 排除: []}\n"    /* 24 */
-                    "    - name: block\n"                                             /* 25 */
-                    "      expr: |\n"                                                 /* 26 */
-                    "\n"                                                              /* 27 */
-                    "         窗口 AND 投诉\n"                                        /* 28 */
-                    "      media: local\n"                                            /* 29 */
-                    "    - name: 单词\n"                                              /* 30 */
-                    "      主体: 警察\n"                                              /* 31 */
-                    "  risk:\n"                                                       /* 32 */
+                    "      title_only: yes\n"                                            /* 20 */
+                    "      enabled: no\n"                                                /* 21 */
+                    "    - name: plain\n"                                                /* 22 */
+                    "      expr:   警察 AND 打人\n"                                      /* 23 */
+                    "    - {name: 双引号, expr: \"救援 NEAR/5 消防\", 排除: []}\n"       /* 24 */
+                    "    - name: block\n"                                                /* 25 */
+                    "      expr: |\n"                                                    /* 26 */
+                    "\n"                                                                 /* 27 */
+                    "         窗口 AND 投诉\n"                                           /* 28 */
+                    "      media: local\n"                                               /* 29 */
+                    "    - name: 单词\n"                                                 /* 30 */
+                    "      主体: 警察\n"                                                 /* 31 */
+                    "  risk:\n"                                                          /* 32 */
                     "    weights: {negative: 30, sensitive: 0, media: 15, velocity: 15.5,\n"
                     "              volume: 10, local: 10, official: 5}\n"
                     "    levels: {I: 90, II: 70, III: 45, IV: 20.5}\n"
@@ -223,7 +223,7 @@ static void full_section_is_read(void **state)
     assert_int_equal(s->expr_line, 24);
     assert_int_equal(s->expr_column, 26);
 
-    s = &a->schemes[4]; /* block scalar: the first line of content */
+    s = &a->schemes[4];                            /* block scalar: the first line of content */
     assert_string_equal(s->expr, "窗口 AND 投诉"); /* the final newline dropped */
     assert_int_equal(s->expr_line, 28);
     assert_int_equal(s->expr_column, 10);
@@ -376,8 +376,8 @@ static void error_values(void **state)
     expect_error(HEAD "  schemes: 3\n", "3:12", "analysis.schemes", "expected a sequence");
     expect_error(HEAD "  schemes:\n    - name: a\n      subject: [x]\n      media: [national]\n",
                  "6:15", "analysis.schemes[0].media[0]", "unknown value \"national\"");
-    expect_error(HEAD "  schemes:\n    - name: a\n      subject: [x]\n      enabled: maybe\n", "6:16",
-                 "analysis.schemes[0].enabled", "expected a boolean");
+    expect_error(HEAD "  schemes:\n    - name: a\n      subject: [x]\n      enabled: maybe\n",
+                 "6:16", "analysis.schemes[0].enabled", "expected a boolean");
     expect_error(HEAD "  risk:\n    velocity_full: 1\n", "4:20", "analysis.risk.velocity_full",
                  "more than 1");
     expect_error(HEAD "  risk:\n    volume_full: 0\n", "4:18", "analysis.risk.volume_full",
