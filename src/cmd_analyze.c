@@ -58,55 +58,116 @@ static enum media_level json_media(json_t *v)
     return MEDIA_UNKNOWN;
 }
 
-static json_t *terms_json(const struct an_result *r, const struct analyzer *an)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < r->n_terms; i++) {
-        const struct an_term *t = &r->terms[i];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:s}", "term", t->term, "scheme",
-                                           analyzer_scheme_name(an, t->scheme), "start",
-                                           (json_int_t)t->start, "end", (json_int_t)t->end, "in",
-                                           t->in_title ? "title" : "text"));
-    }
-    return a;
-}
-
-static json_t *result_json(const struct an_result *r, const struct analyzer *an, json_t *id,
-                           json_t *dup_id)
+/* The output line of one item, written straight into b (a jansson tree per
+ * item would cost more than the analysis). id is the item's id as JSON text;
+ * dup_id the first copy's, or NULL. */
+static void result_write(struct jy_buf *b, const struct an_result *r, const struct analyzer *an,
+                         const char *id, const char *dup_id)
 {
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->simhash);
-    json_t *topics = json_array(), *schemes = json_array();
-    for (size_t i = 0; i < r->norm.n_topics; i++)
-        json_array_append_new(topics, json_string(r->norm.topics[i]));
-    for (size_t i = 0; i < r->n_schemes; i++)
-        json_array_append_new(schemes, json_string(analyzer_scheme_name(an, r->schemes[i])));
-    json_t *o = json_object();
-    json_object_set(o, "id", id);
-    json_object_set_new(o, "normalized", json_string(r->norm.text));
-    if (r->norm.repost)
-        json_object_set_new(o, "repost", json_string(r->norm.repost));
-    json_object_set_new(o, "topics", topics);
-    json_object_set_new(o, "schemes", schemes);
-    json_object_set_new(o, "terms", terms_json(r, an));
-    json_object_set_new(o, "simhash", json_string(hex));
-    json_object_set(o, "duplicate_of", dup_id ? dup_id : json_null());
-    json_object_set_new(o, "event", r->event_id ? json_integer(r->event_id) : json_null());
-    json_object_set_new(o, "sentiment", json_string(sentiment_name(r->sentiment)));
-    json_object_set_new(o, "sentiment_score", json_real(r->sentiment_score));
-    if (r->event_id) {
-        json_error_t je;
-        json_t *ex = json_loads(r->event.explanation ? r->event.explanation : "[]", 0, &je);
-        json_object_set_new(o, "risk_score", json_real(r->event.score));
-        json_object_set_new(
-            o, "level", r->event.level ? json_string(level_roman(r->event.level)) : json_null());
-        json_object_set_new(o, "explanation", ex ? ex : json_array());
-    } else {
-        json_object_set_new(o, "risk_score", json_real(0));
-        json_object_set_new(o, "level", json_null());
-        json_object_set_new(o, "explanation", json_array());
+    jy_buf_putc(b, '{');
+    jy_buf_json_key(b, "id", true);
+    jy_buf_puts(b, id);
+    jy_buf_json_key(b, "normalized", false);
+    jy_buf_json_str(b, r->norm.text);
+    if (r->norm.repost) {
+        jy_buf_json_key(b, "repost", false);
+        jy_buf_json_str(b, r->norm.repost);
     }
-    return o;
+    jy_buf_json_key(b, "topics", false);
+    jy_buf_putc(b, '[');
+    for (size_t i = 0; i < r->norm.n_topics; i++) {
+        if (i)
+            jy_buf_putc(b, ',');
+        jy_buf_json_str(b, r->norm.topics[i]);
+    }
+    jy_buf_puts(b, "]");
+    jy_buf_json_key(b, "schemes", false);
+    jy_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_schemes; i++) {
+        if (i)
+            jy_buf_putc(b, ',');
+        jy_buf_json_str(b, analyzer_scheme_name(an, r->schemes[i]));
+    }
+    jy_buf_putc(b, ']');
+    jy_buf_json_key(b, "terms", false);
+    jy_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_terms; i++) {
+        const struct an_term *t = &r->terms[i];
+        jy_buf_puts(b, i ? ",{" : "{");
+        jy_buf_json_key(b, "term", true);
+        jy_buf_json_str(b, t->term);
+        jy_buf_json_key(b, "scheme", false);
+        jy_buf_json_str(b, analyzer_scheme_name(an, t->scheme));
+        jy_buf_json_key(b, "start", false);
+        jy_buf_json_int(b, (int64_t)t->start);
+        jy_buf_json_key(b, "end", false);
+        jy_buf_json_int(b, (int64_t)t->end);
+        jy_buf_json_key(b, "in", false);
+        jy_buf_json_str(b, t->in_title ? "title" : "text");
+        jy_buf_putc(b, '}');
+    }
+    jy_buf_putc(b, ']');
+    jy_buf_json_key(b, "simhash", false);
+    jy_buf_json_str(b, hex);
+    jy_buf_json_key(b, "duplicate_of", false);
+    jy_buf_puts(b, dup_id ? dup_id : "null");
+    jy_buf_json_key(b, "event", false);
+    if (r->event_id)
+        jy_buf_json_int(b, r->event_id);
+    else
+        jy_buf_puts(b, "null");
+    jy_buf_json_key(b, "sentiment", false);
+    jy_buf_json_str(b, sentiment_name(r->sentiment));
+    jy_buf_json_key(b, "sentiment_score", false);
+    jy_buf_json_num(b, r->sentiment_score, 6);
+    jy_buf_json_key(b, "risk_score", false);
+    jy_buf_json_num(b, r->event_id ? r->event.score : 0, 1);
+    jy_buf_json_key(b, "level", false);
+    if (r->event_id && r->event.level) {
+        jy_buf_json_str(b, level_roman(r->event.level));
+    } else {
+        jy_buf_puts(b, "null");
+    }
+    jy_buf_json_key(b, "explanation", false);
+    /* already JSON text (risk_assess writes it) */
+    jy_buf_puts(b, r->event_id && r->event.explanation ? r->event.explanation : "[]");
+    jy_buf_puts(b, "}\n");
+}
+
+/* Every input's id as JSON text, by sequence number, in one arena: what
+ * duplicate_of names. */
+struct id_table {
+    struct jy_buf text;
+    size_t *at;
+    size_t n, cap;
+};
+
+static void id_table_add(struct id_table *t, json_t *id, int64_t seq)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 1024;
+        t->at = xrealloc(t->at, t->cap * sizeof *t->at);
+    }
+    t->at[t->n++] = t->text.len;
+    if (!id) {
+        jy_buf_json_int(&t->text, seq);
+    } else if (json_is_string(id)) {
+        jy_buf_json_str(&t->text, json_string_value(id));
+    } else if (json_is_integer(id)) {
+        jy_buf_json_int(&t->text, (int64_t)json_integer_value(id));
+    } else {
+        char *s = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
+        jy_buf_puts(&t->text, s ? s : "null");
+        free(s);
+    }
+    jy_buf_putc(&t->text, '\0');
+}
+
+static const char *id_table_get(const struct id_table *t, int64_t seq)
+{
+    return seq >= 1 && (size_t)seq <= t->n ? t->text.data + t->at[seq - 1] : "null";
 }
 
 /* The trained model from --db, if any. */
@@ -153,12 +214,15 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
         return err.code == JY_ECONFIG ? CMD_EXIT_USAGE : CMD_EXIT_RUNTIME;
     }
+    analyzer_keep_state(an, false); /* nothing here is persisted */
     if (db && load_model(db, an)) {
         analyzer_free(an);
         return CMD_EXIT_RUNTIME;
     }
-    /* Input ids by sequence number, to name first copies in duplicate_of. */
-    json_t *ids = json_array();
+    struct id_table ids = {0};
+    jy_buf_init(&ids.text, 0);
+    struct jy_buf out;
+    jy_buf_init(&out, 0);
     int64_t now = jy_now(), seq = 0;
     size_t len, bad = 0;
     bool too_long;
@@ -175,11 +239,10 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
                 bad++;
             }
             json_decref(o);
-            json_array_append_new(ids, json_null());
+            id_table_add(&ids, json_null(), seq);
             continue;
         }
-        json_t *id = json_object_get(o, "id");
-        json_array_append_new(ids, id ? json_incref(id) : json_integer(seq));
+        id_table_add(&ids, json_object_get(o, "id"), seq);
         int64_t published = json_time(json_object_get(o, "published"));
         struct an_item in = {
             .id = seq,
@@ -199,19 +262,18 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             rc = CMD_EXIT_RUNTIME;
             break;
         }
-        json_t *dup = res.duplicate_of ? json_array_get(ids, (size_t)res.duplicate_of - 1) : NULL;
-        json_t *out = result_json(&res, an, json_array_get(ids, (size_t)seq - 1), dup);
-        char *s = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(6));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(out);
+        jy_buf_reset(&out);
+        result_write(&out, &res, an, id_table_get(&ids, seq),
+                     res.duplicate_of ? id_table_get(&ids, res.duplicate_of) : NULL);
+        fwrite(out.data, 1, out.len, stdout);
         json_decref(o);
         an_result_clear(&res);
     }
-    json_decref(ids);
+    jy_buf_free(&out);
+    jy_buf_free(&ids.text);
+    free(ids.at);
     analyzer_free(an);
-    if (fflush(stdout) != 0) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "jingyu analyze: cannot write the output\n");
         return CMD_EXIT_RUNTIME;
     }

@@ -84,6 +84,10 @@ void analyzer_free(struct analyzer *an);
 /* Uses a trained sentiment model (from sentiment_train) in place of the
  * lexicon. JY_EINVAL when the blob is not a model. */
 int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struct jy_error *err);
+/* Whether results carry each event's state for analyzer_restore_event
+ * (default true). A caller that never persists events (jingyu analyze)
+ * turns it off: writing the state is a good part of an item's cost. */
+void analyzer_keep_state(struct analyzer *an, bool keep);
 /* Forgets everything learnt from items (duplicate index, events); keeps schemes
  * and model. The collector calls it when a transaction fails, then restores. */
 void analyzer_reset(struct analyzer *an);
@@ -127,7 +131,8 @@ struct an_event {
     double score;                  /* 0-100 */
     enum risk_level level;
     char *explanation; /* JSON array of {"indicator","label","value","weight","points"} */
-    char *state;       /* opaque: what analyzer_restore_event needs */
+    char *state;       /* opaque: what analyzer_restore_event needs (NULL when
+                          the analyzer keeps no state, see analyzer_keep_state) */
 };
 
 struct an_result {

@@ -168,6 +168,8 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
 void event_engine_free(struct event_engine *ee);
 void event_engine_clear(struct event_engine *ee);
 void event_engine_set_next_id(struct event_engine *ee, int64_t next_id);
+/* Whether event_engine_add fills an_event.state (default true). */
+void event_engine_keep_state(struct event_engine *ee, bool keep);
 /* Puts the item into an open event (or a new one) and fills *out with the
  * event's full picture, risk assessed; *alert when its level was entered or
  * rose. */

@@ -78,6 +78,11 @@ int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struc
     return 0;
 }
 
+void analyzer_keep_state(struct analyzer *an, bool keep)
+{
+    event_engine_keep_state(an->events, keep);
+}
+
 void analyzer_reset(struct analyzer *an)
 {
     dup_index_clear(an->dups);

@@ -195,6 +195,7 @@ struct event_engine {
     struct tab keys;    /* topic/term/scheme key -> int64 array[KEY_RECENT] of event ptrs */
     struct tab members; /* first copy id -> event, copies */
     uint32_t gen;
+    bool keep_state; /* fill an_event.state (see event_engine_keep_state) */
     /* scratch for an item's bigrams */
     uint64_t *bg;
     size_t n_bg;
@@ -410,6 +411,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->scheme_name = scheme_name;
     ee->ctx = ctx;
     ee->next_id = 1;
+    ee->keep_state = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
     ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
     return ee;
@@ -468,6 +470,11 @@ void event_engine_free(struct event_engine *ee)
     free(ee->open);
     free(ee->bg);
     free(ee);
+}
+
+void event_engine_keep_state(struct event_engine *ee, bool keep)
+{
+    ee->keep_state = keep;
 }
 
 void event_engine_set_next_id(struct event_engine *ee, int64_t next_id)
@@ -650,53 +657,6 @@ static size_t item_terms(const struct event_input *in, const char **out, size_t 
 
 /* ---- JSON output ------------------------------------------------------------------ */
 
-static void json_str(struct jy_buf *b, const char *s)
-{
-    jy_buf_putc(b, '"');
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c != '"' && c != '\\' && c >= 0x20)
-            continue;
-        jy_buf_append(b, run, (size_t)(s - run));
-        if (c == '"' || c == '\\') {
-            jy_buf_putc(b, '\\');
-            jy_buf_putc(b, (char)c);
-        } else {
-            jy_buf_printf(b, "\\u%04x", c);
-        }
-        run = s + 1;
-    }
-    jy_buf_append(b, run, (size_t)(s - run));
-    jy_buf_putc(b, '"');
-}
-
-static void json_int(struct jy_buf *b, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[n++] = '-';
-    char out[24];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    jy_buf_append(b, out, (size_t)n);
-}
-
-static void json_key(struct jy_buf *b, const char *k, bool first)
-{
-    if (!first)
-        jy_buf_putc(b, ',');
-    jy_buf_putc(b, '"');
-    jy_buf_puts(b, k);
-    jy_buf_puts(b, "\":");
-}
-
 static int term_cmp(const void *a, const void *b)
 {
     const struct term_count *x = a, *y = b;
@@ -714,19 +674,46 @@ static char *event_schemes_json(const struct event_engine *ee, const struct even
         const char *name = ee->scheme_name ? ee->scheme_name(ee->ctx, ev->schemes[i]) : NULL;
         if (i)
             jy_buf_putc(&b, ',');
-        json_str(&b, name ? name : "");
+        jy_buf_json_str(&b, name ? name : "");
     }
     jy_buf_putc(&b, ']');
     return jy_buf_steal(&b);
 }
 
-static char *event_state(const struct event_engine *ee, const struct event *ev)
+/* The state's copy of the profile, "[key,count,...]": rewritten for each of
+ * the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT items after
+ * (see the top of the file). */
+static const char *event_profile_json(struct event *ev)
+{
+    if (ev->prof_json && ev->items > PROFILE_SNAPSHOT && ev->items % PROFILE_SNAPSHOT != 0)
+        return ev->prof_json;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
+    bool first = true;
+    for (int j = 0; j < ev->prof_cap; j++) {
+        if (!ev->prof[j].key)
+            continue;
+        if (!first)
+            jy_buf_putc(&b, ',');
+        first = false;
+        jy_buf_json_int(&b, (int64_t)ev->prof[j].key);
+        jy_buf_putc(&b, ',');
+        jy_buf_json_int(&b, ev->prof[j].count);
+    }
+    jy_buf_putc(&b, ']');
+    free(ev->prof_json);
+    ev->prof_json = jy_buf_steal(&b);
+    return ev->prof_json;
+}
+
+static char *event_state(const struct event_engine *ee, struct event *ev)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
     jy_buf_puts(&b, "{\"v\":1");
-    json_key(&b, "title", false);
-    json_str(&b, ev->title ? ev->title : "");
+    jy_buf_json_key(&b, "title", false);
+    jy_buf_json_str(&b, ev->title ? ev->title : "");
     const struct {
         const char *k;
         int64_t v;
@@ -746,57 +733,57 @@ static char *event_state(const struct event_engine *ee, const struct event *ev)
         {"hour_base", ev->hour_base},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        json_key(&b, nums[i].k, false);
-        json_int(&b, nums[i].v);
+        jy_buf_json_key(&b, nums[i].k, false);
+        jy_buf_json_int(&b, nums[i].v);
     }
-    json_key(&b, "hourly", false);
+    jy_buf_json_key(&b, "hourly", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < 24; i++) {
         if (i)
             jy_buf_putc(&b, ',');
-        json_int(&b, ev->hourly[i]);
+        jy_buf_json_int(&b, ev->hourly[i]);
     }
     jy_buf_putc(&b, ']');
-    json_key(&b, "sources", false);
+    jy_buf_json_key(&b, "sources", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_sources; i++) {
         if (i)
             jy_buf_putc(&b, ',');
-        json_int(&b, (int64_t)ev->sources[i]);
+        jy_buf_json_int(&b, (int64_t)ev->sources[i]);
     }
     jy_buf_putc(&b, ']');
-    json_key(&b, "terms", false);
+    jy_buf_json_key(&b, "terms", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_terms; i++) {
         jy_buf_puts(&b, i ? ",[" : "[");
-        json_str(&b, ev->terms[i].term);
+        jy_buf_json_str(&b, ev->terms[i].term);
         jy_buf_putc(&b, ',');
-        json_int(&b, ev->terms[i].count);
+        jy_buf_json_int(&b, ev->terms[i].count);
         jy_buf_putc(&b, ']');
     }
     jy_buf_putc(&b, ']');
-    json_key(&b, "topics", false);
+    jy_buf_json_key(&b, "topics", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_topics; i++) {
         if (i)
             jy_buf_putc(&b, ',');
-        json_str(&b, ev->topics[i]);
+        jy_buf_json_str(&b, ev->topics[i]);
     }
     jy_buf_putc(&b, ']');
     /* Schemes by index and name: a restored index whose name changed (the
      * configuration was edited) is dropped. */
-    json_key(&b, "schemes", false);
+    jy_buf_json_key(&b, "schemes", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_schemes; i++) {
         const char *name = ee->scheme_name ? ee->scheme_name(ee->ctx, ev->schemes[i]) : NULL;
         jy_buf_puts(&b, i ? ",[" : "[");
-        json_int(&b, ev->schemes[i]);
+        jy_buf_json_int(&b, ev->schemes[i]);
         jy_buf_putc(&b, ',');
-        json_str(&b, name ? name : "");
+        jy_buf_json_str(&b, name ? name : "");
         jy_buf_putc(&b, ']');
     }
     jy_buf_putc(&b, ']');
-    json_key(&b, "members", false);
+    jy_buf_json_key(&b, "members", false);
     jy_buf_putc(&b, '[');
     int from = ev->mem_n > MEMBERS_STATE ? ev->mem_n - MEMBERS_STATE : 0;
     bool first = true;
@@ -807,31 +794,20 @@ static char *event_state(const struct event_engine *ee, const struct event *ev)
             continue;
         jy_buf_puts(&b, first ? "[" : ",[");
         first = false;
-        json_int(&b, id);
+        jy_buf_json_int(&b, id);
         jy_buf_putc(&b, ',');
-        json_int(&b, s->n);
+        jy_buf_json_int(&b, s->n);
         jy_buf_putc(&b, ']');
     }
     jy_buf_putc(&b, ']');
-    json_key(&b, "profile", false);
-    jy_buf_putc(&b, '[');
-    first = true;
-    for (int j = 0; j < ev->prof_cap; j++) {
-        if (!ev->prof[j].key)
-            continue;
-        if (!first)
-            jy_buf_putc(&b, ',');
-        first = false;
-        json_int(&b, (int64_t)ev->prof[j].key);
-        jy_buf_putc(&b, ',');
-        json_int(&b, ev->prof[j].count);
-    }
-    jy_buf_puts(&b, "]}");
+    jy_buf_json_key(&b, "profile", false);
+    jy_buf_puts(&b, event_profile_json(ev));
+    jy_buf_putc(&b, '}');
     return jy_buf_steal(&b);
 }
 
 /* Fills out with a full copy of the event's picture, risk assessed. */
-static void event_fill(const struct event_engine *ee, const struct event *ev, struct an_event *out)
+static void event_fill(const struct event_engine *ee, struct event *ev, struct an_event *out)
 {
     memset(out, 0, sizeof *out);
     out->id = ev->id;
@@ -856,9 +832,9 @@ static void event_fill(const struct event_engine *ee, const struct event *ev, st
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_terms && i < 10; i++) {
         jy_buf_puts(&b, i ? ",[" : "[");
-        json_str(&b, sorted[i].term);
+        jy_buf_json_str(&b, sorted[i].term);
         jy_buf_putc(&b, ',');
-        json_int(&b, sorted[i].count);
+        jy_buf_json_int(&b, sorted[i].count);
         jy_buf_putc(&b, ']');
     }
     jy_buf_putc(&b, ']');
@@ -867,7 +843,7 @@ static void event_fill(const struct event_engine *ee, const struct event *ev, st
     for (int i = 0; i < ev->n_topics; i++) {
         if (i)
             jy_buf_putc(&b, ',');
-        json_str(&b, ev->topics[i]);
+        jy_buf_json_str(&b, ev->topics[i]);
     }
     jy_buf_putc(&b, ']');
     out->topics = jy_buf_steal(&b);
@@ -882,7 +858,6 @@ static void event_fill(const struct event_engine *ee, const struct event *ev, st
         .velocity = out->velocity,
     };
     risk_assess(&ee->ac->risk, &ri, &out->score, &out->level, &out->explanation);
-    out->state = event_state(ee, ev);
 }
 
 void an_event_clear(struct an_event *e)
@@ -1059,10 +1034,9 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     if (out->level != LEVEL_NONE && (ev->alerted == LEVEL_NONE || out->level < ev->alerted)) {
         ev->alerted = out->level;
         *alert = true;
-        /* the state written above must remember the alert */
-        free(out->state);
-        out->state = event_state(ee, ev);
     }
+    if (ee->keep_state)
+        out->state = event_state(ee, ev);
     return 0;
 }
 

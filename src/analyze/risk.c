@@ -8,7 +8,6 @@
  * the score is their sum, so what the officer reads adds up.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,21 +384,30 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         snprintf(detail[IND_OFFICIAL], sizeof detail[0], "无官方账号参与");
 
     double total = 0;
-    json_t *arr = explanation ? json_array() : NULL;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
     for (int i = 0; i < N_IND; i++) {
         double points = round_to(v[i] * w[i], 0.1);
         total += points;
-        if (!arr)
+        if (!explanation)
             continue;
-        json_t *o = json_object();
-        json_object_set_new(o, "indicator", json_string(ind_names[i]));
-        json_object_set_new(o, "label", json_string(ind_labels[i]));
-        json_object_set_new(o, "value", json_real(round_to(v[i], 0.01)));
-        json_object_set_new(o, "weight", json_real(round_to(w[i], 0.1)));
-        json_object_set_new(o, "points", json_real(points));
-        json_object_set_new(o, "detail", json_string(detail[i]));
-        json_array_append_new(arr, o);
+        jy_buf_puts(&b, i ? ",{" : "{");
+        jy_buf_json_key(&b, "indicator", true);
+        jy_buf_json_str(&b, ind_names[i]);
+        jy_buf_json_key(&b, "label", false);
+        jy_buf_json_str(&b, ind_labels[i]);
+        jy_buf_json_key(&b, "value", false);
+        jy_buf_json_num(&b, v[i], 2);
+        jy_buf_json_key(&b, "weight", false);
+        jy_buf_json_num(&b, w[i], 1);
+        jy_buf_json_key(&b, "points", false);
+        jy_buf_json_num(&b, points, 1);
+        jy_buf_json_key(&b, "detail", false);
+        jy_buf_json_str(&b, detail[i]);
+        jy_buf_putc(&b, '}');
     }
+    jy_buf_putc(&b, ']');
     total = round_to(total, 0.1);
     if (total > 100)
         total = 100;
@@ -412,8 +420,8 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
             break;
         }
     }
-    if (explanation) {
-        *explanation = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(10));
-        json_decref(arr);
-    }
+    if (explanation)
+        *explanation = jy_buf_steal(&b);
+    else
+        jy_buf_free(&b);
 }

@@ -1,6 +1,8 @@
 /* buf.c: bounded byte buffers. Everything filled from outside the process
  * (HTTP bodies, feed fields, form input) goes through one of these with a
  * cap, so a hostile peer cannot grow memory without bound. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,89 @@ void jy_buf_free(struct jy_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+/* ---- JSON text -------------------------------------------------------------- */
+
+void jy_buf_json_str(struct jy_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    jy_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        jy_buf_append(b, run, (size_t)(s - run));
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            jy_buf_append(b, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            jy_buf_append(b, esc, 6);
+        }
+        run = s + 1;
+    }
+    jy_buf_append(b, run, (size_t)(s - run));
+    jy_buf_putc(b, '"');
+}
+
+void jy_buf_json_int(struct jy_buf *b, int64_t v)
+{
+    char out[24];
+    int n = (int)sizeof out;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        out[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[--n] = '-';
+    jy_buf_append(b, out + n, sizeof out - (size_t)n);
+}
+
+void jy_buf_json_num(struct jy_buf *b, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        jy_buf_puts(b, "null");
+        return;
+    }
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 9)
+        decimals = 9;
+    int64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    double r = round(fabs(v) * (double)scale);
+    if (r >= 9e15) { /* beyond exact integers: let printf say it */
+        jy_buf_printf(b, "%.*f", decimals, v);
+        return;
+    }
+    int64_t whole = (int64_t)r / scale, frac = (int64_t)r % scale;
+    if (v < 0 && r > 0)
+        jy_buf_putc(b, '-');
+    jy_buf_json_int(b, whole);
+    if (frac == 0)
+        return;
+    char digits[10];
+    int n = decimals;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        n--;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        digits[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    jy_buf_putc(b, '.');
+    jy_buf_append(b, digits, (size_t)n);
+}
+
+void jy_buf_json_key(struct jy_buf *b, const char *k, bool first)
+{
+    if (!first)
+        jy_buf_putc(b, ',');
+    jy_buf_json_str(b, k);
+    jy_buf_putc(b, ':');
 }

@@ -81,6 +81,16 @@ void jy_buf_reset(struct jy_buf *b);
 char *jy_buf_steal(struct jy_buf *b);
 void jy_buf_free(struct jy_buf *b);
 
+/* Writing JSON text straight into a buffer (for hot paths where building a
+ * jansson tree would cost more than the work it reports): a string, quoted
+ * and escaped (s is UTF-8; control bytes become \u00XX); an integer; a
+ * number with at most `decimals` decimals and no trailing zeros; an object
+ * key ("k": preceded by a comma unless first). */
+void jy_buf_json_str(struct jy_buf *b, const char *s);
+void jy_buf_json_int(struct jy_buf *b, int64_t v);
+void jy_buf_json_num(struct jy_buf *b, double v, int decimals);
+void jy_buf_json_key(struct jy_buf *b, const char *k, bool first);
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 /* Decodes one code point from s (at most len bytes). Returns the number of
