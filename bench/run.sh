@@ -32,9 +32,9 @@ fi
 
 case "${BENCH_SCALE:-full}" in
 small) FEEDS=20; ITEMS=50; DB_ITEMS=10000; REPEATS=1; SEARCH_REPEATS=10; LIKE_REPEATS=2
-       KEYS=30; LAG_ITEMS=10000 ;;
+       KEYS=30; LAG_ITEMS=10000; AN_ITEMS=50000 ;;
 *)     FEEDS=200; ITEMS=50; DB_ITEMS=1000000; REPEATS=3; SEARCH_REPEATS=30; LIKE_REPEATS=3
-       KEYS=200; LAG_ITEMS=10000 ;;
+       KEYS=200; LAG_ITEMS=10000; AN_ITEMS=1000000 ;;
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jybench.XXXXXX")
@@ -155,6 +155,28 @@ else
     echo "tmux is not installed: console timings skipped"
 fi
 
+# ---- 6 analysis ---------------------------------------------------------------
+section "6. analysis: analyze throughput, near-duplicates, collect -> analyse -> store, trainer"
+# The baseline for collect -> analyse -> store is the foundation's binary (the
+# last commit before analysis existed), built from this repository's history
+# into BUILD_DIR/foundation once.
+FOUNDATION=2b8f31d
+BASE_JY=""
+if git -C "$HERE/.." rev-parse -q --verify "$FOUNDATION^{commit}" >/dev/null 2>&1; then
+    FDIR="$BUILD/foundation"
+    if [ ! -x "$FDIR/build/jingyu" ]; then
+        rm -rf "$FDIR"
+        mkdir -p "$FDIR/src"
+        git -C "$HERE/.." archive "$FOUNDATION" | tar -x -C "$FDIR/src"
+        (meson setup "$FDIR/build" "$FDIR/src" --buildtype=release >/dev/null &&
+         ninja -C "$FDIR/build" jingyu >/dev/null) || echo "could not build the foundation ($FOUNDATION)"
+    fi
+    [ -x "$FDIR/build/jingyu" ] && BASE_JY="$FDIR/build/jingyu"
+else
+    echo "no git history: the foundation baseline ($FOUNDATION) is skipped"
+fi
+python3 "$HERE/analysis.py" "$JY" "$WORK/analysis" "$AN_ITEMS" "$FEEDS" "$ITEMS" "$REPEATS" $BASE_JY | keep
+
 # ---- summary ----------------------------------------------------------------
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
@@ -165,3 +187,7 @@ echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v G
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
+echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, peak RSS $(v AN_RSS_MB) MiB with 200 schemes / 5000 terms (target 50,000 items/s); one scheme: $(v AN_IPS_ONE) items/s ($(v AN_RATIO_ONE)x faster)"
+echo "near-duplicates (corpus):   $(v DUP_RECOVERED) of $(v DUP_EXACT) exact groups recovered whole; $(v DUP_EXTRA) links between differing texts; $(v DUP_NEAR) groups"
+echo "collect+analyse+store:      $FEEDS x $ITEMS in $(v PIPE_S) s ($(v PIPE_IPS) items/s); foundation without analysis $(v PIPE_BASE_S) s -> $(v PIPE_RATIO)x (target under 1.5x)"
+echo "trainer:                    macro-F1 on the held-back fifth: model $(v TRAIN_F1), lexicon alone $(v TRAIN_LEX_F1)"
