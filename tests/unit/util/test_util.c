@@ -112,6 +112,49 @@ static void decode_rejects_overlong(void **state)
     assert_false(utf8_valid("\xe4\xb8", 2));
 }
 
+/* The JSON writer: what jingyu analyze prints must parse as JSON and keep
+ * every byte of the text. */
+static void json_writer(void **state)
+{
+    (void)state;
+    const struct {
+        double v;
+        int decimals;
+        const char *want;
+    } nums[] = {
+        {0, 1, "0"},
+        {12, 1, "12"},
+        {12.25, 1, "12.3"},
+        {-0.04, 1, "0"},
+        {-1.5, 2, "-1.5"},
+        {0.761594, 6, "0.761594"},
+        {0.05, 6, "0.05"},
+        {100, 0, "100"},
+        {1.0 / 0.0, 2, "null"},
+        {-12345678.125, 3, "-12345678.125"},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_json_num(&b, nums[i].v, nums[i].decimals);
+        assert_string_equal(b.data, nums[i].want);
+        jy_buf_free(&b);
+    }
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '{');
+    jy_buf_json_key(&b, "text", true);
+    jy_buf_json_str(&b, "民警\"打人\"\\\n\x1b[31m");
+    jy_buf_json_key(&b, "n", false);
+    jy_buf_json_int(&b, INT64_MIN);
+    jy_buf_json_key(&b, "m", false);
+    jy_buf_json_int(&b, 0);
+    jy_buf_putc(&b, '}');
+    assert_string_equal(b.data, "{\"text\":\"民警\\\"打人\\\"\\\\\\u000a\\u001b[31m\","
+                                "\"n\":-9223372036854775808,\"m\":0}");
+    jy_buf_free(&b);
+}
+
 static void rfc3339_format(void **state)
 {
     (void)state;
@@ -123,9 +166,13 @@ static void rfc3339_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(buf_is_bounded),          cmocka_unit_test(sanitize_strips_escapes),
-        cmocka_unit_test(width_counts_columns),    cmocka_unit_test(truncate_by_width),
-        cmocka_unit_test(decode_rejects_overlong), cmocka_unit_test(rfc3339_format),
+        cmocka_unit_test(buf_is_bounded),
+        cmocka_unit_test(sanitize_strips_escapes),
+        cmocka_unit_test(width_counts_columns),
+        cmocka_unit_test(truncate_by_width),
+        cmocka_unit_test(decode_rejects_overlong),
+        cmocka_unit_test(rfc3339_format),
+        cmocka_unit_test(json_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
