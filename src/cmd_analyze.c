@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -170,61 +171,177 @@ static const char *id_table_get(const struct id_table *t, int64_t seq)
     return seq >= 1 && (size_t)seq <= t->n ? t->text.data + t->at[seq - 1] : "null";
 }
 
-/* The trained model from --db, if any. */
-static int load_model(const char *db, struct analyzer *an)
+/* The trained model from the database, if any. */
+static int load_model(struct store *st, const char *db, struct analyzer *an, struct jy_error *err)
 {
-    struct jy_error err = {0};
-    struct store *st = NULL;
     char *blob = NULL;
     size_t len = 0;
-    int rc = store_open(db, &st, &err);
-    if (rc == 0) {
-        rc = store_model_get(st, "sentiment", &blob, &len, &err);
-        if (rc == JY_ENOTFOUND) {
-            fprintf(stderr, "jingyu analyze: %s has no trained model; using the lexicon\n", db);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = analyzer_set_model(an, blob, len, &err);
-        }
+    int rc = store_model_get(st, "sentiment", &blob, &len, err);
+    if (rc == JY_ENOTFOUND) {
+        fprintf(stderr, "jingyu analyze: %s has no trained model; using the lexicon\n", db);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = analyzer_set_model(an, blob, len, err);
     }
     free(blob);
-    store_close(st);
-    if (rc)
-        fprintf(stderr, "jingyu analyze: %s\n", err.msg);
-    return rc ? CMD_EXIT_RUNTIME : 0;
+    return rc;
+}
+
+/* --store: each item goes into the database as the collector would store
+ * it, under a source of its own named 导入:SOURCE (disabled: it is never
+ * fetched, nor judged dark), with its analysis, event and alerts, in
+ * transactions of STORE_BATCH items. */
+#define STORE_BATCH 256
+
+struct sink {
+    struct store *st;
+    char **names; /* source names seen, and their ids */
+    int64_t *src_ids;
+    size_t n_src;
+    size_t pending;    /* items in the open transaction */
+    int64_t *item_ids; /* database id of each input line (0: not stored) */
+    size_t n_items;
+};
+
+static int sink_source(struct sink *k, const char *source, enum media_level ml, const char *region,
+                       int64_t *id, struct jy_error *err)
+{
+    char *name = xasprintf("导入:%s", source && *source ? source : "jingyu analyze");
+    for (size_t i = 0; i < k->n_src; i++) {
+        if (strcmp(k->names[i], name) == 0) {
+            *id = k->src_ids[i];
+            free(name);
+            return 0;
+        }
+    }
+    struct source_config sc = {.name = name,
+                               .type = SOURCE_FILE_DROP,
+                               .path = (char *)"-",
+                               .interval = 86400,
+                               .enabled = false,
+                               .media_level = ml,
+                               .region = (char *)region};
+    int rc = store_source_sync(k->st, &sc, id, err);
+    if (rc) {
+        free(name);
+        return rc;
+    }
+    k->names = xrealloc(k->names, (k->n_src + 1) * sizeof *k->names);
+    k->src_ids = xrealloc(k->src_ids, (k->n_src + 1) * sizeof *k->src_ids);
+    k->names[k->n_src] = name;
+    k->src_ids[k->n_src++] = *id;
+    return 0;
+}
+
+/* Stores the item; *id gets its database id, or 0 when the source already
+ * holds an item with that guid. */
+static int sink_item(struct sink *k, const struct an_item *in, const char *guid, int64_t now,
+                     int64_t *id, struct jy_error *err)
+{
+    *id = 0;
+    int64_t src = 0;
+    int rc;
+    if (k->pending == 0 && (rc = store_tx_begin(k->st, err)))
+        return rc;
+    k->pending++;
+    if ((rc = sink_source(k, in->source, in->media_level, in->region, &src, err)))
+        return rc;
+    const char *title = in->title ? in->title : "", *text = in->text ? in->text : "";
+    struct feed_item fi = {
+        .guid = (char *)guid,
+        .title = utf8_sanitize(title, strlen(title), 0),
+        .author = in->author ? utf8_sanitize(in->author, strlen(in->author), 0) : NULL,
+        .content = utf8_sanitize(text, strlen(text), 0),
+        .published = in->published,
+        .has_date = in->published != 0,
+    };
+    struct fetch_result fr = {.ok = true, .items = &fi, .n_items = 1, .ids = id};
+    rc = store_fetch_record(k->st, src, &fr, now, NULL, err);
+    free(fi.title);
+    free(fi.author);
+    free(fi.content);
+    return rc;
+}
+
+static int sink_flush(struct sink *k, struct jy_error *err)
+{
+    if (!k->pending)
+        return 0;
+    k->pending = 0;
+    return store_tx_commit(k->st, err);
+}
+
+/* The input id of a first copy stored by this run, else its database id. */
+static const char *sink_dup_id(const struct sink *k, const struct id_table *ids, int64_t db_id,
+                               char *num, size_t size)
+{
+    size_t lo = 0, hi = k->n_items;
+    while (lo < hi) { /* item_ids grow with the line number, zeros aside */
+        size_t mid = (lo + hi) / 2, m = mid;
+        while (m < hi && k->item_ids[m] == 0)
+            m++;
+        if (m == hi) {
+            hi = mid;
+        } else if (k->item_ids[m] < db_id) {
+            lo = m + 1;
+        } else if (k->item_ids[m] > db_id) {
+            hi = mid;
+        } else {
+            return id_table_get(ids, (int64_t)m + 1);
+        }
+    }
+    snprintf(num, size, "%lld", (long long)db_id);
+    return num;
 }
 
 int cmd_analyze(const struct config *cfg, int argc, char **argv)
 {
     const char *db = NULL;
+    bool store = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
+        } else if (strcmp(argv[i], "--store") == 0) {
+            store = true;
         } else {
             fprintf(stderr,
                     "jingyu analyze: unknown argument %s\n"
-                    "usage: jingyu analyze [--db FILE] < items.jsonl\n",
+                    "usage: jingyu analyze [--db FILE [--store]] < items.jsonl\n",
                     argv[i]);
             return CMD_EXIT_USAGE;
         }
     }
+    if (store && !db) {
+        fprintf(stderr, "jingyu analyze: --store needs --db FILE\n");
+        return CMD_EXIT_USAGE;
+    }
     struct jy_error err = {0};
     struct analyzer *an = NULL;
+    struct sink k = {0};
     if (analyzer_new(cfg, &an, &err) != 0) {
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
         return err.code == JY_ECONFIG ? CMD_EXIT_USAGE : CMD_EXIT_RUNTIME;
     }
-    analyzer_keep_state(an, false); /* nothing here is persisted */
-    if (db && load_model(db, an)) {
+    /* Without --store nothing is persisted, and writing each event's state
+     * would be a good part of the cost. */
+    analyzer_keep_state(an, store);
+    if (db && (store_open(db, &k.st, &err) || load_model(k.st, db, an, &err) ||
+               (store && store_analysis_restore(k.st, an, &cfg->analysis, &err)))) {
+        fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+        store_close(k.st);
         analyzer_free(an);
         return CMD_EXIT_RUNTIME;
+    }
+    if (!store) {
+        store_close(k.st);
+        k.st = NULL;
     }
     struct id_table ids = {0};
     jy_buf_init(&ids.text, 0);
     struct jy_buf out;
     jy_buf_init(&out, 0);
     int64_t now = jy_now(), seq = 0;
-    size_t len, bad = 0;
+    size_t len, bad = 0, cap_items = 0;
     bool too_long;
     char *line;
     int rc = 0;
@@ -233,6 +350,13 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
         free(line);
+        if (k.st) {
+            if (k.n_items == cap_items) {
+                cap_items = cap_items ? 2 * cap_items : 1024;
+                k.item_ids = xrealloc(k.item_ids, cap_items * sizeof *k.item_ids);
+            }
+            k.item_ids[k.n_items++] = 0;
+        }
         if (!json_is_object(o)) {
             if (len > 0) {
                 fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n", (long long)seq);
@@ -242,7 +366,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             id_table_add(&ids, json_null(), seq);
             continue;
         }
-        id_table_add(&ids, json_object_get(o, "id"), seq);
+        json_t *jid = json_object_get(o, "id");
+        id_table_add(&ids, jid, seq);
         int64_t published = json_time(json_object_get(o, "published"));
         struct an_item in = {
             .id = seq,
@@ -255,19 +380,67 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             .media_level = json_media(json_object_get(o, "media_level")),
             .region = json_string_value(json_object_get(o, "region")),
         };
+        if (k.st) {
+            /* the guid: the input's id, so that storing a file twice stores
+             * each item once */
+            char *guid = json_is_string(jid)    ? xstrdup(json_string_value(jid))
+                         : json_is_integer(jid) ? xstrdup(id_table_get(&ids, seq))
+                                                : xasprintf("analyze:%lld:%d:%lld", (long long)now,
+                                                            (int)getpid(), (long long)seq);
+            in.collected = now;
+            rc = sink_item(&k, &in, guid, now, &in.id, &err);
+            free(guid);
+            if (rc) {
+                fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
+                json_decref(o);
+                rc = CMD_EXIT_RUNTIME;
+                break;
+            }
+            if (!in.id) {
+                fprintf(stderr, "jingyu analyze: line %lld: id %s is already stored; skipped\n",
+                        (long long)seq, id_table_get(&ids, seq));
+                json_decref(o);
+                continue;
+            }
+            k.item_ids[k.n_items - 1] = in.id;
+        }
         struct an_result res;
-        if (analyzer_run(an, &in, &res, &err) != 0) {
+        if (analyzer_run(an, &in, &res, &err) != 0 ||
+            (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
             fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
             json_decref(o);
             rc = CMD_EXIT_RUNTIME;
             break;
         }
+        char num[24];
+        const char *dup = NULL;
+        if (res.duplicate_of)
+            dup = k.st ? sink_dup_id(&k, &ids, res.duplicate_of, num, sizeof num)
+                       : id_table_get(&ids, res.duplicate_of);
         jy_buf_reset(&out);
-        result_write(&out, &res, an, id_table_get(&ids, seq),
-                     res.duplicate_of ? id_table_get(&ids, res.duplicate_of) : NULL);
+        result_write(&out, &res, an, id_table_get(&ids, seq), dup);
         fwrite(out.data, 1, out.len, stdout);
         json_decref(o);
         an_result_clear(&res);
+        if (k.st && k.pending >= STORE_BATCH && sink_flush(&k, &err) != 0) {
+            fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+            rc = CMD_EXIT_RUNTIME;
+            break;
+        }
+    }
+    if (k.st) {
+        if (rc == 0 && sink_flush(&k, &err) != 0) {
+            fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+            rc = CMD_EXIT_RUNTIME;
+        } else if (rc) {
+            store_tx_rollback(k.st);
+        }
+        store_close(k.st);
+        for (size_t i = 0; i < k.n_src; i++)
+            free(k.names[i]);
+        free(k.names);
+        free(k.src_ids);
+        free(k.item_ids);
     }
     jy_buf_free(&out);
     jy_buf_free(&ids.text);

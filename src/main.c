@@ -5,7 +5,7 @@
  *   jingyu inspect FILE|URL                                  parse one feed, print JSON lines
  *   jingyu collect [--once]                                  the collector without a screen
  *   jingyu status                                            lease holder, source health, index lag
- *   jingyu analyze [--db FILE]                               analyse JSON lines from stdin
+ *   jingyu analyze [--db FILE [--store]]                   analyse JSON lines from stdin
  *   jingyu scheme test 'EXPR'                                which items an expression matches
  *   jingyu train FILE.jsonl [--db FILE] [--holdout N]        learn the sentiment model
  *
@@ -47,7 +47,7 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] inspect FILE|URL\n"
           "       jingyu [--config FILE] collect [--once]\n"
           "       jingyu [--config FILE] status\n"
-          "       jingyu [--config FILE] analyze [--db FILE] < items.jsonl\n"
+          "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
           "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
           "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
           "       jingyu --version | --help\n"

@@ -5,6 +5,8 @@ Usage: test_analysis.py PATH/TO/jingyu
 
 - `jingyu analyze`: one JSON line per item in input order, normalisation,
   schemes, near-duplicates, events, risk with its explanation; no database.
+- `jingyu analyze --db FILE --store`: items stored with their analysis,
+  event and alert, once; without --store nothing is stored.
 - `jingyu scheme test`: an error points at its column; matches are listed.
 - `jingyu train`: a model learnt from labelled lines is stored and used by
   `analyze --db`.
@@ -115,6 +117,49 @@ def case_analyze_cli(c, jingyu, top):
     c.check("analyze-explanation-sums", a4["explanation"] and abs(pts - a4["risk_score"]) < 0.2,
             "points %.2f vs score %r: %r" % (pts, a4["risk_score"], a4["explanation"]))
     c.check("analyze-no-database", not os.path.exists(db), "created %s" % db)
+
+
+def case_analyze_store(c, jingyu, top):
+    """analyze --db FILE stores nothing; with --store each item is stored
+    under 导入:SOURCE with its analysis, event and alert, once."""
+    d = os.path.join(top, "store")
+    os.makedirs(d)
+    db = os.path.join(d, "s.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
+    rows = [
+        {"id": "s1", "text": POST, "source": "微博", "media_level": "self-media"},
+        {"id": "s2", "text": POST.replace("，", "！！ ") + " http://t.cn/A6vXyz",
+         "source": "抖音", "media_level": "self-media"},
+        {"text": "今天天气很好，带孩子去公园散步。"},
+    ]
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze", "--store"], jl(rows))
+    c.eq("store-needs-db", rc, 2)
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze", "--db", db], jl(rows))
+    c.check("store-not-without-flag", rc == 0 and query(db, "SELECT count(*) AS n FROM items")
+            == [{"n": 0}], err)
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze", "--db", db, "--store"], jl(rows))
+    c.eq("store-exit0", rc, 0)
+    res = [json.loads(ln) for ln in out.splitlines() if ln.strip()]
+    c.eq("store-output", [(r["id"], r["duplicate_of"]) for r in res],
+         [("s1", None), ("s2", "s1"), (3, None)])
+    items = query(db, "SELECT s.name AS src, s.config_enabled AS on_, i.guid, i.dup_of, "
+                      "i.event_id, i.sentiment FROM items i JOIN sources s ON s.id = i.source_id "
+                      "ORDER BY i.id")
+    c.check("store-items", len(items) == 3 and items[0]["src"] == "导入:微博"
+            and items[1]["src"] == "导入:抖音" and items[0]["guid"] == "s1"
+            and items[1]["dup_of"] is not None and items[0]["event_id"] == res[0]["event"]
+            and all(i["sentiment"] is not None and i["on_"] == 0 for i in items), repr(items))
+    c.eq("store-analysis-rows", query(db, "SELECT count(*) AS n FROM analysis"), [{"n": 3}])
+    ev = query(db, "SELECT id, items FROM events")
+    c.check("store-event", len(ev) == 1 and ev[0]["id"] == res[0]["event"], repr(ev))
+    al = query(db, "SELECT kind, event_id FROM alerts")
+    c.check("store-alert", res[0]["level"] is None or
+            (al and all(a["kind"] == "event" and a["event_id"] == ev[0]["id"] for a in al)),
+            repr((res[0]["level"], al)))
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze", "--db", db, "--store"],
+                             jl(rows[:2]))
+    c.check("store-twice-skips", rc == 0 and out.strip() == "" and "already stored" in err
+            and query(db, "SELECT count(*) AS n FROM items") == [{"n": 3}], err)
 
 
 def case_scheme_test(c, jingyu, top):
@@ -316,7 +361,7 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-analysis-") as top:
-        for case in (case_analyze_cli, case_scheme_test, case_train, case_pipeline, case_dark):
+        for case in (case_analyze_cli, case_analyze_store, case_scheme_test, case_train, case_pipeline, case_dark):
             try:
                 case(c, jingyu, top)
             except Exception as e:  # a crash in one case must not hide the others
