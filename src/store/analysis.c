@@ -11,32 +11,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "store_int.h"
 
+/* JSON text is written straight into a buffer: this runs for every item the
+ * collector stores. */
 static char *json_strings(const char *const *v, size_t n)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i] ? v[i] : ""));
-    char *out = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return out;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        jy_buf_json_str(&b, v[i] ? v[i] : "");
+    }
+    jy_buf_putc(&b, ']');
+    return jy_buf_steal(&b);
 }
 
 static char *terms_json(const struct an_result *r)
 {
-    json_t *a = json_array();
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_putc(&b, '[');
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
-        json_array_append_new(a, json_pack("{s:s, s:i, s:I, s:I, s:b}", "term", t->term, "scheme",
-                                           t->scheme, "start", (json_int_t)t->start, "end",
-                                           (json_int_t)t->end, "title", t->in_title));
+        jy_buf_puts(&b, i ? ",{" : "{");
+        jy_buf_json_key(&b, "term", true);
+        jy_buf_json_str(&b, t->term);
+        jy_buf_json_key(&b, "scheme", false);
+        jy_buf_json_int(&b, t->scheme);
+        jy_buf_json_key(&b, "start", false);
+        jy_buf_json_int(&b, (int64_t)t->start);
+        jy_buf_json_key(&b, "end", false);
+        jy_buf_json_int(&b, (int64_t)t->end);
+        jy_buf_json_key(&b, "title", false);
+        jy_buf_puts(&b, t->in_title ? "true" : "false");
+        jy_buf_putc(&b, '}');
     }
-    char *out = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return out;
+    jy_buf_putc(&b, ']');
+    return jy_buf_steal(&b);
 }
 
 static int record_event(struct store *st, const struct an_event *e, int64_t now,
