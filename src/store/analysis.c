@@ -8,6 +8,7 @@
  * deduplicated on a key: one per event and level, one per source per dark
  * spell. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
