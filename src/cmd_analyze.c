@@ -60,10 +60,10 @@ static enum media_level json_media(json_t *v)
 }
 
 /* The output line of one item, written straight into b (a jansson tree per
- * item would cost more than the analysis). id is the item's id as JSON text;
- * dup_id the first copy's, or NULL. */
-static void result_write(struct jy_buf *b, const struct an_result *r, const struct analyzer *an,
-                         const char *id, const char *dup_id)
+ * item would cost more than the analysis). ev is the item's event, or NULL;
+ * id is the item's id as JSON text; dup_id the first copy's, or NULL. */
+static void result_write(struct jy_buf *b, const struct an_result *r, const struct an_event *ev,
+                         const struct analyzer *an, const char *id, const char *dup_id)
 {
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->simhash);
@@ -124,16 +124,16 @@ static void result_write(struct jy_buf *b, const struct an_result *r, const stru
     jy_buf_json_key(b, "sentiment_score", false);
     jy_buf_json_num(b, r->sentiment_score, 6);
     jy_buf_json_key(b, "risk_score", false);
-    jy_buf_json_num(b, r->event_id ? r->event.score : 0, 1);
+    jy_buf_json_num(b, ev ? ev->score : 0, 1);
     jy_buf_json_key(b, "level", false);
-    if (r->event_id && r->event.level) {
-        jy_buf_json_str(b, level_roman(r->event.level));
+    if (ev && ev->level) {
+        jy_buf_json_str(b, level_roman(ev->level));
     } else {
         jy_buf_puts(b, "null");
     }
     jy_buf_json_key(b, "explanation", false);
     /* already JSON text (risk_assess writes it) */
-    jy_buf_puts(b, r->event_id && r->event.explanation ? r->event.explanation : "[]");
+    jy_buf_puts(b, ev && ev->explanation ? ev->explanation : "[]");
     jy_buf_puts(b, "}\n");
 }
 
@@ -263,12 +263,14 @@ static int sink_item(struct sink *k, const struct an_item *in, const char *guid,
     return rc;
 }
 
-static int sink_flush(struct sink *k, struct jy_error *err)
+/* Writes the batch's events and alerts, then commits. */
+static int sink_flush(struct sink *k, struct analyzer *an, int64_t now, struct jy_error *err)
 {
     if (!k->pending)
         return 0;
     k->pending = 0;
-    return store_tx_commit(k->st, err);
+    int rc = store_analysis_flush(k->st, an, now, err);
+    return rc ? rc : store_tx_commit(k->st, err);
 }
 
 /* The input id of a first copy stored by this run, else its database id. */
@@ -405,9 +407,12 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             k.item_ids[k.n_items - 1] = in.id;
         }
         struct an_result res;
+        struct an_event ev = {0};
         if (analyzer_run(an, &in, &res, &err) != 0 ||
+            (res.event_id && analyzer_event(an, res.event_id, &ev, &err) != 0) ||
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
             fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
+            an_event_clear(&ev);
             json_decref(o);
             rc = CMD_EXIT_RUNTIME;
             break;
@@ -418,18 +423,21 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             dup = k.st ? sink_dup_id(&k, &ids, res.duplicate_of, num, sizeof num)
                        : id_table_get(&ids, res.duplicate_of);
         jy_buf_reset(&out);
-        result_write(&out, &res, an, id_table_get(&ids, seq), dup);
+        result_write(&out, &res, res.event_id ? &ev : NULL, an, id_table_get(&ids, seq), dup);
         fwrite(out.data, 1, out.len, stdout);
         json_decref(o);
+        an_event_clear(&ev);
         an_result_clear(&res);
-        if (k.st && k.pending >= STORE_BATCH && sink_flush(&k, &err) != 0) {
+        if (!k.st)
+            analyzer_settle(an);
+        if (k.st && k.pending >= STORE_BATCH && sink_flush(&k, an, now, &err) != 0) {
             fprintf(stderr, "jingyu analyze: %s\n", err.msg);
             rc = CMD_EXIT_RUNTIME;
             break;
         }
     }
     if (k.st) {
-        if (rc == 0 && sink_flush(&k, &err) != 0) {
+        if (rc == 0 && sink_flush(&k, an, now, &err) != 0) {
             fprintf(stderr, "jingyu analyze: %s\n", err.msg);
             rc = CMD_EXIT_RUNTIME;
         } else if (rc) {

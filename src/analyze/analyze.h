@@ -147,7 +147,10 @@ struct an_result {
     enum sentiment sentiment;
     double sentiment_score; /* -1..1 */
     int64_t event_id;       /* 0 when it matched no scheme */
-    struct an_event event;  /* valid when event_id != 0 */
+    /* When event_id != 0: the event's id, score and level after this item
+     * (the rest of its picture through analyzer_event: building it for
+     * every item would cost more than the analysis). */
+    struct an_event event;
     /* The event entered a level or rose to a higher one with this item:
      * (event_id, event.level) should raise an alert. */
     bool alert;
@@ -158,6 +161,14 @@ struct an_result {
 int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
                  struct jy_error *err);
 void an_result_clear(struct an_result *r);
+/* The full picture of an event (with its state unless analyzer_keep_state
+ * said no): open, or closed since the last analyzer_settle, so a caller
+ * that writes events once per batch finds every event of the batch.
+ * JY_ENOTFOUND otherwise. */
+int analyzer_event(struct analyzer *an, int64_t event_id, struct an_event *out,
+                   struct jy_error *err);
+/* Frees the memory of events closed since the last call. */
+void analyzer_settle(struct analyzer *an);
 void an_event_clear(struct an_event *e);
 
 /* Scheme names (index -> name) and count. */

@@ -170,11 +170,20 @@ void event_engine_clear(struct event_engine *ee);
 void event_engine_set_next_id(struct event_engine *ee, int64_t next_id);
 /* Whether event_engine_add fills an_event.state (default true). */
 void event_engine_keep_state(struct event_engine *ee, bool keep);
+/* Whether event_engine_add fills the whole an_event (default true) or only
+ * its id, score and level (the rest through event_engine_get). */
+void event_engine_full_picture(struct event_engine *ee, bool full);
 /* Puts the item into an open event (or a new one) and fills *out with the
- * event's full picture, risk assessed; *alert when its level was entered or
- * rose. */
+ * event's picture, risk assessed (see event_engine_full_picture); *alert
+ * when its level was entered or rose. */
 int event_engine_add(struct event_engine *ee, const struct event_input *in, struct an_event *out,
                      bool *alert, struct jy_error *err);
+/* The full picture of an event in memory: open, or closed since the last
+ * event_engine_settle. JY_ENOTFOUND otherwise. */
+int event_engine_get(struct event_engine *ee, int64_t id, struct an_event *out,
+                     struct jy_error *err);
+/* Frees the events closed since the last call. */
+void event_engine_settle(struct event_engine *ee);
 /* Restores an open event from an_event.state. */
 int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
                          struct jy_error *err);

@@ -49,6 +49,7 @@ int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_erro
     an->dup_window = (int64_t)ac->duplicate_window * 3600;
     an->dups = dup_index_new(ac->simhash_threshold, an->dup_window);
     an->events = event_engine_new(ac, scheme_name_cb, an);
+    event_engine_full_picture(an->events, false);
     *out = an;
     return 0;
 }
@@ -76,6 +77,17 @@ int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struc
     nb_model_free(an->model);
     an->model = m;
     return 0;
+}
+
+int analyzer_event(struct analyzer *an, int64_t event_id, struct an_event *out,
+                   struct jy_error *err)
+{
+    return event_engine_get(an->events, event_id, out, err);
+}
+
+void analyzer_settle(struct analyzer *an)
+{
+    event_engine_settle(an->events);
 }
 
 void analyzer_keep_state(struct analyzer *an, bool keep)

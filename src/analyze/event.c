@@ -174,6 +174,8 @@ struct event {
     int64_t hour_base; /* the hour (unix time / 3600) of hourly[23] */
     int hourly[24];
     enum risk_level alerted;
+    double score; /* as last assessed */
+    enum risk_level level;
     struct prof_ent *prof; /* open-addressing table of prof_cap slots */
     int prof_cap, prof_n;
     double prof_norm2;            /* sum of count^2 */
@@ -192,10 +194,14 @@ struct event_engine {
     int64_t window, hwm, last_sweep;
     struct event **open;
     size_t n_open, cap_open;
-    struct tab keys;    /* topic/term/scheme key -> int64 array[KEY_RECENT] of event ptrs */
-    struct tab members; /* first copy id -> event, copies */
+    struct tab keys;       /* topic/term/scheme key -> int64 array[KEY_RECENT] of event ptrs */
+    struct tab members;    /* first copy id -> event, copies */
+    struct tab byid;       /* event id -> event, open or closed since the last settle */
+    struct event **closed; /* closed since the last event_engine_settle */
+    size_t n_closed, cap_closed;
     uint32_t gen;
-    bool keep_state; /* fill an_event.state (see event_engine_keep_state) */
+    bool keep_state;   /* fill an_event.state (see event_engine_keep_state) */
+    bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
     uint64_t *bg;
     size_t n_bg;
@@ -216,6 +222,12 @@ static uint64_t key_str(char tag, const char *s)
 static uint64_t key_scheme(int i)
 {
     uint64_t k = mix64((uint64_t)(uint32_t)i ^ UINT64_C(0x5c5c000000000000));
+    return k ? k : 1;
+}
+
+static uint64_t key_event(int64_t id)
+{
+    uint64_t k = mix64((uint64_t)id ^ UINT64_C(0xe7e7000000000000));
     return k ? k : 1;
 }
 
@@ -412,6 +424,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->ctx = ctx;
     ee->next_id = 1;
     ee->keep_state = true;
+    ee->full_picture = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
     ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
     return ee;
@@ -432,9 +445,16 @@ static void event_free(struct event *ev)
     free(ev);
 }
 
-/* Removes a closed event from every index and frees it. */
+/* Removes a closed event from every index; it stays findable by id (its
+ * final picture may still be wanted) until event_engine_settle frees it. */
 static void event_close(struct event_engine *ee, struct event *ev)
 {
+    ev->open = false;
+    if (ee->n_closed == ee->cap_closed) {
+        ee->cap_closed = ee->cap_closed ? ee->cap_closed * 2 : 16;
+        ee->closed = xrealloc(ee->closed, ee->cap_closed * sizeof *ee->closed);
+    }
+    ee->closed[ee->n_closed++] = ev;
     for (int i = 0; i < ev->n_topics; i++)
         key_drop(ee, key_str('t', ev->topics[i]), ev);
     for (int i = 0; i < ev->n_terms; i++)
@@ -447,7 +467,22 @@ static void event_close(struct event_engine *ee, struct event *ev)
         if (s && s->p == ev)
             tab_del(&ee->members, s);
     }
-    event_free(ev);
+}
+
+void event_engine_settle(struct event_engine *ee)
+{
+    for (size_t i = 0; i < ee->n_closed; i++) {
+        struct tab_slot *s = tab_find(&ee->byid, key_event(ee->closed[i]->id));
+        if (s && s->p == ee->closed[i])
+            tab_del(&ee->byid, s);
+        event_free(ee->closed[i]);
+    }
+    ee->n_closed = 0;
+}
+
+static void byid_put(struct event_engine *ee, struct event *ev)
+{
+    tab_put(&ee->byid, key_event(ev->id))->p = ev;
 }
 
 void event_engine_clear(struct event_engine *ee)
@@ -455,6 +490,10 @@ void event_engine_clear(struct event_engine *ee)
     for (size_t i = 0; i < ee->n_open; i++)
         event_free(ee->open[i]);
     ee->n_open = 0;
+    for (size_t i = 0; i < ee->n_closed; i++)
+        event_free(ee->closed[i]);
+    ee->n_closed = 0;
+    tab_free(&ee->byid);
     for (size_t i = 0; i < ee->keys.cap; i++)
         free(ee->keys.s[i].p);
     tab_free(&ee->keys);
@@ -468,6 +507,7 @@ void event_engine_free(struct event_engine *ee)
         return;
     event_engine_clear(ee);
     free(ee->open);
+    free(ee->closed);
     free(ee->bg);
     free(ee);
 }
@@ -475,6 +515,11 @@ void event_engine_free(struct event_engine *ee)
 void event_engine_keep_state(struct event_engine *ee, bool keep)
 {
     ee->keep_state = keep;
+}
+
+void event_engine_full_picture(struct event_engine *ee, bool full)
+{
+    ee->full_picture = full;
 }
 
 void event_engine_set_next_id(struct event_engine *ee, int64_t next_id)
@@ -807,6 +852,23 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
 }
 
 /* Fills out with a full copy of the event's picture, risk assessed. */
+/* The risk model on the event's figures (explanation: NULL or a new JSON
+ * array). */
+static void event_assess(const struct event_engine *ee, const struct event *ev, double *score,
+                         enum risk_level *level, char **explanation)
+{
+    struct risk_inputs ri = {
+        .items = ev->items,
+        .negative = ev->negative,
+        .local = ev->local,
+        .official = ev->official,
+        .categories = ev->categories,
+        .top_media = ev->top_media,
+        .velocity = event_velocity(ev),
+    };
+    risk_assess(&ee->ac->risk, &ri, score, level, explanation);
+}
+
 static void event_fill(const struct event_engine *ee, struct event *ev, struct an_event *out)
 {
     memset(out, 0, sizeof *out);
@@ -848,16 +910,9 @@ static void event_fill(const struct event_engine *ee, struct event *ev, struct a
     jy_buf_putc(&b, ']');
     out->topics = jy_buf_steal(&b);
 
-    struct risk_inputs ri = {
-        .items = ev->items,
-        .negative = ev->negative,
-        .local = ev->local,
-        .official = ev->official,
-        .categories = ev->categories,
-        .top_media = ev->top_media,
-        .velocity = out->velocity,
-    };
-    risk_assess(&ee->ac->risk, &ri, &out->score, &out->level, &out->explanation);
+    event_assess(ee, ev, &out->score, &out->level, &out->explanation);
+    if (ee->keep_state)
+        out->state = event_state(ee, ev);
 }
 
 void an_event_clear(struct an_event *e)
@@ -887,6 +942,7 @@ static struct event *event_new(struct event_engine *ee, const struct event_input
     ev->hour_base = in->at >= 0 ? in->at / 3600 : (in->at - 3599) / 3600;
     ev->open = true;
     open_push(ee, ev);
+    byid_put(ee, ev);
     return ev;
 }
 
@@ -1030,13 +1086,29 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         member_add(ee, ev, in->id);
     }
 
-    event_fill(ee, ev, out);
-    if (out->level != LEVEL_NONE && (ev->alerted == LEVEL_NONE || out->level < ev->alerted)) {
-        ev->alerted = out->level;
+    event_assess(ee, ev, &ev->score, &ev->level, NULL);
+    if (ev->level != LEVEL_NONE && (ev->alerted == LEVEL_NONE || ev->level < ev->alerted)) {
+        ev->alerted = ev->level;
         *alert = true;
     }
-    if (ee->keep_state)
-        out->state = event_state(ee, ev);
+    if (ee->full_picture) {
+        event_fill(ee, ev, out); /* after the alert: the state remembers it */
+    } else {
+        out->id = ev->id;
+        out->score = ev->score;
+        out->level = ev->level;
+    }
+    return 0;
+}
+
+int event_engine_get(struct event_engine *ee, int64_t id, struct an_event *out,
+                     struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct tab_slot *s = tab_find(&ee->byid, key_event(id));
+    if (!s || !s->p)
+        return jy_error_set(err, JY_ENOTFOUND, "event %lld is not in memory", (long long)id);
+    event_fill(ee, s->p, out);
     return 0;
 }
 
@@ -1127,6 +1199,7 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         prof_prune(ev);
 
     open_push(ee, ev);
+    byid_put(ee, ev);
     if (ev->last_seen > ee->hwm)
         ee->hwm = ev->last_seen;
     if (id >= ee->next_id)

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "store_int.h"
 
 /* JSON text is written straight into a buffer: this runs for every item the
@@ -133,6 +132,17 @@ static int raise_alert(struct store *st, const char *kind, const char *key, int6
     return 0;
 }
 
+static void pending_add(struct store *st, int64_t event_id, int alert_level)
+{
+    if (st->n_pend == st->cap_pend) {
+        st->cap_pend = st->cap_pend ? st->cap_pend * 2 : 64;
+        st->pend = xrealloc(st->pend, st->cap_pend * sizeof *st->pend);
+    }
+    st->pend[st->n_pend] =
+        (struct store_pending){.event_id = event_id, .alert_level = alert_level, .seq = st->n_pend};
+    st->n_pend++;
+}
+
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err)
 {
@@ -193,16 +203,45 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
         if (rc != SQLITE_DONE)
             return store_db_error(st, err, "count duplicate");
     }
-    if (!r->event_id)
-        return 0;
-    if ((rc = record_event(st, &r->event, now, err)))
-        return rc;
-    if (!r->alert || r->event.level == LEVEL_NONE)
-        return 0;
-    char key[64];
-    snprintf(key, sizeof key, "event:%lld:%d", (long long)r->event_id, (int)r->event.level);
-    return raise_alert(st, "event", key, r->event_id, 0, (int)r->event.level, r->event.title, now,
-                       r->event.first_collected, NULL, err);
+    if (r->event_id)
+        pending_add(st, r->event_id, r->alert ? (int)r->event.level : 0);
+    return 0;
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+    const struct store_pending *x = a, *y = b;
+    if (x->event_id != y->event_id)
+        return x->event_id < y->event_id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, struct jy_error *err)
+{
+    if (st->n_pend > 1)
+        qsort(st->pend, st->n_pend, sizeof *st->pend, pending_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < st->n_pend && !rc;) {
+        int64_t id = st->pend[i].event_id;
+        struct an_event e;
+        rc = analyzer_event(an, id, &e, err);
+        if (rc == 0)
+            rc = record_event(st, &e, now, err);
+        /* then its alerts, one per level entered, in the order raised */
+        for (; i < st->n_pend && st->pend[i].event_id == id; i++) {
+            int level = st->pend[i].alert_level;
+            if (rc || !level)
+                continue;
+            char key[64];
+            snprintf(key, sizeof key, "event:%lld:%d", (long long)id, level);
+            rc = raise_alert(st, "event", key, id, 0, level, e.title, now, e.first_collected, NULL,
+                             err);
+        }
+        an_event_clear(&e);
+    }
+    st->n_pend = 0;
+    analyzer_settle(an);
+    return rc;
 }
 
 int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bool *raised,
@@ -732,6 +771,7 @@ static int analyzer_fresh(struct store *st, struct jy_error *err)
     if (!st->an_dirty)
         return 0;
     analyzer_reset(st->an);
+    st->n_pend = 0;
     int rc = store_analysis_restore(st, st->an, st->an_cfg, err);
     if (rc == 0)
         st->an_dirty = false;
@@ -795,8 +835,12 @@ int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_re
                          it->has_date ? it->published : 0, now, now, err);
     }
     store_source_clear(&src);
-    if (rc)
+    if (!rc)
+        rc = store_analysis_flush(st, st->an, now, err);
+    if (rc) {
+        st->n_pend = 0;
         st->an_dirty = true;
+    }
     return rc;
 }
 
@@ -826,7 +870,7 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
     }
     store_source_clear(&src);
     store_items_free(v, n);
-    if (rc)
+    if (rc || (rc = store_analysis_flush(st, st->an, now, err)))
         goto fail;
     if ((rc = store_commit(st, err)))
         return rc;

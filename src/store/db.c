@@ -331,6 +331,7 @@ void store_close(struct store *st)
         sqlite3_close(st->db);
     free(st->path);
     free(st->fence_host);
+    free(st->pend);
     free(st);
 }
 

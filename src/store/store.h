@@ -184,10 +184,14 @@ int store_set_analyzer(struct store *st, struct analyzer *an, const struct analy
  * transaction; *done gets how many (0: nothing left). */
 int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err);
 
-/* Stores one item's analysis (and its event's new picture, and an alert when
- * r->alert) inside the current transaction. */
+/* Stores one item's analysis inside the current transaction, and notes its
+ * event (and the alert when r->alert) for store_analysis_flush. */
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err);
+/* Writes each event noted since the last flush once, with its picture from
+ * an, then the alerts; call before the transaction commits (the collector's
+ * batches do). Lets an free the events closed meanwhile. */
+int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, struct jy_error *err);
 /* Gives a fresh analyzer the memory it needs: first copies inside the
  * duplicate window and events still open, relative to the newest stored
  * (the analyzer's clock is item time, not the wall clock). */

@@ -41,6 +41,14 @@ struct store {
     struct analyzer *an; /* see store_set_analyzer; NULL: items are not analysed */
     const struct analysis_config *an_cfg;
     bool an_dirty; /* the analyzer's memory may hold what a rollback undid */
+    /* Events touched since the last store_analysis_flush, one entry per item,
+     * with the level an item raised an alert for (0: none). */
+    struct store_pending {
+        int64_t event_id;
+        int alert_level;
+        size_t seq;
+    } * pend;
+    size_t n_pend, cap_pend;
 };
 
 /* Analyses the items of r that were just inserted (ids[i] != 0) and stores
