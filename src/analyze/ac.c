@@ -1,45 +1,43 @@
 /*
- * ac.c: an Aho-Corasick automaton over bytes, shared by schemes, the
+ * ac.c: an Aho-Corasick automaton over code points, shared by schemes, the
  * sentiment lexicon and the risk vocabulary. One pass over a text reports
  * every occurrence of every pattern, so matching cost grows with the text and
  * the hits, not with the number of patterns.
  *
- * Building happens in two stages. ac_add grows a plain trie (root children in
- * a 256-entry table, other children in sibling lists). ac_build renumbers the
- * states breadth-first and lays them out compactly:
- *  - the first DENSE_MAX states (the root and the shallowest states, where
- *    almost every scan step lands) get a full 256-entry row with failure
- *    transitions resolved, so a step there is one load;
- *  - the other states keep only their own edges, sorted by byte, in one flat
- *    array, plus a failure link. A failure link always points to a shallower
- *    state, hence (breadth-first numbering) to a smaller number, so following
- *    failure links from a sparse state ends in a dense row.
- * For 5,000 Chinese terms (about 50,000 states) this is a few MB at most.
+ * Why code points and not bytes: a byte automaton for 5,000 Chinese terms
+ * has tens of thousands of states, and every step of a scan is a dependent
+ * load from a table of megabytes, so a scan waits on memory three times per
+ * Chinese character. Here each code point that occurs in some pattern gets a
+ * small symbol number (a 64K-entry table for the BMP, a hash for the rest);
+ * a character that occurs in no pattern sends the scan straight back to the
+ * root without touching the automaton; the root's transitions are one array
+ * indexed by symbol; deeper states have few edges, kept sorted in one flat
+ * array, plus a failure link. Everything a scan touches is a few hundred KB.
  *
  * Outputs: each state lists the patterns that end exactly there (value and
- * length), and a dictionary-suffix link to the nearest shallower state on its
- * failure chain that has outputs, so reporting costs time per hit only.
+ * length in code points), and a dictionary-suffix link to the nearest
+ * shallower state on its failure chain that has outputs, so reporting costs
+ * time per hit only. Hits are reported with byte offsets: the scan keeps the
+ * byte offsets of the last code points in a ring as long as the longest
+ * pattern.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze/analyze_int.h"
 
-/* At most this many states get a full 256-entry row (4 MB of int32). */
-#ifndef DENSE_MAX
-#define DENSE_MAX 4096
-#endif
+#define BMP 0x10000
 
 struct ac_out {
     int32_t value;
-    uint32_t len;
+    uint32_t len; /* code points */
 };
 
 /* Construction-time trie node. */
 struct ac_tnode {
     int32_t first_child, next_sibling; /* -1: none */
     int32_t out_head;                  /* index into tout, -1: none */
-    uint8_t byte;                      /* label of the edge into this node */
+    uint32_t sym;                      /* label of the edge into this node */
 };
 
 struct ac_tout {
@@ -47,34 +45,119 @@ struct ac_tout {
     int32_t next;
 };
 
+/* Code points above the BMP: an open-addressing table cp -> symbol. */
+struct ac_astral {
+    uint32_t *cp, *sym; /* cp 0: empty */
+    size_t cap, used;
+};
+
 struct ac {
+    /* symbols */
+    uint32_t *bmp_sym; /* BMP code point -> symbol, 0: in no pattern */
+    struct ac_astral astral;
+    uint32_t n_syms; /* symbols are 1..n_syms */
+
     /* construction */
     struct ac_tnode *tn;
     size_t n_tn, cap_tn;
     struct ac_tout *tout;
     size_t n_tout, cap_tout;
-    int32_t root_child[256];
+    int32_t *root_kid; /* symbol -> trie node, -1: none (grows with n_syms) */
+    size_t cap_root_kid;
     size_t n_patterns;
+    uint32_t max_len; /* longest pattern, code points */
     bool built;
 
     /* the built automaton (states numbered breadth-first, 0 = root) */
-    size_t n_states, n_dense;
-    int32_t *dense;     /* n_dense * 256 */
+    size_t n_states;
+    int32_t *root_next; /* n_syms + 1: root's transition on each symbol (0: stay) */
     int32_t *fail;      /* n_states */
     uint32_t *edge_at;  /* n_states + 1: edges of s are [edge_at[s], edge_at[s+1]) */
-    uint8_t *edge_byte; /* sorted per state */
+    uint32_t *edge_sym; /* sorted per state */
     int32_t *edge_to;
     uint32_t *out_at; /* n_states + 1 */
     struct ac_out *outs;
-    int32_t *dict;   /* nearest suffix state with outputs, -1: none */
-    int32_t *report; /* s itself when it has outputs, else dict[s]: one load a byte */
+    int32_t *report; /* s itself when it has outputs, else its dictionary link; -1: none */
+    int32_t *dict;   /* nearest proper suffix state with outputs, -1: none */
+    uint32_t ring;   /* power of two > max_len: size of the scan's offset ring */
 };
+
+static inline uint32_t hash32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static uint32_t astral_get(const struct ac_astral *t, uint32_t cp)
+{
+    if (!t->cap)
+        return 0;
+    for (size_t i = hash32(cp) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->cp[i] == cp)
+            return t->sym[i];
+        if (t->cp[i] == 0)
+            return 0;
+    }
+}
+
+static void astral_put(struct ac_astral *t, uint32_t cp, uint32_t sym)
+{
+    if ((t->used + 1) * 2 > t->cap) {
+        struct ac_astral old = *t;
+        t->cap = old.cap ? old.cap * 2 : 16;
+        t->cp = xcalloc(t->cap, sizeof *t->cp);
+        t->sym = xcalloc(t->cap, sizeof *t->sym);
+        t->used = 0;
+        for (size_t i = 0; i < old.cap; i++) {
+            if (old.cp[i])
+                astral_put(t, old.cp[i], old.sym[i]);
+        }
+        free(old.cp);
+        free(old.sym);
+    }
+    size_t i = hash32(cp) & (t->cap - 1);
+    while (t->cp[i] && t->cp[i] != cp)
+        i = (i + 1) & (t->cap - 1);
+    if (!t->cp[i])
+        t->used++;
+    t->cp[i] = cp;
+    t->sym[i] = sym;
+}
+
+static inline uint32_t ac_sym(const struct ac *a, uint32_t cp)
+{
+    return cp < BMP ? a->bmp_sym[cp] : astral_get(&a->astral, cp);
+}
+
+/* The symbol of cp, allocated on first use (construction only). */
+static uint32_t ac_sym_make(struct ac *a, uint32_t cp)
+{
+    uint32_t s = ac_sym(a, cp);
+    if (s)
+        return s;
+    s = ++a->n_syms;
+    if (cp < BMP)
+        a->bmp_sym[cp] = s;
+    else
+        astral_put(&a->astral, cp, s);
+    if (s >= a->cap_root_kid) {
+        size_t cap = a->cap_root_kid ? a->cap_root_kid * 2 : 1024;
+        a->root_kid = xrealloc(a->root_kid, cap * sizeof *a->root_kid);
+        for (size_t i = a->cap_root_kid; i < cap; i++)
+            a->root_kid[i] = -1;
+        a->cap_root_kid = cap;
+    }
+    return s;
+}
 
 struct ac *ac_new(void)
 {
     struct ac *a = xcalloc(1, sizeof *a);
-    for (int c = 0; c < 256; c++)
-        a->root_child[c] = -1;
+    a->bmp_sym = xcalloc(BMP, sizeof *a->bmp_sym);
     a->cap_tn = 64;
     a->tn = xmalloc(a->cap_tn * sizeof *a->tn);
     a->tn[0] = (struct ac_tnode){-1, -1, -1, 0};
@@ -82,13 +165,13 @@ struct ac *ac_new(void)
     return a;
 }
 
-static int32_t ac_tnode_new(struct ac *a, uint8_t byte)
+static int32_t ac_tnode_new(struct ac *a, uint32_t sym)
 {
     if (a->n_tn == a->cap_tn) {
         a->cap_tn *= 2;
         a->tn = xrealloc(a->tn, a->cap_tn * sizeof *a->tn);
     }
-    a->tn[a->n_tn] = (struct ac_tnode){-1, -1, -1, byte};
+    a->tn[a->n_tn] = (struct ac_tnode){-1, -1, -1, sym};
     return (int32_t)a->n_tn++;
 }
 
@@ -98,23 +181,33 @@ void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value)
         abort(); /* broken invariant: patterns come before ac_build */
     if (len == 0)
         return;
-    const uint8_t *p = (const uint8_t *)pattern;
-    int32_t s = a->root_child[p[0]];
-    if (s < 0) {
-        s = ac_tnode_new(a, p[0]);
-        a->root_child[p[0]] = s;
-    }
-    for (size_t i = 1; i < len; i++) {
-        int32_t c = a->tn[s].first_child;
-        while (c >= 0 && a->tn[c].byte != p[i])
-            c = a->tn[c].next_sibling;
-        if (c < 0) {
-            c = ac_tnode_new(a, p[i]);
-            a->tn[c].next_sibling = a->tn[s].first_child;
-            a->tn[s].first_child = c;
+    int32_t s = 0;
+    uint32_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        uint32_t cp;
+        i += utf8_decode(pattern + i, len - i, &cp);
+        uint32_t sym = ac_sym_make(a, cp);
+        int32_t c;
+        if (s == 0) {
+            c = a->root_kid[sym];
+            if (c < 0) {
+                c = ac_tnode_new(a, sym);
+                a->root_kid[sym] = c;
+            }
+        } else {
+            c = a->tn[s].first_child;
+            while (c >= 0 && a->tn[c].sym != sym)
+                c = a->tn[c].next_sibling;
+            if (c < 0) {
+                c = ac_tnode_new(a, sym);
+                a->tn[c].next_sibling = a->tn[s].first_child;
+                a->tn[s].first_child = c;
+            }
         }
         s = c;
     }
+    if (n > a->max_len)
+        a->max_len = n;
     if (a->n_tout == a->cap_tout) {
         a->cap_tout = a->cap_tout ? a->cap_tout * 2 : 16;
         a->tout = xrealloc(a->tout, a->cap_tout * sizeof *a->tout);
@@ -122,7 +215,7 @@ void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value)
     /* Appended at the tail so that one pattern's values come out in the
      * order they were added. */
     struct ac_tout *o = &a->tout[a->n_tout];
-    o->out = (struct ac_out){value, (uint32_t)len};
+    o->out = (struct ac_out){value, n};
     o->next = -1;
     int32_t *link = &a->tn[s].out_head;
     while (*link >= 0)
@@ -136,32 +229,45 @@ size_t ac_count(const struct ac *a)
     return a ? a->n_patterns : 0;
 }
 
-static int ac_cmp_byte(const void *x, const void *y)
+/* s's edge on sym, or -1 (s built, not the root). */
+static inline int32_t ac_edge(const struct ac *a, int32_t s, uint32_t sym)
 {
-    const struct ac_tnode *const *a = x, *const *b = y;
-    return (int)(*a)->byte - (int)(*b)->byte;
-}
-
-/* The goto-or-fail transition from s on byte c, for a built state s. */
-/* Transitions (dense rows, edge targets) hold a target state t as ~t when t
- * has something to report, so the scan loop touches the output tables only at
- * those states; AC_ID recovers the number. */
-#define AC_ID(t) ((t) ^ ((t) >> 31))
-
-static inline int32_t ac_next(const struct ac *a, int32_t s, uint8_t c)
-{
-    while ((size_t)s >= a->n_dense) {
-        uint32_t lo = a->edge_at[s], hi = a->edge_at[s + 1];
-        /* Sparse states have few edges: a linear scan beats bisection. */
+    uint32_t lo = a->edge_at[s], hi = a->edge_at[s + 1];
+    if (hi - lo <= 8) {
         for (uint32_t i = lo; i < hi; i++) {
-            if (a->edge_byte[i] == c)
+            if (a->edge_sym[i] == sym)
                 return a->edge_to[i];
-            if (a->edge_byte[i] > c)
+            if (a->edge_sym[i] > sym)
                 break;
         }
+        return -1;
+    }
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a->edge_sym[mid] < sym)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < a->edge_at[s + 1] && a->edge_sym[lo] == sym ? a->edge_to[lo] : -1;
+}
+
+/* The goto-or-fail transition from s on sym (sym != 0). */
+static inline int32_t ac_next(const struct ac *a, int32_t s, uint32_t sym)
+{
+    while (s != 0) {
+        int32_t t = ac_edge(a, s, sym);
+        if (t >= 0)
+            return t;
         s = a->fail[s];
     }
-    return a->dense[(size_t)s * 256 + c];
+    return a->root_next[sym];
+}
+
+static int ac_cmp_sym(const void *x, const void *y)
+{
+    const struct ac_tnode *const *a = x, *const *b = y;
+    return (*a)->sym < (*b)->sym ? -1 : (*a)->sym > (*b)->sym;
 }
 
 void ac_build(struct ac *a)
@@ -169,86 +275,95 @@ void ac_build(struct ac *a)
     if (a->built)
         return;
     size_t n = a->n_tn;
-    /* Breadth-first order: order[new] = old. */
+    /* Breadth-first order: order[new] = old; children sorted by symbol. */
     int32_t *order = xmalloc(n * sizeof *order);
-    struct ac_tnode **kids = xmalloc(256 * sizeof *kids);
     size_t head = 0, tail = 0;
     order[tail++] = 0;
+    struct ac_tnode **kids = NULL;
+    size_t cap_kids = 0;
     a->edge_at = xmalloc((n + 1) * sizeof *a->edge_at);
-    a->edge_byte = xmalloc(n ? n : 1);
-    a->edge_to = xmalloc((n ? n : 1) * sizeof *a->edge_to);
-    a->out_at = xmalloc((n + 1) * sizeof *a->out_at);
-    a->outs = xmalloc((a->n_tout ? a->n_tout : 1) * sizeof *a->outs);
-    uint32_t n_edges = 0, n_outs = 0;
+    a->edge_sym = xmalloc(n * sizeof *a->edge_sym);
+    a->edge_to = xmalloc(n * sizeof *a->edge_to);
+    uint32_t n_edges = 0;
     while (head < tail) {
         int32_t old = order[head];
-        size_t s = head++;
-        a->edge_at[s] = n_edges;
-        a->out_at[s] = n_outs;
-        for (int32_t o = a->tn[old].out_head; o >= 0; o = a->tout[o].next)
-            a->outs[n_outs++] = a->tout[o].out;
-        size_t nk = 0;
+        size_t k = 0;
         if (old == 0) {
-            for (int c = 0; c < 256; c++)
-                if (a->root_child[c] >= 0)
-                    kids[nk++] = &a->tn[a->root_child[c]];
+            for (uint32_t sym = 1; sym <= a->n_syms; sym++) {
+                if (a->root_kid[sym] < 0)
+                    continue;
+                if (k == cap_kids) {
+                    cap_kids = cap_kids ? cap_kids * 2 : 64;
+                    kids = xrealloc(kids, cap_kids * sizeof *kids);
+                }
+                kids[k++] = &a->tn[a->root_kid[sym]];
+            }
         } else {
-            for (int32_t c = a->tn[old].first_child; c >= 0; c = a->tn[c].next_sibling)
-                kids[nk++] = &a->tn[c];
-            qsort(kids, nk, sizeof *kids, ac_cmp_byte);
+            for (int32_t c = a->tn[old].first_child; c >= 0; c = a->tn[c].next_sibling) {
+                if (k == cap_kids) {
+                    cap_kids = cap_kids ? cap_kids * 2 : 64;
+                    kids = xrealloc(kids, cap_kids * sizeof *kids);
+                }
+                kids[k++] = &a->tn[c];
+            }
+            qsort(kids, k, sizeof *kids, ac_cmp_sym);
         }
-        for (size_t k = 0; k < nk; k++) {
-            int32_t child = (int32_t)(kids[k] - a->tn);
-            order[tail++] = child;
-            a->edge_byte[n_edges] = kids[k]->byte;
-            a->edge_to[n_edges++] = (int32_t)(tail - 1);
+        /* edges of new state `head`, targets numbered as they are queued */
+        a->edge_at[head] = n_edges;
+        for (size_t i = 0; i < k; i++) {
+            int32_t c = (int32_t)(kids[i] - a->tn);
+            a->edge_sym[n_edges] = kids[i]->sym;
+            a->edge_to[n_edges++] = (int32_t)tail;
+            order[tail++] = c;
         }
+        head++;
     }
     a->edge_at[n] = n_edges;
-    a->out_at[n] = n_outs;
+    free(kids);
     a->n_states = n;
-    a->n_dense = n < DENSE_MAX ? n : DENSE_MAX;
-    a->dense = xmalloc(a->n_dense * 256 * sizeof *a->dense);
-    a->fail = xmalloc(n * sizeof *a->fail);
-    a->dict = xmalloc(n * sizeof *a->dict);
-    a->fail[0] = 0;
-    a->dict[0] = -1;
-    a->report = xmalloc(n * sizeof *a->report);
 
-    /* In breadth-first order a state's failure link is known before the
-     * state is visited (its parent set it), and it points to a smaller
-     * number, whose row is already complete. */
+    /* the root's transitions as one array */
+    a->root_next = xcalloc(a->n_syms + 1, sizeof *a->root_next);
+    for (uint32_t i = a->edge_at[0]; i < a->edge_at[1]; i++)
+        a->root_next[a->edge_sym[i]] = a->edge_to[i];
+
+    /* outputs, in new numbering */
+    a->out_at = xmalloc((n + 1) * sizeof *a->out_at);
+    a->outs = xmalloc((a->n_tout ? a->n_tout : 1) * sizeof *a->outs);
+    uint32_t n_outs = 0;
     for (size_t s = 0; s < n; s++) {
-        a->report[s] = a->out_at[s + 1] > a->out_at[s] ? (int32_t)s : a->dict[s];
-        if (s < a->n_dense) {
-            int32_t *row = &a->dense[s * 256];
-            if (s == 0) {
-                for (int c = 0; c < 256; c++)
-                    row[c] = 0;
-            } else {
-                memcpy(row, &a->dense[(size_t)a->fail[s] * 256], 256 * sizeof *row);
-            }
-            for (uint32_t e = a->edge_at[s]; e < a->edge_at[s + 1]; e++)
-                row[a->edge_byte[e]] = a->edge_to[e];
-        }
-        for (uint32_t e = a->edge_at[s]; e < a->edge_at[s + 1]; e++) {
-            int32_t v = a->edge_to[e];
-            int32_t f = s == 0 ? 0 : ac_next(a, a->fail[s], a->edge_byte[e]); /* not flagged yet */
-            a->fail[v] = f;
-            a->dict[v] = a->out_at[f + 1] > a->out_at[f] ? f : a->dict[f];
+        a->out_at[s] = n_outs;
+        for (int32_t o = a->tn[order[s]].out_head; o >= 0; o = a->tout[o].next)
+            a->outs[n_outs++] = a->tout[o].out;
+    }
+    a->out_at[n] = n_outs;
+
+    /* failure and dictionary links, breadth-first (parents before children) */
+    a->fail = xcalloc(n, sizeof *a->fail);
+    a->dict = xmalloc(n * sizeof *a->dict);
+    a->report = xmalloc(n * sizeof *a->report);
+    a->dict[0] = -1;
+    a->report[0] = -1;
+    for (size_t s = 0; s < n; s++) {
+        for (uint32_t i = a->edge_at[s]; i < a->edge_at[s + 1]; i++) {
+            int32_t t = a->edge_to[i];
+            int32_t f = s == 0 ? 0 : ac_next(a, a->fail[s], a->edge_sym[i]);
+            a->fail[t] = f;
+            a->dict[t] = a->out_at[f] < a->out_at[f + 1] ? f : a->dict[f];
+            a->report[t] = a->out_at[t] < a->out_at[t + 1] ? t : a->dict[t];
         }
     }
-    for (size_t i = 0; i < a->n_dense * 256; i++)
-        if (a->report[a->dense[i]] >= 0)
-            a->dense[i] = ~a->dense[i];
-    for (uint32_t e = 0; e < n_edges; e++)
-        if (a->report[a->edge_to[e]] >= 0)
-            a->edge_to[e] = ~a->edge_to[e];
     free(order);
-    free(kids);
-    jy_free(&a->tn);
-    jy_free(&a->tout);
-    a->n_tn = a->cap_tn = a->n_tout = a->cap_tout = 0;
+
+    a->ring = 1;
+    while (a->ring <= a->max_len)
+        a->ring *= 2;
+    free(a->tn);
+    a->tn = NULL;
+    free(a->tout);
+    a->tout = NULL;
+    free(a->root_kid);
+    a->root_kid = NULL;
     a->built = true;
 }
 
@@ -256,33 +371,57 @@ void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, vo
 {
     if (!a || !a->built || a->n_patterns == 0 || !text)
         return;
-    const uint8_t *p = (const uint8_t *)text;
+    /* byte offset where each of the last `ring` code points starts */
+    uint32_t small[64], *offs = a->ring <= 64 ? small : xmalloc(a->ring * sizeof *offs);
+    const uint32_t mask = a->ring - 1;
     int32_t s = 0;
-    for (size_t i = 0; i < len; i++) {
-        int32_t t = (size_t)s < a->n_dense ? a->dense[(size_t)s * 256 + p[i]] : ac_next(a, s, p[i]);
-        s = AC_ID(t);
-        if (t >= 0)
+    uint32_t k = 0; /* code points read */
+    for (size_t i = 0; i < len; k++) {
+        uint32_t cp;
+        size_t at = i;
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x80) {
+            cp = c;
+            i++;
+        } else {
+            i += utf8_decode(text + i, len - i, &cp);
+        }
+        offs[k & mask] = (uint32_t)at;
+        uint32_t sym = ac_sym(a, cp);
+        if (!sym) {
+            s = 0; /* no pattern holds this character */
             continue;
-        for (t = a->report[s]; t >= 0; t = a->dict[t]) {
+        }
+        s = ac_next(a, s, sym);
+        for (int32_t t = a->report[s]; t >= 0; t = a->dict[t]) {
             for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
-                size_t end = i + 1;
-                if (!hit(ctx, a->outs[o].value, end - a->outs[o].len, end))
+                size_t start = offs[(k + 1 - a->outs[o].len) & mask];
+                if (!hit(ctx, a->outs[o].value, start, i)) {
+                    if (offs != small)
+                        free(offs);
                     return;
+                }
             }
         }
     }
+    if (offs != small)
+        free(offs);
 }
 
 void ac_free(struct ac *a)
 {
     if (!a)
         return;
+    free(a->bmp_sym);
+    free(a->astral.cp);
+    free(a->astral.sym);
     free(a->tn);
     free(a->tout);
-    free(a->dense);
+    free(a->root_kid);
+    free(a->root_next);
     free(a->fail);
     free(a->edge_at);
-    free(a->edge_byte);
+    free(a->edge_sym);
     free(a->edge_to);
     free(a->out_at);
     free(a->outs);
