@@ -99,6 +99,8 @@ struct scheme_engine {
     uint32_t *term_gen;   /* == gen: term occurred in this item */
     uint8_t *term_fields; /* bit 0: title, bit 1: text */
     int32_t *term_head, *term_tail;
+    int32_t *pick; /* scratch: occurrences of one matched scheme's terms */
+    size_t cap_pick;
     uint64_t *cands; /* bit set of the schemes to evaluate for this item */
     size_t n_cand_words;
     struct occ *occ;
@@ -884,6 +886,7 @@ void scheme_engine_free(struct scheme_engine *se)
     free(se->term_fields);
     free(se->term_head);
     free(se->term_tail);
+    free(se->pick);
     free(se->occ);
     free(se->cands);
     free(se);
@@ -932,19 +935,6 @@ static bool scheme_on_hit(void *ctx, int32_t term, size_t start, size_t end)
     return true;
 }
 
-static bool scheme_has_pos_term(const struct scheme *sc, int32_t t)
-{
-    size_t lo = 0, hi = sc->n_pos_terms;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (sc->pos_terms[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < sc->n_pos_terms && sc->pos_terms[lo] == t;
-}
-
 /* What scheme_engine_match hands back, grown as schemes match. */
 struct match_out {
     int *schemes;
@@ -968,10 +958,28 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
     mo->schemes[mo->n_schemes++] = s;
     if (!mo->want_terms)
         return;
-    for (size_t o = 0; o < se->n_occ; o++) {
-        const struct occ *oc = &se->occ[o];
-        if (!(fields & (oc->in_title ? 1u : 2u)) || !scheme_has_pos_term(sc, oc->term))
+    /* The occurrences of the scheme's own terms, walked from each term that
+     * occurred (not every occurrence of every term: common words occur
+     * often), then put back in the order of the text. */
+    size_t n = 0;
+    for (size_t i = 0; i < sc->n_pos_terms; i++) {
+        int32_t t = sc->pos_terms[i];
+        if (se->term_gen[t] != se->gen)
             continue;
+        for (int32_t o = se->term_head[t]; o >= 0; o = se->occ[o].next) {
+            if (!(fields & (se->occ[o].in_title ? 1u : 2u)))
+                continue;
+            if (n == se->cap_pick) {
+                se->cap_pick = se->cap_pick ? se->cap_pick * 2 : 64;
+                se->pick = xrealloc(se->pick, se->cap_pick * sizeof *se->pick);
+            }
+            se->pick[n++] = o;
+        }
+    }
+    if (n > 1)
+        qsort(se->pick, n, sizeof *se->pick, cmp_i32);
+    for (size_t i = 0; i < n; i++) {
+        const struct occ *oc = &se->occ[se->pick[i]];
         if (mo->n_terms == mo->cap_terms) {
             mo->cap_terms = mo->cap_terms ? mo->cap_terms * 2 : 8;
             mo->terms = xrealloc(mo->terms, mo->cap_terms * sizeof *mo->terms);
