@@ -15,6 +15,7 @@
 
 #include "analyze/analyze.h"
 #include "cmd.h"
+#include "collect/collect.h"
 #include "parse/parse.h"
 #include "store/store.h"
 
@@ -195,6 +196,8 @@ static int load_model(struct store *st, const char *db, struct analyzer *an, str
 
 struct sink {
     struct store *st;
+    char host[256]; /* the collector lease is ours while we store */
+    int pid;
     char **names; /* source names seen, and their ids */
     int64_t *src_ids;
     size_t n_src;
@@ -269,8 +272,38 @@ static int sink_flush(struct sink *k, struct analyzer *an, int64_t now, struct j
     if (!k->pending)
         return 0;
     k->pending = 0;
-    int rc = store_analysis_flush(k->st, an, now, err);
-    return rc ? rc : store_tx_commit(k->st, err);
+    int rc = store_analysis_flush(k->st, an, now, true, err);
+    if (rc || (rc = store_tx_commit(k->st, err)))
+        return rc;
+    bool got = false; /* renew the heartbeat */
+    if ((rc = store_lease_acquire(k->st, k->host, k->pid, jy_now(), COLLECT_LEASE_TTL, &got, err)))
+        return rc;
+    return got ? 0 : jy_error_set(err, JY_EBUSY, "lost the collector lease to another process");
+}
+
+/* Storing analyses means allocating event ids and extending events that a
+ * collector holds in memory: only the holder of the collector lease may, so
+ * --store takes it (and keeps it fenced) or refuses. */
+static int sink_lease(struct sink *k, struct jy_error *err)
+{
+    if (gethostname(k->host, sizeof k->host - 1) != 0)
+        snprintf(k->host, sizeof k->host, "localhost");
+    k->pid = (int)getpid();
+    bool got = false;
+    int rc = store_lease_acquire(k->st, k->host, k->pid, jy_now(), COLLECT_LEASE_TTL, &got, err);
+    if (rc)
+        return rc;
+    if (!got) {
+        struct store_lease le = {0};
+        bool present = false;
+        store_lease_get(k->st, &le, &present, NULL);
+        return jy_error_set(err, JY_EBUSY,
+                            "a collector is running (%s, pid %d): stop it, or drop the file into a "
+                            "file-drop source instead",
+                            le.host, le.pid);
+    }
+    store_lease_fence(k->st, k->host, k->pid);
+    return 0;
 }
 
 /* The input id of a first copy stored by this run, else its database id. */
@@ -328,8 +361,11 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
      * would be a good part of the cost. */
     analyzer_keep_state(an, store);
     if (db && (store_open(db, &k.st, &err) || load_model(k.st, db, an, &err) ||
-               (store && store_analysis_restore(k.st, an, &cfg->analysis, &err)))) {
+               (store && (sink_lease(&k, &err) ||
+                          store_analysis_restore(k.st, an, &cfg->analysis, &err))))) {
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+        if (k.st && k.pid)
+            store_lease_release(k.st, k.host, k.pid, NULL); /* ours only */
         store_close(k.st);
         analyzer_free(an);
         return CMD_EXIT_RUNTIME;
@@ -443,6 +479,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         } else if (rc) {
             store_tx_rollback(k.st);
         }
+        store_lease_release(k.st, k.host, k.pid, NULL);
         store_close(k.st);
         for (size_t i = 0; i < k.n_src; i++)
             free(k.names[i]);

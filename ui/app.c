@@ -310,11 +310,11 @@ void ui_app_refresh(struct ui_app *app)
     refresh_data(app);
 }
 
-void ui_app_event_ack(struct ui_app *app, int64_t event_id)
+void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert)
 {
     int count = 0;
     struct jy_error err = {0};
-    if (store_event_ack(app->st, event_id, app->operator, jy_now(), &count, &err)) {
+    if (store_event_ack(app->st, event_id, upto_alert, app->operator, jy_now(), &count, &err)) {
         ui_app_message(app, true, "确认失败：%s", err.msg);
         return;
     }
@@ -328,28 +328,13 @@ void ui_app_event_ack(struct ui_app *app, int64_t event_id)
 /* `a` in the sources view: the 信源失联 alerts, which no event carries. */
 static void sources_ack(struct ui_app *app)
 {
-    struct store_alert *v = NULL;
-    size_t n = 0;
     int count = 0;
     struct jy_error err = {0};
-    if (store_alerts_list(app->st, true, 1000, &v, &n, &err)) {
-        ui_app_message(app, true, "读取预警失败：%s", err.msg);
+    if (store_alerts_ack_sources(app->st, app->operator, jy_now(), &count, &err)) {
+        ui_app_message(app, true, "确认失败：%s", err.msg);
         return;
     }
-    int64_t now = jy_now();
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].kind || strcmp(v[i].kind, "source"))
-            continue;
-        if (store_alert_ack(app->st, v[i].id, app->operator, now, &err)) {
-            ui_app_message(app, true, "确认失败：%s", err.msg);
-            break;
-        }
-        count++;
-    }
-    store_alerts_free(v, n);
     refresh_data(app);
-    if (err.msg[0])
-        return;
     if (count)
         ui_app_message(app, false, "已确认 %d 条信源失联预警（%s）", count, app->operator);
     else
@@ -531,7 +516,7 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_ACK:
         if (app->screen == UI_SCREEN_EVENT) {
-            ui_app_event_ack(app, app->event_id);
+            ui_app_event_ack(app, app->event_id, app->event_alert_id);
             return;
         }
         if (app->screen == UI_SCREEN_SOURCES) {

@@ -238,7 +238,7 @@ static bool board_key(struct ui_app *app, enum ui_action act)
         if (!b->n)
             ui_app_message(app, false, "没有可确认的事件");
         else
-            ui_app_event_ack(app, b->events[b->sel].id);
+            ui_app_event_ack(app, b->events[b->sel].id, b->events[b->sel].alert_id);
         return true;
     default:
         return false;

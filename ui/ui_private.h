@@ -354,7 +354,8 @@ struct ui_app {
     struct ui_text text;    /* pager, help, sources or event view, whichever is open */
     struct store_item item; /* the item in the pager */
     bool have_item;
-    int64_t event_id; /* the event in the event view */
+    int64_t event_id;       /* the event in the event view */
+    int64_t event_alert_id; /* the newest alert of it that the view showed */
 
     int alerts;        /* unacknowledged alerts (header) */
     bool alerts_known; /* alerts has been read once */
@@ -381,7 +382,9 @@ int ui_app_search_start(struct ui_app *app, const char *query);
 void ui_app_search_end(struct ui_app *app);
 /* Acknowledges every waiting alert of the event as the operator and says
  * how many (已确认 N 条预警). */
-void ui_app_event_ack(struct ui_app *app, int64_t event_id);
+/* Acknowledges the event's waiting alerts up to the newest one the screen
+ * showed (upto_alert): a level raised since the last redraw stays waiting. */
+void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert);
 /* Re-reads what the panes, the header and an open view show (after our own
  * writes, which do not move data_version). */
 void ui_app_refresh(struct ui_app *app);

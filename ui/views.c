@@ -279,6 +279,7 @@ static int event_build(struct ui_app *app)
         ui_text_add(t, "（无法读取该事件）", 0);
         return rc;
     }
+    app->event_alert_id = e.alert_id; /* what `a` acknowledges, at most */
     int cols = text_cols(app);
     enum risk_level lv = (enum risk_level)e.level;
     char a[64], b[64], age[64], spark[128];

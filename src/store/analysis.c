@@ -216,7 +216,8 @@ static int pending_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, struct jy_error *err)
+int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, bool alerts,
+                         struct jy_error *err)
 {
     if (st->n_pend > 1)
         qsort(st->pend, st->n_pend, sizeof *st->pend, pending_cmp);
@@ -230,7 +231,7 @@ int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, str
         /* then its alerts, one per level entered, in the order raised */
         for (; i < st->n_pend && st->pend[i].event_id == id; i++) {
             int level = st->pend[i].alert_level;
-            if (rc || !level)
+            if (rc || !level || !alerts)
                 continue;
             char key[64];
             snprintf(key, sizeof key, "event:%lld:%d", (long long)id, level);
@@ -263,8 +264,8 @@ int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bo
 
 /* ---- restoring the analyzer ------------------------------------------------- */
 
-int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
-                           struct jy_error *err)
+static int restore_reads(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                         struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = 0;
@@ -319,6 +320,24 @@ int store_analysis_restore(struct store *st, struct analyzer *an, const struct a
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "restore events");
     return 0;
+}
+
+int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                           struct jy_error *err)
+{
+    /* One read transaction: duplicates, the next event id and the events
+     * come from the same snapshot. */
+    bool own = sqlite3_get_autocommit(st->db) != 0;
+    int rc = own ? store_exec(st, "BEGIN", err) : 0;
+    if (rc)
+        return rc;
+    rc = restore_reads(st, an, ac, err);
+    if (own) {
+        int end = store_exec(st, rc ? "ROLLBACK" : "COMMIT", rc ? NULL : err);
+        if (!rc)
+            rc = end;
+    }
+    return rc;
 }
 
 int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,
@@ -455,8 +474,10 @@ int store_events_board(struct store *st, int64_t now, int hours, size_t limit,
     *n = 0;
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT " EVENT_COLS " FROM events e WHERE e.last_seen >= ?1 ORDER BY "
-                           "e.level = 0, e.level, e.score DESC, e.last_seen DESC LIMIT ?2",
+                           "SELECT " EVENT_COLS " FROM events e WHERE e.last_seen >= ?1 OR e.id IN "
+                           "(SELECT event_id FROM alerts WHERE acked_at IS NULL AND event_id IS "
+                           "NOT NULL) ORDER BY e.level = 0, e.level, e.score DESC, e.last_seen "
+                           "DESC LIMIT ?2",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "read risk board");
     sqlite3_bind_int64(s, 1, now - (int64_t)hours * 3600);
@@ -600,11 +621,13 @@ int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct 
     return 0;
 }
 
-static int ack_where(struct store *st, const char *where, int64_t id, const char *who, int64_t now,
-                     int *count, struct jy_error *err)
+/* where: a fixed condition, on ?1 if it needs a value (never text from
+ * outside). */
+static int ack_where(struct store *st, const char *where, int64_t id, int64_t upto, const char *who,
+                     int64_t now, int *count, struct jy_error *err)
 {
-    char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s = ?1 AND "
-                          "acked_at IS NULL",
+    char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s AND "
+                          "acked_at IS NULL AND id <= ?4",
                           where);
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
@@ -614,6 +637,7 @@ static int ack_where(struct store *st, const char *where, int64_t id, const char
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, who && *who ? who : "?", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, upto > 0 ? upto : INT64_MAX);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -636,13 +660,19 @@ int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
         return jy_error_set(err, JY_ENOTFOUND, "no alert %lld", (long long)id);
     if (rc != SQLITE_ROW)
         return store_db_error(st, err, "acknowledge");
-    return ack_where(st, "id", id, who, now, NULL, err);
+    return ack_where(st, "id = ?1", id, 0, who, now, NULL, err);
 }
 
-int store_event_ack(struct store *st, int64_t event_id, const char *who, int64_t now, int *count,
-                    struct jy_error *err)
+int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, const char *who,
+                    int64_t now, int *count, struct jy_error *err)
 {
-    return ack_where(st, "event_id", event_id, who, now, count, err);
+    return ack_where(st, "event_id = ?1", event_id, upto_alert, who, now, count, err);
+}
+
+int store_alerts_ack_sources(struct store *st, const char *who, int64_t now, int *count,
+                             struct jy_error *err)
+{
+    return ack_where(st, "kind = 'source'", 0, 0, who, now, count, err);
 }
 
 /* ---- labels and the model ----------------------------------------------------- */
@@ -836,7 +866,7 @@ int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_re
     }
     store_source_clear(&src);
     if (!rc)
-        rc = store_analysis_flush(st, st->an, now, err);
+        rc = store_analysis_flush(st, st->an, now, true, err);
     if (rc) {
         st->n_pend = 0;
         st->an_dirty = true;
@@ -870,7 +900,8 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
     }
     store_source_clear(&src);
     store_items_free(v, n);
-    if (rc || (rc = store_analysis_flush(st, st->an, now, err)))
+    /* what happened before analysis existed is graded but raises no alert */
+    if (rc || (rc = store_analysis_flush(st, st->an, now, false, err)))
         goto fail;
     if ((rc = store_commit(st, err)))
         return rc;

@@ -189,9 +189,10 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err);
 /* Writes each event noted since the last flush once, with its picture from
- * an, then the alerts; call before the transaction commits (the collector's
- * batches do). Lets an free the events closed meanwhile. */
-int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, struct jy_error *err);
+ * an, then (when alerts) the alerts; call before the transaction commits (the
+ * collector's batches do). Lets an free the events closed meanwhile. */
+int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, bool alerts,
+                         struct jy_error *err);
 /* Gives a fresh analyzer the memory it needs: first copies inside the
  * duplicate window and events still open, relative to the newest stored
  * (the analyzer's clock is item time, not the wall clock). */
@@ -221,9 +222,10 @@ struct store_event {
     char *acked_by;                 /* who acknowledged the newest alert */
     int64_t acked_at;
 };
-/* The risk board: events seen in the last `hours` hours, graded ones first
- * by level (I first) then score, then the rest by score; hourly series
- * relative to now. */
+/* The risk board: events seen in the last `hours` hours, and older ones
+ * whose alerts still wait (else nobody could acknowledge them), graded ones
+ * first by level (I first) then score, then the rest by score; hourly
+ * series relative to now. */
 int store_events_board(struct store *st, int64_t now, int hours, size_t limit,
                        struct store_event **out, size_t *n, struct jy_error *err);
 int store_event_get(struct store *st, int64_t id, int64_t now, struct store_event *out,
@@ -257,9 +259,13 @@ int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct 
 /* Acknowledges one alert (JY_ENOTFOUND; acknowledging twice keeps the first). */
 int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
                     struct jy_error *err);
-/* Acknowledges every waiting alert of an event; *count gets how many. */
-int store_event_ack(struct store *st, int64_t event_id, const char *who, int64_t now, int *count,
-                    struct jy_error *err);
+/* Acknowledges the waiting alerts of an event up to alert id upto_alert (the
+ * newest the operator was shown; 0: all); *count gets how many. */
+int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, const char *who,
+                    int64_t now, int *count, struct jy_error *err);
+/* Acknowledges every waiting 信源失联 alert; *count gets how many. */
+int store_alerts_ack_sources(struct store *st, const char *who, int64_t now, int *count,
+                             struct jy_error *err);
 void store_alerts_free(struct store_alert *v, size_t n);
 
 /* An operator's sentiment label on an item (training data). */

@@ -212,9 +212,29 @@ static void events_and_alerts(void **state)
     assert_int_equal(store_alerts_unacked(f->st, &waiting, &err), 0);
     assert_int_equal(waiting, (int)raised);
 
+    /* the board keeps an old event while its alerts wait: ten days on it
+     * is still there to be acknowledged */
+    assert_int_equal(store_events_board(f->st, T0 + 864000, 72, 10, &ev, &n, &err), 0);
+    assert_int_equal(n, 1);
+    store_events_free(ev, n);
     int count = 0;
-    assert_int_equal(store_event_ack(f->st, eid, "zhangsan", T0 + 4000, &count, &err), 0);
+    /* the story rose through more than one level */
+    assert_true(raised > 1);
+    {
+        /* `a` acknowledges up to the newest alert the operator was shown: a
+         * level raised after it keeps waiting */
+        assert_int_equal(store_alerts_list(f->st, true, 50, &al, &n, &err), 0);
+        int64_t oldest = al[n - 1].id;
+        store_alerts_free(al, n);
+        assert_int_equal(store_event_ack(f->st, eid, oldest, "lisi", T0 + 3990, &count, &err), 0);
+        assert_int_equal(count, 1);
+        raised--;
+    }
+    assert_int_equal(store_event_ack(f->st, eid, 0, "zhangsan", T0 + 4000, &count, &err), 0);
     assert_int_equal(count, (int)raised);
+    assert_int_equal(store_events_board(f->st, T0 + 864000, 72, 10, &ev, &n, &err), 0);
+    assert_int_equal(n, 0);
+    store_events_free(ev, n);
     assert_int_equal(store_alerts_unacked(f->st, &waiting, &err), 0);
     assert_int_equal(waiting, 0);
     struct store_event e;
@@ -302,6 +322,17 @@ static void dark_source_alert_once(void **state)
     record(f, "d1", "一条新消息", T0 + 100, NULL);
     assert_int_equal(store_alert_source_dark(f->st, f->src, T0 + 9000, &raised, &err), 0);
     assert_true(raised);
+    /* `a` in the sources view acknowledges the source alerts only */
+    record(f, "d2", "民警打人事件：网友质疑暴力执法 #民警打人#", T0 + 9100, NULL);
+    int count = 0, waiting = 0;
+    assert_int_equal(store_alerts_ack_sources(f->st, "wangwu", T0 + 9200, &count, &err), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(store_alerts_list(f->st, true, 10, &al, &n, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(al[i].kind, "event");
+    store_alerts_free(al, n);
+    assert_int_equal(store_alerts_unacked(f->st, &waiting, &err), 0);
+    assert_int_equal(waiting, (int)n);
 }
 
 int main(void)
