@@ -144,10 +144,19 @@ def near_duplicates(jingyu, work, cfg):
 
     def clip(s, n=70):
         return s if len(s) <= n else s[:n] + "…"
-    print("  five extra merges (item | its first copy):")
+
+    def around_difference(a, b, n=60):
+        """Both texts from a little before the first character where they
+        differ, so that a reader sees what the merge ignored."""
+        k = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        start = max(0, k - 15)
+        pre = "…" if start else ""
+        return pre + clip(a[start:], n), pre + clip(b[start:], n)
+    print("  five extra merges (item | its first copy, from just before they differ):")
     step = max(1, len(extra) // 5)
     for i, d in extra[::step][:5]:
-        print(f"    - {clip(norm[i])}\n      {clip(norm[d])}")
+        a, b = around_difference(norm[i], norm[d])
+        print(f"    - {a}\n      {b}")
     print("  five recovered exact groups (size: text):")
     big_first = sorted(recovered, key=len, reverse=True)
     for g in big_first[:3] + big_first[len(big_first) // 2:len(big_first) // 2 + 2]:
