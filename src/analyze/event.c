@@ -330,11 +330,16 @@ static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, 
     ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
     ev->prof_n = 0;
     ev->prof_norm2 = 0;
+    /* A key given twice (only a damaged state does that) adds up. */
     for (int i = 0; i < n; i++) {
         struct prof_ent *e = prof_slot(ev, ents[i].key);
-        *e = ents[i];
-        ev->prof_n++;
-        ev->prof_norm2 += (double)ents[i].count * ents[i].count;
+        if (!e->key) {
+            e->key = ents[i].key;
+            ev->prof_n++;
+        }
+        ev->prof_norm2 -= (double)e->count * e->count;
+        e->count = e->count > INT32_MAX - ents[i].count ? INT32_MAX : e->count + ents[i].count;
+        ev->prof_norm2 += (double)e->count * e->count;
     }
     free(old);
 }
@@ -1186,7 +1191,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     size_t n = 0;
     for (i = 0; i < np; i++) {
         ents[n].key = (uint64_t)json_integer_value(json_array_get(a, 2 * i));
-        ents[n].count = (int32_t)json_integer_value(json_array_get(a, 2 * i + 1));
+        json_int_t c = json_integer_value(json_array_get(a, 2 * i + 1));
+        ents[n].count = c > 0 && c < INT32_MAX ? (int32_t)c : 0;
         if (ents[n].key && ents[n].count > 0)
             n++;
     }

@@ -404,6 +404,24 @@ static void test_restore(void **state)
     struct event_engine *e2 = event_engine_new(&ac, name_cb, NULL);
     struct jy_error err = {0};
     assert_int_equal(event_engine_restore(e2, id, "{not json", &err), JY_EINVAL);
+    {
+        /* a damaged state (a profile key given 600 times, absurd counts) is
+         * read without harm: the keys add up */
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_puts(&b, "{\"v\":1,\"title\":\"x\",\"items\":3,\"profile\":[");
+        for (int k = 0; k < 600; k++)
+            jy_buf_puts(&b, k ? ",5,1" : "5,1");
+        jy_buf_puts(&b, ",6,-4,7,99999999999]}");
+        struct event_engine *e3 = event_engine_new(&ac, name_cb, NULL);
+        assert_int_equal(event_engine_restore(e3, 77, b.data, &err), 0);
+        struct an_event x;
+        assert_int_equal(event_engine_get(e3, 77, &x, &err), 0);
+        assert_int_equal(x.items, 3);
+        an_event_clear(&x);
+        event_engine_free(e3);
+        jy_buf_free(&b);
+    }
     assert_int_equal(event_engine_restore(e2, id, st, &err), 0);
     free(st);
     event_engine_set_next_id(e2, id + 1);
