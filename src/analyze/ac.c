@@ -396,7 +396,7 @@ void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, vo
         for (int32_t t = a->report[s]; t >= 0; t = a->dict[t]) {
             for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
                 size_t start = offs[(k + 1 - a->outs[o].len) & mask];
-                if (!hit(ctx, a->outs[o].value, start, i)) {
+                if (!hit(ctx, a->outs[o].value, start, i, k + 1 - a->outs[o].len, k + 1)) {
                     if (offs != small)
                         free(offs);
                     return;

@@ -29,7 +29,9 @@ void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value);
 void ac_build(struct ac *a);
 size_t ac_count(const struct ac *a); /* patterns added */
 /* Calls hit for every occurrence; stops early when hit returns false. */
-typedef bool (*ac_hit_fn)(void *ctx, int32_t value, size_t start, size_t end);
+/* start/end: byte offsets; cstart/cend: the same in code points. */
+typedef bool (*ac_hit_fn)(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
+                          size_t cend);
 void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, void *ctx);
 void ac_free(struct ac *a);
 

@@ -223,9 +223,11 @@ struct scan_ctx {
     bool names_only; /* scanning an author/source name: only official markers */
 };
 
-static bool scan_hit(void *ctx, int32_t value, size_t start, size_t end)
+static bool scan_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
 {
     (void)end;
+    (void)cstart;
+    (void)cend;
     struct scan_ctx *sc = ctx;
     if (value == VAL_OFFICIAL) {
         if (sc->names_only || in_mention(sc->text, start))

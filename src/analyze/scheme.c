@@ -73,8 +73,9 @@ struct scheme {
 /* One occurrence of a term in the item being matched. */
 struct occ {
     int32_t term;
-    int32_t next; /* next occurrence of the same term, -1 */
-    uint32_t start, end;
+    int32_t next;          /* next occurrence of the same term, -1 */
+    uint32_t start, end;   /* bytes */
+    uint32_t cstart, cend; /* code points (what NEAR counts) */
     bool in_title;
 };
 
@@ -625,37 +626,41 @@ static bool scheme_term_in(const struct scheme_engine *se, int32_t t, unsigned f
     return se->term_gen[t] == se->gen && (se->term_fields[t] & fields);
 }
 
-/* Characters in text[from, to), stopping once more than limit are counted. */
-static long count_chars(const char *text, size_t from, size_t to, long limit)
-{
-    long n = 0;
-    for (size_t i = from; i < to && n <= limit; i++)
-        n += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return n;
-}
-
+/* Do an occurrence of ta and one of tb (distinct) lie within n characters
+ * of each other in one field? Each term's occurrences come in text order, so
+ * one merge of the two lists by start decides it: an occurrence is closest
+ * to the earlier-starting occurrence of the other term that ends last. */
 static bool scheme_near(const struct scheme_engine *se, int32_t ta, int32_t tb, int32_t n,
-                        unsigned fields, const char *title, const char *text)
+                        unsigned fields)
 {
-    for (int32_t i = se->term_head[ta]; i >= 0; i = se->occ[i].next) {
-        const struct occ *a = &se->occ[i];
-        if (!(fields & (a->in_title ? 1u : 2u)))
+    for (unsigned field = 1; field <= 2; field++) {
+        if (!(fields & field))
             continue;
-        const char *s = a->in_title ? title : text;
-        for (int32_t j = se->term_head[tb]; j >= 0; j = se->occ[j].next) {
-            const struct occ *b = &se->occ[j];
-            if (b->in_title != a->in_title || (b->start == a->start && b->end == a->end))
-                continue;
-            const struct occ *first = a->start <= b->start ? a : b, *second = first == a ? b : a;
-            if (second->start <= first->end)
-                return true; /* touching or overlapping */
-            size_t gap = second->start - first->end;
-            if (gap <= (size_t)n)
-                return true; /* a character is at least one byte */
-            if (gap > (size_t)n * 4)
-                continue; /* ... and at most four */
-            if (count_chars(s, first->end, second->start, n) <= n)
-                return true;
+        bool title = field == 1;
+        int32_t i = se->term_head[ta], j = ta == tb ? -1 : se->term_head[tb];
+        int64_t end_a = -1, end_b = -1; /* furthest end so far, per term */
+        for (;;) {
+            while (i >= 0 && se->occ[i].in_title != title)
+                i = se->occ[i].next;
+            while (j >= 0 && se->occ[j].in_title != title)
+                j = se->occ[j].next;
+            if (i < 0 && j < 0)
+                break;
+            bool take_a = j < 0 || (i >= 0 && se->occ[i].cstart <= se->occ[j].cstart);
+            const struct occ *o = &se->occ[take_a ? i : j];
+            /* the other term (the same one when ta == tb: an earlier occurrence) */
+            int64_t other = take_a && ta != tb ? end_b : end_a;
+            if (other >= 0 && (int64_t)o->cstart - other <= n)
+                return true; /* overlapping counts as 0 apart */
+            if (take_a) {
+                if (o->cend > end_a)
+                    end_a = o->cend;
+                i = o->next;
+            } else {
+                if (o->cend > end_b)
+                    end_b = o->cend;
+                j = o->next;
+            }
         }
     }
     return false;
@@ -670,7 +675,7 @@ static bool scheme_eval(const struct scheme_engine *se, const struct scheme *sc,
         return scheme_term_in(se, nd->a, fields);
     case SN_NEAR:
         return scheme_term_in(se, nd->a, fields) && scheme_term_in(se, nd->b, fields) &&
-               scheme_near(se, nd->a, nd->b, nd->n, fields, title, text);
+               scheme_near(se, nd->a, nd->b, nd->n, fields);
     case SN_NOT:
         return !scheme_eval(se, sc, nd->a, fields, title, text);
     case SN_AND:
@@ -904,7 +909,8 @@ const char *scheme_engine_name(const struct scheme_engine *se, int i)
     return se->schemes[i].name;
 }
 
-static bool scheme_on_hit(void *ctx, int32_t term, size_t start, size_t end)
+static bool scheme_on_hit(void *ctx, int32_t term, size_t start, size_t end, size_t cstart,
+                          size_t cend)
 {
     struct scheme_engine *se = ctx;
     uint8_t field = se->scanning_title ? 1 : 2;
@@ -926,7 +932,8 @@ static bool scheme_on_hit(void *ctx, int32_t term, size_t start, size_t end)
         se->occ = xrealloc(se->occ, se->cap_occ * sizeof *se->occ);
     }
     int32_t o = (int32_t)se->n_occ++;
-    se->occ[o] = (struct occ){term, -1, (uint32_t)start, (uint32_t)end, field == 1};
+    se->occ[o] = (struct occ){
+        term, -1, (uint32_t)start, (uint32_t)end, (uint32_t)cstart, (uint32_t)cend, field == 1};
     if (se->term_tail[term] >= 0)
         se->occ[se->term_tail[term]].next = o;
     else

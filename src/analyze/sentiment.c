@@ -269,8 +269,11 @@ struct lex_hits {
     struct lex_hit local[128];
 };
 
-static bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end)
+static bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
+                            size_t cend)
 {
+    (void)cstart;
+    (void)cend;
     struct lex_hits *hs = ctx;
     if (hs->n == hs->cap) {
         size_t ncap = hs->cap * 4;

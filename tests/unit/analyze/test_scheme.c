@@ -21,7 +21,7 @@
 
 struct hit {
     int32_t value;
-    size_t start, end;
+    size_t start, end, cstart, cend;
 };
 
 struct hits {
@@ -30,11 +30,12 @@ struct hits {
     size_t stop_after; /* 0: never stop */
 };
 
-static bool collect_hit(void *ctx, int32_t value, size_t start, size_t end)
+static bool collect_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
+                        size_t cend)
 {
     struct hits *hs = ctx;
     if (hs->n < sizeof hs->h / sizeof hs->h[0])
-        hs->h[hs->n++] = (struct hit){value, start, end};
+        hs->h[hs->n++] = (struct hit){value, start, end, cstart, cend};
     return hs->stop_after == 0 || hs->n < hs->stop_after;
 }
 
@@ -104,6 +105,11 @@ static void test_ac_cjk(void **state)
     const char *t = "县公安局警察局"; /* 3 bytes a character */
     ac_scan(a, t, strlen(t), collect_hit, &hs);
     assert_hits(&hs, "3:3-9 2:3-12 4:6-12 0:12-18 1:15-21");
+    /* the same hits in characters: 公安 is characters 1-3 */
+    assert_int_equal(hs.h[0].cstart, 1);
+    assert_int_equal(hs.h[0].cend, 3);
+    assert_int_equal(hs.h[4].cstart, 5);
+    assert_int_equal(hs.h[4].cend, 7);
     ac_free(a);
 }
 
@@ -193,7 +199,7 @@ static void test_ac_random_vs_brute(void **state)
             size_t pl = strlen(pats[i]);
             for (size_t s = 0; s + pl <= tl; s++)
                 if (memcmp(text + s, pats[i], pl) == 0 && want.n < (1 << 17))
-                    want.h[want.n++] = (struct hit){i, s, s + pl};
+                    want.h[want.n++] = (struct hit){i, s, s + pl, s, s + pl}; /* 1 byte a char */
         }
         assert_true(want.n < (1 << 17));
         assert_int_equal(got.n, want.n);
@@ -258,6 +264,10 @@ static const struct expr_case expr_cases[] = {
     {"\"交通 事故\" NEAR/1 伤亡", NULL, "交通 事故无伤亡", true},
     {"NOT a NEAR/1 b", NULL, "a b", false},
     {"NOT a NEAR/1 b", NULL, "a zz b", true},
+    /* a term near itself needs two occurrences */
+    {"民警 NEAR/1 民警", NULL, "民警x民警", true},
+    {"民警 NEAR/1 民警", NULL, "民警xx民警", false},
+    {"民警 NEAR/1 民警", NULL, "民警", false},
     /* the title counts */
     {"通报", "警方通报", "正文", true},
     /* terms are normalised like the text: full-width, upper case, traditional */
@@ -283,6 +293,29 @@ static void test_expr_match(void **state)
                      c->title ? c->title : "(null)", c->text, got);
         scheme_set_free(ss);
     }
+}
+
+/* NEAR on a hostile text: tens of thousands of occurrences of both terms
+ * just out of reach of each other. One pass over the two lists decides it
+ * (a pairwise comparison took seconds here, minutes under the sanitizers). */
+static void test_near_many_occurrences(void **state)
+{
+    (void)state;
+    struct scheme_set *ss = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(scheme_compile_expr("a NEAR/9 b", &ss, NULL, &err), 0);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (int k = 0; k < 30000; k++)
+        jy_buf_putc(&b, 'a');
+    jy_buf_puts(&b, "xxxxxxxxxx");
+    for (int k = 0; k < 30000; k++)
+        jy_buf_putc(&b, 'b');
+    assert_false(scheme_set_match(ss, NULL, b.data, NULL, NULL));
+    b.data[30009] = 'a'; /* one more a, right before the first b */
+    assert_true(scheme_set_match(ss, NULL, b.data, NULL, NULL));
+    jy_buf_free(&b);
+    scheme_set_free(ss);
 }
 
 struct expr_error_case {
@@ -788,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_ac_early_stop_and_empty),
         cmocka_unit_test(test_ac_random_vs_brute),
         cmocka_unit_test(test_expr_match),
+        cmocka_unit_test(test_near_many_occurrences),
         cmocka_unit_test(test_expr_errors),
         cmocka_unit_test(test_expr_terms),
         cmocka_unit_test_setup_teardown(test_engine_groups, setup_nz, teardown_nz),
