@@ -407,6 +407,13 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         json_t *jid = json_object_get(o, "id");
         id_table_add(&ids, jid, seq);
         int64_t published = json_time(json_object_get(o, "published"));
+        if (published > now + 86400 || published < 0) {
+            /* here the date stands in for the collection time: a date in the
+             * future (or milliseconds) would move the analysis's clock */
+            fprintf(stderr, "jingyu analyze: line %lld: published date out of range; ignored\n",
+                    (long long)seq);
+            published = 0;
+        }
         struct an_item in = {
             .id = seq,
             .title = json_string_value(json_object_get(o, "title")),

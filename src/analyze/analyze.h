@@ -97,7 +97,8 @@ struct an_item {
     int64_t id;         /* the store's item id (or a sequence number); > 0 */
     const char *title;  /* may be NULL */
     const char *text;   /* content; may be NULL */
-    int64_t published;  /* 0: unknown (collected is used) */
+    int64_t published;  /* 0: unknown; a date before 1990 or after `collected` is not
+                           believed either: `collected` is used */
     int64_t collected;  /* when it was fetched */
     const char *source; /* source name; may be NULL */
     const char *author; /* the item's author; may be NULL */

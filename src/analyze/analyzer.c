@@ -12,6 +12,9 @@
 /* Texts shorter than this many bytes are too short to call near-duplicates
  * (two different posts saying only "转发微博" are not the same story). */
 #define DUP_MIN_BYTES 12
+/* Dates before 1990 are not believed (0 and small numbers are common
+ * placeholders). */
+#define PUBLISHED_MIN INT64_C(631152000)
 /* How much of an untitled post's text becomes its display title. */
 #define TITLE_COLS 60
 
@@ -158,7 +161,12 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     scheme_engine_match(an->schemes, title, out->norm.text, in->media_level, &out->schemes,
                         &out->n_schemes, &out->terms, &out->n_terms);
 
-    int64_t at = in->collected ? in->collected : in->published;
+    /* The item's time: its date when believable, else when it was collected.
+     * A date after collection (a wrong zone, milliseconds, 2099) or before
+     * PUBLISHED_MIN would move the engines' clocks: one such item closed
+     * every open event. */
+    int64_t at = in->collected > 0 ? in->collected : jy_now();
+    int64_t when = in->published > PUBLISHED_MIN && in->published < at ? in->published : at;
     out->simhash = simhash64(body, len);
     if (len >= DUP_MIN_BYTES) {
         out->duplicate_of = dup_index_find(an->dups, out->simhash, at);
@@ -174,7 +182,7 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     if (out->n_schemes > 0) {
         struct event_input ev = {
             .id = in->id,
-            .at = in->published ? in->published : at,
+            .at = when,
             .collected = at,
             .text = body,
             .len = len,

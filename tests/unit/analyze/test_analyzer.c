@@ -99,13 +99,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static size_t record(struct fixture *f, const char *guid, const char *text, int64_t now,
-                     int64_t *id)
+/* Stores one item fetched at `now` and dated `published`. */
+static size_t record_dated(struct fixture *f, const char *guid, const char *text, int64_t published,
+                           int64_t now, int64_t *id)
 {
     struct feed_item it = {.guid = (char *)guid,
                            .title = (char *)"",
                            .content = (char *)text,
-                           .published = now,
+                           .published = published,
                            .has_date = true};
     int64_t ids[1] = {0};
     struct fetch_result r = {.ok = true, .items = &it, .n_items = 1, .ids = ids};
@@ -118,6 +119,12 @@ static size_t record(struct fixture *f, const char *guid, const char *text, int6
     if (id)
         *id = ids[0];
     return n;
+}
+
+static size_t record(struct fixture *f, const char *guid, const char *text, int64_t now,
+                     int64_t *id)
+{
+    return record_dated(f, guid, text, now, now, id);
 }
 
 #define T0 1764000000
@@ -300,6 +307,32 @@ static void labels_and_model(void **state)
     assert_int_equal(analyzer_set_model(f->an, "abc\0def", 7, &err), JY_EINVAL);
 }
 
+/* A date nobody should believe (milliseconds, 2100) is not the item's time:
+ * it would move the analysis's clock and close every open event. */
+static void future_date_not_believed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = 0, b = 0, c = 0;
+    const char *story = "民警打人事件：网友质疑暴力执法，要求公开执法记录仪视频 #民警打人#";
+    record(f, "f1", story, T0, &a);
+    record_dated(f, "f2", story, (int64_t)T0 * 1000, T0 + 60, &b);
+    record_dated(f, "f3", "民警打人事件后续：当事民警已停职 #民警打人#", 4102444800, T0 + 120, &c);
+    struct store_item ia, ic;
+    struct jy_error err = {0};
+    assert_int_equal(store_item_get(f->st, a, &ia, &err), 0);
+    assert_int_equal(store_item_get(f->st, c, &ic, &err), 0);
+    assert_true(ia.event_id > 0);
+    assert_int_equal(ic.event_id, ia.event_id);
+    int64_t eid = ia.event_id;
+    store_item_clear(&ia);
+    store_item_clear(&ic);
+    struct store_event e;
+    assert_int_equal(store_event_get(f->st, eid, T0 + 200, &e, &err), 0);
+    assert_int_equal(e.items, 3);
+    assert_true(e.last_seen <= T0 + 120);
+    store_event_clear(&e);
+}
+
 static void dark_source_alert_once(void **state)
 {
     struct fixture *f = *state;
@@ -342,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
         cmocka_unit_test_setup_teardown(dark_source_alert_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(future_date_not_believed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
