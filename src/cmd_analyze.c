@@ -21,22 +21,49 @@
 
 #define LINE_MAX_BYTES (4u << 20)
 
-/* Reads one line of any length up to LINE_MAX_BYTES; NULL at the end. */
-static char *read_line(FILE *f, size_t *len, bool *too_long)
+/* Lines of any length from a stream, through a block buffer. */
+struct line_reader {
+    FILE *f;
+    size_t pos, len;
+    char buf[65536];
+};
+
+/* Reads one line (NUL bytes and all); NULL at the end. A line longer than
+ * LINE_MAX_BYTES is read to its end but not kept: *too_long is set and an
+ * empty line comes back, so one endless line cannot take the memory. */
+static char *read_line(struct line_reader *r, size_t *len, bool *too_long)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
+    struct jy_buf b;
+    jy_buf_init(&b, LINE_MAX_BYTES);
+    bool any = false;
     *too_long = false;
-    if (n < 0) {
-        free(line);
+    for (;;) {
+        if (r->pos == r->len) {
+            r->pos = 0;
+            r->len = fread(r->buf, 1, sizeof r->buf, r->f);
+            if (r->len == 0)
+                break;
+        }
+        any = true;
+        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+        size_t n = nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos;
+        if (!*too_long && jy_buf_append(&b, r->buf + r->pos, n) != 0) {
+            *too_long = true;
+            jy_buf_reset(&b);
+        }
+        r->pos += n + (nl != NULL);
+        if (nl)
+            break;
+    }
+    if (!any) {
+        jy_buf_free(&b);
         return NULL;
     }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+    size_t n = b.len;
+    char *line = b.data ? jy_buf_steal(&b) : xstrdup("");
+    while (n > 0 && line[n - 1] == '\r')
         line[--n] = '\0';
-    if ((size_t)n > LINE_MAX_BYTES)
-        *too_long = true;
-    *len = (size_t)n;
+    *len = n;
     return line;
 }
 
@@ -383,7 +410,9 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     bool too_long;
     char *line;
     int rc = 0;
-    while ((line = read_line(stdin, &len, &too_long))) {
+    struct line_reader *lr = xcalloc(1, sizeof *lr);
+    lr->f = stdin;
+    while ((line = read_line(lr, &len, &too_long))) {
         seq++;
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
@@ -396,7 +425,11 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             k.item_ids[k.n_items++] = 0;
         }
         if (!json_is_object(o)) {
-            if (len > 0) {
+            if (too_long) {
+                fprintf(stderr, "jingyu analyze: line %lld: longer than %u MiB; skipped\n",
+                        (long long)seq, LINE_MAX_BYTES >> 20);
+                bad++;
+            } else if (len > 0) {
                 fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n", (long long)seq);
                 bad++;
             }
@@ -479,6 +512,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             break;
         }
     }
+    free(lr);
     if (k.st) {
         if (rc == 0 && sink_flush(&k, an, now, &err) != 0) {
             fprintf(stderr, "jingyu analyze: %s\n", err.msg);
@@ -503,7 +537,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         return CMD_EXIT_RUNTIME;
     }
     if (bad)
-        fprintf(stderr, "jingyu analyze: %zu lines were not JSON objects (skipped)\n", bad);
+        fprintf(stderr, "jingyu analyze: %zu lines were skipped\n", bad);
     return rc;
 }
 
@@ -541,7 +575,9 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
     size_t len, matched = 0, total = 0;
     bool too_long;
     char *line;
-    while ((line = read_line(stdin, &len, &too_long))) {
+    struct line_reader *lr = xcalloc(1, sizeof *lr);
+    lr->f = stdin;
+    while ((line = read_line(lr, &len, &too_long))) {
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
         free(line);
@@ -578,6 +614,7 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
         normalized_clear(&nb);
         json_decref(o);
     }
+    free(lr);
     fprintf(stderr, "jingyu scheme test: %zu of %zu items match\n", matched, total);
     normalizer_free(nz);
     scheme_set_free(ss);
@@ -661,7 +698,9 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
     size_t n = 0, cap = 0, bad = 0, lineno = 0, len;
     bool too_long;
     char *line;
-    while ((line = read_line(f, &len, &too_long))) {
+    struct line_reader *lr = xcalloc(1, sizeof *lr);
+    lr->f = f;
+    while ((line = read_line(lr, &len, &too_long))) {
         lineno++;
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
@@ -688,6 +727,7 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
         n++;
         json_decref(o);
     }
+    free(lr);
     if (f != stdin)
         fclose(f);
     /* Operators' labels from the console are training data too. */

@@ -75,11 +75,14 @@ def case_analyze_cli(c, jingyu, top):
         {"text": "网传清河县公安抓错人，纯属谣言吗？"},
     ]
     text = jl(rows[:3]) + "this is not json\n" + jl(rows[3:])
+    # a line longer than 4 MiB is read past, not kept
+    text += '{"id": "huge", "text": "' + "a" * (5 << 20) + '"}\n'
     rc, out, err = run_input(jingyu, ["--config", cfg, "analyze"], text)
     c.eq("analyze-exit0", rc, 0)
     lines = [ln for ln in out.splitlines() if ln.strip()]
     c.eq("analyze-one-line-per-item", len(lines), 5)
     c.check("analyze-bad-line-reported", "line 4" in err, err)
+    c.check("analyze-long-line-reported", "line 7: longer than 4 MiB" in err, err)
     try:
         res = [json.loads(ln) for ln in lines]
     except ValueError as e:
