@@ -71,6 +71,9 @@ struct scheme {
 };
 
 /* One occurrence of a term in the item being matched. */
+/* Occurrences of one term reported per matched scheme. */
+#define TERM_OCC_MAX 16
+
 struct occ {
     int32_t term;
     int32_t next;          /* next occurrence of the same term, -1 */
@@ -967,15 +970,19 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
         return;
     /* The occurrences of the scheme's own terms, walked from each term that
      * occurred (not every occurrence of every term: common words occur
-     * often), then put back in the order of the text. */
+     * often), at most TERM_OCC_MAX of each (enough to show; a text of one
+     * word repeated would otherwise be copied once per matched scheme), then
+     * put back in the order of the text. */
     size_t n = 0;
     for (size_t i = 0; i < sc->n_pos_terms; i++) {
         int32_t t = sc->pos_terms[i];
         if (se->term_gen[t] != se->gen)
             continue;
-        for (int32_t o = se->term_head[t]; o >= 0; o = se->occ[o].next) {
+        int kept = 0;
+        for (int32_t o = se->term_head[t]; o >= 0 && kept < TERM_OCC_MAX; o = se->occ[o].next) {
             if (!(fields & (se->occ[o].in_title ? 1u : 2u)))
                 continue;
+            kept++;
             if (n == se->cap_pick) {
                 se->cap_pick = se->cap_pick ? se->cap_pick * 2 : 64;
                 se->pick = xrealloc(se->pick, se->cap_pick * sizeof *se->pick);

@@ -318,6 +318,33 @@ static void test_near_many_occurrences(void **state)
     scheme_set_free(ss);
 }
 
+/* A text of one word repeated reports a bounded number of its occurrences
+ * (the rest of the text is not copied into every matched scheme's terms). */
+static void test_terms_bounded(void **state)
+{
+    (void)state;
+    struct scheme_set *ss = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(scheme_compile_expr("警察 OR 打人", &ss, NULL, &err), 0);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (int k = 0; k < 1000; k++)
+        jy_buf_puts(&b, "警察");
+    jy_buf_puts(&b, "打人");
+    struct an_term *terms = NULL;
+    size_t n = 0;
+    assert_true(scheme_set_match(ss, NULL, b.data, &terms, &n));
+    assert_int_equal(n, 16 + 1);
+    assert_string_equal(terms[0].term, "警察");
+    assert_int_equal(terms[0].start, 0);
+    assert_string_equal(terms[n - 1].term, "打人"); /* in the order of the text */
+    for (size_t i = 0; i < n; i++)
+        free(terms[i].term);
+    free(terms);
+    jy_buf_free(&b);
+    scheme_set_free(ss);
+}
+
 struct expr_error_case {
     const char *expr;
     int column;
@@ -822,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_ac_random_vs_brute),
         cmocka_unit_test(test_expr_match),
         cmocka_unit_test(test_near_many_occurrences),
+        cmocka_unit_test(test_terms_bounded),
         cmocka_unit_test(test_expr_errors),
         cmocka_unit_test(test_expr_terms),
         cmocka_unit_test_setup_teardown(test_engine_groups, setup_nz, teardown_nz),
