@@ -588,13 +588,13 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
         total++;
         const char *title = json_string_value(json_object_get(o, "title"));
         const char *text = json_string_value(json_object_get(o, "text"));
-        struct normalized nt = {0}, nb = {0};
-        if (title)
-            normalize_text(nz, title, strlen(title), &nt, &err);
+        struct normalized nb = {0};
+        /* titles as the analyzer takes them: no Weibo rules */
+        char *nt = title ? normalize_term(nz, title, strlen(title)) : NULL;
         normalize_text(nz, text ? text : "", text ? strlen(text) : 0, &nb, &err);
         struct an_term *terms = NULL;
         size_t n_terms = 0;
-        if (scheme_set_match(ss, title ? nt.text : NULL, nb.text, &terms, &n_terms)) {
+        if (scheme_set_match(ss, nt, nb.text, &terms, &n_terms)) {
             matched++;
             json_t *hit = json_array();
             for (size_t i = 0; i < n_terms; i++)
@@ -610,7 +610,7 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
         for (size_t i = 0; i < n_terms; i++)
             free(terms[i].term);
         free(terms);
-        normalized_clear(&nt);
+        free(nt);
         normalized_clear(&nb);
         json_decref(o);
     }

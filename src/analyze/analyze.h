@@ -41,6 +41,10 @@ void normalizer_free(struct normalizer *nz);
 int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
                    struct jy_error *err);
 void normalized_clear(struct normalized *n);
+/* Normalises a scheme term, lexicon word or title (what the analyzer does
+ * to titles): NFKC, simplified, Latin lower-case, whitespace collapsed; no
+ * Weibo handling. Returns a new string. */
+char *normalize_term(struct normalizer *nz, const char *s, size_t len);
 
 /* ---- sentiment ------------------------------------------------------------ */
 

@@ -37,9 +37,7 @@ void ac_free(struct ac *a);
 
 /* ---- normalize.c ------------------------------------------------------------ */
 
-/* Normalises a scheme term, lexicon word or title: NFKC, simplified, Latin
- * lower-case, whitespace collapsed; no Weibo handling. Returns a new string. */
-char *normalize_term(struct normalizer *nz, const char *s, size_t len);
+/* normalize_term: see analyze.h */
 
 /* ---- scheme.c ----------------------------------------------------------------- */
 

@@ -195,6 +195,10 @@ def case_scheme_test(c, jingyu, top):
     ids = [json.loads(ln)["id"] for ln in out.splitlines() if ln.strip()]
     c.eq("scheme-matches", ids, [1])
     c.check("scheme-count", "1 of 3" in err, err)
+    # titles are taken as the analyzer takes them (no Weibo repost rules)
+    rc, out, err = run_input(jingyu, ["--config", cfg, "scheme", "test", "民警"],
+                             jl([{"id": 7, "title": "网传 //@民警", "text": "无关"}]))
+    c.check("scheme-title-like-analyzer", rc == 0 and "1 of 1" in err, err)
 
 
 def case_train(c, jingyu, top):
