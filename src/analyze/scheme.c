@@ -820,13 +820,31 @@ static void scheme_engine_finish(struct scheme_engine *se)
     free(all);
 }
 
+/* col: 1-based, in characters of the expression. */
 static int scheme_config_error(struct jy_error *err, const struct config *cfg,
                                const struct scheme_config *c, size_t i, int col, const char *msg)
 {
-    (void)c;
-    return jy_error_set(err, JY_ECONFIG, "%s:%d:%d: analysis.schemes[%zu].expr: %s",
-                        cfg->path ? cfg->path : "config", c->expr_line, c->expr_column + col - 1, i,
-                        msg);
+    const char *path = cfg->path ? cfg->path : "config";
+    if (c->expr_lines == EXPR_FOLDED)
+        return jy_error_set(err, JY_ECONFIG,
+                            "%s:%d: analysis.schemes[%zu].expr (character %d of it): %s", path,
+                            c->expr_line, i, col, msg);
+    /* a literal block keeps its lines, each indented like the first */
+    int line = c->expr_line, at = 1;
+    const char *s = c->expr;
+    for (int k = 1; k < col && *s; k++) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, strlen(s), &cp);
+        s += n;
+        if (cp == '\n') {
+            line++;
+            at = 1;
+        } else {
+            at++;
+        }
+    }
+    return jy_error_set(err, JY_ECONFIG, "%s:%d:%d: analysis.schemes[%zu].expr: %s", path, line,
+                        c->expr_column + at - 1, i, msg);
 }
 
 int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct scheme_engine **out,

@@ -977,8 +977,13 @@ static int parse_scheme(struct parse *p, yaml_node_t *map, size_t index, struct 
         } else if (!strcmp(name, "expr")) {
             expr_key = k;
             rc = get_expr(p, v, key, &sc->expr);
-            if (!rc)
+            if (!rc) {
                 scalar_value_position(p, v, &sc->expr_line, &sc->expr_column);
+                /* whether a column inside the value maps back onto the file */
+                sc->expr_lines = v->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ? EXPR_LITERAL
+                                 : v->start_mark.line == v->end_mark.line          ? EXPR_ONE_LINE
+                                                                                   : EXPR_FOLDED;
+            }
         } else if (!strcmp(name, "title_only")) {
             rc = get_bool(p, v, key, &sc->title_only);
         } else if (!strcmp(name, "media")) {

@@ -81,6 +81,11 @@ struct scheme_config {
     bool enabled;               /* default true */
     int line, column;           /* where the entry starts */
     int expr_line, expr_column; /* where the expression's first character is (1-based) */
+    /* How the expression's text lies in the file: on one line; a literal
+     * block (|), line for line; or folded over lines (>, or a plain or quoted
+     * scalar broken over lines), where a column of the value is no column of
+     * the file. */
+    enum { EXPR_ONE_LINE, EXPR_LITERAL, EXPR_FOLDED } expr_lines;
 };
 
 /* The risk indicator model (风险评估指标体系). Weights are points out of

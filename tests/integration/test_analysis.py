@@ -199,6 +199,19 @@ def case_scheme_test(c, jingyu, top):
     rc, out, err = run_input(jingyu, ["--config", cfg, "scheme", "test", "民警"],
                              jl([{"id": 7, "title": "网传 //@民警", "text": "无关"}]))
     c.check("scheme-title-like-analyzer", rc == 0 and "1 of 1" in err, err)
+    # an expression written over several lines: a literal block keeps its
+    # lines, so the error points into the file; a folded one cannot, so it
+    # names the character of the expression
+    for style, want in (("|", ":8:13: analysis.schemes[0].expr: OR has no right operand"),
+                        (">", ":7: analysis.schemes[0].expr (character 12 of it): OR has no "
+                              "right operand")):
+        path = os.path.join(d, "block.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("database: x.db\nsources: []\nanalysis:\n  schemes:\n    - name: 甲\n"
+                    "      expr: %s\n        民警 AND\n        (谣言 OR)\n" % style)
+        r = run(jingyu, ["--config", path, "check-config"])
+        c.check("scheme-block-error-" + ("literal" if style == "|" else "folded"),
+                r.rc == 2 and want in r.err, r.err)
 
 
 def case_train(c, jingyu, top):
