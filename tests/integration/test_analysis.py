@@ -283,9 +283,10 @@ def case_pipeline(c, jingyu, top):
                 if os.path.exists(db):
                     try:
                         con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
-                        n_items, n_null = con.execute(
-                            "SELECT count(*), count(*) - count(sentiment) FROM items").fetchone()
-                        n_an = con.execute("SELECT count(*) FROM analysis").fetchone()[0]
+                        # one statement, one snapshot (two would race the collector)
+                        n_items, n_null, n_an = con.execute(
+                            "SELECT count(*), count(*) - count(sentiment), "
+                            "(SELECT count(*) FROM analysis) FROM items").fetchone()
                         con.close()
                         polls += 1
                         seen = max(seen, n_items)
