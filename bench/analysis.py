@@ -4,8 +4,8 @@ sentiment, risk).
 
   analysis.py JINGYU WORKDIR ITEMS FEEDS FEED_ITEMS REPEATS [BASELINE_JINGYU]
 
-1. `jingyu analyze` on the police corpus repeated to ITEMS lines (each pass
-   shifted 160 days so that time moves forward, as in a real stream), with
+1. `jingyu analyze` on the police corpus repeated to ITEMS lines (one stream
+   in time order from 2020 to a month ago, see write_input), with
    200 schemes and 5,000 term slots from bench/gen_schemes.py: items/s, MB/s
    of input, CPU seconds and peak RSS of the one process (one thread). The
    baseline in the same run is the same input with one scheme of 25 terms:
@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -63,15 +63,25 @@ def corpus_rows():
 
 
 def write_input(rows, n, path):
-    """n analyze input lines from rows, repeated; each pass 160 days later."""
+    """n analyze input lines from rows, repeated, as one stream in time order:
+    pass p of the corpus (January to May 2020) is squeezed into its own
+    stretch of the years from January 2020 to a month ago, so the stream
+    never goes back in time nor into the future, whatever n is."""
+    days = [date.fromisoformat(r["date"]) for r in rows]
+    d0, d1 = min(days), max(days)
+    span = (d1 - d0).days + 1
+    passes = -(-n // len(rows))
+    stretch = ((date.today() - timedelta(days=30)) - d0).days * 86400 / passes
+    start = datetime(d0.year, d0.month, d0.day, tzinfo=timezone.utc)
     k = 0
     with open(path, "w", encoding="utf-8") as out:
         while k < n:
-            shift = timedelta(days=160 * (k // len(rows)))
-            for r in rows:
-                d = date.fromisoformat(r["date"]) + shift
+            p = k // len(rows)
+            for r, d in zip(rows, days):
+                at = start + timedelta(seconds=p * stretch +
+                                       ((d - d0).days + 0.33) / span * stretch)
                 out.write(json.dumps({"id": k + 1, "text": r["text"],
-                                      "published": d.isoformat() + "T08:00:00Z",
+                                      "published": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                       "source": "微博", "media_level": "self-media"},
                                      ensure_ascii=False) + "\n")
                 k += 1

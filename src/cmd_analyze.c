@@ -406,7 +406,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     struct jy_buf out;
     jy_buf_init(&out, 0);
     int64_t now = jy_now(), seq = 0;
-    size_t len, bad = 0, cap_items = 0;
+    size_t len, bad = 0, bad_dates = 0, cap_items = 0;
     bool too_long;
     char *line;
     int rc = 0;
@@ -443,8 +443,11 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         if (published > now + 86400 || published < 0) {
             /* here the date stands in for the collection time: a date in the
              * future (or milliseconds) would move the analysis's clock */
-            fprintf(stderr, "jingyu analyze: line %lld: published date out of range; ignored\n",
-                    (long long)seq);
+            if (!bad_dates++)
+                fprintf(stderr,
+                        "jingyu analyze: line %lld: published date out of range; ignored (the "
+                        "count of such lines follows at the end)\n",
+                        (long long)seq);
             published = 0;
         }
         struct an_item in = {
@@ -538,6 +541,9 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     }
     if (bad)
         fprintf(stderr, "jingyu analyze: %zu lines were skipped\n", bad);
+    if (bad_dates)
+        fprintf(stderr, "jingyu analyze: %zu lines had a published date out of range (ignored)\n",
+                bad_dates);
     return rc;
 }
 
