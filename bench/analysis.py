@@ -62,7 +62,7 @@ def corpus_rows():
         return [json.loads(line) for line in f]
 
 
-def write_input(rows, n, path):
+def write_input(rows, n, path, real_dates=False):
     """n analyze input lines from rows, repeated, as one stream in time order:
     pass p of the corpus (January to May 2020) is squeezed into its own
     stretch of the years from January 2020 to a month ago, so the stream
@@ -72,6 +72,8 @@ def write_input(rows, n, path):
     span = (d1 - d0).days + 1
     passes = -(-n // len(rows))
     stretch = ((date.today() - timedelta(days=30)) - d0).days * 86400 / passes
+    if real_dates:  # one pass on the corpus's own dates
+        passes, stretch = 1, span * 86400
     start = datetime(d0.year, d0.month, d0.day, tzinfo=timezone.utc)
     k = 0
     with open(path, "w", encoding="utf-8") as out:
@@ -121,7 +123,7 @@ def near_duplicates(jingyu, work, cfg):
     print("\n-- 2. near-duplicates against exact groups after normalisation (corpus, one pass) --")
     rows = corpus_rows()
     inp = os.path.join(work, "corpus.jsonl")
-    write_input(rows, len(rows), inp)
+    write_input(rows, len(rows), inp, real_dates=True)
     out = os.path.join(work, "corpus.out")
     timed([jingyu, "--config", cfg, "analyze"], inp, out)
     with open(out, encoding="utf-8") as f:
