@@ -379,19 +379,7 @@ void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, vo
     for (size_t i = 0; i < len; k++) {
         uint32_t cp;
         size_t at = i;
-        const unsigned char *u = (const unsigned char *)text + i;
-        if (u[0] < 0x80) {
-            cp = u[0];
-            i++;
-        } else if ((u[0] & 0xF0) == 0xE0 && len - i >= 3 && (u[1] & 0xC0) == 0x80 &&
-                   (u[2] & 0xC0) == 0x80 && (u[0] > 0xE0 || u[1] >= 0xA0) &&
-                   (u[0] != 0xED || u[1] < 0xA0)) {
-            /* three bytes: every Chinese character; inline, the scan's hot path */
-            cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-            i += 3;
-        } else {
-            i += utf8_decode(text + i, len - i, &cp);
-        }
+        i += utf8_decode(text + i, len - i, &cp);
         offs[k & mask] = (uint32_t)at;
         uint32_t sym = ac_sym(a, cp);
         if (!sym) {

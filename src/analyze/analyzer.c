@@ -57,6 +57,14 @@ int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_erro
     return 0;
 }
 
+int analyzer_check(const struct config *cfg, struct jy_error *err)
+{
+    struct scheme_engine *se = NULL;
+    int rc = scheme_engine_new(NULL, cfg, &se, err);
+    scheme_engine_free(se);
+    return rc;
+}
+
 void analyzer_free(struct analyzer *an)
 {
     if (!an)

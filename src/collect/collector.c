@@ -102,7 +102,9 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     l->pid = (int)getpid();
     if (gethostname(l->host, sizeof l->host - 1) != 0)
         snprintf(l->host, sizeof l->host, "localhost");
-    int rc = analyzer_new(cfg, &l->an, err);
+    /* A bad scheme stops the collector now; the analyzer itself is made
+     * when the first new item needs it (see make_analyzer). */
+    int rc = analyzer_check(cfg, err);
     if (rc)
         return rc;
     if ((rc = store_open(cfg->database, &l->st, err)))
@@ -171,9 +173,8 @@ static void beat(struct loop *l, int64_t now)
     leader_set(l, got);
 }
 
-/* On becoming the collector: the analyzer's memory is rebuilt from what the
- * previous holder stored, and the newest trained model replaces the lexicon. */
-static void analysis_take_over(struct loop *l)
+/* The newest trained model, if any, replaces the lexicon. */
+static void load_model(struct loop *l)
 {
     struct jy_error err = {0};
     char *model = NULL;
@@ -184,6 +185,31 @@ static void analysis_take_over(struct loop *l)
     else if (rc && rc != JY_ENOTFOUND)
         loop_error(l, err.msg);
     free(model);
+}
+
+/* The store's factory: the analyzer, made when the first new item needs it. */
+static int make_analyzer(void *ctx, struct analyzer **out, struct jy_error *err)
+{
+    struct loop *l = ctx;
+    int rc = analyzer_new(l->cfg, &l->an, err);
+    if (rc)
+        return rc;
+    load_model(l);
+    *out = l->an;
+    return 0;
+}
+
+/* On becoming the collector: the analyzer's memory is rebuilt from what the
+ * previous holder stored (before its next use), and the newest trained model
+ * replaces the lexicon. */
+static void analysis_take_over(struct loop *l)
+{
+    if (!l->an) {
+        store_set_analyzer_factory(l->st, make_analyzer, l, &l->cfg->analysis);
+        return;
+    }
+    load_model(l);
+    struct jy_error err = {0};
     if (store_set_analyzer(l->st, l->an, &l->cfg->analysis, &err) != 0)
         loop_error(l, err.msg);
 }

@@ -796,8 +796,17 @@ static enum media_level media_from_name(const char *name)
     return MEDIA_UNKNOWN;
 }
 
+/* Makes the analyzer ready for the next item: made if it is made on first
+ * need, its memory rebuilt from the database after a rollback or a
+ * takeover. */
 static int analyzer_fresh(struct store *st, struct jy_error *err)
 {
+    if (!st->an) {
+        int rc = st->an_make(st->an_make_ctx, &st->an, err);
+        if (rc)
+            return rc;
+        st->an_dirty = true;
+    }
     if (!st->an_dirty)
         return 0;
     analyzer_reset(st->an);
@@ -812,9 +821,22 @@ int store_set_analyzer(struct store *st, struct analyzer *an, const struct analy
                        struct jy_error *err)
 {
     st->an = an;
+    st->an_make = NULL;
     st->an_cfg = ac;
-    st->an_dirty = an != NULL;
-    return an ? analyzer_fresh(st, err) : 0;
+    st->an_dirty = an != NULL; /* restored before its first use */
+    (void)err;
+    return 0;
+}
+
+void store_set_analyzer_factory(struct store *st,
+                                int (*make)(void *ctx, struct analyzer **out, struct jy_error *err),
+                                void *ctx, const struct analysis_config *ac)
+{
+    st->an = NULL;
+    st->an_make = make;
+    st->an_make_ctx = ctx;
+    st->an_cfg = ac;
+    st->an_dirty = true;
 }
 
 static int analyze_one(struct store *st, const struct store_source *src, int64_t id,
@@ -844,7 +866,7 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
 int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_result *r,
                       const int64_t *ids, int64_t now, struct jy_error *err)
 {
-    if (!st->an || !ids)
+    if (!STORE_ANALYSING(st) || !ids)
         return 0;
     size_t fresh = 0;
     for (size_t i = 0; i < r->n_items; i++)
@@ -877,7 +899,7 @@ int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_re
 int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err)
 {
     *done = 0;
-    if (!st->an)
+    if (!STORE_ANALYSING(st))
         return 0;
     int rc = store_begin(st, err);
     if (rc)

@@ -319,7 +319,7 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
 {
     size_t n = 0;
     int64_t *ids = r->ids;
-    if (!ids && st->an && r->n_items)
+    if (!ids && STORE_ANALYSING(st) && r->n_items)
         ids = xcalloc(r->n_items, sizeof *ids);
     /* inside a caller's transaction this is a savepoint: all or nothing */
     bool nested = !sqlite3_get_autocommit(st->db);

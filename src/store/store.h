@@ -175,11 +175,17 @@ int store_search(struct store *st, const char *query, const struct store_cursor 
 
 /* From now on, store_fetch_record analyses every item it inserts with an,
  * inside the same transaction, so no item is ever visible without its
- * analysis. After any rollback the analyzer's memory is rebuilt from the
- * database before it is used again. an must outlive the store (or be unset
- * with NULL). Restores an's memory now. */
+ * analysis. Before its first use, and after any rollback, the analyzer's
+ * memory is rebuilt from the database. an must outlive the store (or be
+ * unset with NULL). */
 int store_set_analyzer(struct store *st, struct analyzer *an, const struct analysis_config *ac,
                        struct jy_error *err);
+/* The same with an analyzer that make creates when the first item needs it
+ * (creating one opens dictionaries: a collector whose fetches bring nothing
+ * new need not). The caller owns what make creates. */
+void store_set_analyzer_factory(struct store *st,
+                                int (*make)(void *ctx, struct analyzer **out, struct jy_error *err),
+                                void *ctx, const struct analysis_config *ac);
 /* Analyses up to batch items stored before analysis existed, in one
  * transaction; *done gets how many (0: nothing left). */
 int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err);

@@ -39,6 +39,9 @@ struct store {
     char *fence_host; /* see store_lease_fence; NULL: no fence */
     int fence_pid;
     struct analyzer *an; /* see store_set_analyzer; NULL: items are not analysed */
+    /* or made on first need (store_set_analyzer_factory) */
+    int (*an_make)(void *ctx, struct analyzer **out, struct jy_error *err);
+    void *an_make_ctx;
     const struct analysis_config *an_cfg;
     bool an_dirty; /* the analyzer's memory may hold what a rollback undid */
     /* Events touched since the last store_analysis_flush, one entry per item,
@@ -50,6 +53,10 @@ struct store {
     } * pend;
     size_t n_pend, cap_pend;
 };
+
+/* Whether stored items are analysed (now, or by an analyzer made on first
+ * need). */
+#define STORE_ANALYSING(st) ((st)->an || (st)->an_make)
 
 /* Analyses the items of r that were just inserted (ids[i] != 0) and stores
  * the results, inside the caller's transaction. No-op without an analyzer. */

@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
+size_t utf8_decode_slow(const char *str, size_t len, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
     if (len == 0) {

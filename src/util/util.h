@@ -96,7 +96,24 @@ void jy_buf_json_key(struct jy_buf *b, const char *k, bool first);
 /* Decodes one code point from s (at most len bytes). Returns the number of
  * bytes consumed (>= 1 when len >= 1); invalid or truncated sequences yield
  * U+FFFD and consume one byte. */
-size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
+size_t utf8_decode_slow(const char *s, size_t len, uint32_t *cp);
+/* Inline for the two cases that make up nearly all text here, ASCII and the
+ * three-byte sequences of CJK (every analysis pass decodes every
+ * character); anything else goes to utf8_decode_slow. */
+static inline size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (len >= 1 && s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (len >= 3 && (s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+        (s[0] != 0xE0 || s[1] >= 0xA0) && (s[0] != 0xED || s[1] < 0xA0)) {
+        *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        return 3;
+    }
+    return utf8_decode_slow(str, len, cp);
+}
 /* Encodes cp into out (4 bytes room); returns bytes written. */
 size_t utf8_encode(uint32_t cp, char *out);
 bool utf8_valid(const char *s, size_t len);
