@@ -105,13 +105,7 @@ static void result_write(struct jy_buf *b, const struct an_result *r, const stru
         jy_buf_json_str(b, r->norm.repost);
     }
     jy_buf_json_key(b, "topics", false);
-    jy_buf_putc(b, '[');
-    for (size_t i = 0; i < r->norm.n_topics; i++) {
-        if (i)
-            jy_buf_putc(b, ',');
-        jy_buf_json_str(b, r->norm.topics[i]);
-    }
-    jy_buf_puts(b, "]");
+    jy_buf_json_strs(b, (const char *const *)r->norm.topics, r->norm.n_topics);
     jy_buf_json_key(b, "schemes", false);
     jy_buf_putc(b, '[');
     for (size_t i = 0; i < r->n_schemes; i++) {

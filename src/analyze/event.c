@@ -813,13 +813,7 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
     }
     jy_buf_putc(&b, ']');
     jy_buf_json_key(&b, "topics", false);
-    jy_buf_putc(&b, '[');
-    for (int i = 0; i < ev->n_topics; i++) {
-        if (i)
-            jy_buf_putc(&b, ',');
-        jy_buf_json_str(&b, ev->topics[i]);
-    }
-    jy_buf_putc(&b, ']');
+    jy_buf_json_strs(&b, (const char *const *)ev->topics, (size_t)ev->n_topics);
     /* Schemes by index and name: a restored index whose name changed (the
      * configuration was edited) is dropped. */
     jy_buf_json_key(&b, "schemes", false);
@@ -906,13 +900,7 @@ static void event_fill(const struct event_engine *ee, struct event *ev, struct a
     }
     jy_buf_putc(&b, ']');
     out->terms = jy_buf_steal(&b);
-    jy_buf_putc(&b, '[');
-    for (int i = 0; i < ev->n_topics; i++) {
-        if (i)
-            jy_buf_putc(&b, ',');
-        jy_buf_json_str(&b, ev->topics[i]);
-    }
-    jy_buf_putc(&b, ']');
+    jy_buf_json_strs(&b, (const char *const *)ev->topics, (size_t)ev->n_topics);
     out->topics = jy_buf_steal(&b);
 
     event_assess(ee, ev, &out->score, &out->level, &out->explanation);

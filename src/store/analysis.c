@@ -20,13 +20,7 @@ static char *json_strings(const char *const *v, size_t n)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
-    jy_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            jy_buf_putc(&b, ',');
-        jy_buf_json_str(&b, v[i] ? v[i] : "");
-    }
-    jy_buf_putc(&b, ']');
+    jy_buf_json_strs(&b, v, n);
     return jy_buf_steal(&b);
 }
 

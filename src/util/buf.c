@@ -164,6 +164,17 @@ void jy_buf_json_num(struct jy_buf *b, double v, int decimals)
     jy_buf_append(b, digits, (size_t)n);
 }
 
+void jy_buf_json_strs(struct jy_buf *b, const char *const *v, size_t n)
+{
+    jy_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jy_buf_putc(b, ',');
+        jy_buf_json_str(b, v[i] ? v[i] : "");
+    }
+    jy_buf_putc(b, ']');
+}
+
 void jy_buf_json_key(struct jy_buf *b, const char *k, bool first)
 {
     if (!first)

@@ -90,6 +90,8 @@ void jy_buf_json_str(struct jy_buf *b, const char *s);
 void jy_buf_json_int(struct jy_buf *b, int64_t v);
 void jy_buf_json_num(struct jy_buf *b, double v, int decimals);
 void jy_buf_json_key(struct jy_buf *b, const char *k, bool first);
+/* An array of n strings (NULL ones written as ""). */
+void jy_buf_json_strs(struct jy_buf *b, const char *const *v, size_t n);
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
