@@ -144,8 +144,11 @@ struct event_input {
     int64_t id;
     int64_t at; /* published, else collected */
     int64_t collected;
-    const char *title; /* display title for the event (raw, sanitised by caller) */
-    const char *text;  /* normalised */
+    const char *title; /* display title for the event (sanitised by the caller), or NULL: */
+    /* makes it when the event needs it (a new event, a new representative) */
+    char *(*make_title)(const void *ctx);
+    const void *title_ctx;
+    const char *text; /* normalised */
     size_t len;
     uint64_t simhash;
     int64_t duplicate_of;

@@ -139,8 +139,9 @@ int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, s
 
 /* The event's display title: the item's title, else the start of its text,
  * safe to draw. */
-static char *display_title(const struct an_item *in)
+static char *display_title(const void *ctx)
 {
+    const struct an_item *in = ctx;
     const char *src = in->title && *in->title ? in->title : in->text ? in->text : "";
     char *clean = utf8_sanitize(src, strlen(src), 0);
     char *t = utf8_truncate(clean, TITLE_COLS);
@@ -207,10 +208,9 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
             .sentiment = out->sentiment,
         };
         risk_vocab_scan(an->risk, body, len, in->author, in->source, &ev.marks);
-        char *shown = display_title(in);
-        ev.title = shown;
+        ev.make_title = display_title; /* made only when the event needs it */
+        ev.title_ctx = in;
         rc = event_engine_add(an->events, &ev, &out->event, &out->alert, err);
-        free(shown);
         if (rc) {
             free(title);
             an_result_clear(out);

@@ -923,11 +923,19 @@ void an_event_clear(struct an_event *e)
 
 /* ---- grouping ----------------------------------------------------------------------- */
 
+/* The item's display title (a new string). */
+static char *input_title(const struct event_input *in)
+{
+    if (in->title)
+        return xstrdup(in->title);
+    return in->make_title ? in->make_title(in->title_ctx) : xstrdup("");
+}
+
 static struct event *event_new(struct event_engine *ee, const struct event_input *in)
 {
     struct event *ev = xcalloc(1, sizeof *ev);
     ev->id = ee->next_id++;
-    ev->title = xstrdup(in->title ? in->title : "");
+    ev->title = input_title(in);
     ev->rep_item = in->id;
     ev->first_seen = ev->last_seen = in->at;
     ev->first_collected = in->collected;
@@ -1068,9 +1076,12 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
                 ev->rep_copies = (int)s->n;
                 if (ev->rep_item != in->duplicate_of) {
                     ev->rep_item = in->duplicate_of;
-                    if (in->title && *in->title) {
+                    char *t = input_title(in);
+                    if (*t) {
                         free(ev->title);
-                        ev->title = xstrdup(in->title);
+                        ev->title = t;
+                    } else {
+                        free(t);
                     }
                 }
             }

@@ -17,7 +17,7 @@ void jy_buf_init(struct jy_buf *b, size_t max)
     b->max = max ? max : SIZE_MAX - 1;
 }
 
-int jy_buf_append(struct jy_buf *b, const void *p, size_t n)
+int jy_buf_append_slow(struct jy_buf *b, const void *p, size_t n)
 {
     if (n > b->max - b->len)
         return JY_ETOOBIG;
@@ -38,11 +38,6 @@ int jy_buf_append(struct jy_buf *b, const void *p, size_t n)
 int jy_buf_puts(struct jy_buf *b, const char *s)
 {
     return jy_buf_append(b, s, strlen(s));
-}
-
-int jy_buf_putc(struct jy_buf *b, char c)
-{
-    return jy_buf_append(b, &c, 1);
 }
 
 int jy_buf_printf(struct jy_buf *b, const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -72,9 +73,24 @@ struct jy_buf {
 };
 
 void jy_buf_init(struct jy_buf *b, size_t max);
-int jy_buf_append(struct jy_buf *b, const void *p, size_t n);
+int jy_buf_append_slow(struct jy_buf *b, const void *p, size_t n);
+/* Inline when the bytes fit the room already there (JSON is written a few
+ * bytes at a time); otherwise jy_buf_append_slow grows the buffer. */
+static inline int jy_buf_append(struct jy_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap || n > b->max - b->len)
+        return jy_buf_append_slow(b, p, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+static inline int jy_buf_putc(struct jy_buf *b, char c)
+{
+    return jy_buf_append(b, &c, 1);
+}
 int jy_buf_puts(struct jy_buf *b, const char *s);
-int jy_buf_putc(struct jy_buf *b, char c);
 int jy_buf_printf(struct jy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jy_buf_reset(struct jy_buf *b);
 /* Hands the data to the caller (who frees it) and resets the buffer. */
