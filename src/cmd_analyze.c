@@ -482,7 +482,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         struct an_result res;
         struct an_event ev = {0};
         if (analyzer_run(an, &in, &res, &err) != 0 ||
-            (res.event_id && analyzer_event(an, res.event_id, &ev, &err) != 0) ||
+            (res.event_id && analyzer_event_explain(an, res.event_id, &ev.score, &ev.level,
+                                                    &ev.explanation, &err) != 0) ||
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
             fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
             an_event_clear(&ev);

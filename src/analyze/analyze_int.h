@@ -185,6 +185,9 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
  * event_engine_settle. JY_ENOTFOUND otherwise. */
 int event_engine_get(struct event_engine *ee, int64_t id, struct an_event *out,
                      struct jy_error *err);
+/* Only the risk assessment of such an event: score, level, explanation. */
+int event_engine_explain(struct event_engine *ee, int64_t id, double *score, enum risk_level *level,
+                         char **explanation, struct jy_error *err);
 /* Frees the events closed since the last call. */
 void event_engine_settle(struct event_engine *ee);
 /* Restores an open event from an_event.state. */

@@ -96,6 +96,12 @@ int analyzer_event(struct analyzer *an, int64_t event_id, struct an_event *out,
     return event_engine_get(an->events, event_id, out, err);
 }
 
+int analyzer_event_explain(struct analyzer *an, int64_t event_id, double *score,
+                           enum risk_level *level, char **explanation, struct jy_error *err)
+{
+    return event_engine_explain(an->events, event_id, score, level, explanation, err);
+}
+
 void analyzer_settle(struct analyzer *an)
 {
     event_engine_settle(an->events);

@@ -1105,6 +1105,16 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     return 0;
 }
 
+int event_engine_explain(struct event_engine *ee, int64_t id, double *score, enum risk_level *level,
+                         char **explanation, struct jy_error *err)
+{
+    struct tab_slot *s = tab_find(&ee->byid, key_event(id));
+    if (!s || !s->p)
+        return jy_error_set(err, JY_ENOTFOUND, "event %lld is not in memory", (long long)id);
+    event_assess(ee, s->p, score, level, explanation);
+    return 0;
+}
+
 int event_engine_get(struct event_engine *ee, int64_t id, struct an_event *out,
                      struct jy_error *err)
 {
