@@ -53,7 +53,11 @@ struct ac_astral {
 
 struct ac {
     /* symbols */
-    uint32_t *bmp_sym; /* BMP code point -> symbol, 0: in no pattern */
+    /* BMP code point -> symbol, 0: in no pattern or (past 65,535 symbols,
+     * which no real vocabulary reaches) look in the hash. Two bytes an entry
+     * keep the table where a scan's lookups stay in cache. */
+    uint16_t *bmp_sym;
+    bool big; /* some BMP symbols live in the hash */
     struct ac_astral astral;
     uint32_t n_syms; /* symbols are 1..n_syms */
 
@@ -130,7 +134,11 @@ static void astral_put(struct ac_astral *t, uint32_t cp, uint32_t sym)
 
 static inline uint32_t ac_sym(const struct ac *a, uint32_t cp)
 {
-    return cp < BMP ? a->bmp_sym[cp] : astral_get(&a->astral, cp);
+    if (cp < BMP) {
+        uint32_t s = a->bmp_sym[cp];
+        return s || !a->big ? s : astral_get(&a->astral, cp);
+    }
+    return astral_get(&a->astral, cp);
 }
 
 /* The symbol of cp, allocated on first use (construction only). */
@@ -140,10 +148,12 @@ static uint32_t ac_sym_make(struct ac *a, uint32_t cp)
     if (s)
         return s;
     s = ++a->n_syms;
-    if (cp < BMP)
-        a->bmp_sym[cp] = s;
-    else
+    if (cp < BMP && s <= UINT16_MAX) {
+        a->bmp_sym[cp] = (uint16_t)s;
+    } else {
         astral_put(&a->astral, cp, s);
+        a->big |= cp < BMP;
+    }
     if (s >= a->cap_root_kid) {
         size_t cap = a->cap_root_kid ? a->cap_root_kid * 2 : 1024;
         a->root_kid = xrealloc(a->root_kid, cap * sizeof *a->root_kid);
