@@ -146,6 +146,7 @@ static void tab_free(struct tab *t)
 
 struct term_count {
     char *term;
+    uint64_t h; /* jy_hash64 of term: compared before the text */
     int count;
 };
 
@@ -213,10 +214,16 @@ struct keyvec {
     int n;
 };
 
+/* The index key of a text whose jy_hash64 is h. */
+static uint64_t key_hash(char tag, uint64_t h)
+{
+    uint64_t k = mix64(h ^ (uint64_t)(unsigned char)tag << 56);
+    return k ? k : 1;
+}
+
 static uint64_t key_str(char tag, const char *s)
 {
-    uint64_t k = mix64(jy_hash64(s, strlen(s)) ^ (uint64_t)(unsigned char)tag << 56);
-    return k ? k : 1;
+    return key_hash(tag, jy_hash64(s, strlen(s)));
 }
 
 static uint64_t key_scheme(int i)
@@ -616,17 +623,18 @@ static int media_rank(enum media_level m)
 
 /* Counts term; when a term had to give its place, it is dropped from the
  * index so the index never points at an event that no longer holds it. */
-static void term_count_add(struct event_engine *ee, struct event *ev, const char *term, int n)
+static void term_count_add(struct event_engine *ee, struct event *ev, const char *term, uint64_t h,
+                           int n)
 {
     for (int i = 0; i < ev->n_terms; i++) {
-        if (strcmp(ev->terms[i].term, term) == 0) {
+        if (ev->terms[i].h == h && strcmp(ev->terms[i].term, term) == 0) {
             ev->terms[i].count += n;
             return;
         }
     }
     if (ev->n_terms < TERMS_MAX) {
-        ev->terms[ev->n_terms].term = xstrdup(term);
-        ev->terms[ev->n_terms++].count = n;
+        ev->terms[ev->n_terms] = (struct term_count){xstrdup(term), h, n};
+        ev->n_terms++;
         return;
     }
     /* Space-saving: the least counted term gives its place (and its count). */
@@ -635,9 +643,10 @@ static void term_count_add(struct event_engine *ee, struct event *ev, const char
         if (ev->terms[i].count < ev->terms[lo].count)
             lo = i;
     }
-    key_drop(ee, key_str('w', ev->terms[lo].term), ev);
+    key_drop(ee, key_hash('w', ev->terms[lo].h), ev);
     free(ev->terms[lo].term);
     ev->terms[lo].term = xstrdup(term);
+    ev->terms[lo].h = h;
     ev->terms[lo].count += n;
 }
 
@@ -688,19 +697,22 @@ static void source_add(struct event *ev, const char *source)
 }
 
 /* Distinct terms of the item (an_term lists one entry per occurrence and
- * scheme); n_out of them, pointers into in->terms. */
-static size_t item_terms(const struct event_input *in, const char **out, size_t max)
+ * scheme), with their hashes; n_out of them, pointers into in->terms. */
+static size_t item_terms(const struct event_input *in, const char **out, uint64_t *hs, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < in->n_terms && n < max; i++) {
         const char *t = in->terms[i].term;
         if (!t || !*t)
             continue;
+        uint64_t h = jy_hash64(t, strlen(t));
         size_t j;
-        for (j = 0; j < n && strcmp(out[j], t) != 0; j++)
+        for (j = 0; j < n && (hs[j] != h || strcmp(out[j], t) != 0); j++)
             ;
-        if (j == n)
+        if (j == n) {
+            hs[n] = h;
             out[n++] = t;
+        }
     }
     return n;
 }
@@ -949,7 +961,7 @@ static struct event *event_new(struct event_engine *ee, const struct event_input
 
 /* Picks the event the item joins, or NULL. */
 static struct event *event_choose(struct event_engine *ee, const struct event_input *in,
-                                  const char **terms, size_t n_terms)
+                                  const uint64_t *term_h, size_t n_terms)
 {
     /* 1. the event holding the first copy */
     if (in->duplicate_of) {
@@ -989,7 +1001,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
         bool any = false;
         for (size_t i = 0; i < n_terms + in->n_schemes && scored < SIM_CANDIDATES; i++) {
             uint64_t key =
-                i < n_terms ? key_str('w', terms[i]) : key_scheme(in->schemes[i - n_terms]);
+                i < n_terms ? key_hash('w', term_h[i]) : key_scheme(in->schemes[i - n_terms]);
             struct tab_slot *s = tab_find(&ee->keys, key);
             if (!s)
                 continue;
@@ -1026,10 +1038,11 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     sweep(ee);
 
     const char *terms[TERMS_MAX];
-    size_t n_terms = item_terms(in, terms, TERMS_MAX);
+    uint64_t term_h[TERMS_MAX];
+    size_t n_terms = item_terms(in, terms, term_h, TERMS_MAX);
     item_bigrams(ee, in->text ? in->text : "", in->text ? in->len : 0);
 
-    struct event *ev = event_choose(ee, in, terms, n_terms);
+    struct event *ev = event_choose(ee, in, term_h, n_terms);
     if (!ev)
         ev = event_new(ee, in);
 
@@ -1053,8 +1066,8 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         ev->top_media = in->media_level;
     source_add(ev, in->source);
     for (size_t i = 0; i < n_terms; i++) {
-        term_count_add(ee, ev, terms[i], 1);
-        key_touch(ee, key_str('w', terms[i]), ev);
+        term_count_add(ee, ev, terms[i], term_h[i], 1);
+        key_touch(ee, key_hash('w', term_h[i]), ev);
     }
     for (size_t i = 0; i < in->n_topics; i++) {
         topic_add(ev, in->topics[i]);
@@ -1178,6 +1191,7 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         const char *t = json_string_value(json_array_get(v, 0));
         if (t && ev->n_terms < TERMS_MAX) {
             ev->terms[ev->n_terms].term = xstrdup(t);
+            ev->terms[ev->n_terms].h = jy_hash64(t, strlen(t));
             ev->terms[ev->n_terms++].count = (int)json_integer_value(json_array_get(v, 1));
         }
     }
