@@ -15,6 +15,17 @@
 
 #include "analyze/analyze.h"
 
+/* A bijective 64-bit finaliser (murmur3's): spreads keys over all bits. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
 /* ---- ac.c ------------------------------------------------------------------ */
 
 /* Patterns are byte strings (normalised UTF-8); a hit is reported with the

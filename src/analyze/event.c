@@ -52,16 +52,6 @@
 #define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
-
 /* ---- a small open-addressing table: uint64 key -> (pointer, number) -------- */
 
 struct tab_slot {

@@ -26,16 +26,6 @@
 
 #include "analyze/analyze_int.h"
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
-
 /* spread[x] has byte i set to 1 when bit i of x is set: adding spread values
  * of a hash's eight bytes counts all 64 bits in eight byte-wide lanes at once. */
 static uint64_t spread[256];
