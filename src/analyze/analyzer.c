@@ -62,6 +62,10 @@ int analyzer_check(const struct config *cfg, struct jy_error *err)
     struct scheme_engine *se = NULL;
     int rc = scheme_engine_new(NULL, cfg, &se, err);
     scheme_engine_free(se);
+    if (!rc)
+        rc = lexicon_check(config_datadir(), err);
+    if (!rc)
+        rc = risk_vocab_check(config_datadir(), cfg, err);
     return rc;
 }
 

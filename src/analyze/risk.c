@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/analyze_int.h"
 
@@ -135,6 +136,23 @@ static void vocab_add_region(struct risk_vocab *rv, struct normalizer *nz, const
         }
     }
     free(t);
+}
+
+int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err)
+{
+    for (int c = 0; c <= N_CATEGORIES; c++) {
+        if (c == N_CATEGORIES && cfg->analysis.risk.n_official_words > 0)
+            break; /* official.txt is read only when the config names none */
+        char *path = xasprintf("%s/risk/%s.txt", datadir,
+                               c < N_CATEGORIES ? categories[c].file : "official");
+        int ok = access(path, R_OK) == 0;
+        if (!ok)
+            jy_error_set(err, JY_EIO, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        if (!ok)
+            return JY_EIO;
+    }
+    return 0;
 }
 
 int risk_vocab_new(struct normalizer *nz, const char *datadir, const struct config *cfg,

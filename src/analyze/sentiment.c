@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/analyze_int.h"
 #include "config/config.h"
@@ -244,6 +245,20 @@ int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **ou
     }
     ac_build(lx->ac);
     *out = lx;
+    return 0;
+}
+
+int lexicon_check(const char *datadir, struct jy_error *err)
+{
+    for (size_t f = 0; f < sizeof lex_files / sizeof lex_files[0]; f++) {
+        char *path = xasprintf("%s/lexicon/%s", datadir, lex_files[f].name);
+        int ok = access(path, R_OK) == 0;
+        if (!ok)
+            jy_error_set(err, JY_EIO, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        if (!ok)
+            return JY_EIO;
+    }
     return 0;
 }
 

@@ -381,6 +381,22 @@ def case_pipeline(c, jingyu, top):
          query(db, "SELECT count(*) AS n FROM items")[0]["n"])
 
 
+def case_missing_data(c, jingyu, top):
+    """A broken installation (no lexicon) stops the collector at once with a
+    message naming the file, not at its first new item with every fetch
+    failing."""
+    d = os.path.join(top, "nodata")
+    os.makedirs(os.path.join(d, "in"))
+    os.makedirs(os.path.join(d, "empty"))
+    db = os.path.join(d, "n.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db,
+                       [{"name": "投递", "type": "file-drop", "path": "in", "interval": 60}],
+                       extra=ANALYSIS)
+    env = dict(os.environ, JINGYU_DATADIR=os.path.join(d, "empty"))
+    r = run(jingyu, ["--config", cfg, "collect", "--once"], env=env)
+    c.check("missing-lexicon-refused", r.rc != 0 and "lexicon/negative.txt" in r.err, r.why())
+
+
 def case_dark(c, jingyu, top):
     d = os.path.join(top, "dark")
     os.makedirs(os.path.join(d, "in"))
@@ -406,7 +422,7 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-analysis-") as top:
-        for case in (case_analyze_cli, case_analyze_store, case_scheme_test, case_train, case_pipeline, case_dark):
+        for case in (case_analyze_cli, case_analyze_store, case_scheme_test, case_train, case_pipeline, case_missing_data, case_dark):
             try:
                 case(c, jingyu, top)
             except Exception as e:  # a crash in one case must not hide the others
