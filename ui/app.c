@@ -572,9 +572,22 @@ static void setup_colors(void)
     ui_use_color = true;
 }
 
+struct normalizer *ui_app_normalizer(struct ui_app *app)
+{
+    if (!app->nz_tried) {
+        app->nz_tried = true;
+        struct jy_error err = {0};
+        if (normalizer_new(&app->nz, &err) != 0)
+            app->nz = NULL;
+    }
+    return app->nz;
+}
+
 static void app_free(struct ui_app *app)
 {
     ui_view_close(app);
+    normalizer_free(app->nz);
+    app->nz = NULL;
     for (size_t i = 0; i < app->n_panes; i++)
         if (app->panes[i]->destroy)
             app->panes[i]->destroy(app);

@@ -225,12 +225,12 @@ void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t a
 }
 
 void ui_text_add_marked(struct ui_text *t, const char *text, int cols, attr_t attr,
-                        char *const *terms, size_t n_terms)
+                        struct normalizer *nz, char *const *terms, size_t n_terms)
 {
     char *clean = utf8_sanitize(text ? text : "", text ? strlen(text) : 0, UTF8_KEEP_NEWLINES);
     /* Marked before wrapping, so a term split by a line break is found;
      * each wrapped line is a piece of clean, found in order. */
-    unsigned char *marks = ui_mark_terms(clean, terms, n_terms);
+    unsigned char *marks = ui_mark_terms(clean, terms, n_terms, nz);
     size_t n;
     char **lines = ui_wrap(clean, cols, &n);
     const char *at = clean;

@@ -183,9 +183,40 @@ static unsigned char ascii_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms)
+/* With a normalizer: terms are found in s folded character by character as
+ * the analysis folds it, and each hit marks the characters of s it came
+ * from (暴力执法 in 暴力執法, police in ＰＯＬＩＣＥ). */
+static unsigned char *mark_folded(struct normalizer *nz, const char *s, size_t len,
+                                  char *const *terms, size_t n_terms)
+{
+    size_t *at = NULL;
+    char *f = normalize_fold(nz, s, len, &at);
+    size_t flen = strlen(f);
+    unsigned char *marks = NULL;
+    for (size_t t = 0; t < n_terms; t++) {
+        size_t tl = terms[t] ? strlen(terms[t]) : 0;
+        for (size_t i = 0; tl && i + tl <= flen; i++) {
+            if (((unsigned char)f[i] & 0xC0) == 0x80 || memcmp(f + i, terms[t], tl) != 0)
+                continue;
+            size_t from = at[i], last = at[i + tl - 1];
+            uint32_t cp;
+            size_t to = last + utf8_decode(s + last, len - last, &cp);
+            if (!marks)
+                marks = xcalloc(len, 1);
+            memset(marks + from, 1, to - from);
+        }
+    }
+    free(at);
+    free(f);
+    return marks;
+}
+
+unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms,
+                             struct normalizer *nz)
 {
     size_t len = s ? strlen(s) : 0;
+    if (nz && len)
+        return mark_folded(nz, s, len, terms, n_terms);
     unsigned char *marks = NULL;
     for (size_t t = 0; t < n_terms; t++) {
         size_t tl = terms[t] ? strlen(terms[t]) : 0;

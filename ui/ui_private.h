@@ -134,7 +134,10 @@ char *ui_json_join(const char *json, size_t max);
  * (ASCII letters compared case-insensitively, everything else byte for
  * byte; overlapping occurrences all marked). Returns a new array of
  * strlen(s) flags, or NULL when nothing matched. */
-unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms);
+/* nz: NULL to find terms as written (ASCII case aside), or a normalizer to
+ * find them as the analysis does (see normalize_fold). */
+unsigned char *ui_mark_terms(const char *s, char *const *terms, size_t n_terms,
+                             struct normalizer *nz);
 const char *ui_source_state_label(enum source_state s);
 /* Sanitised s truncated to cols display columns (with "…") and padded with
  * spaces to exactly cols columns. A new string. */
@@ -278,7 +281,7 @@ void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t a
 /* Adds text wrapped to cols with every occurrence of the terms marked (an
  * occurrence split by a line break is marked on both lines). */
 void ui_text_add_marked(struct ui_text *t, const char *text, int cols, attr_t attr,
-                        char *const *terms, size_t n_terms);
+                        struct normalizer *nz, char *const *terms, size_t n_terms);
 void ui_text_clear(struct ui_text *t);
 void ui_text_scroll(struct ui_text *t, long delta, int h);
 void ui_draw_text(WINDOW *w, int y, int x, int h, int cols, const struct ui_text *t);
@@ -354,6 +357,8 @@ struct ui_app {
     struct ui_text text;    /* pager, help, sources or event view, whichever is open */
     struct store_item item; /* the item in the pager */
     bool have_item;
+    struct normalizer *nz; /* for highlighting, made when first needed */
+    bool nz_tried;
     int64_t event_id;       /* the event in the event view */
     int64_t event_alert_id; /* the newest alert of it that the view showed */
 
@@ -385,6 +390,10 @@ void ui_app_search_end(struct ui_app *app);
 /* Acknowledges the event's waiting alerts up to the newest one the screen
  * showed (upto_alert): a level raised since the last redraw stays waiting. */
 void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert);
+/* The normalizer that highlighting folds text with, made on first use (it
+ * opens OpenCC's dictionaries); NULL when that failed (terms are then found
+ * as written). */
+struct normalizer *ui_app_normalizer(struct ui_app *app);
 /* Re-reads what the panes, the header and an open view show (after our own
  * writes, which do not move data_version). */
 void ui_app_refresh(struct ui_app *app);

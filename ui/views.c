@@ -83,8 +83,9 @@ static void pager_build(struct ui_app *app)
     char when[64], buf[256];
     size_t n_terms;
     char **terms = ui_json_strings(it->terms, &n_terms);
-    ui_text_add_marked(t, it->title && *it->title ? it->title : "（无标题）", cols, A_BOLD, terms,
-                       n_terms);
+    struct normalizer *nz = n_terms ? ui_app_normalizer(app) : NULL;
+    ui_text_add_marked(t, it->title && *it->title ? it->title : "（无标题）", cols, A_BOLD, nz,
+                       terms, n_terms);
     ui_text_add(t, "", 0);
     char *line = xasprintf("信源：%s", it->source_name ? it->source_name : "—");
     ui_text_add_wrapped(t, line, cols, 0);
@@ -103,7 +104,7 @@ static void pager_build(struct ui_app *app)
     free(line);
     pager_analysis(app, cols);
     ui_text_add(t, "", 0);
-    ui_text_add_marked(t, it->content ? it->content : "", cols, 0, terms, n_terms);
+    ui_text_add_marked(t, it->content ? it->content : "", cols, 0, nz, terms, n_terms);
     ui_lines_free(terms, n_terms);
 }
 

@@ -41,6 +41,12 @@ void normalizer_free(struct normalizer *nz);
 int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
                    struct jy_error *err);
 void normalized_clear(struct normalized *n);
+/* Folds s one character at a time as normalisation folds characters (NFKC,
+ * traditional to simplified, Latin lower case): a new string, and *at gets,
+ * for each of its bytes, the byte offset in s of the character it came from
+ * (free both). What finds a normalised term in the text as written, e.g. to
+ * highlight 暴力执法 in 暴力執法 (phrase-level conversion aside). */
+char *normalize_fold(struct normalizer *nz, const char *s, size_t len, size_t **at);
 /* Normalises a scheme term, lexicon word or title (what the analyzer does
  * to titles): NFKC, simplified, Latin lower-case, whitespace collapsed; no
  * Weibo handling. Returns a new string. */

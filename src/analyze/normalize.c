@@ -685,6 +685,35 @@ void normalized_clear(struct normalized *n)
     memset(n, 0, sizeof *n);
 }
 
+char *normalize_fold(struct normalizer *nz, const char *s, size_t len, size_t **at)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    size_t cap = len + 16;
+    size_t *map = xmalloc(cap * sizeof *map);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = utf8_decode(s + i, len - i, &cp);
+        size_t from = b.len;
+        if (cp < 0x80 && cp != ' ') {
+            /* ASCII needs nothing but lower case */
+            jy_buf_putc(&b, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+        } else {
+            nz_run(nz, s + i, k, false);
+            jy_buf_append(&b, nz->b.d, nz->b.len);
+        }
+        if (b.len > cap) {
+            cap = b.len * 2;
+            map = xrealloc(map, cap * sizeof *map);
+        }
+        for (size_t j = from; j < b.len; j++)
+            map[j] = i;
+        i += k;
+    }
+    *at = map;
+    return b.data ? jy_buf_steal(&b) : xstrdup("");
+}
+
 char *normalize_term(struct normalizer *nz, const char *s, size_t len)
 {
     if (!s)

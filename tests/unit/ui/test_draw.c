@@ -321,7 +321,7 @@ static void matched_terms_are_highlighted(void **state)
     (void)state;
     struct ui_text t = {0};
     char *terms[] = {"执法", "police"};
-    ui_text_add_marked(&t, "民警执法视频 Police report\n第二段没有命中词", 40, 0, terms, 2);
+    ui_text_add_marked(&t, "民警执法视频 Police report\n第二段没有命中词", 40, 0, NULL, terms, 2);
     assert_int_equal(t.n, 2);
     erase();
     ui_draw_text(stdscr, 0, 0, 2, 40, &t);
@@ -341,7 +341,7 @@ static void matched_terms_are_highlighted(void **state)
     assert_null(t.marks[1]);
     /* a term split by a line break is marked on both lines */
     ui_text_clear(&t);
-    ui_text_add_marked(&t, "一二三执法", 9, 0, terms, 1);
+    ui_text_add_marked(&t, "一二三执法", 9, 0, NULL, terms, 1);
     assert_int_equal(t.n, 2); /* "一二三执" and "法" */
     erase();
     ui_draw_text(stdscr, 0, 0, 2, 9, &t);

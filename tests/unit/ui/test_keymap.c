@@ -487,7 +487,7 @@ static void json_terms_and_marks(void **state)
 
     char *terms[] = {"执法", "police", "ab"};
     const char *s = "民警执法 POLICE police abab";
-    unsigned char *m = ui_mark_terms(s, terms, 3);
+    unsigned char *m = ui_mark_terms(s, terms, 3, NULL);
     assert_non_null(m);
     size_t at = (size_t)(strstr(s, "执法") - s);
     assert_int_equal(m[at - 1], 0);
@@ -500,11 +500,34 @@ static void json_terms_and_marks(void **state)
     at = (size_t)(strstr(s, "abab") - s);
     assert_int_equal(m[at + 3], 1);
     free(m);
-    assert_null(ui_mark_terms("nothing here", terms, 3));
-    assert_null(ui_mark_terms("", terms, 3));
+    assert_null(ui_mark_terms("nothing here", terms, 3, NULL));
+    assert_null(ui_mark_terms("", terms, 3, NULL));
     /* a term cannot match inside another character's bytes: 𠀀 is F0 A0 80 80 */
     char *odd[] = {"\xA0\x80"};
-    assert_null(ui_mark_terms("\xF0\xA0\x80\x80", odd, 1));
+    assert_null(ui_mark_terms("\xF0\xA0\x80\x80", odd, 1, NULL));
+
+    /* with a normalizer, terms are found as the analysis found them: in
+     * traditional characters and full-width letters too */
+    struct normalizer *nz = NULL;
+    struct jy_error err = {0};
+    if (normalizer_new(&nz, &err) != 0) {
+        print_message("skipped the folded marks: %s\n", err.msg);
+        return;
+    }
+    char *norm_terms[] = {"暴力执法", "police"};
+    const char *tw = "清河縣民警暴力執法，ＰＯＬＩＣＥ來了";
+    assert_null(ui_mark_terms(tw, norm_terms, 2, NULL));
+    m = ui_mark_terms(tw, norm_terms, 2, nz);
+    assert_non_null(m);
+    size_t from = (size_t)(strstr(tw, "暴力執法") - tw), to = from + strlen("暴力執法");
+    for (size_t i = 0; i < strlen(tw); i++) {
+        size_t p0 = (size_t)(strstr(tw, "ＰＯＬＩＣＥ") - tw), p1 = p0 + strlen("ＰＯＬＩＣＥ");
+        bool want = (i >= from && i < to) || (i >= p0 && i < p1);
+        if (m[i] != want)
+            fail_msg("byte %zu: mark %d, want %d", i, m[i], want);
+    }
+    free(m);
+    normalizer_free(nz);
 }
 
 static void layout_fits_80x24_and_larger(void **state)
