@@ -68,7 +68,18 @@ struct scheme {
     int32_t root;
     int32_t *pos_terms; /* sorted term ids reported as matched terms (not under NOT) */
     size_t n_pos_terms;
+    /* Group form: decided from the groups its item's terms fall in (see
+     * scheme_engine_match), not by walking the tree. */
+    bool grouped;
+    uint8_t need;      /* bits of its non-empty positive groups */
+    struct term_bits { /* each of its terms and the groups it is in */
+        int32_t term;
+        uint8_t bits;
+    } * tb;
+    size_t n_tb;
 };
+
+#define EXCLUDE_BIT (1u << GROUP_EXCLUDE)
 
 /* One occurrence of a term in the item being matched. */
 /* Occurrences of one term reported per matched scheme. */
@@ -95,6 +106,7 @@ struct scheme_engine {
     struct ac *ac;
     uint32_t *post_at; /* n_terms + 1: schemes containing term t are post[post_at[t]..] */
     int32_t *post;
+    uint8_t *post_bits; /* beside post: the term's groups in a grouped scheme, else 0 */
     int32_t *always;
     size_t n_always;
 
@@ -110,6 +122,9 @@ struct scheme_engine {
     struct occ *occ;
     size_t n_occ, cap_occ;
     bool scanning_title;
+    int32_t *hits; /* the distinct terms that occurred, in order */
+    size_t n_hits;
+    uint8_t *mask; /* per scheme: the groups its item's terms fell in */
 };
 
 /* ---- the term table ------------------------------------------------------- */
@@ -602,13 +617,17 @@ static int scheme_groups(struct scheme_engine *se, struct normalizer *nz, struct
                 return -1;
             }
             idlist_push(&ors, scheme_node_add(sc, SN_TERM, id, 0, 0));
+            sc->tb = xrealloc(sc->tb, (sc->n_tb + 1) * sizeof *sc->tb);
+            sc->tb[sc->n_tb++] = (struct term_bits){id, (uint8_t)(1u << g)};
         }
         if (ors.n) {
             int32_t any = scheme_node_list(sc, SN_OR, ors.v, ors.n);
-            if (g == GROUP_EXCLUDE)
+            if (g == GROUP_EXCLUDE) {
                 exclude = scheme_node_add(sc, SN_NOT, any, 0, 0);
-            else
+            } else {
                 groups[n_groups++] = any;
+                sc->need |= (uint8_t)(1u << g);
+            }
         }
         free(ors.v);
     }
@@ -619,7 +638,28 @@ static int scheme_groups(struct scheme_engine *se, struct normalizer *nz, struct
     if (exclude >= 0)
         groups[n_groups++] = exclude;
     sc->root = scheme_node_list(sc, SN_AND, groups, n_groups);
+    sc->grouped = true;
     return 0;
+}
+
+static int tb_cmp(const void *a, const void *b)
+{
+    const struct term_bits *x = a, *y = b;
+    return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* A term's group bits in a grouped scheme (tb sorted and merged). */
+static uint8_t scheme_term_bits(const struct scheme *sc, int32_t t)
+{
+    size_t lo = 0, hi = sc->n_tb;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sc->tb[mid].term < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sc->n_tb && sc->tb[lo].term == t ? sc->tb[lo].bits : 0;
 }
 
 /* ---- evaluation ----------------------------------------------------------------- */
@@ -785,6 +825,8 @@ static void scheme_engine_finish(struct scheme_engine *se)
     se->n_cand_words = (ns + 63) / 64;
     se->cands = xcalloc(se->n_cand_words ? se->n_cand_words : 1, sizeof *se->cands);
     se->always = xmalloc((ns ? ns : 1) * sizeof *se->always);
+    se->hits = xmalloc((nt ? nt : 1) * sizeof *se->hits);
+    se->mask = xcalloc(ns ? ns : 1, 1);
 
     /* Postings in CSR form: count, then fill. */
     struct idlist *all = xcalloc(ns ? ns : 1, sizeof *all);
@@ -805,15 +847,31 @@ static void scheme_engine_finish(struct scheme_engine *se)
         sc->always = scheme_eval(se, sc, sc->root, 3, NULL, NULL);
         if (sc->always)
             se->always[se->n_always++] = (int32_t)s;
+        if (sc->n_tb > 1) { /* merge a term given in two groups */
+            qsort(sc->tb, sc->n_tb, sizeof *sc->tb, tb_cmp);
+            size_t k = 0;
+            for (size_t i = 0; i < sc->n_tb; i++) {
+                if (k && sc->tb[k - 1].term == sc->tb[i].term)
+                    sc->tb[k - 1].bits |= sc->tb[i].bits;
+                else
+                    sc->tb[k++] = sc->tb[i];
+            }
+            sc->n_tb = k;
+        }
     }
     for (size_t t = 0; t < nt; t++)
         se->post_at[t + 1] += se->post_at[t];
     se->post = xmalloc((se->post_at[nt] ? se->post_at[nt] : 1) * sizeof *se->post);
+    se->post_bits = xmalloc(se->post_at[nt] ? se->post_at[nt] : 1);
     uint32_t *fill = xmalloc((nt ? nt : 1) * sizeof *fill);
     memcpy(fill, se->post_at, nt * sizeof *fill);
     for (size_t s = 0; s < ns; s++) {
-        for (size_t k = 0; k < all[s].n; k++)
-            se->post[fill[all[s].v[k]]++] = (int32_t)s;
+        const struct scheme *sc = &se->schemes[s];
+        for (size_t k = 0; k < all[s].n; k++) {
+            int32_t t = all[s].v[k];
+            se->post_bits[fill[t]] = sc->grouped ? scheme_term_bits(sc, t) : 0;
+            se->post[fill[t]++] = (int32_t)s;
+        }
         free(all[s].v);
     }
     free(fill);
@@ -898,6 +956,7 @@ void scheme_engine_free(struct scheme_engine *se)
         free(sc->nodes);
         free(sc->kids);
         free(sc->pos_terms);
+        free(sc->tb);
     }
     free(se->schemes);
     for (size_t t = 0; t < se->n_terms; t++)
@@ -907,6 +966,9 @@ void scheme_engine_free(struct scheme_engine *se)
     ac_free(se->ac);
     free(se->post_at);
     free(se->post);
+    free(se->post_bits);
+    free(se->hits);
+    free(se->mask);
     free(se->always);
     free(se->term_gen);
     free(se->term_fields);
@@ -939,6 +1001,7 @@ static bool scheme_on_hit(void *ctx, int32_t term, size_t start, size_t end, siz
         se->term_gen[term] = se->gen;
         se->term_fields[term] = 0;
         se->term_head[term] = se->term_tail[term] = -1;
+        se->hits[se->n_hits++] = term;
         /* A scheme containing this term may now match. */
         for (uint32_t k = se->post_at[term]; k < se->post_at[term + 1]; k++) {
             int32_t s = se->post[k];
@@ -976,10 +1039,13 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
                              const char *text, enum media_level ml, struct match_out *mo)
 {
     const struct scheme *sc = &se->schemes[s];
+    uint8_t mask = se->mask[s];
+    se->mask[s] = 0;
     if (sc->media && !(sc->media & (1u << ml)))
         return;
     unsigned fields = sc->title_only ? 1u : 3u;
-    if (!scheme_eval(se, sc, sc->root, fields, title, text))
+    if (sc->grouped ? (mask & sc->need) != sc->need || (mask & EXCLUDE_BIT)
+                    : !scheme_eval(se, sc, sc->root, fields, title, text))
         return;
     if (!mo->schemes)
         mo->schemes = xmalloc(se->n_schemes * sizeof *mo->schemes);
@@ -1039,6 +1105,7 @@ void scheme_engine_match(struct scheme_engine *se, const char *title, const char
         se->gen = 2;
     }
     se->n_occ = 0;
+    se->n_hits = 0;
     if (title && *title) {
         se->scanning_title = true;
         ac_scan(se->ac, title, strlen(title), scheme_on_hit, se);
@@ -1050,6 +1117,17 @@ void scheme_engine_match(struct scheme_engine *se, const char *title, const char
     for (size_t k = 0; k < se->n_always; k++) {
         int32_t s = se->always[k];
         se->cands[s >> 6] |= UINT64_C(1) << (s & 63);
+    }
+    /* Grouped schemes learn which of their groups the item's terms fall in
+     * (a title-only one counts title hits alone); scheme_match_one reads and
+     * clears the masks. */
+    for (size_t h = 0; h < se->n_hits; h++) {
+        int32_t t = se->hits[h];
+        for (uint32_t k = se->post_at[t]; k < se->post_at[t + 1]; k++) {
+            uint8_t bits = se->post_bits[k];
+            if (bits && (!se->schemes[se->post[k]].title_only || (se->term_fields[t] & 1)))
+                se->mask[se->post[k]] |= bits;
+        }
     }
     /* Candidates come out of the bit set in ascending order, and the set is
      * left empty for the next item. */
