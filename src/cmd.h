@@ -14,5 +14,9 @@
 int cmd_analyze(const struct config *cfg, int argc, char **argv);
 int cmd_scheme(const struct config *cfg, int argc, char **argv);
 int cmd_train(const struct config *cfg, int argc, char **argv);
+int cmd_incident(const struct config *cfg, int argc, char **argv);
+int cmd_people(const struct config *cfg, int argc, char **argv);
+int cmd_audit(const struct config *cfg, int argc, char **argv);
+int cmd_kpi(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -8,6 +8,10 @@
  *   jingyu analyze [--db FILE [--store]]                   analyse JSON lines from stdin
  *   jingyu scheme test 'EXPR'                                which items an expression matches
  *   jingyu train FILE.jsonl [--db FILE] [--holdout N]        learn the sentiment model
+ *   jingyu incident new|list|show|assess|respond|...        the incident workflow
+ *   jingyu person add|list                                   people and roles
+ *   jingyu audit verify|log                                  the audit chain
+ *   jingyu kpi --from DATE --to DATE [--json]                the plan's KPIs
  *
  * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
 #include <curl/curl.h>
@@ -42,17 +46,23 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-    fputs("usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
-          "       jingyu [--config FILE] check-config\n"
-          "       jingyu [--config FILE] inspect FILE|URL\n"
-          "       jingyu [--config FILE] collect [--once]\n"
-          "       jingyu [--config FILE] status\n"
-          "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
-          "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
-          "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
-          "       jingyu --version | --help\n"
-          "See jingyu(1) and jingyu.yaml(5).\n",
-          f);
+    fputs(
+        "usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
+        "       jingyu [--config FILE] check-config\n"
+        "       jingyu [--config FILE] inspect FILE|URL\n"
+        "       jingyu [--config FILE] collect [--once]\n"
+        "       jingyu [--config FILE] status\n"
+        "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
+        "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
+        "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
+        "       jingyu [--config FILE] incident new|list|show|assess|respond|verify|move|draft|\n"
+        "                              submit|approve|return|publish|correct|close|task|feedback\n"
+        "       jingyu [--config FILE] person add LOGIN --name N --roles R | person list\n"
+        "       jingyu [--config FILE] audit verify | audit log [--incident ID]\n"
+        "       jingyu [--config FILE] kpi --from DATE --to DATE [--json]\n"
+        "       jingyu --version | --help\n"
+        "See jingyu(1) and jingyu.yaml(5).\n",
+        f);
 }
 
 static int load_config(const char *cli_path, struct config **cfg)
@@ -125,13 +135,22 @@ static int check_analysis(const struct config *cfg)
 static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char **argv)
 {
     struct config *cfg;
-    int rc = load_config(cli_path, &cfg);
+    bool opens_db = strcmp(cmd, "analyze") && strcmp(cmd, "scheme") && strcmp(cmd, "train");
+    int rc = opens_db ? load_config_and_db_dir(cli_path, &cfg) : load_config(cli_path, &cfg);
     if (rc)
         return rc;
     if (strcmp(cmd, "analyze") == 0)
         rc = cmd_analyze(cfg, argc, argv);
     else if (strcmp(cmd, "scheme") == 0)
         rc = cmd_scheme(cfg, argc, argv);
+    else if (strcmp(cmd, "incident") == 0)
+        rc = cmd_incident(cfg, argc, argv);
+    else if (strcmp(cmd, "person") == 0)
+        rc = cmd_people(cfg, argc, argv);
+    else if (strcmp(cmd, "audit") == 0)
+        rc = cmd_audit(cfg, argc, argv);
+    else if (strcmp(cmd, "kpi") == 0)
+        rc = cmd_kpi(cfg, argc, argv);
     else
         rc = cmd_train(cfg, argc, argv);
     config_free(cfg);
@@ -366,8 +385,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "jingyu: unknown option %s\n", a);
             usage(stderr);
             return EXIT_USAGE;
-        } else if (!cmd && (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
-                            strcmp(a, "train") == 0)) {
+        } else if (!cmd &&
+                   (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
+                    strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
+                    strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 || strcmp(a, "kpi") == 0)) {
             int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
             curl_global_cleanup();
             xmlCleanupParser();

@@ -117,10 +117,17 @@ static void analysis_config_clear(struct analysis_config *a)
     strings_free(a->risk.official_words, a->risk.n_official_words);
 }
 
+static void incident_config_clear(struct incident_config *ic)
+{
+    strings_free(ic->categories, ic->n_categories);
+    strings_free(ic->departments, ic->n_departments);
+}
+
 void config_free(struct config *cfg)
 {
     if (!cfg)
         return;
+    incident_config_clear(&cfg->incident);
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
     free(cfg->sources);
@@ -1239,6 +1246,175 @@ static void region_words_from_sources(struct config *cfg)
     }
 }
 
+/* ---- incidents and identity -------------------------------------------- */
+
+const char *const incident_clock_keys[INCIDENT_N_CLOCKS] = {
+    "ack", "report", "holding", "authoritative", "briefing", "response", "result"};
+
+/* A list of names without repeats (categories, departments): at least one. */
+static int get_name_list(struct parse *p, yaml_node_t *n, const char *key, char ***out,
+                         size_t *n_out)
+{
+    int rc = get_word_list(p, n, key, out, n_out);
+    if (rc)
+        return rc;
+    if (*n_out == 0)
+        return parse_error(p, n, key, "must name at least one");
+    for (size_t i = 0; i < *n_out; i++) {
+        if (strstr((*out)[i], "、") || strlen((*out)[i]) > 60)
+            return parse_error(p, n, key, "\"%s\": a name is at most 60 bytes, without 、",
+                               (*out)[i]);
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp((*out)[i], (*out)[j]))
+                return parse_error(p, n, key, "\"%s\" is given twice", (*out)[i]);
+        }
+    }
+    return 0;
+}
+
+/* incident.deadlines.LEVEL: {clock: minutes, ...}; 0 or null: does not apply. */
+static int parse_deadline_level(struct parse *p, yaml_node_t *map, int level, const char *where)
+{
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        int c = 0;
+        while (c < INCIDENT_N_CLOCKS && strcmp(scalar(k), incident_clock_keys[c]))
+            c++;
+        if (c == INCIDENT_N_CLOCKS)
+            return parse_error(p, k, key,
+                               "unknown clock (known: ack, report, holding, authoritative, "
+                               "briefing, response, result)");
+        if (node_is_null(v))
+            p->cfg->incident.deadlines[level][c] = 0;
+        else if ((rc = get_int(p, v, key, 0, 366 * 24 * 60, &p->cfg->incident.deadlines[level][c])))
+            return rc;
+    }
+    return 0;
+}
+
+/* A per-level mapping {I: .., II: .., III: .., IV: ..}. */
+static int parse_per_level(struct parse *p, yaml_node_t *map, const char *where,
+                           int (*each)(struct parse *, yaml_node_t *, int, const char *))
+{
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        int l = 0;
+        while (l < 4 && strcmp(scalar(k), level_keys[l]))
+            l++;
+        if (l == 4)
+            return parse_error(p, k, key, "unknown level (known: I, II, III, IV)");
+        if ((rc = each(p, v, l + 1, key)))
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_alert_window(struct parse *p, yaml_node_t *v, int level, const char *key)
+{
+    return get_int(p, v, key, 1, 7 * 24 * 60, &p->cfg->incident.alert_window[level]);
+}
+
+static int parse_incident(struct parse *p, yaml_node_t *map)
+{
+    struct incident_config *ic = &p->cfg->incident;
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "incident");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[256];
+        snprintf(key, sizeof key, "incident.%s", name);
+        if (!strcmp(name, "categories"))
+            rc = get_name_list(p, v, key, &ic->categories, &ic->n_categories);
+        else if (!strcmp(name, "departments"))
+            rc = get_name_list(p, v, key, &ic->departments, &ic->n_departments);
+        else if (!strcmp(name, "deadlines"))
+            rc = parse_per_level(p, v, key, parse_deadline_level);
+        else if (!strcmp(name, "alert_window"))
+            rc = parse_per_level(p, v, key, parse_alert_window);
+        else if (!strcmp(name, "effective_days"))
+            rc = get_int(p, v, key, 1, 366, &ic->effective_days);
+        else if (!strcmp(name, "guidance_hours"))
+            rc = get_int(p, v, key, 1, 24 * 366, &ic->guidance_hours);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_identity(struct parse *p, yaml_node_t *map)
+{
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "identity");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "identity.%s", scalar(k));
+        if (!strcmp(scalar(k), "from_env"))
+            rc = get_bool(p, v, key, &p->cfg->identity_from_env);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static char **strings_of(const char *const *v, size_t n)
+{
+    char **out = xcalloc(n, sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+static void incident_defaults(struct incident_config *ic)
+{
+    static const char *const categories[] = {"执法争议",   "民警违纪", "警情谣言", "袭警",
+                                             "重大案事件", "窗口投诉", "正面事迹", "其他"};
+    static const char *const departments[] = {"交警", "治安", "刑侦",     "督察",
+                                              "法制", "宣传", "指挥中心", "派出所"};
+    ic->n_categories = sizeof categories / sizeof categories[0];
+    ic->categories = strings_of(categories, ic->n_categories);
+    ic->n_departments = sizeof departments / sizeof departments[0];
+    ic->departments = strings_of(departments, ic->n_departments);
+    /* order: ack, report, holding, authoritative, briefing, response, result */
+    static const int ack[5] = {0, 5, 10, 30, 60};
+    static const int window[5] = {0, 15, 30, 60, 120};
+    for (int l = 1; l <= 4; l++) {
+        int *d = ic->deadlines[l];
+        bool major = l <= 2;
+        d[0] = ack[l];
+        d[1] = 60;
+        d[2] = major ? 240 : 0;
+        d[3] = major ? 300 : 0;
+        d[4] = major ? 1440 : 0;
+        d[5] = major ? 0 : 2880;
+        d[6] = 4320;
+        ic->alert_window[l] = window[l];
+    }
+    ic->effective_days = 7;
+    ic->guidance_hours = 72;
+}
+
 /* ---- top level --------------------------------------------------------- */
 
 static void config_defaults(struct config *cfg)
@@ -1276,6 +1452,7 @@ static void config_defaults(struct config *cfg)
     r->level_min[3] = 25;
     r->volume_full = 50;
     r->velocity_full = 6;
+    incident_defaults(&cfg->incident);
     /* region_words default to the sources' regions (parse_root, once the
      * sources are read); official_words to none here: analyze then reads
      * data/risk/official.txt. */
@@ -1307,6 +1484,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_sources(p, v);
         else if (!strcmp(key, "analysis"))
             rc = parse_analysis(p, v);
+        else if (!strcmp(key, "incident"))
+            rc = parse_incident(p, v);
+        else if (!strcmp(key, "identity"))
+            rc = parse_identity(p, v);
         else
             rc = parse_error(p, k, key, "unknown key");
         if (rc)

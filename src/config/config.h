@@ -118,6 +118,32 @@ struct analysis_config {
     struct risk_config risk;
 };
 
+/* ---- incidents (处置工单) --------------------------------------------------- */
+
+/* The deadline clocks, in this order (keys of incident.deadlines.LEVEL). */
+#define INCIDENT_N_CLOCKS 7
+extern const char *const incident_clock_keys[INCIDENT_N_CLOCKS];
+
+struct incident_config {
+    char **categories; /* default 执法争议, 民警违纪, 警情谣言, 袭警, 重大案事件, 窗口投诉,
+                          正面事迹, 其他 */
+    size_t n_categories;
+    char **departments; /* default 交警, 治安, 刑侦, 督察, 法制, 宣传, 指挥中心, 派出所 */
+    size_t n_departments;
+    /* Minutes from the incident's start to each clock's deadline, per level
+     * ([1] = I .. [4] = IV); 0: the clock does not apply at that level.
+     * Defaults from the work plan: ack 5/10/30/60, report 60, holding 240
+     * (I/II), authoritative 300 (I/II), briefing 1440 (I/II), response 2880
+     * (III/IV), result 4320. */
+    int deadlines[5][INCIDENT_N_CLOCKS];
+    /* 预警及时率: an alert is timely when raised within this many minutes of
+     * its event's first item being collected (default I 15, II 30, III 60,
+     * IV 120). */
+    int alert_window[5];
+    int effective_days; /* 有效处置率: no secondary incident within N days (default 7) */
+    int guidance_hours; /* 引导控制率: negative share must fall within N hours (default 72) */
+};
+
 struct config {
     char *path;     /* the file it was read from */
     char *dir;      /* that file's folder, for relative paths */
@@ -128,6 +154,10 @@ struct config {
     struct collector_config collector;
     struct ui_config ui;
     struct analysis_config analysis;
+    struct incident_config incident;
+    /* identity.from_env: JINGYU_USER chooses who the operator is, in place
+     * of the Unix login. For tests and the demo only (default false). */
+    bool identity_from_env;
 };
 
 /* Finds the configuration file. cli_path is --config's value or NULL.

@@ -16,10 +16,11 @@
 
 #include "analyze/analyze.h"
 #include "config/config.h"
+#include "incident/incident.h"
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -285,6 +286,186 @@ int store_model_put(struct store *st, const char *name, const char *blob, size_t
                     const char *info, int64_t now, struct jy_error *err);
 int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
                     struct jy_error *err);
+
+/* ---- people and identity --------------------------------------------------- */
+
+struct store_person {
+    int64_t id;
+    char *login, *name, *badge, *unit;
+    unsigned roles; /* enum role bits */
+    bool active;
+};
+/* Adds or updates the person with p->login. Only an admin may, except while
+ * the database has no active admin (the first setup). Audited. */
+int store_person_put(struct store *st, const struct actor *by, const struct store_person *p,
+                     int64_t now, struct jy_error *err);
+int store_person_get(struct store *st, const char *login, struct store_person *out,
+                     struct jy_error *err); /* JY_ENOTFOUND */
+int store_people_list(struct store *st, struct store_person **out, size_t *n, struct jy_error *err);
+void store_person_clear(struct store_person *p);
+void store_people_free(struct store_person *v, size_t n);
+/* Maps a login to the person acting: an unknown or inactive login is a
+ * viewer (out->known false). */
+int store_actor_resolve(struct store *st, const char *login, bool read_only, struct actor *out,
+                        struct jy_error *err);
+
+/* ---- audit trail ------------------------------------------------------------ */
+
+/* Appends one row (inside the caller's transaction): who, what, on which
+ * object, the object before and after (JSON, NULL when none). */
+int store_audit_append(struct store *st, const char *actor, const char *action, const char *object,
+                       int64_t object_id, const char *before, const char *after, int64_t now,
+                       struct jy_error *err);
+/* The same in a transaction of its own (e.g. a login). */
+int store_audit_record(struct store *st, const char *actor, const char *action, const char *object,
+                       int64_t object_id, const char *after, int64_t now, struct jy_error *err);
+
+struct store_audit_check {
+    int64_t rows;   /* rows checked (up to and including the bad one) */
+    int64_t bad_id; /* first broken row, 0 when the chain is whole */
+    char why[96];
+    char head[65]; /* hash of the last good row */
+};
+/* Checks the whole chain in one read transaction. */
+int store_audit_verify(struct store *st, struct store_audit_check *out, struct jy_error *err);
+
+struct store_audit {
+    int64_t id, at, object_id;
+    char *actor, *action, *object, *before, *after, *hash;
+};
+/* Newest first; object NULL for every object. */
+int store_audit_list(struct store *st, const char *object, int64_t object_id, size_t limit,
+                     struct store_audit **out, size_t *n, struct jy_error *err);
+void store_audit_free(struct store_audit *v, size_t n);
+
+/* ---- incidents (处置工单) ------------------------------------------------------ */
+
+/* What a new incident starts from. With event_id (or alert_id, whose event
+ * is taken), empty fields come from the event: title, level (also kept as
+ * the model's level), and the start of the clocks (its first item's
+ * collection); the event's waiting alerts are acknowledged. By hand (a
+ * phone tip), title, category and level are required and started_at is when
+ * the tip came (0: now). */
+struct store_incident_new {
+    const char *title, *category;
+    int level;
+    const char *officer, *departments, *origin;
+    int64_t event_id, alert_id, parent_id, item_id;
+    int64_t started_at;
+};
+int store_incident_create(struct store *st, const struct actor *a,
+                          const struct store_incident_new *n, const struct incident_config *ic,
+                          int64_t now, int64_t *id, struct field_error *errs, size_t *n_errs,
+                          struct jy_error *err);
+int store_incident_get(struct store *st, int64_t id, struct incident *out, struct jy_error *err);
+/* Open incidents (and closed ones too unless open_only), at most limit,
+ * newest first; sort them for the screen with incidents_sort. */
+int store_incidents_list(struct store *st, bool open_only, size_t limit, struct incident **out,
+                         size_t *n, struct jy_error *err);
+/* Saves one form's fields from in (which names the version it was edited
+ * from). Field errors: JY_EINVAL with *n_errs > 0. Someone else saved since:
+ * JY_ECONFLICT, nothing written, and *theirs (when not NULL) gets what is
+ * stored now so that both versions can be shown. */
+int store_incident_save(struct store *st, const struct actor *a, enum inc_form form,
+                        const struct incident *in, const struct incident_config *ic, int64_t now,
+                        struct field_error *errs, size_t *n_errs, struct incident *theirs,
+                        struct jy_error *err);
+/* Moves the incident (version 0: whatever is stored). Refusals are JY_ESTATE
+ * or JY_EPERM with the reason; a stale version is JY_ECONFLICT. */
+int store_incident_transition(struct store *st, const struct actor *a, int64_t id, int64_t version,
+                              enum inc_state to, const char *reason, int64_t now,
+                              struct jy_error *err);
+
+struct store_response {
+    int64_t id, incident_id;
+    char *channel, *content, *created_by;
+    int64_t responded_at, created_at;
+};
+int store_response_add(struct store *st, const struct actor *a, int64_t incident_id,
+                       const char *channel, const char *content, int64_t responded_at, int64_t now,
+                       int64_t *id, struct jy_error *err);
+int store_responses_list(struct store *st, int64_t incident_id, struct store_response **out,
+                         size_t *n, struct jy_error *err);
+void store_responses_free(struct store_response *v, size_t n);
+
+/* A statement (情况通报/警情通报, then 续报一, 续报二, ...). Every version of
+ * its text is kept. status: draft, submitted, approved, published. */
+struct store_release {
+    int64_t id, incident_id;
+    int seq;    /* 1: 首次通报, 2: 续报一, ... */
+    bool final; /* the result (结果通报): meets the result clock */
+    char *status;
+    int version;    /* newest version */
+    char *text;     /* newest text */
+    char *drafters; /* everyone who wrote a version, "a、b" */
+    char *approver; /* who approved (or last returned) it */
+    char *comment;  /* the last review's comment */
+    int64_t decided_at, published_at;
+    char *channel, *link;
+    char *correction; /* NULL, "corrected" or "retracted" */
+    char *correction_reason;
+    int64_t corrected_at;
+};
+/* Writes a new version of the incident's open release (creating the next
+ * release when none is open). Allowed while verifying, in approval and in
+ * follow-up; a submitted draft cannot be edited until it is decided, and
+ * editing an approved one withdraws the approval. */
+int store_release_draft(struct store *st, const struct actor *a, int64_t incident_id,
+                        const char *text, bool final, int64_t now, int64_t *release_id,
+                        struct jy_error *err);
+int store_release_submit(struct store *st, const struct actor *a, int64_t release_id, int64_t now,
+                         struct jy_error *err);
+/* An approver's decision: never by one who wrote any version of it; a
+ * return needs a comment and sends the draft back to drafting. */
+int store_release_decide(struct store *st, const struct actor *a, int64_t release_id, bool approve,
+                         const char *comment, int64_t now, struct jy_error *err);
+/* Records the publication of an approved release and moves the incident to
+ * 发布 in the same transaction. */
+int store_release_publish(struct store *st, const struct actor *a, int64_t release_id,
+                          int64_t published_at, const char *channel, const char *link, int64_t now,
+                          struct jy_error *err);
+/* Marks a published release corrected or retracted, with the reason. */
+int store_release_correct(struct store *st, const struct actor *a, int64_t release_id, bool retract,
+                          const char *reason, int64_t now, struct jy_error *err);
+int store_releases_list(struct store *st, int64_t incident_id, struct store_release **out,
+                        size_t *n, struct jy_error *err);
+void store_releases_free(struct store_release *v, size_t n);
+
+struct store_task {
+    int64_t id, incident_id;
+    char *department, *description, *assigned_by, *feedback, *feedback_by;
+    int64_t due_at, assigned_at, feedback_at;
+};
+int store_task_add(struct store *st, const struct actor *a, int64_t incident_id,
+                   const char *department, const char *description, int64_t due_at,
+                   const struct incident_config *ic, int64_t now, int64_t *id,
+                   struct jy_error *err);
+int store_task_feedback(struct store *st, const struct actor *a, int64_t task_id,
+                        const char *feedback, int64_t now, struct jy_error *err);
+int store_tasks_list(struct store *st, int64_t incident_id, struct store_task **out, size_t *n,
+                     struct jy_error *err);
+void store_tasks_free(struct store_task *v, size_t n);
+
+/* ---- form drafts ------------------------------------------------------------- */
+
+/* A form being edited, saved as it is typed so that a dropped session or a
+ * crash loses nothing; offered back at the next start. key names the form
+ * ("incident/12/assessment"). */
+int store_draft_put(struct store *st, const char *owner, const char *key, const char *data,
+                    int64_t now, struct jy_error *err);
+int store_draft_get(struct store *st, const char *owner, const char *key, char **data,
+                    int64_t *saved_at, struct jy_error *err); /* JY_ENOTFOUND */
+int store_draft_delete(struct store *st, const char *owner, const char *key, struct jy_error *err);
+/* The owner's drafts' keys, oldest first. */
+int store_drafts_list(struct store *st, const char *owner, char ***keys, size_t *n,
+                      struct jy_error *err);
+
+/* ---- KPIs ---------------------------------------------------------------------- */
+
+/* The plan's six KPIs over [from, to) as of now, with the definitions in
+ * ../shared/DESIGN.md (windows from ic). */
+int store_kpi(struct store *st, const struct incident_config *ic, int64_t from, int64_t to,
+              int64_t now, struct kpi k[KPI_N], struct jy_error *err);
 
 /* ---- background index ---------------------------------------------------- */
 

@@ -73,6 +73,12 @@ sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql, str
 int store_db_error(struct store *st, struct jy_error *err, const char *what);
 int store_exec(struct store *st, const char *sql, struct jy_error *err);
 int store_begin(struct store *st, struct jy_error *err); /* BEGIN IMMEDIATE */
+/* A write that is its own transaction, or a savepoint inside the caller's;
+ * store_write_end commits (or rolls back when rc != 0) and returns rc. */
+int store_write_begin(struct store *st, bool *nested, struct jy_error *err);
+int store_write_end(struct store *st, bool nested, int rc, struct jy_error *err);
+/* Runs sql (an UPDATE or DELETE on ?1) with id bound. */
+int store_exec_id(struct store *st, const char *sql, int64_t id, struct jy_error *err);
 int store_commit(struct store *st, struct jy_error *err);
 void store_rollback(struct store *st);
 char *store_col_text(sqlite3_stmt *s, int col); /* xstrdup or NULL */

@@ -1,6 +1,7 @@
 /* time.c: wall-clock and monotonic time, and the one output format. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "util.h"
@@ -39,4 +40,70 @@ void jy_time_local(int64_t t, const char *fmt, char *out, size_t outsz)
         if (outsz)
             out[0] = '\0';
     }
+}
+
+int jy_time_parse(const char *s, int64_t *out, bool *date_only)
+{
+    if (date_only)
+        *date_only = false;
+    if (!s)
+        return JY_EINVAL;
+    if (s[0] == '@') {
+        char *end;
+        long long v = strtoll(s + 1, &end, 10);
+        if (end == s + 1 || *end)
+            return JY_EINVAL;
+        *out = v;
+        return 0;
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return JY_EINVAL;
+    const char *p = s + n;
+    bool only_date = *p == '\0';
+    if (!only_date) {
+        if (*p != ' ' && *p != 'T')
+            return JY_EINVAL;
+        p++;
+        int k = 0;
+        if (sscanf(p, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+            return JY_EINVAL;
+        p += k;
+        if (*p == ':') {
+            if (sscanf(p, ":%2d%n", &sec, &k) != 1 || k != 3)
+                return JY_EINVAL;
+            p += k;
+        }
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+        return JY_EINVAL;
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec,
+                    .tm_isdst = -1};
+    if (*p == '\0') {
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1)
+            return JY_EINVAL;
+        *out = (int64_t)t;
+    } else {
+        int off = 0;
+        if (!strcmp(p, "Z")) {
+            off = 0;
+        } else {
+            int oh, om, k = 0;
+            if ((p[0] != '+' && p[0] != '-') || sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 ||
+                k != 5 || p[1 + k] || oh > 14 || om > 59)
+                return JY_EINVAL;
+            off = (oh * 60 + om) * 60 * (p[0] == '-' ? -1 : 1);
+        }
+        tm.tm_isdst = 0;
+        *out = (int64_t)timegm(&tm) - off;
+    }
+    if (date_only)
+        *date_only = only_date;
+    return 0;
 }

@@ -30,8 +30,11 @@ enum {
     JY_ETOOBIG = -7, /* a bounded buffer would overflow */
     JY_EBUSY = -8,   /* someone else holds it */
     JY_ENOTFOUND = -9,
-    JY_ECONFIG = -10, /* configuration invalid */
-    JY_EVERSION = -11 /* database newer than this binary */
+    JY_ECONFIG = -10,  /* configuration invalid */
+    JY_EVERSION = -11, /* database newer than this binary */
+    JY_EPERM = -12,    /* the person acting lacks the right */
+    JY_ESTATE = -13,   /* not allowed in the current state (the message says why) */
+    JY_ECONFLICT = -14 /* someone else saved first (row version changed) */
 };
 
 struct jy_error {
@@ -171,6 +174,10 @@ int64_t jy_mono_ms(void);
 void jy_time_rfc3339(int64_t t, char out[static 32]);
 /* Formats t in local time with strftime format fmt. */
 void jy_time_local(int64_t t, const char *fmt, char *out, size_t outsz);
+/* Reads a time typed by a person: "2026-12-01" (local midnight; *date_only
+ * set), "2026-12-01 08:30", "2026-12-01T08:30:15", each optionally ending in
+ * "Z" or "+08:00" (else local time), or "@SECONDS". JY_EINVAL otherwise. */
+int jy_time_parse(const char *s, int64_t *out, bool *date_only);
 
 /* ---- misc -------------------------------------------------------------- */
 

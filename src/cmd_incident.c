@@ -1,0 +1,944 @@
+/* cmd_incident.c: the incident workflow, people, the audit trail and the
+ * KPIs from the command line: everything the console's forms do, for
+ * scripts and for tests.
+ *
+ *   jingyu person add LOGIN --name N --roles R [--badge B] [--unit U] [--inactive]
+ *   jingyu person list
+ *   jingyu incident new [--event ID | --alert ID] [--title T] [--category C] [--level L]
+ *                       [--officer LOGIN] [--departments D] [--started TIME] [--parent ID]
+ *   jingyu incident list [--all] [--json]
+ *   jingyu incident show ID [--json]
+ *   jingyu incident assess ID --version V --level L --strategy S [--reason R]
+ *                          [--reported-at TIME]
+ *   jingyu incident respond ID --channel C --content T [--at TIME]
+ *   jingyu incident verify ID --version V --facts F --verified-by P [--evidence E]
+ *                          [--legal-opinion O --legal-by P]
+ *   jingyu incident move ID STATE [--reason R] [--version V]
+ *   jingyu incident draft ID (--text T | --file F) [--final]
+ *   jingyu incident submit|approve RELEASE [--comment C]
+ *   jingyu incident return RELEASE --comment C
+ *   jingyu incident publish RELEASE --channel C [--link L] [--at TIME]
+ *   jingyu incident correct RELEASE --reason R [--retract]
+ *   jingyu incident close ID --version V --outcome O --effective yes|no --why W
+ *                         [--secondary S] [--lessons L] [--satisfaction N]
+ *   jingyu incident task ID --department D --text T --due TIME
+ *   jingyu incident feedback TASK --text T
+ *   jingyu audit verify | audit log [--incident ID] [--limit N]
+ *   jingyu kpi --from DATE --to DATE [--json]
+ *
+ * The person acting is the Unix login (or $JINGYU_USER when the
+ * configuration's identity.from_env allows it). Exit status: 0 ok, 1 runtime
+ * error, 2 bad usage, 3 refused by the rules (right, state, a field),
+ * 4 someone else saved first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "incident/incident.h"
+#include "store/store.h"
+
+#define EXIT_REFUSED 3
+#define EXIT_CONFLICT 4
+
+struct cli {
+    const struct config *cfg;
+    struct store *st;
+    struct actor me;
+    int64_t now;
+    const char *name; /* "jingyu incident" */
+};
+
+static int fail(const struct cli *c, int rc, const struct jy_error *err)
+{
+    fprintf(stderr, "%s: %s\n", c->name, err->msg);
+    switch (rc) {
+    case JY_EPERM:
+    case JY_ESTATE:
+    case JY_EINVAL:
+    case JY_ENOTFOUND:
+        return EXIT_REFUSED;
+    case JY_ECONFLICT:
+        return EXIT_CONFLICT;
+    case JY_EVERSION:
+        return CMD_EXIT_USAGE;
+    default:
+        return CMD_EXIT_RUNTIME;
+    }
+}
+
+static int usage_error(const struct cli *c, const char *what)
+{
+    fprintf(stderr, "%s: %s (see jingyu(1))\n", c->name, what);
+    return CMD_EXIT_USAGE;
+}
+
+static int cli_open(struct cli *c, const struct config *cfg, const char *name)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->name = name;
+    c->now = jy_now();
+    struct jy_error err = {0};
+    char login[64];
+    incident_login(cfg->identity_from_env, login, sizeof login);
+    int rc = store_open(cfg->database, &c->st, &err);
+    if (!rc)
+        rc = store_actor_resolve(c->st, login, false, &c->me, &err);
+    if (rc) {
+        int code = fail(c, rc, &err);
+        store_close(c->st);
+        c->st = NULL;
+        return code;
+    }
+    return 0;
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
+struct opts {
+    int argc;
+    char **argv;
+    const char *pos[4]; /* positional arguments */
+    int n_pos;
+};
+
+/* Options are --key VALUE (or flags); positional arguments in order. */
+static bool is_flag(const char *k)
+{
+    static const char *const flags[] = {"--json", "--all", "--final", "--retract", "--inactive"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!strcmp(k, flags[i]))
+            return true;
+    }
+    return false;
+}
+
+static int opts_parse(const struct cli *c, int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->argc = argc;
+    o->argv = argv;
+    for (int i = 0; i < argc; i++) {
+        if (!strncmp(argv[i], "--", 2)) {
+            if (!is_flag(argv[i]) && ++i >= argc) {
+                fprintf(stderr, "%s: %s needs a value\n", c->name, argv[i - 1]);
+                return CMD_EXIT_USAGE;
+            }
+        } else if (o->n_pos < 4) {
+            o->pos[o->n_pos++] = argv[i];
+        } else {
+            return usage_error(c, "too many arguments");
+        }
+    }
+    return 0;
+}
+
+static const char *opt(const struct opts *o, const char *key)
+{
+    for (int i = 0; i < o->argc; i++) {
+        if (!strncmp(o->argv[i], "--", 2)) {
+            if (is_flag(o->argv[i]))
+                continue;
+            if (!strcmp(o->argv[i], key))
+                return o->argv[i + 1];
+            i++;
+        }
+    }
+    return NULL;
+}
+
+static bool flag(const struct opts *o, const char *key)
+{
+    for (int i = 0; i < o->argc; i++) {
+        if (!strcmp(o->argv[i], key))
+            return true;
+        if (!strncmp(o->argv[i], "--", 2) && !is_flag(o->argv[i]))
+            i++;
+    }
+    return false;
+}
+
+static bool parse_id(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    if (*s == '#')
+        s++;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v <= 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_level(const char *s, int *out)
+{
+    static const char *const names[] = {"I", "II", "III", "IV"};
+    static const char *const digits[] = {"1", "2", "3", "4"};
+    for (int i = 0; s && i < 4; i++) {
+        if (!strcmp(s, names[i]) || !strcmp(s, digits[i]) || !strcmp(s, level_label(i + 1))) {
+            *out = i + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --key TIME (optional): 0 when absent; false on a bad time. */
+static bool opt_time(const struct cli *c, const struct opts *o, const char *key, int64_t *out)
+{
+    const char *v = opt(o, key);
+    *out = 0;
+    if (!v)
+        return true;
+    if (jy_time_parse(v, out, NULL)) {
+        fprintf(stderr, "%s: %s: not a time: %s (use 2026-12-01 08:30)\n", c->name, key, v);
+        return false;
+    }
+    return true;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static void print_clean(const char *label, const char *value)
+{
+    if (!value || !*value)
+        return;
+    char *clean = utf8_sanitize(value, strlen(value), 0);
+    printf("%s%s\n", label, clean);
+    free(clean);
+}
+
+static void fmt_time(int64_t t, char *buf, size_t size)
+{
+    if (!t)
+        snprintf(buf, size, "-");
+    else
+        jy_time_local(t, "%Y-%m-%d %H:%M", buf, size);
+}
+
+static void json_kv_str(struct jy_buf *b, const char *k, const char *v, bool first)
+{
+    jy_buf_json_key(b, k, first);
+    if (v)
+        jy_buf_json_str(b, v);
+    else
+        jy_buf_puts(b, "null");
+}
+
+static void json_kv_int(struct jy_buf *b, const char *k, int64_t v)
+{
+    jy_buf_json_key(b, k, false);
+    jy_buf_json_int(b, v);
+}
+
+static void clock_status_text(const struct inc_clock *k, int64_t now, char *buf, size_t size)
+{
+    char span[32], at[32];
+    switch (k->status) {
+    case CLOCK_MET:
+        fmt_time(k->met_at, at, sizeof at);
+        snprintf(buf, size, "按时完成 %s", at);
+        break;
+    case CLOCK_LATE:
+        fmt_time(k->met_at, at, sizeof at);
+        inc_format_span(k->met_at - k->due_at, span, sizeof span);
+        snprintf(buf, size, "逾期完成 %s（晚 %s）", at, span);
+        break;
+    case CLOCK_OVERDUE:
+        inc_format_span(now - k->due_at, span, sizeof span);
+        snprintf(buf, size, "已超时 %s", span);
+        break;
+    case CLOCK_PENDING:
+        inc_format_span(k->due_at - now, span, sizeof span);
+        snprintf(buf, size, "剩余 %s", span);
+        break;
+    }
+}
+
+static const char *clock_status_key(enum inc_clock_status s)
+{
+    static const char *const keys[] = {"pending", "overdue", "met", "late"};
+    return keys[s];
+}
+
+static void incident_json(struct jy_buf *b, const struct incident *x, const struct inc_clock *k,
+                          size_t nk, int64_t now)
+{
+    jy_buf_puts(b, "{");
+    jy_buf_json_key(b, "id", true);
+    jy_buf_json_int(b, x->id);
+    json_kv_int(b, "version", x->version);
+    json_kv_str(b, "title", x->title, false);
+    json_kv_str(b, "category", x->category, false);
+    json_kv_str(b, "level", level_roman(x->level), false);
+    json_kv_str(b, "model_level", x->model_level ? level_roman(x->model_level) : NULL, false);
+    json_kv_str(b, "state", inc_state_name(x->state), false);
+    json_kv_str(b, "state_label", inc_state_label(x->state), false);
+    json_kv_str(b, "officer", x->officer, false);
+    json_kv_str(b, "departments", x->departments, false);
+    json_kv_str(b, "origin", x->origin, false);
+    json_kv_int(b, "event_id", x->event_id);
+    json_kv_int(b, "parent_id", x->parent_id);
+    json_kv_int(b, "started_at", x->started_at);
+    json_kv_int(b, "created_at", x->created_at);
+    json_kv_str(b, "created_by", x->created_by, false);
+    json_kv_str(b, "updated_by", x->updated_by, false);
+    json_kv_str(b, "level_reason", x->level_reason, false);
+    json_kv_str(b, "strategy", x->strategy, false);
+    json_kv_int(b, "reported_at", x->reported_at);
+    json_kv_str(b, "facts", x->facts, false);
+    json_kv_str(b, "evidence", x->evidence, false);
+    json_kv_str(b, "legal_opinion", x->legal_opinion, false);
+    json_kv_str(b, "legal_by", x->legal_by, false);
+    json_kv_str(b, "verified_by", x->verified_by, false);
+    json_kv_str(b, "outcome", x->outcome, false);
+    json_kv_int(b, "effective", x->effective);
+    json_kv_str(b, "effective_why", x->effective_why, false);
+    json_kv_int(b, "satisfaction", x->satisfaction);
+    json_kv_int(b, "closed_at", x->closed_at);
+    json_kv_int(b, "reopened", x->reopened);
+    json_kv_int(b, "responses", x->n_responses);
+    json_kv_int(b, "first_response_at", x->first_response_at);
+    json_kv_int(b, "first_release_at", x->first_release_at);
+    jy_buf_json_key(b, "clocks", false);
+    jy_buf_puts(b, "[");
+    for (size_t i = 0; i < nk; i++) {
+        jy_buf_puts(b, i ? ",{" : "{");
+        json_kv_str(b, "clock", inc_clock_name(k[i].kind), true);
+        json_kv_str(b, "label", inc_clock_label(k[i].kind), false);
+        json_kv_int(b, "due_at", k[i].due_at);
+        json_kv_int(b, "met_at", k[i].met_at);
+        json_kv_str(b, "status", clock_status_key(k[i].status), false);
+        jy_buf_puts(b, "}");
+    }
+    jy_buf_puts(b, "]");
+    const struct inc_clock *next = incident_next_clock(k, nk);
+    jy_buf_json_key(b, "next", false);
+    if (next) {
+        jy_buf_puts(b, "{");
+        json_kv_str(b, "clock", inc_clock_name(next->kind), true);
+        json_kv_int(b, "due_at", next->due_at);
+        json_kv_int(b, "left", next->due_at - now);
+        jy_buf_puts(b, "}");
+    } else {
+        jy_buf_puts(b, "null");
+    }
+    jy_buf_puts(b, "}");
+}
+
+/* ---- person -------------------------------------------------------------------- */
+
+static int cmd_person(struct cli *c, int argc, char **argv)
+{
+    struct opts o;
+    int rc = opts_parse(c, argc, argv, &o);
+    if (rc)
+        return rc;
+    struct jy_error err = {0};
+    if (o.n_pos >= 1 && !strcmp(o.pos[0], "list")) {
+        struct store_person *v;
+        size_t n;
+        if ((rc = store_people_list(c->st, &v, &n, &err)))
+            return fail(c, rc, &err);
+        for (size_t i = 0; i < n; i++) {
+            char roles[128];
+            role_format(v[i].roles, roles, sizeof roles);
+            char *name = utf8_sanitize(v[i].name, strlen(v[i].name), 0);
+            printf("%s\t%s\t%s\t%s\t%s%s\n", v[i].login, name, v[i].badge ? v[i].badge : "-",
+                   v[i].unit ? v[i].unit : "-", roles, v[i].active ? "" : "\t(inactive)");
+            free(name);
+        }
+        store_people_free(v, n);
+        return 0;
+    }
+    if (o.n_pos != 2 || strcmp(o.pos[0], "add"))
+        return usage_error(c, "usage: person add LOGIN --name N --roles R | person list");
+    struct store_person p = {.login = (char *)o.pos[1],
+                             .name = (char *)opt(&o, "--name"),
+                             .badge = (char *)opt(&o, "--badge"),
+                             .unit = (char *)opt(&o, "--unit"),
+                             .active = !flag(&o, "--inactive")};
+    const char *roles = opt(&o, "--roles");
+    if (!roles)
+        return usage_error(c, "--roles is required (operator, leader, approver, admin, viewer)");
+    if ((rc = role_parse(roles, &p.roles, &err)) ||
+        (rc = store_person_put(c->st, &c->me, &p, c->now, &err)))
+        return fail(c, rc, &err);
+    printf("%s\n", p.login);
+    return 0;
+}
+
+/* ---- incident ------------------------------------------------------------------- */
+
+static void print_field_errors(const struct cli *c, const struct field_error *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s: %s: %s\n", c->name, e[i].field, e[i].msg);
+}
+
+static int inc_new(struct cli *c, const struct opts *o)
+{
+    struct store_incident_new n = {
+        .title = opt(o, "--title"),
+        .category = opt(o, "--category"),
+        .officer = opt(o, "--officer"),
+        .departments = opt(o, "--departments"),
+        .origin = opt(o, "--origin"),
+    };
+    const char *v;
+    if ((v = opt(o, "--event")) && !parse_id(v, &n.event_id))
+        return usage_error(c, "--event needs an event id");
+    if ((v = opt(o, "--alert")) && !parse_id(v, &n.alert_id))
+        return usage_error(c, "--alert needs an alert id");
+    if ((v = opt(o, "--parent")) && !parse_id(v, &n.parent_id))
+        return usage_error(c, "--parent needs an incident id");
+    if ((v = opt(o, "--item")) && !parse_id(v, &n.item_id))
+        return usage_error(c, "--item needs an item id");
+    if ((v = opt(o, "--level")) && !parse_level(v, &n.level))
+        return usage_error(c, "--level is I, II, III or IV");
+    if (!opt_time(c, o, "--started", &n.started_at))
+        return CMD_EXIT_USAGE;
+    struct field_error fe[INC_MAX_FIELD_ERRORS];
+    size_t nfe = 0;
+    int64_t id;
+    struct jy_error err = {0};
+    int rc =
+        store_incident_create(c->st, &c->me, &n, &c->cfg->incident, c->now, &id, fe, &nfe, &err);
+    if (rc) {
+        if (nfe) {
+            print_field_errors(c, fe, nfe);
+            return EXIT_REFUSED;
+        }
+        return fail(c, rc, &err);
+    }
+    printf("%lld\n", (long long)id);
+    return 0;
+}
+
+static int inc_list(struct cli *c, const struct opts *o)
+{
+    struct incident *v;
+    size_t n;
+    struct jy_error err = {0};
+    int rc = store_incidents_list(c->st, !flag(o, "--all"), 500, &v, &n, &err);
+    if (rc)
+        return fail(c, rc, &err);
+    incidents_sort(v, n, &c->cfg->incident, c->now);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++) {
+        struct inc_clock k[INC_N_CLOCKS];
+        size_t nk = incident_clocks(&v[i], &c->cfg->incident, c->now, k);
+        if (flag(o, "--json")) {
+            jy_buf_reset(&b);
+            incident_json(&b, &v[i], k, nk, c->now);
+            printf("%s\n", b.data);
+            continue;
+        }
+        const struct inc_clock *next = incident_next_clock(k, nk);
+        char when[96] = "-";
+        if (next) {
+            char st[80];
+            clock_status_text(next, c->now, st, sizeof st);
+            snprintf(when, sizeof when, "%s %s", inc_clock_label(next->kind), st);
+        }
+        char *title = utf8_sanitize(v[i].title, strlen(v[i].title), 0);
+        printf("#%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)v[i].id, level_roman(v[i].level),
+               inc_state_label(v[i].state), when, v[i].category, title);
+        free(title);
+    }
+    jy_buf_free(&b);
+    incidents_free(v, n);
+    return 0;
+}
+
+static int inc_show(struct cli *c, const struct opts *o, int64_t id)
+{
+    struct incident x;
+    struct jy_error err = {0};
+    int rc = store_incident_get(c->st, id, &x, &err);
+    if (rc)
+        return fail(c, rc, &err);
+    struct inc_clock k[INC_N_CLOCKS];
+    size_t nk = incident_clocks(&x, &c->cfg->incident, c->now, k);
+    if (flag(o, "--json")) {
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        incident_json(&b, &x, k, nk, c->now);
+        printf("%s\n", b.data);
+        jy_buf_free(&b);
+        incident_clear(&x);
+        return 0;
+    }
+    char t1[32], t2[32];
+    printf("工单 #%lld [%s] %s %s %s 版本 %lld\n", (long long)x.id, inc_state_label(x.state),
+           level_roman(x.level), level_label(x.level), x.category, (long long)x.version);
+    print_clean("标题: ", x.title);
+    print_clean("来源: ", x.origin);
+    print_clean("负责人: ", x.officer);
+    print_clean("部门: ", x.departments);
+    fmt_time(x.started_at, t1, sizeof t1);
+    fmt_time(x.created_at, t2, sizeof t2);
+    printf("开始: %s  立单: %s (%s)\n", t1, t2, x.created_by);
+    printf("时限:\n");
+    for (size_t i = 0; i < nk; i++) {
+        char due[32], st[96];
+        fmt_time(k[i].due_at, due, sizeof due);
+        clock_status_text(&k[i], c->now, st, sizeof st);
+        printf("  %s\t截止 %s\t%s\n", inc_clock_label(k[i].kind), due, st);
+    }
+    if (x.strategy) {
+        printf("研判: 等级 %s", level_roman(x.level));
+        if (x.model_level)
+            printf("（模型 %s）", level_roman(x.model_level));
+        printf("\n");
+        print_clean("  理由: ", x.level_reason);
+        print_clean("  策略: ", x.strategy);
+        fmt_time(x.reported_at, t1, sizeof t1);
+        printf("  上报: %s\n", x.reported_up ? t1 : "否");
+    }
+    struct store_response *resp;
+    size_t nr;
+    if (store_responses_list(c->st, id, &resp, &nr, &err) == 0) {
+        for (size_t i = 0; i < nr; i++) {
+            fmt_time(resp[i].responded_at, t1, sizeof t1);
+            printf("回应: %s %s (%s)\n", t1, resp[i].channel, resp[i].created_by);
+            print_clean("  ", resp[i].content);
+        }
+        store_responses_free(resp, nr);
+    }
+    if (x.facts) {
+        print_clean("核查: ", x.facts);
+        print_clean("  证据: ", x.evidence);
+        print_clean("  法制审核: ", x.legal_opinion);
+        print_clean("  审核人: ", x.legal_by);
+        print_clean("  核查人: ", x.verified_by);
+    }
+    struct store_release *rel;
+    size_t nrel;
+    if (store_releases_list(c->st, id, &rel, &nrel, &err) == 0) {
+        for (size_t i = 0; i < nrel; i++) {
+            char name[64];
+            inc_release_name(rel[i].seq, name, sizeof name);
+            printf("通报 %lld: %s%s [%s] 第%d稿 起草 %s", (long long)rel[i].id, name,
+                   rel[i].final ? "（结果）" : "", rel[i].status, rel[i].version,
+                   rel[i].drafters ? rel[i].drafters : "-");
+            if (rel[i].approver)
+                printf(" 审批 %s", rel[i].approver);
+            if (rel[i].published_at) {
+                fmt_time(rel[i].published_at, t1, sizeof t1);
+                printf(" 发布 %s %s", t1, rel[i].channel);
+            }
+            if (rel[i].correction)
+                printf(" %s", !strcmp(rel[i].correction, "retracted") ? "已撤回" : "已更正");
+            printf("\n");
+            print_clean("  意见: ", rel[i].comment);
+            print_clean("  ", rel[i].text);
+        }
+        store_releases_free(rel, nrel);
+    }
+    struct store_task *tasks;
+    size_t nt;
+    if (store_tasks_list(c->st, id, &tasks, &nt, &err) == 0) {
+        for (size_t i = 0; i < nt; i++) {
+            fmt_time(tasks[i].due_at, t1, sizeof t1);
+            printf("任务 %lld: %s 截止 %s\n", (long long)tasks[i].id, tasks[i].department, t1);
+            print_clean("  ", tasks[i].description);
+            print_clean("  反馈: ", tasks[i].feedback);
+        }
+        store_tasks_free(tasks, nt);
+    }
+    if (x.outcome) {
+        print_clean("办结: ", x.outcome);
+        printf("  有效: %s\n", x.effective == 1 ? "是" : x.effective == 0 ? "否" : "-");
+        print_clean("  理由: ", x.effective_why);
+        print_clean("  衍生事件: ", x.secondary);
+        print_clean("  经验教训: ", x.lessons);
+        if (x.satisfaction >= 0)
+            printf("  满意度: %d\n", x.satisfaction);
+    }
+    incident_clear(&x);
+    return 0;
+}
+
+/* Loads the incident, lets fill change it, saves `form` with the version
+ * given by --version (required: it is what makes a stale save visible). */
+static int inc_save(struct cli *c, const struct opts *o, int64_t id, enum inc_form form,
+                    int (*fill)(struct cli *, const struct opts *, struct incident *))
+{
+    int64_t version;
+    if (!parse_id(opt(o, "--version"), &version))
+        return usage_error(c, "--version V is required (the version you read, see incident show)");
+    struct incident x;
+    struct jy_error err = {0};
+    int rc = store_incident_get(c->st, id, &x, &err);
+    if (rc)
+        return fail(c, rc, &err);
+    x.version = version;
+    if ((rc = fill(c, o, &x))) {
+        incident_clear(&x);
+        return rc;
+    }
+    struct field_error fe[INC_MAX_FIELD_ERRORS];
+    size_t nfe = 0;
+    struct incident theirs;
+    rc = store_incident_save(c->st, &c->me, form, &x, &c->cfg->incident, c->now, fe, &nfe, &theirs,
+                             &err);
+    incident_clear(&x);
+    if (rc == JY_ECONFLICT)
+        incident_clear(&theirs);
+    if (rc && nfe) {
+        print_field_errors(c, fe, nfe);
+        return EXIT_REFUSED;
+    }
+    if (rc)
+        return fail(c, rc, &err);
+    return 0;
+}
+
+static void set_str(char **field, const char *v)
+{
+    if (v) {
+        free(*field);
+        *field = xstrdup(v);
+    }
+}
+
+static int fill_assessment(struct cli *c, const struct opts *o, struct incident *x)
+{
+    const char *v = opt(o, "--level");
+    if (v && !parse_level(v, &x->level))
+        return usage_error(c, "--level is I, II, III or IV");
+    set_str(&x->level_reason, opt(o, "--reason"));
+    set_str(&x->strategy, opt(o, "--strategy"));
+    int64_t t;
+    if (!opt_time(c, o, "--reported-at", &t))
+        return CMD_EXIT_USAGE;
+    if (t) {
+        x->reported_up = true;
+        x->reported_at = t;
+    }
+    return 0;
+}
+
+static int fill_verification(struct cli *c, const struct opts *o, struct incident *x)
+{
+    (void)c;
+    set_str(&x->facts, opt(o, "--facts"));
+    set_str(&x->evidence, opt(o, "--evidence"));
+    set_str(&x->legal_opinion, opt(o, "--legal-opinion"));
+    set_str(&x->legal_by, opt(o, "--legal-by"));
+    set_str(&x->verified_by, opt(o, "--verified-by"));
+    return 0;
+}
+
+static int fill_closure(struct cli *c, const struct opts *o, struct incident *x)
+{
+    set_str(&x->outcome, opt(o, "--outcome"));
+    const char *e = opt(o, "--effective");
+    if (e) {
+        if (!strcmp(e, "yes") || !strcmp(e, "是"))
+            x->effective = 1;
+        else if (!strcmp(e, "no") || !strcmp(e, "否"))
+            x->effective = 0;
+        else
+            return usage_error(c, "--effective is yes or no");
+    }
+    set_str(&x->effective_why, opt(o, "--why"));
+    set_str(&x->secondary, opt(o, "--secondary"));
+    set_str(&x->lessons, opt(o, "--lessons"));
+    const char *s = opt(o, "--satisfaction");
+    if (s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (*end || !*s)
+            return usage_error(c, "--satisfaction is a number from 0 to 100");
+        x->satisfaction = (int)(v < -1 ? -2 : v > 1000 ? 1000 : v);
+    }
+    return 0;
+}
+
+static int inc_close(struct cli *c, const struct opts *o, int64_t id)
+{
+    int rc = inc_save(c, o, id, FORM_CLOSURE, fill_closure);
+    if (rc)
+        return rc;
+    struct jy_error err = {0};
+    if ((rc = store_incident_transition(c->st, &c->me, id, 0, INC_CLOSED, NULL, c->now, &err)))
+        return fail(c, rc, &err);
+    return 0;
+}
+
+static int inc_move(struct cli *c, const struct opts *o, int64_t id)
+{
+    if (o->n_pos < 3)
+        return usage_error(c, "usage: incident move ID STATE [--reason R]");
+    int to = inc_state_parse(o->pos[2]);
+    if (to < 0)
+        return usage_error(c, "STATE is one of assessment, response, verification, approval, "
+                              "released, followup, closed (or 研判, 响应, ...)");
+    int64_t version = 0;
+    const char *v = opt(o, "--version");
+    if (v && !parse_id(v, &version))
+        return usage_error(c, "--version needs a number");
+    struct jy_error err = {0};
+    int rc = store_incident_transition(c->st, &c->me, id, version, (enum inc_state)to,
+                                       opt(o, "--reason"), c->now, &err);
+    return rc ? fail(c, rc, &err) : 0;
+}
+
+static int inc_draft(struct cli *c, const struct opts *o, int64_t id)
+{
+    const char *text = opt(o, "--text"), *file = opt(o, "--file");
+    char *buf = NULL;
+    struct jy_error err = {0};
+    if (!text && file) {
+        size_t len;
+        if (jy_read_file(file, 1 << 20, &buf, &len, &err)) {
+            fprintf(stderr, "%s: %s\n", c->name, err.msg);
+            return CMD_EXIT_RUNTIME;
+        }
+        text = buf;
+    }
+    if (!text) {
+        free(buf);
+        return usage_error(c, "--text T or --file F is required");
+    }
+    int64_t rid;
+    int rc = store_release_draft(c->st, &c->me, id, text, flag(o, "--final"), c->now, &rid, &err);
+    free(buf);
+    if (rc)
+        return fail(c, rc, &err);
+    printf("%lld\n", (long long)rid);
+    return 0;
+}
+
+static int inc_release(struct cli *c, const struct opts *o, const char *verb, int64_t rid)
+{
+    struct jy_error err = {0};
+    int rc;
+    if (!strcmp(verb, "submit")) {
+        rc = store_release_submit(c->st, &c->me, rid, c->now, &err);
+    } else if (!strcmp(verb, "approve") || !strcmp(verb, "return")) {
+        rc = store_release_decide(c->st, &c->me, rid, verb[0] == 'a', opt(o, "--comment"), c->now,
+                                  &err);
+    } else if (!strcmp(verb, "publish")) {
+        int64_t at;
+        if (!opt_time(c, o, "--at", &at))
+            return CMD_EXIT_USAGE;
+        rc = store_release_publish(c->st, &c->me, rid, at, opt(o, "--channel"), opt(o, "--link"),
+                                   c->now, &err);
+    } else {
+        rc = store_release_correct(c->st, &c->me, rid, flag(o, "--retract"), opt(o, "--reason"),
+                                   c->now, &err);
+    }
+    return rc ? fail(c, rc, &err) : 0;
+}
+
+static int cmd_incident_verb(struct cli *c, const struct opts *o)
+{
+    const char *verb = o->pos[0];
+    if (!strcmp(verb, "new"))
+        return inc_new(c, o);
+    if (!strcmp(verb, "list"))
+        return inc_list(c, o);
+    int64_t id;
+    if (o->n_pos < 2 || !parse_id(o->pos[1], &id))
+        return usage_error(c, "needs an id");
+    struct jy_error err = {0};
+    int rc;
+    if (!strcmp(verb, "show"))
+        return inc_show(c, o, id);
+    if (!strcmp(verb, "assess"))
+        return inc_save(c, o, id, FORM_ASSESSMENT, fill_assessment);
+    if (!strcmp(verb, "verify"))
+        return inc_save(c, o, id, FORM_VERIFICATION, fill_verification);
+    if (!strcmp(verb, "close"))
+        return inc_close(c, o, id);
+    if (!strcmp(verb, "move"))
+        return inc_move(c, o, id);
+    if (!strcmp(verb, "draft"))
+        return inc_draft(c, o, id);
+    if (!strcmp(verb, "respond")) {
+        int64_t at;
+        if (!opt_time(c, o, "--at", &at))
+            return CMD_EXIT_USAGE;
+        rc = store_response_add(c->st, &c->me, id, opt(o, "--channel"), opt(o, "--content"), at,
+                                c->now, NULL, &err);
+        return rc ? fail(c, rc, &err) : 0;
+    }
+    if (!strcmp(verb, "submit") || !strcmp(verb, "approve") || !strcmp(verb, "return") ||
+        !strcmp(verb, "publish") || !strcmp(verb, "correct"))
+        return inc_release(c, o, verb, id);
+    if (!strcmp(verb, "task")) {
+        int64_t due;
+        if (!opt_time(c, o, "--due", &due))
+            return CMD_EXIT_USAGE;
+        int64_t tid;
+        rc = store_task_add(c->st, &c->me, id, opt(o, "--department"), opt(o, "--text"), due,
+                            &c->cfg->incident, c->now, &tid, &err);
+        if (rc)
+            return fail(c, rc, &err);
+        printf("%lld\n", (long long)tid);
+        return 0;
+    }
+    if (!strcmp(verb, "feedback")) {
+        rc = store_task_feedback(c->st, &c->me, id, opt(o, "--text"), c->now, &err);
+        return rc ? fail(c, rc, &err) : 0;
+    }
+    return usage_error(c, "unknown incident command");
+}
+
+int cmd_incident(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu incident");
+    if (rc)
+        return rc;
+    struct opts o;
+    if (!(rc = opts_parse(&c, argc, argv, &o))) {
+        if (o.n_pos == 0)
+            rc = usage_error(&c, "needs a command (new, list, show, assess, ...)");
+        else
+            rc = cmd_incident_verb(&c, &o);
+    }
+    store_close(c.st);
+    return rc;
+}
+
+int cmd_people(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu person");
+    if (rc)
+        return rc;
+    rc = cmd_person(&c, argc, argv);
+    store_close(c.st);
+    return rc;
+}
+
+/* ---- audit ----------------------------------------------------------------------- */
+
+int cmd_audit(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu audit");
+    if (rc)
+        return rc;
+    struct opts o;
+    struct jy_error err = {0};
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    if (o.n_pos == 1 && !strcmp(o.pos[0], "verify")) {
+        struct store_audit_check chk;
+        if ((rc = store_audit_verify(c.st, &chk, &err))) {
+            rc = fail(&c, rc, &err);
+        } else if (chk.bad_id) {
+            printf("audit chain BROKEN at row %lld: %s (%lld rows checked)\n",
+                   (long long)chk.bad_id, chk.why, (long long)chk.rows);
+            rc = CMD_EXIT_RUNTIME;
+        } else {
+            printf("audit chain ok: %lld rows, head %s\n", (long long)chk.rows, chk.head);
+        }
+    } else if (o.n_pos == 1 && !strcmp(o.pos[0], "log")) {
+        int64_t id = 0, limit = 50;
+        const char *v = opt(&o, "--incident");
+        if ((v && !parse_id(v, &id)) || ((v = opt(&o, "--limit")) && !parse_id(v, &limit))) {
+            rc = usage_error(&c, "--incident and --limit need numbers");
+            goto out;
+        }
+        struct store_audit *a;
+        size_t n;
+        if ((rc =
+                 store_audit_list(c.st, id ? "incident" : NULL, id, (size_t)limit, &a, &n, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        for (size_t i = n; i-- > 0;) {
+            char t[32];
+            fmt_time(a[i].at, t, sizeof t);
+            char *after = a[i].after ? utf8_sanitize(a[i].after, strlen(a[i].after), 0) : NULL;
+            printf("%lld\t%s\t%s\t%s\t%s#%lld\t%s\n", (long long)a[i].id, t, a[i].actor,
+                   a[i].action, a[i].object, (long long)a[i].object_id, after ? after : "");
+            free(after);
+        }
+        store_audit_free(a, n);
+    } else {
+        rc = usage_error(&c, "usage: audit verify | audit log [--incident ID] [--limit N]");
+    }
+out:
+    store_close(c.st);
+    return rc;
+}
+
+/* ---- kpi --------------------------------------------------------------------------- */
+
+int cmd_kpi(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu kpi");
+    if (rc)
+        return rc;
+    struct opts o;
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    const char *fs = opt(&o, "--from"), *ts = opt(&o, "--to");
+    int64_t from, to;
+    bool to_date;
+    if (!fs || !ts || jy_time_parse(fs, &from, NULL) || jy_time_parse(ts, &to, &to_date)) {
+        rc = usage_error(&c, "usage: kpi --from DATE --to DATE [--json] (DATE as 2026-12-01)");
+        goto out;
+    }
+    if (to_date)
+        to += 86400; /* --to names the last day counted */
+    struct kpi k[KPI_N];
+    struct jy_error err = {0};
+    if ((rc = store_kpi(c.st, &cfg->incident, from, to, c.now, k, &err))) {
+        rc = fail(&c, rc, &err);
+        goto out;
+    }
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (int i = 0; i < KPI_N; i++) {
+        if (flag(&o, "--json")) {
+            jy_buf_reset(&b);
+            jy_buf_puts(&b, "{");
+            json_kv_str(&b, "kpi", k[i].key, true);
+            json_kv_str(&b, "label", k[i].label, false);
+            json_kv_str(&b, "definition", k[i].definition, false);
+            jy_buf_json_key(&b, "numerator", false);
+            jy_buf_json_num(&b, k[i].numerator, 2);
+            jy_buf_json_key(&b, "denominator", false);
+            jy_buf_json_num(&b, k[i].denominator, 2);
+            jy_buf_json_key(&b, "value", false);
+            if (k[i].defined)
+                jy_buf_json_num(&b, k[i].value, 2);
+            else
+                jy_buf_puts(&b, "null");
+            jy_buf_json_key(&b, "target", false);
+            jy_buf_json_num(&b, k[i].target, 2);
+            jy_buf_json_key(&b, "below_target", false);
+            jy_buf_puts(&b, k[i].below ? "true" : "false");
+            jy_buf_puts(&b, "}");
+            printf("%s\n", b.data);
+            continue;
+        }
+        char value[32];
+        if (!k[i].defined)
+            snprintf(value, sizeof value, "—");
+        else if (k[i].kind == KPI_SATISFACTION)
+            snprintf(value, sizeof value, "%.1f", k[i].value);
+        else
+            snprintf(value, sizeof value, "%.1f%%", k[i].value);
+        printf("%s\t%s\t%g/%g\t目标 %g%s\t%s%s\n", k[i].label, value, k[i].numerator,
+               k[i].denominator, k[i].target, k[i].kind == KPI_SATISFACTION ? "" : "%",
+               k[i].below ? "低于目标\t" : "", k[i].definition);
+    }
+    jy_buf_free(&b);
+out:
+    store_close(c.st);
+    return rc;
+}
