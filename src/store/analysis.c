@@ -616,29 +616,52 @@ int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct 
 }
 
 /* where: a fixed condition, on ?1 if it needs a value (never text from
- * outside). */
+ * outside). Each alert acknowledged gets its audit row in the same
+ * transaction. */
 static int ack_where(struct store *st, const char *where, int64_t id, int64_t upto, const char *who,
                      int64_t now, int *count, struct jy_error *err)
 {
     char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s AND "
-                          "acked_at IS NULL AND id <= ?4",
+                          "acked_at IS NULL AND id <= ?4 RETURNING id, json_object('kind', kind, "
+                          "'event_id', event_id, 'level', level, 'title', title)",
                           where);
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc) {
+        free(sql);
+        return rc;
+    }
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     free(sql);
     if (rc != SQLITE_OK)
-        return store_db_error(st, err, "acknowledge");
+        return store_write_end(st, nested, store_db_error(st, err, "acknowledge"), err);
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, who && *who ? who : "?", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now);
     sqlite3_bind_int64(s, 4, upto > 0 ? upto : INT64_MAX);
-    rc = sqlite3_step(s);
+    struct acked {
+        int64_t id;
+        char *what;
+    } *v = NULL;
+    size_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = xrealloc(v, (n + 1) * sizeof *v);
+        v[n].id = sqlite3_column_int64(s, 0);
+        v[n++].what = store_col_text(s, 1);
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_db_error(st, err, "acknowledge");
-    if (count)
-        *count = sqlite3_changes(st->db);
-    return 0;
+    rc = rc == SQLITE_DONE ? 0 : store_db_error(st, err, "acknowledge");
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = store_audit_append(st, who, "alert.ack", "alert", v[i].id, NULL, v[i].what, now,
+                                    err);
+        free(v[i].what);
+    }
+    free(v);
+    if (!rc && count)
+        *count = (int)n;
+    return store_write_end(st, nested, rc, err);
 }
 
 int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
@@ -686,13 +709,24 @@ int store_item_label(struct store *st, int64_t item_id, int label, const char *w
     sqlite3_bind_int(s, 2, label);
     sqlite3_bind_text(s, 3, who && *who ? who : "?", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
-    int rc = sqlite3_step(s);
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc) {
+        sqlite3_finalize(s);
+        return rc;
+    }
+    rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return store_db_error(st, err, "label item");
-    if (sqlite3_changes(st->db) == 0)
-        return jy_error_set(err, JY_ENOTFOUND, "no item %lld", (long long)item_id);
-    return 0;
+        rc = store_db_error(st, err, "label item");
+    else if (sqlite3_changes(st->db) == 0)
+        rc = jy_error_set(err, JY_ENOTFOUND, "no item %lld", (long long)item_id);
+    else {
+        char after[32];
+        snprintf(after, sizeof after, "{\"label\":%d}", label);
+        rc = store_audit_append(st, who, "item.label", "item", item_id, NULL, after, now, err);
+    }
+    return store_write_end(st, nested, rc, err);
 }
 
 int store_labels_examples(struct store *st, char ***texts, int **labels, size_t *n,
