@@ -1,6 +1,6 @@
 /* main.c: argument parsing and subcommands.
  *
- *   jingyu [--config FILE] [--no-collect] [--exit-after N]   the console
+ *   jingyu [--config FILE] [--no-collect] [--read-only] [--exit-after N]   the console
  *   jingyu check-config                                      validate and exit
  *   jingyu inspect FILE|URL                                  parse one feed, print JSON lines
  *   jingyu collect [--once]                                  the collector without a screen
@@ -324,7 +324,7 @@ static int cmd_status(const char *cli_path)
     return 0;
 }
 
-static int cmd_console(const char *cli_path, bool collect, int exit_after)
+static int cmd_console(const char *cli_path, bool collect, bool read_only, int exit_after)
 {
     struct config *cfg;
     int rc = load_config_and_db_dir(cli_path, &cfg);
@@ -334,7 +334,7 @@ static int cmd_console(const char *cli_path, bool collect, int exit_after)
         config_free(cfg);
         return rc;
     }
-    struct ui_options opts = {.collect = collect, .exit_after = exit_after};
+    struct ui_options opts = {.collect = collect, .exit_after = exit_after, .read_only = read_only};
     struct jy_error err = {0};
     rc = ui_run(cfg, &opts, &err);
     config_free(cfg);
@@ -354,7 +354,7 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser(); /* once, before any thread parses: not thread-safe in libxml2 2.9 */
     const char *config_path = NULL, *cmd = NULL, *arg = NULL;
-    bool collect = true, once = false;
+    bool collect = true, once = false, read_only = false;
     int exit_after = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -374,6 +374,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--no-collect") == 0) {
             collect = false;
+        } else if (strcmp(a, "--read-only") == 0) {
+            read_only = true;
         } else if (strcmp(a, "--once") == 0) {
             once = true;
         } else if (strcmp(a, "--exit-after") == 0) {
@@ -404,7 +406,7 @@ int main(int argc, char **argv)
     }
     int rc;
     if (!cmd) {
-        rc = cmd_console(config_path, collect, exit_after);
+        rc = cmd_console(config_path, collect, read_only, exit_after);
     } else if (strcmp(cmd, "check-config") == 0) {
         rc = cmd_check_config(config_path);
     } else if (strcmp(cmd, "inspect") == 0) {

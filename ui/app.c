@@ -161,11 +161,15 @@ static void draw_header(struct ui_app *app, int cols)
 {
     char clock[16];
     jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
-    char *head =
-        xasprintf(" %s 警舆  %s  值班：未排班  ", app->cfg->bureau ? app->cfg->bureau : "", clock);
+    char *head = xasprintf(" %s 警舆  %s  %s%s  ", app->cfg->bureau ? app->cfg->bureau : "", clock,
+                           app->me.name,
+                           app->me.read_only ? "（只读）"
+                           : app->me.known   ? ""
+                                             : "（未登记）");
     char *dark = xasprintf("失联信源 %d", app->dark);
     char *alerts = xasprintf("未确认预警 %d", app->alerts);
-    char *h = xasprintf("%s%s  %s  %s", head, dark, alerts, app->collect_label);
+    char *overdue = xasprintf("超时工单 %d", app->overdue);
+    char *h = xasprintf("%s%s  %s  %s  %s", head, dark, alerts, overdue, app->collect_label);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
     attr_t loud = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_NORMAL);
     ui_put(stdscr, 0, 0, h, cols, attr);
@@ -176,6 +180,11 @@ static void draw_header(struct ui_app *app, int cols)
     if (app->alerts > 0 && x < cols) /* ... and while any alert waits */
         ui_put(stdscr, 0, x, alerts, utf8_width(alerts) < cols - x ? utf8_width(alerts) : cols - x,
                loud);
+    x += utf8_width(alerts) + 2;
+    if (app->overdue > 0 && x < cols) /* ... and while any incident is overdue */
+        ui_put(stdscr, 0, x, overdue,
+               utf8_width(overdue) < cols - x ? utf8_width(overdue) : cols - x, loud);
+    free(overdue);
     free(head);
     free(dark);
     free(alerts);
@@ -195,6 +204,10 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_SOURCES;
     case UI_SCREEN_EVENT:
         return UI_VIEW_EVENT;
+    case UI_SCREEN_INCIDENTS:
+        return UI_VIEW_INCIDENTS;
+    case UI_SCREEN_INCIDENT:
+        return UI_VIEW_INCIDENT;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -301,7 +314,10 @@ static void refresh_data(struct ui_app *app)
         }
     }
     update_alerts(app);
-    if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT)
+    if (ui_incidents_reload(app, &err))
+        ui_app_message(app, true, "读取工单失败：%s", err.msg);
+    if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
+        app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT)
         ui_view_rebuild(app);
 }
 
@@ -314,6 +330,8 @@ void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert)
 {
     int count = 0;
     struct jy_error err = {0};
+    if (!ui_app_may_write(app))
+        return;
     if (store_event_ack(app->st, event_id, upto_alert, app->operator, jy_now(), &count, &err)) {
         ui_app_message(app, true, "确认失败：%s", err.msg);
         return;
@@ -330,6 +348,8 @@ static void sources_ack(struct ui_app *app)
 {
     int count = 0;
     struct jy_error err = {0};
+    if (!ui_app_may_write(app))
+        return;
     if (store_alerts_ack_sources(app->st, app->operator, jy_now(), &count, &err)) {
         ui_app_message(app, true, "确认失败：%s", err.msg);
         return;
@@ -339,22 +359,6 @@ static void sources_ack(struct ui_app *app)
         ui_app_message(app, false, "已确认 %d 条信源失联预警（%s）", count, app->operator);
     else
         ui_app_message(app, false, "没有待确认的信源失联预警");
-}
-
-/* The login name the operator's acknowledgements and labels carry. */
-static void operator_name(char *out, size_t n)
-{
-    const char *name = getlogin();
-    if (!name || !*name) {
-        struct passwd *pw = getpwuid(geteuid());
-        name = pw ? pw->pw_name : NULL;
-    }
-    if (!name || !*name)
-        name = getenv("USER");
-    char *clean =
-        utf8_sanitize(name && *name ? name : "未知", strlen(name && *name ? name : "未知"), 0);
-    snprintf(out, n, "%s", clean);
-    free(clean);
 }
 
 /* True when another connection committed since the last look. */
@@ -445,6 +449,8 @@ static void handle_prompt_key(struct ui_app *app, int key)
 static void handle_view_key(struct ui_app *app, enum ui_action act)
 {
     int h = app->rows - 4 > 1 ? app->rows - 4 : 1;
+    if (app->screen == UI_SCREEN_INCIDENTS && ui_incidents_key(app, act))
+        return;
     switch (act) {
     case UI_ACT_DOWN:
         ui_text_scroll(&app->text, 1, h);
@@ -524,6 +530,19 @@ static void handle_key(struct ui_app *app, int key)
             return;
         }
         break; /* the focused pane */
+    case UI_ACT_INCIDENTS:
+        ui_view_incidents_open(app);
+        return;
+    case UI_ACT_NEW_INCIDENT:
+        if (app->screen == UI_SCREEN_EVENT) {
+            ui_app_incident_from_event(app, app->event_id);
+            return;
+        }
+        /* on the main screen: the event selected on the risk board, whichever
+         * pane has the focus */
+        app->focus = 1;
+        app->panes[1]->key(app, act);
+        return;
     case UI_ACT_NONE:
         if (!(key & UI_KEY_FN) || key != UI_FN(KEY_MOUSE))
             ui_app_message(app, false, "此处没有这个键（按 ? 查看帮助）");
@@ -588,6 +607,9 @@ static void app_free(struct ui_app *app)
     ui_view_close(app);
     normalizer_free(app->nz);
     app->nz = NULL;
+    incidents_free(app->incs, app->n_incs);
+    app->incs = NULL;
+    app->n_incs = 0;
     for (size_t i = 0; i < app->n_panes; i++)
         if (app->panes[i]->destroy)
             app->panes[i]->destroy(app);
@@ -653,10 +675,26 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     struct ui_app app;
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
-    operator_name(app.operator, sizeof app.operator);
     int rc = store_open(cfg->database, &app.st, err);
     if (rc)
         return rc;
+    /* who is at the keyboard: the login mapped to a person (a viewer when
+     * unknown); the session is the first line of their audit trail */
+    char login[64];
+    incident_login(cfg->identity_from_env, login, sizeof login);
+    if ((rc = store_actor_resolve(app.st, login, opts && opts->read_only, &app.me, err))) {
+        store_close(app.st);
+        return rc;
+    }
+    snprintf(app.operator, sizeof app.operator, "%s", app.me.login);
+    char session[160];
+    snprintf(session, sizeof session, "{\"read_only\":%s,\"known\":%s,\"pid\":%d}",
+             app.me.read_only ? "true" : "false", app.me.known ? "true" : "false", (int)getpid());
+    if ((rc = store_audit_record(app.st, app.me.login, "login", "session", 0, session, jy_now(),
+                                 err))) {
+        store_close(app.st);
+        return rc;
+    }
     struct jy_error cerr = {0};
     if (!opts || opts->collect) {
         if (collector_start(cfg, &app.coll, &cerr)) {
@@ -703,8 +741,12 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     data_changed(&app);
     refresh_data(&app); /* before the first draw, so the layout knows the board's rows */
     update_status(&app);
-    if (!app.msg[0])
-        ui_app_message(&app, false, "按 ? 查看帮助，Q 退出");
+    if (!app.me.known)
+        ui_app_message(&app, true,
+                       "用户 %s 未登记，只有查看权限（请管理员用 jingyu person add 登记）",
+                       app.me.login);
+    else if (!app.msg[0])
+        ui_app_message(&app, false, "%s，您好。按 ? 查看帮助，Q 退出", app.me.name);
 
     loop(&app, opts);
 

@@ -12,7 +12,9 @@
 
 #define V_LISTS (UI_VIEW_MAIN | UI_VIEW_SEARCH)
 #define V_SCROLL (UI_VIEW_ALL)
-#define V_SUB (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES | UI_VIEW_EVENT)
+#define V_SUB                                                                                      \
+    (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES | UI_VIEW_EVENT |             \
+     UI_VIEW_INCIDENTS | UI_VIEW_INCIDENT)
 
 /* One entry per line: codes, name, description, hint label, action, views. */
 // clang-format off
@@ -23,14 +25,16 @@ static const struct ui_key keymap[] = {
     {{UI_FN(KEY_PPAGE), UI_CTRL('B')},          "PgUp/^B", "上翻一页",                 NULL,     UI_ACT_PAGE_UP,     V_SCROLL},
     {{'g', UI_FN(KEY_HOME)},                    "g",       "跳到最新（顶部）",         NULL,     UI_ACT_TOP,         V_SCROLL},
     {{'G', UI_FN(KEY_END)},                     "G",       "跳到最早（底部）",         NULL,     UI_ACT_BOTTOM,      V_SCROLL},
-    {{'\n', '\r', UI_FN(KEY_ENTER)},            "Enter",   "打开所选信息（标为已读）或所选事件", "打开", UI_ACT_OPEN,  V_LISTS},
+    {{'\n', '\r', UI_FN(KEY_ENTER)},            "Enter",   "打开所选信息（标为已读）、所选事件或所选工单", "打开", UI_ACT_OPEN, V_LISTS | UI_VIEW_INCIDENTS},
     {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT, UI_VIEW_SEARCH},
     {{'N'},                                     "N",       "上一条搜索结果",           "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
-    {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源或事件视图）", "返回", UI_ACT_BACK, V_SUB},
+    {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源、事件或工单视图）", "返回", UI_ACT_BACK, V_SUB},
     {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）", "搜索", UI_ACT_SEARCH,      V_LISTS},
     {{'s'},                                     "s",       "信源视图（状态与详情）",   "信源",   UI_ACT_SOURCES,     V_LISTS},
     {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 风险看板）", "切换", UI_ACT_NEXT_PANE, V_LISTS},
     {{'a'},                                     "a",       "确认预警（风险看板与事件视图：该事件的预警；信源视图：信源失联预警）", "确认", UI_ACT_ACK, UI_VIEW_MAIN | UI_VIEW_EVENT | UI_VIEW_SOURCES},
+    {{'i'},                                     "i",       "处置工单列表（超时的在前，红色）", "工单", UI_ACT_INCIDENTS, V_LISTS | UI_VIEW_EVENT | UI_VIEW_INCIDENT},
+    {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", NULL, UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
     {{'-'},                                     "-",       "人工标注本条为负面（训练数据）", "标负面", UI_ACT_LABEL_NEG, UI_VIEW_PAGER},
     {{'0'},                                     "0",       "人工标注本条为中性",       "标中性",   UI_ACT_LABEL_NEU,   UI_VIEW_PAGER},
     {{'+', '='},                                "+",       "人工标注本条为正面（= 亦可）", "标正面", UI_ACT_LABEL_POS, UI_VIEW_PAGER},
@@ -85,8 +89,10 @@ const char *ui_view_names(unsigned views, char *buf, size_t n)
     static const struct {
         unsigned v;
         const char *name;
-    } names[] = {{UI_VIEW_MAIN, "主屏"}, {UI_VIEW_SEARCH, "搜索"},  {UI_VIEW_PAGER, "阅读"},
-                 {UI_VIEW_HELP, "帮助"}, {UI_VIEW_SOURCES, "信源"}, {UI_VIEW_EVENT, "事件"}};
+    } names[] = {{UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},
+                 {UI_VIEW_PAGER, "阅读"},         {UI_VIEW_HELP, "帮助"},
+                 {UI_VIEW_SOURCES, "信源"},       {UI_VIEW_EVENT, "事件"},
+                 {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"}};
     if ((views & UI_VIEW_ALL) == UI_VIEW_ALL) {
         snprintf(buf, n, "全部");
         return buf;

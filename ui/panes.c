@@ -240,6 +240,12 @@ static bool board_key(struct ui_app *app, enum ui_action act)
         else
             ui_app_event_ack(app, b->events[b->sel].id, b->events[b->sel].alert_id);
         return true;
+    case UI_ACT_NEW_INCIDENT:
+        if (!b->n)
+            ui_app_message(app, false, "没有可立单的事件");
+        else
+            ui_app_incident_from_event(app, b->events[b->sel].id);
+        return true;
     default:
         return false;
     }

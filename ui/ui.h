@@ -16,6 +16,7 @@
 struct ui_options {
     bool collect;   /* start the collector thread (collector_start) unless false (--no-collect) */
     int exit_after; /* >0: quit by itself after this many refresh ticks (sanitizer smoke runs) */
+    bool read_only; /* --read-only: the console writes nothing */
 };
 
 /* Opens its own store connection, starts the collector thread when asked,

@@ -38,7 +38,9 @@ enum {
     UI_VIEW_HELP = 1 << 3,
     UI_VIEW_SOURCES = 1 << 4,
     UI_VIEW_EVENT = 1 << 5,
-    UI_VIEW_ALL = 0x3f
+    UI_VIEW_INCIDENTS = 1 << 6, /* the incident list */
+    UI_VIEW_INCIDENT = 1 << 7,  /* one incident */
+    UI_VIEW_ALL = 0xff
 };
 
 enum ui_action {
@@ -60,10 +62,12 @@ enum ui_action {
     UI_ACT_COMMAND,
     UI_ACT_HELP,
     UI_ACT_SOURCES,
-    UI_ACT_ACK,       /* acknowledge the selected event's alerts */
-    UI_ACT_LABEL_NEG, /* the operator labels the item in the pager 负面 */
-    UI_ACT_LABEL_NEU, /* ... 中性 */
-    UI_ACT_LABEL_POS  /* ... 正面 */
+    UI_ACT_ACK,         /* acknowledge the selected event's alerts */
+    UI_ACT_LABEL_NEG,   /* the operator labels the item in the pager 负面 */
+    UI_ACT_LABEL_NEU,   /* ... 中性 */
+    UI_ACT_LABEL_POS,   /* ... 正面 */
+    UI_ACT_INCIDENTS,   /* the incident list */
+    UI_ACT_NEW_INCIDENT /* open an incident for the selected event */
 };
 
 struct ui_key {
@@ -307,7 +311,9 @@ enum ui_screen {
     UI_SCREEN_PAGER,
     UI_SCREEN_HELP,
     UI_SCREEN_SOURCES,
-    UI_SCREEN_EVENT
+    UI_SCREEN_EVENT,
+    UI_SCREEN_INCIDENTS,
+    UI_SCREEN_INCIDENT
 };
 enum ui_prompt { UI_PROMPT_NONE, UI_PROMPT_SEARCH, UI_PROMPT_COMMAND, UI_PROMPT_QUIT };
 
@@ -365,6 +371,14 @@ struct ui_app {
     int alerts;        /* unacknowledged alerts (header) */
     bool alerts_known; /* alerts has been read once */
     char operator[64]; /* who acknowledges and labels: the login name */
+    struct actor me;   /* the person at the keyboard and what they may do */
+
+    /* Open incidents, sorted for the list (overdue first), re-read with the
+     * data; the header counts the overdue ones. */
+    struct incident *incs;
+    size_t n_incs, inc_sel;
+    int overdue;
+    int64_t incident_id; /* the incident in the incident view */
 
     char msg[1024];
     bool msg_error;
@@ -397,6 +411,19 @@ struct normalizer *ui_app_normalizer(struct ui_app *app);
 /* Re-reads what the panes, the header and an open view show (after our own
  * writes, which do not move data_version). */
 void ui_app_refresh(struct ui_app *app);
+
+/* incidents.c: the incident list and view, and opening an incident. */
+int ui_incidents_reload(struct ui_app *app, struct jy_error *err);
+void ui_view_incidents_open(struct ui_app *app);
+void ui_view_incident_open(struct ui_app *app, int64_t id);
+void ui_incidents_build(struct ui_app *app);
+void ui_incident_build(struct ui_app *app);
+/* j/k/g/G/Enter in the list; true when handled. */
+bool ui_incidents_key(struct ui_app *app, enum ui_action act);
+/* `o`: opens an incident for the event (acknowledging its alerts). */
+void ui_app_incident_from_event(struct ui_app *app, int64_t event_id);
+/* False (with a message) when the person at the keyboard may not write. */
+bool ui_app_may_write(struct ui_app *app);
 
 /* views.c: the full-screen views. */
 int ui_view_pager_open(struct ui_app *app, int64_t item_id);

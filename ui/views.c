@@ -110,7 +110,7 @@ static void pager_build(struct ui_app *app)
 
 void ui_view_pager_label(struct ui_app *app, int label)
 {
-    if (app->screen != UI_SCREEN_PAGER || !app->have_item)
+    if (app->screen != UI_SCREEN_PAGER || !app->have_item || !ui_app_may_write(app))
         return;
     struct jy_error err = {0};
     if (store_item_label(app->st, app->item.id, label, app->operator, jy_now(), &err)) {
@@ -456,6 +456,12 @@ void ui_view_rebuild(struct ui_app *app)
     case UI_SCREEN_EVENT:
         event_build(app);
         break;
+    case UI_SCREEN_INCIDENTS:
+        ui_incidents_build(app);
+        break;
+    case UI_SCREEN_INCIDENT:
+        ui_incident_build(app);
+        break;
     case UI_SCREEN_MAIN:
         return;
     }
@@ -540,6 +546,10 @@ int ui_view_sources_open(struct ui_app *app)
 
 void ui_view_close(struct ui_app *app)
 {
+    if (app->screen == UI_SCREEN_INCIDENT) { /* back to the list it came from */
+        ui_view_incidents_open(app);
+        return;
+    }
     app->screen = UI_SCREEN_MAIN;
     ui_text_clear(&app->text);
     if (app->have_item) {
@@ -559,6 +569,10 @@ const char *ui_view_title(struct ui_app *app)
         return "信源";
     case UI_SCREEN_EVENT:
         return "舆情事件";
+    case UI_SCREEN_INCIDENTS:
+        return "处置工单（超时的在前）";
+    case UI_SCREEN_INCIDENT:
+        return "处置工单";
     case UI_SCREEN_MAIN:
         break;
     }

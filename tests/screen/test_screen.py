@@ -16,6 +16,8 @@ and after `a`: 已确认 on the row, "已确认 N 条预警" and 未确认预警
 
 usage: test_screen.py JINGYU   (exit 77 when tmux is missing)"""
 import json
+import pwd
+import sqlite3
 import os
 import re
 import shutil
@@ -45,7 +47,7 @@ def dcol(line, needle):
 
 
 class Console:
-    def __init__(self, jingyu, tmp, name):
+    def __init__(self, jingyu, tmp, name, args=""):
         self.tmp = tmp
         self.name = name
         self.socket = "jytest-%d-%s" % (os.getpid(), name)
@@ -54,8 +56,8 @@ class Console:
         cfg = os.path.join(tmp, "config.yaml")
         # USER names the operator who acknowledges (when getlogin() cannot)
         env = "env -u LC_ALL -u LC_CTYPE TERM=screen LANG=C.UTF-8"
-        cmd = "%s %s --config %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
-            env, sh_quote(jingyu), sh_quote(cfg), sh_quote(self.exit_file))
+        cmd = "%s %s --config %s %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
+            env, sh_quote(jingyu), sh_quote(cfg), args, sh_quote(self.exit_file))
         self.run("new-session", "-d", "-x", "100", "-y", "30", cmd)
 
     def run(self, *args):
@@ -218,6 +220,12 @@ def case_risk_board(jingyu, tmp, consoles, case):
         f.write("  - {name: 本地论坛, type: file-drop, path: %s, interval: 1, media_level: local,"
                 " region: 清河县}\n" % in2)
         f.write(ANALYSIS)
+    # the person at the keyboard (the Unix login) is registered: the first
+    # registration needs no admin
+    login = pwd.getpwuid(os.getuid()).pw_name
+    subprocess.run([jingyu, "--config", os.path.join(d, "config.yaml"), "person", "add", login,
+                    "--name", "值班员甲", "--roles", "operator,admin"], check=True,
+                   capture_output=True)
     n1, n2 = 4, 2
     drop(in1, "story", story_items("w", n1, 120))
     drop(in2, "story", story_items("f", n2, 60))
@@ -305,7 +313,57 @@ def case_risk_board(jingyu, tmp, consoles, case):
     ok = con.wait(lambda ls: any("人工标注：负面" in l for l in ls)
                   and any("已标注为负面" in l for l in ls), 5)
     case("- labels the item 负面", ok, con.text())
+
+    # `o` on the board opens an incident for the event, in one key
+    con.keys("q")
+    con.wait(lambda ls: "风险看板" in "\n".join(ls) and "阅读" not in ls[1], 5)
+    if "搜索" in con.lines()[1]:
+        con.keys("Escape")
+    con.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
+    con.keys("o")
+    ok = con.wait(lambda ls: "处置工单" in ls[1] and any("工单 #1" in l for l in ls), 5)
+    text = con.text()
+    case("o opens an incident from the event",
+         ok and "[研判]" in text and "时限" in text and "预警确认" in text and "内部上报" in text
+         and "剩余" in text and STORY in text and "已立处置工单 #1（值班员甲）" in text
+         and "incident.create" in text, text)
+    con.keys("q")
+    ok = con.wait(lambda ls: "处置工单（超时的在前）" in ls[1] and
+                  any(l.strip().startswith("#1") for l in ls), 5)
+    lines = con.lines()
+    row = next((l for l in lines if l.strip().startswith("#1")), "")
+    case("the incident list shows the next deadline",
+         ok and "研判" in row and "内部上报 剩余" in row and "超时工单 0" in lines[0]
+         and "值班员甲" in lines[0], "\n".join(lines))
+    con.keys("q")
+    con.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
     return con
+
+
+def case_identity(jingyu, tmp, consoles, case):
+    """A read-only console and an unknown login change nothing."""
+    d = os.path.join(tmp, "board")  # the database of case_risk_board
+    con = Console(jingyu, d, "readonly", "--no-collect --read-only")
+    consoles.append(con)
+    ok = con.wait(lambda ls: "（只读）" in ls[0], 10)
+    con.keys("i")
+    con.wait(lambda ls: "处置工单" in ls[1], 5)
+    con.keys("Enter")
+    con.wait(lambda ls: any("工单 #1" in l for l in ls), 5)
+    con.keys("q", "q")
+    con.wait(lambda ls: "处置工单" not in ls[1], 5)
+    con.keys("o")
+    ok = ok and con.wait(lambda ls: any("只读模式：不能修改" in l for l in ls), 5)
+    case("a read-only console writes nothing", ok, con.text())
+    con.keys("Q", "y")
+    con.exit_status()
+    db = os.path.join(d, "jingyu.db")
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    n = c.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    logins = c.execute("SELECT after FROM audit WHERE action = 'login'").fetchall()
+    c.close()
+    case("read-only made no incident; sessions audited",
+         n == 1 and any('"read_only":true' in r[0] for r in logins), "%d %r" % (n, logins))
 
 
 TITLES = [
@@ -404,7 +462,8 @@ def main():
             lines.pop()
         wide = [l for l in lines if dwidth(l) > 80]
         hint_ok = any("Q 退出" in l for l in lines[-3:]) and len(lines) <= 24
-        case("resize to 80x24", ok and not wide and hint_ok and "值班" in lines[0],
+        case("resize to 80x24", ok and not wide and hint_ok
+             and pwd.getpwuid(os.getuid()).pw_name in lines[0],
              "wide lines %s\n%s" % (wide, "\n".join(lines)))
         con.run("resize-window", "-x", "100", "-y", "30")
         con.wait(lambda ls: dwidth(ls[1]) > 80, 3)
@@ -471,6 +530,7 @@ def main():
 
         # 11. the risk board and acknowledging
         case_risk_board(jingyu, tmp, consoles, case)
+        case_identity(jingyu, tmp, consoles, case)
     finally:
         for c in consoles:
             c.kill()
