@@ -208,6 +208,8 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_INCIDENTS;
     case UI_SCREEN_INCIDENT:
         return UI_VIEW_INCIDENT;
+    case UI_SCREEN_FORM:
+        return UI_VIEW_FORM;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -231,7 +233,7 @@ static void apply_layout(struct ui_app *app, struct ui_layout *lo)
 
 static void draw_all(struct ui_app *app)
 {
-    int rows, cols;
+    int rows, cols, form_cy = -1, form_cx = -1;
     getmaxyx(stdscr, rows, cols);
     app->rows = rows;
     app->cols = cols;
@@ -250,6 +252,9 @@ static void draw_all(struct ui_app *app)
             ui_draw_rule(stdscr, ys[i], 0, cols, title, focused);
             app->panes[i]->draw(app, stdscr, ys[i] + 1, 0, hs[i] - 1, cols, focused);
         }
+    } else if (app->screen == UI_SCREEN_FORM) {
+        ui_draw_rule(stdscr, 1, 0, cols, app->form.title, true);
+        ui_draw_form(stdscr, 2, 1, rows - 4, cols - 1, &app->form, &form_cy, &form_cx);
     } else {
         ui_view_draw(app, stdscr, 1, rows - 3, cols);
     }
@@ -270,6 +275,18 @@ static void draw_all(struct ui_app *app)
     } else if (app->prompt == UI_PROMPT_QUIT) {
         ui_put(stdscr, lo.msg_y, 0, "确认退出？(y/n)", cols, A_BOLD);
         cursor_x = utf8_width("确认退出？(y/n)");
+    } else if (app->prompt == UI_PROMPT_REASON) {
+        int lw = utf8_width(app->prompt_label);
+        const char *tail = ui_lineedit_tail(&app->le, cols - lw - 1);
+        char *line = xasprintf("%s%s", app->prompt_label, tail);
+        cursor_x = utf8_width(line);
+        ui_put(stdscr, lo.msg_y, 0, line, cols, A_BOLD);
+        free(line);
+    } else if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
+        const char *q =
+            app->prompt == UI_PROMPT_DISCARD ? "放弃本表单所填的内容？(y/n)" : app->prompt_label;
+        ui_put(stdscr, lo.msg_y, 0, q, cols, A_BOLD);
+        cursor_x = utf8_width(q) < cols ? utf8_width(q) : cols - 1;
     } else {
         attr_t attr = app->msg_error ? A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0) : 0;
         ui_put(stdscr, lo.msg_y, 0, app->msg, cols, attr);
@@ -277,6 +294,9 @@ static void draw_all(struct ui_app *app)
     if (cursor_x >= 0 && cursor_x < cols) {
         curs_set(1);
         wmove(stdscr, lo.msg_y, cursor_x);
+    } else if (app->screen == UI_SCREEN_FORM && form_cy >= 0 && form_cx < cols) {
+        curs_set(1);
+        wmove(stdscr, form_cy, form_cx);
     } else {
         curs_set(0);
     }
@@ -425,6 +445,20 @@ static void handle_prompt_key(struct ui_app *app, int key)
             ui_app_message(app, false, "已取消退出");
         return;
     }
+    if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
+        enum ui_prompt p = app->prompt;
+        bool yes = key == 'y' || key == 'Y';
+        if (!yes && key != 'n' && key != 'N' && key != UI_KEY_ESC)
+            return; /* only an answer ends the question */
+        app->prompt = UI_PROMPT_NONE;
+        if (p == UI_PROMPT_DRAFT)
+            ui_drafts_answer(app, yes);
+        else if (yes)
+            ui_form_leave(app);
+        else
+            ui_app_message(app, false, "继续填写");
+        return;
+    }
     enum ui_le_result r = ui_lineedit_key(&app->le, key);
     if (r == UI_LE_CONTINUE)
         return;
@@ -441,6 +475,8 @@ static void handle_prompt_key(struct ui_app *app, int key)
         if (app->screen != UI_SCREEN_MAIN)
             ui_view_close(app);
         ui_app_search_start(app, line);
+    } else if (p == UI_PROMPT_REASON) {
+        ui_incident_prompt_done(app, line);
     } else {
         run_command(app, line);
     }
@@ -491,6 +527,23 @@ static void handle_key(struct ui_app *app, int key)
         handle_prompt_key(app, key);
         return;
     }
+    if (app->screen == UI_SCREEN_FORM) {
+        /* keys type into the form, except its own few */
+        switch (ui_keymap_lookup(UI_VIEW_FORM, key)) {
+        case UI_ACT_FORM_SAVE:
+            ui_form_save(app);
+            return;
+        case UI_ACT_FORM_CANCEL:
+            app->prompt = UI_PROMPT_DISCARD;
+            return;
+        case UI_ACT_REDRAW:
+            clearok(curscr, TRUE);
+            return;
+        default:
+            ui_form_screen_key(app, key);
+            return;
+        }
+    }
     if (!app->msg_error)
         app->msg[0] = '\0';
     enum ui_action act = ui_keymap_lookup(current_view(app), key);
@@ -532,6 +585,20 @@ static void handle_key(struct ui_app *app, int key)
         break; /* the focused pane */
     case UI_ACT_INCIDENTS:
         ui_view_incidents_open(app);
+        return;
+    case UI_ACT_INC_EDIT:
+    case UI_ACT_INC_HEADER:
+    case UI_ACT_INC_RESPOND:
+    case UI_ACT_INC_DRAFT:
+    case UI_ACT_INC_SUBMIT:
+    case UI_ACT_INC_APPROVE:
+    case UI_ACT_INC_REJECT:
+    case UI_ACT_INC_PUBLISH:
+    case UI_ACT_INC_NEXT:
+    case UI_ACT_INC_BACK:
+    case UI_ACT_INC_CLOSE:
+        app->msg_error = false;
+        ui_incident_action(app, act);
         return;
     case UI_ACT_NEW_INCIDENT:
         if (app->screen == UI_SCREEN_EVENT) {
@@ -610,6 +677,8 @@ static void app_free(struct ui_app *app)
     incidents_free(app->incs, app->n_incs);
     app->incs = NULL;
     app->n_incs = 0;
+    ui_form_free(&app->form);
+    jy_free(&app->draft_offer);
     for (size_t i = 0; i < app->n_panes; i++)
         if (app->panes[i]->destroy)
             app->panes[i]->destroy(app);
@@ -747,6 +816,7 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
                        app.me.login);
     else if (!app.msg[0])
         ui_app_message(&app, false, "%s，您好。按 ? 查看帮助，Q 退出", app.me.name);
+    ui_drafts_offer(&app); /* a form a dropped session left behind */
 
     loop(&app, opts);
 

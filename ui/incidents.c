@@ -148,13 +148,26 @@ bool ui_incidents_key(struct ui_app *app, enum ui_action act)
 
 /* ---- one incident ------------------------------------------------------------ */
 
+/* label + value, wrapped; the lines of a multi-line value indented under
+ * the label's start */
 static void add_field(struct ui_text *t, const char *label, const char *value, int cols)
 {
     if (!value || !*value)
         return;
-    char *line = xasprintf("%s%s", label, value);
-    ui_text_add_wrapped(t, line, cols, 0);
-    free(line);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, label);
+    int indent = 0;
+    while (label[indent] == ' ')
+        indent++;
+    for (const char *p = value; *p; p++) {
+        jy_buf_append(&b, p, 1);
+        if (*p == '\n')
+            for (int i = 0; i < indent + 2; i++)
+                jy_buf_append(&b, " ", 1);
+    }
+    ui_text_add_wrapped(t, b.data, cols, 0);
+    jy_buf_free(&b);
 }
 
 static void add_time(struct ui_text *t, const char *label, int64_t at, int64_t now)
@@ -345,4 +358,696 @@ void ui_app_incident_from_event(struct ui_app *app, int64_t event_id)
     ui_view_incident_open(app, id);
     ui_app_message(app, false, "已立处置工单 #%lld（%s），该事件的预警已确认", (long long)id,
                    app->me.name);
+}
+
+/* ---- forms of an incident ------------------------------------------------------ */
+
+static const char *const level_choices[] = {"I", "II", "III", "IV"};
+static const char *const yes_no[] = {"否", "是"};
+static const char *const effective_choices[] = {"（未选）", "有效", "无效"};
+
+static void input_time(int64_t t, char *buf, size_t n)
+{
+    if (t)
+        jy_time_local(t, "%Y-%m-%d %H:%M", buf, n);
+    else
+        buf[0] = '\0';
+}
+
+/* A field's value as the form shows it, from the stored incident. */
+static void incident_value(const struct incident *x, const char *key, char *buf, size_t n)
+{
+    const char *s = NULL;
+    buf[0] = '\0';
+    if (!strcmp(key, "level"))
+        s = x->level >= 1 && x->level <= 4 ? level_choices[x->level - 1] : "IV";
+    else if (!strcmp(key, "reported_up"))
+        s = x->reported_up ? "是" : "否";
+    else if (!strcmp(key, "reported_at"))
+        input_time(x->reported_up ? x->reported_at : 0, buf, n);
+    else if (!strcmp(key, "effective"))
+        s = effective_choices[x->effective == 1 ? 1 : x->effective == 0 ? 2 : 0];
+    else if (!strcmp(key, "satisfaction")) {
+        if (x->satisfaction >= 0)
+            snprintf(buf, n, "%d", x->satisfaction);
+    } else {
+        static const struct {
+            const char *key;
+            size_t off;
+        } strs[] = {
+            {"title", offsetof(struct incident, title)},
+            {"category", offsetof(struct incident, category)},
+            {"officer", offsetof(struct incident, officer)},
+            {"departments", offsetof(struct incident, departments)},
+            {"level_reason", offsetof(struct incident, level_reason)},
+            {"strategy", offsetof(struct incident, strategy)},
+            {"facts", offsetof(struct incident, facts)},
+            {"evidence", offsetof(struct incident, evidence)},
+            {"legal_opinion", offsetof(struct incident, legal_opinion)},
+            {"legal_by", offsetof(struct incident, legal_by)},
+            {"verified_by", offsetof(struct incident, verified_by)},
+            {"outcome", offsetof(struct incident, outcome)},
+            {"effective_why", offsetof(struct incident, effective_why)},
+            {"secondary", offsetof(struct incident, secondary)},
+            {"lessons", offsetof(struct incident, lessons)},
+        };
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+            if (!strcmp(key, strs[i].key)) {
+                s = *(char *const *)((const char *)x + strs[i].off);
+                break;
+            }
+        }
+    }
+    if (s)
+        snprintf(buf, n, "%s", s);
+}
+
+/* The text a new statement starts from: data/templates/NAME.txt with the
+ * bureau's name filled in. */
+static char *release_template(const struct ui_app *app, const struct incident *x)
+{
+    char *path = xasprintf("%s/templates/%s", config_datadir(),
+                           !strcmp(x->category, "警情谣言") ? "jingqing.txt" : "qingkuang.txt");
+    char *text = NULL;
+    size_t len;
+    struct jy_error err = {0};
+    if (jy_read_file(path, 1 << 16, &text, &len, &err) != 0)
+        text = xstrdup("");
+    free(path);
+    /* {bureau} -> the bureau's name */
+    const char *bureau = app->cfg->bureau ? app->cfg->bureau : "";
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "");
+    for (const char *p = text; *p;) {
+        const char *at = strstr(p, "{bureau}");
+        if (!at) {
+            jy_buf_puts(&b, p);
+            break;
+        }
+        jy_buf_append(&b, p, (size_t)(at - p));
+        jy_buf_puts(&b, bureau);
+        p = at + strlen("{bureau}");
+    }
+    free(text);
+    return jy_buf_steal(&b);
+}
+
+/* The incident's newest release not yet published (NULL when none); the
+ * caller frees *all. */
+static struct store_release *open_release(struct ui_app *app, int64_t id,
+                                          struct store_release **all, size_t *n)
+{
+    struct jy_error err = {0};
+    *all = NULL;
+    *n = 0;
+    if (store_releases_list(app->st, id, all, n, &err)) {
+        ui_app_message(app, true, "读取通报稿失败：%s", err.msg);
+        return NULL;
+    }
+    for (size_t i = *n; i-- > 0;) {
+        if (strcmp((*all)[i].status, "published"))
+            return &(*all)[i];
+    }
+    return NULL;
+}
+
+static void form_open(struct ui_app *app, int kind)
+{
+    if (!ui_app_may_write(app))
+        return;
+    struct incident x;
+    struct jy_error err = {0};
+    if (store_incident_get(app->st, app->incident_id, &x, &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    struct ui_form *fm = &app->form;
+    ui_form_free(fm);
+    char title[160];
+    snprintf(title, sizeof title, "工单 #%lld %s · %s", (long long)x.id,
+             kind == UI_FORM_PUBLISH ? "发布登记" : inc_form_label((enum inc_form)kind), x.title);
+    ui_form_init(fm, title);
+    fm->kind = kind;
+    fm->incident_id = x.id;
+    fm->version = x.version;
+    snprintf(fm->draft_key, sizeof fm->draft_key, "incident/%lld/%d", (long long)x.id, kind);
+    const struct incident_config *ic = &app->cfg->incident;
+    char buf[64];
+    char now_s[32];
+    input_time(jy_now(), now_s, sizeof now_s);
+#define FROM(key) (incident_value(&x, key, buf, sizeof buf), buf)
+    switch (kind) {
+    case FORM_HEADER:
+        ui_form_add(fm, "title", "标题", UI_FIELD_LINE, x.title);
+        ui_form_add(fm, "category", "类别", UI_FIELD_CHOICE, x.category);
+        ui_form_set_choices(fm, "category", (const char *const *)ic->categories, ic->n_categories);
+        ui_form_add(fm, "level", "等级", UI_FIELD_CHOICE, FROM("level"));
+        ui_form_set_choices(fm, "level", level_choices, 4);
+        ui_form_add(fm, "officer", "负责人（登录名）", UI_FIELD_LINE, x.officer);
+        ui_form_add(fm, "departments", "涉及部门（用、分隔）", UI_FIELD_LINE, x.departments);
+        break;
+    case FORM_ASSESSMENT:
+        ui_form_add(fm, "level", "等级", UI_FIELD_CHOICE, FROM("level"));
+        ui_form_field(fm, "level")->label = x.model_level ? "等级（与模型不同须写理由）" : "等级";
+        ui_form_set_choices(fm, "level", level_choices, 4);
+        ui_form_add(fm, "level_reason", "定级理由", UI_FIELD_TEXT, x.level_reason);
+        ui_form_add(fm, "strategy", "处置策略", UI_FIELD_TEXT, x.strategy);
+        ui_form_add(fm, "reported_up", "是否已向上级报告", UI_FIELD_CHOICE, FROM("reported_up"));
+        ui_form_set_choices(fm, "reported_up", yes_no, 2);
+        ui_form_add(fm, "reported_at", "报告时间（2026-12-01 08:30）", UI_FIELD_TIME,
+                    x.reported_up ? FROM("reported_at") : now_s);
+        break;
+    case FORM_RESPONSE:
+        ui_form_add(fm, "channel", "渠道", UI_FIELD_CHOICE, NULL);
+        ui_form_set_choices(fm, "channel", inc_response_channels, inc_n_response_channels);
+        ui_form_add(fm, "content", "回应内容", UI_FIELD_TEXT, NULL);
+        ui_form_add(fm, "responded_at", "回应时间", UI_FIELD_TIME, now_s);
+        break;
+    case FORM_VERIFICATION:
+        ui_form_add(fm, "facts", "查明事实", UI_FIELD_TEXT, x.facts);
+        ui_form_add(fm, "evidence", "证据（执法记录仪、监控、案卷、证言：写编号，不上传文件）",
+                    UI_FIELD_TEXT, x.evidence);
+        ui_form_add(fm, "legal_opinion", "法制审核意见", UI_FIELD_TEXT, x.legal_opinion);
+        ui_form_add(fm, "legal_by", "审核人", UI_FIELD_LINE, x.legal_by);
+        ui_form_add(fm, "verified_by", "核查人", UI_FIELD_LINE,
+                    x.verified_by ? x.verified_by : app->me.name);
+        break;
+    case FORM_RELEASE: {
+        struct store_release *all, *r;
+        size_t n;
+        r = open_release(app, x.id, &all, &n);
+        char *text = r && r->text ? xstrdup(r->text) : release_template(app, &x);
+        char name[64];
+        inc_release_name(r ? r->seq : (int)n + 1, name, sizeof name);
+        size_t tl = strlen(fm->title);
+        snprintf(fm->title + tl, sizeof fm->title - tl, " · %s", name);
+        ui_form_add(fm, "text", "通报稿", UI_FIELD_TEXT, text);
+        ui_form_field(fm, "text")->label = r ? "通报稿（修改后另存一稿）" : "通报稿（新稿）";
+        ui_form_add(fm, "final", "是否为结果通报", UI_FIELD_CHOICE, r && r->final ? "是" : "否");
+        ui_form_set_choices(fm, "final", yes_no, 2);
+        free(text);
+        store_releases_free(all, n);
+        break;
+    }
+    case FORM_CLOSURE:
+        ui_form_add(fm, "outcome", "处置结果", UI_FIELD_TEXT, x.outcome);
+        ui_form_add(fm, "effective", "是否有效", UI_FIELD_CHOICE, FROM("effective"));
+        ui_form_set_choices(fm, "effective", effective_choices, 3);
+        ui_form_add(fm, "effective_why", "有效或无效的理由", UI_FIELD_TEXT, x.effective_why);
+        ui_form_add(fm, "secondary", "衍生事件", UI_FIELD_TEXT, x.secondary);
+        ui_form_add(fm, "lessons", "经验教训", UI_FIELD_TEXT, x.lessons);
+        ui_form_add(fm, "satisfaction", "满意度（0–100，未调查留空）", UI_FIELD_LINE,
+                    FROM("satisfaction"));
+        break;
+    case UI_FORM_PUBLISH: {
+        struct store_release *all, *r;
+        size_t n;
+        r = open_release(app, x.id, &all, &n);
+        if (!r || strcmp(r->status, "approved")) {
+            ui_app_message(app, true, "没有已批准待发布的通报稿");
+            store_releases_free(all, n);
+            ui_form_free(fm);
+            incident_clear(&x);
+            return;
+        }
+        fm->release_id = r->id;
+        store_releases_free(all, n);
+        ui_form_add(fm, "channel", "发布渠道", UI_FIELD_CHOICE, NULL);
+        ui_form_set_choices(fm, "channel", inc_release_channels, inc_n_release_channels);
+        ui_form_add(fm, "link", "链接", UI_FIELD_LINE, NULL);
+        ui_form_add(fm, "published_at", "发布时间", UI_FIELD_TIME, now_s);
+        break;
+    }
+    default:
+        break;
+    }
+#undef FROM
+    incident_clear(&x);
+    app->screen = UI_SCREEN_FORM;
+    ui_app_message(app, false, "Tab 下一栏  F2/^O 保存  Esc 取消；输入随时保存为草稿");
+}
+
+/* A store message "field: what" puts what beside the field. */
+static bool error_to_field(struct ui_form *fm, const char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    if (!colon)
+        return false;
+    char key[64];
+    size_t n = (size_t)(colon - msg);
+    if (n >= sizeof key)
+        return false;
+    memcpy(key, msg, n);
+    key[n] = '\0';
+    if (!ui_form_field(fm, key))
+        return false;
+    struct field_error e = {.field = ui_form_field(fm, key)->key};
+    snprintf(e.msg, sizeof e.msg, "%s", colon + 2);
+    ui_form_set_errors(fm, &e, 1);
+    return true;
+}
+
+/* Reads a time field; false (with the message beside it) when unreadable. */
+static bool form_time(struct ui_form *fm, const char *key, int64_t *out)
+{
+    const char *v = ui_form_get(fm, key);
+    *out = 0;
+    if (!*v)
+        return true;
+    if (jy_time_parse(v, out, NULL) == 0) {
+        /* the current minute, as prefilled: the exact time now */
+        int64_t now = jy_now();
+        if (*out <= now && now - *out < 60)
+            *out = now;
+        return true;
+    }
+    struct field_error e = {.field = ui_form_field(fm, key)->key};
+    snprintf(e.msg, sizeof e.msg, "时间格式如 2026-12-01 08:30");
+    ui_form_set_errors(fm, &e, 1);
+    return false;
+}
+
+static void set_text(char **field, const char *v)
+{
+    free(*field);
+    *field = v && *v ? xstrdup(v) : NULL;
+}
+
+/* The form's values into the incident (the forms saved on its row). */
+static bool form_to_incident(struct ui_form *fm, struct incident *x)
+{
+    static const char *const strs[] = {"title",         "category",  "officer",     "departments",
+                                       "level_reason",  "strategy",  "facts",       "evidence",
+                                       "legal_opinion", "legal_by",  "verified_by", "outcome",
+                                       "effective_why", "secondary", "lessons"};
+    char **fields[] = {&x->title,         &x->category,  &x->officer,     &x->departments,
+                       &x->level_reason,  &x->strategy,  &x->facts,       &x->evidence,
+                       &x->legal_opinion, &x->legal_by,  &x->verified_by, &x->outcome,
+                       &x->effective_why, &x->secondary, &x->lessons};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (ui_form_field(fm, strs[i]))
+            set_text(fields[i], ui_form_get(fm, strs[i]));
+    }
+    if (ui_form_field(fm, "level")) {
+        const char *l = ui_form_get(fm, "level");
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(l, level_choices[i]))
+                x->level = i + 1;
+    }
+    if (ui_form_field(fm, "reported_up")) {
+        x->reported_up = !strcmp(ui_form_get(fm, "reported_up"), "是");
+        int64_t t;
+        if (!form_time(fm, "reported_at", &t))
+            return false;
+        x->reported_at = x->reported_up ? t : 0;
+    }
+    if (ui_form_field(fm, "effective")) {
+        const char *e = ui_form_get(fm, "effective");
+        x->effective = !strcmp(e, "有效") ? 1 : !strcmp(e, "无效") ? 0 : -1;
+    }
+    if (ui_form_field(fm, "satisfaction")) {
+        const char *s = ui_form_get(fm, "satisfaction");
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (!*s) {
+            x->satisfaction = -1;
+        } else if (*end || v < 0 || v > 100) {
+            struct field_error e = {.field = "satisfaction", .msg = "须为 0 到 100 的整数"};
+            ui_form_set_errors(fm, &e, 1);
+            return false;
+        } else {
+            x->satisfaction = (int)v;
+        }
+    }
+    return true;
+}
+
+/* After a conflict: each field whose stored value differs from the typed
+ * one shows the stored one under it. */
+static void show_conflict(struct ui_app *app, const struct incident *theirs)
+{
+    struct ui_form *fm = &app->form;
+    fm->conflict = true;
+    fm->version = theirs->version;
+    for (size_t i = 0; i < fm->n; i++) {
+        char buf[20000];
+        incident_value(theirs, fm->f[i].key, buf, sizeof buf);
+        jy_free(&fm->f[i].theirs);
+        if (strcmp(buf, fm->f[i].value.data))
+            fm->f[i].theirs = xstrdup(buf[0] ? buf : "（空）");
+    }
+    ui_app_message(app, true,
+                   "版本冲突：%s 已先保存（版本 %lld），未覆盖。黄色为已保存的内容；再按 F2 "
+                   "以你的内容保存，Esc 放弃你的修改",
+                   theirs->updated_by ? theirs->updated_by : "?", (long long)theirs->version);
+}
+
+static void form_done(struct ui_app *app, const char *what)
+{
+    struct jy_error err = {0};
+    store_draft_delete(app->st, app->me.login, app->form.draft_key, &err);
+    int64_t id = app->form.incident_id;
+    ui_form_free(&app->form);
+    ui_app_refresh(app);
+    ui_view_incident_open(app, id);
+    ui_app_message(app, false, "%s", what);
+}
+
+void ui_form_save(struct ui_app *app)
+{
+    struct ui_form *fm = &app->form;
+    struct jy_error err = {0};
+    int64_t now = jy_now();
+    int rc = 0;
+    switch (fm->kind) {
+    case FORM_HEADER:
+    case FORM_ASSESSMENT:
+    case FORM_VERIFICATION:
+    case FORM_CLOSURE: {
+        struct incident x, theirs;
+        if ((rc = store_incident_get(app->st, fm->incident_id, &x, &err)))
+            break;
+        x.version = fm->version;
+        if (!form_to_incident(fm, &x)) {
+            incident_clear(&x);
+            ui_app_message(app, true, "有需要修改的栏目（见栏目旁的提示）");
+            return;
+        }
+        struct field_error fe[INC_MAX_FIELD_ERRORS];
+        size_t nfe = 0;
+        rc = store_incident_save(app->st, &app->me, (enum inc_form)fm->kind, &x,
+                                 &app->cfg->incident, now, fe, &nfe, &theirs, &err);
+        incident_clear(&x);
+        if (rc == JY_ECONFLICT) {
+            show_conflict(app, &theirs);
+            incident_clear(&theirs);
+            return;
+        }
+        if (rc && nfe) {
+            ui_form_set_errors(fm, fe, nfe);
+            ui_app_message(app, true, "有 %zu 处需要修改（见栏目旁的提示）", nfe);
+            return;
+        }
+        if (!rc && fm->kind == FORM_CLOSURE) {
+            if ((rc = store_incident_transition(app->st, &app->me, fm->incident_id, 0, INC_CLOSED,
+                                                NULL, now, &err)))
+                break;
+            form_done(app, "已办结");
+            return;
+        }
+        break;
+    }
+    case FORM_RESPONSE: {
+        int64_t at;
+        if (!form_time(fm, "responded_at", &at))
+            return;
+        rc = store_response_add(app->st, &app->me, fm->incident_id, ui_form_get(fm, "channel"),
+                                ui_form_get(fm, "content"), at, now, NULL, &err);
+        break;
+    }
+    case FORM_RELEASE: {
+        int64_t rid;
+        rc = store_release_draft(app->st, &app->me, fm->incident_id, ui_form_get(fm, "text"),
+                                 !strcmp(ui_form_get(fm, "final"), "是"), now, &rid, &err);
+        break;
+    }
+    case UI_FORM_PUBLISH: {
+        int64_t at;
+        if (!form_time(fm, "published_at", &at))
+            return;
+        rc = store_release_publish(app->st, &app->me, fm->release_id, at,
+                                   ui_form_get(fm, "channel"), ui_form_get(fm, "link"), now, &err);
+        break;
+    }
+    default:
+        return;
+    }
+    if (rc) {
+        if (!error_to_field(fm, err.msg))
+            ui_app_message(app, true, "未保存：%s", err.msg);
+        else
+            ui_app_message(app, true, "有需要修改的栏目（见栏目旁的提示）");
+        return;
+    }
+    form_done(app, "已保存");
+}
+
+void ui_form_screen_key(struct ui_app *app, int key)
+{
+    if (ui_form_key(&app->form, key) != UI_FORM_CHANGED)
+        return;
+    /* every change is kept at once: a dropped session loses nothing */
+    char *json = ui_form_to_json(&app->form);
+    struct jy_error err = {0};
+    if (json && store_draft_put(app->st, app->me.login, app->form.draft_key, json, jy_now(), &err))
+        ui_app_message(app, true, "草稿未能保存：%s", err.msg);
+    free(json);
+}
+
+void ui_form_leave(struct ui_app *app)
+{
+    struct jy_error err = {0};
+    store_draft_delete(app->st, app->me.login, app->form.draft_key, &err);
+    int64_t id = app->form.incident_id;
+    ui_form_free(&app->form);
+    ui_view_incident_open(app, id);
+    ui_app_message(app, false, "已放弃修改");
+}
+
+/* ---- drafts from an earlier session -------------------------------------------- */
+
+void ui_drafts_offer(struct ui_app *app)
+{
+    if (!actor_can_write(&app->me))
+        return;
+    char **keys;
+    size_t n;
+    struct jy_error err = {0};
+    if (store_drafts_list(app->st, app->me.login, &keys, &n, &err) || n == 0)
+        return;
+    char *data = NULL;
+    int64_t saved = 0;
+    struct ui_form_draft d;
+    if (store_draft_get(app->st, app->me.login, keys[0], &data, &saved, &err) == 0 &&
+        ui_form_draft_read(data, &d) == 0) {
+        char when[32];
+        ui_format_when(saved, jy_now(), when, sizeof when);
+        snprintf(app->prompt_label, sizeof app->prompt_label,
+                 "有上次未保存的表单：工单 #%lld %s（%s）。恢复吗？(y/n)", (long long)d.incident_id,
+                 d.kind == UI_FORM_PUBLISH ? "发布登记" : inc_form_label((enum inc_form)d.kind),
+                 when);
+        app->draft_offer = xstrdup(keys[0]);
+        app->prompt = UI_PROMPT_DRAFT;
+        ui_form_draft_free(&d);
+    } else {
+        store_draft_delete(app->st, app->me.login, keys[0], &err); /* unreadable: drop it */
+    }
+    free(data);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+}
+
+void ui_drafts_answer(struct ui_app *app, bool restore)
+{
+    char *key = app->draft_offer;
+    app->draft_offer = NULL;
+    if (!key)
+        return;
+    struct jy_error err = {0};
+    char *data = NULL;
+    struct ui_form_draft d;
+    if (store_draft_get(app->st, app->me.login, key, &data, NULL, &err) == 0 &&
+        ui_form_draft_read(data, &d) == 0) {
+        if (restore) {
+            app->incident_id = d.incident_id;
+            form_open(app, d.kind);
+            if (app->screen == UI_SCREEN_FORM) {
+                ui_form_draft_apply(&app->form, &d);
+                app->form.release_id = d.release_id ? d.release_id : app->form.release_id;
+                ui_app_message(app, false, "已恢复草稿。F2/^O 保存，Esc 放弃");
+            }
+        } else {
+            store_draft_delete(app->st, app->me.login, key, &err);
+            ui_app_message(app, false, "已丢弃草稿");
+        }
+        ui_form_draft_free(&d);
+    }
+    free(data);
+    free(key);
+}
+
+/* ---- the incident view's keys ------------------------------------------------- */
+
+static void transition(struct ui_app *app, enum inc_state to, const char *reason)
+{
+    struct jy_error err = {0};
+    if (store_incident_transition(app->st, &app->me, app->incident_id, 0, to, reason, jy_now(),
+                                  &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    ui_app_refresh(app);
+    ui_app_message(app, false, "已转入「%s」", inc_state_label(to));
+}
+
+static void ask(struct ui_app *app, enum ui_pending what, const char *label)
+{
+    if (!ui_app_may_write(app))
+        return;
+    app->pending = what;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", label);
+    ui_lineedit_clear(&app->le);
+    app->prompt = UI_PROMPT_REASON;
+}
+
+static void release_step(struct ui_app *app, enum ui_action act)
+{
+    struct store_release *all, *r;
+    size_t n;
+    struct incident x;
+    struct jy_error err = {0};
+    if (store_incident_get(app->st, app->incident_id, &x, &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    r = open_release(app, x.id, &all, &n);
+    int rc = 0;
+    int64_t now = jy_now();
+    if (!r) {
+        ui_app_message(app, true, "没有待处理的通报稿（按 d 起草）");
+    } else if (act == UI_ACT_INC_SUBMIT) {
+        /* submitting from verification or follow-up moves to approval first */
+        if (x.state == INC_VERIFICATION || x.state == INC_FOLLOWUP)
+            rc = store_incident_transition(app->st, &app->me, x.id, 0, INC_APPROVAL, NULL, now,
+                                           &err);
+        if (!rc)
+            rc = store_release_submit(app->st, &app->me, r->id, now, &err);
+        if (!rc)
+            ui_app_message(app, false, "已提交审批（第%d稿）", r->version);
+    } else if (act == UI_ACT_INC_APPROVE) {
+        rc = store_release_decide(app->st, &app->me, r->id, true, NULL, now, &err);
+        if (!rc)
+            ui_app_message(app, false, "已批准（%s）", app->me.name);
+    } else if (act == UI_ACT_INC_PUBLISH) {
+        store_releases_free(all, n);
+        incident_clear(&x);
+        form_open(app, UI_FORM_PUBLISH);
+        return;
+    }
+    if (rc)
+        ui_app_message(app, true, "%s", err.msg);
+    store_releases_free(all, n);
+    incident_clear(&x);
+    ui_app_refresh(app);
+}
+
+void ui_incident_action(struct ui_app *app, enum ui_action act)
+{
+    struct incident x;
+    struct jy_error err = {0};
+    if (store_incident_get(app->st, app->incident_id, &x, &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    enum inc_state state = x.state;
+    struct inc_facts f = incident_facts(&x);
+    incident_clear(&x);
+    switch (act) {
+    case UI_ACT_INC_EDIT: {
+        static const int by_state[INC_N_STATES] = {FORM_ASSESSMENT,
+                                                   FORM_RESPONSE,
+                                                   FORM_VERIFICATION,
+                                                   FORM_RELEASE,
+                                                   FORM_RESPONSE,
+                                                   FORM_CLOSURE,
+                                                   -1};
+        if (by_state[state] < 0)
+            ui_app_message(app, true, "工单已办结；按 n 重新打开（须带班领导）");
+        else
+            form_open(app, by_state[state]);
+        return;
+    }
+    case UI_ACT_INC_HEADER:
+        form_open(app, FORM_HEADER);
+        return;
+    case UI_ACT_INC_RESPOND:
+        form_open(app, FORM_RESPONSE);
+        return;
+    case UI_ACT_INC_DRAFT:
+        form_open(app, FORM_RELEASE);
+        return;
+    case UI_ACT_INC_CLOSE:
+        form_open(app, FORM_CLOSURE);
+        return;
+    case UI_ACT_INC_SUBMIT:
+    case UI_ACT_INC_APPROVE:
+    case UI_ACT_INC_PUBLISH:
+        if (ui_app_may_write(app))
+            release_step(app, act);
+        return;
+    case UI_ACT_INC_REJECT:
+        ask(app, UI_PEND_REJECT, "退回意见：");
+        return;
+    case UI_ACT_INC_BACK:
+        ask(app, UI_PEND_BACK, "退回核查的理由（新情况）：");
+        return;
+    case UI_ACT_INC_NEXT:
+        if (!ui_app_may_write(app))
+            return;
+        switch (state) {
+        case INC_CLOSED:
+            ask(app, UI_PEND_REOPEN, "重新打开的理由：");
+            return;
+        case INC_APPROVAL:
+            if (f.release_approved)
+                form_open(app, UI_FORM_PUBLISH);
+            else
+                ui_app_message(app, true, "通报稿未经审批通过，不能发布");
+            return;
+        case INC_FOLLOWUP:
+            if (f.closure_filled)
+                transition(app, INC_CLOSED, NULL);
+            else
+                form_open(app, FORM_CLOSURE);
+            return;
+        default:
+            transition(app, (enum inc_state)(state + 1), NULL);
+            return;
+        }
+    default:
+        return;
+    }
+}
+
+void ui_incident_prompt_done(struct ui_app *app, const char *text)
+{
+    enum ui_pending what = app->pending;
+    app->pending = UI_PEND_NONE;
+    struct jy_error err = {0};
+    switch (what) {
+    case UI_PEND_REJECT: {
+        struct store_release *all, *r;
+        size_t n;
+        r = open_release(app, app->incident_id, &all, &n);
+        if (!r)
+            ui_app_message(app, true, "没有待审批的通报稿");
+        else if (store_release_decide(app->st, &app->me, r->id, false, text, jy_now(), &err))
+            ui_app_message(app, true, "%s", err.msg);
+        else
+            ui_app_message(app, false, "已退回修改（%s）", app->me.name);
+        store_releases_free(all, n);
+        ui_app_refresh(app);
+        return;
+    }
+    case UI_PEND_BACK:
+        transition(app, INC_VERIFICATION, text);
+        return;
+    case UI_PEND_REOPEN:
+        transition(app, INC_FOLLOWUP, text);
+        return;
+    case UI_PEND_NONE:
+        return;
+    }
 }

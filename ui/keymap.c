@@ -31,7 +31,21 @@ static const struct ui_key keymap[] = {
     {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源、事件或工单视图）", "返回", UI_ACT_BACK, V_SUB},
     {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）", "搜索", UI_ACT_SEARCH,      V_LISTS},
     {{'s'},                                     "s",       "信源视图（状态与详情）",   "信源",   UI_ACT_SOURCES,     V_LISTS},
-    {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 风险看板）", "切换", UI_ACT_NEXT_PANE, V_LISTS},
+    {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 风险看板）；表单中：下一栏", "切换", UI_ACT_NEXT_PANE, V_LISTS | UI_VIEW_FORM},
+    {{UI_FN(KEY_BTAB)},                         "S-Tab",   "表单：上一栏",             NULL,     UI_ACT_NONE,        UI_VIEW_FORM},
+    {{UI_FN(KEY_F(2)), UI_CTRL('O')},           "F2/^O",   "表单：保存（字段有误时提示在栏旁）", "保存", UI_ACT_FORM_SAVE, UI_VIEW_FORM},
+    {{UI_KEY_ESC},                              "Esc",     "表单：取消（确认后放弃所填内容）", "取消", UI_ACT_FORM_CANCEL, UI_VIEW_FORM},
+    {{'e'},                                     "e",       "工单：填写本阶段的表单（研判、回应、核查、通报稿、办结）", "填表", UI_ACT_INC_EDIT, UI_VIEW_INCIDENT},
+    {{'E'},                                     "E",       "工单：修改标题、类别、等级、负责人、部门", NULL, UI_ACT_INC_HEADER, UI_VIEW_INCIDENT},
+    {{'r'},                                     "r",       "工单：记录一次回应",       NULL,     UI_ACT_INC_RESPOND, UI_VIEW_INCIDENT},
+    {{'d'},                                     "d",       "工单：起草或修改通报稿（每次保存留一稿）", "起草", UI_ACT_INC_DRAFT, UI_VIEW_INCIDENT},
+    {{'t'},                                     "t",       "工单：提交通报稿审批",     "提交",   UI_ACT_INC_SUBMIT,  UI_VIEW_INCIDENT},
+    {{'y'},                                     "y",       "工单：批准通报稿（审批领导，且非起草人）", "批准", UI_ACT_INC_APPROVE, UI_VIEW_INCIDENT},
+    {{'x'},                                     "x",       "工单：退回通报稿（须写意见）", "退回", UI_ACT_INC_REJECT, UI_VIEW_INCIDENT},
+    {{'p'},                                     "p",       "工单：登记发布（渠道、链接、时间）", "发布", UI_ACT_INC_PUBLISH, UI_VIEW_INCIDENT},
+    {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）；工单：进入下一阶段（已办结时重新打开）", "下一步", UI_ACT_INC_NEXT, UI_VIEW_INCIDENT},
+    {{'b'},                                     "b",       "工单：有新情况，退回核查（须写理由）", NULL, UI_ACT_INC_BACK, UI_VIEW_INCIDENT},
+    {{'c'},                                     "c",       "工单：填写办结表并办结",   NULL,     UI_ACT_INC_CLOSE,   UI_VIEW_INCIDENT},
     {{'a'},                                     "a",       "确认预警（风险看板与事件视图：该事件的预警；信源视图：信源失联预警）", "确认", UI_ACT_ACK, UI_VIEW_MAIN | UI_VIEW_EVENT | UI_VIEW_SOURCES},
     {{'i'},                                     "i",       "处置工单列表（超时的在前，红色）", "工单", UI_ACT_INCIDENTS, V_LISTS | UI_VIEW_EVENT | UI_VIEW_INCIDENT},
     {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", NULL, UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
@@ -40,7 +54,7 @@ static const struct ui_key keymap[] = {
     {{'+', '='},                                "+",       "人工标注本条为正面（= 亦可）", "标正面", UI_ACT_LABEL_POS, UI_VIEW_PAGER},
     {{':'},                                     ":",       "命令行（:source list|enable|disable 名称，:help，:quit）", "命令", UI_ACT_COMMAND, UI_VIEW_ALL},
     {{'?'},                                     "?",       "帮助（本表）",             "帮助",   UI_ACT_HELP,        UI_VIEW_ALL},
-    {{UI_CTRL('L')},                            "^L",      "重绘屏幕",                 NULL,     UI_ACT_REDRAW,      UI_VIEW_ALL},
+    {{UI_CTRL('L')},                            "^L",      "重绘屏幕",                 NULL,     UI_ACT_REDRAW,      UI_VIEW_ALL | UI_VIEW_FORM},
     {{'Q'},                                     "Q",       "退出（需确认 y/n）",       "退出",   UI_ACT_QUIT,        UI_VIEW_ALL},
 };
 // clang-format on
@@ -89,10 +103,10 @@ const char *ui_view_names(unsigned views, char *buf, size_t n)
     static const struct {
         unsigned v;
         const char *name;
-    } names[] = {{UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},
-                 {UI_VIEW_PAGER, "阅读"},         {UI_VIEW_HELP, "帮助"},
-                 {UI_VIEW_SOURCES, "信源"},       {UI_VIEW_EVENT, "事件"},
-                 {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"}};
+    } names[] = {
+        {UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},   {UI_VIEW_PAGER, "阅读"},
+        {UI_VIEW_HELP, "帮助"},          {UI_VIEW_SOURCES, "信源"},  {UI_VIEW_EVENT, "事件"},
+        {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"}, {UI_VIEW_FORM, "表单"}};
     if ((views & UI_VIEW_ALL) == UI_VIEW_ALL) {
         snprintf(buf, n, "全部");
         return buf;

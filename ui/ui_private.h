@@ -40,7 +40,8 @@ enum {
     UI_VIEW_EVENT = 1 << 5,
     UI_VIEW_INCIDENTS = 1 << 6, /* the incident list */
     UI_VIEW_INCIDENT = 1 << 7,  /* one incident */
-    UI_VIEW_ALL = 0xff
+    UI_VIEW_ALL = 0xff,         /* every view but a form (where keys type) */
+    UI_VIEW_FORM = 1 << 8
 };
 
 enum ui_action {
@@ -62,12 +63,27 @@ enum ui_action {
     UI_ACT_COMMAND,
     UI_ACT_HELP,
     UI_ACT_SOURCES,
-    UI_ACT_ACK,         /* acknowledge the selected event's alerts */
-    UI_ACT_LABEL_NEG,   /* the operator labels the item in the pager 负面 */
-    UI_ACT_LABEL_NEU,   /* ... 中性 */
-    UI_ACT_LABEL_POS,   /* ... 正面 */
-    UI_ACT_INCIDENTS,   /* the incident list */
-    UI_ACT_NEW_INCIDENT /* open an incident for the selected event */
+    UI_ACT_ACK,          /* acknowledge the selected event's alerts */
+    UI_ACT_LABEL_NEG,    /* the operator labels the item in the pager 负面 */
+    UI_ACT_LABEL_NEU,    /* ... 中性 */
+    UI_ACT_LABEL_POS,    /* ... 正面 */
+    UI_ACT_INCIDENTS,    /* the incident list */
+    UI_ACT_NEW_INCIDENT, /* open an incident for the selected event */
+    /* in the incident view */
+    UI_ACT_INC_EDIT,    /* the form of the incident's current step */
+    UI_ACT_INC_HEADER,  /* title, category, level, officer, departments */
+    UI_ACT_INC_RESPOND, /* record a response */
+    UI_ACT_INC_DRAFT,   /* write the statement */
+    UI_ACT_INC_SUBMIT,  /* submit it for approval */
+    UI_ACT_INC_APPROVE, /* approve it (approver) */
+    UI_ACT_INC_REJECT,  /* return it with a comment (approver) */
+    UI_ACT_INC_PUBLISH, /* record its publication */
+    UI_ACT_INC_NEXT,    /* move to the next step (or reopen) */
+    UI_ACT_INC_BACK,    /* back to verification: new facts */
+    UI_ACT_INC_CLOSE,   /* the closure form */
+    /* in a form */
+    UI_ACT_FORM_SAVE,
+    UI_ACT_FORM_CANCEL
 };
 
 struct ui_key {
@@ -107,6 +123,68 @@ void ui_lineedit_clear(struct ui_lineedit *le);
 enum ui_le_result ui_lineedit_key(struct ui_lineedit *le, int key);
 /* The end of the text that fits in cols columns (the cursor sits after it). */
 const char *ui_lineedit_tail(const struct ui_lineedit *le, int cols);
+
+/* ---- forms (form.c) -------------------------------------------------------- */
+
+enum ui_field_kind {
+    UI_FIELD_LINE, /* one line of text */
+    UI_FIELD_TEXT, /* several lines, wrapped by display width */
+    UI_FIELD_CHOICE,
+    UI_FIELD_TIME /* "2026-12-01 08:30" (jy_time_parse) */
+};
+
+struct ui_field {
+    const char *key;   /* the store's field name (matches struct field_error) */
+    const char *label; /* Chinese */
+    enum ui_field_kind kind;
+    struct jy_buf value; /* UTF-8, capped */
+    const char *const *choices;
+    size_t n_choices;
+    char error[160]; /* shown beside the label until the field is edited */
+    char *theirs;    /* after a conflict: the value someone else saved, when it differs */
+};
+
+#define UI_FORM_MAX_FIELDS 8
+
+struct ui_form {
+    char title[160];
+    int kind; /* enum inc_form, or UI_FORM_PUBLISH */
+    int64_t incident_id, version, release_id;
+    char draft_key[96];
+    struct ui_field f[UI_FORM_MAX_FIELDS];
+    size_t n, cur;
+    int scroll;
+    bool conflict; /* someone saved first: the next save is on top of their version */
+};
+#define UI_FORM_PUBLISH 100 /* the publication record (not a form of the incident row) */
+
+enum ui_form_result { UI_FORM_IGNORED, UI_FORM_MOVED, UI_FORM_CHANGED };
+
+void ui_form_init(struct ui_form *fm, const char *title);
+void ui_form_free(struct ui_form *fm);
+struct ui_field *ui_form_add(struct ui_form *fm, const char *key, const char *label,
+                             enum ui_field_kind kind, const char *initial);
+struct ui_field *ui_form_field(struct ui_form *fm, const char *key);
+const char *ui_form_get(const struct ui_form *fm, const char *key); /* "" when none */
+/* Sets a value (sanitised: one line unless multi-line; a choice not among
+ * the choices becomes the first). */
+void ui_form_set(struct ui_form *fm, const char *key, const char *value);
+void ui_form_set_choices(struct ui_form *fm, const char *key, const char *const *choices, size_t n);
+/* Puts each message beside its field and the cursor on the first of them. */
+void ui_form_set_errors(struct ui_form *fm, const struct field_error *e, size_t n);
+/* One key typed in the form. */
+enum ui_form_result ui_form_key(struct ui_form *fm, int key);
+/* Drafts: the form's identity and values as JSON, and back. */
+char *ui_form_to_json(const struct ui_form *fm);
+struct ui_form_draft {
+    int kind;
+    int64_t incident_id, version, release_id;
+    size_t cur;
+    struct json_t *fields;
+};
+int ui_form_draft_read(const char *json, struct ui_form_draft *d);
+void ui_form_draft_apply(struct ui_form *fm, const struct ui_form_draft *d);
+void ui_form_draft_free(struct ui_form_draft *d);
 
 /* ---- formatting (format.c) ----------------------------------------------- */
 
@@ -287,6 +365,8 @@ void ui_text_add_wrapped(struct ui_text *t, const char *text, int cols, attr_t a
 void ui_text_add_marked(struct ui_text *t, const char *text, int cols, attr_t attr,
                         struct normalizer *nz, char *const *terms, size_t n_terms);
 void ui_text_clear(struct ui_text *t);
+/* Draws the form; *cy, *cx get where the cursor belongs. */
+void ui_draw_form(WINDOW *w, int y, int x, int h, int cols, struct ui_form *fm, int *cy, int *cx);
 void ui_text_scroll(struct ui_text *t, long delta, int h);
 void ui_draw_text(WINDOW *w, int y, int x, int h, int cols, const struct ui_text *t);
 
@@ -313,9 +393,21 @@ enum ui_screen {
     UI_SCREEN_SOURCES,
     UI_SCREEN_EVENT,
     UI_SCREEN_INCIDENTS,
-    UI_SCREEN_INCIDENT
+    UI_SCREEN_INCIDENT,
+    UI_SCREEN_FORM
 };
-enum ui_prompt { UI_PROMPT_NONE, UI_PROMPT_SEARCH, UI_PROMPT_COMMAND, UI_PROMPT_QUIT };
+enum ui_prompt {
+    UI_PROMPT_NONE,
+    UI_PROMPT_SEARCH,
+    UI_PROMPT_COMMAND,
+    UI_PROMPT_QUIT,
+    UI_PROMPT_REASON,  /* a line of text for app->pending (a reason, a comment) */
+    UI_PROMPT_DISCARD, /* leave the form and drop what was typed? (y/n) */
+    UI_PROMPT_DRAFT    /* a draft from an earlier session: restore it? (y/n) */
+};
+
+/* What a UI_PROMPT_REASON line is for. */
+enum ui_pending { UI_PEND_NONE, UI_PEND_REJECT, UI_PEND_BACK, UI_PEND_REOPEN };
 
 struct ui_app;
 
@@ -379,6 +471,10 @@ struct ui_app {
     size_t n_incs, inc_sel;
     int overdue;
     int64_t incident_id; /* the incident in the incident view */
+    struct ui_form form; /* the form open on UI_SCREEN_FORM */
+    enum ui_pending pending;
+    char prompt_label[128];
+    char *draft_offer; /* UI_PROMPT_DRAFT: the draft's key */
 
     char msg[1024];
     bool msg_error;
@@ -420,6 +516,18 @@ void ui_incidents_build(struct ui_app *app);
 void ui_incident_build(struct ui_app *app);
 /* j/k/g/G/Enter in the list; true when handled. */
 bool ui_incidents_key(struct ui_app *app, enum ui_action act);
+/* The incident view's keys (UI_ACT_INC_*). */
+void ui_incident_action(struct ui_app *app, enum ui_action act);
+/* A line typed at a UI_PROMPT_REASON prompt. */
+void ui_incident_prompt_done(struct ui_app *app, const char *text);
+/* The form: a key typed, save, leave (dropping the draft). */
+void ui_form_screen_key(struct ui_app *app, int key);
+void ui_form_save(struct ui_app *app);
+void ui_form_leave(struct ui_app *app);
+/* At start: offers back a draft kept from an earlier session. */
+void ui_drafts_offer(struct ui_app *app);
+/* The answer to the offer. */
+void ui_drafts_answer(struct ui_app *app, bool restore);
 /* `o`: opens an incident for the event (acknowledging its alerts). */
 void ui_app_incident_from_event(struct ui_app *app, int64_t event_id);
 /* False (with a message) when the person at the keyboard may not write. */

@@ -459,7 +459,7 @@ int store_release_publish(struct store *st, const struct actor *a, int64_t relea
     else if (state != INC_APPROVAL)
         rc = jy_error_set(err, JY_ESTATE, "工单不在「审批」阶段（现为「%s」）",
                           inc_state_label(state));
-    else if (published_at < r.decided_at)
+    else if (published_at < r.decided_at - 60) /* typed to the minute */
         rc = jy_error_set(err, JY_EINVAL, "published_at: 不能早于批准时间");
     if (rc)
         goto done;

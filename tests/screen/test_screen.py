@@ -47,7 +47,7 @@ def dcol(line, needle):
 
 
 class Console:
-    def __init__(self, jingyu, tmp, name, args=""):
+    def __init__(self, jingyu, tmp, name, args="", user=None):
         self.tmp = tmp
         self.name = name
         self.socket = "jytest-%d-%s" % (os.getpid(), name)
@@ -56,6 +56,8 @@ class Console:
         cfg = os.path.join(tmp, "config.yaml")
         # USER names the operator who acknowledges (when getlogin() cannot)
         env = "env -u LC_ALL -u LC_CTYPE TERM=screen LANG=C.UTF-8"
+        if user:
+            env += " JINGYU_USER=%s" % sh_quote(user)
         cmd = "%s %s --config %s %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
             env, sh_quote(jingyu), sh_quote(cfg), args, sh_quote(self.exit_file))
         self.run("new-session", "-d", "-x", "100", "-y", "30", cmd)
@@ -366,6 +368,246 @@ def case_identity(jingyu, tmp, consoles, case):
          n == 1 and any('"read_only":true' in r[0] for r in logins), "%d %r" % (n, logins))
 
 
+def incident_state(db, iid):
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        row = c.execute("SELECT state FROM incidents WHERE id = ?", (iid,)).fetchone()
+        return row[0] if row else None
+    finally:
+        c.close()
+
+
+def case_incident_walk(jingyu, tmp, consoles, case):
+    """One incident from its alert to closure, typed in Chinese into every
+    form, with a drafter (张三) and an approver (李四) at two consoles."""
+    d = os.path.join(tmp, "walk")
+    os.mkdir(d)
+    inbox = os.path.join(d, "weibo")
+    os.mkdir(inbox)
+    cfg = os.path.join(d, "config.yaml")
+    db = os.path.join(d, "jingyu.db")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("database: %s\n" % db)
+        f.write("collector: {min_interval: 1, dark_after: 10000}\n")
+        f.write("identity: {from_env: true}\n")
+        f.write("sources:\n")
+        f.write("  - {name: 微博, type: file-drop, path: %s, interval: 1, media_level: self-media,"
+                " region: 清河县}\n" % inbox)
+        f.write(ANALYSIS)
+    env = dict(os.environ, JINGYU_USER="zhang")
+    for login, name, roles in (("zhang", "张三", "operator,approver,admin"),
+                               ("li", "李四", "approver,leader")):
+        subprocess.run([jingyu, "--config", cfg, "person", "add", login, "--name", name,
+                        "--roles", roles], check=True, capture_output=True, env=env)
+    drop(inbox, "story", story_items("w", 6, 60))
+    a = Console(jingyu, d, "zhang", user="zhang")
+    consoles.append(a)
+    ok = a.wait(lambda ls: any(STORY in r and r.split()[0] in ("I", "II", "III", "IV")
+                               for r in board_rows(ls)), 30)
+    a.keys("o")
+    ok = ok and a.wait(lambda ls: any("工单 #1" in l for l in ls), 5)
+    case("walk: o opens incident #1 from the alert", ok and incident_state(db, 1) == 0, a.text())
+
+    def form_open(con, title):
+        return con.wait(lambda ls: title in ls[1], 5)
+
+    def saved(con, needle, timeout=5):
+        return con.wait(lambda ls: "处置工单" in ls[1] and needle in "\n".join(ls), timeout)
+
+    # 研判: strategy and reported up, typed in Chinese
+    a.keys("e")
+    ok = form_open(a, "研判")
+    a.keys("F2")
+    ok = ok and a.wait(lambda ls: any("处置策略  ⚠ 必填" in l for l in ls), 5)
+    case("walk: a missing field is named beside it", ok, a.text())
+    a.type("先调取执法记录仪核实，四小时内发布情况通报")
+    a.keys("Tab")
+    a.keys("Right")
+    a.keys("F2")
+    ok = saved(a, "处置策略：先调取执法记录仪核实")
+    case("walk: 研判 saved", ok and "[研判]" in a.text(), a.text())
+    a.keys("n")
+    ok = a.wait(lambda ls: any("[响应]" in l for l in ls), 5)
+    # 首次回应
+    a.keys("r")
+    ok = ok and form_open(a, "首次回应")
+    a.keys("Tab")
+    a.type("我局已关注网传视频，正在调查核实，结果将及时公布。")
+    a.keys("F2")
+    ok = ok and saved(a, "官方微博（zhang）：我局已关注网传视频")
+    case("walk: a response recorded", ok, a.text())
+    a.keys("n")
+    a.wait(lambda ls: any("[核查]" in l for l in ls), 5)
+    # 核查
+    a.keys("e")
+    ok = form_open(a, "核查")
+    a.type("经调取执法记录仪，民警依法处置，网传视频系剪辑")
+    a.keys("Tab")
+    a.type("执法记录仪 A12；监控 C3")
+    a.keys("Tab")
+    a.type("处置合法")
+    a.keys("Tab")
+    a.type("法制大队王五")
+    a.keys("F2")
+    ok = ok and saved(a, "查明事实：经调取执法记录仪")
+    case("walk: 核查 saved (verifier defaults to the person)", ok and "核查人：张三" in a.text(),
+         a.text())
+    # the statement: from the template, replaced by typing
+    a.keys("d")
+    ok = form_open(a, "通报")
+    ok = ok and a.wait_text("情况通报", 3) and "清河县公安局" in a.text()
+    case("walk: the statement starts from the template", ok, a.text())
+    a.keys("C-u")
+    a.type("情况通报：经查，网传视频系剪辑，民警依法处置。")
+    a.keys("F2")
+    ok = saved(a, "核查人：张三") and query_one(d, "SELECT count(*) FROM release_versions") == 1
+    a.keys("t")
+    ok = ok and a.wait(lambda ls: any("已提交审批" in l for l in ls) and
+                       any("[审批]" in l for l in ls), 5)
+    case("walk: submitted for approval", ok, a.text())
+    a.keys("y")
+    ok = a.wait(lambda ls: any("起草人不能审批" in l for l in ls), 5)
+    case("walk: the drafter cannot approve", ok, a.text())
+    # 李四 returns it with a comment
+    b = Console(jingyu, d, "li", "--no-collect", user="li")
+    consoles.append(b)
+    b.wait(lambda ls: "李四" in ls[0], 10)
+    b.keys("i")
+    b.wait(lambda ls: any(l.strip().startswith("#1") for l in ls), 5)
+    b.keys("Enter")
+    b.wait(lambda ls: any("工单 #1" in l for l in ls), 5)
+    b.keys("x")
+    b.wait_text("退回意见：", 3)
+    b.type("请补充时间和地点")
+    b.keys("Enter")
+    ok = b.wait(lambda ls: any("已退回修改（李四）" in l for l in ls), 5)
+    case("walk: the approver returns it with a comment", ok, b.text())
+    # 张三 revises: a second version, submitted again
+    a.keys("d")
+    form_open(a, "通报")
+    a.type("（12月1日21时，城关镇）")
+    a.keys("F2")
+    ok = saved(a, "核查人：张三") and query_one(d, "SELECT count(*) FROM release_versions") == 2
+    a.keys("t")
+    ok = ok and a.wait(lambda ls: any("已提交审批（第2稿）" in l for l in ls), 5)
+    case("walk: revised and submitted again", ok, a.text())
+    b.keys("y")
+    ok = b.wait(lambda ls: any("已批准（李四）" in l for l in ls), 5)
+    case("walk: approved by the second person", ok, b.text())
+    # publication
+    a.keys("p")
+    ok = form_open(a, "发布登记")
+    a.keys("Right", "Right", "Right", "Right")  # 新闻发布会
+    a.keys("Tab")
+    a.type("https://weibo.com/qinghe/1")
+    a.keys("F2")
+    ok = ok and saved(a, "[发布]")
+    case("walk: published", ok and incident_state(db, 1) == 4, a.text())
+    a.keys("n")
+    a.wait(lambda ls: any("[跟踪]" in l for l in ls), 5)
+    # closure: n opens the empty closure form
+    a.keys("n")
+    ok = form_open(a, "办结")
+    a.type("网传不实，已澄清，舆情平息")
+    a.keys("Tab", "Right", "Tab")
+    a.type("发布后负面评论明显减少")
+    a.keys("Tab", "Tab")
+    a.type("第一时间调取执法记录仪")
+    a.keys("Tab")
+    a.type("92")
+    a.keys("F2")
+    ok = ok and a.wait(lambda ls: any("已办结" in l for l in ls), 5)
+    case("walk: closed", ok and incident_state(db, 1) == 6, a.text())
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    reviews = [r[0] for r in c.execute("SELECT decision || ':' || by_login FROM release_reviews "
+                                       "ORDER BY id")]
+    row = c.execute("SELECT strategy, facts, effective, satisfaction, reported_up FROM incidents "
+                    "WHERE id = 1").fetchone()
+    versions = c.execute("SELECT count(*) FROM release_versions").fetchone()[0]
+    c.close()
+    case("walk: what was typed is what was stored",
+         row == ("先调取执法记录仪核实，四小时内发布情况通报",
+                 "经调取执法记录仪，民警依法处置，网传视频系剪辑", 1, 92, 1) and versions == 2 and
+         reviews == ["submitted:zhang", "returned:li", "submitted:zhang", "approved:li"],
+         "%r %r %r" % (row, versions, reviews))
+    r = subprocess.run([jingyu, "--config", cfg, "audit", "verify"], capture_output=True,
+                       text=True, env=env)
+    case("walk: the audit chain holds", r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr)
+    b.keys("Q", "y")
+    a.keys("Q", "y")
+    return d
+
+
+def case_drafts(jingyu, tmp, consoles, case, d):
+    """A form survives kill -9 and SIGHUP; a stale save is shown both versions."""
+    cfg = os.path.join(d, "config.yaml")
+    env = dict(os.environ, JINGYU_USER="zhang")
+    subprocess.run([jingyu, "--config", cfg, "incident", "new", "--title", "草稿测试",
+                    "--category", "其他", "--level", "IV"], check=True, capture_output=True,
+                   env=env)
+    a = Console(jingyu, d, "draft1", "--no-collect", user="zhang")
+    consoles.append(a)
+    a.wait(lambda ls: "张三" in ls[0], 10)
+    a.keys("i")
+    a.wait(lambda ls: any("草稿测试" in l for l in ls), 5)
+    a.keys("Enter")
+    a.wait(lambda ls: any("工单 #2" in l for l in ls), 5)
+    a.keys("e")
+    a.wait(lambda ls: "研判" in ls[1], 5)
+    a.keys("Tab", "Tab")
+    a.type("这段策略不能丢")
+    a.wait_text("这段策略不能丢", 3)
+    pid = a.jingyu_pid()
+    os.kill(pid, signal.SIGKILL)
+    a.wait_text("JINGYU-EXITED", 5)
+    a.kill()
+    b = Console(jingyu, d, "draft2", "--no-collect", user="zhang")
+    consoles.append(b)
+    ok = b.wait(lambda ls: any("有上次未保存的表单：工单 #2 研判" in l for l in ls), 10)
+    b.keys("y")
+    ok = ok and b.wait(lambda ls: "研判" in ls[1] and any("这段策略不能丢" in l for l in ls), 5)
+    case("a form survives kill -9", ok, b.text())
+    b.type("，再补一句")
+    b.wait_text("再补一句", 3)
+    os.kill(b.jingyu_pid(), signal.SIGHUP)
+    b.wait_text("JINGYU-EXITED", 5)
+    b.kill()
+    c = Console(jingyu, d, "draft3", "--no-collect", user="zhang")
+    consoles.append(c)
+    ok = c.wait(lambda ls: any("有上次未保存的表单" in l for l in ls), 10)
+    c.keys("y")
+    ok = ok and c.wait(lambda ls: any("这段策略不能丢，再补一句" in l for l in ls), 5)
+    case("a form survives SIGHUP (a dropped SSH session)", ok, c.text())
+    # meanwhile 李四 saves the same form from the version c started from
+    r = subprocess.run([jingyu, "--config", cfg, "incident", "assess", "2", "--version", "1",
+                        "--level", "IV", "--strategy", "李四的策略"], capture_output=True, text=True,
+                       env=dict(os.environ, JINGYU_USER="li"))
+    c.keys("F2")
+    ok = c.wait(lambda ls: any("版本冲突：li 已先保存" in l for l in ls) and
+                any("已保存的版本：李四的策略" in l for l in ls), 5)
+    case("a stale save shows both versions and overwrites nothing",
+         r.returncode == 0 and ok and "李四的策略" in query_one(d, "SELECT strategy FROM "
+                                                                 "incidents WHERE id = 2"),
+         r.stderr + c.text())
+    c.keys("F2")
+    ok = c.wait(lambda ls: any("已保存" in l for l in ls) and "处置工单" in ls[1], 5)
+    case("a second save keeps the operator's text on purpose",
+         ok and query_one(d, "SELECT strategy FROM incidents WHERE id = 2") ==
+         "这段策略不能丢，再补一句", c.text())
+    n = query_one(d, "SELECT count(*) FROM drafts")
+    case("no draft left behind", n == 0, repr(n))
+    c.keys("Q", "y")
+
+
+def query_one(d, sql):
+    c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True, timeout=10)
+    try:
+        row = c.execute(sql).fetchone()
+        return row[0] if row else None
+    finally:
+        c.close()
+
+
 TITLES = [
     ("a1", "县城中心路段发生交通事故 两人受伤", 60),
     ("a2", "清河大桥附近火灾 消防已到场", 120),
@@ -445,6 +687,9 @@ def main():
         con.keys("?")
         con.wait_text("帮助")
         text = con.text()
+        con.keys("PageDown")  # the table is longer than one screen
+        time.sleep(0.3)
+        text += con.text()
         names = key_names()
         missing = [n for n in names if n not in text]
         case("? shows the keys", bool(names) and not missing and "退出" in text,
@@ -531,6 +776,8 @@ def main():
         # 11. the risk board and acknowledging
         case_risk_board(jingyu, tmp, consoles, case)
         case_identity(jingyu, tmp, consoles, case)
+        walk = case_incident_walk(jingyu, tmp, consoles, case)
+        case_drafts(jingyu, tmp, consoles, case, walk)
     finally:
         for c in consoles:
             c.kill()
