@@ -210,6 +210,8 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_INCIDENT;
     case UI_SCREEN_FORM:
         return UI_VIEW_FORM;
+    case UI_SCREEN_KPI:
+        return UI_VIEW_KPI;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -337,7 +339,8 @@ static void refresh_data(struct ui_app *app)
     if (ui_incidents_reload(app, &err))
         ui_app_message(app, true, "读取工单失败：%s", err.msg);
     if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
-        app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT)
+        app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT ||
+        app->screen == UI_SCREEN_KPI)
         ui_view_rebuild(app);
 }
 
@@ -416,7 +419,9 @@ static void run_command(struct ui_app *app, const char *line)
     case UI_CMD_SOURCE_ENABLE:
     case UI_CMD_SOURCE_DISABLE: {
         bool on = cmd.kind == UI_CMD_SOURCE_ENABLE;
-        int rc = store_source_set_enabled(app->st, cmd.arg, on, &err);
+        if (!ui_app_may_write(app))
+            break;
+        int rc = store_source_set_enabled(app->st, cmd.arg, on, app->me.login, jy_now(), &err);
         if (rc == JY_ENOTFOUND)
             ui_app_message(app, true, "没有名为“%s”的信源", cmd.arg);
         else if (rc)
@@ -586,6 +591,11 @@ static void handle_key(struct ui_app *app, int key)
     case UI_ACT_INCIDENTS:
         ui_view_incidents_open(app);
         return;
+    case UI_ACT_KPI:
+        ui_view_kpi_open(app);
+        return;
+    case UI_ACT_INC_NEW:
+    case UI_ACT_INC_TASK:
     case UI_ACT_INC_EDIT:
     case UI_ACT_INC_HEADER:
     case UI_ACT_INC_RESPOND:

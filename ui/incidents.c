@@ -291,6 +291,27 @@ void ui_incident_build(struct ui_app *app)
         }
         store_releases_free(rel, nrel);
     }
+    struct store_task *tasks;
+    size_t ntk;
+    if (store_tasks_list(app->st, x.id, &tasks, &ntk, &err) == 0 && ntk) {
+        ui_text_add(t, "", 0);
+        ui_text_add(t, "协同任务", A_BOLD);
+        for (size_t i = 0; i < ntk; i++) {
+            char due[32], span[32];
+            ui_format_when(tasks[i].due_at, now, due, sizeof due);
+            bool late = !tasks[i].feedback && tasks[i].due_at < now;
+            if (late)
+                inc_format_span(now - tasks[i].due_at, span, sizeof span);
+            char *line = xasprintf("  #%lld %s  截止 %s%s%s：%s", (long long)tasks[i].id,
+                                   tasks[i].department, due, late ? "  已超时 " : "",
+                                   late ? span : "", tasks[i].description);
+            ui_text_add_wrapped(t, line, cols, late ? red() : 0);
+            free(line);
+            add_field(t, "    反馈：", tasks[i].feedback, cols);
+        }
+    }
+    if (ntk)
+        store_tasks_free(tasks, ntk);
     if (x.outcome) {
         ui_text_add(t, "", 0);
         ui_text_add(t, "办结", A_BOLD);
@@ -472,10 +493,37 @@ static struct store_release *open_release(struct ui_app *app, int64_t id,
     return NULL;
 }
 
+/* An incident by hand: a phone tip, an internal report. */
+static void form_open_new(struct ui_app *app)
+{
+    struct ui_form *fm = &app->form;
+    ui_form_free(fm);
+    ui_form_init(fm, "手工立单");
+    fm->kind = UI_FORM_NEW;
+    snprintf(fm->draft_key, sizeof fm->draft_key, "incident/0/%d", UI_FORM_NEW);
+    const struct incident_config *ic = &app->cfg->incident;
+    char now_s[32];
+    input_time(jy_now(), now_s, sizeof now_s);
+    ui_form_add(fm, "title", "标题", UI_FIELD_LINE, NULL);
+    ui_form_add(fm, "category", "类别", UI_FIELD_CHOICE, NULL);
+    ui_form_set_choices(fm, "category", (const char *const *)ic->categories, ic->n_categories);
+    ui_form_add(fm, "level", "等级", UI_FIELD_CHOICE, "IV");
+    ui_form_set_choices(fm, "level", level_choices, 4);
+    ui_form_add(fm, "origin", "来源（电话举报、内部报告……）", UI_FIELD_LINE, "电话举报");
+    ui_form_add(fm, "started_at", "接报时间", UI_FIELD_TIME, now_s);
+    ui_form_add(fm, "departments", "涉及部门（用、分隔）", UI_FIELD_LINE, NULL);
+    app->screen = UI_SCREEN_FORM;
+    ui_app_message(app, false, "Tab 下一栏  F2/^O 保存  Esc 取消；输入随时保存为草稿");
+}
+
 static void form_open(struct ui_app *app, int kind)
 {
     if (!ui_app_may_write(app))
         return;
+    if (kind == UI_FORM_NEW) {
+        form_open_new(app);
+        return;
+    }
     struct incident x;
     struct jy_error err = {0};
     if (store_incident_get(app->st, app->incident_id, &x, &err)) {
@@ -560,6 +608,16 @@ static void form_open(struct ui_app *app, int kind)
         ui_form_add(fm, "satisfaction", "满意度（0–100，未调查留空）", UI_FIELD_LINE,
                     FROM("satisfaction"));
         break;
+    case FORM_TASK: {
+        char due[32];
+        input_time(jy_now() + 4 * 3600, due, sizeof due);
+        ui_form_add(fm, "department", "部门", UI_FIELD_CHOICE, NULL);
+        ui_form_set_choices(fm, "department", (const char *const *)ic->departments,
+                            ic->n_departments);
+        ui_form_add(fm, "description", "任务", UI_FIELD_TEXT, NULL);
+        ui_form_add(fm, "due_at", "完成时限", UI_FIELD_TIME, due);
+        break;
+    }
     case UI_FORM_PUBLISH: {
         struct store_release *all, *r;
         size_t n;
@@ -772,6 +830,46 @@ void ui_form_save(struct ui_app *app)
                                  !strcmp(ui_form_get(fm, "final"), "是"), now, &rid, &err);
         break;
     }
+    case UI_FORM_NEW: {
+        struct store_incident_new n = {.title = ui_form_get(fm, "title"),
+                                       .category = ui_form_get(fm, "category"),
+                                       .origin = ui_form_get(fm, "origin"),
+                                       .departments = ui_form_get(fm, "departments")};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(ui_form_get(fm, "level"), level_choices[i]))
+                n.level = i + 1;
+        if (!form_time(fm, "started_at", &n.started_at))
+            return;
+        if (!*n.departments)
+            n.departments = NULL;
+        struct field_error fe[INC_MAX_FIELD_ERRORS];
+        size_t nfe = 0;
+        int64_t id;
+        rc = store_incident_create(app->st, &app->me, &n, &app->cfg->incident, now, &id, fe, &nfe,
+                                   &err);
+        if (rc && nfe) {
+            ui_form_set_errors(fm, fe, nfe);
+            ui_app_message(app, true, "有 %zu 处需要修改（见栏目旁的提示）", nfe);
+            return;
+        }
+        if (!rc) {
+            fm->incident_id = id;
+            char msg[64];
+            snprintf(msg, sizeof msg, "已立处置工单 #%lld", (long long)id);
+            form_done(app, msg);
+            return;
+        }
+        break;
+    }
+    case FORM_TASK: {
+        int64_t due;
+        if (!form_time(fm, "due_at", &due))
+            return;
+        rc = store_task_add(app->st, &app->me, fm->incident_id, ui_form_get(fm, "department"),
+                            ui_form_get(fm, "description"), due, &app->cfg->incident, now, NULL,
+                            &err);
+        break;
+    }
     case UI_FORM_PUBLISH: {
         int64_t at;
         if (!form_time(fm, "published_at", &at))
@@ -945,6 +1043,10 @@ static void release_step(struct ui_app *app, enum ui_action act)
 
 void ui_incident_action(struct ui_app *app, enum ui_action act)
 {
+    if (act == UI_ACT_INC_NEW) {
+        form_open(app, UI_FORM_NEW);
+        return;
+    }
     struct incident x;
     struct jy_error err = {0};
     if (store_incident_get(app->st, app->incident_id, &x, &err)) {
@@ -971,6 +1073,9 @@ void ui_incident_action(struct ui_app *app, enum ui_action act)
     }
     case UI_ACT_INC_HEADER:
         form_open(app, FORM_HEADER);
+        return;
+    case UI_ACT_INC_TASK:
+        form_open(app, FORM_TASK);
         return;
     case UI_ACT_INC_RESPOND:
         form_open(app, FORM_RESPONSE);
@@ -1049,5 +1154,58 @@ void ui_incident_prompt_done(struct ui_app *app, const char *text)
         return;
     case UI_PEND_NONE:
         return;
+    }
+}
+
+/* ---- KPIs ------------------------------------------------------------------------ */
+
+void ui_view_kpi_open(struct ui_app *app)
+{
+    app->screen = UI_SCREEN_KPI;
+    app->text.top = 0;
+    ui_view_rebuild(app);
+}
+
+void ui_kpi_build(struct ui_app *app)
+{
+    ui_text_clear(&app->text);
+    int64_t now = jy_now();
+    /* this month so far, in local time */
+    char month[16];
+    jy_time_local(now, "%Y-%m-01", month, sizeof month);
+    int64_t from;
+    if (jy_time_parse(month, &from, NULL))
+        from = now - 30 * 86400;
+    struct kpi k[KPI_N];
+    struct jy_error err = {0};
+    if (store_kpi(app->st, &app->cfg->incident, from, now + 1, now, k, &err)) {
+        ui_text_add(&app->text, err.msg, red());
+        return;
+    }
+    int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
+    char head[160], to[32];
+    jy_time_local(now, "%Y-%m-%d %H:%M", to, sizeof to);
+    snprintf(head, sizeof head, "统计区间：%s 至 %s（jingyu kpi 可算任意区间）", month, to);
+    ui_text_add(&app->text, head, A_DIM);
+    ui_text_add(&app->text, "", 0);
+    for (int i = 0; i < KPI_N; i++) {
+        char value[32];
+        if (!k[i].defined)
+            snprintf(value, sizeof value, "—（无数据）");
+        else if (k[i].kind == KPI_SATISFACTION)
+            snprintf(value, sizeof value, "%.1f", k[i].value);
+        else
+            snprintf(value, sizeof value, "%.1f%%", k[i].value);
+        char *label = ui_cell(k[i].label, 24);
+        char *line = xasprintf(
+            "%s %-12s  %g/%g  目标 %g%s%s", label, value, k[i].numerator, k[i].denominator,
+            k[i].target, k[i].kind == KPI_SATISFACTION ? "" : "%", k[i].below ? "  低于目标" : "");
+        ui_text_add(&app->text, line, k[i].below ? red() : A_BOLD);
+        free(line);
+        free(label);
+        char *def = xasprintf("    %s", k[i].definition);
+        ui_text_add_wrapped(&app->text, def, cols, A_DIM);
+        free(def);
+        ui_text_add(&app->text, "", 0);
     }
 }

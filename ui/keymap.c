@@ -43,11 +43,14 @@ static const struct ui_key keymap[] = {
     {{'y'},                                     "y",       "工单：批准通报稿（审批领导，且非起草人）", "批准", UI_ACT_INC_APPROVE, UI_VIEW_INCIDENT},
     {{'x'},                                     "x",       "工单：退回通报稿（须写意见）", "退回", UI_ACT_INC_REJECT, UI_VIEW_INCIDENT},
     {{'p'},                                     "p",       "工单：登记发布（渠道、链接、时间）", "发布", UI_ACT_INC_PUBLISH, UI_VIEW_INCIDENT},
-    {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）；工单：进入下一阶段（已办结时重新打开）", "下一步", UI_ACT_INC_NEXT, UI_VIEW_INCIDENT},
+    {{'n'},                                     "n",       "工单：进入下一阶段（已办结时重新打开）", "下一步", UI_ACT_INC_NEXT, UI_VIEW_INCIDENT},
     {{'b'},                                     "b",       "工单：有新情况，退回核查（须写理由）", NULL, UI_ACT_INC_BACK, UI_VIEW_INCIDENT},
     {{'c'},                                     "c",       "工单：填写办结表并办结",   NULL,     UI_ACT_INC_CLOSE,   UI_VIEW_INCIDENT},
     {{'a'},                                     "a",       "确认预警（风险看板与事件视图：该事件的预警；信源视图：信源失联预警）", "确认", UI_ACT_ACK, UI_VIEW_MAIN | UI_VIEW_EVENT | UI_VIEW_SOURCES},
     {{'i'},                                     "i",       "处置工单列表（超时的在前，红色）", "工单", UI_ACT_INCIDENTS, V_LISTS | UI_VIEW_EVENT | UI_VIEW_INCIDENT},
+    {{'K'},                                     "K",       "考核指标（本月至今：预警及时率、处置及时率……低于目标的标红）", NULL, UI_ACT_KPI, V_LISTS | UI_VIEW_INCIDENTS},
+    {{'N'},                                     "N",       "工单列表：手工立单（电话举报、内部报告）", "立单", UI_ACT_INC_NEW, UI_VIEW_INCIDENTS},
+    {{'T'},                                     "T",       "工单：给部门派任务（协同联动）", NULL, UI_ACT_INC_TASK, UI_VIEW_INCIDENT},
     {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", NULL, UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
     {{'-'},                                     "-",       "人工标注本条为负面（训练数据）", "标负面", UI_ACT_LABEL_NEG, UI_VIEW_PAGER},
     {{'0'},                                     "0",       "人工标注本条为中性",       "标中性",   UI_ACT_LABEL_NEU,   UI_VIEW_PAGER},
@@ -103,10 +106,11 @@ const char *ui_view_names(unsigned views, char *buf, size_t n)
     static const struct {
         unsigned v;
         const char *name;
-    } names[] = {
-        {UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},   {UI_VIEW_PAGER, "阅读"},
-        {UI_VIEW_HELP, "帮助"},          {UI_VIEW_SOURCES, "信源"},  {UI_VIEW_EVENT, "事件"},
-        {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"}, {UI_VIEW_FORM, "表单"}};
+    } names[] = {{UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},
+                 {UI_VIEW_PAGER, "阅读"},         {UI_VIEW_HELP, "帮助"},
+                 {UI_VIEW_SOURCES, "信源"},       {UI_VIEW_EVENT, "事件"},
+                 {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"},
+                 {UI_VIEW_FORM, "表单"},          {UI_VIEW_KPI, "考核指标"}};
     if ((views & UI_VIEW_ALL) == UI_VIEW_ALL) {
         snprintf(buf, n, "全部");
         return buf;

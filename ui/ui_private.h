@@ -40,8 +40,9 @@ enum {
     UI_VIEW_EVENT = 1 << 5,
     UI_VIEW_INCIDENTS = 1 << 6, /* the incident list */
     UI_VIEW_INCIDENT = 1 << 7,  /* one incident */
-    UI_VIEW_ALL = 0xff,         /* every view but a form (where keys type) */
-    UI_VIEW_FORM = 1 << 8
+    UI_VIEW_FORM = 1 << 8,
+    UI_VIEW_KPI = 1 << 9,
+    UI_VIEW_ALL = 0x2ff /* every view but a form (where keys type) */
 };
 
 enum ui_action {
@@ -68,6 +69,9 @@ enum ui_action {
     UI_ACT_LABEL_NEU,    /* ... 中性 */
     UI_ACT_LABEL_POS,    /* ... 正面 */
     UI_ACT_INCIDENTS,    /* the incident list */
+    UI_ACT_KPI,          /* the KPI view */
+    UI_ACT_INC_NEW,      /* an incident by hand (a phone tip, an internal report) */
+    UI_ACT_INC_TASK,     /* a task for a department */
     UI_ACT_NEW_INCIDENT, /* open an incident for the selected event */
     /* in the incident view */
     UI_ACT_INC_EDIT,    /* the form of the incident's current step */
@@ -157,6 +161,7 @@ struct ui_form {
     bool conflict; /* someone saved first: the next save is on top of their version */
 };
 #define UI_FORM_PUBLISH 100 /* the publication record (not a form of the incident row) */
+#define UI_FORM_NEW 101     /* an incident by hand */
 
 enum ui_form_result { UI_FORM_IGNORED, UI_FORM_MOVED, UI_FORM_CHANGED };
 
@@ -394,7 +399,8 @@ enum ui_screen {
     UI_SCREEN_EVENT,
     UI_SCREEN_INCIDENTS,
     UI_SCREEN_INCIDENT,
-    UI_SCREEN_FORM
+    UI_SCREEN_FORM,
+    UI_SCREEN_KPI
 };
 enum ui_prompt {
     UI_PROMPT_NONE,
@@ -516,6 +522,9 @@ void ui_incidents_build(struct ui_app *app);
 void ui_incident_build(struct ui_app *app);
 /* j/k/g/G/Enter in the list; true when handled. */
 bool ui_incidents_key(struct ui_app *app, enum ui_action act);
+/* The KPI view: this month so far. */
+void ui_view_kpi_open(struct ui_app *app);
+void ui_kpi_build(struct ui_app *app);
 /* The incident view's keys (UI_ACT_INC_*). */
 void ui_incident_action(struct ui_app *app, enum ui_action act);
 /* A line typed at a UI_PROMPT_REASON prompt. */

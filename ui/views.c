@@ -462,6 +462,9 @@ void ui_view_rebuild(struct ui_app *app)
     case UI_SCREEN_INCIDENT:
         ui_incident_build(app);
         break;
+    case UI_SCREEN_KPI:
+        ui_kpi_build(app);
+        break;
     case UI_SCREEN_FORM:
     case UI_SCREEN_MAIN:
         return;
@@ -576,6 +579,8 @@ const char *ui_view_title(struct ui_app *app)
         return "处置工单";
     case UI_SCREEN_FORM:
         return app->form.title;
+    case UI_SCREEN_KPI:
+        return "考核指标（本月至今）";
     case UI_SCREEN_MAIN:
         break;
     }

@@ -156,21 +156,35 @@ int store_source_get(struct store *st, int64_t id, struct store_source *out, str
     return store_db_error(st, err, "read source");
 }
 
-int store_source_set_enabled(struct store *st, const char *name, bool enabled, struct jy_error *err)
+int store_source_set_enabled(struct store *st, const char *name, bool enabled, const char *who,
+                             int64_t now, struct jy_error *err)
 {
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "UPDATE sources SET console_disabled = ?2 WHERE name = ?1", -1,
-                           &s, NULL) != SQLITE_OK)
-        return store_db_error(st, err, "enable source");
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE sources SET console_disabled = ?2 WHERE name = ?1 RETURNING id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "enable source"), err);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, !enabled);
-    int rc = sqlite3_step(s);
+    int64_t id = 0;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(s, 0);
+        rc = sqlite3_step(s);
+    }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return store_db_error(st, err, "enable source");
-    if (sqlite3_changes(st->db) == 0)
-        return jy_error_set(err, JY_ENOTFOUND, "no source named %s", name);
-    return 0;
+        rc = store_db_error(st, err, "enable source");
+    else if (!id)
+        rc = jy_error_set(err, JY_ENOTFOUND, "no source named %s", name);
+    else
+        rc = store_audit_append(st, who, enabled ? "source.enable" : "source.disable", "source", id,
+                                NULL, NULL, now, err);
+    return store_write_end(st, nested, rc, err);
 }
 
 enum source_state store_source_state(const struct store_source *s, int64_t now, int dark_after)

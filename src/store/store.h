@@ -79,8 +79,8 @@ void store_source_clear(struct store_source *s);
 void store_sources_free(struct store_source *s, size_t n);
 /* From the console: :source disable NAME / :source enable NAME. JY_ENOTFOUND
  * when no such source. */
-int store_source_set_enabled(struct store *st, const char *name, bool enabled,
-                             struct jy_error *err);
+int store_source_set_enabled(struct store *st, const char *name, bool enabled, const char *who,
+                             int64_t now, struct jy_error *err);
 enum source_state store_source_state(const struct store_source *s, int64_t now, int dark_after);
 /* Judges n sources at time now: fills states (when not NULL) and returns
  * how many are failing or dark. No query: callers pass rows they hold. */

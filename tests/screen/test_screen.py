@@ -599,6 +599,41 @@ def case_drafts(jingyu, tmp, consoles, case, d):
     c.keys("Q", "y")
 
 
+def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
+    """An incident from a phone tip, a department's task, and the KPI view."""
+    a = Console(jingyu, d, "tip", "--no-collect", user="zhang")
+    consoles.append(a)
+    a.wait(lambda ls: "张三" in ls[0], 10)
+    a.keys("i")
+    a.wait(lambda ls: "处置工单" in ls[1], 5)
+    a.keys("N")
+    ok = a.wait(lambda ls: "手工立单" in ls[1], 5)
+    a.keys("F2")
+    ok = ok and a.wait(lambda ls: any("标题  ⚠ 必填" in l for l in ls), 5)
+    a.type("电话举报：派出所门口有人聚集")
+    a.keys("F2")
+    ok = ok and a.wait(lambda ls: any("已立处置工单 #3" in l for l in ls) and
+                       any("来源：电话举报" in l for l in ls), 5)
+    case("an incident by hand from a phone tip", ok, a.text())
+    a.keys("T")
+    a.wait(lambda ls: "协同任务" in ls[1], 5)
+    a.keys("Right")  # 治安
+    a.keys("Tab")
+    a.type("派员到现场核实情况")
+    a.keys("F2")
+    ok = a.wait(lambda ls: any("治安" in l and "派员到现场核实情况" in l for l in ls), 5)
+    case("a task for a department", ok, a.text())
+    a.keys("q", "q")
+    a.wait(lambda ls: "处置工单" not in ls[1], 5)
+    a.keys("K")
+    ok = a.wait(lambda ls: "考核指标" in ls[1], 5)
+    text = a.text()
+    case("the KPI view", ok and "满意度" in text and "92.0" in text and "目标 90" in text and
+         re.search(r"权威信息发布准确率\s+100\.0%", text) is not None and "预警及时率" in text,
+         text)
+    a.keys("Q", "y")
+
+
 def query_one(d, sql):
     c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True, timeout=10)
     try:
@@ -778,6 +813,7 @@ def main():
         case_identity(jingyu, tmp, consoles, case)
         walk = case_incident_walk(jingyu, tmp, consoles, case)
         case_drafts(jingyu, tmp, consoles, case, walk)
+        case_by_hand_and_kpi(jingyu, tmp, consoles, case, walk)
     finally:
         for c in consoles:
             c.kill()

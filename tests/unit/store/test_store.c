@@ -318,12 +318,13 @@ static void source_states(void **state)
     assert_int_equal(store_sources_down(&s, 1, 10000 + 5000, 6, states), 1);
     assert_int_equal(states[0], SOURCE_DARK);
     store_source_clear(&s);
-    assert_int_equal(store_source_set_enabled(f->st, "某某日报", false, NULL), 0);
+    assert_int_equal(store_source_set_enabled(f->st, "某某日报", false, "test", 1, NULL), 0);
     assert_int_equal(store_source_get(f->st, f->src, &s, NULL), 0);
     assert_int_equal(store_source_state(&s, 10000, 6), SOURCE_DISABLED);
     store_source_clear(&s);
     struct jy_error err = {0};
-    assert_int_equal(store_source_set_enabled(f->st, "没有这个", true, &err), JY_ENOTFOUND);
+    assert_int_equal(store_source_set_enabled(f->st, "没有这个", true, "test", 1, &err),
+                     JY_ENOTFOUND);
     /* a config sync keeps the console's choice and the health */
     struct source_config sc = {.name = "某某日报",
                                .type = SOURCE_FEED,
