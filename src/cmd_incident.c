@@ -21,6 +21,7 @@
  *   jingyu incident correct RELEASE --reason R [--retract]
  *   jingyu incident close ID --version V --outcome O --effective yes|no --why W
  *                         [--secondary S] [--lessons L] [--satisfaction N]
+ *   jingyu incident link ID (--event E | --item I)
  *   jingyu incident task ID --department D --text T --due TIME
  *   jingyu incident feedback TASK --text T
  *   jingyu audit verify | audit log [--incident ID] [--limit N]
@@ -479,6 +480,13 @@ static int inc_show(struct cli *c, const struct opts *o, int64_t id)
     print_clean("标题: ", x.title);
     print_clean("来源: ", x.origin);
     print_clean("负责人: ", x.officer);
+    char *evs, *its;
+    if (store_incident_links(c->st, id, &evs, &its, &err) == 0) {
+        print_clean("关联事件: ", evs);
+        print_clean("关联信息: ", its);
+        free(evs);
+        free(its);
+    }
     print_clean("部门: ", x.departments);
     fmt_time(x.started_at, t1, sizeof t1);
     fmt_time(x.created_at, t2, sizeof t2);
@@ -784,6 +792,15 @@ static int cmd_incident_verb(struct cli *c, const struct opts *o)
             return fail(c, rc, &err);
         printf("%lld\n", (long long)tid);
         return 0;
+    }
+    if (!strcmp(verb, "link")) {
+        int64_t ev = 0, it = 0;
+        const char *v;
+        if (((v = opt(o, "--event")) && !parse_id(v, &ev)) ||
+            ((v = opt(o, "--item")) && !parse_id(v, &it)))
+            return usage_error(c, "--event and --item need ids");
+        rc = store_incident_link(c->st, &c->me, id, ev, it, c->now, &err);
+        return rc ? fail(c, rc, &err) : 0;
     }
     if (!strcmp(verb, "feedback")) {
         rc = store_task_feedback(c->st, &c->me, id, opt(o, "--text"), c->now, &err);

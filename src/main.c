@@ -46,23 +46,23 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
-        "       jingyu [--config FILE] check-config\n"
-        "       jingyu [--config FILE] inspect FILE|URL\n"
-        "       jingyu [--config FILE] collect [--once]\n"
-        "       jingyu [--config FILE] status\n"
-        "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
-        "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
-        "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
-        "       jingyu [--config FILE] incident new|list|show|assess|respond|verify|move|draft|\n"
-        "                              submit|approve|return|publish|correct|close|task|feedback\n"
-        "       jingyu [--config FILE] person add LOGIN --name N --roles R | person list\n"
-        "       jingyu [--config FILE] audit verify | audit log [--incident ID]\n"
-        "       jingyu [--config FILE] kpi --from DATE --to DATE [--json]\n"
-        "       jingyu --version | --help\n"
-        "See jingyu(1) and jingyu.yaml(5).\n",
-        f);
+    fputs("usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
+          "       jingyu [--config FILE] check-config\n"
+          "       jingyu [--config FILE] inspect FILE|URL\n"
+          "       jingyu [--config FILE] collect [--once]\n"
+          "       jingyu [--config FILE] status\n"
+          "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
+          "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
+          "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
+          "       jingyu [--config FILE] incident new|list|show|assess|respond|verify|move|draft|\n"
+          "                              "
+          "submit|approve|return|publish|correct|close|link|task|feedback\n"
+          "       jingyu [--config FILE] person add LOGIN --name N --roles R | person list\n"
+          "       jingyu [--config FILE] audit verify | audit log [--incident ID]\n"
+          "       jingyu [--config FILE] kpi --from DATE --to DATE [--json]\n"
+          "       jingyu --version | --help\n"
+          "See jingyu(1) and jingyu.yaml(5).\n",
+          f);
 }
 
 static int load_config(const char *cli_path, struct config **cfg)

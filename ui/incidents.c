@@ -237,6 +237,13 @@ void ui_incident_build(struct ui_app *app)
     add_field(t, "来源：", x.origin, cols);
     add_field(t, "负责人：", x.officer, cols);
     add_field(t, "部门：", x.departments, cols);
+    char *evs, *its;
+    if (store_incident_links(app->st, x.id, &evs, &its, &err) == 0) {
+        add_field(t, "关联事件：", evs, cols);
+        add_field(t, "关联信息：", its, cols);
+        free(evs);
+        free(its);
+    }
     add_time(t, "开始：", x.started_at, now);
     ui_text_add(t, "", 0);
     build_clocks(app, &x, now);

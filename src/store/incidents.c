@@ -880,3 +880,83 @@ void store_tasks_free(struct store_task *v, size_t n)
     }
     free(v);
 }
+
+/* ---- links ---------------------------------------------------------------------- */
+
+int store_incident_link(struct store *st, const struct actor *a, int64_t id, int64_t event_id,
+                        int64_t item_id, int64_t now, struct jy_error *err)
+{
+    int rc = actor_check_write(a, err);
+    if (rc)
+        return rc;
+    if ((event_id != 0) == (item_id != 0))
+        return jy_error_set(err, JY_EINVAL, "须指定一个事件或一条信息");
+    bool nested;
+    if ((rc = store_write_begin(st, &nested, err)))
+        return rc;
+    struct incident cur;
+    if ((rc = store_incident_get(st, id, &cur, err)))
+        return store_write_end(st, nested, rc, err);
+    incident_clear(&cur);
+    const char *check =
+        event_id ? "SELECT 1 FROM events WHERE id = ?1" : "SELECT 1 FROM items WHERE id = ?1";
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, check, -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "link"), err);
+    sqlite3_bind_int64(s, 1, event_id ? event_id : item_id);
+    int step = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (step != SQLITE_ROW)
+        return store_write_end(st, nested,
+                               jy_error_set(err, JY_ENOTFOUND, "没有%s #%lld",
+                                            event_id ? "事件" : "信息",
+                                            (long long)(event_id ? event_id : item_id)),
+                               err);
+    const char *sql = event_id ? "INSERT OR IGNORE INTO incident_events (incident_id, event_id) "
+                                 "VALUES (?1, ?2)"
+                               : "INSERT OR IGNORE INTO incident_items (incident_id, item_id) "
+                                 "VALUES (?1, ?2)";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "link"), err);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, event_id ? event_id : item_id);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "link");
+    bool added = sqlite3_changes(st->db) > 0;
+    sqlite3_finalize(s);
+    if (!rc && added) {
+        char after[64];
+        snprintf(after, sizeof after, "{\"%s\":%lld}", event_id ? "event_id" : "item_id",
+                 (long long)(event_id ? event_id : item_id));
+        rc = store_audit_append(st, a->login, "incident.link", "incident", id, NULL, after, now,
+                                err);
+    }
+    return store_write_end(st, nested, rc, err);
+}
+
+static char *id_list(struct store *st, const char *sql, int64_t id)
+{
+    sqlite3_stmt *s = NULL;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            out = store_col_text(s, 0);
+        sqlite3_finalize(s);
+    }
+    return out ? out : xstrdup("");
+}
+
+int store_incident_links(struct store *st, int64_t id, char **events, char **items,
+                         struct jy_error *err)
+{
+    (void)err;
+    *events = id_list(st,
+                      "SELECT group_concat('#' || event_id, '、') FROM (SELECT event_id FROM "
+                      "incident_events WHERE incident_id = ?1 ORDER BY event_id)",
+                      id);
+    *items = id_list(st,
+                     "SELECT group_concat('#' || item_id, '、') FROM (SELECT item_id FROM "
+                     "incident_items WHERE incident_id = ?1 ORDER BY item_id)",
+                     id);
+    return 0;
+}

@@ -376,6 +376,15 @@ int store_incident_transition(struct store *st, const struct actor *a, int64_t i
                               enum inc_state to, const char *reason, int64_t now,
                               struct jy_error *err);
 
+/* Links one more event or item (one of the two ids, the other 0) to the
+ * incident. Linking twice is no error. */
+int store_incident_link(struct store *st, const struct actor *a, int64_t id, int64_t event_id,
+                        int64_t item_id, int64_t now, struct jy_error *err);
+/* "#3、#7": the incident's linked events (*events) and items (*items), new
+ * strings ("" when none). */
+int store_incident_links(struct store *st, int64_t id, char **events, char **items,
+                         struct jy_error *err);
+
 struct store_response {
     int64_t id, incident_id;
     char *channel, *content, *created_by;

@@ -125,6 +125,12 @@ def case_walk(c, jingyu, top):
     rc, out, err = j("zhang", "incident", "new", "--alert", aid, "--category", "执法争议",
                      "--departments", "督察、治安", now=now)
     c.check("walk-create", rc == 0 and out == "1", "%s %s %s" % (rc, out, err))
+    eid2 = add_event(db, title="另一事件", level=3)
+    rc, out, err = j("zhang", "incident", "link", 1, "--event", eid2, now=now)
+    rc2, out2, err2 = j("zhang", "incident", "link", 1, "--event", 999, now=now)
+    rc3, out3, err3 = j("zhang", "incident", "show", 1, now=now)
+    c.check("walk-link-event", rc == 0 and rc2 == 3 and "没有事件 #999" in err2 and
+            "关联事件: #1、#%d" % eid2 in out3, "%s %s %s" % (err, err2, out3))
     x = show(j, 1, now=now)
     c.check("walk-from-event", x.get("title") == "网传清河民警打人" and x.get("level") == "II"
             and x.get("model_level") == "II" and x.get("started_at") == T0 and
@@ -242,6 +248,7 @@ def case_walk(c, jingyu, top):
                  "response.add", "release.draft", "release.submit", "release.return",
                  "release.approve", "release.publish", "incident.advance.released",
                  "incident.save.closure", "incident.advance.closed", "incident.reopen.followup",
+                 "incident.link",
                  "incident.return.verification"):
         c.check("walk-audited-" + want, want in acts, repr(acts))
     rc, out, err = j("zhang", "audit", "verify")
