@@ -671,13 +671,32 @@ static int fill_closure(struct cli *c, const struct opts *o, struct incident *x)
 
 static int inc_close(struct cli *c, const struct opts *o, int64_t id)
 {
-    int rc = inc_save(c, o, id, FORM_CLOSURE, fill_closure);
-    if (rc)
-        return rc;
+    int64_t version;
+    if (!parse_id(opt(o, "--version"), &version))
+        return usage_error(c, "--version V is required (the version you read, see incident show)");
+    struct incident x;
     struct jy_error err = {0};
-    if ((rc = store_incident_transition(c->st, &c->me, id, 0, INC_CLOSED, NULL, c->now, &err)))
+    int rc = store_incident_get(c->st, id, &x, &err);
+    if (rc)
         return fail(c, rc, &err);
-    return 0;
+    x.version = version;
+    if ((rc = fill_closure(c, o, &x))) {
+        incident_clear(&x);
+        return rc;
+    }
+    struct field_error fe[INC_MAX_FIELD_ERRORS];
+    size_t nfe = 0;
+    struct incident theirs;
+    rc =
+        store_incident_close(c->st, &c->me, &x, &c->cfg->incident, c->now, fe, &nfe, &theirs, &err);
+    incident_clear(&x);
+    if (rc == JY_ECONFLICT)
+        incident_clear(&theirs);
+    if (rc && nfe) {
+        print_field_errors(c, fe, nfe);
+        return EXIT_REFUSED;
+    }
+    return rc ? fail(c, rc, &err) : 0;
 }
 
 static int inc_move(struct cli *c, const struct opts *o, int64_t id)

@@ -251,7 +251,7 @@ char *ui_form_to_json(const struct ui_form *fm)
 int ui_form_draft_read(const char *json, struct ui_form_draft *d)
 {
     memset(d, 0, sizeof *d);
-    json_t *o = json_loads(json, 0, NULL);
+    json_t *o = json ? json_loads(json, 0, NULL) : NULL;
     if (!o || !json_is_object(o)) {
         json_decref(o);
         return JY_EPARSE;
@@ -263,7 +263,14 @@ int ui_form_draft_read(const char *json, struct ui_form_draft *d)
     d->cur = (size_t)json_integer_value(json_object_get(o, "cur"));
     d->fields = json_incref(json_object_get(o, "fields"));
     json_decref(o);
-    return d->fields && json_is_object(d->fields) ? 0 : JY_EPARSE;
+    bool known = (d->kind >= FORM_HEADER && d->kind <= FORM_TASK) || d->kind == UI_FORM_PUBLISH ||
+                 d->kind == UI_FORM_NEW;
+    if (!d->fields || !json_is_object(d->fields) || !known) {
+        json_decref(d->fields);
+        d->fields = NULL;
+        return JY_EPARSE;
+    }
+    return 0;
 }
 
 void ui_form_draft_apply(struct ui_form *fm, const struct ui_form_draft *d)
@@ -326,15 +333,9 @@ static void form_lines(const struct ui_form *fm, int cols, struct ui_text *t, si
                     free(line);
                 }
             }
-            if (cur) {
+            if (cur) { /* ui_wrap ends a value ending in a line break with an empty line */
                 *cursor_line = (int)t->n - 1;
                 *cursor_x = 2 + (n ? utf8_width(wrapped[n - 1]) : 0);
-                /* a value ending in a line break puts the cursor on a new line */
-                if (f->value.len && f->value.data[f->value.len - 1] == '\n') {
-                    ui_text_add(t, "  ", 0);
-                    *cursor_line = (int)t->n - 1;
-                    *cursor_x = 2;
-                }
             }
             ui_lines_free(wrapped, n);
         }

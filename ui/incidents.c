@@ -540,8 +540,11 @@ static void form_open(struct ui_app *app, int kind)
     struct ui_form *fm = &app->form;
     ui_form_free(fm);
     char title[160];
+    char *short_title = utf8_truncate(x.title, 40); /* whole characters, 40 columns */
     snprintf(title, sizeof title, "工单 #%lld %s · %s", (long long)x.id,
-             kind == UI_FORM_PUBLISH ? "发布登记" : inc_form_label((enum inc_form)kind), x.title);
+             kind == UI_FORM_PUBLISH ? "发布登记" : inc_form_label((enum inc_form)kind),
+             short_title);
+    free(short_title);
     ui_form_init(fm, title);
     fm->kind = kind;
     fm->incident_id = x.id;
@@ -801,8 +804,12 @@ void ui_form_save(struct ui_app *app)
         }
         struct field_error fe[INC_MAX_FIELD_ERRORS];
         size_t nfe = 0;
-        rc = store_incident_save(app->st, &app->me, (enum inc_form)fm->kind, &x,
-                                 &app->cfg->incident, now, fe, &nfe, &theirs, &err);
+        if (fm->kind == FORM_CLOSURE) /* saved and closed in one transaction */
+            rc = store_incident_close(app->st, &app->me, &x, &app->cfg->incident, now, fe, &nfe,
+                                      &theirs, &err);
+        else
+            rc = store_incident_save(app->st, &app->me, (enum inc_form)fm->kind, &x,
+                                     &app->cfg->incident, now, fe, &nfe, &theirs, &err);
         incident_clear(&x);
         if (rc == JY_ECONFLICT) {
             show_conflict(app, &theirs);
@@ -815,9 +822,6 @@ void ui_form_save(struct ui_app *app)
             return;
         }
         if (!rc && fm->kind == FORM_CLOSURE) {
-            if ((rc = store_incident_transition(app->st, &app->me, fm->incident_id, 0, INC_CLOSED,
-                                                NULL, now, &err)))
-                break;
             form_done(app, "已办结");
             return;
         }
@@ -916,7 +920,10 @@ void ui_form_leave(struct ui_app *app)
     store_draft_delete(app->st, app->me.login, app->form.draft_key, &err);
     int64_t id = app->form.incident_id;
     ui_form_free(&app->form);
-    ui_view_incident_open(app, id);
+    if (id)
+        ui_view_incident_open(app, id);
+    else
+        ui_view_incidents_open(app); /* a new incident given up: back to the list */
     ui_app_message(app, false, "已放弃修改");
 }
 
@@ -946,6 +953,7 @@ void ui_drafts_offer(struct ui_app *app)
         app->prompt = UI_PROMPT_DRAFT;
         ui_form_draft_free(&d);
     } else {
+        ui_form_draft_free(&d);
         store_draft_delete(app->st, app->me.login, keys[0], &err); /* unreadable: drop it */
     }
     free(data);
@@ -977,8 +985,8 @@ void ui_drafts_answer(struct ui_app *app, bool restore)
             store_draft_delete(app->st, app->me.login, key, &err);
             ui_app_message(app, false, "已丢弃草稿");
         }
-        ui_form_draft_free(&d);
     }
+    ui_form_draft_free(&d);
     free(data);
     free(key);
 }
@@ -1023,12 +1031,19 @@ static void release_step(struct ui_app *app, enum ui_action act)
     if (!r) {
         ui_app_message(app, true, "没有待处理的通报稿（按 d 起草）");
     } else if (act == UI_ACT_INC_SUBMIT) {
-        /* submitting from verification or follow-up moves to approval first */
-        if (x.state == INC_VERIFICATION || x.state == INC_FOLLOWUP)
-            rc = store_incident_transition(app->st, &app->me, x.id, 0, INC_APPROVAL, NULL, now,
-                                           &err);
-        if (!rc)
-            rc = store_release_submit(app->st, &app->me, r->id, now, &err);
+        /* submitting from verification or follow-up moves to approval first,
+         * in the same transaction */
+        if (!(rc = store_tx_begin(app->st, &err))) {
+            if (x.state == INC_VERIFICATION || x.state == INC_FOLLOWUP)
+                rc = store_incident_transition(app->st, &app->me, x.id, 0, INC_APPROVAL, NULL, now,
+                                               &err);
+            if (!rc)
+                rc = store_release_submit(app->st, &app->me, r->id, now, &err);
+            if (!rc)
+                rc = store_tx_commit(app->st, &err);
+            else
+                store_tx_rollback(app->st);
+        }
         if (!rc)
             ui_app_message(app, false, "已提交审批（第%d稿）", r->version);
     } else if (act == UI_ACT_INC_APPROVE) {

@@ -179,16 +179,22 @@ size_t incident_next_states(enum inc_state s, enum inc_state out[INC_N_STATES])
     return n;
 }
 
-static bool blank_text(const char *s)
+bool inc_blank(const char *s)
 {
     if (!s)
         return true;
-    for (; *s; s++) {
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+    while (*s) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, strlen(s), &cp);
+        if (!(cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 || cp == 0x3000 ||
+              (cp >= 0x2000 && cp <= 0x200B) || cp == 0x202F || cp == 0x205F || cp == 0xFEFF))
             return false;
+        s += n ? n : 1;
     }
     return true;
 }
+
+#define blank_text inc_blank
 
 int incident_transition_check(const struct inc_facts *f, enum inc_state to, const struct actor *a,
                               const char *reason, enum inc_move *move, struct jy_error *err)
@@ -326,8 +332,14 @@ static void add_error(struct field_error *errs, size_t *n, const char *field, co
     errs[*n].field = field;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errs[*n].msg, sizeof errs[*n].msg, fmt, ap);
+    int w = vsnprintf(errs[*n].msg, sizeof errs[*n].msg, fmt, ap);
     va_end(ap);
+    if (w >= (int)sizeof errs[*n].msg) { /* cut: never in the middle of a character */
+        size_t len = strlen(errs[*n].msg);
+        while (len > 0 && ((unsigned char)errs[*n].msg[len] & 0xC0) == 0x80)
+            len--;
+        errs[*n].msg[len] = '\0';
+    }
     (*n)++;
 }
 
@@ -503,6 +515,7 @@ static int64_t clock_met_at(const struct incident *inc, enum inc_clock_kind k)
     switch (k) {
     case CLOCK_ACK:
         return inc->acked_at;
+    /* due from ack_from: see incident_clocks */
     case CLOCK_REPORT:
         return inc->reported_up ? inc->reported_at : 0;
     case CLOCK_HOLDING:
@@ -543,7 +556,9 @@ size_t incident_clocks(const struct incident *inc, const struct incident_config 
             continue;
         struct inc_clock *c = &out[n++];
         c->kind = (enum inc_clock_kind)k;
-        c->due_at = inc->started_at + (int64_t)minutes * 60;
+        /* the acknowledgement is due from the alert, the rest from the start */
+        int64_t from = k == CLOCK_ACK && inc->ack_from ? inc->ack_from : inc->started_at;
+        c->due_at = from + (int64_t)minutes * 60;
         c->met_at = clock_met_at(inc, c->kind);
         if (c->met_at)
             c->status = c->met_at <= c->due_at ? CLOCK_MET : CLOCK_LATE;
@@ -661,8 +676,9 @@ void kpi_init(struct kpi k[KPI_N], const struct incident_config *ic)
     snprintf(k[KPI_HANDLE_TIMELY].definition, sizeof k[0].definition,
              "截至统计时各项已到期时限均按时完成的工单数 ÷ 工单总数");
     snprintf(k[KPI_EFFECTIVE].definition, sizeof k[0].definition,
-             "判定有效（首次回应后未再升级预警，办结后%d天内无衍生事件）的办结工单数 ÷ 办结工单数",
-             ic->effective_days);
+             "判定有效（首次回应后未再升级预警，办结后%d天内无衍生事件）的办结工单数 ÷ "
+             "办结已满%d天的工单数",
+             ic->effective_days, ic->effective_days);
     snprintf(k[KPI_RELEASE_ACCURATE].definition, sizeof k[0].definition,
              "1 − 事后更正或撤回的发布数 ÷ 发布总数");
     snprintf(k[KPI_GUIDANCE].definition, sizeof k[0].definition,

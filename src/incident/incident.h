@@ -126,7 +126,9 @@ struct incident {
     int64_t alert_id;
     int64_t parent_id;  /* the incident this one grew out of (衍生事件), 0: none */
     int64_t started_at; /* clocks run from here: the first item's collection, or the tip */
-    int64_t acked_at;   /* the alert acknowledged / the incident opened */
+    int64_t ack_from;   /* the acknowledgement clock runs from here: its first alert raised
+                           (the start for a tip) */
+    int64_t acked_at;   /* that alert acknowledged (the incident opened, for a tip) */
     int64_t created_at, updated_at;
     char *created_by, *updated_by;
     /* 研判 */
@@ -179,6 +181,9 @@ extern const char *const inc_release_channels[];
 extern const size_t inc_n_release_channels;
 #define INC_BRIEFING_CHANNEL "新闻发布会"
 bool inc_channel_known(const char *const *list, size_t n, const char *s);
+/* True when s is NULL or holds nothing but white space (ASCII, no-break and
+ * ideographic spaces included): such a field is empty. */
+bool inc_blank(const char *s);
 
 /* A release's name by its number: 1 首次通报, 2 续报一, 3 续报二, ... */
 void inc_release_name(int seq, char *buf, size_t size);

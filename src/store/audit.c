@@ -4,8 +4,13 @@
  * appends a row in the same transaction as the change it records. Each row
  * carries the SHA-256 of the previous row's hash and its own fields, so that
  * changing any byte of an old row (or removing one) breaks the chain at that
- * row, which `jingyu audit verify` names. Triggers refuse UPDATE and DELETE
- * through SQL; the chain catches what goes around SQLite. The previous hash
+ * row, which `jingyu audit verify` names; a head record, written with every
+ * row, catches rows removed from the end. Triggers refuse UPDATE and DELETE
+ * through SQL; the chain catches what goes around SQLite. The hash is not
+ * keyed: someone able to write the file who recomputes the chain and its
+ * head from the changed row on is not caught. verify prints the head hash
+ * so that it can be noted elsewhere (a handover note, a report) and
+ * compared. The previous hash
  * is read inside the writer's BEGIN IMMEDIATE, so two processes appending
  * at once still form one chain. */
 #include <stdio.h>
@@ -146,7 +151,16 @@ int store_audit_append(struct store *st, const char *actor, const char *action, 
     sqlite3_bind_text(s, 10, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "audit");
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "audit");
+    if (sqlite3_prepare_v2(st->db, "UPDATE audit_head SET rows = ?1, hash = ?2 WHERE id = 1", -1,
+                           &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "audit head");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "audit head");
 }
 
 int store_audit_record(struct store *st, const char *actor, const char *action, const char *object,
@@ -216,6 +230,29 @@ int store_audit_verify(struct store *st, struct store_audit_check *out, struct j
     }
     bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
     sqlite3_finalize(s);
+    /* the head says how many rows there were and what the last one hashed
+     * to: a chain cut short at its end is caught here */
+    if (ok && !out->bad_id) {
+        ok = sqlite3_prepare_v2(st->db, "SELECT rows, hash FROM audit_head WHERE id = 1", -1, &s,
+                                NULL) == SQLITE_OK;
+        if (ok && sqlite3_step(s) == SQLITE_ROW) {
+            int64_t rows = sqlite3_column_int64(s, 0);
+            const char *h = col(s, 1);
+            if (rows > expect_id - 1) {
+                out->bad_id = expect_id;
+                snprintf(out->why, sizeof out->why,
+                         "rows %lld to %lld are missing at the end of the chain",
+                         (long long)expect_id, (long long)rows);
+            } else if (rows < expect_id - 1 || !h || strcmp(h, prev)) {
+                out->bad_id = expect_id - 1;
+                snprintf(out->why, sizeof out->why, "the chain's head record does not match it");
+            }
+        } else if (ok) {
+            out->bad_id = 1;
+            snprintf(out->why, sizeof out->why, "the chain's head record is missing");
+        }
+        sqlite3_finalize(s);
+    }
     if (!ok) {
         rc = store_db_error(st, err, "audit verify");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

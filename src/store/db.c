@@ -171,6 +171,7 @@ static const char *const migrations[] = {
     "  alert_id INTEGER REFERENCES alerts(id),"
     "  parent_id INTEGER REFERENCES incidents(id),"
     "  started_at INTEGER NOT NULL,"
+    "  ack_from INTEGER,"
     "  acked_at INTEGER NOT NULL,"
     "  created_at INTEGER NOT NULL,"
     "  created_by TEXT NOT NULL,"
@@ -295,6 +296,16 @@ static const char *const migrations[] = {
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    /* the chain's head, written with every row: rows removed from the end
+     * leave it pointing past the last one */
+    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  rows INTEGER NOT NULL, hash TEXT NOT NULL);"
+    "INSERT INTO audit_head VALUES (1, 0, "
+    "  '0000000000000000000000000000000000000000000000000000000000000000');"
+    "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.rows <= OLD.rows"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_head_keep BEFORE DELETE ON audit_head"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 

@@ -14,7 +14,8 @@
 #define INC_COLS                                                                                   \
     "id, version, title, category, level, model_level, state, officer, departments, origin, "      \
     "coalesce(event_id, 0), coalesce(alert_id, 0), coalesce(parent_id, 0), started_at, "           \
-    "acked_at, created_at, updated_at, created_by, updated_by, level_reason, strategy, "           \
+    "coalesce(ack_from, 0), acked_at, created_at, updated_at, created_by, updated_by, "            \
+    "level_reason, strategy, "                                                                     \
     "reported_up, coalesce(reported_at, 0), facts, evidence, legal_opinion, legal_by, "            \
     "verified_by, coalesce(verified_at, 0), outcome, effective, effective_why, secondary, "        \
     "lessons, satisfaction, coalesce(closed_at, 0), reopened, "                                    \
@@ -61,6 +62,7 @@ static void incident_read(sqlite3_stmt *s, struct incident *x)
     x->alert_id = sqlite3_column_int64(s, c++);
     x->parent_id = sqlite3_column_int64(s, c++);
     x->started_at = sqlite3_column_int64(s, c++);
+    x->ack_from = sqlite3_column_int64(s, c++);
     x->acked_at = sqlite3_column_int64(s, c++);
     x->created_at = sqlite3_column_int64(s, c++);
     x->updated_at = sqlite3_column_int64(s, c++);
@@ -221,9 +223,12 @@ static int alert_event(struct store *st, int64_t alert_id, int64_t *event_id, st
     return 0;
 }
 
-/* Acknowledges the event's waiting alerts as part of opening its incident. */
+/* Acknowledges the event's waiting alerts as part of opening its incident,
+ * and gives the acknowledgement clock its start (the event's first alert
+ * raised) and end (when that alert was acknowledged: earlier by someone, or
+ * now). */
 static int ack_event_alerts(struct store *st, const struct actor *a, int64_t event_id, int64_t now,
-                            struct jy_error *err)
+                            int64_t *ack_from, int64_t *acked_at, struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
@@ -234,21 +239,32 @@ static int ack_event_alerts(struct store *st, const struct actor *a, int64_t eve
     sqlite3_bind_int64(s, 1, event_id);
     sqlite3_bind_text(s, 2, a->login, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now);
-    int64_t ids[64];
+    int64_t *ids = NULL;
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n < sizeof ids / sizeof ids[0])
-            ids[n++] = sqlite3_column_int64(s, 0);
+        ids = xrealloc(ids, (n + 1) * sizeof *ids);
+        ids[n++] = sqlite3_column_int64(s, 0);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
+    rc = rc == SQLITE_DONE ? 0 : store_db_error(st, err, "acknowledge");
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = store_audit_append(st, a->login, "alert.ack", "alert", ids[i], NULL,
+                                "{\"via\":\"incident\"}", now, err);
+    free(ids);
+    if (rc)
+        return rc;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT raised_at, acked_at FROM alerts WHERE event_id = ?1 "
+                           "ORDER BY raised_at, id LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "acknowledge");
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = store_audit_append(st, a->login, "alert.ack", "alert", ids[i], NULL,
-                                     "{\"via\":\"incident\"}", now, err)))
-            return rc;
+    sqlite3_bind_int64(s, 1, event_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *ack_from = sqlite3_column_int64(s, 0);
+        *acked_at = sqlite3_column_int64(s, 1);
     }
+    sqlite3_finalize(s);
     return 0;
 }
 
@@ -352,8 +368,19 @@ int store_incident_create(struct store *st, const struct actor *a,
         sqlite3_bind_int64(s, 2, event_id);
         rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "link event");
         sqlite3_finalize(s);
+        int64_t ack_from = 0, acked_at = 0;
         if (!rc)
-            rc = ack_event_alerts(st, a, event_id, now, err);
+            rc = ack_event_alerts(st, a, event_id, now, &ack_from, &acked_at, err);
+        if (!rc && ack_from &&
+            sqlite3_prepare_v2(st->db,
+                               "UPDATE incidents SET ack_from = ?2, acked_at = ?3 WHERE id = ?1",
+                               -1, &s, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, *id);
+            sqlite3_bind_int64(s, 2, ack_from);
+            sqlite3_bind_int64(s, 3, acked_at ? acked_at : now);
+            rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "acknowledge");
+            sqlite3_finalize(s);
+        }
         if (rc)
             goto done;
     }
@@ -416,8 +443,9 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
     const char *sql = NULL;
     switch (form) {
     case FORM_HEADER:
-        sql = "UPDATE incidents SET title = ?3, category = ?4, level = ?5, officer = ?6, "
-              "departments = ?7, origin = ?8";
+        /* the level is graded in 研判, with its reason */
+        sql = "UPDATE incidents SET title = ?3, category = ?4, officer = ?6, departments = ?7, "
+              "origin = ?8";
         break;
     case FORM_ASSESSMENT:
         sql = "UPDATE incidents SET level = ?3, level_reason = ?4, strategy = ?5, "
@@ -482,7 +510,6 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
     case FORM_HEADER:
         bind_text_or_null(s, 3, in->title);
         bind_text_or_null(s, 4, in->category);
-        sqlite3_bind_int(s, 5, in->level);
         bind_text_or_null(s, 6, in->officer);
         bind_text_or_null(s, 7, in->departments);
         bind_text_or_null(s, 8, in->origin);
@@ -565,7 +592,8 @@ int store_incident_transition(struct store *st, const struct actor *a, int64_t i
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE incidents SET state = ?2, version = version + 1, updated_at = "
                            "?3, updated_by = ?4, closed_at = CASE WHEN ?2 = 6 THEN ?3 ELSE NULL "
-                           "END, reopened = reopened + (?5 = 2) WHERE id = ?1",
+                           "END, reopened = reopened + (?5 = 2), effective = CASE WHEN ?5 = 2 "
+                           "THEN -1 ELSE effective END WHERE id = ?1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = store_db_error(st, err, "transition");
         goto done;
@@ -579,13 +607,43 @@ int store_incident_transition(struct store *st, const struct actor *a, int64_t i
     sqlite3_finalize(s);
     if (rc)
         goto done;
-    /* back to verification: a draft under review goes back to drafting */
-    if (to == INC_VERIFICATION &&
-        (rc = store_exec_id(st,
-                            "UPDATE releases SET status = 'draft' WHERE incident_id = ?1 AND "
-                            "status IN ('submitted', 'approved')",
-                            id, err)))
-        goto done;
+    /* back to verification: a draft under review goes back to drafting, its
+     * approval void */
+    if (to == INC_VERIFICATION) {
+        sqlite3_stmt *r = NULL;
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE releases SET status = 'draft', approver = NULL, decided_at "
+                               "= NULL WHERE incident_id = ?1 AND status IN ('submitted', "
+                               "'approved') RETURNING id, json_object('status', 'draft', "
+                               "'reason', 'incident returned to verification')",
+                               -1, &r, NULL) != SQLITE_OK) {
+            rc = store_db_error(st, err, "transition");
+            goto done;
+        }
+        sqlite3_bind_int64(r, 1, id);
+        struct reset {
+            int64_t id;
+            char *after;
+        } *v = NULL;
+        size_t n = 0;
+        int step;
+        while ((step = sqlite3_step(r)) == SQLITE_ROW) {
+            v = xrealloc(v, (n + 1) * sizeof *v);
+            v[n].id = sqlite3_column_int64(r, 0);
+            v[n++].after = store_col_text(r, 1);
+        }
+        sqlite3_finalize(r);
+        rc = step == SQLITE_DONE ? 0 : store_db_error(st, err, "transition");
+        for (size_t i = 0; i < n; i++) {
+            if (!rc)
+                rc = store_audit_append(st, a->login, "release.reset", "release", v[i].id, NULL,
+                                        v[i].after, now, err);
+            free(v[i].after);
+        }
+        free(v);
+        if (rc)
+            goto done;
+    }
     char action[64];
     snprintf(action, sizeof action, "incident.%s.%s",
              move == MOVE_FORWARD  ? "advance"
@@ -639,7 +697,7 @@ int store_response_add(struct store *st, const struct actor *a, int64_t incident
     if (!inc_channel_known(inc_response_channels, inc_n_response_channels, channel))
         return jy_error_set(err, JY_EINVAL, "channel: 没有「%s」这个回应渠道",
                             channel ? channel : "");
-    if (!content || !*content)
+    if (inc_blank(content))
         return jy_error_set(err, JY_EINVAL, "content: 必填");
     if (strlen(content) > 20000)
         return jy_error_set(err, JY_EINVAL, "content: 太长（最多 20000 字节）");
@@ -748,7 +806,7 @@ int store_task_add(struct store *st, const struct actor *a, int64_t incident_id,
     if (!inc_channel_known((const char *const *)ic->departments, ic->n_departments, department))
         return jy_error_set(err, JY_EINVAL, "department: 没有「%s」这个部门",
                             department ? department : "");
-    if (!description || !*description)
+    if (inc_blank(description))
         return jy_error_set(err, JY_EINVAL, "description: 必填");
     if (due_at <= now)
         return jy_error_set(err, JY_EINVAL, "due_at: 须晚于现在");
@@ -798,7 +856,7 @@ int store_task_feedback(struct store *st, const struct actor *a, int64_t task_id
     int rc = actor_check_write(a, err);
     if (rc)
         return rc;
-    if (!feedback || !*feedback)
+    if (inc_blank(feedback))
         return jy_error_set(err, JY_EINVAL, "feedback: 必填");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
@@ -959,4 +1017,18 @@ int store_incident_links(struct store *st, int64_t id, char **events, char **ite
                      "incident_items WHERE incident_id = ?1 ORDER BY item_id)",
                      id);
     return 0;
+}
+
+int store_incident_close(struct store *st, const struct actor *a, const struct incident *in,
+                         const struct incident_config *ic, int64_t now, struct field_error *errs,
+                         size_t *n_errs, struct incident *theirs, struct jy_error *err)
+{
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
+    rc = store_incident_save(st, a, FORM_CLOSURE, in, ic, now, errs, n_errs, theirs, err);
+    if (!rc)
+        rc = store_incident_transition(st, a, in->id, 0, INC_CLOSED, NULL, now, err);
+    return store_write_end(st, nested, rc, err);
 }

@@ -104,18 +104,21 @@ static int kpi_handling(struct store *st, const struct incident_config *ic, int6
     return rc;
 }
 
-/* 有效处置率: incidents closed in [from, to) judged effective at closure,
- * with no alert on their events after the first response and no incident
- * grown out of them within effective_days of closing. */
+/* 有效处置率: incidents closed in [from, to), at least effective_days
+ * before now, judged effective at closure, with no alert on their events
+ * after the first response and no incident grown out of them (opened
+ * before, or within effective_days of, the closing). */
 static int kpi_effective(struct store *st, const struct incident_config *ic, int64_t from,
-                         int64_t to, struct kpi *k, struct jy_error *err)
+                         int64_t to, int64_t now, struct kpi *k, struct jy_error *err)
 {
     int64_t *ids;
     size_t n;
+    /* judged once its window has passed: closed at least effective_days ago */
+    int64_t judged_by = now - (int64_t)ic->effective_days * 86400;
     int rc = incident_ids(st,
                           "SELECT id FROM incidents WHERE state = 6 AND closed_at >= ?1 AND "
                           "closed_at < ?2",
-                          from, to, &ids, &n, err);
+                          from, to < judged_by ? to : judged_by, &ids, &n, err);
     for (size_t i = 0; !rc && i < n; i++) {
         struct incident inc;
         if ((rc = store_incident_get(st, ids[i], &inc, err)))
@@ -257,7 +260,7 @@ int store_kpi(struct store *st, const struct incident_config *ic, int64_t from, 
         return rc;
     if (!(rc = kpi_alerts(st, ic, from, to, &k[KPI_ALERT_TIMELY], err)) &&
         !(rc = kpi_handling(st, ic, from, to, now, &k[KPI_HANDLE_TIMELY], err)) &&
-        !(rc = kpi_effective(st, ic, from, to, &k[KPI_EFFECTIVE], err)) &&
+        !(rc = kpi_effective(st, ic, from, to, now, &k[KPI_EFFECTIVE], err)) &&
         !(rc = kpi_releases(st, from, to, &k[KPI_RELEASE_ACCURATE], err)) &&
         !(rc = kpi_guidance(st, ic, from, to, now, &k[KPI_GUIDANCE], err)))
         rc = kpi_satisfaction(st, from, to, &k[KPI_SATISFACTION], err);

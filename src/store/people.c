@@ -140,14 +140,37 @@ int store_person_put(struct store *st, const struct actor *by, const struct stor
     int rc = store_write_begin(st, &nested, err);
     if (rc)
         return rc;
-    int64_t admins = 0;
+    /* The first person (an empty table) needs nobody's leave and must be an
+     * admin; after that only an admin registers, and the last active admin
+     * stays one. */
+    int64_t people = 0, admins = 0;
+    sqlite3_stmt *c = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM people", -1, &c, NULL) == SQLITE_OK &&
+        sqlite3_step(c) == SQLITE_ROW)
+        people = sqlite3_column_int64(c, 0);
+    sqlite3_finalize(c);
     if ((rc = admins_count(st, &admins, err)))
         return store_write_end(st, nested, rc, err);
-    if (admins > 0 && !actor_has(by, ROLE_ADMIN)) {
+    if (people == 0 && (!(p->roles & ROLE_ADMIN) || !p->active))
+        rc = jy_error_set(err, JY_EPERM, "第一位登记的人员须有管理员角色（admin）");
+    else if (people > 0 && !actor_has(by, ROLE_ADMIN))
         rc = jy_error_set(err, JY_EPERM, "只有管理员可以登记人员");
+    if (rc)
         return store_write_end(st, nested, rc, err);
-    }
     char *before = person_json(st, p->login);
+    if (people > 0 && admins == 1 && (!(p->roles & ROLE_ADMIN) || !p->active)) {
+        /* is the one changed the last admin? */
+        struct store_person cur;
+        if (store_person_get(st, p->login, &cur, NULL) == 0) {
+            if (cur.active && (cur.roles & ROLE_ADMIN))
+                rc = jy_error_set(err, JY_EPERM, "不能去掉最后一位管理员");
+            store_person_clear(&cur);
+        }
+        if (rc) {
+            free(before);
+            return store_write_end(st, nested, rc, err);
+        }
+    }
     char roles[128];
     role_format(p->roles, roles, sizeof roles);
     sqlite3_stmt *s = NULL;

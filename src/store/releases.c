@@ -204,7 +204,7 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
     int rc = actor_check_write(a, err);
     if (rc)
         return rc;
-    if (!text || !*text)
+    if (inc_blank(text))
         return jy_error_set(err, JY_EINVAL, "text: 通报稿不能为空");
     if (strlen(text) > 50000)
         return jy_error_set(err, JY_EINVAL, "text: 太长（最多 50000 字节）");
@@ -252,12 +252,16 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
                            "UPDATE releases SET status = 'draft', approver = NULL, decided_at = "
                            "NULL WHERE id = ?1",
                            id, err);
-        if (!rc && sqlite3_prepare_v2(st->db, "UPDATE releases SET final = ?2 WHERE id = ?1", -1,
-                                      &s, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(s, 1, id);
-            sqlite3_bind_int(s, 2, final);
-            rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "draft");
-            sqlite3_finalize(s);
+        if (!rc) {
+            if (sqlite3_prepare_v2(st->db, "UPDATE releases SET final = ?2 WHERE id = ?1", -1, &s,
+                                   NULL) != SQLITE_OK) {
+                rc = store_db_error(st, err, "draft");
+            } else {
+                sqlite3_bind_int64(s, 1, id);
+                sqlite3_bind_int(s, 2, final);
+                rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "draft");
+                sqlite3_finalize(s);
+            }
         }
         if (rc)
             goto done;
@@ -420,7 +424,7 @@ int store_release_decide(struct store *st, const struct actor *a, int64_t releas
     else if (state != INC_APPROVAL)
         rc = jy_error_set(err, JY_ESTATE, "工单不在「审批」阶段（现为「%s」）",
                           inc_state_label(state));
-    else if (!approve && (!comment || !*comment))
+    else if (!approve && inc_blank(comment))
         rc = jy_error_set(err, JY_EINVAL, "comment: 退回须写明意见");
     else
         rc = review(st, a, &r, approve ? "approved" : "returned", approve ? "approved" : "draft",
@@ -531,7 +535,7 @@ done:
 int store_release_correct(struct store *st, const struct actor *a, int64_t release_id, bool retract,
                           const char *reason, int64_t now, struct jy_error *err)
 {
-    if (!reason || !*reason)
+    if (inc_blank(reason))
         return jy_error_set(err, JY_EINVAL, "reason: 须说明更正或撤回的理由");
     bool nested;
     struct store_release r;

@@ -370,6 +370,11 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
                         const struct incident *in, const struct incident_config *ic, int64_t now,
                         struct field_error *errs, size_t *n_errs, struct incident *theirs,
                         struct jy_error *err);
+/* Saves the closure form and closes the incident, in one transaction
+ * (errors as store_incident_save's, then store_incident_transition's). */
+int store_incident_close(struct store *st, const struct actor *a, const struct incident *in,
+                         const struct incident_config *ic, int64_t now, struct field_error *errs,
+                         size_t *n_errs, struct incident *theirs, struct jy_error *err);
 /* Moves the incident (version 0: whatever is stored). Refusals are JY_ESTATE
  * or JY_EPERM with the reason; a stale version is JY_ECONFLICT. */
 int store_incident_transition(struct store *st, const struct actor *a, int64_t id, int64_t version,

@@ -114,6 +114,16 @@ def case_people(c, jingyu, top):
     c.check("people-unknown-is-viewer", rc == 3 and "未登记" in err and "nobody" in err,
             "%s %s" % (rc, err))
     c.eq("people-viewer-wrote-nothing", query(db, "SELECT count(*) n FROM incidents")[0]["n"], 0)
+    rc, out, err = j("admin", "person", "add", "admin", "--name", "管理员", "--roles", "operator")
+    c.check("people-last-admin-stays", rc == 3 and "最后一位管理员" in err, err)
+    rc, out, err = j("nobody", "person", "add", "nobody", "--name", "x", "--roles", "admin")
+    c.check("people-no-bootstrap-once-registered", rc == 3, err)
+    d = os.path.join(top, "people2")
+    os.makedirs(d)
+    j2 = J(jingyu, write_config(os.path.join(d, "config.yaml"), os.path.join(d, "jy.db"), [],
+                                extra="identity:\n  from_env: true\n"))
+    rc, out, err = j2("root", "person", "add", "first", "--name", "甲", "--roles", "operator")
+    c.check("people-first-must-be-admin", rc == 3 and "管理员" in err, err)
 
 
 def case_walk(c, jingyu, top):
@@ -364,6 +374,23 @@ def case_audit(c, jingyu, top):
     con.close()
     rc, out, err = j("zhang", "audit", "verify")
     c.check("audit-removed-row-named", rc == 1 and "row 4:" in out, out + err)
+    # rows cut from the end are caught by the head record
+    d2 = os.path.join(top, "audit-tail")
+    os.makedirs(d2)
+    j2 = J(jingyu, write_config(os.path.join(d2, "config.yaml"), os.path.join(d2, "jy.db"), [],
+                                extra="identity:\n  from_env: true\n"))
+    j2("root", "person", "add", "admin", "--name", "管理员", "--roles", "admin,operator")
+    j2("admin", "incident", "new", "--title", "尾部", "--category", "其他", "--level", "IV")
+    j2("admin", "incident", "new", "--title", "尾部2", "--category", "其他", "--level", "IV")
+    con = sqlite3.connect(os.path.join(d2, "jy.db"))
+    last = con.execute("SELECT max(id) FROM audit").fetchone()[0]
+    con.execute("DROP TRIGGER audit_no_delete")
+    con.execute("DELETE FROM audit WHERE id = ?", (last,))
+    con.commit()
+    con.close()
+    rc, out, err = j2("admin", "audit", "verify")
+    c.check("audit-tail-removal-named", rc == 1 and ("row %d:" % last) in out and
+            "missing at the end" in out, out + err)
 
 
 def walk_to_release(j, iid, user, t, level, channel="官方微博"):
@@ -438,7 +465,8 @@ def case_kpi(c, jingyu, top):
                 r.get("definition"), repr(r))
     want("alert_timely", 3, 4, 75, True)
     want("handle_timely", 3, 4, 75, True)
-    want("effective", 1, 2, 50, True)
+    # 有效处置率 waits until 7 days have passed since the closing
+    want("effective", 0, 0, None, False)
     want("release_accurate", 1, 2, 50, True)
     want("satisfaction", 170, 2, 85, True)
     want("guidance", 0, 0, None, False)
@@ -464,6 +492,10 @@ def case_kpi(c, jingyu, top):
     r = k.get("guidance", {})
     c.check("kpi-guidance", (r.get("numerator"), r.get("denominator"), r.get("value")) ==
             (1, 2, 50), repr(r) + err)
+    rc, out, err = j("zhang", "kpi", "--from", "2026-12-02", "--to", "2026-12-02", "--json",
+                     now=T0 + 8 * 86400)
+    k = {r["kpi"]: r for r in map(json.loads, out.splitlines())} if rc == 0 else {}
+    want("effective", 1, 2, 50, True)
     rc, out, err = j("zhang", "kpi", "--from", "2026-12-02", "--to", "2026-12-02", now=now1)
     c.check("kpi-text", rc == 0 and "预警及时率\t75.0%\t3/4\t目标 95%\t低于目标" in out and
             "满意度\t85.0" in out, out + err)

@@ -209,6 +209,21 @@ static void test_forms(void **state)
     assert_string_equal(e[2].field, "satisfaction");
 }
 
+static void test_blank(void **state)
+{
+    (void)state;
+    assert_true(inc_blank(NULL));
+    assert_true(inc_blank(""));
+    assert_true(inc_blank(" \t\n"));
+    assert_true(inc_blank("\xe3\x80\x80\xe3\x80\x80")); /* ideographic spaces */
+    assert_true(inc_blank("\xc2\xa0"));                 /* no-break space */
+    assert_false(inc_blank("\xe3\x80\x80已核实"));
+    /* a strategy of ideographic spaces is no strategy */
+    struct incident x = {.level = 3, .strategy = "\xe3\x80\x80"};
+    struct inc_facts f = incident_facts(&x);
+    assert_false(f.assessed);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -288,6 +303,13 @@ static void test_clocks(void **state)
     assert_int_equal(c[2].kind, CLOCK_HOLDING);
     assert_int_equal(c[2].status, CLOCK_MET);
     assert_false(incident_on_time(c, n));
+    /* the acknowledgement is due from the alert, not from the first item */
+    struct incident z = {
+        .level = 2, .started_at = t0, .ack_from = t0 + 3600, .acked_at = t0 + 3900};
+    n = incident_clocks(&z, ic, t0 + 4000, c);
+    assert_int_equal(c[0].kind, CLOCK_ACK);
+    assert_int_equal(c[0].due_at, t0 + 3600 + 600);
+    assert_int_equal(c[0].status, CLOCK_MET);
     /* a closed incident's clocks stop at its closing; closing meets result */
     struct incident y = {.level = 4,
                          .started_at = t0,
@@ -382,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_clocks),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_kpi),
+        cmocka_unit_test(test_blank),
     };
     return cmocka_run_group_tests(tests, load_defaults, free_defaults);
 }

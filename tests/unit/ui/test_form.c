@@ -207,6 +207,20 @@ static void drawn_by_display_width(void **state)
     /* the cursor sits after the last character of the wrapped value */
     assert_int_equal(cy, 5);
     assert_int_equal(cx, 2 + 7 * 2);
+    /* after Enter in a multi-line field: at the start of the next line */
+    ui_form_key(&fm, '\n');
+    erase();
+    ui_draw_form(stdscr, 0, 0, 20, 30, &fm, &cy, &cx);
+    assert_int_equal(cy, 6);
+    assert_int_equal(cx, 2);
+    type(&fm, "甲");
+    erase();
+    ui_draw_form(stdscr, 0, 0, 20, 30, &fm, &cy, &cx);
+    char *l3 = row_text(6);
+    assert_non_null(strstr(l3, "甲"));
+    free(l3);
+    assert_int_equal(cy, 6);
+    assert_int_equal(cx, 4);
     ui_form_free(&fm);
     endwin();
     delscreen(scr);
