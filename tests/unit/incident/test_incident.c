@@ -307,9 +307,12 @@ static void test_clocks(void **state)
     struct incident z = {
         .level = 2, .started_at = t0, .ack_from = t0 + 3600, .acked_at = t0 + 3900};
     n = incident_clocks(&z, ic, t0 + 4000, c);
-    assert_int_equal(c[0].kind, CLOCK_ACK);
-    assert_int_equal(c[0].due_at, t0 + 3600 + 600);
-    assert_int_equal(c[0].status, CLOCK_MET);
+    size_t ack = 0;
+    while (ack < n && c[ack].kind != CLOCK_ACK)
+        ack++;
+    assert_true(ack < n);
+    assert_int_equal(c[ack].due_at, t0 + 3600 + 600);
+    assert_int_equal(c[ack].status, CLOCK_MET);
     /* a closed incident's clocks stop at its closing; closing meets result */
     struct incident y = {.level = 4,
                          .started_at = t0,
