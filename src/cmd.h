@@ -18,5 +18,7 @@ int cmd_incident(const struct config *cfg, int argc, char **argv);
 int cmd_people(const struct config *cfg, int argc, char **argv);
 int cmd_audit(const struct config *cfg, int argc, char **argv);
 int cmd_kpi(const struct config *cfg, int argc, char **argv);
+int cmd_duty(const struct config *cfg, int argc, char **argv);
+int cmd_handover(const struct config *cfg, int argc, char **argv);
 
 #endif

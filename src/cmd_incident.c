@@ -26,6 +26,9 @@
  *   jingyu incident feedback TASK --text T
  *   jingyu audit verify | audit log [--incident ID] [--limit N]
  *   jingyu kpi --from DATE --to DATE [--json]
+ *   jingyu duty show|gaps [--from DAY] [--to DAY] | now | generate [--from DAY] [--to DAY]
+ *   jingyu duty set DAY SHIFT POST [--login LOGIN] | swap DAY1 DAY2 --first L1 --second L2
+ *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID | list [--search WORDS]
  *
  * The person acting is the Unix login (or $JINGYU_USER when the
  * configuration's identity.from_env allows it). Exit status: 0 ok, 1 runtime
@@ -37,6 +40,7 @@
 
 #include "cmd.h"
 #include "incident/incident.h"
+#include "roster/roster.h"
 #include "store/store.h"
 
 #define EXIT_REFUSED 3
@@ -974,6 +978,207 @@ int cmd_kpi(const struct config *cfg, int argc, char **argv)
                k[i].below ? "低于目标\t" : "", k[i].definition);
     }
     jy_buf_free(&b);
+out:
+    store_close(c.st);
+    return rc;
+}
+
+/* ---- duty and handover ---------------------------------------------------------------- */
+
+static bool opt_day(const struct cli *c, const struct opts *o, const char *key, int64_t *day,
+                    int64_t dflt)
+{
+    const char *v = opt(o, key);
+    *day = dflt;
+    if (!v)
+        return true;
+    if (roster_day_parse(v, day)) {
+        fprintf(stderr, "%s: %s: not a date: %s (use 2026-12-01)\n", c->name, key, v);
+        return false;
+    }
+    return true;
+}
+
+static void print_slots(const struct config *cfg, const struct roster_slot *v, size_t n,
+                        int64_t from, int64_t to)
+{
+    static const char *const wd[] = {"一", "二", "三", "四", "五", "六", "日"};
+    size_t ng;
+    struct roster_gap *gaps = roster_gaps(&cfg->duty, v, n, from, to, &ng);
+    for (int64_t day = from; day <= to; day++) {
+        char d[16];
+        roster_day_format(day, d);
+        for (size_t s = 0; s < cfg->duty.n_shifts; s++) {
+            const struct duty_shift *sh = &cfg->duty.shifts[s];
+            printf("%s 周%s %s", d, wd[roster_weekday(day)], sh->name);
+            for (size_t p = 0; p < sh->n_posts; p++) {
+                const struct roster_slot *x = NULL;
+                for (size_t i = 0; i < n && !x; i++)
+                    if (v[i].day == day && !strcmp(v[i].shift, sh->name) &&
+                        !strcmp(v[i].post, sh->posts[p]))
+                        x = &v[i];
+                if (x)
+                    printf("\t%s=%s%s", sh->posts[p], x->name ? x->name : x->login,
+                           !strcmp(x->source, "rotation") ? ""
+                           : !strcmp(x->source, "swap")   ? "(换)"
+                                                          : "(调)");
+                else
+                    printf("\t%s=缺", sh->posts[p]);
+            }
+            printf("\n");
+        }
+    }
+    free(gaps);
+}
+
+int cmd_duty(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu duty");
+    if (rc)
+        return rc;
+    struct opts o;
+    struct jy_error err = {0};
+    int64_t today = roster_day_of(&cfg->duty, c.now);
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    const char *verb = o.n_pos ? o.pos[0] : "show";
+    if (!strcmp(verb, "generate")) {
+        int64_t from, to;
+        if (!opt_day(&c, &o, "--from", &from, today) || !opt_day(&c, &o, "--to", &to, from + 27)) {
+            rc = CMD_EXIT_USAGE;
+            goto out;
+        }
+        int written;
+        if ((rc = store_duty_generate(c.st, &c.me, &cfg->duty, from, to, c.now, &written, &err)))
+            rc = fail(&c, rc, &err);
+        else
+            printf("%d\n", written);
+    } else if (!strcmp(verb, "set")) {
+        int64_t day;
+        if (o.n_pos < 4 || roster_day_parse(o.pos[1], &day)) {
+            rc = usage_error(&c, "usage: duty set DAY SHIFT POST [--login LOGIN] (none: empty it)");
+            goto out;
+        }
+        const char *login = opt(&o, "--login");
+        if ((rc = store_duty_set(c.st, &c.me, &cfg->duty, day, o.pos[2], o.pos[3], login, c.now,
+                                 &err)))
+            rc = fail(&c, rc, &err);
+    } else if (!strcmp(verb, "swap")) {
+        int64_t d1, d2;
+        if (o.n_pos != 3 || roster_day_parse(o.pos[1], &d1) || roster_day_parse(o.pos[2], &d2) ||
+            !opt(&o, "--first") || !opt(&o, "--second")) {
+            rc = usage_error(&c, "usage: duty swap DAY1 DAY2 --first LOGIN1 --second LOGIN2");
+            goto out;
+        }
+        if ((rc = store_duty_swap(c.st, &c.me, d1, opt(&o, "--first"), d2, opt(&o, "--second"),
+                                  c.now, &err)))
+            rc = fail(&c, rc, &err);
+    } else if (!strcmp(verb, "show") || !strcmp(verb, "gaps")) {
+        bool gaps_only = !strcmp(verb, "gaps");
+        int64_t from, to;
+        if (!opt_day(&c, &o, "--from", &from, today) ||
+            !opt_day(&c, &o, "--to", &to, from + (gaps_only ? cfg->duty.gap_days - 1 : 6))) {
+            rc = CMD_EXIT_USAGE;
+            goto out;
+        }
+        struct roster_slot *v;
+        size_t n;
+        if ((rc = store_duty_range(c.st, from, to, &v, &n, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        if (gaps_only) {
+            size_t ng;
+            struct roster_gap *g = roster_gaps(&cfg->duty, v, n, from, to, &ng);
+            for (size_t i = 0; i < ng; i++) {
+                char d[16];
+                roster_day_format(g[i].day, d);
+                printf("%s\t%s\t%s\n", d, g[i].shift, g[i].post);
+            }
+            free(g);
+            rc = ng ? CMD_EXIT_RUNTIME : 0; /* scripts can alarm on a gap */
+        } else {
+            print_slots(cfg, v, n, from, to);
+        }
+        roster_slots_free(v, n);
+    } else if (!strcmp(verb, "now")) {
+        struct roster_slot *v;
+        size_t n;
+        if ((rc = store_duty_at(c.st, &cfg->duty, c.now, &v, &n, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%s\n", v[i].shift, v[i].post, v[i].login,
+                   v[i].name ? v[i].name : "");
+        if (!n)
+            printf("未排班\n");
+        roster_slots_free(v, n);
+    } else {
+        rc = usage_error(&c, "usage: duty show|gaps|now|generate|set|swap");
+    }
+out:
+    store_close(c.st);
+    return rc;
+}
+
+int cmd_handover(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu handover");
+    if (rc)
+        return rc;
+    struct opts o;
+    struct jy_error err = {0};
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    const char *verb = o.n_pos ? o.pos[0] : "list";
+    if (!strcmp(verb, "prefill") || !strcmp(verb, "write")) {
+        char *pre = NULL;
+        if ((rc = store_handover_prefill(c.st, &cfg->duty, &cfg->incident, c.now, &pre, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        if (!strcmp(verb, "prefill")) {
+            fputs(pre, stdout);
+        } else {
+            int64_t id;
+            rc = store_handover_write(c.st, &c.me, &cfg->duty, opt(&o, "--to"), opt(&o, "--note"),
+                                      pre, c.now, &id, &err);
+            if (rc)
+                rc = fail(&c, rc, &err);
+            else
+                printf("%lld\n", (long long)id);
+        }
+        free(pre);
+    } else if (!strcmp(verb, "ack")) {
+        int64_t id;
+        if (o.n_pos != 2 || !parse_id(o.pos[1], &id)) {
+            rc = usage_error(&c, "usage: handover ack ID");
+            goto out;
+        }
+        if ((rc = store_handover_ack(c.st, &c.me, id, c.now, &err)))
+            rc = fail(&c, rc, &err);
+    } else if (!strcmp(verb, "list")) {
+        struct store_handover *v;
+        size_t n;
+        if ((rc = store_handovers_list(c.st, opt(&o, "--search"), 50, &v, &n, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char t[32];
+            fmt_time(v[i].written_at, t, sizeof t);
+            printf("#%lld %s %s → %s %s\n", (long long)v[i].id, t, v[i].from_login,
+                   v[i].to_login ? v[i].to_login : "-", v[i].acked_by ? "已接班" : "未确认");
+            print_clean("  ", v[i].note);
+        }
+        store_handovers_free(v, n);
+    } else {
+        rc = usage_error(&c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
+                             "[--search WORDS]");
+    }
 out:
     store_close(c.st);
     return rc;

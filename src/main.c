@@ -12,6 +12,7 @@
  *   jingyu person add|list                                   people and roles
  *   jingyu audit verify|log                                  the audit chain
  *   jingyu kpi --from DATE --to DATE [--json]                the plan's KPIs
+ *   jingyu duty ... / jingyu handover ...                    duty schedule, handover notes
  *
  * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
 #include <curl/curl.h>
@@ -46,7 +47,7 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-    fputs("usage: jingyu [--config FILE] [--no-collect] [--exit-after N]\n"
+    fputs("usage: jingyu [--config FILE] [--no-collect] [--read-only] [--exit-after N]\n"
           "       jingyu [--config FILE] check-config\n"
           "       jingyu [--config FILE] inspect FILE|URL\n"
           "       jingyu [--config FILE] collect [--once]\n"
@@ -60,6 +61,8 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] person add LOGIN --name N --roles R | person list\n"
           "       jingyu [--config FILE] audit verify | audit log [--incident ID]\n"
           "       jingyu [--config FILE] kpi --from DATE --to DATE [--json]\n"
+          "       jingyu [--config FILE] duty show|gaps|now|generate|set|swap ...\n"
+          "       jingyu [--config FILE] handover prefill|write|ack|list ...\n"
           "       jingyu --version | --help\n"
           "See jingyu(1) and jingyu.yaml(5).\n",
           f);
@@ -151,6 +154,10 @@ static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char *
         rc = cmd_audit(cfg, argc, argv);
     else if (strcmp(cmd, "kpi") == 0)
         rc = cmd_kpi(cfg, argc, argv);
+    else if (strcmp(cmd, "duty") == 0)
+        rc = cmd_duty(cfg, argc, argv);
+    else if (strcmp(cmd, "handover") == 0)
+        rc = cmd_handover(cfg, argc, argv);
     else
         rc = cmd_train(cfg, argc, argv);
     config_free(cfg);
@@ -390,7 +397,8 @@ int main(int argc, char **argv)
         } else if (!cmd &&
                    (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
                     strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
-                    strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 || strcmp(a, "kpi") == 0)) {
+                    strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 || strcmp(a, "kpi") == 0 ||
+                    strcmp(a, "duty") == 0 || strcmp(a, "handover") == 0)) {
             int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
             curl_global_cleanup();
             xmlCleanupParser();

@@ -136,6 +136,7 @@ static void update_status(struct ui_app *app)
         ui_app_message(app, true, "信源异常：%d 个信源失败或失联（按 s 查看）", dark);
     }
     app->dark = dark;
+    ui_duty_update(app); /* shifts change with time too */
     if (app->coll && collector_is_leader(app->coll)) {
         snprintf(app->collect_label, sizeof app->collect_label, "采集：本机");
         return;
@@ -161,11 +162,13 @@ static void draw_header(struct ui_app *app, int cols)
 {
     char clock[16];
     jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
-    char *head = xasprintf(" %s 警舆  %s  %s%s  ", app->cfg->bureau ? app->cfg->bureau : "", clock,
-                           app->me.name,
+    /* who is at the keyboard, then who is on duty now (when scheduled) */
+    char *head = xasprintf(" %s 警舆  %s  %s%s  %s%s", app->cfg->bureau ? app->cfg->bureau : "",
+                           clock, app->me.name,
                            app->me.read_only ? "（只读）"
                            : app->me.known   ? ""
-                                             : "（未登记）");
+                                             : "（未登记）",
+                           app->duty_label, app->duty_label[0] ? "  " : "");
     char *dark = xasprintf("失联信源 %d", app->dark);
     char *alerts = xasprintf("未确认预警 %d", app->alerts);
     char *overdue = xasprintf("超时工单 %d", app->overdue);
@@ -212,6 +215,8 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_FORM;
     case UI_SCREEN_KPI:
         return UI_VIEW_KPI;
+    case UI_SCREEN_ROSTER:
+        return UI_VIEW_ROSTER;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -336,11 +341,13 @@ static void refresh_data(struct ui_app *app)
         }
     }
     update_alerts(app);
+    app->duty_checked = 0; /* the schedule may have changed too */
+    ui_duty_update(app);
     if (ui_incidents_reload(app, &err))
         ui_app_message(app, true, "读取工单失败：%s", err.msg);
     if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
         app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT ||
-        app->screen == UI_SCREEN_KPI)
+        app->screen == UI_SCREEN_KPI || app->screen == UI_SCREEN_ROSTER)
         ui_view_rebuild(app);
 }
 
@@ -593,6 +600,17 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_KPI:
         ui_view_kpi_open(app);
+        return;
+    case UI_ACT_ROSTER:
+        if (app->screen == UI_SCREEN_ROSTER)
+            app->roster_month = !app->roster_month;
+        ui_view_roster_open(app);
+        return;
+    case UI_ACT_HANDOVER:
+        ui_handover_open(app);
+        return;
+    case UI_ACT_HANDOVER_ACK:
+        ui_handover_ack(app);
         return;
     case UI_ACT_INC_NEW:
     case UI_ACT_INC_TASK:

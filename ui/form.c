@@ -264,7 +264,7 @@ int ui_form_draft_read(const char *json, struct ui_form_draft *d)
     d->fields = json_incref(json_object_get(o, "fields"));
     json_decref(o);
     bool known = (d->kind >= FORM_HEADER && d->kind <= FORM_TASK) || d->kind == UI_FORM_PUBLISH ||
-                 d->kind == UI_FORM_NEW;
+                 d->kind == UI_FORM_NEW || d->kind == UI_FORM_HANDOVER;
     if (!d->fields || !json_is_object(d->fields) || !known) {
         json_decref(d->fields);
         d->fields = NULL;

@@ -531,6 +531,10 @@ static void form_open(struct ui_app *app, int kind)
         form_open_new(app);
         return;
     }
+    if (kind == UI_FORM_HANDOVER) {
+        ui_handover_open(app);
+        return;
+    }
     struct incident x;
     struct jy_error err = {0};
     if (store_incident_get(app->st, app->incident_id, &x, &err)) {
@@ -785,6 +789,10 @@ static void form_done(struct ui_app *app, const char *what)
 void ui_form_save(struct ui_app *app)
 {
     struct ui_form *fm = &app->form;
+    if (fm->kind == UI_FORM_HANDOVER) {
+        ui_handover_save(app);
+        return;
+    }
     struct jy_error err = {0};
     int64_t now = jy_now();
     int rc = 0;
@@ -919,8 +927,11 @@ void ui_form_leave(struct ui_app *app)
     struct jy_error err = {0};
     store_draft_delete(app->st, app->me.login, app->form.draft_key, &err);
     int64_t id = app->form.incident_id;
+    bool handover = app->form.kind == UI_FORM_HANDOVER;
     ui_form_free(&app->form);
-    if (id)
+    if (handover)
+        ui_view_roster_open(app);
+    else if (id)
         ui_view_incident_open(app, id);
     else
         ui_view_incidents_open(app); /* a new incident given up: back to the list */
@@ -947,7 +958,10 @@ void ui_drafts_offer(struct ui_app *app)
         ui_format_when(saved, jy_now(), when, sizeof when);
         snprintf(app->prompt_label, sizeof app->prompt_label,
                  "有上次未保存的表单：工单 #%lld %s（%s）。恢复吗？(y/n)", (long long)d.incident_id,
-                 d.kind == UI_FORM_PUBLISH ? "发布登记" : inc_form_label((enum inc_form)d.kind),
+                 d.kind == UI_FORM_PUBLISH    ? "发布登记"
+                 : d.kind == UI_FORM_NEW      ? "手工立单"
+                 : d.kind == UI_FORM_HANDOVER ? "交接班记录"
+                                              : inc_form_label((enum inc_form)d.kind),
                  when);
         app->draft_offer = xstrdup(keys[0]);
         app->prompt = UI_PROMPT_DRAFT;

@@ -42,7 +42,8 @@ enum {
     UI_VIEW_INCIDENT = 1 << 7,  /* one incident */
     UI_VIEW_FORM = 1 << 8,
     UI_VIEW_KPI = 1 << 9,
-    UI_VIEW_ALL = 0x2ff /* every view but a form (where keys type) */
+    UI_VIEW_ROSTER = 1 << 10,
+    UI_VIEW_ALL = 0x6ff /* every view but a form (where keys type) */
 };
 
 enum ui_action {
@@ -70,6 +71,9 @@ enum ui_action {
     UI_ACT_LABEL_POS,    /* ... 正面 */
     UI_ACT_INCIDENTS,    /* the incident list */
     UI_ACT_KPI,          /* the KPI view */
+    UI_ACT_ROSTER,       /* the duty schedule (again: week <-> month) */
+    UI_ACT_HANDOVER,     /* write the handover note */
+    UI_ACT_HANDOVER_ACK, /* acknowledge the handover note (incoming officer) */
     UI_ACT_INC_NEW,      /* an incident by hand (a phone tip, an internal report) */
     UI_ACT_INC_TASK,     /* a task for a department */
     UI_ACT_NEW_INCIDENT, /* open an incident for the selected event */
@@ -160,8 +164,9 @@ struct ui_form {
     int scroll;
     bool conflict; /* someone saved first: the next save is on top of their version */
 };
-#define UI_FORM_PUBLISH 100 /* the publication record (not a form of the incident row) */
-#define UI_FORM_NEW 101     /* an incident by hand */
+#define UI_FORM_PUBLISH 100  /* the publication record (not a form of the incident row) */
+#define UI_FORM_NEW 101      /* an incident by hand */
+#define UI_FORM_HANDOVER 102 /* the handover note */
 
 enum ui_form_result { UI_FORM_IGNORED, UI_FORM_MOVED, UI_FORM_CHANGED };
 
@@ -400,7 +405,8 @@ enum ui_screen {
     UI_SCREEN_INCIDENTS,
     UI_SCREEN_INCIDENT,
     UI_SCREEN_FORM,
-    UI_SCREEN_KPI
+    UI_SCREEN_KPI,
+    UI_SCREEN_ROSTER
 };
 enum ui_prompt {
     UI_PROMPT_NONE,
@@ -480,7 +486,10 @@ struct ui_app {
     struct ui_form form; /* the form open on UI_SCREEN_FORM */
     enum ui_pending pending;
     char prompt_label[128];
-    char *draft_offer; /* UI_PROMPT_DRAFT: the draft's key */
+    char *draft_offer;    /* UI_PROMPT_DRAFT: the draft's key */
+    char duty_label[256]; /* the header's people on duty now ("" when nobody is scheduled) */
+    int64_t duty_checked; /* when duty_label was last read */
+    bool roster_month;    /* the roster view shows the month, not the week */
 
     char msg[1024];
     bool msg_error;
@@ -522,6 +531,14 @@ void ui_incidents_build(struct ui_app *app);
 void ui_incident_build(struct ui_app *app);
 /* j/k/g/G/Enter in the list; true when handled. */
 bool ui_incidents_key(struct ui_app *app, enum ui_action act);
+/* roster.c: the duty view, the handover note, the header's people on duty. */
+void ui_duty_update(struct ui_app *app);
+void ui_view_roster_open(struct ui_app *app);
+void ui_roster_build(struct ui_app *app);
+void ui_handover_open(struct ui_app *app);
+void ui_handover_save(struct ui_app *app);
+void ui_handover_ack(struct ui_app *app);
+
 /* The KPI view: this month so far. */
 void ui_view_kpi_open(struct ui_app *app);
 void ui_kpi_build(struct ui_app *app);

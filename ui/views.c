@@ -465,6 +465,9 @@ void ui_view_rebuild(struct ui_app *app)
     case UI_SCREEN_KPI:
         ui_kpi_build(app);
         break;
+    case UI_SCREEN_ROSTER:
+        ui_roster_build(app);
+        break;
     case UI_SCREEN_FORM:
     case UI_SCREEN_MAIN:
         return;
@@ -581,6 +584,8 @@ const char *ui_view_title(struct ui_app *app)
         return app->form.title;
     case UI_SCREEN_KPI:
         return "考核指标（本月至今）";
+    case UI_SCREEN_ROSTER:
+        return app->roster_month ? "值班表（本月）" : "值班表（本周起 7 天）";
     case UI_SCREEN_MAIN:
         break;
     }

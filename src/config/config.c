@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -117,6 +118,22 @@ static void analysis_config_clear(struct analysis_config *a)
     strings_free(a->risk.official_words, a->risk.n_official_words);
 }
 
+static void duty_config_clear(struct duty_config *dc)
+{
+    free(dc->timezone);
+    for (size_t i = 0; i < dc->n_shifts; i++) {
+        free(dc->shifts[i].name);
+        strings_free(dc->shifts[i].posts, dc->shifts[i].n_posts);
+    }
+    free(dc->shifts);
+    for (size_t i = 0; i < dc->n_rotations; i++) {
+        free(dc->rotations[i].shift);
+        free(dc->rotations[i].post);
+        strings_free(dc->rotations[i].people, dc->rotations[i].n_people);
+    }
+    free(dc->rotations);
+}
+
 static void incident_config_clear(struct incident_config *ic)
 {
     strings_free(ic->categories, ic->n_categories);
@@ -128,6 +145,7 @@ void config_free(struct config *cfg)
     if (!cfg)
         return;
     incident_config_clear(&cfg->incident);
+    duty_config_clear(&cfg->duty);
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
     free(cfg->sources);
@@ -1415,6 +1433,233 @@ static void incident_defaults(struct incident_config *ic)
     ic->guidance_hours = 72;
 }
 
+/* ---- duty ---------------------------------------------------------------- */
+
+/* "08:30" -> minutes after midnight. */
+static int get_clock(struct parse *p, yaml_node_t *n, const char *key, int *out)
+{
+    int h, m, k = 0;
+    const char *v = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
+    if (sscanf(v, "%2d:%2d%n", &h, &m, &k) != 2 || v[k] || h > 23 || m > 59 || h < 0 || m < 0)
+        return parse_error(p, n, key, "expected a time of day like \"08:30\"");
+    *out = h * 60 + m;
+    return 0;
+}
+
+static int parse_shift(struct parse *p, yaml_node_t *map, size_t index, struct duty_shift *sh)
+{
+    char where[64];
+    snprintf(where, sizeof where, "duty.shifts[%zu]", index);
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    sh->start = 8 * 60 + 30;
+    sh->hours = 24;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[128];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        if (!strcmp(scalar(k), "name"))
+            rc = get_string(p, v, key, false, &sh->name);
+        else if (!strcmp(scalar(k), "start"))
+            rc = get_clock(p, v, key, &sh->start);
+        else if (!strcmp(scalar(k), "hours"))
+            rc = get_int(p, v, key, 1, 48, &sh->hours);
+        else if (!strcmp(scalar(k), "posts"))
+            rc = get_name_list(p, v, key, &sh->posts, &sh->n_posts);
+        else
+            rc = parse_error(p, k, key, "unknown key");
+        if (rc)
+            return rc;
+    }
+    if (!sh->name || blank(sh->name))
+        return parse_error(p, map, where, "missing required key name");
+    if (!sh->n_posts)
+        return parse_error(p, map, where, "missing required key posts");
+    return 0;
+}
+
+static int parse_rotation(struct parse *p, yaml_node_t *map, size_t index, struct duty_rotation *r)
+{
+    char where[64];
+    snprintf(where, sizeof where, "duty.rotations[%zu]", index);
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    r->every = 1;
+    r->line = (int)map->start_mark.line + 1;
+    bool have_start = false;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[128];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        if (!strcmp(scalar(k), "shift")) {
+            rc = get_string(p, v, key, false, &r->shift);
+        } else if (!strcmp(scalar(k), "post")) {
+            rc = get_string(p, v, key, false, &r->post);
+        } else if (!strcmp(scalar(k), "people")) {
+            rc = get_word_list(p, v, key, &r->people, &r->n_people);
+        } else if (!strcmp(scalar(k), "every")) {
+            rc = get_int(p, v, key, 1, 366, &r->every);
+        } else if (!strcmp(scalar(k), "start")) {
+            if (v->type != YAML_SCALAR_NODE || jy_day_parse(scalar(v), &r->start_day))
+                rc = parse_error(p, v, key, "expected a date like 2026-12-01");
+            have_start = true;
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    if (!r->post)
+        return parse_error(p, map, where, "missing required key post");
+    if (!r->n_people)
+        return parse_error(p, map, where, "missing required key people");
+    if (!have_start)
+        return parse_error(p, map, where, "missing required key start");
+    return 0;
+}
+
+/* The zone's offset from UTC now. Done while loading, before any thread
+ * runs: the C library knows zones only through TZ. */
+static int zone_offset(const char *zone, int *offset)
+{
+    int h, m, k = 0;
+    if ((zone[0] == '+' || zone[0] == '-') && sscanf(zone + 1, "%2d:%2d%n", &h, &m, &k) == 2 &&
+        !zone[1 + k] && h <= 14 && m < 60) {
+        *offset = (h * 3600 + m * 60) * (zone[0] == '-' ? -1 : 1);
+        return 0;
+    }
+    if (!strcmp(zone, "UTC")) {
+        *offset = 0;
+        return 0;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    if (strstr(zone, "..") || access(path, R_OK) != 0) {
+        if (!strcmp(zone, "Asia/Shanghai")) { /* no tzdata installed: China has no DST */
+            *offset = 8 * 3600;
+            return 0;
+        }
+        return JY_EINVAL;
+    }
+    char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+    setenv("TZ", zone, 1);
+    tzset();
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    *offset = (int)tm.tm_gmtoff;
+    if (old)
+        setenv("TZ", old, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(old);
+    return 0;
+}
+
+static int parse_duty(struct parse *p, yaml_node_t *map)
+{
+    struct duty_config *dc = &p->cfg->duty;
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "duty");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[128];
+        snprintf(key, sizeof key, "duty.%s", name);
+        if (!strcmp(name, "timezone")) {
+            free(dc->timezone);
+            dc->timezone = NULL;
+            rc = get_string(p, v, key, false, &dc->timezone);
+            if (!rc && zone_offset(dc->timezone, &dc->utc_offset))
+                rc = parse_error(p, v, key,
+                                 "unknown time zone \"%s\" (like Asia/Shanghai or +08:00)",
+                                 dc->timezone);
+        } else if (!strcmp(name, "gap_days")) {
+            rc = get_int(p, v, key, 1, 366, &dc->gap_days);
+        } else if (!strcmp(name, "shifts") || !strcmp(name, "rotations")) {
+            if (v->type != YAML_SEQUENCE_NODE) {
+                rc = parse_error(p, v, key, "expected a sequence, found %s", node_kind(v));
+            } else {
+                size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+                bool shifts = !strcmp(name, "shifts");
+                if (shifts) {
+                    for (size_t i = 0; i < dc->n_shifts; i++) {
+                        free(dc->shifts[i].name);
+                        strings_free(dc->shifts[i].posts, dc->shifts[i].n_posts);
+                    }
+                    free(dc->shifts);
+                    dc->shifts = xcalloc(n ? n : 1, sizeof *dc->shifts);
+                    dc->n_shifts = 0;
+                } else {
+                    dc->rotations = xcalloc(n ? n : 1, sizeof *dc->rotations);
+                    dc->n_rotations = 0;
+                }
+                for (size_t i = 0; i < n && !rc; i++) {
+                    yaml_node_t *item =
+                        yaml_document_get_node(p->doc, v->data.sequence.items.start[i]);
+                    if (shifts)
+                        rc = parse_shift(p, item, i, &dc->shifts[dc->n_shifts++]);
+                    else
+                        rc = parse_rotation(p, item, i, &dc->rotations[dc->n_rotations++]);
+                }
+                if (!rc && shifts && n == 0)
+                    rc = parse_error(p, v, key, "at least one shift is needed");
+            }
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    /* shift names unique; rotations name a shift and one of its posts */
+    for (size_t i = 0; i < dc->n_shifts; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(dc->shifts[i].name, dc->shifts[j].name))
+                return parse_error(p, map, "duty.shifts", "shift \"%s\" is given twice",
+                                   dc->shifts[i].name);
+    for (size_t i = 0; i < dc->n_rotations; i++) {
+        struct duty_rotation *r = &dc->rotations[i];
+        if (!r->shift)
+            r->shift = xstrdup(dc->shifts[0].name);
+        const struct duty_shift *sh = NULL;
+        for (size_t j = 0; j < dc->n_shifts && !sh; j++)
+            if (!strcmp(dc->shifts[j].name, r->shift))
+                sh = &dc->shifts[j];
+        char where[64];
+        snprintf(where, sizeof where, "duty.rotations[%zu]", i);
+        if (!sh)
+            return parse_error(p, map, where, "no shift named \"%s\"", r->shift);
+        bool post = false;
+        for (size_t j = 0; j < sh->n_posts && !post; j++)
+            post = !strcmp(sh->posts[j], r->post);
+        if (!post)
+            return parse_error(p, map, where, "shift \"%s\" has no post \"%s\"", sh->name, r->post);
+    }
+    return 0;
+}
+
+static void duty_defaults(struct duty_config *dc)
+{
+    static const char *const posts[] = {"带班领导", "值班员", "技术保障"};
+    dc->timezone = xstrdup("Asia/Shanghai");
+    if (zone_offset(dc->timezone, &dc->utc_offset))
+        dc->utc_offset = 8 * 3600;
+    dc->shifts = xcalloc(1, sizeof *dc->shifts);
+    dc->n_shifts = 1;
+    dc->shifts[0].name = xstrdup("全天");
+    dc->shifts[0].start = 8 * 60 + 30;
+    dc->shifts[0].hours = 24;
+    dc->shifts[0].n_posts = 3;
+    dc->shifts[0].posts = strings_of(posts, 3);
+    dc->gap_days = 14;
+}
+
 /* ---- top level --------------------------------------------------------- */
 
 static void config_defaults(struct config *cfg)
@@ -1453,6 +1698,7 @@ static void config_defaults(struct config *cfg)
     r->volume_full = 50;
     r->velocity_full = 6;
     incident_defaults(&cfg->incident);
+    duty_defaults(&cfg->duty);
     /* region_words default to the sources' regions (parse_root, once the
      * sources are read); official_words to none here: analyze then reads
      * data/risk/official.txt. */
@@ -1488,6 +1734,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_incident(p, v);
         else if (!strcmp(key, "identity"))
             rc = parse_identity(p, v);
+        else if (!strcmp(key, "duty"))
+            rc = parse_duty(p, v);
         else
             rc = parse_error(p, k, key, "unknown key");
         if (rc)

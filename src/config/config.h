@@ -144,6 +144,37 @@ struct incident_config {
     int guidance_hours; /* 引导控制率: negative share must fall within N hours (default 72) */
 };
 
+/* ---- duty (值班) -------------------------------------------------------------- */
+
+struct duty_shift {
+    char *name;   /* "全天", "白班", ... unique */
+    int start;    /* minutes after midnight (local) */
+    int hours;    /* 1..48 */
+    char **posts; /* the posts that must be filled: 带班领导, 值班员, 技术保障 */
+    size_t n_posts;
+};
+
+/* A rotation puts people[k] on post of shift, changing every `every` days,
+ * from start_day (a day number, see roster_day_of) on. */
+struct duty_rotation {
+    char *shift, *post;
+    char **people; /* logins */
+    size_t n_people;
+    int64_t start_day;
+    int every;
+    int line; /* where it is in the file */
+};
+
+struct duty_config {
+    char *timezone;            /* default Asia/Shanghai */
+    int utc_offset;            /* seconds east of UTC, from timezone at load time */
+    struct duty_shift *shifts; /* default one: 全天 08:30 24 h, 带班领导 + 值班员 + 技术保障 */
+    size_t n_shifts;
+    struct duty_rotation *rotations;
+    size_t n_rotations;
+    int gap_days; /* how many days ahead gaps are looked for (default 14) */
+};
+
 struct config {
     char *path;     /* the file it was read from */
     char *dir;      /* that file's folder, for relative paths */
@@ -155,6 +186,7 @@ struct config {
     struct ui_config ui;
     struct analysis_config analysis;
     struct incident_config incident;
+    struct duty_config duty;
     /* identity.from_env: JINGYU_USER chooses who the operator is, in place
      * of the Unix login. For tests and the demo only (default false). */
     bool identity_from_env;

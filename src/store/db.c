@@ -307,6 +307,31 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE TRIGGER audit_head_keep BEFORE DELETE ON audit_head"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    /* 4: the duty schedule and handover notes */
+    "CREATE TABLE duty ("
+    "  day INTEGER NOT NULL," /* day number in the configured zone */
+    "  shift TEXT NOT NULL,"
+    "  post TEXT NOT NULL,"
+    "  login TEXT NOT NULL,"
+    "  source TEXT NOT NULL CHECK (source IN ('rotation', 'override', 'swap')),"
+    "  updated_at INTEGER NOT NULL,"
+    "  updated_by TEXT NOT NULL,"
+    "  PRIMARY KEY (day, shift, post)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX duty_login ON duty(login, day);"
+    "CREATE TABLE handovers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  day INTEGER NOT NULL,"
+    "  shift TEXT NOT NULL,"
+    "  from_login TEXT NOT NULL,"
+    "  to_login TEXT,"
+    "  note TEXT NOT NULL,"
+    "  prefill TEXT NOT NULL,"
+    "  written_at INTEGER NOT NULL,"
+    "  acked_by TEXT,"
+    "  acked_at INTEGER"
+    ");"
+    "CREATE INDEX handovers_written ON handovers(written_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

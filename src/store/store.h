@@ -17,10 +17,11 @@
 #include "analyze/analyze.h"
 #include "config/config.h"
 #include "incident/incident.h"
+#include "roster/roster.h"
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -473,6 +474,53 @@ int store_draft_delete(struct store *st, const char *owner, const char *key, str
 /* The owner's drafts' keys, oldest first. */
 int store_drafts_list(struct store *st, const char *owner, char ***keys, size_t *n,
                       struct jy_error *err);
+
+/* ---- duty schedule and handover (值班、交接班) ------------------------------------ */
+
+/* Fills days [from, to] from the configuration's rotations; overrides and
+ * swaps are kept. A leader's or an admin's. *written gets how many slots
+ * were set. */
+int store_duty_generate(struct store *st, const struct actor *a, const struct duty_config *dc,
+                        int64_t from, int64_t to, int64_t now, int *written, struct jy_error *err);
+/* Puts login on a post of a shift of a day (an override); login NULL or ""
+ * empties the slot. The person must be registered. A leader's or an admin's. */
+int store_duty_set(struct store *st, const struct actor *a, const struct duty_config *dc,
+                   int64_t day, const char *shift, const char *post, const char *login, int64_t now,
+                   struct jy_error *err);
+/* Exchanges login1's slot on day1 with login2's on day2 (each must hold
+ * exactly one that day). By either of the two, a leader or an admin; the
+ * audit row names both. */
+int store_duty_swap(struct store *st, const struct actor *a, int64_t day1, const char *login1,
+                    int64_t day2, const char *login2, int64_t now, struct jy_error *err);
+/* The slots of days [from, to], by day, shift and post; names filled. */
+int store_duty_range(struct store *st, int64_t from, int64_t to, struct roster_slot **out,
+                     size_t *n, struct jy_error *err);
+/* Who is on duty at t: the slots of the shift covering t (none when no
+ * shift covers it or nobody is scheduled). */
+int store_duty_at(struct store *st, const struct duty_config *dc, int64_t t,
+                  struct roster_slot **out, size_t *n, struct jy_error *err);
+
+struct store_handover {
+    int64_t id, day;
+    char *shift, *from_login, *to_login, *note, *prefill, *acked_by;
+    int64_t written_at, acked_at;
+};
+/* What the outgoing officer's note starts from: waiting alerts, open
+ * incidents, and the deadlines that fall in the next shift. */
+int store_handover_prefill(struct store *st, const struct duty_config *dc,
+                           const struct incident_config *ic, int64_t now, char **text,
+                           struct jy_error *err);
+/* The outgoing officer writes the note for the shift covering now. */
+int store_handover_write(struct store *st, const struct actor *a, const struct duty_config *dc,
+                         const char *to_login, const char *note, const char *prefill, int64_t now,
+                         int64_t *id, struct jy_error *err);
+/* The incoming officer acknowledges it (not its writer). */
+int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int64_t now,
+                       struct jy_error *err);
+/* Newest first; words (NULL: all) must all occur in the note or the pre-fill. */
+int store_handovers_list(struct store *st, const char *words, size_t limit,
+                         struct store_handover **out, size_t *n, struct jy_error *err);
+void store_handovers_free(struct store_handover *v, size_t n);
 
 /* ---- KPIs ---------------------------------------------------------------------- */
 

@@ -107,3 +107,44 @@ int jy_time_parse(const char *s, int64_t *out, bool *date_only)
         *date_only = only_date;
     return 0;
 }
+
+/* Days from civil and back: the era-based algorithm (400-year cycles of
+ * 146097 days, March-based years so that February comes last). */
+int64_t jy_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void jy_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int jy_day_parse(const char *s, int64_t *day)
+{
+    int y, m, d, n = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[10])
+        return JY_EINVAL;
+    if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+        return JY_EINVAL;
+    int64_t v = jy_days_from_civil(y, m, d);
+    int y2, m2, d2;
+    jy_civil_from_days(v, &y2, &m2, &d2);
+    if (y2 != y || m2 != m || d2 != d)
+        return JY_EINVAL; /* 2026-02-30 */
+    *day = v;
+    return 0;
+}

@@ -178,6 +178,12 @@ void jy_time_local(int64_t t, const char *fmt, char *out, size_t outsz);
  * set), "2026-12-01 08:30", "2026-12-01T08:30:15", each optionally ending in
  * "Z" or "+08:00" (else local time), or "@SECONDS". JY_EINVAL otherwise. */
 int jy_time_parse(const char *s, int64_t *out, bool *date_only);
+/* Calendar days: the number of the day y-m-d counted from 1970-01-01 (0),
+ * and back. Proleptic Gregorian; no time zone involved. */
+int64_t jy_days_from_civil(int y, int m, int d);
+void jy_civil_from_days(int64_t days, int *y, int *m, int *d);
+/* "2026-12-01" -> day number; JY_EINVAL for anything else, 2026-02-30 included. */
+int jy_day_parse(const char *s, int64_t *day);
 
 /* ---- misc -------------------------------------------------------------- */
 

@@ -636,6 +636,69 @@ def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
     a.keys("Q", "y")
 
 
+def case_duty(jingyu, tmp, consoles, case):
+    """The people on duty in the header, the schedule with its gaps in red,
+    and a handover written by one officer and acknowledged by the next."""
+    d = os.path.join(tmp, "duty")
+    os.mkdir(d)
+    cfg = os.path.join(d, "config.yaml")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("database: %s\n" % os.path.join(d, "jingyu.db"))
+        f.write("identity: {from_env: true}\n")
+        f.write("sources: []\n")
+        f.write("duty:\n  shifts:\n")
+        f.write("    - {name: 全天, start: \"08:30\", hours: 24, posts: [带班领导, 值班员, 技术保障]}\n")
+        f.write("  rotations:\n")
+        f.write("    - {post: 带班领导, people: [li], start: 2026-01-01}\n")
+        f.write("    - {post: 值班员, people: [zhang], start: 2026-01-01}\n")
+    env = dict(os.environ, JINGYU_USER="zhang")
+    for login, name, roles in (("zhang", "张三", "operator,admin"), ("li", "李四", "leader")):
+        subprocess.run([jingyu, "--config", cfg, "person", "add", login, "--name", name,
+                        "--roles", roles], check=True, capture_output=True, env=env)
+    import datetime
+    bj = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
+    start = (bj - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+    end = (bj + datetime.timedelta(days=40)).strftime("%Y-%m-%d")
+    r = subprocess.run([jingyu, "--config", cfg, "duty", "generate", "--from", start, "--to", end],
+                       capture_output=True, text=True, env=dict(os.environ, JINGYU_USER="li"))
+    a = Console(jingyu, d, "duty-zhang", "--no-collect", user="zhang")
+    consoles.append(a)
+    ok = a.wait(lambda ls: "值班 李四·张三" in ls[0], 10)
+    case("the header names the people on duty", r.returncode == 0 and ok, r.stderr + a.text())
+    a.keys("R")
+    ok = a.wait(lambda ls: "值班表（本周起 7 天）" in ls[1], 5)
+    lines = a.lines()
+    row = next((l for l in lines if "▶" in l), "")
+    esc = a.run("capture-pane", "-p", "-e").stdout
+    red_gap = any("技术保障 缺" in l and "\x1b[" in l for l in esc.split("\n"))
+    case("the schedule: the running shift marked, an empty post red, gaps counted",
+         ok and "带班领导 李四" in row and "值班员 张三" in row and "技术保障 缺" in row and
+         any("处缺岗" in l for l in lines) and red_gap, "\n".join(lines))
+    a.keys("R")
+    ok = a.wait(lambda ls: "值班表（本月）" in ls[1], 5)
+    case("R again shows the month", ok, a.text())
+    a.keys("H")
+    ok = a.wait(lambda ls: "交接班记录" in ls[1] and any("未确认预警（0）" in l for l in ls), 5)
+    a.type("夜里注意夜市")
+    a.keys("F2")
+    ok = ok and a.wait(lambda ls: any("已写交接班记录 #1" in l for l in ls), 5)
+    case("H writes the handover note, pre-filled", ok, a.text())
+    a.keys("A")
+    ok = a.wait(lambda ls: any("没有等待您确认的交接班记录" in l for l in ls), 5)
+    case("the writer has nothing to acknowledge", ok, a.text())
+    b = Console(jingyu, d, "duty-li", "--no-collect", user="li")
+    consoles.append(b)
+    b.wait(lambda ls: "李四" in ls[0], 10)
+    b.keys("R")
+    b.wait(lambda ls: "值班表" in ls[1], 5)
+    b.keys("A")
+    ok = b.wait(lambda ls: any("已确认接班（交接记录 #1，李四）" in l for l in ls) and
+                any("已由 li 接班" in l for l in ls), 5)
+    case("the next officer acknowledges it", ok, b.text())
+    a.keys("Q", "y")
+    b.keys("Q", "y")
+
+
 def query_one(d, sql):
     c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True, timeout=10)
     try:
@@ -816,6 +879,7 @@ def main():
         walk = case_incident_walk(jingyu, tmp, consoles, case)
         case_drafts(jingyu, tmp, consoles, case, walk)
         case_by_hand_and_kpi(jingyu, tmp, consoles, case, walk)
+        case_duty(jingyu, tmp, consoles, case)
     finally:
         for c in consoles:
             c.kill()

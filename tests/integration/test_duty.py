@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Integration test of the duty schedule and handover through the real
+jingyu binary (fake clock, Beijing time).
+
+Usage: test_duty.py PATH/TO/jingyu
+
+- rotations generate the schedule across a month end; a regeneration keeps
+  overrides and swaps;
+- only a leader or an admin plans; a swap is made by either of the two
+  people (or a leader) and its audit row names both;
+- gaps: empty required posts listed, exit status 1;
+- who is on duty at a moment (a 24-hour shift from 08:30 runs into the next
+  day);
+- the handover note starts with the waiting alerts, the open incidents and
+  the deadlines of the next shift; its writer cannot acknowledge it; notes
+  are searchable;
+- a bad zone or a rotation on a post its shift lacks is a config error.
+Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Checks, binary_from_argv, query, write_config  # noqa: E402
+
+T0 = 1796140800  # 2026-12-02 00:00:00 +08:00
+
+DUTY = """identity:
+  from_env: true
+duty:
+  timezone: Asia/Shanghai
+  gap_days: 5
+  shifts:
+    - {name: 全天, start: "08:30", hours: 24, posts: [带班领导, 值班员]}
+  rotations:
+    - {post: 值班员, people: [zhang, wang, zhao], start: 2026-11-29}
+    - {post: 带班领导, people: [li, chen], start: 2026-11-30, every: 2}
+"""
+
+
+class J:
+    def __init__(self, jingyu, config):
+        self.jingyu, self.config = jingyu, config
+
+    def __call__(self, user, *args, now=T0 + 12 * 3600):
+        env = dict(os.environ, JINGYU_USER=user, TZ="UTC", JINGYU_FAKE_NOW=str(now))
+        p = subprocess.run([self.jingyu, "--config", self.config] + [str(a) for a in args],
+                           capture_output=True, timeout=60, env=env)
+        return (p.returncode, p.stdout.decode("utf-8", "replace").strip(),
+                p.stderr.decode("utf-8", "replace").strip())
+
+
+def day_no(s):
+    y, m, d = map(int, s.split("-"))
+    import datetime
+    return (datetime.date(y, m, d) - datetime.date(1970, 1, 1)).days
+
+
+def main():
+    jingyu = binary_from_argv()
+    c = Checks()
+    with tempfile.TemporaryDirectory(prefix="jy-duty-") as top:
+        db = os.path.join(top, "jy.db")
+        cfg = write_config(os.path.join(top, "config.yaml"), db, [], extra=DUTY)
+        j = J(jingyu, cfg)
+        j("root", "person", "add", "admin", "--name", "管理员", "--roles", "admin")
+        for login, name, roles in (("li", "李四", "leader"), ("chen", "陈七", "leader"),
+                                   ("zhang", "张三", "operator"), ("wang", "王五", "operator"),
+                                   ("zhao", "赵六", "operator")):
+            j("admin", "person", "add", login, "--name", name, "--roles", roles)
+
+        # generation across the month end
+        rc, out, err = j("zhang", "duty", "generate", "--from", "2026-11-28", "--to", "2026-12-03")
+        c.check("generate-needs-a-leader", rc == 3 and "带班领导" in err, err)
+        rc, out, err = j("li", "duty", "generate", "--from", "2026-11-28", "--to", "2026-12-03")
+        c.check("generate", rc == 0 and out == "9", out + err)
+        rows = query(db, "SELECT day, post, login FROM duty ORDER BY day, post")
+        got = {(r["day"], r["post"]): r["login"] for r in rows}
+        want = {(day_no("2026-11-29"), "值班员"): "zhang", (day_no("2026-11-30"), "值班员"): "wang",
+                (day_no("2026-12-01"), "值班员"): "zhao", (day_no("2026-12-02"), "值班员"): "zhang",
+                (day_no("2026-12-03"), "值班员"): "wang",
+                (day_no("2026-11-30"), "带班领导"): "li", (day_no("2026-12-01"), "带班领导"): "li",
+                (day_no("2026-12-02"), "带班领导"): "chen", (day_no("2026-12-03"), "带班领导"): "chen"}
+        c.eq("generate-across-month-end", got, want)
+
+        # an override, then a swap; a regeneration keeps both
+        rc, out, err = j("li", "duty", "set", "2026-12-03", "全天", "值班员", "--login", "zhao")
+        c.check("set-override", rc == 0, err)
+        rc, out, err = j("li", "duty", "set", "2026-12-03", "全天", "值班员", "--login", "nobody")
+        c.check("set-needs-a-registered-person", rc == 3 and "未登记" in err, err)
+        rc, out, err = j("li", "duty", "set", "2026-12-03", "全天", "厨师", "--login", "zhao")
+        c.check("set-needs-a-post-of-the-shift", rc == 3 and "厨师" in err, err)
+        rc, out, err = j("wang", "duty", "swap", "2026-12-01", "2026-12-02", "--first", "zhao",
+                         "--second", "zhang")
+        c.check("swap-by-a-third-operator-refused", rc == 3, err)
+        rc, out, err = j("zhang", "duty", "swap", "2026-12-01", "2026-12-02", "--first", "zhao",
+                         "--second", "zhang")
+        c.check("swap-by-one-of-the-two", rc == 0, err)
+        j("li", "duty", "generate", "--from", "2026-11-28", "--to", "2026-12-03")
+        rows = query(db, "SELECT day, login, source FROM duty WHERE post = '值班员' AND day >= ? "
+                     "ORDER BY day", (day_no("2026-12-01"),))
+        c.eq("regenerate-keeps-overrides-and-swaps",
+             [(r["login"], r["source"]) for r in rows],
+             [("zhang", "swap"), ("zhao", "swap"), ("zhao", "override")])
+        sw = query(db, "SELECT actor, after FROM audit WHERE action = 'duty.swap'")
+        a = json.loads(sw[0]["after"]) if sw else {}
+        c.check("swap-audit-names-both", sw and sw[0]["actor"] == "zhang" and
+                a["first"]["was"] == "zhao" and a["first"]["now"] == "zhang" and
+                a["second"]["was"] == "zhang" and a["second"]["now"] == "zhao", repr(sw))
+
+        # gaps: 11-29 has no leader; 12-04.. nothing generated
+        rc, out, err = j("li", "duty", "gaps", "--from", "2026-11-29", "--to", "2026-12-04")
+        lines = out.splitlines()
+        c.check("gaps-listed", rc == 1 and lines[0] == "2026-11-29\t全天\t带班领导" and
+                "2026-12-04\t全天\t值班员" in lines and len(lines) == 3, out + err)
+        rc, out, err = j("li", "duty", "gaps", "--from", "2026-11-30", "--to", "2026-12-03")
+        c.check("no-gaps-exit-0", rc == 0 and out == "", out + err)
+
+        # on duty: 07:00 on the 2nd is still the 1st's shift
+        rc, out, err = j("li", "duty", "now", now=T0 + 7 * 3600)
+        c.check("now-before-0830", rc == 0 and "带班领导\tli" in out and "值班员\tzhang" in out,
+                out + err)
+        rc, out, err = j("li", "duty", "now", now=T0 + 9 * 3600)
+        c.check("now-after-0830", rc == 0 and "带班领导\tchen" in out and "值班员\tzhao" in out,
+                out + err)
+
+        # handover: pre-filled with a waiting alert, an open incident and
+        # the deadline falling in the next shift
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO events (title, first_seen, last_seen, first_collected, items, "
+                    "sources, negative, velocity, score, level, updated_at) VALUES "
+                    "('夜市斗殴', ?, ?, ?, 1, 1, 0, 0, 50, 3, ?)", (T0,) * 4)
+        con.execute("INSERT INTO alerts (kind, dedup_key, event_id, level, title, raised_at, "
+                    "first_item_at, latency) VALUES ('event', 'k1', 1, 3, '【III】夜市斗殴', ?, ?, 60)",
+                    (T0 + 60, T0))
+        con.commit()
+        con.close()
+        now = T0 + 8 * 3600  # 08:00: the shift ends at 08:30
+        # level I from 07:00: holding statement 11:00, authoritative information
+        # 12:00 and the briefing 07:00 tomorrow fall in the next shift; the
+        # internal report (08:00) in this one
+        j("zhang", "incident", "new", "--title", "电话举报：学校门口纠纷", "--category", "其他",
+          "--level", "I", now=now - 3600)
+        rc, out, err = j("zhang", "handover", "prefill", now=now)
+        c.check("prefill", rc == 0 and "未确认预警（1）" in out and "【III】夜市斗殴" in out and
+                "未办结工单（1）" in out and "学校门口纠纷" in out and
+                "下一班内到期的时限（3）" in out and "发布权威信息 截止" in out and
+                "内部上报 截止" not in out, out + err)
+        rc, out, err = j("zhang", "handover", "write", "--note", "注意夜市纠纷的后续", "--to",
+                         "wang", now=now)
+        c.check("write", rc == 0 and out == "1", out + err)
+        rc, out, err = j("zhang", "handover", "ack", 1, now=now + 60)
+        c.check("writer-cannot-ack", rc == 3 and "交班人不能" in err, err)
+        rc, out, err = j("nobody", "handover", "ack", 1, now=now + 60)
+        c.check("viewer-cannot-ack", rc == 3, err)
+        rc, out, err = j("wang", "handover", "ack", 1, now=now + 1800)
+        c.check("incoming-acks", rc == 0, err)
+        rc, out, err = j("wang", "handover", "ack", 1, now=now + 1900)
+        c.check("ack-once", rc == 3 and "已由 wang 确认" in err, err)
+        rc, out, err = j("li", "handover", "list", "--search", "夜市 后续")
+        rc2, out2, err2 = j("li", "handover", "list", "--search", "没有的词")
+        c.check("search", rc == 0 and "#1" in out and "已接班" in out and out2 == "", out + out2)
+        acts = [r["action"] for r in query(db, "SELECT action FROM audit")]
+        c.check("audited", all(a in acts for a in ("duty.generate", "duty.set", "duty.swap",
+                                                   "handover.write", "handover.ack")), repr(acts))
+        rc, out, err = j("li", "audit", "verify")
+        c.check("audit-chain", rc == 0, out + err)
+
+        # configuration mistakes
+        bad = write_config(os.path.join(top, "bad.yaml"), db, [],
+                           extra="duty:\n  timezone: Mars/Olympus\n")
+        p = subprocess.run([jingyu, "--config", bad, "check-config"], capture_output=True,
+                           text=True)
+        c.check("config-bad-zone", p.returncode == 2 and "duty.timezone" in p.stderr and
+                "Mars/Olympus" in p.stderr, p.stderr)
+        bad = write_config(os.path.join(top, "bad2.yaml"), db, [], extra=(
+            "duty:\n  rotations:\n    - {post: 厨师, people: [a], start: 2026-12-01}\n"))
+        p = subprocess.run([jingyu, "--config", bad, "check-config"], capture_output=True,
+                           text=True)
+        c.check("config-rotation-post", p.returncode == 2 and "duty.rotations[0]" in p.stderr and
+                "厨师" in p.stderr, p.stderr)
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

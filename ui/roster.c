@@ -1,0 +1,247 @@
+/* roster.c: the duty schedule on screen. The header of every console names
+ * the people on duty now; `R` shows the schedule for the week (again: the
+ * month) with every empty required post in red, the gaps of the coming
+ * days counted at the top, and the latest handover notes; `H` writes the
+ * handover note (filled in advance with what the next shift must know) and
+ * `A` lets the incoming officer acknowledge it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_private.h"
+
+static attr_t red(void)
+{
+    return A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0);
+}
+
+void ui_duty_update(struct ui_app *app)
+{
+    int64_t now = jy_now();
+    if (app->duty_checked && now - app->duty_checked < 30)
+        return;
+    app->duty_checked = now;
+    struct roster_slot *v;
+    size_t n;
+    struct jy_error err = {0};
+    app->duty_label[0] = '\0';
+    if (store_duty_at(app->st, &app->cfg->duty, now, &v, &n, &err) || n == 0)
+        return;
+    struct jy_buf b;
+    jy_buf_init(&b, sizeof app->duty_label - 1);
+    jy_buf_puts(&b, "值班");
+    for (size_t i = 0; i < n; i++) {
+        const char *who = v[i].name ? v[i].name : v[i].login;
+        char *clean = utf8_sanitize(who, strlen(who), 0);
+        if (jy_buf_printf(&b, "%s%s", i ? "·" : " ", clean))
+            i = n; /* full: the rest is left out */
+        free(clean);
+    }
+    snprintf(app->duty_label, sizeof app->duty_label, "%s", b.data ? b.data : "");
+    jy_buf_free(&b);
+    roster_slots_free(v, n);
+}
+
+void ui_view_roster_open(struct ui_app *app)
+{
+    app->screen = UI_SCREEN_ROSTER;
+    app->text.top = 0;
+    ui_view_rebuild(app);
+}
+
+static const char *const weekdays[] = {"一", "二", "三", "四", "五", "六", "日"};
+
+void ui_roster_build(struct ui_app *app)
+{
+    ui_text_clear(&app->text);
+    const struct duty_config *dc = &app->cfg->duty;
+    int64_t now = jy_now();
+    int64_t today = roster_day_of(dc, now);
+    int64_t from = today, to = today + 6;
+    if (app->roster_month) {
+        int days;
+        roster_month(today, &from, &days);
+        to = from + days - 1;
+    }
+    int64_t gap_to = today + dc->gap_days - 1;
+    int64_t q_to = to > gap_to ? to : gap_to;
+    struct roster_slot *v;
+    size_t n;
+    struct jy_error err = {0};
+    if (store_duty_range(app->st, from < today ? from : today, q_to, &v, &n, &err)) {
+        ui_text_add(&app->text, err.msg, red());
+        return;
+    }
+    int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
+    /* the coming days' gaps, said first */
+    size_t ng;
+    struct roster_gap *gaps = roster_gaps(dc, v, n, today, gap_to, &ng);
+    char line[256];
+    if (ng) {
+        char d[16];
+        roster_day_format(gaps[0].day, d);
+        snprintf(line, sizeof line,
+                 "未来%d天有 %zu 处缺岗（最早 %s %s %s）：用 jingyu duty set 补上", dc->gap_days,
+                 ng, d, gaps[0].shift, gaps[0].post);
+        ui_text_add(&app->text, line, red());
+    } else {
+        snprintf(line, sizeof line, "未来%d天无缺岗", dc->gap_days);
+        ui_text_add(&app->text, line, A_DIM);
+    }
+    free(gaps);
+    ui_text_add(&app->text, "", 0);
+    size_t cur_shift = 0;
+    int64_t cur_day = 0;
+    bool running = roster_shift_at(dc, now, &cur_shift, &cur_day);
+    for (int64_t day = from; day <= to; day++) {
+        char d[16];
+        roster_day_format(day, d);
+        for (size_t s = 0; s < dc->n_shifts; s++) {
+            const struct duty_shift *sh = &dc->shifts[s];
+            struct jy_buf b;
+            jy_buf_init(&b, 0);
+            bool now_here = running && cur_day == day && cur_shift == s;
+            jy_buf_printf(&b, "%s%s 周%s %s", now_here ? "▶" : " ", d + 5,
+                          weekdays[roster_weekday(day)], sh->name);
+            bool gap = false;
+            for (size_t p = 0; p < sh->n_posts; p++) {
+                const struct roster_slot *x = NULL;
+                for (size_t i = 0; i < n && !x; i++)
+                    if (v[i].day == day && !strcmp(v[i].shift, sh->name) &&
+                        !strcmp(v[i].post, sh->posts[p]))
+                        x = &v[i];
+                if (x) {
+                    const char *who = x->name ? x->name : x->login;
+                    jy_buf_printf(&b, "  %s %s%s", sh->posts[p], who,
+                                  !strcmp(x->source, "swap")       ? "（换）"
+                                  : !strcmp(x->source, "override") ? "（调）"
+                                                                   : "");
+                } else {
+                    jy_buf_printf(&b, "  %s 缺", sh->posts[p]);
+                    gap = true;
+                }
+            }
+            char *cell = ui_cell(b.data, cols);
+            /* a day already over is dim; an empty post ahead is red */
+            attr_t attr = gap && day >= today ? red() : day < today ? A_DIM : 0;
+            if (now_here)
+                attr |= A_BOLD;
+            ui_text_add(&app->text, cell, attr);
+            free(cell);
+            jy_buf_free(&b);
+        }
+    }
+    roster_slots_free(v, n);
+    /* the latest handover notes */
+    struct store_handover *h;
+    size_t nh;
+    if (store_handovers_list(app->st, NULL, 5, &h, &nh, &err) == 0) {
+        ui_text_add(&app->text, "", 0);
+        ui_text_add(&app->text, "交接班（H 写交班记录，A 确认接班）", A_BOLD);
+        for (size_t i = 0; i < nh; i++) {
+            char when[32], acked[64] = "";
+            ui_format_when(h[i].written_at, now, when, sizeof when);
+            if (h[i].acked_by)
+                snprintf(acked, sizeof acked, "已由 %s 接班", h[i].acked_by);
+            char *head = xasprintf("  #%lld %s %s → %s  %s", (long long)h[i].id, when,
+                                   h[i].from_login, h[i].to_login ? h[i].to_login : "下一班",
+                                   h[i].acked_by ? acked : "待接班确认");
+            ui_text_add(&app->text, head, h[i].acked_by ? 0 : A_BOLD);
+            free(head);
+            if (h[i].note && *h[i].note) {
+                char *note = xasprintf("    %s", h[i].note);
+                ui_text_add_wrapped(&app->text, note, cols, 0);
+                free(note);
+            }
+        }
+        store_handovers_free(h, nh);
+    }
+}
+
+void ui_handover_open(struct ui_app *app)
+{
+    if (!ui_app_may_write(app))
+        return;
+    char *pre = NULL;
+    struct jy_error err = {0};
+    if (store_handover_prefill(app->st, &app->cfg->duty, &app->cfg->incident, jy_now(), &pre,
+                               &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    /* the next shift's people, as the default receiver */
+    const struct duty_config *dc = &app->cfg->duty;
+    char to[64] = "";
+    size_t shift;
+    int64_t day;
+    if (roster_shift_at(dc, jy_now(), &shift, &day)) {
+        int64_t a, e;
+        roster_shift_window(dc, shift, day, &a, &e);
+        struct roster_slot *v;
+        size_t n;
+        if (store_duty_at(app->st, dc, e, &v, &n, &err) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(v[i].login, app->me.login)) {
+                    snprintf(to, sizeof to, "%s", v[i].login);
+                    break;
+                }
+            }
+            roster_slots_free(v, n);
+        }
+    }
+    struct ui_form *fm = &app->form;
+    ui_form_free(fm);
+    ui_form_init(fm, "交接班记录");
+    fm->kind = UI_FORM_HANDOVER;
+    snprintf(fm->draft_key, sizeof fm->draft_key, "handover/%d", UI_FORM_HANDOVER);
+    ui_form_add(fm, "note", "交班记录（已带入待办，可增删）", UI_FIELD_TEXT, pre);
+    ui_form_add(fm, "to", "接班人（登录名）", UI_FIELD_LINE, to);
+    free(pre);
+    app->screen = UI_SCREEN_FORM;
+    ui_app_message(app, false, "Tab 下一栏  F2/^O 保存  Esc 取消；输入随时保存为草稿");
+}
+
+void ui_handover_save(struct ui_app *app)
+{
+    struct ui_form *fm = &app->form;
+    int64_t id;
+    struct jy_error err = {0};
+    if (store_handover_write(app->st, &app->me, &app->cfg->duty, ui_form_get(fm, "to"),
+                             ui_form_get(fm, "note"), "", jy_now(), &id, &err)) {
+        ui_app_message(app, true, "未保存：%s", err.msg);
+        return;
+    }
+    store_draft_delete(app->st, app->me.login, fm->draft_key, &err);
+    ui_form_free(fm);
+    ui_view_roster_open(app);
+    ui_app_message(app, false, "已写交接班记录 #%lld", (long long)id);
+}
+
+void ui_handover_ack(struct ui_app *app)
+{
+    if (!ui_app_may_write(app))
+        return;
+    struct store_handover *h;
+    size_t nh;
+    struct jy_error err = {0};
+    if (store_handovers_list(app->st, NULL, 20, &h, &nh, &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    /* the newest note still waiting that someone else wrote */
+    int64_t id = 0;
+    for (size_t i = 0; i < nh && !id; i++)
+        if (!h[i].acked_by && strcmp(h[i].from_login, app->me.login))
+            id = h[i].id;
+    store_handovers_free(h, nh);
+    if (!id) {
+        ui_app_message(app, false, "没有等待您确认的交接班记录");
+        return;
+    }
+    if (store_handover_ack(app->st, &app->me, id, jy_now(), &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    ui_app_refresh(app);
+    ui_app_message(app, false, "已确认接班（交接记录 #%lld，%s）", (long long)id, app->me.name);
+}
