@@ -25,8 +25,12 @@ void ui_duty_update(struct ui_app *app)
     size_t n;
     struct jy_error err = {0};
     app->duty_label[0] = '\0';
-    if (store_duty_at(app->st, &app->cfg->duty, now, &v, &n, &err) || n == 0)
+    if (store_duty_at(app->st, &app->cfg->duty, now, &v, &n, &err))
         return;
+    if (n == 0) {
+        roster_slots_free(v, n);
+        return;
+    }
     struct jy_buf b;
     jy_buf_init(&b, sizeof app->duty_label - 1);
     jy_buf_puts(&b, "值班");

@@ -337,6 +337,8 @@ int store_duty_at(struct store *st, const struct duty_config *dc, int64_t t,
         }
     }
     roster_slots_free(v, k);
+    if (m == 0)
+        jy_free(&keep);
     *out = keep;
     *n = m;
     return 0;
