@@ -20,5 +20,6 @@ int cmd_audit(const struct config *cfg, int argc, char **argv);
 int cmd_kpi(const struct config *cfg, int argc, char **argv);
 int cmd_duty(const struct config *cfg, int argc, char **argv);
 int cmd_handover(const struct config *cfg, int argc, char **argv);
+int cmd_notify(const struct config *cfg, int argc, char **argv);
 
 #endif

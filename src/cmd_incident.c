@@ -29,17 +29,21 @@
  *   jingyu duty show|gaps [--from DAY] [--to DAY] | now | generate [--from DAY] [--to DAY]
  *   jingyu duty set DAY SHIFT POST [--login LOGIN] | swap DAY1 DAY2 --first L1 --second L2
  *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID | list [--search WORDS]
+ *   jingyu notify run [--once] | send --subject S [--body B] [--channel NAME] | status
  *
  * The person acting is the Unix login (or $JINGYU_USER when the
  * configuration's identity.from_env allows it). Exit status: 0 ok, 1 runtime
  * error, 2 bad usage, 3 refused by the rules (right, state, a field),
  * 4 someone else saved first. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "incident/incident.h"
+#include "notify/notify.h"
 #include "roster/roster.h"
 #include "store/store.h"
 
@@ -111,7 +115,8 @@ struct opts {
 /* Options are --key VALUE (or flags); positional arguments in order. */
 static bool is_flag(const char *k)
 {
-    static const char *const flags[] = {"--json", "--all", "--final", "--retract", "--inactive"};
+    static const char *const flags[] = {"--json",    "--all",      "--final",
+                                        "--retract", "--inactive", "--once"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (!strcmp(k, flags[i]))
             return true;
@@ -1178,6 +1183,96 @@ int cmd_handover(const struct config *cfg, int argc, char **argv)
     } else {
         rc = usage_error(&c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
                              "[--search WORDS]");
+    }
+out:
+    store_close(c.st);
+    return rc;
+}
+
+/* ---- notifications ---------------------------------------------------------------------- */
+
+static volatile sig_atomic_t notify_stop;
+
+static void on_notify_stop(int sig)
+{
+    (void)sig;
+    notify_stop = 1;
+}
+
+int cmd_notify(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu notify");
+    if (rc)
+        return rc;
+    struct opts o;
+    struct jy_error err = {0};
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    const char *verb = o.n_pos ? o.pos[0] : "status";
+    if (!strcmp(verb, "run")) {
+        /* escalation and delivery; --once for one pass (tests, cron) */
+        struct sigaction sa = {0};
+        sa.sa_handler = on_notify_stop;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        notify_stop = 0;
+        bool once = flag(&o, "--once");
+        do {
+            struct notify_stats ns;
+            if ((rc = notify_pass(c.st, cfg, jy_now(), &ns, &err))) {
+                rc = fail(&c, rc, &err);
+                break;
+            }
+            if (once || ns.escalated || ns.sent || ns.failed || ns.digests)
+                printf("escalated %d, sent %d, failed %d, digests %d, deferred %d\n", ns.escalated,
+                       ns.sent, ns.failed, ns.digests, ns.deferred);
+            fflush(stdout);
+            for (int i = 0; i < 20 && !once && !notify_stop; i++)
+                usleep(100 * 1000);
+        } while (!once && !notify_stop);
+    } else if (!strcmp(verb, "send")) {
+        /* a message by hand: to one channel or all */
+        const char *subject = opt(&o, "--subject"), *body = opt(&o, "--body");
+        if (!subject) {
+            rc = usage_error(&c, "usage: notify send --subject S [--body B] [--channel NAME]");
+            goto out;
+        }
+        if ((rc = actor_check_write(&c.me, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        const char *one = opt(&o, "--channel");
+        const char **names = xcalloc(cfg->notify.n_channels + 1, sizeof *names);
+        size_t n = 0;
+        for (size_t i = 0; i < cfg->notify.n_channels; i++)
+            if (!one || !strcmp(one, cfg->notify.channels[i].name))
+                names[n++] = cfg->notify.channels[i].name;
+        if (!n)
+            rc = usage_error(&c, "no such channel");
+        else if ((rc = store_outbox_add(c.st, names, n, "manual", 0, subject, body ? body : "",
+                                        c.now, &err)))
+            rc = fail(&c, rc, &err);
+        free(names);
+    } else if (!strcmp(verb, "status")) {
+        struct store_outbox *v;
+        size_t n;
+        if ((rc = store_outbox_list(c.st, NULL, 100, &v, &n, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char t[32];
+            fmt_time(v[i].created_at, t, sizeof t);
+            char *subj = utf8_sanitize(v[i].subject, strlen(v[i].subject), 0);
+            printf("#%lld\t%s\t%s\t%s\t%d\t%s\t%s\n", (long long)v[i].id, t, v[i].channel,
+                   v[i].status, v[i].attempts, subj, v[i].last_error ? v[i].last_error : "");
+            free(subj);
+        }
+        store_outbox_free(v, n);
+    } else {
+        rc = usage_error(&c, "usage: notify run [--once] | send --subject S [--body B] "
+                             "[--channel NAME] | status");
     }
 out:
     store_close(c.st);

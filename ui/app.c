@@ -329,6 +329,18 @@ static void update_alerts(struct ui_app *app)
     }
     app->alerts = count;
     app->alerts_known = true;
+    /* an alert escalated because nobody answered: every console flashes */
+    int64_t esc = 0;
+    if (store_escalations_count(app->st, &esc, &err) == 0) {
+        if (app->escalations_known && esc > app->escalations) {
+            flash();
+            beep();
+            ui_app_message(app, true,
+                           "预警升级：有预警无人确认，已通知领导（Tab 到风险看板，a 确认）");
+        }
+        app->escalations = esc;
+        app->escalations_known = true;
+    }
 }
 
 static void refresh_data(struct ui_app *app)

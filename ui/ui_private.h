@@ -490,6 +490,8 @@ struct ui_app {
     char duty_label[256]; /* the header's people on duty now ("" when nobody is scheduled) */
     int64_t duty_checked; /* when duty_label was last read */
     bool roster_month;    /* the roster view shows the month, not the week */
+    int64_t escalations;  /* escalation steps to people taken so far (flash when it grows) */
+    bool escalations_known;
 
     char msg[1024];
     bool msg_error;

@@ -304,6 +304,23 @@ static int event_build(struct ui_app *app)
         ui_text_add(t, line, 0);
     }
     free(line);
+    /* each escalation step taken for its newest alert */
+    struct store_escalation *esc;
+    size_t nesc;
+    struct jy_error eerr = {0};
+    if (e.alert_id && store_escalations_list(app->st, e.alert_id, 10, &esc, &nesc, &eerr) == 0) {
+        for (size_t i = nesc; i-- > 0;) {
+            char when[32];
+            ui_format_when(esc[i].at, now, when, sizeof when);
+            line = esc[i].step == 0
+                       ? xasprintf("  %s 已推送至通知渠道", when)
+                       : xasprintf("  %s 无人确认，已升级至%s %s", when,
+                                   esc[i].step == 1 ? "带班领导" : "局领导", esc[i].to_logins);
+            ui_text_add(t, line, esc[i].step ? A_BOLD : A_DIM);
+            free(line);
+        }
+        store_escalations_free(esc, nesc);
+    }
     fmt_time(e.first_seen, a, sizeof a);
     fmt_time(e.last_seen, b, sizeof b);
     ui_format_age(e.last_seen, now, age, sizeof age);

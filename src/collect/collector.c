@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collect_int.h"
+#include "notify/notify.h"
 
 #define POLL_MS 200
 #define ROWS_MAX_AGE_MS 1000
@@ -439,6 +440,60 @@ static struct indexer *indexer_start(struct loop *l)
     return ix;
 }
 
+/* Escalation and notifications run in a thread of their own too: a
+ * receiver that takes its time (up to notify.timeout per message) must not
+ * hold up collecting. Only the lease holder sends, every few seconds. */
+#define NOTIFY_EVERY_MS 5000
+
+struct notifier {
+    pthread_t thread;
+    const struct config *cfg;
+    atomic_bool stop;
+    atomic_bool *leader;
+};
+
+static void *notifier_main(void *arg)
+{
+    struct notifier *nt = arg;
+    struct store *st = NULL;
+    struct jy_error err = {0};
+    if (store_open(nt->cfg->database, &st, &err) != 0)
+        return NULL;
+    int64_t next = 0;
+    while (!atomic_load(&nt->stop)) {
+        if (atomic_load(nt->leader) && jy_mono_ms() >= next) {
+            struct notify_stats ns;
+            jy_error_clear(&err);
+            notify_pass(st, nt->cfg, jy_now(), &ns, &err); /* failures stay on their rows */
+            next = jy_mono_ms() + NOTIFY_EVERY_MS;
+        }
+        usleep(100 * 1000);
+    }
+    store_close(st);
+    return NULL;
+}
+
+static struct notifier *notifier_start(struct loop *l)
+{
+    struct notifier *nt = xcalloc(1, sizeof *nt);
+    nt->cfg = l->cfg;
+    nt->leader = &l->leader_flag;
+    if (pthread_create(&nt->thread, NULL, notifier_main, nt) != 0) {
+        free(nt);
+        return NULL;
+    }
+    return nt;
+}
+
+static void notifier_stop(struct notifier *nt)
+{
+    if (!nt)
+        return;
+    atomic_store(&nt->stop, true);
+    pthread_join(nt->thread, NULL);
+    free(nt);
+}
+
 static void indexer_stop(struct indexer *ix)
 {
     if (!ix)
@@ -548,12 +603,14 @@ static void *thread_main(void *arg)
     }
     l.owner = c;
     struct indexer *ix = indexer_start(&l);
+    struct notifier *nt = notifier_start(&l);
     while (!atomic_load(&c->stop)) {
         /* sleep only when nothing is due: a fast server must not wait out a
          * pause between batches of `parallel` fetches */
         if (!turn(&l))
             usleep(POLL_MS * 1000);
     }
+    notifier_stop(nt);
     indexer_stop(ix);
     loop_close(&l);
     atomic_store(&c->leader, false);
@@ -640,6 +697,7 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
     } else {
         bool was_leader = false;
         struct indexer *ix = indexer_start(&l);
+        struct notifier *nt = notifier_start(&l);
         fprintf(stderr, "jingyu collect: %s pid %d waiting for the collector lease\n", l.host,
                 l.pid);
         while (!(stop && *stop)) {
@@ -652,6 +710,7 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
             if (!busy)
                 usleep(POLL_MS * 1000);
         }
+        notifier_stop(nt);
         indexer_stop(ix);
     }
     loop_close(&l);

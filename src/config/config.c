@@ -134,6 +134,24 @@ static void duty_config_clear(struct duty_config *dc)
     free(dc->rotations);
 }
 
+static void notify_config_clear(struct config *cfg)
+{
+    strings_free(cfg->escalation.bureau_leaders, cfg->escalation.n_bureau_leaders);
+    struct notify_config *nc = &cfg->notify;
+    free(nc->secrets);
+    for (size_t i = 0; i < nc->n_channels; i++) {
+        struct notify_channel *c = &nc->channels[i];
+        free(c->name);
+        free(c->url);
+        free(c->secret);
+        free(c->user);
+        free(c->password);
+        free(c->from);
+        strings_free(c->to, c->n_to);
+    }
+    free(nc->channels);
+}
+
 static void incident_config_clear(struct incident_config *ic)
 {
     strings_free(ic->categories, ic->n_categories);
@@ -146,6 +164,7 @@ void config_free(struct config *cfg)
         return;
     incident_config_clear(&cfg->incident);
     duty_config_clear(&cfg->duty);
+    notify_config_clear(cfg);
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
     free(cfg->sources);
@@ -1660,6 +1679,170 @@ static void duty_defaults(struct duty_config *dc)
     dc->gap_days = 14;
 }
 
+/* ---- escalation and notifications ------------------------------------------ */
+
+static int parse_escalation_level(struct parse *p, yaml_node_t *map, int level, const char *where)
+{
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[160];
+        snprintf(key, sizeof key, "%s.%s", where, scalar(k));
+        if (!strcmp(scalar(k), "leader"))
+            rc = get_int(p, v, key, 1, 7 * 24 * 60, &p->cfg->escalation.leader[level]);
+        else if (!strcmp(scalar(k), "bureau"))
+            rc = get_int(p, v, key, 1, 7 * 24 * 60, &p->cfg->escalation.bureau[level]);
+        else
+            rc = parse_error(p, k, key, "unknown key (known: leader, bureau)");
+        if (rc)
+            return rc;
+    }
+    if (p->cfg->escalation.bureau[level] <= p->cfg->escalation.leader[level])
+        return parse_error(p, map, where, "bureau must come after leader");
+    return 0;
+}
+
+static int parse_escalation(struct parse *p, yaml_node_t *map)
+{
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "escalation");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[128];
+        snprintf(key, sizeof key, "escalation.%s", name);
+        int l = 0;
+        while (l < 4 && strcmp(name, level_keys[l]))
+            l++;
+        if (l < 4)
+            rc = parse_escalation_level(p, v, l + 1, key);
+        else if (!strcmp(name, "bureau_leaders"))
+            rc = get_word_list(p, v, key, &p->cfg->escalation.bureau_leaders,
+                               &p->cfg->escalation.n_bureau_leaders);
+        else
+            rc = parse_error(p, k, key, "unknown key (known: I, II, III, IV, bureau_leaders)");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static const char *const notify_type_names[] = {"wecom", "dingtalk", "feishu", "json", "smtp"};
+
+static int parse_channel(struct parse *p, yaml_node_t *map, size_t index, struct notify_channel *c)
+{
+    char where[64];
+    snprintf(where, sizeof where, "notify.channels[%zu]", index);
+    int rc = expect_mapping(p, map, where);
+    if (rc)
+        return rc;
+    c->per_minute = 20;
+    c->line = (int)map->start_mark.line + 1;
+    bool typed = false;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[128];
+        snprintf(key, sizeof key, "%s.%s", where, name);
+        if (!strcmp(name, "name")) {
+            rc = get_string(p, v, key, false, &c->name);
+        } else if (!strcmp(name, "type")) {
+            int t = -1;
+            for (int i = 0; i < 5; i++)
+                if (v->type == YAML_SCALAR_NODE && !strcmp(scalar(v), notify_type_names[i]))
+                    t = i;
+            if (t < 0)
+                rc = parse_error(p, v, key,
+                                 "unknown type (known: wecom, dingtalk, feishu, json, smtp)");
+            c->type = (enum notify_type)(t < 0 ? 0 : t);
+            typed = true;
+        } else if (!strcmp(name, "url")) {
+            rc = get_string(p, v, key, false, &c->url);
+        } else if (!strcmp(name, "secret")) {
+            rc = get_string(p, v, key, false, &c->secret);
+        } else if (!strcmp(name, "user")) {
+            rc = get_string(p, v, key, false, &c->user);
+        } else if (!strcmp(name, "password")) {
+            rc = get_string(p, v, key, false, &c->password);
+        } else if (!strcmp(name, "from")) {
+            rc = get_string(p, v, key, false, &c->from);
+        } else if (!strcmp(name, "to")) {
+            rc = get_word_list(p, v, key, &c->to, &c->n_to);
+        } else if (!strcmp(name, "per_minute")) {
+            rc = get_int(p, v, key, 1, 600, &c->per_minute);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    if (!c->name)
+        return parse_error(p, map, where, "missing required key name");
+    if (!typed)
+        return parse_error(p, map, where, "missing required key type");
+    if (!c->url)
+        return parse_error(p, map, where, "missing required key url");
+    bool smtp = c->type == NOTIFY_SMTP;
+    if (smtp ? strncmp(c->url, "smtp://", 7) && strncmp(c->url, "smtps://", 8)
+             : strncmp(c->url, "https://", 8) && strncmp(c->url, "http://", 7))
+        return parse_error(p, map, where, "url must start with %s",
+                           smtp ? "smtp:// or smtps://" : "https:// or http://");
+    if (smtp && (!c->from || !c->n_to))
+        return parse_error(p, map, where, "an smtp channel needs from and to");
+    /* a secret written into the url would end up in logs and on screen */
+    if (strstr(c->url, "key=") && !strstr(c->url, "${"))
+        return parse_error(p, map, where,
+                           "put the webhook key in the secrets file and write ${NAME} in url");
+    return 0;
+}
+
+static int parse_notify(struct parse *p, yaml_node_t *map)
+{
+    struct notify_config *nc = &p->cfg->notify;
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "notify");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        const char *name = scalar(k);
+        char key[128];
+        snprintf(key, sizeof key, "notify.%s", name);
+        if (!strcmp(name, "secrets")) {
+            rc = get_path(p, v, key, &nc->secrets);
+        } else if (!strcmp(name, "timeout")) {
+            rc = get_int(p, v, key, 1, 120, &nc->timeout);
+        } else if (!strcmp(name, "channels")) {
+            if (v->type != YAML_SEQUENCE_NODE) {
+                rc = parse_error(p, v, key, "expected a sequence, found %s", node_kind(v));
+            } else {
+                size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+                nc->channels = xcalloc(n ? n : 1, sizeof *nc->channels);
+                for (size_t i = 0; i < n && !rc; i++) {
+                    yaml_node_t *item =
+                        yaml_document_get_node(p->doc, v->data.sequence.items.start[i]);
+                    rc = parse_channel(p, item, i, &nc->channels[nc->n_channels++]);
+                    for (size_t j = 0; !rc && j + 1 < nc->n_channels; j++)
+                        if (!strcmp(nc->channels[j].name, nc->channels[nc->n_channels - 1].name))
+                            rc = parse_error(p, item, key, "channel \"%s\" is given twice",
+                                             nc->channels[j].name);
+                }
+            }
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- top level --------------------------------------------------------- */
 
 static void config_defaults(struct config *cfg)
@@ -1699,6 +1882,10 @@ static void config_defaults(struct config *cfg)
     r->velocity_full = 6;
     incident_defaults(&cfg->incident);
     duty_defaults(&cfg->duty);
+    static const int leader[5] = {0, 5, 10, 30, 60}, bureau[5] = {0, 15, 30, 90, 180};
+    memcpy(cfg->escalation.leader, leader, sizeof leader);
+    memcpy(cfg->escalation.bureau, bureau, sizeof bureau);
+    cfg->notify.timeout = 10;
     /* region_words default to the sources' regions (parse_root, once the
      * sources are read); official_words to none here: analyze then reads
      * data/risk/official.txt. */
@@ -1736,6 +1923,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_identity(p, v);
         else if (!strcmp(key, "duty"))
             rc = parse_duty(p, v);
+        else if (!strcmp(key, "escalation"))
+            rc = parse_escalation(p, v);
+        else if (!strcmp(key, "notify"))
+            rc = parse_notify(p, v);
         else
             rc = parse_error(p, k, key, "unknown key");
         if (rc)

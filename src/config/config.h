@@ -175,6 +175,44 @@ struct duty_config {
     int gap_days; /* how many days ahead gaps are looked for (default 14) */
 };
 
+/* ---- escalation and notifications ----------------------------------------------- */
+
+/* When an alert nobody acknowledged goes further: minutes after it was
+ * raised, per level ([1] = I .. [4] = IV): to the shift leader on duty
+ * (带班领导), then to the bureau leaders. */
+struct escalation_config {
+    int leader[5];         /* default 5, 10, 30, 60 (the acknowledgement clock) */
+    int bureau[5];         /* default 15, 30, 90, 180 */
+    char **bureau_leaders; /* logins */
+    size_t n_bureau_leaders;
+};
+
+enum notify_type { NOTIFY_WECOM, NOTIFY_DINGTALK, NOTIFY_FEISHU, NOTIFY_JSON, NOTIFY_SMTP };
+
+/* One place notifications go. Secrets (webhook keys, signing secrets, the
+ * SMTP password) are never here: url may name them as ${NAME}, secret and
+ * password name them, and they are read from notify.secrets. */
+struct notify_channel {
+    char *name;
+    enum notify_type type;
+    char *url;      /* https://... or smtp(s)://host:port */
+    char *secret;   /* dingtalk/feishu: the signing secret's name in the secrets file */
+    char *user;     /* smtp */
+    char *password; /* smtp: the password's name in the secrets file */
+    char *from;     /* smtp */
+    char **to;      /* smtp recipients */
+    size_t n_to;
+    int per_minute; /* at most this many messages a minute (default 20) */
+    int line;
+};
+
+struct notify_config {
+    char *secrets; /* the secrets file: mode 0600, owned by the user running jingyu */
+    struct notify_channel *channels;
+    size_t n_channels;
+    int timeout; /* seconds per delivery (default 10) */
+};
+
 struct config {
     char *path;     /* the file it was read from */
     char *dir;      /* that file's folder, for relative paths */
@@ -187,6 +225,8 @@ struct config {
     struct analysis_config analysis;
     struct incident_config incident;
     struct duty_config duty;
+    struct escalation_config escalation;
+    struct notify_config notify;
     /* identity.from_env: JINGYU_USER chooses who the operator is, in place
      * of the Unix login. For tests and the demo only (default false). */
     bool identity_from_env;

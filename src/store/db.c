@@ -332,6 +332,32 @@ static const char *const migrations[] = {
     "  acked_at INTEGER"
     ");"
     "CREATE INDEX handovers_written ON handovers(written_at);",
+    /* 5: the notification outbox and the escalation steps taken */
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  alert_id INTEGER,"
+    "  subject TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('waiting', 'sending', 'sent', 'digested')),"
+    "  created_at INTEGER NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  claimed_at INTEGER,"
+    "  sent_at INTEGER,"
+    "  last_error TEXT,"
+    "  digest_id INTEGER REFERENCES outbox(id)"
+    ");"
+    "CREATE INDEX outbox_due ON outbox(channel, status, next_at);"
+    "CREATE INDEX outbox_sent ON outbox(channel, sent_at) WHERE sent_at IS NOT NULL;"
+    "CREATE TABLE escalations ("
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
+    "  step INTEGER NOT NULL," /* 0 raised (to the channels), 1 shift leader, 2 bureau */
+    "  to_logins TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (alert_id, step)"
+    ") WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

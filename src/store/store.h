@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -521,6 +521,67 @@ int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int6
 int store_handovers_list(struct store *st, const char *words, size_t limit,
                          struct store_handover **out, size_t *n, struct jy_error *err);
 void store_handovers_free(struct store_handover *v, size_t n);
+
+/* ---- notifications outbox and escalation ----------------------------------------- */
+
+/* A message waiting to go out through a channel. Nothing is lost across
+ * restarts or while a receiver is down: a row leaves "waiting" only when it
+ * was delivered (or merged into a digest that is itself a row). */
+struct store_outbox {
+    int64_t id, alert_id;
+    char *channel, *kind, *subject, *body, *status, *last_error;
+    int attempts;
+    int64_t created_at, next_at, sent_at, digest_id;
+};
+/* Queues a message for every configured channel (channels[], n). */
+int store_outbox_add(struct store *st, const char *const *channels, size_t n, const char *kind,
+                     int64_t alert_id, const char *subject, const char *body, int64_t now,
+                     struct jy_error *err);
+/* Claims (marks "sending") up to limit messages of channel that are due:
+ * waiting with next_at <= now, or claimed by a process that died more than
+ * stale seconds ago. Oldest first. */
+int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t stale,
+                       size_t limit, struct store_outbox **out, size_t *n, struct jy_error *err);
+int store_outbox_sent(struct store *st, int64_t id, int64_t now, struct jy_error *err);
+/* A failed delivery: back to waiting until next_at, with the reason. */
+int store_outbox_failed(struct store *st, int64_t id, const char *why, int64_t next_at,
+                        struct jy_error *err);
+/* Puts a claimed message back to wait until next_at (a rate limit, not a
+ * failure: attempts unchanged). */
+int store_outbox_defer(struct store *st, int64_t id, int64_t next_at, struct jy_error *err);
+/* Merges claimed messages ids[] into one new claimed digest row (returned
+ * in *digest); they become "digested" and point to it. */
+int store_outbox_digest(struct store *st, const char *channel, const int64_t *ids, size_t n,
+                        const char *subject, const char *body, int64_t now,
+                        struct store_outbox *digest, struct jy_error *err);
+/* Messages of channel delivered since t. */
+int store_outbox_sent_since(struct store *st, const char *channel, int64_t t, int *count,
+                            struct jy_error *err);
+int store_outbox_list(struct store *st, const char *status, size_t limit, struct store_outbox **out,
+                      size_t *n, struct jy_error *err);
+void store_outbox_free(struct store_outbox *v, size_t n);
+
+/* The escalation steps already taken for an alert: bit k set for step k. */
+int store_escalation_steps(struct store *st, int64_t alert_id, unsigned *steps,
+                           struct jy_error *err);
+/* Records step of alert (to whom) and queues its message on every
+ * channel, with an audit row, in one transaction. */
+int store_escalation_record(struct store *st, int64_t alert_id, int step, const char *to_logins,
+                            const char *const *channels, size_t n, const char *subject,
+                            const char *body, int64_t now, struct jy_error *err);
+struct store_escalation {
+    int64_t alert_id;
+    int step;
+    char *to_logins;
+    int64_t at;
+};
+/* The steps of an alert (alert_id != 0) or the newest of all, newest first. */
+int store_escalations_list(struct store *st, int64_t alert_id, size_t limit,
+                           struct store_escalation **out, size_t *n, struct jy_error *err);
+void store_escalations_free(struct store_escalation *v, size_t n);
+/* How many escalation steps beyond the first (to people) were ever taken:
+ * consoles flash when it grows. */
+int store_escalations_count(struct store *st, int64_t *count, struct jy_error *err);
 
 /* ---- KPIs ---------------------------------------------------------------------- */
 

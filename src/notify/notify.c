@@ -1,0 +1,622 @@
+/* notify.c: escalation, formats, signatures and delivery.
+ *
+ * A pass first walks the waiting alerts and takes the escalation steps that
+ * are due (each step once: the store records it with the messages it
+ * queues), then, channel by channel, claims the due messages, keeps within
+ * the channel's rate (what is over it becomes one digest, sent in the last
+ * slot of the minute or deferred to the next), posts them, and marks each
+ * sent, or failed with its next try after a backoff. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "notify.h"
+
+#define CLAIM_MAX 200
+#define CLAIM_STALE 120 /* seconds before a claim of a dead process is taken back */
+#define RESPONSE_MAX (64u << 10)
+#define ESCALATE_WINDOW 86400 /* alerts older than this are not escalated any more */
+
+/* ---- secrets ------------------------------------------------------------------ */
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\''))) {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+int notify_secrets_load(const char *path, struct notify_secrets *out, struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return jy_error_set(err, JY_EIO, "secrets file %s: cannot read it", path);
+    if (!S_ISREG(sb.st_mode))
+        return jy_error_set(err, JY_EPERM, "secrets file %s is not a regular file", path);
+    if (sb.st_mode & 077)
+        return jy_error_set(err, JY_EPERM,
+                            "secrets file %s has mode %04o: others can read it; refused "
+                            "(chmod 600 %s)",
+                            path, (unsigned)(sb.st_mode & 07777), path);
+    if (sb.st_uid != geteuid())
+        return jy_error_set(err, JY_EPERM,
+                            "secrets file %s belongs to uid %u, not to the user running jingyu "
+                            "(uid %u); refused",
+                            path, (unsigned)sb.st_uid, (unsigned)geteuid());
+    char *text = NULL;
+    size_t len;
+    int rc = jy_read_file(path, 1 << 20, &text, &len, err);
+    if (rc)
+        return rc;
+    int line = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *t = trim(l);
+        if (!*t || *t == '#')
+            continue;
+        char *colon = strchr(t, ':');
+        if (!colon) {
+            /* the value is a secret: never echo the line */
+            rc = jy_error_set(err, JY_ECONFIG, "secrets file %s, line %d: expected NAME: value",
+                              path, line);
+            break;
+        }
+        *colon = '\0';
+        out->names = xrealloc(out->names, (out->n + 1) * sizeof *out->names);
+        out->values = xrealloc(out->values, (out->n + 1) * sizeof *out->values);
+        out->names[out->n] = xstrdup(trim(t));
+        out->values[out->n] = xstrdup(trim(colon + 1));
+        out->n++;
+    }
+    explicit_bzero(text, len);
+    free(text);
+    if (rc)
+        notify_secrets_free(out);
+    return rc;
+}
+
+void notify_secrets_free(struct notify_secrets *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->names[i]);
+        explicit_bzero(s->values[i], strlen(s->values[i]));
+        free(s->values[i]);
+    }
+    free(s->names);
+    free(s->values);
+    memset(s, 0, sizeof *s);
+}
+
+const char *notify_secret(const struct notify_secrets *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->n; i++)
+        if (!strcmp(s->names[i], name))
+            return s->values[i];
+    return NULL;
+}
+
+int notify_expand(const char *tmpl, const struct notify_secrets *s, char **out,
+                  struct jy_error *err)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "");
+    const char *p = tmpl;
+    while (*p) {
+        const char *at = strstr(p, "${");
+        if (!at) {
+            jy_buf_puts(&b, p);
+            break;
+        }
+        jy_buf_append(&b, p, (size_t)(at - p));
+        const char *end = strchr(at + 2, '}');
+        if (!end) {
+            jy_buf_free(&b);
+            return jy_error_set(err, JY_ECONFIG, "unclosed ${ in a channel url");
+        }
+        char name[128];
+        size_t n = (size_t)(end - at - 2);
+        if (n >= sizeof name)
+            n = sizeof name - 1;
+        memcpy(name, at + 2, n);
+        name[n] = '\0';
+        const char *v = notify_secret(s, name);
+        if (!v) {
+            jy_buf_free(&b);
+            return jy_error_set(err, JY_ECONFIG, "no secret named %s in the secrets file", name);
+        }
+        jy_buf_puts(&b, v);
+        p = end + 1;
+    }
+    *out = jy_buf_steal(&b);
+    return 0;
+}
+
+/* ---- formats ------------------------------------------------------------------ */
+
+char *notify_payload(enum notify_type type, const char *subject, const char *body, int64_t ts,
+                     const char *sign)
+{
+    struct jy_buf text, b;
+    jy_buf_init(&text, 0);
+    jy_buf_printf(&text, "%s\n%s", subject, body);
+    jy_buf_init(&b, 0);
+    switch (type) {
+    case NOTIFY_WECOM:
+    case NOTIFY_DINGTALK:
+        /* both robots take {"msgtype":"text","text":{"content":...}} */
+        jy_buf_puts(&b, "{\"msgtype\":\"text\",\"text\":{\"content\":");
+        jy_buf_json_str(&b, text.data);
+        jy_buf_puts(&b, "}}");
+        break;
+    case NOTIFY_FEISHU:
+        jy_buf_puts(&b, "{");
+        if (sign) {
+            jy_buf_printf(&b, "\"timestamp\":\"%lld\",\"sign\":", (long long)ts);
+            jy_buf_json_str(&b, sign);
+            jy_buf_puts(&b, ",");
+        }
+        jy_buf_puts(&b, "\"msg_type\":\"text\",\"content\":{\"text\":");
+        jy_buf_json_str(&b, text.data);
+        jy_buf_puts(&b, "}}");
+        break;
+    case NOTIFY_JSON:
+    case NOTIFY_SMTP:
+        jy_buf_puts(&b, "{\"source\":\"jingyu\",\"subject\":");
+        jy_buf_json_str(&b, subject);
+        jy_buf_puts(&b, ",\"text\":");
+        jy_buf_json_str(&b, body);
+        jy_buf_printf(&b, ",\"at\":%lld}", (long long)ts);
+        break;
+    }
+    jy_buf_free(&text);
+    return jy_buf_steal(&b);
+}
+
+static int hmac_base64(const void *key, size_t key_len, const void *msg, size_t msg_len, char *out,
+                       size_t size)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, md, &md_len))
+        return JY_EIO;
+    unsigned char b64[128];
+    int n = EVP_EncodeBlock(b64, md, (int)md_len);
+    if (n <= 0 || (size_t)n >= size)
+        return JY_ETOOBIG;
+    memcpy(out, b64, (size_t)n + 1);
+    return 0;
+}
+
+int notify_dingtalk_sign(const char *secret, int64_t ts_ms, char *out, size_t size)
+{
+    char msg[512];
+    int m = snprintf(msg, sizeof msg, "%lld\n%s", (long long)ts_ms, secret);
+    if (m < 0 || (size_t)m >= sizeof msg)
+        return JY_ETOOBIG;
+    char b64[128];
+    int rc = hmac_base64(secret, strlen(secret), msg, (size_t)m, b64, sizeof b64);
+    if (rc)
+        return rc;
+    /* percent-encode + / = for the query string */
+    size_t k = 0;
+    for (const char *p = b64; *p; p++) {
+        if (k + 4 >= size)
+            return JY_ETOOBIG;
+        if (*p == '+' || *p == '/' || *p == '=')
+            k += (size_t)snprintf(out + k, size - k, "%%%02X", (unsigned char)*p);
+        else
+            out[k++] = *p;
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+int notify_feishu_sign(const char *secret, int64_t ts, char *out, size_t size)
+{
+    char key[512];
+    int m = snprintf(key, sizeof key, "%lld\n%s", (long long)ts, secret);
+    if (m < 0 || (size_t)m >= sizeof key)
+        return JY_ETOOBIG;
+    return hmac_base64(key, (size_t)m, "", 0, out, size);
+}
+
+int64_t notify_backoff(int attempts)
+{
+    int64_t s = 30;
+    for (int i = 1; i < attempts && s < 3600; i++)
+        s *= 2;
+    return s < 3600 ? s : 3600;
+}
+
+/* ---- escalation ------------------------------------------------------------------ */
+
+int escalation_due(const struct escalation_config *ec, int level, int64_t raised_at, int64_t now)
+{
+    int l = level >= 1 && level <= 4 ? level : 4;
+    int64_t waited = now - raised_at;
+    if (waited >= (int64_t)ec->bureau[l] * 60)
+        return 2;
+    if (waited >= (int64_t)ec->leader[l] * 60)
+        return 1;
+    return 0;
+}
+
+static void join_logins(const struct roster_slot *v, size_t n, const char *post, char *out,
+                        size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].post, post))
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s", len ? "," : "", v[i].login);
+    }
+}
+
+static int escalate(struct store *st, const struct config *cfg, const char *const *channels,
+                    size_t n_channels, int64_t now, struct notify_stats *stats,
+                    struct jy_error *err)
+{
+    struct store_alert *al;
+    size_t na;
+    int rc = store_alerts_list(st, true, 500, &al, &na, err);
+    if (rc)
+        return rc;
+    /* who leads the shift now (the first post of the shift is the leader's
+     * when no post is called 带班领导) */
+    struct roster_slot *duty = NULL;
+    size_t nd = 0;
+    store_duty_at(st, &cfg->duty, now, &duty, &nd, NULL);
+    char leaders[256];
+    join_logins(duty, nd, "带班领导", leaders, sizeof leaders);
+    if (!leaders[0] && nd)
+        snprintf(leaders, sizeof leaders, "%s", duty[0].login);
+    char bureau[256] = "";
+    for (size_t i = 0; i < cfg->escalation.n_bureau_leaders; i++) {
+        size_t len = strlen(bureau);
+        snprintf(bureau + len, sizeof bureau - len, "%s%s", len ? "," : "",
+                 cfg->escalation.bureau_leaders[i]);
+    }
+    for (size_t i = 0; i < na && !rc; i++) {
+        const struct store_alert *a = &al[i];
+        if (now - a->raised_at > ESCALATE_WINDOW || a->raised_at > now)
+            continue;
+        unsigned done;
+        if ((rc = store_escalation_steps(st, a->id, &done, err)))
+            break;
+        int due = escalation_due(&cfg->escalation, a->level, a->raised_at, now);
+        for (int step = 0; step <= due && !rc; step++) {
+            if (done & (1u << step))
+                continue;
+            const char *to = step == 0 ? "" : step == 1 ? leaders : bureau;
+            char *title = utf8_sanitize(a->title, strlen(a->title), 0);
+            char subject[512], body[1024];
+            int minutes = (int)((now - a->raised_at) / 60);
+            if (step == 0) {
+                snprintf(subject, sizeof subject, "【预警】%s", title);
+                snprintf(body, sizeof body, "预警 #%lld，%s级。请值班员在警舆中确认（a）。",
+                         (long long)a->id, a->level ? level_roman(a->level) : "信源");
+            } else {
+                snprintf(subject, sizeof subject, "【%s】预警 #%lld 已 %d 分钟无人确认：%s",
+                         step == 1 ? "升级" : "再升级", (long long)a->id, minutes, title);
+                snprintf(body, sizeof body, "请%s %s 处理。", step == 1 ? "带班领导" : "局领导",
+                         to[0] ? to : (step == 1 ? "（当前无人排班）" : "（未配置局领导）"));
+            }
+            free(title);
+            rc = store_escalation_record(st, a->id, step, to[0] ? to : "-", channels, n_channels,
+                                         subject, body, now, err);
+            if (!rc)
+                stats->escalated++;
+        }
+    }
+    roster_slots_free(duty, nd);
+    store_alerts_free(al, na);
+    return rc;
+}
+
+/* ---- delivery ------------------------------------------------------------------ */
+
+struct response {
+    char data[RESPONSE_MAX];
+    size_t len;
+};
+
+static size_t on_response(char *p, size_t size, size_t n, void *ctx)
+{
+    struct response *r = ctx;
+    size_t k = size * n;
+    size_t room = sizeof r->data - 1 - r->len;
+    memcpy(r->data + r->len, p, k < room ? k : room);
+    r->len += k < room ? k : room;
+    r->data[r->len] = '\0';
+    return k;
+}
+
+struct upload {
+    const char *data;
+    size_t len, pos;
+};
+
+static size_t on_upload(char *p, size_t size, size_t n, void *ctx)
+{
+    struct upload *u = ctx;
+    size_t k = size * n;
+    if (k > u->len - u->pos)
+        k = u->len - u->pos;
+    memcpy(p, u->data + u->pos, k);
+    u->pos += k;
+    return k;
+}
+
+/* A robot answering 200 may still refuse: {"errcode":310000,...} or
+ * {"code":19021,...}. */
+static bool robot_refused(const char *body, char *why, size_t size)
+{
+    const char *keys[] = {"\"errcode\":", "\"code\":", "\"StatusCode\":"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *at = strstr(body, keys[i]);
+        if (!at)
+            continue;
+        long v = strtol(at + strlen(keys[i]), NULL, 10);
+        if (v != 0) {
+            snprintf(why, size, "the receiver refused it (%s%ld)", keys[i], v);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Posts one message; 0 or a failure with why (never a secret in it). */
+static int deliver(const struct notify_channel *c, const struct notify_secrets *sec, int timeout,
+                   const char *subject, const char *body, int64_t now, char *why, size_t why_size)
+{
+    char *url = NULL;
+    struct jy_error err = {0};
+    if (notify_expand(c->url, sec, &url, &err)) {
+        size_t k = strlen(err.msg) < why_size - 1 ? strlen(err.msg) : why_size - 1;
+        memcpy(why, err.msg, k);
+        why[k] = '\0';
+        return JY_ECONFIG;
+    }
+    CURL *e = curl_easy_init();
+    if (!e) {
+        free(url);
+        snprintf(why, why_size, "out of memory");
+        return JY_ENOMEM;
+    }
+    struct response resp = {.len = 0};
+    resp.data[0] = '\0';
+    struct curl_slist *headers = NULL, *rcpt = NULL;
+    char *payload = NULL;
+    int rc = 0;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)timeout);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(timeout < 5 ? timeout : 5));
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "jingyu/" JY_VERSION);
+    if (c->type == NOTIFY_SMTP) {
+        const char *pw = c->password ? notify_secret(sec, c->password) : NULL;
+        if (c->password && !pw) {
+            snprintf(why, why_size, "no secret named %s in the secrets file", c->password);
+            rc = JY_ECONFIG;
+            goto out;
+        }
+        struct jy_buf m;
+        jy_buf_init(&m, 0);
+        jy_buf_printf(&m, "From: %s\r\nTo: ", c->from);
+        for (size_t i = 0; i < c->n_to; i++) {
+            jy_buf_printf(&m, "%s%s", i ? ", " : "", c->to[i]);
+            rcpt = curl_slist_append(rcpt, c->to[i]);
+        }
+        /* RFC 2047 for the Chinese subject: base64 of the UTF-8 */
+        unsigned char enc[1400];
+        size_t sl = strlen(subject);
+        if (sl > 1000)
+            sl = 1000;
+        EVP_EncodeBlock(enc, (const unsigned char *)subject, (int)sl);
+        jy_buf_printf(&m,
+                      "\r\nSubject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\nContent-Type: "
+                      "text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n",
+                      enc, body);
+        payload = jy_buf_steal(&m);
+        struct upload up = {payload, strlen(payload), 0};
+        curl_easy_setopt(e, CURLOPT_URL, url);
+        curl_easy_setopt(e, CURLOPT_MAIL_FROM, c->from);
+        curl_easy_setopt(e, CURLOPT_MAIL_RCPT, rcpt);
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+        curl_easy_setopt(e, CURLOPT_READDATA, &up);
+        if (c->user)
+            curl_easy_setopt(e, CURLOPT_USERNAME, c->user);
+        if (pw)
+            curl_easy_setopt(e, CURLOPT_PASSWORD, pw);
+        CURLcode res = curl_easy_perform(e);
+        if (res != CURLE_OK) {
+            snprintf(why, why_size, "smtp: %s", curl_easy_strerror(res));
+            rc = JY_ENET;
+        }
+        goto out;
+    }
+    char sign[256] = "";
+    if (c->type == NOTIFY_DINGTALK && c->secret) {
+        const char *s = notify_secret(sec, c->secret);
+        if (!s || notify_dingtalk_sign(s, now * 1000, sign, sizeof sign)) {
+            snprintf(why, why_size, "no secret named %s in the secrets file", c->secret);
+            rc = JY_ECONFIG;
+            goto out;
+        }
+        char *signed_url = xasprintf("%s%stimestamp=%lld&sign=%s", url,
+                                     strchr(url, '?') ? "&" : "?", (long long)now * 1000, sign);
+        free(url);
+        url = signed_url;
+    } else if (c->type == NOTIFY_FEISHU && c->secret) {
+        const char *s = notify_secret(sec, c->secret);
+        if (!s || notify_feishu_sign(s, now, sign, sizeof sign)) {
+            snprintf(why, why_size, "no secret named %s in the secrets file", c->secret);
+            rc = JY_ECONFIG;
+            goto out;
+        }
+    }
+    payload = notify_payload(c->type, subject, body, now, sign[0] ? sign : NULL);
+    headers = curl_slist_append(headers, "Content-Type: application/json; charset=utf-8");
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &resp);
+    CURLcode res = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    if (res != CURLE_OK) {
+        snprintf(why, why_size, "%s", curl_easy_strerror(res));
+        rc = JY_ENET;
+    } else if (status < 200 || status >= 300) {
+        snprintf(why, why_size, "HTTP %ld", status);
+        rc = JY_ENET;
+    } else if (c->type != NOTIFY_JSON && robot_refused(resp.data, why, why_size)) {
+        rc = JY_ENET;
+    }
+out:
+    curl_slist_free_all(headers);
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(e);
+    free(payload);
+    if (url)
+        explicit_bzero(url, strlen(url)); /* it may hold a key */
+    free(url);
+    return rc;
+}
+
+static void send_one(struct store *st, const struct notify_channel *c,
+                     const struct notify_secrets *sec, int timeout, const struct store_outbox *m,
+                     int64_t now, struct notify_stats *stats)
+{
+    char why[256] = "";
+    struct jy_error err = {0};
+    if (deliver(c, sec, timeout, m->subject, m->body, now, why, sizeof why) == 0) {
+        store_outbox_sent(st, m->id, now, &err);
+        stats->sent++;
+    } else {
+        store_outbox_failed(st, m->id, why, now + notify_backoff(m->attempts + 1), &err);
+        stats->failed++;
+    }
+}
+
+/* One digest of messages v[0..n): "汇总：N 条通知" and each subject. */
+static int make_digest(struct store *st, const struct notify_channel *c,
+                       const struct store_outbox *v, size_t n, int64_t now,
+                       struct store_outbox *digest, struct jy_error *err)
+{
+    int64_t *ids = xmalloc(n * sizeof *ids);
+    struct jy_buf body;
+    jy_buf_init(&body, 0);
+    jy_buf_puts(&body, "");
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = v[i].id;
+        /* a digest of digests counts what they held */
+        const char *num = strstr(v[i].subject, "汇总：");
+        total += num && !strcmp(v[i].kind, "digest") ? (size_t)atoi(num + strlen("汇总：")) : 1;
+        jy_buf_printf(&body, "· %s\n", v[i].subject);
+    }
+    char subject[96];
+    snprintf(subject, sizeof subject, "汇总：%zu 条通知（超出每分钟 %d 条的限额，合并发送）", total,
+             c->per_minute);
+    int rc = store_outbox_digest(st, c->name, ids, n, subject, body.data, now, digest, err);
+    free(ids);
+    jy_buf_free(&body);
+    return rc;
+}
+
+static int deliver_channel(struct store *st, const struct notify_channel *c,
+                           const struct notify_secrets *sec, int timeout, int64_t now,
+                           struct notify_stats *stats, struct jy_error *err)
+{
+    int sent = 0;
+    int rc = store_outbox_sent_since(st, c->name, now - 60, &sent, err);
+    if (rc)
+        return rc;
+    int allowance = c->per_minute - sent;
+    struct store_outbox *v;
+    size_t n;
+    if ((rc = store_outbox_claim(st, c->name, now, CLAIM_STALE, CLAIM_MAX, &v, &n, err)))
+        return rc;
+    if (n == 0) {
+        store_outbox_free(v, n);
+        return 0;
+    }
+    if (allowance <= 0) {
+        /* nothing may go this minute: what waits becomes one digest for the next */
+        if (n > 1) {
+            struct store_outbox d;
+            if ((rc = make_digest(st, c, v, n, now, &d, err)) == 0) {
+                store_outbox_defer(st, d.id, now + 60, err);
+                stats->digests++;
+                free(d.channel);
+                free(d.kind);
+                free(d.subject);
+                free(d.body);
+                free(d.status);
+                free(d.last_error);
+            }
+        } else {
+            store_outbox_defer(st, v[0].id, now + 60, err);
+        }
+        stats->deferred += (int)n;
+        store_outbox_free(v, n);
+        return rc;
+    }
+    size_t singles = n <= (size_t)allowance ? n : (size_t)allowance - 1;
+    for (size_t i = 0; i < singles; i++)
+        send_one(st, c, sec, timeout, &v[i], now, stats);
+    if (singles < n) {
+        struct store_outbox d;
+        if ((rc = make_digest(st, c, v + singles, n - singles, now, &d, err)) == 0) {
+            stats->digests++;
+            send_one(st, c, sec, timeout, &d, now, stats);
+            free(d.channel);
+            free(d.kind);
+            free(d.subject);
+            free(d.body);
+            free(d.status);
+            free(d.last_error);
+        }
+    }
+    store_outbox_free(v, n);
+    return rc;
+}
+
+int notify_pass(struct store *st, const struct config *cfg, int64_t now, struct notify_stats *stats,
+                struct jy_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    const struct notify_config *nc = &cfg->notify;
+    const char **names = xcalloc(nc->n_channels ? nc->n_channels : 1, sizeof *names);
+    for (size_t i = 0; i < nc->n_channels; i++)
+        names[i] = nc->channels[i].name;
+    int rc = escalate(st, cfg, names, nc->n_channels, now, stats, err);
+    free(names);
+    if (rc || nc->n_channels == 0)
+        return rc;
+    struct notify_secrets sec = {0};
+    if (nc->secrets && (rc = notify_secrets_load(nc->secrets, &sec, err)))
+        return rc;
+    for (size_t i = 0; i < nc->n_channels && !rc; i++)
+        rc = deliver_channel(st, &nc->channels[i], &sec, nc->timeout, now, stats, err);
+    notify_secrets_free(&sec);
+    return rc;
+}
