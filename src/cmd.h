@@ -21,5 +21,6 @@ int cmd_kpi(const struct config *cfg, int argc, char **argv);
 int cmd_duty(const struct config *cfg, int argc, char **argv);
 int cmd_handover(const struct config *cfg, int argc, char **argv);
 int cmd_notify(const struct config *cfg, int argc, char **argv);
+int cmd_directory(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -1278,3 +1278,70 @@ out:
     store_close(c.st);
     return rc;
 }
+
+/* ---- directories ------------------------------------------------------------------------- */
+
+int cmd_directory(const struct config *cfg, int argc, char **argv)
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, "jingyu directory");
+    if (rc)
+        return rc;
+    struct opts o;
+    struct jy_error err = {0};
+    if ((rc = opts_parse(&c, argc, argv, &o)))
+        goto out;
+    int k = o.n_pos >= 2 ? store_dir_kind(o.pos[1]) : -1;
+    if (k < 0) {
+        rc = usage_error(&c, "usage: directory list|export|import people|units|experts|media|"
+                             "training [FILE] [--search WORDS]");
+        goto out;
+    }
+    const struct dir_desc *d = store_dir_desc((enum dir_kind)k);
+    if (!strcmp(o.pos[0], "list")) {
+        char ***rows;
+        size_t n;
+        if ((rc = store_dir_list(c.st, (enum dir_kind)k, opt(&o, "--search"), 1000, &rows, &n,
+                                 &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        for (size_t r = 0; r < n; r++) {
+            for (size_t i = 0; i < d->n_cols; i++) {
+                char *clean = utf8_sanitize(rows[r][i], strlen(rows[r][i]), 0);
+                printf("%s%s", i ? "\t" : "", clean);
+                free(clean);
+            }
+            printf("\n");
+        }
+        store_dir_rows_free(rows, n, d->n_cols);
+    } else if (!strcmp(o.pos[0], "export")) {
+        char *csv;
+        if ((rc = store_dir_export(c.st, (enum dir_kind)k, &csv, &err))) {
+            rc = fail(&c, rc, &err);
+            goto out;
+        }
+        fputs(csv, stdout);
+        free(csv);
+    } else if (!strcmp(o.pos[0], "import") && o.n_pos == 3) {
+        char *text;
+        size_t len;
+        if (jy_read_file(o.pos[2], 16u << 20, &text, &len, &err)) {
+            rc = fail(&c, JY_EIO, &err);
+            goto out;
+        }
+        int added, updated;
+        rc = store_dir_import(c.st, &c.me, (enum dir_kind)k, text, len, c.now, &added, &updated,
+                              &err);
+        free(text);
+        if (rc)
+            rc = fail(&c, rc, &err);
+        else
+            printf("%s: %d added, %d updated\n", d->key, added, updated);
+    } else {
+        rc = usage_error(&c, "usage: directory list|export|import KIND [FILE]");
+    }
+out:
+    store_close(c.st);
+    return rc;
+}

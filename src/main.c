@@ -64,6 +64,7 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] duty show|gaps|now|generate|set|swap ...\n"
           "       jingyu [--config FILE] handover prefill|write|ack|list ...\n"
           "       jingyu [--config FILE] notify run [--once] | send --subject S | status\n"
+          "       jingyu [--config FILE] directory list|export|import KIND [FILE]\n"
           "       jingyu --version | --help\n"
           "See jingyu(1) and jingyu.yaml(5).\n",
           f);
@@ -161,6 +162,8 @@ static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char *
         rc = cmd_handover(cfg, argc, argv);
     else if (strcmp(cmd, "notify") == 0)
         rc = cmd_notify(cfg, argc, argv);
+    else if (strcmp(cmd, "directory") == 0)
+        rc = cmd_directory(cfg, argc, argv);
     else
         rc = cmd_train(cfg, argc, argv);
     config_free(cfg);
@@ -397,11 +400,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "jingyu: unknown option %s\n", a);
             usage(stderr);
             return EXIT_USAGE;
-        } else if (!cmd && (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
-                            strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
-                            strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 ||
-                            strcmp(a, "kpi") == 0 || strcmp(a, "duty") == 0 ||
-                            strcmp(a, "handover") == 0 || strcmp(a, "notify") == 0)) {
+        } else if (!cmd &&
+                   (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
+                    strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
+                    strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 || strcmp(a, "kpi") == 0 ||
+                    strcmp(a, "duty") == 0 || strcmp(a, "handover") == 0 ||
+                    strcmp(a, "notify") == 0 || strcmp(a, "directory") == 0)) {
             int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
             curl_global_cleanup();
             xmlCleanupParser();

@@ -217,6 +217,8 @@ static unsigned current_view(const struct ui_app *app)
         return UI_VIEW_KPI;
     case UI_SCREEN_ROSTER:
         return UI_VIEW_ROSTER;
+    case UI_SCREEN_DIRECTORY:
+        return UI_VIEW_DIRECTORY;
     case UI_SCREEN_MAIN:
         break;
     }
@@ -282,10 +284,11 @@ static void draw_all(struct ui_app *app)
     } else if (app->prompt == UI_PROMPT_QUIT) {
         ui_put(stdscr, lo.msg_y, 0, "确认退出？(y/n)", cols, A_BOLD);
         cursor_x = utf8_width("确认退出？(y/n)");
-    } else if (app->prompt == UI_PROMPT_REASON) {
-        int lw = utf8_width(app->prompt_label);
+    } else if (app->prompt == UI_PROMPT_REASON || app->prompt == UI_PROMPT_FILTER) {
+        const char *label = app->prompt == UI_PROMPT_FILTER ? "筛选：" : app->prompt_label;
+        int lw = utf8_width(label);
         const char *tail = ui_lineedit_tail(&app->le, cols - lw - 1);
-        char *line = xasprintf("%s%s", app->prompt_label, tail);
+        char *line = xasprintf("%s%s", label, tail);
         cursor_x = utf8_width(line);
         ui_put(stdscr, lo.msg_y, 0, line, cols, A_BOLD);
         free(line);
@@ -359,7 +362,8 @@ static void refresh_data(struct ui_app *app)
         ui_app_message(app, true, "读取工单失败：%s", err.msg);
     if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
         app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT ||
-        app->screen == UI_SCREEN_KPI || app->screen == UI_SCREEN_ROSTER)
+        app->screen == UI_SCREEN_KPI || app->screen == UI_SCREEN_ROSTER ||
+        app->screen == UI_SCREEN_DIRECTORY)
         ui_view_rebuild(app);
 }
 
@@ -501,6 +505,9 @@ static void handle_prompt_key(struct ui_app *app, int key)
         ui_app_search_start(app, line);
     } else if (p == UI_PROMPT_REASON) {
         ui_incident_prompt_done(app, line);
+    } else if (p == UI_PROMPT_FILTER) {
+        snprintf(app->dir_filter, sizeof app->dir_filter, "%s", line);
+        ui_view_directory_open(app);
     } else {
         run_command(app, line);
     }
@@ -587,7 +594,7 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_SEARCH:
         ui_lineedit_clear(&app->le);
-        app->prompt = UI_PROMPT_SEARCH;
+        app->prompt = app->screen == UI_SCREEN_DIRECTORY ? UI_PROMPT_FILTER : UI_PROMPT_SEARCH;
         return;
     case UI_ACT_REDRAW:
         clearok(curscr, TRUE);
@@ -620,6 +627,13 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_HANDOVER:
         ui_handover_open(app);
+        return;
+    case UI_ACT_DIRECTORY:
+        if (app->screen == UI_SCREEN_DIRECTORY) {
+            app->dir_kind = (app->dir_kind + 1) % DIR_N;
+            app->dir_filter[0] = '\0';
+        }
+        ui_view_directory_open(app);
         return;
     case UI_ACT_HANDOVER_ACK:
         ui_handover_ack(app);

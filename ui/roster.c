@@ -249,3 +249,66 @@ void ui_handover_ack(struct ui_app *app)
     ui_app_refresh(app);
     ui_app_message(app, false, "已确认接班（交接记录 #%lld，%s）", (long long)id, app->me.name);
 }
+
+/* ---- directories ------------------------------------------------------------------ */
+
+void ui_view_directory_open(struct ui_app *app)
+{
+    app->screen = UI_SCREEN_DIRECTORY;
+    app->text.top = 0;
+    ui_view_rebuild(app);
+}
+
+void ui_directory_build(struct ui_app *app)
+{
+    ui_text_clear(&app->text);
+    const struct dir_desc *d = store_dir_desc((enum dir_kind)app->dir_kind);
+    if (!d)
+        return;
+    int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
+    /* the lists, the shown one in brackets */
+    struct jy_buf tabs;
+    jy_buf_init(&tabs, 0);
+    for (int k = 0; k < DIR_N; k++)
+        jy_buf_printf(&tabs, k == app->dir_kind ? "【%s】 " : "%s  ",
+                      store_dir_desc((enum dir_kind)k)->label);
+    if (app->dir_filter[0])
+        jy_buf_printf(&tabs, "  筛选：%s", app->dir_filter);
+    ui_text_add(&app->text, tabs.data, A_BOLD);
+    jy_buf_free(&tabs);
+    char ***rows;
+    size_t n;
+    struct jy_error err = {0};
+    if (store_dir_list(app->st, (enum dir_kind)app->dir_kind, app->dir_filter, 500, &rows, &n,
+                       &err)) {
+        ui_text_add(&app->text, err.msg, red());
+        return;
+    }
+    int w = (cols - 2) / (int)d->n_cols;
+    if (w < 6)
+        w = 6;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (size_t i = 0; i < d->n_cols; i++) {
+        char *c = ui_cell(d->labels[i], w);
+        jy_buf_printf(&b, "%s ", c);
+        free(c);
+    }
+    ui_text_add(&app->text, b.data, A_DIM);
+    for (size_t r = 0; r < n; r++) {
+        jy_buf_reset(&b);
+        for (size_t i = 0; i < d->n_cols; i++) {
+            char *c = ui_cell(rows[r][i], w);
+            jy_buf_printf(&b, "%s ", c);
+            free(c);
+        }
+        ui_text_add(&app->text, b.data, 0);
+    }
+    jy_buf_free(&b);
+    if (n == 0)
+        ui_text_add(&app->text,
+                    app->dir_filter[0] ? "（没有符合的记录）"
+                                       : "（空：用 jingyu directory import 导入 CSV）",
+                    A_DIM);
+    store_dir_rows_free(rows, n, d->n_cols);
+}

@@ -43,7 +43,8 @@ enum {
     UI_VIEW_FORM = 1 << 8,
     UI_VIEW_KPI = 1 << 9,
     UI_VIEW_ROSTER = 1 << 10,
-    UI_VIEW_ALL = 0x6ff /* every view but a form (where keys type) */
+    UI_VIEW_DIRECTORY = 1 << 11,
+    UI_VIEW_ALL = 0xeff /* every view but a form (where keys type) */
 };
 
 enum ui_action {
@@ -72,6 +73,7 @@ enum ui_action {
     UI_ACT_INCIDENTS,    /* the incident list */
     UI_ACT_KPI,          /* the KPI view */
     UI_ACT_ROSTER,       /* the duty schedule (again: week <-> month) */
+    UI_ACT_DIRECTORY,    /* the directories (again: the next list) */
     UI_ACT_HANDOVER,     /* write the handover note */
     UI_ACT_HANDOVER_ACK, /* acknowledge the handover note (incoming officer) */
     UI_ACT_INC_NEW,      /* an incident by hand (a phone tip, an internal report) */
@@ -406,7 +408,8 @@ enum ui_screen {
     UI_SCREEN_INCIDENT,
     UI_SCREEN_FORM,
     UI_SCREEN_KPI,
-    UI_SCREEN_ROSTER
+    UI_SCREEN_ROSTER,
+    UI_SCREEN_DIRECTORY
 };
 enum ui_prompt {
     UI_PROMPT_NONE,
@@ -415,7 +418,8 @@ enum ui_prompt {
     UI_PROMPT_QUIT,
     UI_PROMPT_REASON,  /* a line of text for app->pending (a reason, a comment) */
     UI_PROMPT_DISCARD, /* leave the form and drop what was typed? (y/n) */
-    UI_PROMPT_DRAFT    /* a draft from an earlier session: restore it? (y/n) */
+    UI_PROMPT_DRAFT,   /* a draft from an earlier session: restore it? (y/n) */
+    UI_PROMPT_FILTER   /* words that filter the directory list */
 };
 
 /* What a UI_PROMPT_REASON line is for. */
@@ -490,7 +494,9 @@ struct ui_app {
     char duty_label[256]; /* the header's people on duty now ("" when nobody is scheduled) */
     int64_t duty_checked; /* when duty_label was last read */
     bool roster_month;    /* the roster view shows the month, not the week */
-    int64_t escalations;  /* escalation steps to people taken so far (flash when it grows) */
+    int dir_kind;         /* the directory list shown (enum dir_kind) */
+    char dir_filter[UI_LINE_MAX]; /* its filter words */
+    int64_t escalations; /* escalation steps to people taken so far (flash when it grows) */
     bool escalations_known;
 
     char msg[1024];
@@ -540,6 +546,8 @@ void ui_roster_build(struct ui_app *app);
 void ui_handover_open(struct ui_app *app);
 void ui_handover_save(struct ui_app *app);
 void ui_handover_ack(struct ui_app *app);
+void ui_view_directory_open(struct ui_app *app);
+void ui_directory_build(struct ui_app *app);
 
 /* The KPI view: this month so far. */
 void ui_view_kpi_open(struct ui_app *app);

@@ -485,6 +485,9 @@ void ui_view_rebuild(struct ui_app *app)
     case UI_SCREEN_ROSTER:
         ui_roster_build(app);
         break;
+    case UI_SCREEN_DIRECTORY:
+        ui_directory_build(app);
+        break;
     case UI_SCREEN_FORM:
     case UI_SCREEN_MAIN:
         return;
@@ -603,6 +606,8 @@ const char *ui_view_title(struct ui_app *app)
         return "考核指标（本月至今）";
     case UI_SCREEN_ROSTER:
         return app->roster_month ? "值班表（本月）" : "值班表（本周起 7 天）";
+    case UI_SCREEN_DIRECTORY:
+        return "名录（D 换下一个，/ 筛选）";
     case UI_SCREEN_MAIN:
         break;
     }

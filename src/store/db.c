@@ -358,6 +358,39 @@ static const char *const migrations[] = {
     "  at INTEGER NOT NULL,"
     "  PRIMARY KEY (alert_id, step)"
     ") WITHOUT ROWID;",
+    /* 6: directories: units, the expert pool, media contacts, training */
+    "CREATE TABLE units ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  parent TEXT,"
+    "  phone TEXT,"
+    "  note TEXT"
+    ");"
+    "CREATE TABLE experts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  field TEXT NOT NULL," /* law, media, sociology, ... */
+    "  unit TEXT,"
+    "  contact TEXT,"
+    "  note TEXT,"
+    "  UNIQUE (name, field)"
+    ");"
+    "CREATE TABLE media_contacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  outlet TEXT NOT NULL,"
+    "  person TEXT NOT NULL,"
+    "  contact TEXT,"
+    "  note TEXT,"
+    "  UNIQUE (outlet, person)"
+    ");"
+    "CREATE TABLE training ("
+    "  id INTEGER PRIMARY KEY,"
+    "  login TEXT NOT NULL,"
+    "  course TEXT NOT NULL,"
+    "  day TEXT NOT NULL," /* YYYY-MM-DD */
+    "  hours REAL NOT NULL,"
+    "  UNIQUE (login, course, day)"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -582,6 +582,36 @@ void store_escalations_free(struct store_escalation *v, size_t n);
 /* How many escalation steps beyond the first (to people) were ever taken:
  * consoles flash when it grows. */
 int store_escalations_count(struct store *st, int64_t *count, struct jy_error *err);
+
+/* ---- directories (名录) ------------------------------------------------------------ */
+
+/* The lists of the roster pane, each a table of text columns: people,
+ * units, experts (专家库), media contacts (主流媒体联络) and training records.
+ * One description per list drives the queries, CSV import and export. */
+enum dir_kind { DIR_PEOPLE, DIR_UNITS, DIR_EXPERTS, DIR_MEDIA, DIR_TRAINING, DIR_N };
+struct dir_desc {
+    const char *key;   /* "people", "units", "experts", "media", "training" */
+    const char *label; /* 人员, 单位, 专家库, 媒体联络, 培训记录 */
+    size_t n_cols;
+    const char *cols[6];   /* CSV header and column names */
+    const char *labels[6]; /* Chinese column titles */
+    size_t n_keys;         /* the first n_keys columns identify a row */
+};
+const struct dir_desc *store_dir_desc(enum dir_kind k);
+int store_dir_kind(const char *key); /* -1 when unknown */
+/* Rows (each n_cols strings, "" for NULL) whose text contains every word,
+ * at most limit, ordered by the key columns. */
+int store_dir_list(struct store *st, enum dir_kind k, const char *words, size_t limit,
+                   char ****rows, size_t *n, struct jy_error *err);
+void store_dir_rows_free(char ***rows, size_t n, size_t n_cols);
+/* Adds or updates rows (by their key columns) from a CSV text whose first
+ * line names the columns; an admin's. People rows need a roles column.
+ * *added and *updated count; a bad line is JY_EINVAL naming it, and nothing
+ * is stored. */
+int store_dir_import(struct store *st, const struct actor *a, enum dir_kind k, const char *csv,
+                     size_t len, int64_t now, int *added, int *updated, struct jy_error *err);
+/* The whole list as CSV (header first, RFC 4180 quoting). A new string. */
+int store_dir_export(struct store *st, enum dir_kind k, char **csv, struct jy_error *err);
 
 /* ---- KPIs ---------------------------------------------------------------------- */
 

@@ -185,6 +185,18 @@ void jy_civil_from_days(int64_t days, int *y, int *m, int *d);
 /* "2026-12-01" -> day number; JY_EINVAL for anything else, 2026-02-30 included. */
 int jy_day_parse(const char *s, int64_t *day);
 
+/* ---- CSV (RFC 4180) ---------------------------------------------------- */
+
+/* Reads one record from *p (up to end): fields separated by commas, quoted
+ * with "..." ("" inside for a quote), ending at CRLF, LF or the end; a BOM
+ * at the very start is skipped by the caller. Returns 0 and the fields (new
+ * strings), JY_ENOTFOUND at the end, JY_EPARSE on an unclosed quote. */
+int jy_csv_record(const char **p, const char *end, char ***fields, size_t *n);
+void jy_csv_free(char **fields, size_t n);
+/* Appends one field, quoted when it must be. A field a spreadsheet would
+ * read as a formula (= + - @ first) gets a ' in front. */
+void jy_csv_field(struct jy_buf *b, const char *s);
+
 /* ---- misc -------------------------------------------------------------- */
 
 /* Reads a whole file into a NUL-terminated buffer of at most max bytes. */

@@ -169,6 +169,52 @@ def main():
         rc, out, err = j("li", "audit", "verify")
         c.check("audit-chain", rc == 0, out + err)
 
+        # directories: CSV in and out
+        csv = os.path.join(top, "experts.csv")
+        with open(csv, "w", encoding="utf-8", newline="") as f:
+            f.write("\ufeff姓名,领域,单位,联系方式,备注\r\n")
+            f.write('王教授,法律,政法大学,010-12345678,"擅长""执法规范"",评议"\r\n')
+            f.write("刘主任,媒体,市融媒体中心,=HYPERLINK(1),\r\n")
+            f.write('赵研究员,社会学,社科院,,"多行\n备注"\r\n')
+        rc, out, err = j("zhang", "directory", "import", "experts", csv)
+        c.check("import-admin-only", rc == 3 and "管理员" in err, err)
+        rc, out, err = j("admin", "directory", "import", "experts", csv)
+        c.check("import", rc == 0 and "3 added, 0 updated" in out, out + err)
+        rc, out, err = j("admin", "directory", "import", "experts", csv)
+        c.check("import-again-updates", rc == 0 and "0 added, 3 updated" in out, out + err)
+        rc, out, err = j("admin", "directory", "list", "experts", "--search", "法律 政法")
+        c.check("search", rc == 0 and out.startswith("王教授\t法律") and "刘主任" not in out, out)
+        rc, out, err = j("admin", "directory", "export", "experts")
+        import csv as csvmod
+        import io
+        rows = list(csvmod.reader(io.StringIO(out)))
+        c.check("export-round-trip", rows[0] == ["name", "field", "unit", "contact", "note"] and
+                ["王教授", "法律", "政法大学", "010-12345678", '擅长"执法规范",评议'] in rows and
+                ["赵研究员", "社会学", "社科院", "", "多行 备注"] in rows, repr(rows))
+        c.check("export-defuses-formulas",
+                any(r[:4] == ["刘主任", "媒体", "市融媒体中心", "'=HYPERLINK(1)"] for r in rows),
+                repr(rows))
+        bad = os.path.join(top, "training.csv")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("login,course,day,hours\nzhang,舆情应对,2026-11-20,4\nwang,新闻发布,2026-02-30,2\n")
+        rc, out, err = j("admin", "directory", "import", "training", bad)
+        n = query(db, "SELECT count(*) n FROM training")[0]["n"]
+        c.check("import-is-all-or-nothing", rc == 3 and "line 3" in err and n == 0, err)
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("login,course,day,hours\nzhang,舆情应对,2026-11-20,4\nwang,新闻发布,2026-11-21,2.5\n")
+        rc, out, err = j("admin", "directory", "import", "training", bad)
+        rc2, out2, err2 = j("admin", "directory", "list", "training", "--search", "wang")
+        c.check("training", rc == 0 and "2 added" in out and out2 == "wang\t新闻发布\t2026-11-21\t2.5",
+                out + err + out2)
+        people = os.path.join(top, "people.csv")
+        with open(people, "w", encoding="utf-8") as f:
+            f.write("login,name,badge,unit,roles\nsun,孙八,0203,城关派出所,operator\n")
+        rc, out, err = j("admin", "directory", "import", "people", people)
+        r = query(db, "SELECT name, badge, unit, roles FROM people WHERE login = 'sun'")
+        c.check("people-import", rc == 0 and r == [{"name": "孙八", "badge": "0203",
+                                                   "unit": "城关派出所", "roles": "operator"}],
+                repr(r) + err)
+
         # configuration mistakes
         bad = write_config(os.path.join(top, "bad.yaml"), db, [],
                            extra="duty:\n  timezone: Mars/Olympus\n")

@@ -695,6 +695,21 @@ def case_duty(jingyu, tmp, consoles, case):
     ok = b.wait(lambda ls: any("已确认接班（交接记录 #1，李四）" in l for l in ls) and
                 any("已由 li 接班" in l for l in ls), 5)
     case("the next officer acknowledges it", ok, b.text())
+    # the directories, filtered
+    b.keys("D")
+    ok = b.wait(lambda ls: "名录" in ls[1] and any("【人员】" in l for l in ls) and
+                any("李四" in l for l in ls) and any("张三" in l for l in ls), 5)
+    b.keys("/")
+    b.wait_text("筛选：", 3)
+    b.type("李四")
+    b.keys("Enter")
+    ok = ok and b.wait(lambda ls: any("筛选：李四" in l for l in ls) and
+                       any("李四" in l and "leader" in l for l in ls) and
+                       not any("张三" in l for l in ls[2:]), 5)
+    b.keys("D")
+    ok = ok and b.wait(lambda ls: any("【单位】" in l for l in ls) and
+                       any("jingyu directory import" in l for l in ls), 5)
+    case("the directories: lists, filtered by words", ok, b.text())
     a.keys("Q", "y")
     b.keys("Q", "y")
 
