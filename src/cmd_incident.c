@@ -1022,6 +1022,8 @@ static void print_slots(const struct config *cfg, const struct roster_slot *v, s
                     if (v[i].day == day && !strcmp(v[i].shift, sh->name) &&
                         !strcmp(v[i].post, sh->posts[p]))
                         x = &v[i];
+                if (x && !x->login[0])
+                    x = NULL; /* emptied on purpose */
                 if (x)
                     printf("\t%s=%s%s", sh->posts[p], x->name ? x->name : x->login,
                            !strcmp(x->source, "rotation") ? ""
@@ -1191,7 +1193,7 @@ out:
 
 /* ---- notifications ---------------------------------------------------------------------- */
 
-static volatile sig_atomic_t notify_stop;
+static volatile int notify_stop;
 
 static void on_notify_stop(int sig)
 {
@@ -1220,9 +1222,15 @@ int cmd_notify(const struct config *cfg, int argc, char **argv)
         bool once = flag(&o, "--once");
         do {
             struct notify_stats ns;
-            if ((rc = notify_pass(c.st, cfg, jy_now(), &ns, &err))) {
-                rc = fail(&c, rc, &err);
-                break;
+            jy_error_clear(&err);
+            if ((rc = notify_pass_until(c.st, cfg, jy_now(), &notify_stop, &ns, &err))) {
+                /* once: that is the answer; running: say it and carry on */
+                int code = fail(&c, rc, &err);
+                if (once) {
+                    rc = code;
+                    break;
+                }
+                rc = 0;
             }
             if (once || ns.escalated || ns.sent || ns.failed || ns.digests)
                 printf("escalated %d, sent %d, failed %d, digests %d, deferred %d\n", ns.escalated,

@@ -114,6 +114,8 @@ void ui_roster_build(struct ui_app *app)
                     if (v[i].day == day && !strcmp(v[i].shift, sh->name) &&
                         !strcmp(v[i].post, sh->posts[p]))
                         x = &v[i];
+                if (x && !x->login[0])
+                    x = NULL; /* emptied on purpose */
                 if (x) {
                     const char *who = x->name ? x->name : x->login;
                     jy_buf_printf(&b, "  %s %s%s", sh->posts[p], who,
@@ -235,7 +237,9 @@ void ui_handover_ack(struct ui_app *app)
     /* the newest note still waiting that someone else wrote */
     int64_t id = 0;
     for (size_t i = 0; i < nh && !id; i++)
-        if (!h[i].acked_by && strcmp(h[i].from_login, app->me.login))
+        if (!h[i].acked_by && strcmp(h[i].from_login, app->me.login) &&
+            (!h[i].to_login || !strcmp(h[i].to_login, app->me.login) ||
+             actor_has(&app->me, ROLE_LEADER)))
             id = h[i].id;
     store_handovers_free(h, nh);
     if (!id) {

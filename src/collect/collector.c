@@ -448,7 +448,8 @@ static struct indexer *indexer_start(struct loop *l)
 struct notifier {
     pthread_t thread;
     const struct config *cfg;
-    atomic_bool stop;
+    volatile int stop; /* also read by libcurl's progress callback to cut a delivery short */
+    atomic_bool stop_flag;
     atomic_bool *leader;
 };
 
@@ -460,11 +461,12 @@ static void *notifier_main(void *arg)
     if (store_open(nt->cfg->database, &st, &err) != 0)
         return NULL;
     int64_t next = 0;
-    while (!atomic_load(&nt->stop)) {
+    while (!atomic_load(&nt->stop_flag)) {
         if (atomic_load(nt->leader) && jy_mono_ms() >= next) {
             struct notify_stats ns;
             jy_error_clear(&err);
-            notify_pass(st, nt->cfg, jy_now(), &ns, &err); /* failures stay on their rows */
+            /* failures stay on their rows */
+            notify_pass_until(st, nt->cfg, jy_now(), &nt->stop, &ns, &err);
             next = jy_mono_ms() + NOTIFY_EVERY_MS;
         }
         usleep(100 * 1000);
@@ -489,7 +491,8 @@ static void notifier_stop(struct notifier *nt)
 {
     if (!nt)
         return;
-    atomic_store(&nt->stop, true);
+    nt->stop = 1;
+    atomic_store(&nt->stop_flag, true);
     pthread_join(nt->thread, NULL);
     free(nt);
 }

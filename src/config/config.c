@@ -1794,10 +1794,27 @@ static int parse_channel(struct parse *p, yaml_node_t *map, size_t index, struct
                            smtp ? "smtp:// or smtps://" : "https:// or http://");
     if (smtp && (!c->from || !c->n_to))
         return parse_error(p, map, where, "an smtp channel needs from and to");
-    /* a secret written into the url would end up in logs and on screen */
-    if (strstr(c->url, "key=") && !strstr(c->url, "${"))
+    /* a secret written into the url would end up in logs and on screen:
+     * every query value, a robot's hook path and any user:password@ must be
+     * a ${NAME} from the secrets file */
+    const char *at = strstr(c->url, "://");
+    const char *host = at ? at + 3 : c->url;
+    const char *slash = strchr(host, '/');
+    const char *userinfo = strchr(host, '@');
+    if (userinfo && (!slash || userinfo < slash))
         return parse_error(p, map, where,
-                           "put the webhook key in the secrets file and write ${NAME} in url");
+                           "no user or password in url: use user and password (a secret's name)");
+    const char *q = strchr(c->url, '?');
+    for (const char *v = q; v; v = strchr(v + 1, '&')) {
+        const char *eq = strchr(v, '=');
+        if (eq && strncmp(eq + 1, "${", 2))
+            return parse_error(p, map, where,
+                               "write each query value of url as ${NAME} from the secrets file");
+    }
+    const char *hook = strstr(c->url, "/hook/");
+    if (hook && strncmp(hook + 6, "${", 2))
+        return parse_error(p, map, where,
+                           "write the hook token of url as ${NAME} from the secrets file");
     return 0;
 }
 

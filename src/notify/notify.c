@@ -6,6 +6,8 @@
  * the channel's rate (what is over it becomes one digest, sent in the last
  * slot of the minute or deferred to the next), posts them, and marks each
  * sent, or failed with its next try after a backoff. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,26 +44,43 @@ static char *trim(char *s)
 int notify_secrets_load(const char *path, struct notify_secrets *out, struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
+    /* checked on the descriptor that is read: no window between the two */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return jy_error_set(err, JY_EIO, "secrets file %s: cannot read it (%s)", path,
+                            strerror(errno));
     struct stat sb;
-    if (stat(path, &sb) != 0)
-        return jy_error_set(err, JY_EIO, "secrets file %s: cannot read it", path);
-    if (!S_ISREG(sb.st_mode))
-        return jy_error_set(err, JY_EPERM, "secrets file %s is not a regular file", path);
-    if (sb.st_mode & 077)
-        return jy_error_set(err, JY_EPERM,
-                            "secrets file %s has mode %04o: others can read it; refused "
-                            "(chmod 600 %s)",
-                            path, (unsigned)(sb.st_mode & 07777), path);
-    if (sb.st_uid != geteuid())
-        return jy_error_set(err, JY_EPERM,
-                            "secrets file %s belongs to uid %u, not to the user running jingyu "
-                            "(uid %u); refused",
-                            path, (unsigned)sb.st_uid, (unsigned)geteuid());
-    char *text = NULL;
-    size_t len;
-    int rc = jy_read_file(path, 1 << 20, &text, &len, err);
-    if (rc)
+    int rc = 0;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        rc = jy_error_set(err, JY_EPERM, "secrets file %s is not a regular file", path);
+    else if (sb.st_mode & 077)
+        rc = jy_error_set(err, JY_EPERM,
+                          "secrets file %s has mode %04o: others can read it; refused "
+                          "(chmod 600 %s)",
+                          path, (unsigned)(sb.st_mode & 07777), path);
+    else if (sb.st_uid != geteuid())
+        rc = jy_error_set(err, JY_EPERM,
+                          "secrets file %s belongs to uid %u, not to the user running jingyu "
+                          "(uid %u); refused",
+                          path, (unsigned)sb.st_uid, (unsigned)geteuid());
+    else if (sb.st_size > (1 << 20))
+        rc = jy_error_set(err, JY_ETOOBIG, "secrets file %s is too large", path);
+    if (rc) {
+        close(fd);
         return rc;
+    }
+    size_t len = (size_t)sb.st_size;
+    char *text = xmalloc(len + 1);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, text + got, len - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    len = got;
+    text[len] = '\0';
     int line = 0;
     for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         line++;
@@ -256,18 +275,6 @@ int escalation_due(const struct escalation_config *ec, int level, int64_t raised
     return 0;
 }
 
-static void join_logins(const struct roster_slot *v, size_t n, const char *post, char *out,
-                        size_t size)
-{
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(v[i].post, post))
-            continue;
-        size_t len = strlen(out);
-        snprintf(out + len, size - len, "%s%s", len ? "," : "", v[i].login);
-    }
-}
-
 static int escalate(struct store *st, const struct config *cfg, const char *const *channels,
                     size_t n_channels, int64_t now, struct notify_stats *stats,
                     struct jy_error *err)
@@ -279,14 +286,29 @@ static int escalate(struct store *st, const struct config *cfg, const char *cons
         return rc;
     /* who leads the shift now (the first post of the shift is the leader's
      * when no post is called 带班领导) */
+    /* the 带班领导 of every shift covering now (a 24-hour shift and a night
+     * shift may overlap) */
     struct roster_slot *duty = NULL;
     size_t nd = 0;
-    store_duty_at(st, &cfg->duty, now, &duty, &nd, NULL);
-    char leaders[256];
-    join_logins(duty, nd, "带班领导", leaders, sizeof leaders);
-    if (!leaders[0] && nd)
-        snprintf(leaders, sizeof leaders, "%s", duty[0].login);
-    char bureau[256] = "";
+    int64_t today = roster_day_of(&cfg->duty, now);
+    store_duty_range(st, today - 2, today, &duty, &nd, NULL);
+    char leaders[512] = "";
+    for (size_t i = 0; i < nd; i++) {
+        if (strcmp(duty[i].post, "带班领导") || !duty[i].login[0])
+            continue;
+        for (size_t sh = 0; sh < cfg->duty.n_shifts; sh++) {
+            int64_t a0, e0;
+            if (strcmp(cfg->duty.shifts[sh].name, duty[i].shift))
+                continue;
+            roster_shift_window(&cfg->duty, sh, duty[i].day, &a0, &e0);
+            if (a0 <= now && now < e0 && !strstr(leaders, duty[i].login)) {
+                size_t len = strlen(leaders);
+                snprintf(leaders + len, sizeof leaders - len, "%s%s", len ? "," : "",
+                         duty[i].login);
+            }
+        }
+    }
+    char bureau[512] = "";
     for (size_t i = 0; i < cfg->escalation.n_bureau_leaders; i++) {
         size_t len = strlen(bureau);
         snprintf(bureau + len, sizeof bureau - len, "%s%s", len ? "," : "",
@@ -382,8 +404,19 @@ static bool robot_refused(const char *body, char *why, size_t size)
 }
 
 /* Posts one message; 0 or a failure with why (never a secret in it). */
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    const volatile int *stop = ctx;
+    return stop && *stop; /* non-zero aborts the transfer */
+}
+
 static int deliver(const struct notify_channel *c, const struct notify_secrets *sec, int timeout,
-                   const char *subject, const char *body, int64_t now, char *why, size_t why_size)
+                   const volatile int *stop, const char *subject, const char *body, int64_t now,
+                   char *why, size_t why_size)
 {
     char *url = NULL;
     struct jy_error err = {0};
@@ -408,6 +441,9 @@ static int deliver(const struct notify_channel *c, const struct notify_secrets *
     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)timeout);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(timeout < 5 ? timeout : 5));
     curl_easy_setopt(e, CURLOPT_USERAGENT, "jingyu/" JY_VERSION);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)stop);
     if (c->type == NOTIFY_SMTP) {
         const char *pw = c->password ? notify_secret(sec, c->password) : NULL;
         if (c->password && !pw) {
@@ -438,6 +474,7 @@ static int deliver(const struct notify_channel *c, const struct notify_secrets *
         curl_easy_setopt(e, CURLOPT_MAIL_FROM, c->from);
         curl_easy_setopt(e, CURLOPT_MAIL_RCPT, rcpt);
         curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_CRLF, 1L); /* bare LF in a body is refused by strict servers */
         curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
         curl_easy_setopt(e, CURLOPT_READDATA, &up);
         if (c->user)
@@ -501,59 +538,110 @@ out:
     return rc;
 }
 
-static void send_one(struct store *st, const struct notify_channel *c,
-                     const struct notify_secrets *sec, int timeout, const struct store_outbox *m,
-                     int64_t now, struct notify_stats *stats)
+/* One pass's identity on the rows it claims. */
+struct pass {
+    struct store *st;
+    const struct notify_secrets *sec;
+    int timeout;
+    const volatile int *stop;
+    int64_t claim;
+    const char *holder;
+    struct notify_stats *stats;
+};
+
+static void send_one(struct pass *p, const struct notify_channel *c, const struct store_outbox *m)
 {
     char why[256] = "";
     struct jy_error err = {0};
-    if (deliver(c, sec, timeout, m->subject, m->body, now, why, sizeof why) == 0) {
-        store_outbox_sent(st, m->id, now, &err);
-        stats->sent++;
+    bool got = false;
+    /* the lock is renewed before each send: a long pass keeps it */
+    store_notify_lock(p->st, p->holder, jy_now(), p->timeout + 30, &got, &err);
+    if (!got) {
+        store_outbox_defer(p->st, m->id, p->claim, jy_now(), &err);
+        return;
+    }
+    int rc =
+        deliver(c, p->sec, p->timeout, p->stop, m->subject, m->body, jy_now(), why, sizeof why);
+    int64_t at = jy_now(); /* when it went: the rate limit counts real minutes */
+    if (rc == 0) {
+        store_outbox_sent(p->st, m->id, p->claim, at, &err);
+        p->stats->sent++;
     } else {
-        store_outbox_failed(st, m->id, why, now + notify_backoff(m->attempts + 1), &err);
-        stats->failed++;
+        store_outbox_failed(p->st, m->id, p->claim, why, at + notify_backoff(m->attempts + 1),
+                            &err);
+        p->stats->failed++;
     }
 }
 
-/* One digest of messages v[0..n): "汇总：N 条通知" and each subject. */
-static int make_digest(struct store *st, const struct notify_channel *c,
-                       const struct store_outbox *v, size_t n, int64_t now,
-                       struct store_outbox *digest, struct jy_error *err)
+static void outbox_clear(struct store_outbox *o)
+{
+    free(o->channel);
+    free(o->kind);
+    free(o->subject);
+    free(o->body);
+    free(o->status);
+    free(o->last_error);
+    memset(o, 0, sizeof *o);
+}
+
+/* Robots take a few kilobytes of text (企业微信 2048 bytes): a digest body
+ * is cut there, on a character boundary, saying how much more there was. */
+#define DIGEST_MAX 1800
+
+/* One digest of messages v[0..n): each one's subject and body (an earlier
+ * digest's body whole), so that nothing is lost by merging. */
+static int make_digest(struct pass *p, const struct notify_channel *c, const struct store_outbox *v,
+                       size_t n, struct store_outbox *digest, struct jy_error *err)
 {
     int64_t *ids = xmalloc(n * sizeof *ids);
     struct jy_buf body;
     jy_buf_init(&body, 0);
     jy_buf_puts(&body, "");
-    size_t total = 0;
+    size_t total = 0, shown = 0;
     for (size_t i = 0; i < n; i++) {
         ids[i] = v[i].id;
-        /* a digest of digests counts what they held */
-        const char *num = strstr(v[i].subject, "汇总：");
-        total += num && !strcmp(v[i].kind, "digest") ? (size_t)atoi(num + strlen("汇总：")) : 1;
-        jy_buf_printf(&body, "· %s\n", v[i].subject);
+        bool nested = !strcmp(v[i].kind, "digest");
+        const char *num = nested ? strstr(v[i].subject, "汇总：") : NULL;
+        size_t count = num ? (size_t)atoi(num + strlen("汇总：")) : 1;
+        total += count ? count : 1;
+        struct jy_buf one;
+        jy_buf_init(&one, 0);
+        if (nested)
+            jy_buf_printf(&one, "%s\n", v[i].body);
+        else
+            jy_buf_printf(&one, "· %s%s%s\n", v[i].subject, v[i].body[0] ? "：" : "", v[i].body);
+        if (body.len + one.len <= DIGEST_MAX) {
+            jy_buf_append(&body, one.data, one.len);
+            shown += count ? count : 1;
+        }
+        jy_buf_free(&one);
     }
-    char subject[96];
+    if (shown < total)
+        jy_buf_printf(&body, "……另 %zu 条未列出，见 jingyu notify status\n", total - shown);
+    char subject[128];
     snprintf(subject, sizeof subject, "汇总：%zu 条通知（超出每分钟 %d 条的限额，合并发送）", total,
              c->per_minute);
-    int rc = store_outbox_digest(st, c->name, ids, n, subject, body.data, now, digest, err);
+    int rc = store_outbox_digest(p->st, c->name, ids, n, p->claim, subject, body.data, jy_now(),
+                                 digest, err);
     free(ids);
     jy_buf_free(&body);
     return rc;
 }
 
-static int deliver_channel(struct store *st, const struct notify_channel *c,
-                           const struct notify_secrets *sec, int timeout, int64_t now,
-                           struct notify_stats *stats, struct jy_error *err)
+static int deliver_channel(struct pass *p, const struct notify_channel *c, int64_t now,
+                           struct jy_error *err)
 {
     int sent = 0;
-    int rc = store_outbox_sent_since(st, c->name, now - 60, &sent, err);
+    int rc = store_outbox_sent_since(p->st, c->name, now - 60, &sent, err);
     if (rc)
         return rc;
     int allowance = c->per_minute - sent;
+    /* a claim older than the longest a pass can take on this channel is a
+     * dead process's */
+    int64_t stale = (int64_t)c->per_minute * p->timeout + 120;
     struct store_outbox *v;
     size_t n;
-    if ((rc = store_outbox_claim(st, c->name, now, CLAIM_STALE, CLAIM_MAX, &v, &n, err)))
+    if ((rc = store_outbox_claim(p->st, c->name, now, stale, p->claim, CLAIM_MAX, &v, &n, err)))
         return rc;
     if (n == 0) {
         store_outbox_free(v, n);
@@ -563,45 +651,43 @@ static int deliver_channel(struct store *st, const struct notify_channel *c,
         /* nothing may go this minute: what waits becomes one digest for the next */
         if (n > 1) {
             struct store_outbox d;
-            if ((rc = make_digest(st, c, v, n, now, &d, err)) == 0) {
-                store_outbox_defer(st, d.id, now + 60, err);
-                stats->digests++;
-                free(d.channel);
-                free(d.kind);
-                free(d.subject);
-                free(d.body);
-                free(d.status);
-                free(d.last_error);
+            if ((rc = make_digest(p, c, v, n, &d, err)) == 0) {
+                store_outbox_defer(p->st, d.id, p->claim, now + 60, err);
+                p->stats->digests++;
+                outbox_clear(&d);
             }
         } else {
-            store_outbox_defer(st, v[0].id, now + 60, err);
+            store_outbox_defer(p->st, v[0].id, p->claim, now + 60, err);
         }
-        stats->deferred += (int)n;
+        p->stats->deferred += (int)n;
         store_outbox_free(v, n);
         return rc;
     }
     size_t singles = n <= (size_t)allowance ? n : (size_t)allowance - 1;
-    for (size_t i = 0; i < singles; i++)
-        send_one(st, c, sec, timeout, &v[i], now, stats);
-    if (singles < n) {
+    size_t i = 0;
+    for (; i < singles && !(p->stop && *p->stop); i++)
+        send_one(p, c, &v[i]);
+    if (i < singles) {
+        /* stopping: what was claimed and not tried goes back as it was */
+        for (; i < n; i++)
+            store_outbox_defer(p->st, v[i].id, p->claim, now, err);
+    } else if (singles < n) {
         struct store_outbox d;
-        if ((rc = make_digest(st, c, v + singles, n - singles, now, &d, err)) == 0) {
-            stats->digests++;
-            send_one(st, c, sec, timeout, &d, now, stats);
-            free(d.channel);
-            free(d.kind);
-            free(d.subject);
-            free(d.body);
-            free(d.status);
-            free(d.last_error);
+        if ((rc = make_digest(p, c, v + singles, n - singles, &d, err)) == 0) {
+            p->stats->digests++;
+            send_one(p, c, &d);
+            outbox_clear(&d);
+        } else {
+            for (size_t k = singles; k < n; k++)
+                store_outbox_defer(p->st, v[k].id, p->claim, now, err);
         }
     }
     store_outbox_free(v, n);
     return rc;
 }
 
-int notify_pass(struct store *st, const struct config *cfg, int64_t now, struct notify_stats *stats,
-                struct jy_error *err)
+int notify_pass_until(struct store *st, const struct config *cfg, int64_t now,
+                      const volatile int *stop, struct notify_stats *stats, struct jy_error *err)
 {
     memset(stats, 0, sizeof *stats);
     const struct notify_config *nc = &cfg->notify;
@@ -612,11 +698,35 @@ int notify_pass(struct store *st, const struct config *cfg, int64_t now, struct 
     free(names);
     if (rc || nc->n_channels == 0)
         return rc;
+    /* one sender at a time: two would each spend a channel's whole rate */
+    char holder[320], host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    snprintf(holder, sizeof holder, "%s:%d", host, (int)getpid());
     struct notify_secrets sec = {0};
     if (nc->secrets && (rc = notify_secrets_load(nc->secrets, &sec, err)))
         return rc;
-    for (size_t i = 0; i < nc->n_channels && !rc; i++)
-        rc = deliver_channel(st, &nc->channels[i], &sec, nc->timeout, now, stats, err);
+    bool got = false;
+    if ((rc = store_notify_lock(st, holder, now, nc->timeout + 30, &got, err)) || !got) {
+        notify_secrets_free(&sec);
+        return rc;
+    }
+    struct pass p = {.st = st,
+                     .sec = &sec,
+                     .timeout = nc->timeout,
+                     .stop = stop,
+                     .claim = ((int64_t)getpid() << 32) ^ jy_mono_ms() ^ ((int64_t)now << 8),
+                     .holder = holder,
+                     .stats = stats};
+    for (size_t i = 0; i < nc->n_channels && !rc && !(stop && *stop); i++)
+        rc = deliver_channel(&p, &nc->channels[i], now, err);
     notify_secrets_free(&sec);
+    struct jy_error uerr = {0};
+    store_notify_unlock(st, holder, &uerr); /* the next pass, from whichever process */
     return rc;
+}
+
+int notify_pass(struct store *st, const struct config *cfg, int64_t now, struct notify_stats *stats,
+                struct jy_error *err)
+{
+    return notify_pass_until(st, cfg, now, NULL, stats, err);
 }

@@ -71,5 +71,10 @@ struct notify_stats {
  * on their rows, not returned; a broken secrets file is returned. */
 int notify_pass(struct store *st, const struct config *cfg, int64_t now, struct notify_stats *stats,
                 struct jy_error *err);
+/* The same, returning early (and cutting a delivery short) once *stop is
+ * set; stop may be NULL. Only one process delivers at a time (a lock row
+ * in the database); the others only escalate. */
+int notify_pass_until(struct store *st, const struct config *cfg, int64_t now,
+                      const volatile int *stop, struct notify_stats *stats, struct jy_error *err);
 
 #endif

@@ -31,6 +31,17 @@ void roster_day_format(int64_t day, char out[16])
     snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
 }
 
+void roster_time_format(const struct duty_config *dc, int64_t t, char *out, size_t size)
+{
+    int64_t local = t + dc->utc_offset;
+    int64_t day = floor_div(local, 86400);
+    int64_t sec = local - day * 86400;
+    int y, m, d;
+    jy_civil_from_days(day, &y, &m, &d);
+    snprintf(out, size, "%02d-%02d %02d:%02d", m % 100, d % 100, (int)(sec / 3600),
+             (int)(sec % 3600 / 60));
+}
+
 int roster_weekday(int64_t day)
 {
     /* 1970-01-01 was a Thursday (3, counting Monday as 0) */

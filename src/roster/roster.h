@@ -21,6 +21,8 @@ int64_t roster_day_of(const struct duty_config *dc, int64_t t);
 /* "2026-12-01" -> day; JY_EINVAL for anything else (or an impossible date). */
 int roster_day_parse(const char *s, int64_t *day);
 void roster_day_format(int64_t day, char out[16]);
+/* "12-02 08:30": t in the configured zone, whatever the process's TZ. */
+void roster_time_format(const struct duty_config *dc, int64_t t, char *out, size_t size);
 /* 0 Monday .. 6 Sunday. */
 int roster_weekday(int64_t day);
 /* The month's first day and its number of days, for the month holding day. */

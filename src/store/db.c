@@ -340,17 +340,22 @@ static const char *const migrations[] = {
     "  alert_id INTEGER,"
     "  subject TEXT NOT NULL,"
     "  body TEXT NOT NULL,"
-    "  status TEXT NOT NULL CHECK (status IN ('waiting', 'sending', 'sent', 'digested')),"
+    "  status TEXT NOT NULL CHECK (status IN ('waiting', 'sending', 'sent', 'digested',"
+    "    'cancelled')),"
     "  created_at INTEGER NOT NULL,"
     "  next_at INTEGER NOT NULL,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  claimed_at INTEGER,"
+    "  claim INTEGER," /* who claimed it: a later update must come from the same pass */
     "  sent_at INTEGER,"
     "  last_error TEXT,"
     "  digest_id INTEGER REFERENCES outbox(id)"
     ");"
     "CREATE INDEX outbox_due ON outbox(channel, status, next_at);"
     "CREATE INDEX outbox_sent ON outbox(channel, sent_at) WHERE sent_at IS NOT NULL;"
+    /* one sender at a time, so that two processes never share a rate limit */
+    "CREATE TABLE notify_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL,"
+    "  until INTEGER NOT NULL);"
     "CREATE TABLE escalations ("
     "  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
     "  step INTEGER NOT NULL," /* 0 raised (to the channels), 1 shift leader, 2 bureau */

@@ -138,10 +138,10 @@ int store_duty_set(struct store *st, const struct actor *a, const struct duty_co
     }
     char *before = slot_json(st, day, sh->name, post);
     sqlite3_stmt *s = NULL;
-    const char *sql = login && *login
-                          ? "INSERT OR REPLACE INTO duty (day, shift, post, login, source, "
-                            "updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, 'override', ?5, ?6)"
-                          : "DELETE FROM duty WHERE day = ?1 AND shift = ?2 AND post = ?3";
+    /* emptying a slot is an override too (an empty login), so that a later
+     * generation does not fill it again */
+    const char *sql = "INSERT OR REPLACE INTO duty (day, shift, post, login, source, updated_at, "
+                      "updated_by) VALUES (?1, ?2, ?3, ?4, 'override', ?5, ?6)";
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         free(before);
         return store_write_end(st, nested, store_db_error(st, err, "set duty"), err);
@@ -149,11 +149,9 @@ int store_duty_set(struct store *st, const struct actor *a, const struct duty_co
     sqlite3_bind_int64(s, 1, day);
     sqlite3_bind_text(s, 2, sh->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, post, -1, SQLITE_STATIC);
-    if (login && *login) {
-        sqlite3_bind_text(s, 4, login, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 5, now);
-        sqlite3_bind_text(s, 6, a->login, -1, SQLITE_STATIC);
-    }
+    sqlite3_bind_text(s, 4, login ? login : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_text(s, 6, a->login, -1, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "set duty");
     sqlite3_finalize(s);
     if (!rc) {
@@ -330,7 +328,8 @@ int store_duty_at(struct store *st, const struct duty_config *dc, int64_t t,
     size_t m = 0;
     for (size_t p = 0; p < sh->n_posts; p++) {
         for (size_t i = 0; i < k; i++) {
-            if (v[i].shift && !strcmp(v[i].shift, sh->name) && !strcmp(v[i].post, sh->posts[p])) {
+            if (v[i].shift && !strcmp(v[i].shift, sh->name) && !strcmp(v[i].post, sh->posts[p]) &&
+                v[i].login[0]) {
                 keep[m++] = v[i];
                 memset(&v[i], 0, sizeof v[i]);
             }
@@ -385,7 +384,7 @@ int store_handover_prefill(struct store *st, const struct duty_config *dc,
     jy_buf_printf(&b, "未确认预警（%zu）：\n", na);
     for (size_t i = 0; i < na; i++) {
         char when[32];
-        jy_time_local(al[i].raised_at, "%m-%d %H:%M", when, sizeof when);
+        roster_time_format(dc, al[i].raised_at, when, sizeof when);
         char *title = utf8_sanitize(al[i].title, strlen(al[i].title), 0);
         jy_buf_printf(&b, "  - [%s] %s（%s）\n", al[i].level ? level_roman(al[i].level) : "失联",
                       title, when);
@@ -423,7 +422,7 @@ int store_handover_prefill(struct store *st, const struct duty_config *dc,
             if (c[k].due_at < next_start || c[k].due_at >= next_end)
                 continue;
             char when[32];
-            jy_time_local(c[k].due_at, "%m-%d %H:%M", when, sizeof when);
+            roster_time_format(dc, c[k].due_at, when, sizeof when);
             jy_buf_printf(&due, "  - #%lld %s 截止 %s（%s）\n", (long long)inc[i].id,
                           inc_clock_label(c[k].kind), when, title);
             ndue++;
@@ -499,13 +498,15 @@ int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int6
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT from_login, acked_by FROM handovers WHERE id = ?1", -1,
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT from_login, acked_by, to_login FROM handovers WHERE id = ?1", -1,
                            &s, NULL) != SQLITE_OK)
         return store_write_end(st, nested, store_db_error(st, err, "handover"), err);
     sqlite3_bind_int64(s, 1, id);
     int step = sqlite3_step(s);
     char *from = step == SQLITE_ROW ? store_col_text(s, 0) : NULL;
     char *acked = step == SQLITE_ROW ? store_col_text(s, 1) : NULL;
+    char *to = step == SQLITE_ROW ? store_col_text(s, 2) : NULL;
     sqlite3_finalize(s);
     if (step != SQLITE_ROW)
         rc = jy_error_set(err, JY_ENOTFOUND, "没有交接记录 #%lld", (long long)id);
@@ -513,8 +514,11 @@ int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int6
         rc = jy_error_set(err, JY_ESTATE, "交接记录 #%lld 已由 %s 确认", (long long)id, acked);
     else if (!strcmp(from, a->login))
         rc = jy_error_set(err, JY_EPERM, "交班人不能自己确认接班");
+    else if (to && *to && strcmp(to, a->login) && !actor_has(a, ROLE_LEADER))
+        rc = jy_error_set(err, JY_EPERM, "此交接记录交给 %s，只有他本人或带班领导可以确认", to);
     free(from);
     free(acked);
+    free(to);
     if (!rc) {
         if (sqlite3_prepare_v2(st->db,
                                "UPDATE handovers SET acked_by = ?2, acked_at = ?3 WHERE id = ?1",
@@ -542,7 +546,8 @@ int store_handovers_list(struct store *st, const char *words, size_t limit,
     char *w = xstrdup(words ? words : "");
     char *parts[8];
     size_t np = 0;
-    for (char *tok = strtok(w, " \t"); tok && np < 8; tok = strtok(NULL, " \t"))
+    char *save = NULL;
+    for (char *tok = strtok_r(w, " \t", &save); tok && np < 8; tok = strtok_r(NULL, " \t", &save))
         parts[np++] = tok;
     struct jy_buf sql;
     jy_buf_init(&sql, 0);

@@ -89,7 +89,8 @@ int store_outbox_add(struct store *st, const char *const *channels, size_t n, co
 }
 
 int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t stale,
-                       size_t limit, struct store_outbox **out, size_t *n, struct jy_error *err)
+                       int64_t claim, size_t limit, struct store_outbox **out, size_t *n,
+                       struct jy_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -98,8 +99,17 @@ int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64
     if (rc)
         return rc;
     sqlite3_stmt *s = NULL;
+    /* what concerns an alert acknowledged meanwhile is not sent any more */
+    rc = store_exec(st,
+                    "UPDATE outbox SET status = 'cancelled' WHERE status = 'waiting' AND "
+                    "kind IN ('alert', 'escalation') AND alert_id IN (SELECT id FROM alerts "
+                    "WHERE acked_at IS NOT NULL)",
+                    err);
+    if (rc)
+        return store_write_end(st, nested, rc, err);
     if (sqlite3_prepare_v2(st->db,
-                           "UPDATE outbox SET status = 'sending', claimed_at = ?2 WHERE id IN "
+                           "UPDATE outbox SET status = 'sending', claimed_at = ?2, claim = ?5 "
+                           "WHERE id IN "
                            "(SELECT id FROM outbox WHERE channel = ?1 AND ((status = 'waiting' AND "
                            "next_at <= ?2) OR (status = 'sending' AND claimed_at < ?2 - ?3)) "
                            "ORDER BY id LIMIT ?4) RETURNING " OUTBOX_COLS,
@@ -109,6 +119,7 @@ int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, stale);
     sqlite3_bind_int64(s, 4, (int64_t)limit);
+    sqlite3_bind_int64(s, 5, claim);
     int step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
@@ -137,55 +148,61 @@ int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64
     return 0;
 }
 
-int store_outbox_sent(struct store *st, int64_t id, int64_t now, struct jy_error *err)
+int store_outbox_sent(struct store *st, int64_t id, int64_t claim, int64_t now,
+                      struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts "
-                           "+ 1, last_error = NULL WHERE id = ?1",
+                           "+ 1, last_error = NULL WHERE id = ?1 AND claim = ?3",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "outbox");
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, claim);
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "outbox");
     sqlite3_finalize(s);
     return rc;
 }
 
-int store_outbox_failed(struct store *st, int64_t id, const char *why, int64_t next_at,
-                        struct jy_error *err)
+int store_outbox_failed(struct store *st, int64_t id, int64_t claim, const char *why,
+                        int64_t next_at, struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE outbox SET status = 'waiting', next_at = ?2, attempts = "
-                           "attempts + 1, last_error = ?3, claimed_at = NULL WHERE id = ?1",
+                           "attempts + 1, last_error = ?3, claimed_at = NULL WHERE id = ?1 AND "
+                           "claim = ?4 AND status = 'sending'",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "outbox");
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, next_at);
     sqlite3_bind_text(s, 3, why, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, claim);
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "outbox");
     sqlite3_finalize(s);
     return rc;
 }
 
-int store_outbox_defer(struct store *st, int64_t id, int64_t next_at, struct jy_error *err)
+int store_outbox_defer(struct store *st, int64_t id, int64_t claim, int64_t next_at,
+                       struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE outbox SET status = 'waiting', next_at = ?2, claimed_at = NULL "
-                           "WHERE id = ?1",
+                           "WHERE id = ?1 AND claim = ?3 AND status = 'sending'",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "outbox");
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, next_at);
+    sqlite3_bind_int64(s, 3, claim);
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "outbox");
     sqlite3_finalize(s);
     return rc;
 }
 
 int store_outbox_digest(struct store *st, const char *channel, const int64_t *ids, size_t n,
-                        const char *subject, const char *body, int64_t now,
+                        int64_t claim, const char *subject, const char *body, int64_t now,
                         struct store_outbox *digest, struct jy_error *err)
 {
     memset(digest, 0, sizeof *digest);
@@ -196,30 +213,38 @@ int store_outbox_digest(struct store *st, const char *channel, const int64_t *id
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO outbox (channel, kind, subject, body, status, created_at, "
-                           "next_at, claimed_at) VALUES (?1, 'digest', ?2, ?3, 'sending', ?4, ?4, "
-                           "?4) RETURNING " OUTBOX_COLS,
+                           "next_at, claimed_at, claim) VALUES (?1, 'digest', ?2, ?3, 'sending', "
+                           "?4, ?4, ?4, ?5) RETURNING " OUTBOX_COLS,
                            -1, &s, NULL) != SQLITE_OK)
         return store_write_end(st, nested, store_db_error(st, err, "digest"), err);
     sqlite3_bind_text(s, 1, channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int64(s, 5, claim);
     if (sqlite3_step(s) == SQLITE_ROW)
         outbox_read(s, digest);
     rc = sqlite3_step(s) == SQLITE_DONE && digest->id ? 0 : store_db_error(st, err, "digest");
     sqlite3_finalize(s);
-    if (!rc && sqlite3_prepare_v2(st->db,
-                                  "UPDATE outbox SET status = 'digested', digest_id = ?2 WHERE "
-                                  "id = ?1",
-                                  -1, &s, NULL) == SQLITE_OK) {
-        for (size_t i = 0; i < n && !rc; i++) {
-            sqlite3_reset(s);
-            sqlite3_bind_int64(s, 1, ids[i]);
-            sqlite3_bind_int64(s, 2, digest->id);
-            if (sqlite3_step(s) != SQLITE_DONE)
-                rc = store_db_error(st, err, "digest");
+    if (!rc) {
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE outbox SET status = 'digested', digest_id = ?2 WHERE id = "
+                               "?1 AND claim = ?3 AND status = 'sending'",
+                               -1, &s, NULL) != SQLITE_OK) {
+            rc = store_db_error(st, err, "digest");
+        } else {
+            for (size_t i = 0; i < n && !rc; i++) {
+                sqlite3_reset(s);
+                sqlite3_bind_int64(s, 1, ids[i]);
+                sqlite3_bind_int64(s, 2, digest->id);
+                sqlite3_bind_int64(s, 3, claim);
+                if (sqlite3_step(s) != SQLITE_DONE)
+                    rc = store_db_error(st, err, "digest");
+                else if (sqlite3_changes(st->db) == 0) /* taken back meanwhile */
+                    rc = jy_error_set(err, JY_EBUSY, "a message was taken back by another pass");
+            }
+            sqlite3_finalize(s);
         }
-        sqlite3_finalize(s);
     }
     rc = store_write_end(st, nested, rc, err);
     if (rc) {
@@ -231,6 +256,42 @@ int store_outbox_digest(struct store *st, const char *channel, const int64_t *id
         free(digest->last_error);
         memset(digest, 0, sizeof *digest);
     }
+    return rc;
+}
+
+int store_notify_lock(struct store *st, const char *holder, int64_t now, int ttl, bool *got,
+                      struct jy_error *err)
+{
+    *got = false;
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO notify_lock (id, holder, until) VALUES (1, ?1, ?2 + ?3) "
+                           "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = "
+                           "excluded.until WHERE notify_lock.until < ?2 OR notify_lock.holder = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "notify lock"), err);
+    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int(s, 3, ttl);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "notify lock");
+    *got = !rc && sqlite3_changes(st->db) > 0;
+    sqlite3_finalize(s);
+    return store_write_end(st, nested, rc, err);
+}
+
+int store_notify_unlock(struct store *st, const char *holder, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "UPDATE notify_lock SET until = 0 WHERE holder = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, err, "notify lock");
+    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "notify lock");
+    sqlite3_finalize(s);
     return rc;
 }
 
@@ -326,16 +387,14 @@ int store_escalation_record(struct store *st, int64_t alert_id, int step, const 
         rc = add_rows(st, channels, n, step == 0 ? "alert" : "escalation", alert_id, subject, body,
                       now, err);
     if (!rc && added) {
-        char after[160];
         struct jy_buf b;
         jy_buf_init(&b, 0);
         jy_buf_printf(&b, "{\"step\":%d,\"to\":", step);
         jy_buf_json_str(&b, to_logins);
         jy_buf_puts(&b, "}");
-        snprintf(after, sizeof after, "%s", b.data);
-        jy_buf_free(&b);
         rc = store_audit_append(st, "jingyu", step == 0 ? "alert.notify" : "alert.escalate",
-                                "alert", alert_id, NULL, after, now, err);
+                                "alert", alert_id, NULL, b.data, now, err);
+        jy_buf_free(&b);
     }
     return store_write_end(st, nested, rc, err);
 }

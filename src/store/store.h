@@ -541,18 +541,29 @@ int store_outbox_add(struct store *st, const char *const *channels, size_t n, co
  * waiting with next_at <= now, or claimed by a process that died more than
  * stale seconds ago. Oldest first. */
 int store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t stale,
-                       size_t limit, struct store_outbox **out, size_t *n, struct jy_error *err);
-int store_outbox_sent(struct store *st, int64_t id, int64_t now, struct jy_error *err);
+                       int64_t claim, size_t limit, struct store_outbox **out, size_t *n,
+                       struct jy_error *err);
+/* The updates below apply only while the row is still this claim's: a pass
+ * whose claim was taken back cannot mark what another pass sends. */
+int store_outbox_sent(struct store *st, int64_t id, int64_t claim, int64_t now,
+                      struct jy_error *err);
 /* A failed delivery: back to waiting until next_at, with the reason. */
-int store_outbox_failed(struct store *st, int64_t id, const char *why, int64_t next_at,
-                        struct jy_error *err);
+int store_outbox_failed(struct store *st, int64_t id, int64_t claim, const char *why,
+                        int64_t next_at, struct jy_error *err);
+/* Takes (or renews) the sender's lock for ttl seconds; *got says whether
+ * this holder has it. */
+int store_notify_lock(struct store *st, const char *holder, int64_t now, int ttl, bool *got,
+                      struct jy_error *err);
+/* Lets go of it (at the end of a pass). */
+int store_notify_unlock(struct store *st, const char *holder, struct jy_error *err);
 /* Puts a claimed message back to wait until next_at (a rate limit, not a
  * failure: attempts unchanged). */
-int store_outbox_defer(struct store *st, int64_t id, int64_t next_at, struct jy_error *err);
+int store_outbox_defer(struct store *st, int64_t id, int64_t claim, int64_t next_at,
+                       struct jy_error *err);
 /* Merges claimed messages ids[] into one new claimed digest row (returned
  * in *digest); they become "digested" and point to it. */
 int store_outbox_digest(struct store *st, const char *channel, const int64_t *ids, size_t n,
-                        const char *subject, const char *body, int64_t now,
+                        int64_t claim, const char *subject, const char *body, int64_t now,
                         struct store_outbox *digest, struct jy_error *err);
 /* Messages of channel delivered since t. */
 int store_outbox_sent_since(struct store *st, const char *channel, int64_t t, int *count,

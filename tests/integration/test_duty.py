@@ -111,6 +111,12 @@ def main():
                 a["first"]["was"] == "zhao" and a["first"]["now"] == "zhang" and
                 a["second"]["was"] == "zhang" and a["second"]["now"] == "zhao", repr(sw))
 
+        # emptying a slot is an override: a regeneration leaves it empty
+        j("li", "duty", "set", "2026-11-30", "全天", "值班员")
+        j("li", "duty", "generate", "--from", "2026-11-30", "--to", "2026-11-30")
+        rc, out, err = j("li", "duty", "show", "--from", "2026-11-30", "--to", "2026-11-30")
+        c.check("emptied-slot-stays-empty", "值班员=缺" in out, out + err)
+        j("li", "duty", "set", "2026-11-30", "全天", "值班员", "--login", "wang")
         # gaps: 11-29 has no leader; 12-04.. nothing generated
         rc, out, err = j("li", "duty", "gaps", "--from", "2026-11-29", "--to", "2026-12-04")
         lines = out.splitlines()
@@ -156,6 +162,8 @@ def main():
         c.check("writer-cannot-ack", rc == 3 and "交班人不能" in err, err)
         rc, out, err = j("nobody", "handover", "ack", 1, now=now + 60)
         c.check("viewer-cannot-ack", rc == 3, err)
+        rc, out, err = j("zhao", "handover", "ack", 1, now=now + 60)
+        c.check("only-the-addressee-acks", rc == 3 and "交给 wang" in err, err)
         rc, out, err = j("wang", "handover", "ack", 1, now=now + 1800)
         c.check("incoming-acks", rc == 0, err)
         rc, out, err = j("wang", "handover", "ack", 1, now=now + 1900)

@@ -298,6 +298,19 @@ notify:
         r = query(db, "SELECT status, last_error FROM outbox WHERE subject = '拒收'")
         c.check("robot-refusal-retried", r and r[0]["status"] == "waiting" and
                 "310000" in (r[0]["last_error"] or ""), repr(r))
+        # a secret written into a url is refused by the configuration
+        for i, url in enumerate(("https://oapi.dingtalk.com/robot/send?access_token=abc123",
+                                 "https://open.feishu.cn/open-apis/bot/v2/hook/xyz",
+                                 "smtps://duty:pw@smtp.example.org:465")):
+            typ = "smtp" if url.startswith("smtp") else "dingtalk"
+            more = ", from: a@b, to: [c@d]" if typ == "smtp" else ""
+            bad = write_config(os.path.join(top, "bad%d.yaml" % i), db, [], extra=(
+                "notify:\n  channels:\n    - {name: x, type: %s, url: \"%s\"%s}\n" %
+                (typ, url, more)))
+            p = subprocess.run([jingyu, "--config", bad, "check-config"], capture_output=True,
+                               text=True)
+            c.check("config-refuses-secret-in-url-%d" % i,
+                    p.returncode == 2 and "notify.channels[0]" in p.stderr, p.stderr)
     web.shutdown()
     smtp.shutdown()
     return c.finish()
