@@ -80,6 +80,7 @@ static int load_config(const char *cli_path, struct config **cfg)
         return EXIT_USAGE;
     }
     free(path);
+    config_apply_timezone(*cfg); /* times shown in the bureau's zone unless TZ says otherwise */
     return 0;
 }
 

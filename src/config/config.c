@@ -1663,6 +1663,32 @@ static int parse_duty(struct parse *p, yaml_node_t *map)
     return 0;
 }
 
+void config_apply_timezone(const struct config *cfg)
+{
+    const char *zone = cfg ? cfg->duty.timezone : NULL;
+    if (!zone || getenv("TZ"))
+        return;
+    if (zone[0] == '+' || zone[0] == '-') {
+        /* POSIX counts west of Greenwich as positive: +08:00 is "<+0800>-08:00" */
+        int h = 0, m = 0;
+        sscanf(zone + 1, "%2d:%2d", &h, &m);
+        char tz[64];
+        snprintf(tz, sizeof tz, "<%c%02d%02d>%c%02d:%02d", zone[0], h, m,
+                 zone[0] == '+' ? '-' : '+', h, m);
+        setenv("TZ", tz, 1);
+    } else {
+        char path[512];
+        snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+        if (access(path, R_OK) == 0)
+            setenv("TZ", zone, 1);
+        else if (!strcmp(zone, "Asia/Shanghai"))
+            setenv("TZ", "CST-8", 1); /* no tzdata: China has no daylight saving */
+        else
+            return;
+    }
+    tzset();
+}
+
 static void duty_defaults(struct duty_config *dc)
 {
     static const char *const posts[] = {"带班领导", "值班员", "技术保障"};

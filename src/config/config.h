@@ -242,6 +242,10 @@ int config_locate(const char *cli_path, char **out, struct jy_error *err);
  * is wrong" in err->msg. */
 int config_load(const char *path, struct config **out, struct jy_error *err);
 void config_free(struct config *cfg);
+/* Makes the configured zone (duty.timezone) the process's local time when
+ * TZ is not set, so that every time shown is in it. Call before any thread
+ * starts. */
+void config_apply_timezone(const struct config *cfg);
 
 const char *source_type_name(enum source_type t);
 const char *media_level_name(enum media_level m); /* "central", ... */
