@@ -14,7 +14,7 @@
 #define V_SCROLL (UI_VIEW_ALL)
 #define V_SUB                                                                                      \
     (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES | UI_VIEW_EVENT |             \
-     UI_VIEW_INCIDENTS | UI_VIEW_INCIDENT)
+     UI_VIEW_INCIDENTS | UI_VIEW_INCIDENT | UI_VIEW_KPI | UI_VIEW_ROSTER | UI_VIEW_DIRECTORY)
 
 /* One entry per line: codes, name, description, hint label, action, views. */
 // clang-format off
@@ -28,7 +28,7 @@ static const struct ui_key keymap[] = {
     {{'\n', '\r', UI_FN(KEY_ENTER)},            "Enter",   "打开所选信息（标为已读）、所选事件或所选工单", "打开", UI_ACT_OPEN, V_LISTS | UI_VIEW_INCIDENTS},
     {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT, UI_VIEW_SEARCH},
     {{'N'},                                     "N",       "上一条搜索结果",           "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
-    {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源、事件或工单视图）", "返回", UI_ACT_BACK, V_SUB},
+    {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源、事件、工单、指标、值班表或名录视图）", "返回", UI_ACT_BACK, V_SUB},
     {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）；名录中：筛选", "搜索", UI_ACT_SEARCH, V_LISTS | UI_VIEW_DIRECTORY},
     {{'s'},                                     "s",       "信源视图（状态与详情）",   "信源",   UI_ACT_SOURCES,     V_LISTS},
     {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 风险看板）；表单中：下一栏", "切换", UI_ACT_NEXT_PANE, V_LISTS | UI_VIEW_FORM},

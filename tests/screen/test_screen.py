@@ -633,6 +633,13 @@ def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
     case("the KPI view", ok and "满意度" in text and "92.0" in text and "目标 90" in text and
          re.search(r"权威信息发布准确率\s+100\.0%", text) is not None and "预警及时率" in text,
          text)
+    a.keys("q")
+    ok = a.wait(lambda ls: "实时信息" in ls[1], 5)
+    a.keys("R")
+    ok = ok and a.wait(lambda ls: "值班表" in ls[1], 5)
+    a.keys("Escape")
+    ok = ok and a.wait(lambda ls: "实时信息" in ls[1], 5)
+    case("q and Esc leave the KPI and duty views", ok, a.text())
     a.keys("Q", "y")
 
 
