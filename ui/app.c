@@ -651,6 +651,9 @@ static void handle_key(struct ui_app *app, int key)
     case UI_ACT_INC_NEXT:
     case UI_ACT_INC_BACK:
     case UI_ACT_INC_CLOSE:
+    case UI_ACT_INC_CORRECT:
+    case UI_ACT_INC_RETRACT:
+    case UI_ACT_INC_FEEDBACK:
         app->msg_error = false;
         ui_incident_action(app, act);
         return;

@@ -28,7 +28,8 @@ int ui_incidents_reload(struct ui_app *app, struct jy_error *err)
 {
     struct incident *v;
     size_t n;
-    int rc = store_incidents_list(app->st, true, INCIDENTS_MAX, &v, &n, err);
+    /* open ones first (sorted below), then the closed ones, newest first */
+    int rc = store_incidents_list(app->st, false, INCIDENTS_MAX, &v, &n, err);
     if (rc)
         return rc;
     int64_t now = jy_now();
@@ -81,7 +82,8 @@ void ui_incidents_build(struct ui_app *app)
     int64_t now = jy_now();
     int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
     if (app->n_incs == 0) {
-        ui_text_add(&app->text, "没有未办结的处置工单。在风险看板或事件视图按 o 立单。", A_DIM);
+        ui_text_add(&app->text, "没有处置工单。在风险看板或事件视图按 o 立单，在此按 N 手工立单。",
+                    A_DIM);
         return;
     }
     for (size_t i = 0; i < app->n_incs; i++) {
@@ -93,7 +95,7 @@ void ui_incidents_build(struct ui_app *app)
         char *line = xasprintf("#%-4lld %-3s %s  %s  %s", (long long)x->id, level_roman(x->level),
                                inc_state_label(x->state), dl, x->title);
         char *cell = ui_cell(line, cols);
-        attr_t attr = overdue ? red() : 0;
+        attr_t attr = overdue ? red() : x->state == INC_CLOSED ? A_DIM : 0;
         if (i == app->inc_sel)
             attr |= A_REVERSE;
         ui_text_add(&app->text, cell, attr);
@@ -293,6 +295,13 @@ void ui_incident_build(struct ui_app *app)
                           rel[i].approver ? "  审批 " : "", rel[i].approver ? rel[i].approver : "");
             ui_text_add(t, line, 0);
             free(line);
+            if (rel[i].correction) {
+                char *c = xasprintf("    已%s：%s",
+                                    !strcmp(rel[i].correction, "retracted") ? "撤回" : "更正",
+                                    rel[i].correction_reason ? rel[i].correction_reason : "");
+                ui_text_add(t, c, red());
+                free(c);
+            }
             add_field(t, "    意见：", rel[i].comment, cols);
             add_field(t, "    ", rel[i].text, cols);
         }
@@ -1134,6 +1143,45 @@ void ui_incident_action(struct ui_app *app, enum ui_action act)
     case UI_ACT_INC_BACK:
         ask(app, UI_PEND_BACK, "退回核查的理由（新情况）：");
         return;
+    case UI_ACT_INC_CORRECT:
+    case UI_ACT_INC_RETRACT: {
+        struct store_release *all;
+        size_t n;
+        app->pending_id = 0;
+        if (store_releases_list(app->st, app->incident_id, &all, &n, &err) == 0) {
+            for (size_t i = n; i-- > 0 && !app->pending_id;)
+                if (all[i].published_at)
+                    app->pending_id = all[i].id;
+            store_releases_free(all, n);
+        }
+        if (!app->pending_id)
+            ui_app_message(app, true, "尚无已发布的通报");
+        else
+            ask(app, act == UI_ACT_INC_CORRECT ? UI_PEND_CORRECT : UI_PEND_RETRACT,
+                act == UI_ACT_INC_CORRECT ? "更正的理由：" : "撤回的理由：");
+        return;
+    }
+    case UI_ACT_INC_FEEDBACK: {
+        struct store_task *t;
+        size_t n;
+        app->pending_id = 0;
+        char label[128] = "";
+        if (store_tasks_list(app->st, app->incident_id, &t, &n, &err) == 0) {
+            for (size_t i = 0; i < n && !app->pending_id; i++) {
+                if (!t[i].feedback) {
+                    app->pending_id = t[i].id;
+                    snprintf(label, sizeof label, "任务 #%lld（%s）的反馈：", (long long)t[i].id,
+                             t[i].department);
+                }
+            }
+            store_tasks_free(t, n);
+        }
+        if (!app->pending_id)
+            ui_app_message(app, true, "没有等待反馈的任务（按 T 派任务）");
+        else
+            ask(app, UI_PEND_FEEDBACK, label);
+        return;
+    }
     case UI_ACT_INC_NEXT:
         if (!ui_app_may_write(app))
             return;
@@ -1187,6 +1235,22 @@ void ui_incident_prompt_done(struct ui_app *app, const char *text)
         return;
     case UI_PEND_REOPEN:
         transition(app, INC_FOLLOWUP, text);
+        return;
+    case UI_PEND_CORRECT:
+    case UI_PEND_RETRACT:
+        if (store_release_correct(app->st, &app->me, app->pending_id, what == UI_PEND_RETRACT, text,
+                                  jy_now(), &err))
+            ui_app_message(app, true, "%s", err.msg);
+        else
+            ui_app_message(app, false, "已将通报标为%s", what == UI_PEND_RETRACT ? "撤回" : "更正");
+        ui_app_refresh(app);
+        return;
+    case UI_PEND_FEEDBACK:
+        if (store_task_feedback(app->st, &app->me, app->pending_id, text, jy_now(), &err))
+            ui_app_message(app, true, "%s", err.msg);
+        else
+            ui_app_message(app, false, "已记录任务 #%lld 的反馈", (long long)app->pending_id);
+        ui_app_refresh(app);
         return;
     case UI_PEND_NONE:
         return;

@@ -80,17 +80,20 @@ enum ui_action {
     UI_ACT_INC_TASK,     /* a task for a department */
     UI_ACT_NEW_INCIDENT, /* open an incident for the selected event */
     /* in the incident view */
-    UI_ACT_INC_EDIT,    /* the form of the incident's current step */
-    UI_ACT_INC_HEADER,  /* title, category, level, officer, departments */
-    UI_ACT_INC_RESPOND, /* record a response */
-    UI_ACT_INC_DRAFT,   /* write the statement */
-    UI_ACT_INC_SUBMIT,  /* submit it for approval */
-    UI_ACT_INC_APPROVE, /* approve it (approver) */
-    UI_ACT_INC_REJECT,  /* return it with a comment (approver) */
-    UI_ACT_INC_PUBLISH, /* record its publication */
-    UI_ACT_INC_NEXT,    /* move to the next step (or reopen) */
-    UI_ACT_INC_BACK,    /* back to verification: new facts */
-    UI_ACT_INC_CLOSE,   /* the closure form */
+    UI_ACT_INC_EDIT,     /* the form of the incident's current step */
+    UI_ACT_INC_HEADER,   /* title, category, level, officer, departments */
+    UI_ACT_INC_RESPOND,  /* record a response */
+    UI_ACT_INC_DRAFT,    /* write the statement */
+    UI_ACT_INC_SUBMIT,   /* submit it for approval */
+    UI_ACT_INC_APPROVE,  /* approve it (approver) */
+    UI_ACT_INC_REJECT,   /* return it with a comment (approver) */
+    UI_ACT_INC_PUBLISH,  /* record its publication */
+    UI_ACT_INC_NEXT,     /* move to the next step (or reopen) */
+    UI_ACT_INC_BACK,     /* back to verification: new facts */
+    UI_ACT_INC_CLOSE,    /* the closure form */
+    UI_ACT_INC_CORRECT,  /* the newest release corrected, with the reason */
+    UI_ACT_INC_RETRACT,  /* ... retracted */
+    UI_ACT_INC_FEEDBACK, /* a department's feedback on the oldest open task */
     /* in a form */
     UI_ACT_FORM_SAVE,
     UI_ACT_FORM_CANCEL
@@ -423,7 +426,15 @@ enum ui_prompt {
 };
 
 /* What a UI_PROMPT_REASON line is for. */
-enum ui_pending { UI_PEND_NONE, UI_PEND_REJECT, UI_PEND_BACK, UI_PEND_REOPEN };
+enum ui_pending {
+    UI_PEND_NONE,
+    UI_PEND_REJECT,
+    UI_PEND_BACK,
+    UI_PEND_REOPEN,
+    UI_PEND_CORRECT, /* the newest release corrected: the reason */
+    UI_PEND_RETRACT, /* ... retracted */
+    UI_PEND_FEEDBACK /* a department's feedback on its task (app->pending_id) */
+};
 
 struct ui_app;
 
@@ -489,6 +500,7 @@ struct ui_app {
     int64_t incident_id; /* the incident in the incident view */
     struct ui_form form; /* the form open on UI_SCREEN_FORM */
     enum ui_pending pending;
+    int64_t pending_id; /* the release or task a pending line is for */
     char prompt_label[128];
     char *draft_offer;    /* UI_PROMPT_DRAFT: the draft's key */
     char duty_label[256]; /* the header's people on duty now ("" when nobody is scheduled) */

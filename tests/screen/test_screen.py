@@ -625,6 +625,13 @@ def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
     a.keys("F2")
     ok = a.wait(lambda ls: any("治安" in l and "派员到现场核实情况" in l for l in ls), 5)
     case("a task for a department", ok, a.text())
+    a.keys("F")
+    a.wait_text("的反馈：", 3)
+    a.type("已派两名民警到场")
+    a.keys("Enter")
+    ok = a.wait(lambda ls: any("已记录任务 #1 的反馈" in l for l in ls) and
+                any("反馈：已派两名民警到场" in l for l in ls), 5)
+    case("F records the department's feedback", ok, a.text())
     a.keys("q", "q")
     a.wait(lambda ls: "处置工单" not in ls[1], 5)
     a.keys("K")
@@ -640,6 +647,22 @@ def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
     a.keys("Escape")
     ok = ok and a.wait(lambda ls: "实时信息" in ls[1], 5)
     case("q and Esc leave the KPI and duty views", ok, a.text())
+    # a published statement marked corrected from the closed incident
+    a.keys("i")
+    a.wait(lambda ls: "处置工单（超时的在前）" in ls[1], 5)
+    a.keys("G", "Enter")
+    ok = a.wait(lambda ls: any("工单 #1" in l and "[办结]" in l for l in ls), 5)
+    a.keys("C")
+    a.wait_text("更正的理由：", 3)
+    a.type("发布时间写错")
+    a.keys("Enter")
+    ok = ok and a.wait(lambda ls: any("已将通报标为更正" in l for l in ls), 5)
+    c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True)
+    row = c.execute("SELECT correction, correction_reason FROM releases WHERE incident_id = 1 "
+                    "AND seq = 1").fetchone()
+    c.close()
+    case("C marks the newest statement corrected", ok and row == ("corrected", "发布时间写错"),
+         repr(row) + a.text())
     a.keys("Q", "y")
 
 
