@@ -505,6 +505,9 @@ static void handle_prompt_key(struct ui_app *app, int key)
         ui_app_search_start(app, line);
     } else if (p == UI_PROMPT_REASON) {
         ui_incident_prompt_done(app, line);
+    } else if (p == UI_PROMPT_FILTER && app->screen == UI_SCREEN_ROSTER) {
+        snprintf(app->handover_filter, sizeof app->handover_filter, "%s", line);
+        ui_view_roster_open(app);
     } else if (p == UI_PROMPT_FILTER) {
         snprintf(app->dir_filter, sizeof app->dir_filter, "%s", line);
         ui_view_directory_open(app);
@@ -594,7 +597,9 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_SEARCH:
         ui_lineedit_clear(&app->le);
-        app->prompt = app->screen == UI_SCREEN_DIRECTORY ? UI_PROMPT_FILTER : UI_PROMPT_SEARCH;
+        app->prompt = app->screen == UI_SCREEN_DIRECTORY || app->screen == UI_SCREEN_ROSTER
+                          ? UI_PROMPT_FILTER
+                          : UI_PROMPT_SEARCH;
         return;
     case UI_ACT_REDRAW:
         clearok(curscr, TRUE);

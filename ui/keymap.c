@@ -29,7 +29,7 @@ static const struct ui_key keymap[] = {
     {{'n'},                                     "n",       "下一条搜索结果（到底时载入更早的结果）", "下一条", UI_ACT_SEARCH_NEXT, UI_VIEW_SEARCH},
     {{'N'},                                     "N",       "上一条搜索结果",           "上一条", UI_ACT_SEARCH_PREV, UI_VIEW_SEARCH},
     {{'q', UI_KEY_ESC},                         "q/Esc",   "返回（离开搜索、阅读、帮助、信源、事件、工单、指标、值班表或名录视图）", "返回", UI_ACT_BACK, V_SUB},
-    {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）；名录中：筛选", "搜索", UI_ACT_SEARCH, V_LISTS | UI_VIEW_DIRECTORY},
+    {{'/'},                                     "/",       "搜索（全文，空格分隔多个词）；名录中：筛选；值班表中：查找交接班记录", "搜索", UI_ACT_SEARCH, V_LISTS | UI_VIEW_DIRECTORY | UI_VIEW_ROSTER},
     {{'s'},                                     "s",       "信源视图（状态与详情）",   "信源",   UI_ACT_SOURCES,     V_LISTS},
     {{'\t'},                                    "Tab",     "切换窗格（实时信息 / 风险看板）；表单中：下一栏", "切换", UI_ACT_NEXT_PANE, V_LISTS | UI_VIEW_FORM},
     {{UI_FN(KEY_BTAB)},                         "S-Tab",   "表单：上一栏",             NULL,     UI_ACT_NONE,        UI_VIEW_FORM},

@@ -141,9 +141,17 @@ void ui_roster_build(struct ui_app *app)
     /* the latest handover notes */
     struct store_handover *h;
     size_t nh;
-    if (store_handovers_list(app->st, NULL, 5, &h, &nh, &err) == 0) {
+    const char *words = app->handover_filter[0] ? app->handover_filter : NULL;
+    if (store_handovers_list(app->st, words, words ? 50 : 5, &h, &nh, &err) == 0) {
         ui_text_add(&app->text, "", 0);
-        ui_text_add(&app->text, "交接班（H 写交班记录，A 确认接班）", A_BOLD);
+        if (words) {
+            char *head =
+                xasprintf("交接班记录：含「%s」的 %zu 份（/ 换词，空则显示最近的）", words, nh);
+            ui_text_add(&app->text, head, A_BOLD);
+            free(head);
+        } else {
+            ui_text_add(&app->text, "交接班（H 写交班记录，A 确认接班，/ 查找）", A_BOLD);
+        }
         for (size_t i = 0; i < nh; i++) {
             char when[32], acked[64] = "";
             ui_format_when(h[i].written_at, now, when, sizeof when);

@@ -507,7 +507,8 @@ struct ui_app {
     int64_t duty_checked; /* when duty_label was last read */
     bool roster_month;    /* the roster view shows the month, not the week */
     int dir_kind;         /* the directory list shown (enum dir_kind) */
-    char dir_filter[UI_LINE_MAX]; /* its filter words */
+    char dir_filter[UI_LINE_MAX];      /* its filter words */
+    char handover_filter[UI_LINE_MAX]; /* words the roster view's handover notes must hold */
     int64_t escalations; /* escalation steps to people taken so far (flash when it grows) */
     bool escalations_known;
 

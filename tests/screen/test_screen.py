@@ -725,6 +725,18 @@ def case_duty(jingyu, tmp, consoles, case):
     ok = b.wait(lambda ls: any("已确认接班（交接记录 #1，李四）" in l for l in ls) and
                 any("已由 li 接班" in l for l in ls), 5)
     case("the next officer acknowledges it", ok, b.text())
+    b.keys("/")
+    b.wait_text("筛选：", 3)
+    b.type("夜市")
+    b.keys("Enter")
+    ok = b.wait(lambda ls: any("含「夜市」的 1 份" in l for l in ls) and
+                any("夜里注意夜市" in l for l in ls), 5)
+    b.keys("/")
+    b.wait_text("筛选：", 3)
+    b.type("没有的词")
+    b.keys("Enter")
+    ok = ok and b.wait(lambda ls: any("含「没有的词」的 0 份" in l for l in ls), 5)
+    case("/ finds handover notes", ok, b.text())
     # the directories, filtered
     b.keys("D")
     ok = b.wait(lambda ls: "名录" in ls[1] and any("【人员】" in l for l in ls) and
