@@ -339,7 +339,7 @@ static void update_alerts(struct ui_app *app)
             flash();
             beep();
             ui_app_message(app, true,
-                           "预警升级：有预警无人确认，已通知领导（Tab 到风险看板，a 确认）");
+                           "预警升级：有预警超过时限无人确认（Tab 到风险看板查看，a 确认）");
         }
         app->escalations = esc;
         app->escalations_known = true;
