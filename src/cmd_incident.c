@@ -210,6 +210,22 @@ static bool opt_time(const struct cli *c, const struct opts *o, const char *key,
     return true;
 }
 
+/* Runs a subcommand: the store opened as the person acting, the options
+ * read, body run, the store closed on every path. */
+static int cli_main(const struct config *cfg, const char *name, int argc, char **argv,
+                    int (*body)(struct cli *c, const struct opts *o))
+{
+    struct cli c;
+    int rc = cli_open(&c, cfg, name);
+    if (rc)
+        return rc;
+    struct opts o;
+    if (!(rc = opts_parse(&c, argc, argv, &o)))
+        rc = body(&c, &o);
+    store_close(c.st);
+    return rc;
+}
+
 /* ---- output ------------------------------------------------------------------- */
 
 static void print_clean(const char *label, const char *value)
@@ -341,12 +357,10 @@ static void incident_json(struct jy_buf *b, const struct incident *x, const stru
 
 /* ---- person -------------------------------------------------------------------- */
 
-static int cmd_person(struct cli *c, int argc, char **argv)
+static int person_main(struct cli *c, const struct opts *op)
 {
-    struct opts o;
-    int rc = opts_parse(c, argc, argv, &o);
-    if (rc)
-        return rc;
+    const struct opts o = *op;
+    int rc = 0;
     struct jy_error err = {0};
     if (o.n_pos >= 1 && !strcmp(o.pos[0], "list")) {
         struct store_person *v;
@@ -837,50 +851,33 @@ static int cmd_incident_verb(struct cli *c, const struct opts *o)
     return usage_error(c, "unknown incident command");
 }
 
+static int incident_main(struct cli *c, const struct opts *o)
+{
+    if (o->n_pos == 0)
+        return usage_error(c, "needs a command (new, list, show, assess, ...)");
+    return cmd_incident_verb(c, o);
+}
+
 int cmd_incident(const struct config *cfg, int argc, char **argv)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu incident");
-    if (rc)
-        return rc;
-    struct opts o;
-    if (!(rc = opts_parse(&c, argc, argv, &o))) {
-        if (o.n_pos == 0)
-            rc = usage_error(&c, "needs a command (new, list, show, assess, ...)");
-        else
-            rc = cmd_incident_verb(&c, &o);
-    }
-    store_close(c.st);
-    return rc;
+    return cli_main(cfg, "jingyu incident", argc, argv, incident_main);
 }
 
 int cmd_people(const struct config *cfg, int argc, char **argv)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu person");
-    if (rc)
-        return rc;
-    rc = cmd_person(&c, argc, argv);
-    store_close(c.st);
-    return rc;
+    return cli_main(cfg, "jingyu person", argc, argv, person_main);
 }
 
 /* ---- audit ----------------------------------------------------------------------- */
 
-int cmd_audit(const struct config *cfg, int argc, char **argv)
+static int audit_main(struct cli *c, const struct opts *o)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu audit");
-    if (rc)
-        return rc;
-    struct opts o;
+    int rc = 0;
     struct jy_error err = {0};
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    if (o.n_pos == 1 && !strcmp(o.pos[0], "verify")) {
+    if (o->n_pos == 1 && !strcmp(o->pos[0], "verify")) {
         struct store_audit_check chk;
-        if ((rc = store_audit_verify(c.st, &chk, &err))) {
-            rc = fail(&c, rc, &err);
+        if ((rc = store_audit_verify(c->st, &chk, &err))) {
+            rc = fail(c, rc, &err);
         } else if (chk.bad_id) {
             printf("audit chain BROKEN at row %lld: %s (%lld rows checked)\n",
                    (long long)chk.bad_id, chk.why, (long long)chk.rows);
@@ -888,19 +885,19 @@ int cmd_audit(const struct config *cfg, int argc, char **argv)
         } else {
             printf("audit chain ok: %lld rows, head %s\n", (long long)chk.rows, chk.head);
         }
-    } else if (o.n_pos == 1 && !strcmp(o.pos[0], "log")) {
+    } else if (o->n_pos == 1 && !strcmp(o->pos[0], "log")) {
         int64_t id = 0, limit = 50;
-        const char *v = opt(&o, "--incident");
-        if ((v && !parse_id(v, &id)) || ((v = opt(&o, "--limit")) && !parse_id(v, &limit))) {
-            rc = usage_error(&c, "--incident and --limit need numbers");
-            goto out;
+        const char *v = opt(o, "--incident");
+        if ((v && !parse_id(v, &id)) || ((v = opt(o, "--limit")) && !parse_id(v, &limit))) {
+            rc = usage_error(c, "--incident and --limit need numbers");
+            return rc;
         }
         struct store_audit *a;
         size_t n;
-        if ((rc =
-                 store_audit_list(c.st, id ? "incident" : NULL, id, (size_t)limit, &a, &n, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_audit_list(c->st, id ? "incident" : NULL, id, (size_t)limit, &a, &n,
+                                   &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         for (size_t i = n; i-- > 0;) {
             char t[32];
@@ -912,43 +909,40 @@ int cmd_audit(const struct config *cfg, int argc, char **argv)
         }
         store_audit_free(a, n);
     } else {
-        rc = usage_error(&c, "usage: audit verify | audit log [--incident ID] [--limit N]");
+        rc = usage_error(c, "usage: audit verify | audit log [--incident ID] [--limit N]");
     }
-out:
-    store_close(c.st);
     return rc;
+}
+
+int cmd_audit(const struct config *cfg, int argc, char **argv)
+{
+    return cli_main(cfg, "jingyu audit", argc, argv, audit_main);
 }
 
 /* ---- kpi --------------------------------------------------------------------------- */
 
-int cmd_kpi(const struct config *cfg, int argc, char **argv)
+static int kpi_main(struct cli *c, const struct opts *o)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu kpi");
-    if (rc)
-        return rc;
-    struct opts o;
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    const char *fs = opt(&o, "--from"), *ts = opt(&o, "--to");
+    int rc = 0;
+    const char *fs = opt(o, "--from"), *ts = opt(o, "--to");
     int64_t from, to;
     bool to_date;
     if (!fs || !ts || jy_time_parse(fs, &from, NULL) || jy_time_parse(ts, &to, &to_date)) {
-        rc = usage_error(&c, "usage: kpi --from DATE --to DATE [--json] (DATE as 2026-12-01)");
-        goto out;
+        rc = usage_error(c, "usage: kpi --from DATE --to DATE [--json] (DATE as 2026-12-01)");
+        return rc;
     }
     if (to_date)
         to += 86400; /* --to names the last day counted */
     struct kpi k[KPI_N];
     struct jy_error err = {0};
-    if ((rc = store_kpi(c.st, &cfg->incident, from, to, c.now, k, &err))) {
-        rc = fail(&c, rc, &err);
-        goto out;
+    if ((rc = store_kpi(c->st, &c->cfg->incident, from, to, c->now, k, &err))) {
+        rc = fail(c, rc, &err);
+        return rc;
     }
     struct jy_buf b;
     jy_buf_init(&b, 0);
     for (int i = 0; i < KPI_N; i++) {
-        if (flag(&o, "--json")) {
+        if (flag(o, "--json")) {
             jy_buf_reset(&b);
             jy_buf_puts(&b, "{");
             json_kv_str(&b, "kpi", k[i].key, true);
@@ -983,9 +977,12 @@ int cmd_kpi(const struct config *cfg, int argc, char **argv)
                k[i].below ? "低于目标\t" : "", k[i].definition);
     }
     jy_buf_free(&b);
-out:
-    store_close(c.st);
     return rc;
+}
+
+int cmd_kpi(const struct config *cfg, int argc, char **argv)
+{
+    return cli_main(cfg, "jingyu kpi", argc, argv, kpi_main);
 }
 
 /* ---- duty and handover ---------------------------------------------------------------- */
@@ -1038,66 +1035,61 @@ static void print_slots(const struct config *cfg, const struct roster_slot *v, s
     free(gaps);
 }
 
-int cmd_duty(const struct config *cfg, int argc, char **argv)
+static int duty_main(struct cli *c, const struct opts *o)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu duty");
-    if (rc)
-        return rc;
-    struct opts o;
+    int rc = 0;
     struct jy_error err = {0};
-    int64_t today = roster_day_of(&cfg->duty, c.now);
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    const char *verb = o.n_pos ? o.pos[0] : "show";
+    int64_t today = roster_day_of(&c->cfg->duty, c->now);
+    const char *verb = o->n_pos ? o->pos[0] : "show";
     if (!strcmp(verb, "generate")) {
         int64_t from, to;
-        if (!opt_day(&c, &o, "--from", &from, today) || !opt_day(&c, &o, "--to", &to, from + 27)) {
+        if (!opt_day(c, o, "--from", &from, today) || !opt_day(c, o, "--to", &to, from + 27)) {
             rc = CMD_EXIT_USAGE;
-            goto out;
+            return rc;
         }
         int written;
-        if ((rc = store_duty_generate(c.st, &c.me, &cfg->duty, from, to, c.now, &written, &err)))
-            rc = fail(&c, rc, &err);
+        if ((rc = store_duty_generate(c->st, &c->me, &c->cfg->duty, from, to, c->now, &written,
+                                      &err)))
+            rc = fail(c, rc, &err);
         else
             printf("%d\n", written);
     } else if (!strcmp(verb, "set")) {
         int64_t day;
-        if (o.n_pos < 4 || roster_day_parse(o.pos[1], &day)) {
-            rc = usage_error(&c, "usage: duty set DAY SHIFT POST [--login LOGIN] (none: empty it)");
-            goto out;
+        if (o->n_pos < 4 || roster_day_parse(o->pos[1], &day)) {
+            rc = usage_error(c, "usage: duty set DAY SHIFT POST [--login LOGIN] (none: empty it)");
+            return rc;
         }
-        const char *login = opt(&o, "--login");
-        if ((rc = store_duty_set(c.st, &c.me, &cfg->duty, day, o.pos[2], o.pos[3], login, c.now,
-                                 &err)))
-            rc = fail(&c, rc, &err);
+        const char *login = opt(o, "--login");
+        if ((rc = store_duty_set(c->st, &c->me, &c->cfg->duty, day, o->pos[2], o->pos[3], login,
+                                 c->now, &err)))
+            rc = fail(c, rc, &err);
     } else if (!strcmp(verb, "swap")) {
         int64_t d1, d2;
-        if (o.n_pos != 3 || roster_day_parse(o.pos[1], &d1) || roster_day_parse(o.pos[2], &d2) ||
-            !opt(&o, "--first") || !opt(&o, "--second")) {
-            rc = usage_error(&c, "usage: duty swap DAY1 DAY2 --first LOGIN1 --second LOGIN2");
-            goto out;
+        if (o->n_pos != 3 || roster_day_parse(o->pos[1], &d1) || roster_day_parse(o->pos[2], &d2) ||
+            !opt(o, "--first") || !opt(o, "--second")) {
+            rc = usage_error(c, "usage: duty swap DAY1 DAY2 --first LOGIN1 --second LOGIN2");
+            return rc;
         }
-        if ((rc = store_duty_swap(c.st, &c.me, d1, opt(&o, "--first"), d2, opt(&o, "--second"),
-                                  c.now, &err)))
-            rc = fail(&c, rc, &err);
+        if ((rc = store_duty_swap(c->st, &c->me, d1, opt(o, "--first"), d2, opt(o, "--second"),
+                                  c->now, &err)))
+            rc = fail(c, rc, &err);
     } else if (!strcmp(verb, "show") || !strcmp(verb, "gaps")) {
         bool gaps_only = !strcmp(verb, "gaps");
         int64_t from, to;
-        if (!opt_day(&c, &o, "--from", &from, today) ||
-            !opt_day(&c, &o, "--to", &to, from + (gaps_only ? cfg->duty.gap_days - 1 : 6))) {
+        if (!opt_day(c, o, "--from", &from, today) ||
+            !opt_day(c, o, "--to", &to, from + (gaps_only ? c->cfg->duty.gap_days - 1 : 6))) {
             rc = CMD_EXIT_USAGE;
-            goto out;
+            return rc;
         }
         struct roster_slot *v;
         size_t n;
-        if ((rc = store_duty_range(c.st, from, to, &v, &n, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_duty_range(c->st, from, to, &v, &n, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         if (gaps_only) {
             size_t ng;
-            struct roster_gap *g = roster_gaps(&cfg->duty, v, n, from, to, &ng);
+            struct roster_gap *g = roster_gaps(&c->cfg->duty, v, n, from, to, &ng);
             for (size_t i = 0; i < ng; i++) {
                 char d[16];
                 roster_day_format(g[i].day, d);
@@ -1106,15 +1098,15 @@ int cmd_duty(const struct config *cfg, int argc, char **argv)
             free(g);
             rc = ng ? CMD_EXIT_RUNTIME : 0; /* scripts can alarm on a gap */
         } else {
-            print_slots(cfg, v, n, from, to);
+            print_slots(c->cfg, v, n, from, to);
         }
         roster_slots_free(v, n);
     } else if (!strcmp(verb, "now")) {
         struct roster_slot *v;
         size_t n;
-        if ((rc = store_duty_at(c.st, &cfg->duty, c.now, &v, &n, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_duty_at(c->st, &c->cfg->duty, c->now, &v, &n, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         for (size_t i = 0; i < n; i++)
             printf("%s\t%s\t%s\t%s\n", v[i].shift, v[i].post, v[i].login,
@@ -1123,56 +1115,54 @@ int cmd_duty(const struct config *cfg, int argc, char **argv)
             printf("未排班\n");
         roster_slots_free(v, n);
     } else {
-        rc = usage_error(&c, "usage: duty show|gaps|now|generate|set|swap");
+        rc = usage_error(c, "usage: duty show|gaps|now|generate|set|swap");
     }
-out:
-    store_close(c.st);
     return rc;
 }
 
-int cmd_handover(const struct config *cfg, int argc, char **argv)
+int cmd_duty(const struct config *cfg, int argc, char **argv)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu handover");
-    if (rc)
-        return rc;
-    struct opts o;
+    return cli_main(cfg, "jingyu duty", argc, argv, duty_main);
+}
+
+static int handover_main(struct cli *c, const struct opts *o)
+{
+    int rc = 0;
     struct jy_error err = {0};
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    const char *verb = o.n_pos ? o.pos[0] : "list";
+    const char *verb = o->n_pos ? o->pos[0] : "list";
     if (!strcmp(verb, "prefill") || !strcmp(verb, "write")) {
         char *pre = NULL;
-        if ((rc = store_handover_prefill(c.st, &cfg->duty, &cfg->incident, c.now, &pre, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_handover_prefill(c->st, &c->cfg->duty, &c->cfg->incident, c->now, &pre,
+                                         &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         if (!strcmp(verb, "prefill")) {
             fputs(pre, stdout);
         } else {
             int64_t id;
-            rc = store_handover_write(c.st, &c.me, &cfg->duty, opt(&o, "--to"), opt(&o, "--note"),
-                                      pre, c.now, &id, &err);
+            rc = store_handover_write(c->st, &c->me, &c->cfg->duty, opt(o, "--to"),
+                                      opt(o, "--note"), pre, c->now, &id, &err);
             if (rc)
-                rc = fail(&c, rc, &err);
+                rc = fail(c, rc, &err);
             else
                 printf("%lld\n", (long long)id);
         }
         free(pre);
     } else if (!strcmp(verb, "ack")) {
         int64_t id;
-        if (o.n_pos != 2 || !parse_id(o.pos[1], &id)) {
-            rc = usage_error(&c, "usage: handover ack ID");
-            goto out;
+        if (o->n_pos != 2 || !parse_id(o->pos[1], &id)) {
+            rc = usage_error(c, "usage: handover ack ID");
+            return rc;
         }
-        if ((rc = store_handover_ack(c.st, &c.me, id, c.now, &err)))
-            rc = fail(&c, rc, &err);
+        if ((rc = store_handover_ack(c->st, &c->me, id, c->now, &err)))
+            rc = fail(c, rc, &err);
     } else if (!strcmp(verb, "list")) {
         struct store_handover *v;
         size_t n;
-        if ((rc = store_handovers_list(c.st, opt(&o, "--search"), 50, &v, &n, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_handovers_list(c->st, opt(o, "--search"), 50, &v, &n, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         for (size_t i = 0; i < n; i++) {
             char t[32];
@@ -1183,12 +1173,15 @@ int cmd_handover(const struct config *cfg, int argc, char **argv)
         }
         store_handovers_free(v, n);
     } else {
-        rc = usage_error(&c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
-                             "[--search WORDS]");
+        rc = usage_error(c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
+                            "[--search WORDS]");
     }
-out:
-    store_close(c.st);
     return rc;
+}
+
+int cmd_handover(const struct config *cfg, int argc, char **argv)
+{
+    return cli_main(cfg, "jingyu handover", argc, argv, handover_main);
 }
 
 /* ---- notifications ---------------------------------------------------------------------- */
@@ -1201,17 +1194,11 @@ static void on_notify_stop(int sig)
     notify_stop = 1;
 }
 
-int cmd_notify(const struct config *cfg, int argc, char **argv)
+static int notify_main(struct cli *c, const struct opts *o)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu notify");
-    if (rc)
-        return rc;
-    struct opts o;
+    int rc = 0;
     struct jy_error err = {0};
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    const char *verb = o.n_pos ? o.pos[0] : "status";
+    const char *verb = o->n_pos ? o->pos[0] : "status";
     if (!strcmp(verb, "run")) {
         /* escalation and delivery; --once for one pass (tests, cron) */
         struct sigaction sa = {0};
@@ -1219,13 +1206,13 @@ int cmd_notify(const struct config *cfg, int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         notify_stop = 0;
-        bool once = flag(&o, "--once");
+        bool once = flag(o, "--once");
         do {
             struct notify_stats ns;
             jy_error_clear(&err);
-            if ((rc = notify_pass_until(c.st, cfg, jy_now(), &notify_stop, &ns, &err))) {
+            if ((rc = notify_pass_until(c->st, c->cfg, jy_now(), &notify_stop, &ns, &err))) {
                 /* once: that is the answer; running: say it and carry on */
-                int code = fail(&c, rc, &err);
+                int code = fail(c, rc, &err);
                 if (once) {
                     rc = code;
                     break;
@@ -1241,33 +1228,33 @@ int cmd_notify(const struct config *cfg, int argc, char **argv)
         } while (!once && !notify_stop);
     } else if (!strcmp(verb, "send")) {
         /* a message by hand: to one channel or all */
-        const char *subject = opt(&o, "--subject"), *body = opt(&o, "--body");
+        const char *subject = opt(o, "--subject"), *body = opt(o, "--body");
         if (!subject) {
-            rc = usage_error(&c, "usage: notify send --subject S [--body B] [--channel NAME]");
-            goto out;
+            rc = usage_error(c, "usage: notify send --subject S [--body B] [--channel NAME]");
+            return rc;
         }
-        if ((rc = actor_check_write(&c.me, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = actor_check_write(&c->me, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
-        const char *one = opt(&o, "--channel");
-        const char **names = xcalloc(cfg->notify.n_channels + 1, sizeof *names);
+        const char *one = opt(o, "--channel");
+        const char **names = xcalloc(c->cfg->notify.n_channels + 1, sizeof *names);
         size_t n = 0;
-        for (size_t i = 0; i < cfg->notify.n_channels; i++)
-            if (!one || !strcmp(one, cfg->notify.channels[i].name))
-                names[n++] = cfg->notify.channels[i].name;
+        for (size_t i = 0; i < c->cfg->notify.n_channels; i++)
+            if (!one || !strcmp(one, c->cfg->notify.channels[i].name))
+                names[n++] = c->cfg->notify.channels[i].name;
         if (!n)
-            rc = usage_error(&c, "no such channel");
-        else if ((rc = store_outbox_add(c.st, names, n, "manual", 0, subject, body ? body : "",
-                                        c.now, &err)))
-            rc = fail(&c, rc, &err);
+            rc = usage_error(c, "no such channel");
+        else if ((rc = store_outbox_add(c->st, names, n, "manual", 0, subject, body ? body : "",
+                                        c->now, &err)))
+            rc = fail(c, rc, &err);
         free(names);
     } else if (!strcmp(verb, "status")) {
         struct store_outbox *v;
         size_t n;
-        if ((rc = store_outbox_list(c.st, NULL, 100, &v, &n, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_outbox_list(c->st, NULL, 100, &v, &n, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         for (size_t i = 0; i < n; i++) {
             char t[32];
@@ -1279,40 +1266,37 @@ int cmd_notify(const struct config *cfg, int argc, char **argv)
         }
         store_outbox_free(v, n);
     } else {
-        rc = usage_error(&c, "usage: notify run [--once] | send --subject S [--body B] "
-                             "[--channel NAME] | status");
+        rc = usage_error(c, "usage: notify run [--once] | send --subject S [--body B] "
+                            "[--channel NAME] | status");
     }
-out:
-    store_close(c.st);
     return rc;
+}
+
+int cmd_notify(const struct config *cfg, int argc, char **argv)
+{
+    return cli_main(cfg, "jingyu notify", argc, argv, notify_main);
 }
 
 /* ---- directories ------------------------------------------------------------------------- */
 
-int cmd_directory(const struct config *cfg, int argc, char **argv)
+static int directory_main(struct cli *c, const struct opts *o)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, "jingyu directory");
-    if (rc)
-        return rc;
-    struct opts o;
+    int rc = 0;
     struct jy_error err = {0};
-    if ((rc = opts_parse(&c, argc, argv, &o)))
-        goto out;
-    int k = o.n_pos >= 2 ? store_dir_kind(o.pos[1]) : -1;
+    int k = o->n_pos >= 2 ? store_dir_kind(o->pos[1]) : -1;
     if (k < 0) {
-        rc = usage_error(&c, "usage: directory list|export|import people|units|experts|media|"
-                             "training [FILE] [--search WORDS]");
-        goto out;
+        rc = usage_error(c, "usage: directory list|export|import people|units|experts|media|"
+                            "training [FILE] [--search WORDS]");
+        return rc;
     }
     const struct dir_desc *d = store_dir_desc((enum dir_kind)k);
-    if (!strcmp(o.pos[0], "list")) {
+    if (!strcmp(o->pos[0], "list")) {
         char ***rows;
         size_t n;
-        if ((rc = store_dir_list(c.st, (enum dir_kind)k, opt(&o, "--search"), 1000, &rows, &n,
+        if ((rc = store_dir_list(c->st, (enum dir_kind)k, opt(o, "--search"), 1000, &rows, &n,
                                  &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+            rc = fail(c, rc, &err);
+            return rc;
         }
         for (size_t r = 0; r < n; r++) {
             for (size_t i = 0; i < d->n_cols; i++) {
@@ -1323,33 +1307,36 @@ int cmd_directory(const struct config *cfg, int argc, char **argv)
             printf("\n");
         }
         store_dir_rows_free(rows, n, d->n_cols);
-    } else if (!strcmp(o.pos[0], "export")) {
+    } else if (!strcmp(o->pos[0], "export")) {
         char *csv;
-        if ((rc = store_dir_export(c.st, (enum dir_kind)k, &csv, &err))) {
-            rc = fail(&c, rc, &err);
-            goto out;
+        if ((rc = store_dir_export(c->st, (enum dir_kind)k, &csv, &err))) {
+            rc = fail(c, rc, &err);
+            return rc;
         }
         fputs(csv, stdout);
         free(csv);
-    } else if (!strcmp(o.pos[0], "import") && o.n_pos == 3) {
+    } else if (!strcmp(o->pos[0], "import") && o->n_pos == 3) {
         char *text;
         size_t len;
-        if (jy_read_file(o.pos[2], 16u << 20, &text, &len, &err)) {
-            rc = fail(&c, JY_EIO, &err);
-            goto out;
+        if (jy_read_file(o->pos[2], 16u << 20, &text, &len, &err)) {
+            rc = fail(c, JY_EIO, &err);
+            return rc;
         }
         int added, updated;
-        rc = store_dir_import(c.st, &c.me, (enum dir_kind)k, text, len, c.now, &added, &updated,
+        rc = store_dir_import(c->st, &c->me, (enum dir_kind)k, text, len, c->now, &added, &updated,
                               &err);
         free(text);
         if (rc)
-            rc = fail(&c, rc, &err);
+            rc = fail(c, rc, &err);
         else
             printf("%s: %d added, %d updated\n", d->key, added, updated);
     } else {
-        rc = usage_error(&c, "usage: directory list|export|import KIND [FILE]");
+        rc = usage_error(c, "usage: directory list|export|import KIND [FILE]");
     }
-out:
-    store_close(c.st);
     return rc;
+}
+
+int cmd_directory(const struct config *cfg, int argc, char **argv)
+{
+    return cli_main(cfg, "jingyu directory", argc, argv, directory_main);
 }

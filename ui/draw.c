@@ -122,6 +122,11 @@ void ui_colors_init_levels(short bg)
     init_pair(UI_PAIR_MARK, COLOR_BLACK, COLOR_YELLOW);
 }
 
+attr_t ui_alarm_attr(void)
+{
+    return A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0);
+}
+
 attr_t ui_level_attr(int level)
 {
     if (level < LEVEL_I || level > LEVEL_IV)

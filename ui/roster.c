@@ -10,11 +10,6 @@
 
 #include "ui_private.h"
 
-static attr_t red(void)
-{
-    return A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0);
-}
-
 void ui_duty_update(struct ui_app *app)
 {
     int64_t now = jy_now();
@@ -73,7 +68,7 @@ void ui_roster_build(struct ui_app *app)
     size_t n;
     struct jy_error err = {0};
     if (store_duty_range(app->st, from < today ? from : today, q_to, &v, &n, &err)) {
-        ui_text_add(&app->text, err.msg, red());
+        ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
     int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
@@ -87,7 +82,7 @@ void ui_roster_build(struct ui_app *app)
         snprintf(line, sizeof line,
                  "未来%d天有 %zu 处缺岗（最早 %s %s %s）：用 jingyu duty set 补上", dc->gap_days,
                  ng, d, gaps[0].shift, gaps[0].post);
-        ui_text_add(&app->text, line, red());
+        ui_text_add(&app->text, line, ui_alarm_attr());
     } else {
         snprintf(line, sizeof line, "未来%d天无缺岗", dc->gap_days);
         ui_text_add(&app->text, line, A_DIM);
@@ -129,7 +124,7 @@ void ui_roster_build(struct ui_app *app)
             }
             char *cell = ui_cell(b.data, cols);
             /* a day already over is dim; an empty post ahead is red */
-            attr_t attr = gap && day >= today ? red() : day < today ? A_DIM : 0;
+            attr_t attr = gap && day >= today ? ui_alarm_attr() : day < today ? A_DIM : 0;
             if (now_here)
                 attr |= A_BOLD;
             ui_text_add(&app->text, cell, attr);
@@ -293,7 +288,7 @@ void ui_directory_build(struct ui_app *app)
     struct jy_error err = {0};
     if (store_dir_list(app->st, (enum dir_kind)app->dir_kind, app->dir_filter, 500, &rows, &n,
                        &err)) {
-        ui_text_add(&app->text, err.msg, red());
+        ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
     int w = (cols - 2) / (int)d->n_cols;

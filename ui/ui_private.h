@@ -321,6 +321,8 @@ void ui_colors_init_levels(short bg);
 /* The attributes a risk level is drawn with: its colour (bold for I and II)
  * when colours are on, else bold for I and II. */
 attr_t ui_level_attr(int level);
+/* What must be seen: bold, and red when colours are on (overdue, gaps). */
+attr_t ui_alarm_attr(void);
 
 /* Draws s at (y, x) sanitised, cut to cols display columns with "…" and
  * padded to exactly cols columns. Returns the columns used. */

@@ -1541,6 +1541,14 @@ static int parse_rotation(struct parse *p, yaml_node_t *map, size_t index, struc
 
 /* The zone's offset from UTC now. Done while loading, before any thread
  * runs: the C library knows zones only through TZ. */
+/* Whether the C library knows the zone by name (a tzdata file). */
+static bool zone_has_file(const char *zone)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    return !strstr(zone, "..") && access(path, R_OK) == 0;
+}
+
 static int zone_offset(const char *zone, int *offset)
 {
     int h, m, k = 0;
@@ -1553,9 +1561,7 @@ static int zone_offset(const char *zone, int *offset)
         *offset = 0;
         return 0;
     }
-    char path[512];
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-    if (strstr(zone, "..") || access(path, R_OK) != 0) {
+    if (!zone_has_file(zone)) {
         if (!strcmp(zone, "Asia/Shanghai")) { /* no tzdata installed: China has no DST */
             *offset = 8 * 3600;
             return 0;
@@ -1668,23 +1674,17 @@ void config_apply_timezone(const struct config *cfg)
     const char *zone = cfg ? cfg->duty.timezone : NULL;
     if (!zone || getenv("TZ"))
         return;
-    if (zone[0] == '+' || zone[0] == '-') {
-        /* POSIX counts west of Greenwich as positive: +08:00 is "<+0800>-08:00" */
-        int h = 0, m = 0;
-        sscanf(zone + 1, "%2d:%2d", &h, &m);
-        char tz[64];
-        snprintf(tz, sizeof tz, "<%c%02d%02d>%c%02d:%02d", zone[0], h, m,
-                 zone[0] == '+' ? '-' : '+', h, m);
-        setenv("TZ", tz, 1);
+    if (zone_has_file(zone)) {
+        setenv("TZ", zone, 1);
     } else {
-        char path[512];
-        snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-        if (access(path, R_OK) == 0)
-            setenv("TZ", zone, 1);
-        else if (!strcmp(zone, "Asia/Shanghai"))
-            setenv("TZ", "CST-8", 1); /* no tzdata: China has no daylight saving */
-        else
-            return;
+        /* an offset (+08:00, UTC, or Asia/Shanghai without tzdata), taken
+         * when the file was read; POSIX counts west of Greenwich as
+         * positive, so +08:00 is "<+0800>-08:00" */
+        int off = cfg->duty.utc_offset, a = off < 0 ? -off : off;
+        char tz[64];
+        snprintf(tz, sizeof tz, "<%c%02d%02d>%c%02d:%02d", off < 0 ? '-' : '+', a / 3600,
+                 a % 3600 / 60, off < 0 ? '+' : '-', a / 3600, a % 3600 / 60);
+        setenv("TZ", tz, 1);
     }
     tzset();
 }

@@ -573,17 +573,6 @@ static void send_one(struct pass *p, const struct notify_channel *c, const struc
     }
 }
 
-static void outbox_clear(struct store_outbox *o)
-{
-    free(o->channel);
-    free(o->kind);
-    free(o->subject);
-    free(o->body);
-    free(o->status);
-    free(o->last_error);
-    memset(o, 0, sizeof *o);
-}
-
 /* Robots take a few kilobytes of text (企业微信 2048 bytes): a digest body
  * is cut there, on a character boundary, saying how much more there was. */
 #define DIGEST_MAX 1800
@@ -654,7 +643,7 @@ static int deliver_channel(struct pass *p, const struct notify_channel *c, int64
             if ((rc = make_digest(p, c, v, n, &d, err)) == 0) {
                 store_outbox_defer(p->st, d.id, p->claim, now + 60, err);
                 p->stats->digests++;
-                outbox_clear(&d);
+                store_outbox_clear(&d);
             }
         } else {
             store_outbox_defer(p->st, v[0].id, p->claim, now + 60, err);
@@ -676,7 +665,7 @@ static int deliver_channel(struct pass *p, const struct notify_channel *c, int64
         if ((rc = make_digest(p, c, v + singles, n - singles, &d, err)) == 0) {
             p->stats->digests++;
             send_one(p, c, &d);
-            outbox_clear(&d);
+            store_outbox_clear(&d);
         } else {
             for (size_t k = singles; k < n; k++)
                 store_outbox_defer(p->st, v[k].id, p->claim, now, err);

@@ -34,16 +34,21 @@ static void outbox_read(sqlite3_stmt *s, struct store_outbox *o)
     o->digest_id = sqlite3_column_int64(s, 12);
 }
 
+void store_outbox_clear(struct store_outbox *o)
+{
+    free(o->channel);
+    free(o->kind);
+    free(o->subject);
+    free(o->body);
+    free(o->status);
+    free(o->last_error);
+    memset(o, 0, sizeof *o);
+}
+
 void store_outbox_free(struct store_outbox *v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) {
-        free(v[i].channel);
-        free(v[i].kind);
-        free(v[i].subject);
-        free(v[i].body);
-        free(v[i].status);
-        free(v[i].last_error);
-    }
+    for (size_t i = 0; v && i < n; i++)
+        store_outbox_clear(&v[i]);
     free(v);
 }
 
@@ -248,13 +253,7 @@ int store_outbox_digest(struct store *st, const char *channel, const int64_t *id
     }
     rc = store_write_end(st, nested, rc, err);
     if (rc) {
-        free(digest->channel);
-        free(digest->kind);
-        free(digest->subject);
-        free(digest->body);
-        free(digest->status);
-        free(digest->last_error);
-        memset(digest, 0, sizeof *digest);
+        store_outbox_clear(digest);
     }
     return rc;
 }

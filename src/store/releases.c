@@ -248,20 +248,17 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
         release_clear(&r);
         if (!strcmp(status, "approved"))
             action = "release.draft.withdraw-approval";
-        rc = store_exec_id(st,
-                           "UPDATE releases SET status = 'draft', approver = NULL, decided_at = "
-                           "NULL WHERE id = ?1",
-                           id, err);
-        if (!rc) {
-            if (sqlite3_prepare_v2(st->db, "UPDATE releases SET final = ?2 WHERE id = ?1", -1, &s,
-                                   NULL) != SQLITE_OK) {
-                rc = store_db_error(st, err, "draft");
-            } else {
-                sqlite3_bind_int64(s, 1, id);
-                sqlite3_bind_int(s, 2, final);
-                rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "draft");
-                sqlite3_finalize(s);
-            }
+        /* a new version is a draft again: any approval was of the old text */
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE releases SET status = 'draft', approver = NULL, "
+                               "decided_at = NULL, final = ?2 WHERE id = ?1",
+                               -1, &s, NULL) != SQLITE_OK) {
+            rc = store_db_error(st, err, "draft");
+        } else {
+            sqlite3_bind_int64(s, 1, id);
+            sqlite3_bind_int(s, 2, final);
+            rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "draft");
+            sqlite3_finalize(s);
         }
         if (rc)
             goto done;

@@ -570,6 +570,7 @@ int store_outbox_sent_since(struct store *st, const char *channel, int64_t t, in
                             struct jy_error *err);
 int store_outbox_list(struct store *st, const char *status, size_t limit, struct store_outbox **out,
                       size_t *n, struct jy_error *err);
+void store_outbox_clear(struct store_outbox *o);
 void store_outbox_free(struct store_outbox *v, size_t n);
 
 /* The escalation steps already taken for an alert: bit k set for step k. */
