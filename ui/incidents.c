@@ -28,8 +28,10 @@ int ui_incidents_reload(struct ui_app *app, struct jy_error *err)
 {
     struct incident *v;
     size_t n;
-    /* open ones first (sorted below), then the closed ones, newest first */
-    int rc = store_incidents_list(app->st, false, INCIDENTS_MAX, &v, &n, err);
+    /* the header needs the open ones only, at every change of the data; the
+     * list shows the closed ones too, after them */
+    bool all = app->screen == UI_SCREEN_INCIDENTS;
+    int rc = store_incidents_list(app->st, !all, INCIDENTS_MAX, &v, &n, err);
     if (rc)
         return rc;
     int64_t now = jy_now();
@@ -47,15 +49,10 @@ int ui_incidents_reload(struct ui_app *app, struct jy_error *err)
         struct inc_clock c[INC_N_CLOCKS];
         size_t nc = incident_clocks(&v[i], &app->cfg->incident, now, c);
         const struct inc_clock *next = incident_next_clock(c, nc);
-        if (next && next->status == CLOCK_OVERDUE)
+        if (v[i].state != INC_CLOSED && next && next->status == CLOCK_OVERDUE)
             app->overdue++;
     }
     return 0;
-}
-
-static attr_t red(void)
-{
-    return A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : 0);
 }
 
 /* "内部上报 已超时 1小时05分" / "公布结果 剩余 2天3小时" / "时限均已完成" */
@@ -65,7 +62,11 @@ static void next_deadline(const struct ui_app *app, const struct incident *x, in
     struct inc_clock c[INC_N_CLOCKS];
     size_t nc = incident_clocks(x, &app->cfg->incident, now, c);
     const struct inc_clock *next = incident_next_clock(c, nc);
-    *overdue = next && next->status == CLOCK_OVERDUE;
+    *overdue = x->state != INC_CLOSED && next && next->status == CLOCK_OVERDUE;
+    if (x->state == INC_CLOSED) { /* its clocks stopped when it closed */
+        snprintf(buf, size, "已办结");
+        return;
+    }
     if (!next) {
         snprintf(buf, size, "时限均已完成");
         return;
@@ -95,7 +96,7 @@ void ui_incidents_build(struct ui_app *app)
         char *line = xasprintf("#%-4lld %-3s %s  %s  %s", (long long)x->id, level_roman(x->level),
                                inc_state_label(x->state), dl, x->title);
         char *cell = ui_cell(line, cols);
-        attr_t attr = overdue ? red() : x->state == INC_CLOSED ? A_DIM : 0;
+        attr_t attr = overdue ? ui_alarm_attr() : x->state == INC_CLOSED ? A_DIM : 0;
         if (i == app->inc_sel)
             attr |= A_REVERSE;
         ui_text_add(&app->text, cell, attr);
@@ -108,9 +109,9 @@ void ui_incidents_build(struct ui_app *app)
 void ui_view_incidents_open(struct ui_app *app)
 {
     struct jy_error err = {0};
+    app->screen = UI_SCREEN_INCIDENTS; /* first: the list reads the closed ones too */
     if (ui_incidents_reload(app, &err))
         ui_app_message(app, true, "读取工单失败：%s", err.msg);
-    app->screen = UI_SCREEN_INCIDENTS;
     app->text.top = 0;
     ui_view_rebuild(app);
 }
@@ -204,7 +205,7 @@ static void build_clocks(struct ui_app *app, const struct incident *x, int64_t n
         case CLOCK_OVERDUE:
             inc_format_span(now - c[i].due_at, span, sizeof span);
             snprintf(status, sizeof status, "已超时 %s", span);
-            attr = red();
+            attr = ui_alarm_attr();
             break;
         case CLOCK_PENDING:
             inc_format_span(c[i].due_at - now, span, sizeof span);
@@ -225,7 +226,7 @@ void ui_incident_build(struct ui_app *app)
     struct incident x;
     struct jy_error err = {0};
     if (store_incident_get(app->st, app->incident_id, &x, &err)) {
-        ui_text_add(&app->text, err.msg, red());
+        ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
     int64_t now = jy_now();
@@ -299,7 +300,7 @@ void ui_incident_build(struct ui_app *app)
                 char *c = xasprintf("    已%s：%s",
                                     !strcmp(rel[i].correction, "retracted") ? "撤回" : "更正",
                                     rel[i].correction_reason ? rel[i].correction_reason : "");
-                ui_text_add(t, c, red());
+                ui_text_add(t, c, ui_alarm_attr());
                 free(c);
             }
             add_field(t, "    意见：", rel[i].comment, cols);
@@ -321,7 +322,7 @@ void ui_incident_build(struct ui_app *app)
             char *line = xasprintf("  #%lld %s  截止 %s%s%s：%s", (long long)tasks[i].id,
                                    tasks[i].department, due, late ? "  已超时 " : "",
                                    late ? span : "", tasks[i].description);
-            ui_text_add_wrapped(t, line, cols, late ? red() : 0);
+            ui_text_add_wrapped(t, line, cols, late ? ui_alarm_attr() : 0);
             free(line);
             add_field(t, "    反馈：", tasks[i].feedback, cols);
         }
@@ -1279,7 +1280,7 @@ void ui_kpi_build(struct ui_app *app)
     struct kpi k[KPI_N];
     struct jy_error err = {0};
     if (store_kpi(app->st, &app->cfg->incident, from, now + 1, now, k, &err)) {
-        ui_text_add(&app->text, err.msg, red());
+        ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
     int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
@@ -1300,7 +1301,7 @@ void ui_kpi_build(struct ui_app *app)
         char *line = xasprintf(
             "%s %-12s  %g/%g  目标 %g%s%s", label, value, k[i].numerator, k[i].denominator,
             k[i].target, k[i].kind == KPI_SATISFACTION ? "" : "%", k[i].below ? "  低于目标" : "");
-        ui_text_add(&app->text, line, k[i].below ? red() : A_BOLD);
+        ui_text_add(&app->text, line, k[i].below ? ui_alarm_attr() : A_BOLD);
         free(line);
         free(label);
         char *def = xasprintf("    %s", k[i].definition);

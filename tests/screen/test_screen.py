@@ -663,6 +663,43 @@ def case_by_hand_and_kpi(jingyu, tmp, consoles, case, d):
     c.close()
     case("C marks the newest statement corrected", ok and row == ("corrected", "发布时间写错"),
          repr(row) + a.text())
+    # an incident closed late (never reported up) is done: not counted as
+    # overdue, not red, when the list shows it among the closed ones
+    cfg = os.path.join(d, "config.yaml")
+    t0 = int(time.time()) - 2 * 86400
+
+    def cli(user, at, *args):
+        env = dict(os.environ, JINGYU_USER=user, JINGYU_FAKE_NOW=str(at))
+        return subprocess.run([jingyu, "--config", cfg] + [str(x) for x in args],
+                              capture_output=True, text=True, env=env)
+
+    def version():
+        return json.loads(cli("zhang", t0, "incident", "show", 4, "--json").stdout)["version"]
+    cli("zhang", t0, "incident", "new", "--title", "迟办的工单", "--category", "其他", "--level", "IV")
+    cli("zhang", t0, "incident", "assess", 4, "--version", version(), "--level", "IV",
+        "--strategy", "观察")
+    cli("zhang", t0, "incident", "move", 4, "response")
+    cli("zhang", t0, "incident", "respond", 4, "--channel", "内部报告", "--content", "已知悉")
+    cli("zhang", t0, "incident", "move", 4, "verification")
+    cli("zhang", t0, "incident", "verify", 4, "--version", version(), "--facts", "无事",
+        "--verified-by", "张三")
+    cli("zhang", t0, "incident", "move", 4, "approval")
+    rid = cli("zhang", t0, "incident", "draft", 4, "--text", "通报").stdout.strip()
+    cli("zhang", t0, "incident", "submit", rid)
+    cli("li", t0 + 60, "incident", "approve", rid)
+    cli("zhang", t0 + 120, "incident", "publish", rid, "--channel", "官方微博")
+    cli("zhang", t0 + 120, "incident", "move", 4, "followup")
+    r = cli("zhang", t0 + 86400, "incident", "close", 4, "--version", version(), "--outcome", "结束",
+            "--effective", "yes", "--why", "平息")
+    a.keys("q")
+    a.wait(lambda ls: "处置工单（超时的在前）" in ls[1], 5)
+    ok = a.wait(lambda ls: any("#4" in l and "已办结" in l for l in ls), 5)
+    lines = a.lines()
+    esc = a.run("capture-pane", "-p", "-e").stdout
+    row4 = next((l for l in esc.split("\n") if "迟办的工单" in l), "")
+    case("a closed incident is not overdue in the list or the header",
+         r.returncode == 0 and ok and "超时工单 0" in lines[0] and "31m" not in row4 and
+         "已超时" not in row4, r.stderr + repr(row4) + "\n".join(lines))
     a.keys("Q", "y")
 
 
