@@ -141,6 +141,24 @@ def case_walk(c, jingyu, top):
     rc3, out3, err3 = j("zhang", "incident", "show", 1, now=now)
     c.check("walk-link-event", rc == 0 and rc2 == 3 and "没有事件 #999" in err2 and
             "关联事件: #1、#%d" % eid2 in out3, "%s %s %s" % (err, err2, out3))
+    rc, out, err = j("zhang", "incident", "link", 1, "--item", 1, now=now)
+    rc3, out3, err3 = j("zhang", "incident", "show", 1, now=now)
+    c.check("walk-link-item", rc == 0 and "关联信息: #1" in out3, err + out3)
+    # a department's task: known departments only, due ahead; its feedback
+    rc, out, err = j("zhang", "incident", "task", 1, "--department", "厨房", "--text", "查",
+                     "--due", "@%d" % (now + 3600), now=now)
+    c.check("task-unknown-department", rc == 3 and "厨房" in err, err)
+    rc, out, err = j("zhang", "incident", "task", 1, "--department", "督察", "--text", "调取记录",
+                     "--due", "@%d" % (now - 60), now=now)
+    c.check("task-due-ahead", rc == 3 and "due_at" in err, err)
+    rc, out, err = j("zhang", "incident", "task", 1, "--department", "督察", "--text",
+                     "调取执法记录仪", "--due", "@%d" % (now + 3600), now=now)
+    rc2, out2, err2 = j("zhang", "incident", "feedback", out.strip() or 0, "--text",
+                        "已调取，无异常", now=now + 600)
+    t = query(db, "SELECT department, feedback, feedback_by FROM tasks")
+    c.check("task-and-feedback", rc == 0 and rc2 == 0 and
+            t == [{"department": "督察", "feedback": "已调取，无异常", "feedback_by": "zhang"}],
+            repr(t) + err + err2)
     x = show(j, 1, now=now)
     c.check("walk-from-event", x.get("title") == "网传清河民警打人" and x.get("level") == "II"
             and x.get("model_level") == "II" and x.get("started_at") == T0 and
@@ -269,7 +287,10 @@ def case_separation(c, jingyu, top):
     j, db = setup(top, "separation", jingyu)
     now = T0 + 3600
     j("wang", "incident", "new", "--title", "窗口投诉", "--category", "窗口投诉", "--level", "IV",
-      now=now)
+      "--officer", "zhang", "--departments", "派出所", now=now)
+    x = show(j, 1)
+    c.check("sep-officer-and-departments", x.get("officer") == "zhang" and
+            x.get("departments") == "派出所", repr(x))
     v = show(j, 1)["version"]
     j("wang", "incident", "assess", 1, "--version", v, "--level", "IV", "--strategy", "回电", now=now)
     j("wang", "incident", "move", 1, "response", now=now)
