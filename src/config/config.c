@@ -1317,7 +1317,7 @@ static int parse_deadline_level(struct parse *p, yaml_node_t *map, int level, co
         return rc;
     yaml_node_t *k, *v;
     for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
-        char key[256];
+        char key[768]; /* holds the caller's 512-byte key and one more name */
         snprintf(key, sizeof key, "%s.%s", where, scalar(k));
         int c = 0;
         while (c < INCIDENT_N_CLOCKS && strcmp(scalar(k), incident_clock_keys[c]))
@@ -1343,7 +1343,7 @@ static int parse_per_level(struct parse *p, yaml_node_t *map, const char *where,
         return rc;
     yaml_node_t *k, *v;
     for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
-        char key[256];
+        char key[512];
         snprintf(key, sizeof key, "%s.%s", where, scalar(k));
         int l = 0;
         while (l < 4 && strcmp(scalar(k), level_keys[l]))

@@ -211,7 +211,7 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;
-    enum inc_state state;
+    enum inc_state state = INC_ASSESSMENT;
     if ((rc = incident_state(st, incident_id, &state, err)))
         return store_write_end(st, nested, rc, err);
     if (state != INC_VERIFICATION && state != INC_APPROVAL && state != INC_FOLLOWUP) {
@@ -383,7 +383,7 @@ int store_release_submit(struct store *st, const struct actor *a, int64_t releas
 {
     bool nested;
     struct store_release r;
-    enum inc_state state;
+    enum inc_state state = INC_ASSESSMENT;
     int rc = release_begin(st, a, release_id, &nested, &r, &state, err);
     if (rc)
         return rc;
@@ -407,7 +407,7 @@ int store_release_decide(struct store *st, const struct actor *a, int64_t releas
 {
     bool nested;
     struct store_release r;
-    enum inc_state state;
+    enum inc_state state = INC_ASSESSMENT;
     int rc = release_begin(st, a, release_id, &nested, &r, &state, err);
     if (rc)
         return rc;
@@ -449,7 +449,7 @@ int store_release_publish(struct store *st, const struct actor *a, int64_t relea
         return jy_error_set(err, JY_EINVAL, "link: 太长");
     bool nested;
     struct store_release r;
-    enum inc_state state;
+    enum inc_state state = INC_ASSESSMENT;
     int rc = release_begin(st, a, release_id, &nested, &r, &state, err);
     if (rc)
         return rc;
@@ -536,7 +536,7 @@ int store_release_correct(struct store *st, const struct actor *a, int64_t relea
         return jy_error_set(err, JY_EINVAL, "reason: 须说明更正或撤回的理由");
     bool nested;
     struct store_release r;
-    enum inc_state state;
+    enum inc_state state = INC_ASSESSMENT;
     int rc = release_begin(st, a, release_id, &nested, &r, &state, err);
     if (rc)
         return rc;
