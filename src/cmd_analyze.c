@@ -67,19 +67,30 @@ static char *read_line(struct line_reader *r, size_t *len, bool *too_long)
     return line;
 }
 
-static int64_t json_time(json_t *v)
+/* The members of an input line that analyze reads. */
+enum { K_ID, K_TITLE, K_TEXT, K_PUBLISHED, K_SOURCE, K_AUTHOR, K_MEDIA, K_REGION, N_ITEM_KEYS };
+static const char *const item_keys[N_ITEM_KEYS] = {
+    "id", "title", "text", "published", "source", "author", "media_level", "region",
+};
+
+static const char *json_str(const struct jy_jval *v)
+{
+    return v->type == JY_J_STRING ? v->str : NULL;
+}
+
+static int64_t json_time(const struct jy_jval *v)
 {
     int64_t t = 0;
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    if (json_is_string(v) && parse_date(json_string_value(v), &t) == 0)
+    if (v->type == JY_J_INT)
+        return v->i;
+    if (v->type == JY_J_STRING && parse_date(v->str, &t) == 0)
         return t;
     return 0;
 }
 
-static enum media_level json_media(json_t *v)
+static enum media_level json_media(const struct jy_jval *v)
 {
-    const char *s = json_string_value(v);
+    const char *s = json_str(v);
     for (int m = MEDIA_CENTRAL; s && m <= MEDIA_INTERNAL; m++)
         if (strcmp(s, media_level_name((enum media_level)m)) == 0 ||
             strcmp(s, media_level_label((enum media_level)m)) == 0)
@@ -167,7 +178,10 @@ struct id_table {
     size_t n, cap;
 };
 
-static void id_table_add(struct id_table *t, json_t *id, int64_t seq)
+/* id: the line's "id" member, or NULL for a line that is not an object. A
+ * string or an integer is written as such; any other value as its JSON text
+ * with the white space outside strings left out. */
+static void id_table_add(struct id_table *t, const struct jy_jval *id, int64_t seq)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 1024;
@@ -175,15 +189,27 @@ static void id_table_add(struct id_table *t, json_t *id, int64_t seq)
     }
     t->at[t->n++] = t->text.len;
     if (!id) {
+        jy_buf_puts(&t->text, "null");
+    } else if (id->type == JY_J_ABSENT) {
         jy_buf_json_int(&t->text, seq);
-    } else if (json_is_string(id)) {
-        jy_buf_json_str(&t->text, json_string_value(id));
-    } else if (json_is_integer(id)) {
-        jy_buf_json_int(&t->text, (int64_t)json_integer_value(id));
+    } else if (id->type == JY_J_STRING) {
+        jy_buf_json_str(&t->text, id->str);
+    } else if (id->type == JY_J_INT) {
+        jy_buf_json_int(&t->text, id->i);
     } else {
-        char *s = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
-        jy_buf_puts(&t->text, s ? s : "null");
-        free(s);
+        bool in_str = false, esc = false;
+        for (size_t i = 0; i < id->raw_len; i++) {
+            char c = id->raw[i];
+            if (in_str) {
+                in_str = esc || c != '"';
+                esc = !esc && c == '\\';
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                continue;
+            } else {
+                in_str = c == '"';
+            }
+            jy_buf_putc(&t->text, c);
+        }
     }
     jy_buf_putc(&t->text, '\0');
 }
@@ -408,9 +434,9 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     lr->f = stdin;
     while ((line = read_line(lr, &len, &too_long))) {
         seq++;
-        json_error_t je;
-        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
-        free(line);
+        struct jy_jval v[N_ITEM_KEYS];
+        bool object =
+            !too_long && len > 0 && jy_json_pick(line, len, item_keys, N_ITEM_KEYS, v) == 0;
         if (k.st) {
             if (k.n_items == cap_items) {
                 cap_items = cap_items ? 2 * cap_items : 1024;
@@ -418,7 +444,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             }
             k.item_ids[k.n_items++] = 0;
         }
-        if (!json_is_object(o)) {
+        if (!object) {
             if (too_long) {
                 fprintf(stderr, "jingyu analyze: line %lld: longer than %u MiB; skipped\n",
                         (long long)seq, LINE_MAX_BYTES >> 20);
@@ -427,13 +453,13 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
                 fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n", (long long)seq);
                 bad++;
             }
-            json_decref(o);
-            id_table_add(&ids, json_null(), seq);
+            free(line);
+            id_table_add(&ids, NULL, seq);
             continue;
         }
-        json_t *jid = json_object_get(o, "id");
+        const struct jy_jval *jid = &v[K_ID];
         id_table_add(&ids, jid, seq);
-        int64_t published = json_time(json_object_get(o, "published"));
+        int64_t published = json_time(&v[K_PUBLISHED]);
         if (published > now + 86400 || published < 0) {
             /* here the date stands in for the collection time: a date in the
              * future (or milliseconds) would move the analysis's clock */
@@ -446,35 +472,35 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         }
         struct an_item in = {
             .id = seq,
-            .title = json_string_value(json_object_get(o, "title")),
-            .text = json_string_value(json_object_get(o, "text")),
+            .title = json_str(&v[K_TITLE]),
+            .text = json_str(&v[K_TEXT]),
             .published = published,
             .collected = published ? published : now,
-            .source = json_string_value(json_object_get(o, "source")),
-            .author = json_string_value(json_object_get(o, "author")),
-            .media_level = json_media(json_object_get(o, "media_level")),
-            .region = json_string_value(json_object_get(o, "region")),
+            .source = json_str(&v[K_SOURCE]),
+            .author = json_str(&v[K_AUTHOR]),
+            .media_level = json_media(&v[K_MEDIA]),
+            .region = json_str(&v[K_REGION]),
         };
         if (k.st) {
             /* the guid: the input's id, so that storing a file twice stores
              * each item once */
-            char *guid = json_is_string(jid)    ? xstrdup(json_string_value(jid))
-                         : json_is_integer(jid) ? xstrdup(id_table_get(&ids, seq))
-                                                : xasprintf("analyze:%lld:%d:%lld", (long long)now,
-                                                            (int)getpid(), (long long)seq);
+            char *guid = jid->type == JY_J_STRING ? xstrdup(jid->str)
+                         : jid->type == JY_J_INT  ? xstrdup(id_table_get(&ids, seq))
+                                                 : xasprintf("analyze:%lld:%d:%lld", (long long)now,
+                                                             (int)getpid(), (long long)seq);
             in.collected = now;
             rc = sink_item(&k, &in, guid, now, &in.id, &err);
             free(guid);
             if (rc) {
                 fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
-                json_decref(o);
+                free(line);
                 rc = CMD_EXIT_RUNTIME;
                 break;
             }
             if (!in.id) {
                 fprintf(stderr, "jingyu analyze: line %lld: id %s is already stored; skipped\n",
                         (long long)seq, id_table_get(&ids, seq));
-                json_decref(o);
+                free(line);
                 continue;
             }
             k.item_ids[k.n_items - 1] = in.id;
@@ -487,7 +513,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
             fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
             an_event_clear(&ev);
-            json_decref(o);
+            free(line);
             rc = CMD_EXIT_RUNTIME;
             break;
         }
@@ -499,7 +525,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         jy_buf_reset(&out);
         result_write(&out, &res, res.event_id ? &ev : NULL, an, id_table_get(&ids, seq), dup);
         fwrite(out.data, 1, out.len, stdout);
-        json_decref(o);
+        free(line);
         an_event_clear(&ev);
         an_result_clear(&res);
         if (!k.st)

@@ -30,7 +30,15 @@
 
 struct ac_out {
     int32_t value;
-    uint32_t len; /* code points */
+    uint16_t len;  /* code points */
+    uint16_t part; /* which automaton of a union (ac_union) it came from */
+};
+
+/* Every pattern as added, kept so that automata can be joined later. */
+struct ac_pat {
+    uint32_t at, len; /* bytes in the pattern arena */
+    int32_t value;
+    uint16_t part;
 };
 
 /* Construction-time trie node. */
@@ -69,6 +77,9 @@ struct ac {
     int32_t *root_kid; /* symbol -> trie node, -1: none (grows with n_syms) */
     size_t cap_root_kid;
     size_t n_patterns;
+    struct ac_pat *pats; /* n_patterns of them */
+    size_t cap_pats;
+    struct jy_buf pat_text;
     uint32_t max_len; /* longest pattern, code points */
     bool built;
 
@@ -172,6 +183,7 @@ struct ac *ac_new(void)
     a->tn = xmalloc(a->cap_tn * sizeof *a->tn);
     a->tn[0] = (struct ac_tnode){-1, -1, -1, 0};
     a->n_tn = 1;
+    jy_buf_init(&a->pat_text, 0);
     return a;
 }
 
@@ -185,12 +197,18 @@ static int32_t ac_tnode_new(struct ac *a, uint32_t sym)
     return (int32_t)a->n_tn++;
 }
 
-void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value)
+static void ac_add_part(struct ac *a, const char *pattern, size_t len, int32_t value, uint16_t part)
 {
     if (a->built)
         abort(); /* broken invariant: patterns come before ac_build */
-    if (len == 0)
-        return;
+    if (len == 0 || len > UINT16_MAX)
+        return; /* (no vocabulary holds a 64 KB term) */
+    if (a->n_patterns == a->cap_pats) {
+        a->cap_pats = a->cap_pats ? a->cap_pats * 2 : 64;
+        a->pats = xrealloc(a->pats, a->cap_pats * sizeof *a->pats);
+    }
+    a->pats[a->n_patterns] = (struct ac_pat){(uint32_t)a->pat_text.len, (uint32_t)len, value, part};
+    jy_buf_append(&a->pat_text, pattern, len);
     int32_t s = 0;
     uint32_t n = 0;
     for (size_t i = 0; i < len; n++) {
@@ -225,13 +243,31 @@ void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value)
     /* Appended at the tail so that one pattern's values come out in the
      * order they were added. */
     struct ac_tout *o = &a->tout[a->n_tout];
-    o->out = (struct ac_out){value, n};
+    o->out = (struct ac_out){value, (uint16_t)n, part};
     o->next = -1;
     int32_t *link = &a->tn[s].out_head;
     while (*link >= 0)
         link = &a->tout[*link].next;
     *link = (int32_t)a->n_tout++;
     a->n_patterns++;
+}
+
+void ac_add(struct ac *a, const char *pattern, size_t len, int32_t value)
+{
+    ac_add_part(a, pattern, len, value, 0);
+}
+
+struct ac *ac_union(const struct ac *const *parts, size_t n)
+{
+    struct ac *u = ac_new();
+    for (size_t p = 0; p < n; p++) {
+        const struct ac *a = parts[p];
+        for (size_t i = 0; a && i < a->n_patterns; i++)
+            ac_add_part(u, a->pat_text.data + a->pats[i].at, a->pats[i].len, a->pats[i].value,
+                        (uint16_t)p);
+    }
+    ac_build(u);
+    return u;
 }
 
 size_t ac_count(const struct ac *a)
@@ -377,7 +413,7 @@ void ac_build(struct ac *a)
     a->built = true;
 }
 
-void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, void *ctx)
+void ac_scan_parts(const struct ac *a, const char *text, size_t len, const struct ac_sink *sinks)
 {
     if (!a || !a->built || a->n_patterns == 0 || !text)
         return;
@@ -399,8 +435,12 @@ void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, vo
         s = ac_next(a, s, sym);
         for (int32_t t = a->report[s]; t >= 0; t = a->dict[t]) {
             for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
-                size_t start = offs[(k + 1 - a->outs[o].len) & mask];
-                if (!hit(ctx, a->outs[o].value, start, i, k + 1 - a->outs[o].len, k + 1)) {
+                const struct ac_out *out = &a->outs[o];
+                const struct ac_sink *sk = &sinks[out->part];
+                if (!sk->hit)
+                    continue;
+                size_t start = offs[(k + 1 - out->len) & mask];
+                if (!sk->hit(sk->ctx, out->value, start, i, k + 1 - out->len, k + 1)) {
                     if (offs != small)
                         free(offs);
                     return;
@@ -410,6 +450,12 @@ void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, vo
     }
     if (offs != small)
         free(offs);
+}
+
+void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, void *ctx)
+{
+    const struct ac_sink one = {hit, ctx};
+    ac_scan_parts(a, text, len, &one);
 }
 
 void ac_free(struct ac *a)
@@ -431,5 +477,7 @@ void ac_free(struct ac *a)
     free(a->outs);
     free(a->dict);
     free(a->report);
+    free(a->pats);
+    jy_buf_free(&a->pat_text);
     free(a);
 }

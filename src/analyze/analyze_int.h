@@ -45,6 +45,19 @@ typedef bool (*ac_hit_fn)(void *ctx, int32_t value, size_t start, size_t end, si
                           size_t cend);
 void ac_scan(const struct ac *a, const char *text, size_t len, ac_hit_fn hit, void *ctx);
 void ac_free(struct ac *a);
+/* Several vocabularies in one automaton, so that one pass over a text
+ * serves them all: a new, built automaton holding every pattern of
+ * parts[0..n) (NULL parts are skipped), each hit tagged with its part. */
+struct ac *ac_union(const struct ac *const *parts, size_t n);
+/* Where a union's scan sends the hits of one part (hit NULL: dropped). */
+struct ac_sink {
+    ac_hit_fn hit;
+    void *ctx;
+};
+/* Scans a union: the hits of part p go to sinks[p], each part's in the
+ * order its own automaton would report them. Stops when a sink returns
+ * false. */
+void ac_scan_parts(const struct ac *a, const char *text, size_t len, const struct ac_sink *sinks);
 
 /* ---- normalize.c ------------------------------------------------------------ */
 
@@ -69,6 +82,18 @@ const char *scheme_engine_name(const struct scheme_engine *se, int i);
 void scheme_engine_match(struct scheme_engine *se, const char *title, const char *text,
                          enum media_level ml, int **schemes, size_t *n_schemes,
                          struct an_term **terms, size_t *n_terms);
+/* scheme_engine_match in steps, for a scan shared with other vocabularies
+ * (ac_union of scheme_engine_ac and others): begin, then the scans, each
+ * after scheme_engine_field says whether it reads the title, with
+ * scheme_engine_hit as the sink of this engine's part, then decide. */
+const struct ac *scheme_engine_ac(const struct scheme_engine *se);
+void scheme_engine_begin(struct scheme_engine *se);
+void scheme_engine_field(struct scheme_engine *se, bool title);
+bool scheme_engine_hit(void *ctx, int32_t term, size_t start, size_t end, size_t cstart,
+                       size_t cend);
+void scheme_engine_decide(struct scheme_engine *se, const char *title, const char *text,
+                          enum media_level ml, int **schemes, size_t *n_schemes,
+                          struct an_term **terms, size_t *n_terms);
 
 /* ---- simhash.c ---------------------------------------------------------------- */
 
@@ -103,6 +128,27 @@ void lexicon_free(struct lexicon *lx);
 int lexicon_check(const char *datadir, struct jy_error *err);
 /* Scores normalised text: *score in -1..1. */
 enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len, double *score);
+/* lexicon_score in steps, for a scan shared with other vocabularies: the
+ * hits of lexicon_ac's patterns gathered by lex_hit_collect (the sink, ctx a
+ * struct lex_hits made ready by lex_hits_init), then scored over text, which
+ * also frees what the hits took. */
+struct lex_hit {
+    uint32_t start, end;
+    int32_t entry;
+};
+/* Most texts have a handful, so they live inside; a long article spills to
+ * the heap once. */
+struct lex_hits {
+    struct lex_hit *h;
+    size_t n, cap;
+    struct lex_hit local[128];
+};
+const struct ac *lexicon_ac(const struct lexicon *lx);
+void lex_hits_init(struct lex_hits *hs);
+bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
+                     size_t cend);
+enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, struct lex_hits *hits,
+                                  double *score);
 
 struct nb_model;
 int nb_model_load(const char *blob, size_t len, struct nb_model **out, struct jy_error *err);
@@ -141,6 +187,19 @@ struct risk_marks {
 /* text: normalised; author/source: raw (may be NULL). */
 void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
                      const char *source, struct risk_marks *out);
+/* risk_vocab_scan in steps, for a scan shared with other vocabularies: the
+ * marks zeroed, risk_vocab_ac's patterns sent to risk_vocab_hit (ctx a
+ * struct risk_scan over the text scanned, names_only false), then the
+ * names. */
+struct risk_scan {
+    struct risk_marks *m;
+    const char *text;
+    bool names_only; /* scanning an author/source name: only official markers */
+};
+const struct ac *risk_vocab_ac(const struct risk_vocab *rv);
+bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend);
+void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, const char *source,
+                           struct risk_marks *marks);
 
 /* What the model sees of one event. */
 struct risk_inputs {

@@ -18,6 +18,8 @@
 /* How much of an untitled post's text becomes its display title. */
 #define TITLE_COLS 60
 
+enum { VOCAB_SCHEMES, VOCAB_LEXICON, VOCAB_RISK, VOCAB_PARTS };
+
 struct analyzer {
     struct normalizer *nz;
     struct scheme_engine *schemes;
@@ -26,6 +28,9 @@ struct analyzer {
     struct nb_model *model;
     struct risk_vocab *risk;
     struct event_engine *events;
+    /* the schemes', the lexicon's and the risk words' patterns in one
+     * automaton (parts in that order): one pass over a text serves all */
+    struct ac *vocab;
     int dup_threshold;
     int64_t dup_window;
 };
@@ -48,6 +53,12 @@ int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_erro
         analyzer_free(an);
         return rc;
     }
+    const struct ac *parts[VOCAB_PARTS] = {
+        [VOCAB_SCHEMES] = scheme_engine_ac(an->schemes),
+        [VOCAB_LEXICON] = lexicon_ac(an->lexicon),
+        [VOCAB_RISK] = risk_vocab_ac(an->risk),
+    };
+    an->vocab = ac_union(parts, VOCAB_PARTS);
     an->dup_threshold = ac->simhash_threshold;
     an->dup_window = (int64_t)ac->duplicate_window * 3600;
     an->dups = dup_index_new(ac->simhash_threshold, an->dup_window);
@@ -74,6 +85,7 @@ void analyzer_free(struct analyzer *an)
     if (!an)
         return;
     event_engine_free(an->events);
+    ac_free(an->vocab);
     risk_vocab_free(an->risk);
     nb_model_free(an->model);
     lexicon_free(an->lexicon);
@@ -177,8 +189,31 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
         body = title;
     size_t len = strlen(body);
 
-    scheme_engine_match(an->schemes, title, out->norm.text, in->media_level, &out->schemes,
-                        &out->n_schemes, &out->terms, &out->n_terms);
+    /* One pass over the title and one over the text find the schemes'
+     * terms, and in the body (the text, else the title) the lexicon's and
+     * the risk words. */
+    struct lex_hits lex;
+    lex_hits_init(&lex);
+    struct risk_marks marks;
+    memset(&marks, 0, sizeof marks);
+    struct risk_scan rscan = {&marks, body, false};
+    struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
+    struct ac_sink body_sinks[VOCAB_PARTS] = {
+        [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},
+        [VOCAB_LEXICON] = {an->model ? NULL : lex_hit_collect, &lex},
+        [VOCAB_RISK] = {risk_vocab_hit, &rscan},
+    };
+    scheme_engine_begin(an->schemes);
+    if (title && *title) {
+        scheme_engine_field(an->schemes, true);
+        ac_scan_parts(an->vocab, title, strlen(title), body == title ? body_sinks : sinks);
+    }
+    if (*out->norm.text) {
+        scheme_engine_field(an->schemes, false);
+        ac_scan_parts(an->vocab, out->norm.text, len, body_sinks);
+    }
+    scheme_engine_decide(an->schemes, title, out->norm.text, in->media_level, &out->schemes,
+                         &out->n_schemes, &out->terms, &out->n_terms);
 
     /* The item's time: its date when believable, else when it was collected.
      * A date after collection (a wrong zone, milliseconds, 2099) or before
@@ -196,7 +231,7 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     if (an->model)
         out->sentiment = nb_model_score(an->model, body, len, &out->sentiment_score);
     else
-        out->sentiment = lexicon_score(an->lexicon, body, len, &out->sentiment_score);
+        out->sentiment = lexicon_score_hits(an->lexicon, body, &lex, &out->sentiment_score);
 
     if (out->n_schemes > 0) {
         struct event_input ev = {
@@ -217,7 +252,8 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
             .media_level = in->media_level,
             .sentiment = out->sentiment,
         };
-        risk_vocab_scan(an->risk, body, len, in->author, in->source, &ev.marks);
+        risk_vocab_scan_names(an->risk, in->author, in->source, &marks);
+        ev.marks = marks;
         ev.make_title = display_title; /* made only when the event needs it */
         ev.title_ctx = in;
         rc = event_engine_add(an->events, &ev, &out->event, &out->alert, err);

@@ -235,18 +235,12 @@ static bool in_mention(const char *text, size_t start)
     return false;
 }
 
-struct scan_ctx {
-    struct risk_marks *m;
-    const char *text;
-    bool names_only; /* scanning an author/source name: only official markers */
-};
-
-static bool scan_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
+bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
 {
     (void)end;
     (void)cstart;
     (void)cend;
-    struct scan_ctx *sc = ctx;
+    struct risk_scan *sc = ctx;
     if (value == VAL_OFFICIAL) {
         if (sc->names_only || in_mention(sc->text, start))
             sc->m->official = true;
@@ -272,8 +266,8 @@ static void scan_name(const struct risk_vocab *rv, const char *name, struct risk
         char c = name[n];
         buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
-    struct scan_ctx sc = {m, buf, true};
-    ac_scan(rv->ac, buf, n, scan_hit, &sc);
+    struct risk_scan sc = {m, buf, true};
+    ac_scan(rv->ac, buf, n, risk_vocab_hit, &sc);
 }
 
 void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
@@ -281,11 +275,22 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, 
 {
     memset(out, 0, sizeof *out);
     if (text && len > 0) {
-        struct scan_ctx sc = {out, text, false};
-        ac_scan(rv->ac, text, len, scan_hit, &sc);
+        struct risk_scan sc = {out, text, false};
+        ac_scan(rv->ac, text, len, risk_vocab_hit, &sc);
     }
-    scan_name(rv, author, out);
-    scan_name(rv, source, out);
+    risk_vocab_scan_names(rv, author, source, out);
+}
+
+void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, const char *source,
+                           struct risk_marks *marks)
+{
+    scan_name(rv, author, marks);
+    scan_name(rv, source, marks);
+}
+
+const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
+{
+    return rv ? rv->ac : NULL;
 }
 
 /* ---- the score -------------------------------------------------------------- */

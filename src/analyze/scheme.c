@@ -1087,16 +1087,13 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
     }
 }
 
-void scheme_engine_match(struct scheme_engine *se, const char *title, const char *text,
-                         enum media_level ml, int **schemes, size_t *n_schemes,
-                         struct an_term **terms, size_t *n_terms)
+const struct ac *scheme_engine_ac(const struct scheme_engine *se)
 {
-    *schemes = NULL;
-    *n_schemes = 0;
-    if (terms) {
-        *terms = NULL;
-        *n_terms = 0;
-    }
+    return se ? se->ac : NULL;
+}
+
+void scheme_engine_begin(struct scheme_engine *se)
+{
     if (!se)
         return;
     if (++se->gen == 0) {
@@ -1106,14 +1103,50 @@ void scheme_engine_match(struct scheme_engine *se, const char *title, const char
     }
     se->n_occ = 0;
     se->n_hits = 0;
-    if (title && *title) {
-        se->scanning_title = true;
-        ac_scan(se->ac, title, strlen(title), scheme_on_hit, se);
+}
+
+void scheme_engine_field(struct scheme_engine *se, bool title)
+{
+    if (se)
+        se->scanning_title = title;
+}
+
+bool scheme_engine_hit(void *ctx, int32_t term, size_t start, size_t end, size_t cstart,
+                       size_t cend)
+{
+    return scheme_on_hit(ctx, term, start, end, cstart, cend);
+}
+
+void scheme_engine_match(struct scheme_engine *se, const char *title, const char *text,
+                         enum media_level ml, int **schemes, size_t *n_schemes,
+                         struct an_term **terms, size_t *n_terms)
+{
+    if (se) {
+        scheme_engine_begin(se);
+        if (title && *title) {
+            se->scanning_title = true;
+            ac_scan(se->ac, title, strlen(title), scheme_on_hit, se);
+        }
+        if (text && *text) {
+            se->scanning_title = false;
+            ac_scan(se->ac, text, strlen(text), scheme_on_hit, se);
+        }
     }
-    if (text && *text) {
-        se->scanning_title = false;
-        ac_scan(se->ac, text, strlen(text), scheme_on_hit, se);
+    scheme_engine_decide(se, title, text, ml, schemes, n_schemes, terms, n_terms);
+}
+
+void scheme_engine_decide(struct scheme_engine *se, const char *title, const char *text,
+                          enum media_level ml, int **schemes, size_t *n_schemes,
+                          struct an_term **terms, size_t *n_terms)
+{
+    *schemes = NULL;
+    *n_schemes = 0;
+    if (terms) {
+        *terms = NULL;
+        *n_terms = 0;
     }
+    if (!se)
+        return;
     for (size_t k = 0; k < se->n_always; k++) {
         int32_t s = se->always[k];
         se->cands[s >> 6] |= UINT64_C(1) << (s & 63);

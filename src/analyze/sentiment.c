@@ -271,21 +271,7 @@ void lexicon_free(struct lexicon *lx)
     free(lx);
 }
 
-struct lex_hit {
-    uint32_t start, end;
-    int32_t entry;
-};
-
-/* Hits of one scan. Most texts have a handful, so they live on the stack;
- * a long article spills to the heap once. */
-struct lex_hits {
-    struct lex_hit *h;
-    size_t n, cap;
-    struct lex_hit local[128];
-};
-
-static bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
-                            size_t cend)
+bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
 {
     (void)cstart;
     (void)cend;
@@ -341,44 +327,60 @@ static int lex_gap(const char *text, size_t from, size_t to, int limit)
     return chars;
 }
 
+const struct ac *lexicon_ac(const struct lexicon *lx)
+{
+    return lx ? lx->ac : NULL;
+}
+
+void lex_hits_init(struct lex_hits *hs)
+{
+    hs->h = hs->local;
+    hs->n = 0;
+    hs->cap = sizeof hs->local / sizeof hs->local[0];
+}
+
 enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len, double *score)
 {
     struct lex_hits hs;
-    hs.h = hs.local;
-    hs.n = 0;
-    hs.cap = sizeof hs.local / sizeof hs.local[0];
+    lex_hits_init(&hs);
     ac_scan(lx->ac, text, len, lex_hit_collect, &hs);
+    return lexicon_score_hits(lx, text, &hs, score);
+}
 
+enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, struct lex_hits *hits,
+                                  double *score)
+{
+    struct lex_hits *hs = hits;
     /* Leftmost-longest, non-overlapping: compact the kept hits in place. */
-    qsort(hs.h, hs.n, sizeof *hs.h, lex_hit_cmp);
+    qsort(hs->h, hs->n, sizeof *hs->h, lex_hit_cmp);
     size_t kept = 0;
     uint32_t last_end = 0;
-    for (size_t i = 0; i < hs.n; i++) {
-        if (hs.h[i].start < last_end)
+    for (size_t i = 0; i < hs->n; i++) {
+        if (hs->h[i].start < last_end)
             continue;
-        hs.h[kept++] = hs.h[i];
-        last_end = hs.h[i].end;
+        hs->h[kept++] = hs->h[i];
+        last_end = hs->h[i].end;
     }
 
     double sum = 0;
     for (size_t i = 0; i < kept; i++) {
-        const struct lex_entry *e = &lx->entries[hs.h[i].entry];
+        const struct lex_entry *e = &lx->entries[hs->h[i].entry];
         if (e->kind != LEX_WORD)
             continue;
         /* Walk left through the chain of modifiers standing just before the
          * word ("并不是很" + "满意"); a sentiment word or a gap ends it. */
         double degree = 1.0;
         bool has_degree = false, negated = false;
-        size_t head = hs.h[i].start;
+        size_t head = hs->h[i].start;
         for (size_t j = i; j-- > 0;) {
-            const struct lex_entry *m = &lx->entries[hs.h[j].entry];
+            const struct lex_entry *m = &lx->entries[hs->h[j].entry];
             if (m->kind == LEX_DEGREE) {
-                if (lex_gap(text, hs.h[j].end, head, LEX_DEGREE_GAP) < 0)
+                if (lex_gap(text, hs->h[j].end, head, LEX_DEGREE_GAP) < 0)
                     break;
                 degree *= m->value;
                 has_degree = true;
             } else if (m->kind == LEX_NEGATION) {
-                if (lex_gap(text, hs.h[j].end, head, LEX_NEGATION_GAP) < 0)
+                if (lex_gap(text, hs->h[j].end, head, LEX_NEGATION_GAP) < 0)
                     break;
                 if (has_degree) {
                     degree = LEX_NEGATED_DEGREE;
@@ -388,12 +390,13 @@ enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t 
             } else {
                 break;
             }
-            head = hs.h[j].start;
+            head = hs->h[j].start;
         }
         sum += (negated ? -1.0 : 1.0) * degree * e->value;
     }
-    if (hs.h != hs.local)
-        free(hs.h);
+    if (hs->h != hs->local)
+        free(hs->h);
+    lex_hits_init(hs);
 
     double s = tanh(sum / 2);
     if (score)

@@ -112,6 +112,38 @@ void jy_buf_json_key(struct jy_buf *b, const char *k, bool first);
 /* An array of n strings (NULL ones written as ""). */
 void jy_buf_json_strs(struct jy_buf *b, const char *const *v, size_t n);
 
+/* ---- JSON objects read without a tree (jsonpick.c) ---------------------- */
+
+enum jy_jtype {
+    JY_J_ABSENT, /* the object has no such member */
+    JY_J_NULL,
+    JY_J_FALSE,
+    JY_J_TRUE,
+    JY_J_INT, /* an integer that fits in int64_t */
+    JY_J_REAL,
+    JY_J_STRING,
+    JY_J_ARRAY,
+    JY_J_OBJECT,
+};
+
+struct jy_jval {
+    enum jy_jtype type;
+    const char *str; /* JY_J_STRING: the value, unescaped and NUL-terminated */
+    size_t len;      /* its bytes */
+    int64_t i;       /* JY_J_INT */
+    const char *raw; /* any other type: the value's JSON text in the input */
+    size_t raw_len;
+};
+
+/* Checks that text[0..len) is one JSON object (RFC 8259, strict UTF-8, no
+ * \u0000 in strings, integers within 64 bits: what jansson's defaults
+ * accept) and fills out[k] with the member named keys[k] (the last one when
+ * repeated). Strings are unescaped in place, so text is changed and the
+ * values point into it. Returns 0, or -1 when the text is not such an
+ * object (out is then undefined). */
+int jy_json_pick(char *text, size_t len, const char *const *keys, size_t n_keys,
+                 struct jy_jval *out);
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 /* Decodes one code point from s (at most len bytes). Returns the number of

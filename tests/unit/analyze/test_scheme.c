@@ -210,6 +210,62 @@ static void test_ac_random_vs_brute(void **state)
     ac_free(a);
 }
 
+/* A union of three automata reports, for each part, exactly the hits that
+ * part's own automaton reports, in the same order; a part without a sink is
+ * dropped. Patterns repeat across parts (the same term in two
+ * vocabularies), and characters are CJK, as in the analyzer's use. */
+static void test_ac_union_matches_parts(void **state)
+{
+    (void)state;
+    srand(777);
+    static const char *const chars[] = {"警", "察", "打", "人", "民", "a"};
+    enum { NPARTS = 3, NP = 400, TL = 300 };
+    struct ac *parts[NPARTS];
+    static char pats[NPARTS][NP][32];
+    for (int p = 0; p < NPARTS; p++) {
+        parts[p] = ac_new();
+        for (int i = 0; i < NP; i++) {
+            if (p > 0 && i % 7 == 0) { /* shared with part 0 */
+                strcpy(pats[p][i], pats[0][i]);
+            } else {
+                pats[p][i][0] = 0;
+                int len = 1 + rand() % 4;
+                for (int k = 0; k < len; k++)
+                    strcat(pats[p][i], chars[rand() % 6]);
+            }
+            ac_add(parts[p], pats[p][i], strlen(pats[p][i]), p * 1000 + i);
+        }
+        ac_build(parts[p]);
+    }
+    struct ac *u = ac_union((const struct ac *const *)parts, NPARTS);
+    assert_int_equal(ac_count(u), NPARTS * NP);
+    static struct hits got[NPARTS], want;
+    for (int round = 0; round < 30; round++) {
+        char text[TL * 3 + 1] = "";
+        int n = 1 + rand() % TL;
+        for (int k = 0; k < n; k++)
+            strcat(text, chars[rand() % 6]);
+        struct ac_sink sinks[NPARTS];
+        for (int p = 0; p < NPARTS; p++) {
+            got[p].n = 0;
+            got[p].stop_after = 0;
+            sinks[p] = (struct ac_sink){round % 3 == p ? NULL : collect_hit, &got[p]};
+        }
+        ac_scan_parts(u, text, strlen(text), sinks);
+        for (int p = 0; p < NPARTS; p++) {
+            want.n = 0;
+            want.stop_after = 0;
+            if (sinks[p].hit)
+                ac_scan(parts[p], text, strlen(text), collect_hit, &want);
+            assert_int_equal(got[p].n, want.n);
+            assert_memory_equal(got[p].h, want.h, want.n * sizeof want.h[0]);
+        }
+    }
+    ac_free(u);
+    for (int p = 0; p < NPARTS; p++)
+        ac_free(parts[p]);
+}
+
 /* ---- expressions ------------------------------------------------------------ */
 
 struct expr_case {
@@ -847,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_ac_two_values),
         cmocka_unit_test(test_ac_early_stop_and_empty),
         cmocka_unit_test(test_ac_random_vs_brute),
+        cmocka_unit_test(test_ac_union_matches_parts),
         cmocka_unit_test(test_expr_match),
         cmocka_unit_test(test_near_many_occurrences),
         cmocka_unit_test(test_terms_bounded),

@@ -1,5 +1,6 @@
 /* Unit tests for src/util: bounded buffers, UTF-8 sanitising (escape
- * sequences), display width and truncation. */
+ * sequences), display width and truncation, reading JSON objects without a
+ * tree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "util/util.h"
 
@@ -114,6 +116,160 @@ static void decode_rejects_overlong(void **state)
 
 /* The JSON writer: what jingyu analyze prints must parse as JSON and keep
  * every byte of the text. */
+/* jy_json_pick on a copy of text; returns its result. */
+static int pick(const char *text, const char *const *keys, size_t n, struct jy_jval *out,
+                char *copy)
+{
+    size_t len = strlen(text);
+    memcpy(copy, text, len + 1);
+    return jy_json_pick(copy, len, keys, n, out);
+}
+
+static void json_pick_members(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"id", "text", "published", "x", "nested", "t\u00e9"};
+    struct jy_jval v[6];
+    char buf[512];
+    assert_int_equal(pick(" {\"id\": 42, \"text\" : \"a\\\"b\\\\c\\/\\n\\u00e9\\ud83d\\ude00\","
+                          "\"nested\":{\"a\":[1,2,{\"b\":null}],\"text\":\"no\"},"
+                          "\"published\":-7.5e3, \"t\\u00e9\":true, \"text\":\"\\u8b66\u5bdf\"} ",
+                          keys, 6, v, buf),
+                     0);
+    assert_int_equal(v[0].type, JY_J_INT);
+    assert_int_equal(v[0].i, 42);
+    /* a repeated member: the last one */
+    assert_int_equal(v[1].type, JY_J_STRING);
+    assert_string_equal(v[1].str, "警察");
+    assert_int_equal(v[1].len, strlen("警察"));
+    assert_int_equal(v[2].type, JY_J_REAL);
+    assert_int_equal(v[2].raw_len, 6);
+    assert_memory_equal(v[2].raw, "-7.5e3", 6);
+    assert_int_equal(v[3].type, JY_J_ABSENT);
+    assert_int_equal(v[4].type, JY_J_OBJECT);
+    assert_int_equal(v[5].type, JY_J_TRUE); /* keys are compared unescaped */
+
+    assert_int_equal(
+        pick("{\"text\":\"a\\\"b\\\\c\\/\\n\\u00e9\\ud83d\\ude00\\t\"}", keys, 6, v, buf), 0);
+    assert_string_equal(v[1].str, "a\"b\\c/\n\u00e9\U0001F600\t");
+    assert_int_equal(pick("{}", keys, 6, v, buf), 0);
+    assert_int_equal(v[0].type, JY_J_ABSENT);
+    assert_int_equal(pick("{\"id\":-9223372036854775808,\"text\":null}", keys, 6, v, buf), 0);
+    assert_int_equal(v[0].type, JY_J_INT);
+    assert_true(v[0].i == INT64_MIN);
+    assert_int_equal(v[1].type, JY_J_NULL);
+
+    static const char *const bad[] = {
+        "",
+        "[]",
+        "\"text\"",
+        "{",
+        "{\"id\":1,}",
+        "{,}",
+        "{\"id\" 1}",
+        "{\"id\":1}x",
+        "{\"id\":1}{}",
+        "{\"id\":01}",
+        "{\"id\":1.}",
+        "{\"id\":-}",
+        "{\"id\":9223372036854775808}",
+        "{\"id\":tru}",
+        "{\"text\":\"\\u0000\"}",
+        "{\"text\":\"\\ud83d\"}",
+        "{\"text\":\"\\ude00\"}",
+        "{\"text\":\"\\x\"}",
+        "{\"text\":\"a\tb\"}",
+        "{\"text\":\"\xff\"}",
+        "{\"text\":\"\xed\xa0\x80\"}", /* an encoded surrogate */
+        "{\"text\":\"\xc0\xaf\"}",     /* overlong */
+        "{\"text\":\"open}",
+        "{\"a\":[1,2}",
+        "{\"a\":{\"b\":1]}",
+        "{'id':1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (pick(bad[i], keys, 6, v, buf) != -1)
+            fail_msg("accepted: %s", bad[i]);
+    }
+    /* nesting deeper than any line needs is refused, not a stack overflow */
+    char deep[4096] = "{\"a\":";
+    for (int i = 0; i < 1000; i++)
+        strcat(deep, "[");
+    assert_int_equal(jy_json_pick(deep, strlen(deep), keys, 6, v), -1);
+}
+
+/* Against jansson, which read these lines before: mutated lines are
+ * accepted or refused alike, and where accepted the strings agree. */
+static void json_pick_agrees_with_jansson(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "{\"id\": 12, \"title\": \"标题\", \"text\": \"民警\\n打人 \\u8b66 \\ud83d\\ude00\", "
+        "\"published\": \"2020-01-02T03:04:05Z\", \"tags\": [1, 2.5e-3, true, null, {\"a\": "
+        "\"b\"}]}",
+        "{\"text\":\"\\\"quoted\\\" \\\\ back\",\"id\":\"x-1\",\"n\":-0.0}",
+    };
+    static const char *const keys[] = {"id", "title", "text", "published"};
+    const char alphabet[] = "{}[]:,\"\\u0123456789abcdef.eE+-tnl \t\xe8\xad\xa6\x80\xff";
+    uint64_t rng = 88172645463325252ULL;
+    char line[512], copy[512];
+    int accepted = 0;
+    for (int round = 0; round < 60000; round++) {
+        const char *seed = seeds[round % 2];
+        size_t len = strlen(seed);
+        memcpy(line, seed, len + 1);
+        int edits = 1 + round % 3;
+        for (int e = 0; e < edits && len > 0; e++) {
+            rng ^= rng >> 12, rng ^= rng << 25, rng ^= rng >> 27;
+            uint64_t r = rng * 2685821657736338717ULL;
+            size_t at = (size_t)(r >> 8) % len;
+            char c = alphabet[(r >> 40) % (sizeof alphabet - 1)];
+            switch (r % 3) {
+            case 0:
+                line[at] = c;
+                break; /* replace */
+            case 1:
+                memmove(line + at, line + at + 1, len - at);
+                len--;
+                break; /* delete */
+            default:
+                if (len + 1 < sizeof line) { /* insert */
+                    memmove(line + at + 1, line + at, len - at + 1);
+                    line[at] = c;
+                    len++;
+                }
+            }
+        }
+        json_error_t je;
+        json_t *o = json_loadb(line, len, 0, &je);
+        bool want = json_is_object(o);
+        struct jy_jval v[4];
+        memcpy(copy, line, len + 1);
+        bool got = jy_json_pick(copy, len, keys, 4, v) == 0;
+        if (got != want)
+            fail_msg("jansson %s, jy_json_pick %s: %.*s", want ? "accepts" : "refuses",
+                     got ? "accepts" : "refuses", (int)len, line);
+        if (got) {
+            accepted++;
+            for (int k = 0; k < 4; k++) {
+                json_t *m = json_object_get(o, keys[k]);
+                if (json_is_string(m)) {
+                    assert_int_equal(v[k].type, JY_J_STRING);
+                    assert_int_equal(v[k].len, json_string_length(m));
+                    assert_memory_equal(v[k].str, json_string_value(m), v[k].len);
+                } else if (json_is_integer(m)) {
+                    assert_int_equal(v[k].type, JY_J_INT);
+                    assert_true(v[k].i == json_integer_value(m));
+                } else if (!m) {
+                    assert_int_equal(v[k].type, JY_J_ABSENT);
+                }
+            }
+        }
+        json_decref(o);
+    }
+    assert_true(accepted > 1000); /* the comparison saw both answers */
+}
+
 static void json_writer(void **state)
 {
     (void)state;
@@ -173,6 +329,8 @@ int main(void)
         cmocka_unit_test(decode_rejects_overlong),
         cmocka_unit_test(rfc3339_format),
         cmocka_unit_test(json_writer),
+        cmocka_unit_test(json_pick_members),
+        cmocka_unit_test(json_pick_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
