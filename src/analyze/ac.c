@@ -86,14 +86,20 @@ struct ac {
     /* the built automaton (states numbered breadth-first, 0 = root) */
     size_t n_states;
     int32_t *root_next; /* n_syms + 1: root's transition on each symbol (0: stay) */
-    int32_t *fail;      /* n_states */
-    uint32_t *edge_at;  /* n_states + 1: edges of s are [edge_at[s], edge_at[s+1]) */
-    uint32_t *edge_sym; /* sorted per state */
-    int32_t *edge_to;
+    /* What a scan reads of a state at every character, in one place:
+     * separate arrays cost a cache miss each. */
+    struct ac_state {
+        uint32_t edge_lo, edge_hi; /* its edges: edges[edge_lo..edge_hi), sorted by symbol */
+        int32_t fail;
+        int32_t report; /* itself when it has outputs, else its dictionary link; -1: none */
+    } * st;
+    struct ac_edge {
+        uint32_t sym;
+        int32_t to;
+    } * edges;
     uint32_t *out_at; /* n_states + 1 */
     struct ac_out *outs;
-    int32_t *report; /* s itself when it has outputs, else its dictionary link; -1: none */
-    int32_t *dict;   /* nearest proper suffix state with outputs, -1: none */
+    int32_t *dict; /* nearest proper suffix state with outputs, -1: none */
     uint32_t ring;   /* power of two > max_len: size of the scan's offset ring */
 };
 
@@ -278,24 +284,25 @@ size_t ac_count(const struct ac *a)
 /* s's edge on sym, or -1 (s built, not the root). */
 static inline int32_t ac_edge(const struct ac *a, int32_t s, uint32_t sym)
 {
-    uint32_t lo = a->edge_at[s], hi = a->edge_at[s + 1];
+    uint32_t lo = a->st[s].edge_lo, hi = a->st[s].edge_hi, end = hi;
+    const struct ac_edge *e = a->edges;
     if (hi - lo <= 8) {
         for (uint32_t i = lo; i < hi; i++) {
-            if (a->edge_sym[i] == sym)
-                return a->edge_to[i];
-            if (a->edge_sym[i] > sym)
+            if (e[i].sym == sym)
+                return e[i].to;
+            if (e[i].sym > sym)
                 break;
         }
         return -1;
     }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (a->edge_sym[mid] < sym)
+        if (e[mid].sym < sym)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < a->edge_at[s + 1] && a->edge_sym[lo] == sym ? a->edge_to[lo] : -1;
+    return lo < end && e[lo].sym == sym ? e[lo].to : -1;
 }
 
 /* The goto-or-fail transition from s on sym (sym != 0). */
@@ -305,7 +312,7 @@ static inline int32_t ac_next(const struct ac *a, int32_t s, uint32_t sym)
         int32_t t = ac_edge(a, s, sym);
         if (t >= 0)
             return t;
-        s = a->fail[s];
+        s = a->st[s].fail;
     }
     return a->root_next[sym];
 }
@@ -327,9 +334,8 @@ void ac_build(struct ac *a)
     order[tail++] = 0;
     struct ac_tnode **kids = NULL;
     size_t cap_kids = 0;
-    a->edge_at = xmalloc((n + 1) * sizeof *a->edge_at);
-    a->edge_sym = xmalloc(n * sizeof *a->edge_sym);
-    a->edge_to = xmalloc(n * sizeof *a->edge_to);
+    a->st = xcalloc(n, sizeof *a->st);
+    a->edges = xmalloc(n * sizeof *a->edges);
     uint32_t n_edges = 0;
     while (head < tail) {
         int32_t old = order[head];
@@ -355,23 +361,22 @@ void ac_build(struct ac *a)
             qsort(kids, k, sizeof *kids, ac_cmp_sym);
         }
         /* edges of new state `head`, targets numbered as they are queued */
-        a->edge_at[head] = n_edges;
+        a->st[head].edge_lo = n_edges;
         for (size_t i = 0; i < k; i++) {
             int32_t c = (int32_t)(kids[i] - a->tn);
-            a->edge_sym[n_edges] = kids[i]->sym;
-            a->edge_to[n_edges++] = (int32_t)tail;
+            a->edges[n_edges++] = (struct ac_edge){kids[i]->sym, (int32_t)tail};
             order[tail++] = c;
         }
+        a->st[head].edge_hi = n_edges;
         head++;
     }
-    a->edge_at[n] = n_edges;
     free(kids);
     a->n_states = n;
 
     /* the root's transitions as one array */
     a->root_next = xcalloc(a->n_syms + 1, sizeof *a->root_next);
-    for (uint32_t i = a->edge_at[0]; i < a->edge_at[1]; i++)
-        a->root_next[a->edge_sym[i]] = a->edge_to[i];
+    for (uint32_t i = a->st[0].edge_lo; i < a->st[0].edge_hi; i++)
+        a->root_next[a->edges[i].sym] = a->edges[i].to;
 
     /* outputs, in new numbering */
     a->out_at = xmalloc((n + 1) * sizeof *a->out_at);
@@ -385,18 +390,16 @@ void ac_build(struct ac *a)
     a->out_at[n] = n_outs;
 
     /* failure and dictionary links, breadth-first (parents before children) */
-    a->fail = xcalloc(n, sizeof *a->fail);
     a->dict = xmalloc(n * sizeof *a->dict);
-    a->report = xmalloc(n * sizeof *a->report);
     a->dict[0] = -1;
-    a->report[0] = -1;
+    a->st[0].report = -1;
     for (size_t s = 0; s < n; s++) {
-        for (uint32_t i = a->edge_at[s]; i < a->edge_at[s + 1]; i++) {
-            int32_t t = a->edge_to[i];
-            int32_t f = s == 0 ? 0 : ac_next(a, a->fail[s], a->edge_sym[i]);
-            a->fail[t] = f;
+        for (uint32_t i = a->st[s].edge_lo; i < a->st[s].edge_hi; i++) {
+            int32_t t = a->edges[i].to;
+            int32_t f = s == 0 ? 0 : ac_next(a, a->st[s].fail, a->edges[i].sym);
+            a->st[t].fail = f;
             a->dict[t] = a->out_at[f] < a->out_at[f + 1] ? f : a->dict[f];
-            a->report[t] = a->out_at[t] < a->out_at[t + 1] ? t : a->dict[t];
+            a->st[t].report = a->out_at[t] < a->out_at[t + 1] ? t : a->dict[t];
         }
     }
     free(order);
@@ -433,7 +436,7 @@ void ac_scan_parts(const struct ac *a, const char *text, size_t len, const struc
             continue;
         }
         s = ac_next(a, s, sym);
-        for (int32_t t = a->report[s]; t >= 0; t = a->dict[t]) {
+        for (int32_t t = a->st[s].report; t >= 0; t = a->dict[t]) {
             for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
                 const struct ac_out *out = &a->outs[o];
                 const struct ac_sink *sk = &sinks[out->part];
@@ -469,14 +472,11 @@ void ac_free(struct ac *a)
     free(a->tout);
     free(a->root_kid);
     free(a->root_next);
-    free(a->fail);
-    free(a->edge_at);
-    free(a->edge_sym);
-    free(a->edge_to);
+    free(a->st);
+    free(a->edges);
     free(a->out_at);
     free(a->outs);
     free(a->dict);
-    free(a->report);
     free(a->pats);
     jy_buf_free(&a->pat_text);
     free(a);
