@@ -100,7 +100,7 @@ struct ac {
     uint32_t *out_at; /* n_states + 1 */
     struct ac_out *outs;
     int32_t *dict; /* nearest proper suffix state with outputs, -1: none */
-    uint32_t ring;   /* power of two > max_len: size of the scan's offset ring */
+    uint32_t ring; /* power of two > max_len: size of the scan's offset ring */
 };
 
 static inline uint32_t hash32(uint32_t x)

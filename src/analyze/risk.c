@@ -367,51 +367,52 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
 
     int items = in->items > 0 ? in->items : 0;
     double v[N_IND];
-    char detail[N_IND][160];
-
     v[IND_NEGATIVE] = items ? clamp01((double)in->negative / items) : 0;
-    snprintf(detail[IND_NEGATIVE], sizeof detail[0], "负面 %d/%d 条", in->negative, items);
-
     double sev = 0;
-    size_t dl = 0;
-    detail[IND_SENSITIVE][0] = '\0';
     for (int c = 0; c < N_CATEGORIES; c++) {
-        if (!(in->categories & (1u << c)))
-            continue;
-        if (categories[c].severity > sev)
+        if ((in->categories & (1u << c)) && categories[c].severity > sev)
             sev = categories[c].severity;
-        int n = snprintf(detail[IND_SENSITIVE] + dl, sizeof detail[0] - dl, "%s%s",
-                         dl ? "、" : "涉及 ", categories[c].label);
-        if (n > 0 && dl + (size_t)n < sizeof detail[0])
-            dl += (size_t)n;
     }
-    if (!dl)
-        snprintf(detail[IND_SENSITIVE], sizeof detail[0], "未涉及敏感类别");
     v[IND_SENSITIVE] = sev;
-
     v[IND_MEDIA] = media_value(in->top_media);
-    snprintf(detail[IND_MEDIA], sizeof detail[0], "最高 %s", media_level_label(in->top_media));
-
     v[IND_VELOCITY] = in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
-    snprintf(detail[IND_VELOCITY], sizeof detail[0], "近1小时为前12小时均值的 %.1f 倍",
-             in->velocity);
-
     v[IND_VOLUME] = clamp01(log1p((double)items) / log1p((double)volume_full));
-    snprintf(detail[IND_VOLUME], sizeof detail[0], "共 %d 条 (满值 %d 条)", items, volume_full);
-
     v[IND_LOCAL] = items ? clamp01((double)in->local / items) : 0;
-    snprintf(detail[IND_LOCAL], sizeof detail[0], "涉本地 %d/%d 条", in->local, items);
-
     v[IND_OFFICIAL] = in->official > 0 ? 1 : 0;
-    if (in->official > 0)
-        snprintf(detail[IND_OFFICIAL], sizeof detail[0], "官方账号参与 %d 条", in->official);
-    else
-        snprintf(detail[IND_OFFICIAL], sizeof detail[0], "无官方账号参与");
+
+    /* The words of the explanation (only when asked for: the score alone
+     * is wanted at every item). */
+    char detail[N_IND][160];
+    if (explanation) {
+        snprintf(detail[IND_NEGATIVE], sizeof detail[0], "负面 %d/%d 条", in->negative, items);
+        size_t dl = 0;
+        detail[IND_SENSITIVE][0] = '\0';
+        for (int c = 0; c < N_CATEGORIES; c++) {
+            if (!(in->categories & (1u << c)))
+                continue;
+            int n = snprintf(detail[IND_SENSITIVE] + dl, sizeof detail[0] - dl, "%s%s",
+                             dl ? "、" : "涉及 ", categories[c].label);
+            if (n > 0 && dl + (size_t)n < sizeof detail[0])
+                dl += (size_t)n;
+        }
+        if (!dl)
+            snprintf(detail[IND_SENSITIVE], sizeof detail[0], "未涉及敏感类别");
+        snprintf(detail[IND_MEDIA], sizeof detail[0], "最高 %s", media_level_label(in->top_media));
+        snprintf(detail[IND_VELOCITY], sizeof detail[0], "近1小时为前12小时均值的 %.1f 倍",
+                 in->velocity);
+        snprintf(detail[IND_VOLUME], sizeof detail[0], "共 %d 条 (满值 %d 条)", items, volume_full);
+        snprintf(detail[IND_LOCAL], sizeof detail[0], "涉本地 %d/%d 条", in->local, items);
+        if (in->official > 0)
+            snprintf(detail[IND_OFFICIAL], sizeof detail[0], "官方账号参与 %d 条", in->official);
+        else
+            snprintf(detail[IND_OFFICIAL], sizeof detail[0], "无官方账号参与");
+    }
 
     double total = 0;
     struct jy_buf b;
     jy_buf_init(&b, 0);
-    jy_buf_putc(&b, '[');
+    if (explanation)
+        jy_buf_putc(&b, '[');
     for (int i = 0; i < N_IND; i++) {
         double points = round_to(v[i] * w[i], 0.1);
         total += points;
@@ -432,7 +433,6 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         jy_buf_json_str(&b, detail[i]);
         jy_buf_putc(&b, '}');
     }
-    jy_buf_putc(&b, ']');
     total = round_to(total, 0.1);
     if (total > 100)
         total = 100;
@@ -445,8 +445,8 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
             break;
         }
     }
-    if (explanation)
+    if (explanation) {
+        jy_buf_putc(&b, ']');
         *explanation = jy_buf_steal(&b);
-    else
-        jy_buf_free(&b);
+    }
 }

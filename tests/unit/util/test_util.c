@@ -270,6 +270,48 @@ static void json_pick_agrees_with_jansson(void **state)
     assert_true(accepted > 1000); /* the comparison saw both answers */
 }
 
+/* jy_buf_json_str against a byte-at-a-time reference, with the characters
+ * to escape at every position of an 8-byte word and bytes above 0x7f
+ * beside them (the writer looks at eight bytes at once). */
+static void json_string_escapes(void **state)
+{
+    (void)state;
+    static const char pool[] = {'a',        '"',  '\\',       0x01,       0x1f,
+                                0x20,       0x7f, (char)0x80, (char)0xe8, (char)0xff,
+                                (char)0xa0, 0x21, 0x5b,       0x5d,       0x22 ^ 0x80};
+    uint64_t rng = 12345;
+    for (int round = 0; round < 20000; round++) {
+        char in[40];
+        size_t n = (size_t)(round % 39);
+        for (size_t i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            in[i] = pool[(rng >> 33) % sizeof pool];
+        }
+        in[n] = '\0';
+        char want[256];
+        size_t w = 0;
+        want[w++] = '"';
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)in[i];
+            if (c == '"' || c == '\\') {
+                want[w++] = '\\';
+                want[w++] = (char)c;
+            } else if (c < 0x20) {
+                w += (size_t)snprintf(want + w, sizeof want - w, "\\u%04x", c);
+            } else {
+                want[w++] = (char)c;
+            }
+        }
+        want[w++] = '"';
+        want[w] = '\0';
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_json_str(&b, in);
+        assert_string_equal(b.data, want);
+        jy_buf_free(&b);
+    }
+}
+
 static void json_writer(void **state)
 {
     (void)state;
@@ -330,6 +372,7 @@ int main(void)
         cmocka_unit_test(rfc3339_format),
         cmocka_unit_test(json_writer),
         cmocka_unit_test(json_pick_members),
+        cmocka_unit_test(json_string_escapes),
         cmocka_unit_test(json_pick_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
