@@ -642,6 +642,70 @@ static int scheme_groups(struct scheme_engine *se, struct normalizer *nz, struct
     return 0;
 }
 
+/* An expression in the groups' shape, clauses joined by AND, each a term,
+ * an OR of terms, or NOT of either, is decided like a grouped scheme:
+ * each positive clause gets a group bit of its own (seven at most: the
+ * exclude bit is taken), the NOT clauses share the exclude bit. Deciding
+ * from bits costs the same for every scheme; walking the tree costs its
+ * size, for every scheme one of whose terms occurs. */
+static const uint8_t clause_bits[] = {1u << 0, 1u << 1, 1u << 2, 1u << 4,
+                                      1u << 5, 1u << 6, 1u << 7};
+
+/* Is node a term or an OR of terms? */
+static bool clause_of_terms(const struct scheme *sc, int32_t node)
+{
+    const struct snode *n = &sc->nodes[node];
+    if (n->op == SN_TERM)
+        return true;
+    if (n->op != SN_OR)
+        return false;
+    for (int32_t k = 0; k < n->b; k++) {
+        if (sc->nodes[sc->kids[n->a + k]].op != SN_TERM)
+            return false;
+    }
+    return true;
+}
+
+static void clause_bits_add(struct scheme *sc, int32_t node, uint8_t bit)
+{
+    const struct snode *n = &sc->nodes[node];
+    int32_t count = n->op == SN_TERM ? 1 : n->b;
+    sc->tb = xrealloc(sc->tb, (sc->n_tb + (size_t)count) * sizeof *sc->tb);
+    for (int32_t k = 0; k < count; k++) {
+        const struct snode *t = n->op == SN_TERM ? n : &sc->nodes[sc->kids[n->a + k]];
+        sc->tb[sc->n_tb++] = (struct term_bits){t->a, bit};
+    }
+}
+
+static void scheme_expr_groups(struct scheme *sc)
+{
+    if (sc->grouped || sc->root < 0)
+        return;
+    const struct snode *r = &sc->nodes[sc->root];
+    const int32_t *clause = r->op == SN_AND ? &sc->kids[r->a] : &sc->root;
+    int32_t n = r->op == SN_AND ? r->b : 1;
+    size_t positive = 0;
+    for (int32_t k = 0; k < n; k++) {
+        const struct snode *c = &sc->nodes[clause[k]];
+        if (!clause_of_terms(sc, c->op == SN_NOT ? c->a : clause[k]))
+            return;
+        positive += c->op != SN_NOT;
+    }
+    if (positive == 0 || positive > sizeof clause_bits)
+        return;
+    positive = 0;
+    for (int32_t k = 0; k < n; k++) {
+        const struct snode *c = &sc->nodes[clause[k]];
+        if (c->op == SN_NOT) {
+            clause_bits_add(sc, c->a, EXCLUDE_BIT);
+        } else {
+            sc->need |= clause_bits[positive];
+            clause_bits_add(sc, clause[k], clause_bits[positive++]);
+        }
+    }
+    sc->grouped = true;
+}
+
 static int tb_cmp(const void *a, const void *b)
 {
     const struct term_bits *x = a, *y = b;
@@ -847,6 +911,7 @@ static void scheme_engine_finish(struct scheme_engine *se)
         sc->always = scheme_eval(se, sc, sc->root, 3, NULL, NULL);
         if (sc->always)
             se->always[se->n_always++] = (int32_t)s;
+        scheme_expr_groups(sc);
         if (sc->n_tb > 1) { /* merge a term given in two groups */
             qsort(sc->tb, sc->n_tb, sizeof *sc->tb, tb_cmp);
             size_t k = 0;

@@ -75,6 +75,8 @@ static inline void votes_add(struct votes *v, uint64_t h)
  * "A!!! B", hash alike: reposts differ in exactly such noise. */
 static bool shingle_char(uint32_t cp)
 {
+    if (cp >= 0x4E00 && cp <= 0x9FFF)
+        return true; /* CJK Unified Ideographs, all Lo: most of the text */
     switch (utf8proc_category((utf8proc_int32_t)cp)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:

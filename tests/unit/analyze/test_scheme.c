@@ -894,6 +894,65 @@ static void test_engine_throughput(void **state)
     free(terms);
 }
 
+/* Expressions of the groups' shape (clauses joined by AND, each a term, an
+ * OR of terms, or NOT of either) are decided from group bits, not by the
+ * tree: random ones, with up to nine clauses (more than the seven group
+ * bits, so both ways are taken), give what the expression says on random
+ * texts. */
+static void test_expr_group_shape_random(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"ab", "bc", "ca", "abc", "d", "ee", "fa"};
+    uint64_t rng = 4242;
+#define RND(n)                                                                                     \
+    ((rng = rng * 6364136223846793005ULL + 1442695040888963407ULL), (int)((rng >> 33) % (n)))
+    for (int round = 0; round < 3000; round++) {
+        int n_clauses = 1 + RND(9);
+        bool neg[9];
+        int n_terms[9], terms[9][3];
+        char expr[1024] = "";
+        for (int c = 0; c < n_clauses; c++) {
+            neg[c] = c > 0 && RND(3) == 0;
+            n_terms[c] = 1 + RND(3);
+            if (c)
+                strcat(expr, " AND ");
+            if (neg[c])
+                strcat(expr, "NOT ");
+            if (n_terms[c] > 1)
+                strcat(expr, "(");
+            for (int t = 0; t < n_terms[c]; t++) {
+                terms[c][t] = RND(7);
+                if (t)
+                    strcat(expr, " OR ");
+                strcat(expr, words[terms[c][t]]);
+            }
+            if (n_terms[c] > 1)
+                strcat(expr, ")");
+        }
+        struct scheme_set *ss = NULL;
+        struct jy_error err = {0};
+        assert_int_equal(scheme_compile_expr(expr, &ss, NULL, &err), 0);
+        for (int k = 0; k < 10; k++) {
+            char text[32];
+            int len = RND(30);
+            for (int x = 0; x < len; x++)
+                text[x] = "abcdef "[RND(7)];
+            text[len] = '\0';
+            bool want = true;
+            for (int c = 0; c < n_clauses && want; c++) {
+                bool any = false;
+                for (int t = 0; t < n_terms[c]; t++)
+                    any |= strstr(text, words[terms[c][t]]) != NULL;
+                want = neg[c] ? !any : any;
+            }
+            if (scheme_set_match(ss, NULL, text, NULL, NULL) != want)
+                fail_msg("%s on \"%s\": want %d", expr, text, want);
+        }
+        scheme_set_free(ss);
+    }
+#undef RND
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -904,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_ac_early_stop_and_empty),
         cmocka_unit_test(test_ac_random_vs_brute),
         cmocka_unit_test(test_ac_union_matches_parts),
+        cmocka_unit_test(test_expr_group_shape_random),
         cmocka_unit_test(test_expr_match),
         cmocka_unit_test(test_near_many_occurrences),
         cmocka_unit_test(test_terms_bounded),
