@@ -25,16 +25,33 @@
 struct line_reader {
     FILE *f;
     size_t pos, len;
+    struct jy_buf line; /* the last line read */
     char buf[65536];
 };
 
-/* Reads one line (NUL bytes and all); NULL at the end. A line longer than
- * LINE_MAX_BYTES is read to its end but not kept: *too_long is set and an
- * empty line comes back, so one endless line cannot take the memory. */
+static struct line_reader *line_reader_new(FILE *f)
+{
+    struct line_reader *r = xcalloc(1, sizeof *r);
+    r->f = f;
+    jy_buf_init(&r->line, LINE_MAX_BYTES);
+    return r;
+}
+
+static void line_reader_free(struct line_reader *r)
+{
+    if (r)
+        jy_buf_free(&r->line);
+    free(r);
+}
+
+/* Reads one line (NUL bytes and all) into the reader's buffer, good until
+ * the next call; NULL at the end. A line longer than LINE_MAX_BYTES is read
+ * to its end but not kept: *too_long is set and an empty line comes back,
+ * so one endless line cannot take the memory. */
 static char *read_line(struct line_reader *r, size_t *len, bool *too_long)
 {
-    struct jy_buf b;
-    jy_buf_init(&b, LINE_MAX_BYTES);
+    struct jy_buf *b = &r->line;
+    jy_buf_reset(b);
     bool any = false;
     *too_long = false;
     for (;;) {
@@ -47,24 +64,24 @@ static char *read_line(struct line_reader *r, size_t *len, bool *too_long)
         any = true;
         char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
         size_t n = nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos;
-        if (!*too_long && jy_buf_append(&b, r->buf + r->pos, n) != 0) {
+        if (!*too_long && jy_buf_append(b, r->buf + r->pos, n) != 0) {
             *too_long = true;
-            jy_buf_reset(&b);
+            jy_buf_reset(b);
         }
         r->pos += n + (nl != NULL);
         if (nl)
             break;
     }
-    if (!any) {
-        jy_buf_free(&b);
+    if (!any)
         return NULL;
-    }
-    size_t n = b.len;
-    char *line = b.data ? jy_buf_steal(&b) : xstrdup("");
-    while (n > 0 && line[n - 1] == '\r')
-        line[--n] = '\0';
+    if (!b->data)
+        jy_buf_append(b, "", 0);
+    size_t n = b->len;
+    while (n > 0 && b->data[n - 1] == '\r')
+        b->data[--n] = '\0';
+    b->len = n;
     *len = n;
-    return line;
+    return b->data;
 }
 
 /* The members of an input line that analyze reads. */
@@ -100,74 +117,76 @@ static enum media_level json_media(const struct jy_jval *v)
 
 /* The output line of one item, written straight into b (a jansson tree per
  * item would cost more than the analysis). ev is the item's event, or NULL;
- * id is the item's id as JSON text; dup_id the first copy's, or NULL. */
+ * names the schemes' names as JSON strings; id is the item's id as JSON
+ * text; dup_id the first copy's, or NULL. */
+#define PUT_LIT(b, s) jy_buf_append((b), s, sizeof(s) - 1)
+
 static void result_write(struct jy_buf *b, const struct an_result *r, const struct an_event *ev,
-                         const struct analyzer *an, const char *id, const char *dup_id)
+                         const struct jy_buf *names, const char *id, const char *dup_id)
 {
-    char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->simhash);
-    jy_buf_putc(b, '{');
-    jy_buf_json_key(b, "id", true);
+    static const char digits[] = "0123456789abcdef";
+    char hex[18] = {'"'};
+    for (int k = 0; k < 16; k++)
+        hex[1 + k] = digits[(r->simhash >> (60 - 4 * k)) & 15];
+    hex[17] = '"';
+    PUT_LIT(b, "{\"id\":");
     jy_buf_puts(b, id);
-    jy_buf_json_key(b, "normalized", false);
+    PUT_LIT(b, ",\"normalized\":");
     jy_buf_json_str(b, r->norm.text);
     if (r->norm.repost) {
-        jy_buf_json_key(b, "repost", false);
+        PUT_LIT(b, ",\"repost\":");
         jy_buf_json_str(b, r->norm.repost);
     }
-    jy_buf_json_key(b, "topics", false);
+    PUT_LIT(b, ",\"topics\":");
     jy_buf_json_strs(b, (const char *const *)r->norm.topics, r->norm.n_topics);
-    jy_buf_json_key(b, "schemes", false);
-    jy_buf_putc(b, '[');
+    PUT_LIT(b, ",\"schemes\":[");
     for (size_t i = 0; i < r->n_schemes; i++) {
         if (i)
             jy_buf_putc(b, ',');
-        jy_buf_json_str(b, analyzer_scheme_name(an, r->schemes[i]));
+        jy_buf_append(b, names[r->schemes[i]].data, names[r->schemes[i]].len);
     }
-    jy_buf_putc(b, ']');
-    jy_buf_json_key(b, "terms", false);
-    jy_buf_putc(b, '[');
+    PUT_LIT(b, "],\"terms\":[");
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
-        jy_buf_puts(b, i ? ",{" : "{");
-        jy_buf_json_key(b, "term", true);
+        if (i)
+            jy_buf_putc(b, ',');
+        PUT_LIT(b, "{\"term\":");
         jy_buf_json_str(b, t->term);
-        jy_buf_json_key(b, "scheme", false);
-        jy_buf_json_str(b, analyzer_scheme_name(an, t->scheme));
-        jy_buf_json_key(b, "start", false);
+        PUT_LIT(b, ",\"scheme\":");
+        jy_buf_append(b, names[t->scheme].data, names[t->scheme].len);
+        PUT_LIT(b, ",\"start\":");
         jy_buf_json_int(b, (int64_t)t->start);
-        jy_buf_json_key(b, "end", false);
+        PUT_LIT(b, ",\"end\":");
         jy_buf_json_int(b, (int64_t)t->end);
-        jy_buf_json_key(b, "in", false);
-        jy_buf_json_str(b, t->in_title ? "title" : "text");
-        jy_buf_putc(b, '}');
+        if (t->in_title)
+            PUT_LIT(b, ",\"in\":\"title\"}");
+        else
+            PUT_LIT(b, ",\"in\":\"text\"}");
     }
-    jy_buf_putc(b, ']');
-    jy_buf_json_key(b, "simhash", false);
-    jy_buf_json_str(b, hex);
-    jy_buf_json_key(b, "duplicate_of", false);
+    PUT_LIT(b, "],\"simhash\":");
+    jy_buf_append(b, hex, sizeof hex);
+    PUT_LIT(b, ",\"duplicate_of\":");
     jy_buf_puts(b, dup_id ? dup_id : "null");
-    jy_buf_json_key(b, "event", false);
+    PUT_LIT(b, ",\"event\":");
     if (r->event_id)
         jy_buf_json_int(b, r->event_id);
     else
-        jy_buf_puts(b, "null");
-    jy_buf_json_key(b, "sentiment", false);
+        PUT_LIT(b, "null");
+    PUT_LIT(b, ",\"sentiment\":");
     jy_buf_json_str(b, sentiment_name(r->sentiment));
-    jy_buf_json_key(b, "sentiment_score", false);
+    PUT_LIT(b, ",\"sentiment_score\":");
     jy_buf_json_num(b, r->sentiment_score, 6);
-    jy_buf_json_key(b, "risk_score", false);
+    PUT_LIT(b, ",\"risk_score\":");
     jy_buf_json_num(b, ev ? ev->score : 0, 1);
-    jy_buf_json_key(b, "level", false);
-    if (ev && ev->level) {
+    PUT_LIT(b, ",\"level\":");
+    if (ev && ev->level)
         jy_buf_json_str(b, level_roman(ev->level));
-    } else {
-        jy_buf_puts(b, "null");
-    }
-    jy_buf_json_key(b, "explanation", false);
+    else
+        PUT_LIT(b, "null");
+    PUT_LIT(b, ",\"explanation\":");
     /* already JSON text (risk_assess writes it) */
     jy_buf_puts(b, ev && ev->explanation ? ev->explanation : "[]");
-    jy_buf_puts(b, "}\n");
+    PUT_LIT(b, "}\n");
 }
 
 /* Every input's id as JSON text, by sequence number, in one arena: what
@@ -423,6 +442,12 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     }
     struct id_table ids = {0};
     jy_buf_init(&ids.text, 0);
+    size_t n_names = analyzer_n_schemes(an);
+    struct jy_buf *names = xcalloc(n_names ? n_names : 1, sizeof *names);
+    for (size_t i = 0; i < n_names; i++) {
+        jy_buf_init(&names[i], 0);
+        jy_buf_json_str(&names[i], analyzer_scheme_name(an, (int)i));
+    }
     struct jy_buf out;
     jy_buf_init(&out, 0);
     int64_t now = jy_now(), seq = 0;
@@ -430,8 +455,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     bool too_long;
     char *line;
     int rc = 0;
-    struct line_reader *lr = xcalloc(1, sizeof *lr);
-    lr->f = stdin;
+    struct line_reader *lr = line_reader_new(stdin);
     while ((line = read_line(lr, &len, &too_long))) {
         seq++;
         struct jy_jval v[N_ITEM_KEYS];
@@ -453,7 +477,6 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
                 fprintf(stderr, "jingyu analyze: line %lld: not a JSON object\n", (long long)seq);
                 bad++;
             }
-            free(line);
             id_table_add(&ids, NULL, seq);
             continue;
         }
@@ -493,14 +516,12 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             free(guid);
             if (rc) {
                 fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
-                free(line);
                 rc = CMD_EXIT_RUNTIME;
                 break;
             }
             if (!in.id) {
                 fprintf(stderr, "jingyu analyze: line %lld: id %s is already stored; skipped\n",
                         (long long)seq, id_table_get(&ids, seq));
-                free(line);
                 continue;
             }
             k.item_ids[k.n_items - 1] = in.id;
@@ -513,7 +534,6 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
             fprintf(stderr, "jingyu analyze: line %lld: %s\n", (long long)seq, err.msg);
             an_event_clear(&ev);
-            free(line);
             rc = CMD_EXIT_RUNTIME;
             break;
         }
@@ -523,9 +543,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             dup = k.st ? sink_dup_id(&k, &ids, res.duplicate_of, num, sizeof num)
                        : id_table_get(&ids, res.duplicate_of);
         jy_buf_reset(&out);
-        result_write(&out, &res, res.event_id ? &ev : NULL, an, id_table_get(&ids, seq), dup);
+        result_write(&out, &res, res.event_id ? &ev : NULL, names, id_table_get(&ids, seq), dup);
         fwrite(out.data, 1, out.len, stdout);
-        free(line);
         an_event_clear(&ev);
         an_result_clear(&res);
         if (!k.st)
@@ -536,7 +555,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             break;
         }
     }
-    free(lr);
+    line_reader_free(lr);
     if (k.st) {
         if (rc == 0 && sink_flush(&k, an, now, &err) != 0) {
             fprintf(stderr, "jingyu analyze: %s\n", err.msg);
@@ -553,6 +572,9 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         free(k.item_ids);
     }
     jy_buf_free(&out);
+    for (size_t i = 0; i < n_names; i++)
+        jy_buf_free(&names[i]);
+    free(names);
     jy_buf_free(&ids.text);
     free(ids.at);
     analyzer_free(an);
@@ -602,12 +624,10 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
     size_t len, matched = 0, total = 0;
     bool too_long;
     char *line;
-    struct line_reader *lr = xcalloc(1, sizeof *lr);
-    lr->f = stdin;
+    struct line_reader *lr = line_reader_new(stdin);
     while ((line = read_line(lr, &len, &too_long))) {
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
-        free(line);
         if (!json_is_object(o)) {
             json_decref(o);
             continue;
@@ -634,14 +654,12 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
             free(s);
             json_decref(out);
         }
-        for (size_t i = 0; i < n_terms; i++)
-            free(terms[i].term);
         free(terms);
         free(nt);
         normalized_clear(&nb);
         json_decref(o);
     }
-    free(lr);
+    line_reader_free(lr);
     fprintf(stderr, "jingyu scheme test: %zu of %zu items match\n", matched, total);
     normalizer_free(nz);
     scheme_set_free(ss);
@@ -725,13 +743,11 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
     size_t n = 0, cap = 0, bad = 0, lineno = 0, len;
     bool too_long;
     char *line;
-    struct line_reader *lr = xcalloc(1, sizeof *lr);
-    lr->f = f;
+    struct line_reader *lr = line_reader_new(f);
     while ((line = read_line(lr, &len, &too_long))) {
         lineno++;
         json_error_t je;
         json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
-        free(line);
         enum sentiment label;
         const char *text = json_string_value(json_object_get(o, "text"));
         if (!json_is_object(o) || !text || example_label(o, &label) != 0) {
@@ -754,7 +770,7 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
         n++;
         json_decref(o);
     }
-    free(lr);
+    line_reader_free(lr);
     if (f != stdin)
         fclose(f);
     /* Operators' labels from the console are training data too. */

@@ -124,7 +124,8 @@ struct an_item {
 
 struct an_term {
     int scheme;        /* index into the configuration's schemes */
-    char *term;        /* as written in the scheme (normalised) */
+    const char *term;  /* as written in the scheme (normalised); the engine's copy,
+                        * good while the analyzer or scheme set lives */
     size_t start, end; /* byte offsets in normalized.text (or the title, see in_title) */
     bool in_title;
 };

@@ -77,7 +77,7 @@ const char *scheme_engine_name(const struct scheme_engine *se, int i);
  * source at media level ml. Fills the indices of the schemes matched
  * (ascending) and the terms of matched schemes that occur (with their
  * offsets; a term shared by two matched schemes appears once per scheme).
- * Arrays are new (free with free(); terms' strings too) and may be NULL when
+ * Arrays are new (free with free(); the terms' strings are the engine's) and may be NULL when
  * the count is 0. */
 void scheme_engine_match(struct scheme_engine *se, const char *title, const char *text,
                          enum media_level ml, int **schemes, size_t *n_schemes,

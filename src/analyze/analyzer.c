@@ -274,8 +274,6 @@ void an_result_clear(struct an_result *r)
         return;
     normalized_clear(&r->norm);
     free(r->schemes);
-    for (size_t i = 0; i < r->n_terms; i++)
-        free(r->terms[i].term);
     free(r->terms);
     an_event_clear(&r->event);
     memset(r, 0, sizeof *r);

@@ -1148,7 +1148,7 @@ static void scheme_match_one(struct scheme_engine *se, int32_t s, const char *ti
             mo->terms = xrealloc(mo->terms, mo->cap_terms * sizeof *mo->terms);
         }
         mo->terms[mo->n_terms++] =
-            (struct an_term){s, xstrdup(se->terms[oc->term]), oc->start, oc->end, oc->in_title};
+            (struct an_term){s, se->terms[oc->term], oc->start, oc->end, oc->in_title};
     }
 }
 

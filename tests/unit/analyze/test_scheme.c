@@ -394,8 +394,6 @@ static void test_terms_bounded(void **state)
     assert_string_equal(terms[0].term, "警察");
     assert_int_equal(terms[0].start, 0);
     assert_string_equal(terms[n - 1].term, "打人"); /* in the order of the text */
-    for (size_t i = 0; i < n; i++)
-        free(terms[i].term);
     free(terms);
     jy_buf_free(&b);
     scheme_set_free(ss);
@@ -490,7 +488,6 @@ static void test_expr_terms(void **state)
         assert_int_equal(t[i].start, want[i].start);
         assert_int_equal(t[i].end, want[i].end);
         assert_int_equal(t[i].in_title, want[i].in_title);
-        free(t[i].term);
     }
     free(t);
     /* no match: no terms */
@@ -598,7 +595,6 @@ static void engine_check(struct scheme_engine *se, const char *title, const char
     for (size_t i = 0; i < nt; i++) {
         off += (size_t)snprintf(got + off, sizeof got - off, " %s@%zu-%zu%s/%d", tv[i].term,
                                 tv[i].start, tv[i].end, tv[i].in_title ? "t" : "", tv[i].scheme);
-        free(tv[i].term);
     }
     free(sv);
     free(tv);
@@ -854,8 +850,6 @@ static void test_engine_throughput(void **state)
             scheme_engine_match(se, NULL, texts[i], MEDIA_SELF, &sv, &ns, &tv, &nt);
             matched += ns > 0;
             n_found += nt;
-            for (size_t k = 0; k < nt; k++)
-                free(tv[k].term);
             free(tv);
             free(sv);
             done++;
