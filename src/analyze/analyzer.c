@@ -31,9 +31,127 @@ struct analyzer {
     /* the schemes', the lexicon's and the risk words' patterns in one
      * automaton (parts in that order): one pass over a text serves all */
     struct ac *vocab;
+    struct memo *memo; /* MEMO_SLOTS of them */
     int dup_threshold;
     int64_t dup_window;
 };
+
+/* What an item's own text decides (normalised text, schemes and terms,
+ * SimHash, sentiment, the risk words in it) depends on its title, text and
+ * media level alone, and reposts repeat a text word for word, mostly within
+ * a few items of each other (in the Weibo corpus a quarter of the posts
+ * repeat one, nearly all within 256 posts). The last MEMO_SLOTS texts,
+ * direct-mapped by a hash of the three, give their results back
+ * (copied: results are the caller's) without the work. What an item
+ * learns from those before it (duplicates, events) is never kept here. */
+#define MEMO_SLOTS 256
+
+struct memo {
+    uint64_t key; /* 0: empty */
+    char *title;  /* the raw input, compared on a hit; title NULL or not "" */
+    char *text;
+    enum media_level media;
+    struct normalized norm;
+    char *ntitle; /* the title normalised, or NULL */
+    int *schemes;
+    size_t n_schemes;
+    struct an_term *terms; /* terms point at the scheme engine's strings */
+    size_t n_terms;
+    uint64_t simhash;
+    enum sentiment sentiment;
+    double sentiment_score;
+    struct risk_marks marks; /* of the text (names are the item's own) */
+};
+
+static uint64_t memo_key(const char *title, const char *text, enum media_level media)
+{
+    uint64_t h =
+        jy_hash64(text, strlen(text)) ^ ((uint64_t)media + 1) * UINT64_C(0x9e3779b97f4a7c15);
+    if (title)
+        h ^= mix64(jy_hash64(title, strlen(title)) + 1);
+    return h ? h : 1;
+}
+
+static void memo_entry_clear(struct memo *m)
+{
+    free(m->title);
+    free(m->text);
+    normalized_clear(&m->norm);
+    free(m->ntitle);
+    free(m->schemes);
+    free(m->terms);
+    memset(m, 0, sizeof *m);
+}
+
+static void memo_clear(struct analyzer *an)
+{
+    for (size_t i = 0; an->memo && i < MEMO_SLOTS; i++)
+        memo_entry_clear(&an->memo[i]);
+}
+
+static void normalized_copy(struct normalized *dst, const struct normalized *src)
+{
+    dst->text = xstrdup(src->text ? src->text : "");
+    dst->repost = src->repost ? xstrdup(src->repost) : NULL;
+    dst->n_topics = src->n_topics;
+    dst->topics = src->n_topics ? xmalloc(src->n_topics * sizeof *dst->topics) : NULL;
+    for (size_t i = 0; i < src->n_topics; i++)
+        dst->topics[i] = xstrdup(src->topics[i]);
+}
+
+static void *memdup_or_null(const void *p, size_t n)
+{
+    if (!n)
+        return NULL;
+    void *q = xmalloc(n);
+    memcpy(q, p, n);
+    return q;
+}
+
+/* The pure results of the item as out, *ntitle, *marks would hold them, or
+ * false when the text is not remembered. */
+static bool memo_get(struct analyzer *an, uint64_t key, const char *title, const char *text,
+                     enum media_level media, struct an_result *out, char **ntitle,
+                     struct risk_marks *marks)
+{
+    struct memo *m = &an->memo[key & (MEMO_SLOTS - 1)];
+    if (m->key != key || m->media != media || (m->title == NULL) != (title == NULL) ||
+        (title && strcmp(m->title, title) != 0) || strcmp(m->text, text) != 0)
+        return false;
+    normalized_copy(&out->norm, &m->norm);
+    *ntitle = m->ntitle ? xstrdup(m->ntitle) : NULL;
+    out->schemes = memdup_or_null(m->schemes, m->n_schemes * sizeof *m->schemes);
+    out->n_schemes = m->n_schemes;
+    out->terms = memdup_or_null(m->terms, m->n_terms * sizeof *m->terms);
+    out->n_terms = m->n_terms;
+    out->simhash = m->simhash;
+    out->sentiment = m->sentiment;
+    out->sentiment_score = m->sentiment_score;
+    *marks = m->marks;
+    return true;
+}
+
+static void memo_put(struct analyzer *an, uint64_t key, const char *title, const char *text,
+                     enum media_level media, const struct an_result *out, const char *ntitle,
+                     const struct risk_marks *marks)
+{
+    struct memo *m = &an->memo[key & (MEMO_SLOTS - 1)];
+    memo_entry_clear(m);
+    m->key = key;
+    m->title = title ? xstrdup(title) : NULL;
+    m->text = xstrdup(text);
+    m->media = media;
+    normalized_copy(&m->norm, &out->norm);
+    m->ntitle = ntitle ? xstrdup(ntitle) : NULL;
+    m->schemes = memdup_or_null(out->schemes, out->n_schemes * sizeof *out->schemes);
+    m->n_schemes = out->n_schemes;
+    m->terms = memdup_or_null(out->terms, out->n_terms * sizeof *out->terms);
+    m->n_terms = out->n_terms;
+    m->simhash = out->simhash;
+    m->sentiment = out->sentiment;
+    m->sentiment_score = out->sentiment_score;
+    m->marks = *marks;
+}
 
 static const char *scheme_name_cb(void *ctx, int i)
 {
@@ -59,6 +177,7 @@ int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_erro
         [VOCAB_RISK] = risk_vocab_ac(an->risk),
     };
     an->vocab = ac_union(parts, VOCAB_PARTS);
+    an->memo = xcalloc(MEMO_SLOTS, sizeof *an->memo);
     an->dup_threshold = ac->simhash_threshold;
     an->dup_window = (int64_t)ac->duplicate_window * 3600;
     an->dups = dup_index_new(ac->simhash_threshold, an->dup_window);
@@ -85,6 +204,8 @@ void analyzer_free(struct analyzer *an)
     if (!an)
         return;
     event_engine_free(an->events);
+    memo_clear(an);
+    free(an->memo);
     ac_free(an->vocab);
     risk_vocab_free(an->risk);
     nb_model_free(an->model);
@@ -103,6 +224,7 @@ int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struc
         return rc;
     nb_model_free(an->model);
     an->model = m;
+    memo_clear(an); /* sentiment came from the model replaced */
     return 0;
 }
 
@@ -171,17 +293,17 @@ static char *display_title(const void *ctx)
     return t;
 }
 
-int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
-                 struct jy_error *err)
+/* What the item's own words decide: its normalised text and title (*ntitle,
+ * new), schemes and terms, SimHash, sentiment and the risk words in it. */
+static int analyze_text(struct analyzer *an, const char *raw_title, const char *text,
+                        enum media_level media, struct an_result *out, char **ntitle,
+                        struct risk_marks *marks, struct jy_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->id = in->id;
-    const char *text = in->text ? in->text : "";
     int rc = normalize_text(an->nz, text, strlen(text), &out->norm, err);
     if (rc)
         return rc;
-    char *title =
-        in->title && *in->title ? normalize_term(an->nz, in->title, strlen(in->title)) : NULL;
+    char *title = raw_title ? normalize_term(an->nz, raw_title, strlen(raw_title)) : NULL;
+    *ntitle = title;
     /* A post with no body (a headline-only feed entry) is judged on its
      * title. */
     const char *body = out->norm.text;
@@ -194,9 +316,8 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
      * the risk words. */
     struct lex_hits lex;
     lex_hits_init(&lex);
-    struct risk_marks marks;
-    memset(&marks, 0, sizeof marks);
-    struct risk_scan rscan = {&marks, body, false};
+    memset(marks, 0, sizeof *marks);
+    struct risk_scan rscan = {marks, body, false};
     struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
     struct ac_sink body_sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},
@@ -212,8 +333,41 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
         scheme_engine_field(an->schemes, false);
         ac_scan_parts(an->vocab, out->norm.text, len, body_sinks);
     }
-    scheme_engine_decide(an->schemes, title, out->norm.text, in->media_level, &out->schemes,
-                         &out->n_schemes, &out->terms, &out->n_terms);
+    scheme_engine_decide(an->schemes, title, out->norm.text, media, &out->schemes, &out->n_schemes,
+                         &out->terms, &out->n_terms);
+    out->simhash = simhash64(body, len);
+    if (an->model)
+        out->sentiment = nb_model_score(an->model, body, len, &out->sentiment_score);
+    else
+        out->sentiment = lexicon_score_hits(an->lexicon, body, &lex, &out->sentiment_score);
+    return 0;
+}
+
+int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                 struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->id = in->id;
+    const char *text = in->text ? in->text : "";
+    const char *raw_title = in->title && *in->title ? in->title : NULL;
+    uint64_t key = memo_key(raw_title, text, in->media_level);
+    char *title = NULL;
+    struct risk_marks marks;
+    int rc = 0;
+    if (!memo_get(an, key, raw_title, text, in->media_level, out, &title, &marks)) {
+        if ((rc = analyze_text(an, raw_title, text, in->media_level, out, &title, &marks, err))) {
+            free(title);
+            an_result_clear(out);
+            return rc;
+        }
+        memo_put(an, key, raw_title, text, in->media_level, out, title, &marks);
+    }
+    /* A post with no body (a headline-only feed entry) is judged on its
+     * title. */
+    const char *body = out->norm.text;
+    if (!*body && title)
+        body = title;
+    size_t len = strlen(body);
 
     /* The item's time: its date when believable, else when it was collected.
      * A date after collection (a wrong zone, milliseconds, 2099) or before
@@ -221,17 +375,11 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
      * every open event. */
     int64_t at = in->collected > 0 ? in->collected : jy_now();
     int64_t when = in->published > PUBLISHED_MIN && in->published < at ? in->published : at;
-    out->simhash = simhash64(body, len);
     if (len >= DUP_MIN_BYTES) {
         out->duplicate_of = dup_index_find(an->dups, out->simhash, at);
         if (!out->duplicate_of)
             dup_index_add(an->dups, in->id, out->simhash, at);
     }
-
-    if (an->model)
-        out->sentiment = nb_model_score(an->model, body, len, &out->sentiment_score);
-    else
-        out->sentiment = lexicon_score_hits(an->lexicon, body, &lex, &out->sentiment_score);
 
     if (out->n_schemes > 0) {
         struct event_input ev = {

@@ -368,6 +368,78 @@ static void dark_source_alert_once(void **state)
     assert_int_equal(waiting, (int)n);
 }
 
+/* A text seen again (a repost word for word) gets what it got the first
+ * time, but only when its title and media level are the same too: the
+ * analyzer remembers recent texts' results, and a scheme limited to some
+ * media levels, or a title that matches, must still decide. */
+static void repeated_text_same_results(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/jy-memo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("database: t.db\nsources: []\nanalysis:\n  schemes:\n"
+          "    - name: 本地\n      subject: [民警]\n      event: [打人]\n      media: [local]\n"
+          "    - name: 标题\n      expr: '通报'\n      title_only: true\n",
+          fp);
+    fclose(fp);
+    struct config *cfg = NULL;
+    struct analyzer *an = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(config_load(path, &cfg, &err), 0);
+    assert_int_equal(analyzer_new(cfg, &an, &err), 0);
+    const char *text = "城关 民警 打人 #话题#，网友愤怒";
+    struct {
+        const char *title;
+        enum media_level media;
+        size_t want_schemes;
+    } runs[] = {
+        {NULL, MEDIA_LOCAL, 1},       {NULL, MEDIA_LOCAL, 1},       {NULL, MEDIA_SELF, 0},
+        {NULL, MEDIA_LOCAL, 1},       {"警方通报", MEDIA_SELF, 1},  {"警方通报", MEDIA_LOCAL, 2},
+        {"警方通报", MEDIA_LOCAL, 2}, {"另一标题", MEDIA_LOCAL, 1},
+    };
+    struct an_result first = {0};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        struct an_item in = {.id = (int64_t)i + 1,
+                             .title = runs[i].title,
+                             .text = text,
+                             .collected = 1700000000 + (int64_t)i,
+                             .media_level = runs[i].media};
+        struct an_result r;
+        assert_int_equal(analyzer_run(an, &in, &r, &err), 0);
+        if (r.n_schemes != runs[i].want_schemes)
+            fail_msg("run %zu: %zu schemes, want %zu", i, r.n_schemes, runs[i].want_schemes);
+        if (i == 0) {
+            first = r;
+            continue;
+        }
+        /* the text's own results are the same every time */
+        assert_string_equal(r.norm.text, first.norm.text);
+        assert_int_equal(r.norm.n_topics, 1);
+        assert_string_equal(r.norm.topics[0], "话题");
+        assert_true(r.simhash == first.simhash);
+        assert_int_equal(r.sentiment, first.sentiment);
+        assert_true(r.sentiment_score == first.sentiment_score);
+        if (runs[i].media == MEDIA_LOCAL && !runs[i].title) {
+            assert_int_equal(r.n_terms, first.n_terms);
+            for (size_t k = 0; k < r.n_terms; k++) {
+                assert_string_equal(r.terms[k].term, first.terms[k].term);
+                assert_int_equal(r.terms[k].start, first.terms[k].start);
+            }
+        }
+        an_result_clear(&r);
+    }
+    an_result_clear(&first);
+    analyzer_free(an);
+    config_free(cfg);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
         cmocka_unit_test_setup_teardown(dark_source_alert_once, setup, teardown),
         cmocka_unit_test_setup_teardown(future_date_not_believed, setup, teardown),
+        cmocka_unit_test(repeated_text_same_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
