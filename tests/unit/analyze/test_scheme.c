@@ -891,59 +891,74 @@ static void test_engine_throughput(void **state)
 /* Expressions of the groups' shape (clauses joined by AND, each a term, an
  * OR of terms, or NOT of either) are decided from group bits, not by the
  * tree: random ones, with up to nine clauses (more than the seven group
- * bits, so both ways are taken), give what the expression says on random
- * texts. */
+ * bits, so both ways are taken), all in one engine, give on random texts
+ * what the expressions say. */
 static void test_expr_group_shape_random(void **state)
 {
     (void)state;
     static const char *const words[] = {"ab", "bc", "ca", "abc", "d", "ee", "fa"};
+    enum { N = 400 };
+    static bool neg[N][9];
+    static int n_clauses[N], n_terms[N][9], terms[N][9][3];
+    static char exprs[N][256];
+    static struct test_scheme ts[N];
     uint64_t rng = 4242;
 #define RND(n)                                                                                     \
     ((rng = rng * 6364136223846793005ULL + 1442695040888963407ULL), (int)((rng >> 33) % (n)))
-    for (int round = 0; round < 3000; round++) {
-        int n_clauses = 1 + RND(9);
-        bool neg[9];
-        int n_terms[9], terms[9][3];
-        char expr[1024] = "";
-        for (int c = 0; c < n_clauses; c++) {
-            neg[c] = c > 0 && RND(3) == 0;
-            n_terms[c] = 1 + RND(3);
+    for (int e = 0; e < N; e++) {
+        char *expr = exprs[e];
+        n_clauses[e] = 1 + RND(9);
+        for (int c = 0; c < n_clauses[e]; c++) {
+            neg[e][c] = c > 0 && RND(3) == 0;
+            n_terms[e][c] = 1 + RND(3);
             if (c)
                 strcat(expr, " AND ");
-            if (neg[c])
+            if (neg[e][c])
                 strcat(expr, "NOT ");
-            if (n_terms[c] > 1)
+            if (n_terms[e][c] > 1)
                 strcat(expr, "(");
-            for (int t = 0; t < n_terms[c]; t++) {
-                terms[c][t] = RND(7);
+            for (int t = 0; t < n_terms[e][c]; t++) {
+                terms[e][c][t] = RND(7);
                 if (t)
                     strcat(expr, " OR ");
-                strcat(expr, words[terms[c][t]]);
+                strcat(expr, words[terms[e][c][t]]);
             }
-            if (n_terms[c] > 1)
+            if (n_terms[e][c] > 1)
                 strcat(expr, ")");
         }
-        struct scheme_set *ss = NULL;
-        struct jy_error err = {0};
-        assert_int_equal(scheme_compile_expr(expr, &ss, NULL, &err), 0);
-        for (int k = 0; k < 10; k++) {
-            char text[32];
-            int len = RND(30);
-            for (int x = 0; x < len; x++)
-                text[x] = "abcdef "[RND(7)];
-            text[len] = '\0';
-            bool want = true;
-            for (int c = 0; c < n_clauses && want; c++) {
-                bool any = false;
-                for (int t = 0; t < n_terms[c]; t++)
-                    any |= strstr(text, words[terms[c][t]]) != NULL;
-                want = neg[c] ? !any : any;
-            }
-            if (scheme_set_match(ss, NULL, text, NULL, NULL) != want)
-                fail_msg("%s on \"%s\": want %d", expr, text, want);
-        }
-        scheme_set_free(ss);
+        ts[e] = (struct test_scheme){.name = "r", .expr = expr};
     }
+    struct config *cfg = config_of(ts, N);
+    struct scheme_engine *se = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(scheme_engine_new(NULL, cfg, &se, &err), 0);
+    for (int k = 0; k < 400; k++) {
+        char text[32];
+        int len = RND(30);
+        for (int x = 0; x < len; x++)
+            text[x] = "abcdef "[RND(7)];
+        text[len] = '\0';
+        int *sv;
+        size_t ns;
+        scheme_engine_match(se, NULL, text, MEDIA_LOCAL, &sv, &ns, NULL, NULL);
+        size_t at = 0;
+        for (int e = 0; e < N; e++) {
+            bool want = true;
+            for (int c = 0; c < n_clauses[e] && want; c++) {
+                bool any = false;
+                for (int t = 0; t < n_terms[e][c]; t++)
+                    any |= strstr(text, words[terms[e][c][t]]) != NULL;
+                want = neg[e][c] ? !any : any;
+            }
+            bool got = at < ns && sv[at] == e;
+            at += got;
+            if (got != want)
+                fail_msg("%s on \"%s\": want %d", exprs[e], text, want);
+        }
+        free(sv);
+    }
+    scheme_engine_free(se);
+    config_of_free(cfg);
 #undef RND
 }
 
