@@ -145,6 +145,17 @@ struct prof_ent {
     int32_t count;
 };
 
+/* A profile slot packs its bigram (two code points of 21 bits: 42 bits) and
+ * its count (the 22 bits above, saturating) into 8 bytes: the table of an
+ * event is probed for every bigram of every candidate item, and half the
+ * size is half the cache lines. 0: empty. */
+#define PROF_KEY_BITS 42
+#define PROF_KEY_MASK ((UINT64_C(1) << PROF_KEY_BITS) - 1)
+#define PROF_COUNT_MAX ((int32_t)((UINT64_C(1) << (64 - PROF_KEY_BITS)) - 1))
+#define PK(e) ((e)&PROF_KEY_MASK)
+#define PC(e) ((int32_t)((e) >> PROF_KEY_BITS))
+#define PSET(key, count) ((key) | (uint64_t)(count) << PROF_KEY_BITS)
+
 struct event {
     int64_t id;
     char *title;
@@ -167,7 +178,7 @@ struct event {
     enum risk_level alerted;
     double score; /* as last assessed */
     enum risk_level level;
-    struct prof_ent *prof; /* open-addressing table of prof_cap slots */
+    uint64_t *prof; /* open-addressing table of prof_cap packed slots */
     int prof_cap, prof_n;
     double prof_norm2;            /* sum of count^2 */
     char *prof_json;              /* the state's copy of the profile */
@@ -311,44 +322,50 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
     }
 }
 
-static struct prof_ent *prof_slot(struct event *ev, uint64_t k)
+static uint64_t *prof_slot(struct event *ev, uint64_t k)
 {
     size_t mask = (size_t)ev->prof_cap - 1;
     for (size_t j = mix64(k) & mask;; j = (j + 1) & mask) {
-        if (ev->prof[j].key == k || ev->prof[j].key == 0)
+        if (PK(ev->prof[j]) == k || ev->prof[j] == 0)
             return &ev->prof[j];
     }
 }
 
 static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, int n)
 {
-    struct prof_ent *old = ev->prof;
-    ev->prof_cap = cap;
-    ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
+    uint64_t *old = NULL;
+    if (ev->prof && cap == ev->prof_cap) {
+        memset(ev->prof, 0, (size_t)cap * sizeof *ev->prof); /* pruning: the same table */
+    } else {
+        old = ev->prof;
+        ev->prof_cap = cap;
+        ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
+    }
     ev->prof_n = 0;
     ev->prof_norm2 = 0;
     /* A key given twice (only a damaged state does that) adds up. */
     for (int i = 0; i < n; i++) {
-        struct prof_ent *e = prof_slot(ev, ents[i].key);
-        if (!e->key) {
-            e->key = ents[i].key;
+        uint64_t *e = prof_slot(ev, ents[i].key);
+        if (!*e)
             ev->prof_n++;
-        }
-        ev->prof_norm2 -= (double)e->count * e->count;
-        e->count = e->count > INT32_MAX - ents[i].count ? INT32_MAX : e->count + ents[i].count;
-        ev->prof_norm2 += (double)e->count * e->count;
+        int32_t c = PC(*e);
+        ev->prof_norm2 -= (double)c * c;
+        c = c > PROF_COUNT_MAX - ents[i].count ? PROF_COUNT_MAX : c + ents[i].count;
+        ev->prof_norm2 += (double)c * c;
+        *e = PSET(ents[i].key, c);
     }
     free(old);
 }
 
-/* The profile's entries (new array of ev->prof_n). */
-static struct prof_ent *prof_entries(const struct event *ev)
+/* The profile's entries (into all, room for ev->prof_n, or a new array). */
+static struct prof_ent *prof_entries(const struct event *ev, struct prof_ent *all)
 {
-    struct prof_ent *all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
+    if (!all)
+        all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
     int n = 0;
     for (int j = 0; j < ev->prof_cap; j++) {
-        if (ev->prof[j].key)
-            all[n++] = ev->prof[j];
+        if (ev->prof[j])
+            all[n++] = (struct prof_ent){PK(ev->prof[j]), PC(ev->prof[j])};
     }
     return all;
 }
@@ -357,7 +374,8 @@ static struct prof_ent *prof_entries(const struct event *ev)
  * cut-off count is found by counting rather than sorting. */
 static void prof_prune(struct event *ev)
 {
-    struct prof_ent *all = prof_entries(ev);
+    struct prof_ent local[PROFILE_MAX];
+    struct prof_ent *all = prof_entries(ev, ev->prof_n <= PROFILE_MAX ? local : NULL);
     int n = ev->prof_n;
     int hist[65] = {0}; /* counts >= 64 share the last cell */
     for (int i = 0; i < n; i++)
@@ -373,7 +391,8 @@ static void prof_prune(struct event *ev)
             all[k++] = all[i];
     }
     prof_rehash(ev, ev->prof_cap, all, k);
-    free(all);
+    if (all != local)
+        free(all);
 }
 
 static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
@@ -384,17 +403,19 @@ static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
         if (ev->prof_n >= PROFILE_MAX) {
             prof_prune(ev);
         } else if (ev->prof_n * 2 >= ev->prof_cap) {
-            struct prof_ent *all = prof_entries(ev);
+            struct prof_ent *all = prof_entries(ev, NULL);
             prof_rehash(ev, ev->prof_cap * 2, all, ev->prof_n);
             free(all);
         }
-        struct prof_ent *e = prof_slot(ev, bg[i]);
-        if (!e->key) {
-            e->key = bg[i];
+        uint64_t *e = prof_slot(ev, bg[i]);
+        if (!*e)
             ev->prof_n++;
+        int32_t c = PC(*e);
+        if (c < PROF_COUNT_MAX) {
+            ev->prof_norm2 += 2.0 * c + 1;
+            c++;
         }
-        ev->prof_norm2 += 2.0 * e->count + 1;
-        e->count++;
+        *e = PSET(bg[i], c);
     }
 }
 
@@ -404,10 +425,11 @@ static double prof_similarity(const struct event *ev, const uint64_t *bg, size_t
         return 0;
     double dot = 0;
     size_t mask = (size_t)ev->prof_cap - 1;
+    const uint64_t *t = ev->prof;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = mix64(bg[i]) & mask; ev->prof[j].key; j = (j + 1) & mask) {
-            if (ev->prof[j].key == bg[i]) {
-                dot += ev->prof[j].count;
+        for (size_t j = mix64(bg[i]) & mask; t[j]; j = (j + 1) & mask) {
+            if (PK(t[j]) == bg[i]) {
+                dot += PC(t[j]);
                 break;
             }
         }
@@ -744,14 +766,14 @@ static const char *event_profile_json(struct event *ev)
     jy_buf_putc(&b, '[');
     bool first = true;
     for (int j = 0; j < ev->prof_cap; j++) {
-        if (!ev->prof[j].key)
+        if (!ev->prof[j])
             continue;
         if (!first)
             jy_buf_putc(&b, ',');
         first = false;
-        jy_buf_json_int(&b, (int64_t)ev->prof[j].key);
+        jy_buf_json_int(&b, (int64_t)PK(ev->prof[j]));
         jy_buf_putc(&b, ',');
-        jy_buf_json_int(&b, ev->prof[j].count);
+        jy_buf_json_int(&b, PC(ev->prof[j]));
     }
     jy_buf_putc(&b, ']');
     free(ev->prof_json);
@@ -1205,8 +1227,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     for (i = 0; i < np; i++) {
         ents[n].key = (uint64_t)json_integer_value(json_array_get(a, 2 * i));
         json_int_t c = json_integer_value(json_array_get(a, 2 * i + 1));
-        ents[n].count = c > 0 && c < INT32_MAX ? (int32_t)c : 0;
-        if (ents[n].key && ents[n].count > 0)
+        ents[n].count = c > 0 ? (c < PROF_COUNT_MAX ? (int32_t)c : PROF_COUNT_MAX) : 0;
+        if (ents[n].key && ents[n].key <= PROF_KEY_MASK && ents[n].count > 0)
             n++;
     }
     int cap = 256;
