@@ -63,12 +63,26 @@ struct memo {
     struct risk_marks marks; /* of the text (names are the item's own) */
 };
 
+/* A hash of a text eight bytes at a time (jy_hash64 goes a byte at a time,
+ * and its values are kept in event states, so it stays as it is). */
+static uint64_t text_hash(const char *s, size_t n, uint64_t h)
+{
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix64((h ^ w ^ n) * UINT64_C(0xbf58476d1ce4e5b9));
+}
+
 static uint64_t memo_key(const char *title, const char *text, enum media_level media)
 {
-    uint64_t h =
-        jy_hash64(text, strlen(text)) ^ ((uint64_t)media + 1) * UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t h = text_hash(text, strlen(text), (uint64_t)media + 1);
     if (title)
-        h ^= mix64(jy_hash64(title, strlen(title)) + 1);
+        h = text_hash(title, strlen(title), h);
     return h ? h : 1;
 }
 

@@ -206,6 +206,7 @@ struct event_engine {
     bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
     uint64_t *bg;
+    uint64_t *bg_h; /* mix64 of each: where it sits in a profile's table */
     size_t n_bg;
     uint64_t bg_set[2 * ITEM_BIGRAMS];
 };
@@ -310,11 +311,12 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
         }
         if (prev) {
             uint64_t k = ((uint64_t)prev << 21) | cp;
-            size_t j = mix64(k) & (cap - 1);
+            size_t j = (size_t)((k * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (cap - 1);
             while (ee->bg_set[j] && ee->bg_set[j] != k)
                 j = (j + 1) & (cap - 1);
             if (!ee->bg_set[j]) {
                 ee->bg_set[j] = k;
+                ee->bg_h[ee->n_bg] = mix64(k);
                 ee->bg[ee->n_bg++] = k;
             }
         }
@@ -419,7 +421,8 @@ static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
     }
 }
 
-static double prof_similarity(const struct event *ev, const uint64_t *bg, size_t n)
+static double prof_similarity(const struct event *ev, const uint64_t *bg, const uint64_t *bg_h,
+                              size_t n)
 {
     if (!ev->prof || n == 0 || ev->prof_norm2 <= 0)
         return 0;
@@ -427,7 +430,7 @@ static double prof_similarity(const struct event *ev, const uint64_t *bg, size_t
     size_t mask = (size_t)ev->prof_cap - 1;
     const uint64_t *t = ev->prof;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = mix64(bg[i]) & mask; t[j]; j = (j + 1) & mask) {
+        for (size_t j = bg_h[i] & mask; t[j]; j = (j + 1) & mask) {
             if (PK(t[j]) == bg[i]) {
                 dot += PC(t[j]);
                 break;
@@ -451,6 +454,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->full_picture = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
     ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
+    ee->bg_h = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_h);
     return ee;
 }
 
@@ -533,6 +537,7 @@ void event_engine_free(struct event_engine *ee)
     free(ee->open);
     free(ee->closed);
     free(ee->bg);
+    free(ee->bg_h);
     free(ee);
 }
 
@@ -996,7 +1001,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 !event_has_topic(ev, in->topics[i]))
                 continue;
             ev->seen_gen = gen;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->bg_h, ee->n_bg);
             if (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen)) {
                 best = ev;
                 best_sim = sim;
@@ -1026,7 +1031,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             scored++;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->bg_h, ee->n_bg);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
