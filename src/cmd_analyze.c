@@ -198,8 +198,9 @@ struct id_table {
 };
 
 /* id: the line's "id" member, or NULL for a line that is not an object. A
- * string or an integer is written as such; any other value as its JSON text
- * with the white space outside strings left out. */
+ * string or an integer is written as such; any other value as jansson
+ * writes it compactly (as before the input had a reader of its own: 1e2 is
+ * 100.0, escapes are undone). */
 static void id_table_add(struct id_table *t, const struct jy_jval *id, int64_t seq)
 {
     if (t->n == t->cap) {
@@ -216,19 +217,12 @@ static void id_table_add(struct id_table *t, const struct jy_jval *id, int64_t s
     } else if (id->type == JY_J_INT) {
         jy_buf_json_int(&t->text, id->i);
     } else {
-        bool in_str = false, esc = false;
-        for (size_t i = 0; i < id->raw_len; i++) {
-            char c = id->raw[i];
-            if (in_str) {
-                in_str = esc || c != '"';
-                esc = !esc && c == '\\';
-            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-                continue;
-            } else {
-                in_str = c == '"';
-            }
-            jy_buf_putc(&t->text, c);
-        }
+        json_error_t je;
+        json_t *v = json_loadb(id->raw, id->raw_len, JSON_DECODE_ANY, &je);
+        char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        jy_buf_puts(&t->text, s ? s : "null");
+        free(s);
+        json_decref(v);
     }
     jy_buf_putc(&t->text, '\0');
 }

@@ -45,6 +45,9 @@ struct analyzer {
  * (copied: results are the caller's) without the work. What an item
  * learns from those before it (duplicates, events) is never kept here. */
 #define MEMO_SLOTS 256
+/* Longer texts are not remembered: reposts are short, and 256 long
+ * articles would hold their copies for the collector's lifetime. */
+#define MEMO_MAX_BYTES 16384
 
 struct memo {
     uint64_t key; /* 0: empty */
@@ -364,17 +367,19 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     out->id = in->id;
     const char *text = in->text ? in->text : "";
     const char *raw_title = in->title && *in->title ? in->title : NULL;
-    uint64_t key = memo_key(raw_title, text, in->media_level);
+    bool memo = strlen(text) + (raw_title ? strlen(raw_title) : 0) <= MEMO_MAX_BYTES;
+    uint64_t key = memo ? memo_key(raw_title, text, in->media_level) : 0;
     char *title = NULL;
     struct risk_marks marks;
     int rc = 0;
-    if (!memo_get(an, key, raw_title, text, in->media_level, out, &title, &marks)) {
+    if (!memo || !memo_get(an, key, raw_title, text, in->media_level, out, &title, &marks)) {
         if ((rc = analyze_text(an, raw_title, text, in->media_level, out, &title, &marks, err))) {
             free(title);
             an_result_clear(out);
             return rc;
         }
-        memo_put(an, key, raw_title, text, in->media_level, out, title, &marks);
+        if (memo)
+            memo_put(an, key, raw_title, text, in->media_level, out, title, &marks);
     }
     /* A post with no body (a headline-only feed entry) is judged on its
      * title. */

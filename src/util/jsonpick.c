@@ -16,7 +16,7 @@
 
 #include "util/util.h"
 
-#define JP_MAX_DEPTH 512
+#define JP_MAX_DEPTH 2048 /* jansson's limit, counting every value */
 
 struct jp {
     char *s;
@@ -252,8 +252,6 @@ static int jp_value(struct jp *p, int depth, struct jy_jval *v);
 /* An object or array at p->i, checked and skipped. */
 static int jp_container(struct jp *p, int depth)
 {
-    if (depth >= JP_MAX_DEPTH)
-        return -1;
     char close = p->s[p->i] == '{' ? '}' : ']';
     bool object = close == '}';
     p->i++;
@@ -292,7 +290,7 @@ static int jp_container(struct jp *p, int depth)
 /* Any value at p->i; v (when not NULL) learns what it was. */
 static int jp_value(struct jp *p, int depth, struct jy_jval *v)
 {
-    if (p->i >= p->len)
+    if (p->i >= p->len || depth >= JP_MAX_DEPTH)
         return -1;
     struct jy_jval tmp;
     if (!v)

@@ -121,6 +121,16 @@ def case_analyze_cli(c, jingyu, top):
             "points %.2f vs score %r: %r" % (pts, a4["risk_score"], a4["explanation"]))
     c.check("analyze-no-database", not os.path.exists(db), "created %s" % db)
 
+    # ids that are neither strings nor integers come out as jansson writes
+    # them (input lines are read by jingyu's own reader, ids kept as before)
+    raw = ('{"id": 1e2, "text": "甲"}\n{"id": ["\\u00e9", "\\/"], "text": "乙"}\n'
+           '{"id": {"a": 1, "a": 2}, "text": "丙"}\n{"id": true, "text": "丁", "x": [[[[1]]]]}\n'
+           '{"id": "\\u8b66\\ud83d\\ude00", "text": "戊"}\n')
+    rc, out, err = run_input(jingyu, ["--config", cfg, "analyze"], raw)
+    heads = [ln.split(',"normalized"')[0] for ln in out.splitlines() if ln.strip()]
+    c.eq("analyze-other-ids", heads, ['{"id":100.0', '{"id":["é","/"]', '{"id":{"a":2}',
+                                      '{"id":true', '{"id":"警\U0001F600"'])
+
 
 def case_analyze_store(c, jingyu, top):
     """analyze --db FILE stores nothing; with --store each item is stored
