@@ -45,7 +45,8 @@
 #define PROFILE_KEEP 256    /* bigrams kept by pruning */
 #define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
 #define ITEM_BIGRAMS 512    /* distinct bigrams considered per item */
-#define TERMS_MAX 64        /* distinct terms counted per event (space-saving) */
+_Static_assert(2 * ITEM_BIGRAMS <= 65536, "bg_slot holds a bg_set index in 16 bits");
+#define TERMS_MAX 64 /* distinct terms counted per event (space-saving) */
 #define TOPICS_MAX 10
 #define SOURCES_MAX 512  /* distinct sources counted exactly */
 #define MEMBERS_MAX 1024 /* first copies remembered per event */
@@ -206,7 +207,8 @@ struct event_engine {
     bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
     uint64_t *bg;
-    uint64_t *bg_h; /* mix64 of each: where it sits in a profile's table */
+    uint64_t *bg_h;    /* mix64 of each: where it sits in a profile's table */
+    uint16_t *bg_slot; /* where each sits in bg_set, to empty it for the next item */
     size_t n_bg;
     uint64_t bg_set[2 * ITEM_BIGRAMS];
 };
@@ -299,7 +301,8 @@ static bool word_cp(uint32_t cp)
 static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
 {
     const size_t cap = sizeof ee->bg_set / sizeof ee->bg_set[0];
-    memset(ee->bg_set, 0, sizeof ee->bg_set);
+    for (size_t i = 0; i < ee->n_bg; i++) /* the last item's, not all 8 KB */
+        ee->bg_set[ee->bg_slot[i]] = 0;
     ee->n_bg = 0;
     uint32_t prev = 0;
     for (size_t i = 0; i < len && ee->n_bg < ITEM_BIGRAMS;) {
@@ -316,6 +319,7 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
                 j = (j + 1) & (cap - 1);
             if (!ee->bg_set[j]) {
                 ee->bg_set[j] = k;
+                ee->bg_slot[ee->n_bg] = (uint16_t)j;
                 ee->bg_h[ee->n_bg] = mix64(k);
                 ee->bg[ee->n_bg++] = k;
             }
@@ -335,14 +339,9 @@ static uint64_t *prof_slot(struct event *ev, uint64_t k)
 
 static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, int n)
 {
-    uint64_t *old = NULL;
-    if (ev->prof && cap == ev->prof_cap) {
-        memset(ev->prof, 0, (size_t)cap * sizeof *ev->prof); /* pruning: the same table */
-    } else {
-        old = ev->prof;
-        ev->prof_cap = cap;
-        ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
-    }
+    uint64_t *old = ev->prof;
+    ev->prof_cap = cap;
+    ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
     ev->prof_n = 0;
     ev->prof_norm2 = 0;
     /* A key given twice (only a damaged state does that) adds up. */
@@ -359,11 +358,10 @@ static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, 
     free(old);
 }
 
-/* The profile's entries (into all, room for ev->prof_n, or a new array). */
-static struct prof_ent *prof_entries(const struct event *ev, struct prof_ent *all)
+/* The profile's entries (a new array of ev->prof_n). */
+static struct prof_ent *prof_entries(const struct event *ev)
 {
-    if (!all)
-        all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
+    struct prof_ent *all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
     int n = 0;
     for (int j = 0; j < ev->prof_cap; j++) {
         if (ev->prof[j])
@@ -372,29 +370,35 @@ static struct prof_ent *prof_entries(const struct event *ev, struct prof_ent *al
     return all;
 }
 
-/* Keeps the PROFILE_KEEP most frequent bigrams. Counts are small, so the
+/* Keeps the PROFILE_KEEP most frequent bigrams (ties: the first in the
+ * table's order), rebuilt in the same table. Counts are small, so the
  * cut-off count is found by counting rather than sorting. */
 static void prof_prune(struct event *ev)
 {
-    struct prof_ent local[PROFILE_MAX];
-    struct prof_ent *all = prof_entries(ev, ev->prof_n <= PROFILE_MAX ? local : NULL);
-    int n = ev->prof_n;
     int hist[65] = {0}; /* counts >= 64 share the last cell */
-    for (int i = 0; i < n; i++)
-        hist[all[i].count < 64 ? all[i].count : 64]++;
+    for (int j = 0; j < ev->prof_cap; j++) {
+        if (ev->prof[j])
+            hist[PC(ev->prof[j]) < 64 ? PC(ev->prof[j]) : 64]++;
+    }
     int cut = 64, above = 0;
     while (cut > 0 && above + hist[cut] <= PROFILE_KEEP)
         above += hist[cut--];
     /* entries with count > cut all fit; fill up with entries at cut */
+    uint64_t keep[PROFILE_KEEP];
     int k = 0, room = PROFILE_KEEP - above;
-    for (int i = 0; i < n; i++) {
-        int c = all[i].count < 64 ? all[i].count : 64;
-        if (c > cut || (c == cut && room-- > 0))
-            all[k++] = all[i];
+    for (int j = 0; j < ev->prof_cap; j++) {
+        uint64_t e = ev->prof[j];
+        int c = PC(e) < 64 ? PC(e) : 64;
+        if (e && (c > cut || (c == cut && room-- > 0)))
+            keep[k++] = e;
     }
-    prof_rehash(ev, ev->prof_cap, all, k);
-    if (all != local)
-        free(all);
+    memset(ev->prof, 0, (size_t)ev->prof_cap * sizeof *ev->prof);
+    ev->prof_n = k;
+    ev->prof_norm2 = 0;
+    for (int i = 0; i < k; i++) {
+        *prof_slot(ev, PK(keep[i])) = keep[i];
+        ev->prof_norm2 += (double)PC(keep[i]) * PC(keep[i]);
+    }
 }
 
 static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
@@ -405,7 +409,7 @@ static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
         if (ev->prof_n >= PROFILE_MAX) {
             prof_prune(ev);
         } else if (ev->prof_n * 2 >= ev->prof_cap) {
-            struct prof_ent *all = prof_entries(ev, NULL);
+            struct prof_ent *all = prof_entries(ev);
             prof_rehash(ev, ev->prof_cap * 2, all, ev->prof_n);
             free(all);
         }
@@ -455,6 +459,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
     ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
     ee->bg_h = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_h);
+    ee->bg_slot = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_slot);
     return ee;
 }
 
@@ -538,6 +543,7 @@ void event_engine_free(struct event_engine *ee)
     free(ee->closed);
     free(ee->bg);
     free(ee->bg_h);
+    free(ee->bg_slot);
     free(ee);
 }
 

@@ -411,8 +411,10 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     double total = 0;
     struct jy_buf b;
     jy_buf_init(&b, 0);
-    if (explanation)
+    if (explanation) {
+        jy_buf_reserve(&b, 1024); /* seven indicators: about 700 bytes */
         jy_buf_putc(&b, '[');
+    }
     for (int i = 0; i < N_IND; i++) {
         double points = round_to(v[i] * w[i], 0.1);
         total += points;

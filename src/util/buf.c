@@ -35,6 +35,15 @@ int jy_buf_append_slow(struct jy_buf *b, const void *p, size_t n)
     return 0;
 }
 
+void jy_buf_reserve(struct jy_buf *b, size_t n)
+{
+    if (n > b->max - b->len || b->len + n + 1 <= b->cap)
+        return;
+    b->cap = b->len + n + 1;
+    b->data = xrealloc(b->data, b->cap);
+    b->data[b->len] = '\0';
+}
+
 int jy_buf_puts(struct jy_buf *b, const char *s)
 {
     return jy_buf_append(b, s, strlen(s));

@@ -149,6 +149,7 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
+    jy_buf_reserve(&b, len); /* nearly always what comes out */
     jy_buf_append(&b, "", 0);
     size_t i = 0, run = 0; /* s[run..i) is plain text not yet copied */
     while (i < len) {

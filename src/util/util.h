@@ -94,6 +94,9 @@ static inline int jy_buf_putc(struct jy_buf *b, char c)
     return jy_buf_append(b, &c, 1);
 }
 int jy_buf_puts(struct jy_buf *b, const char *s);
+/* Room for n more bytes (within the cap), so that appending that much does
+ * not move the data again. */
+void jy_buf_reserve(struct jy_buf *b, size_t n);
 int jy_buf_printf(struct jy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jy_buf_reset(struct jy_buf *b);
 /* Hands the data to the caller (who frees it) and resets the buffer. */
