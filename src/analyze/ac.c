@@ -20,6 +20,12 @@
  * time per hit only. Hits are reported with byte offsets: the scan keeps the
  * byte offsets of the last code points in a ring as long as the longest
  * pattern.
+ *
+ * Unions: every pattern added is kept, so that the analyzer can join the
+ * three vocabularies into one automaton (ac_union) whose outputs name the
+ * part they came from; one pass over a text then sends each part's hits to
+ * its own consumer, where three passes used to decode and walk the text
+ * three times.
  */
 #include <stdlib.h>
 #include <string.h>
