@@ -328,13 +328,19 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
     }
 }
 
-static uint64_t *prof_slot(struct event *ev, uint64_t k)
+/* k's slot (h is mix64(k)): its own, or the empty one where it goes. */
+static uint64_t *prof_slot_h(struct event *ev, uint64_t k, uint64_t h)
 {
     size_t mask = (size_t)ev->prof_cap - 1;
-    for (size_t j = mix64(k) & mask;; j = (j + 1) & mask) {
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
         if (PK(ev->prof[j]) == k || ev->prof[j] == 0)
             return &ev->prof[j];
     }
+}
+
+static uint64_t *prof_slot(struct event *ev, uint64_t k)
+{
+    return prof_slot_h(ev, k, mix64(k));
 }
 
 static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, int n)
@@ -401,7 +407,7 @@ static void prof_prune(struct event *ev)
     }
 }
 
-static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
+static void prof_add_item(struct event *ev, const uint64_t *bg, const uint64_t *bg_h, size_t n)
 {
     if (!ev->prof)
         prof_rehash(ev, 256, NULL, 0);
@@ -413,7 +419,7 @@ static void prof_add_item(struct event *ev, const uint64_t *bg, size_t n)
             prof_rehash(ev, ev->prof_cap * 2, all, ev->prof_n);
             free(all);
         }
-        uint64_t *e = prof_slot(ev, bg[i]);
+        uint64_t *e = prof_slot_h(ev, bg[i], bg_h[i]);
         if (!*e)
             ev->prof_n++;
         int32_t c = PC(*e);
@@ -1101,7 +1107,7 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         scheme_add(ev, in->schemes[i]);
         key_touch(ee, key_scheme(in->schemes[i]), ev);
     }
-    prof_add_item(ev, ee->bg, ee->n_bg);
+    prof_add_item(ev, ee->bg, ee->bg_h, ee->n_bg);
 
     /* near-duplicates: members and the representative item */
     if (in->duplicate_of) {
