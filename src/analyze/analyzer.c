@@ -54,15 +54,8 @@ struct memo {
     char *title;  /* the raw input, compared on a hit; title NULL or not "" */
     char *text;
     enum media_level media;
-    struct normalized norm;
-    char *ntitle; /* the title normalised, or NULL */
-    int *schemes;
-    size_t n_schemes;
-    struct an_term *terms; /* terms point at the scheme engine's strings */
-    size_t n_terms;
-    uint64_t simhash;
-    enum sentiment sentiment;
-    double sentiment_score;
+    struct an_result r;      /* what text_results_copy copies, nothing else */
+    char *ntitle;            /* the title normalised, or NULL */
     struct risk_marks marks; /* of the text (names are the item's own) */
 };
 
@@ -93,10 +86,8 @@ static void memo_entry_clear(struct memo *m)
 {
     free(m->title);
     free(m->text);
-    normalized_clear(&m->norm);
+    an_result_clear(&m->r);
     free(m->ntitle);
-    free(m->schemes);
-    free(m->terms);
     memset(m, 0, sizeof *m);
 }
 
@@ -104,16 +95,6 @@ static void memo_clear(struct analyzer *an)
 {
     for (size_t i = 0; an->memo && i < MEMO_SLOTS; i++)
         memo_entry_clear(&an->memo[i]);
-}
-
-static void normalized_copy(struct normalized *dst, const struct normalized *src)
-{
-    dst->text = xstrdup(src->text ? src->text : "");
-    dst->repost = src->repost ? xstrdup(src->repost) : NULL;
-    dst->n_topics = src->n_topics;
-    dst->topics = src->n_topics ? xmalloc(src->n_topics * sizeof *dst->topics) : NULL;
-    for (size_t i = 0; i < src->n_topics; i++)
-        dst->topics[i] = xstrdup(src->topics[i]);
 }
 
 static void *memdup_or_null(const void *p, size_t n)
@@ -125,8 +106,28 @@ static void *memdup_or_null(const void *p, size_t n)
     return q;
 }
 
-/* The pure results of the item as out, *ntitle, *marks would hold them, or
- * false when the text is not remembered. */
+/* Copies the results a text decides by itself (see analyze_text) from src
+ * into dst, which holds none. */
+static void text_results_copy(struct an_result *dst, const struct an_result *src)
+{
+    const struct normalized *n = &src->norm;
+    dst->norm.text = xstrdup(n->text ? n->text : "");
+    dst->norm.repost = n->repost ? xstrdup(n->repost) : NULL;
+    dst->norm.n_topics = n->n_topics;
+    dst->norm.topics = memdup_or_null(n->topics, n->n_topics * sizeof *n->topics);
+    for (size_t i = 0; i < n->n_topics; i++)
+        dst->norm.topics[i] = xstrdup(n->topics[i]);
+    dst->schemes = memdup_or_null(src->schemes, src->n_schemes * sizeof *src->schemes);
+    dst->n_schemes = src->n_schemes;
+    dst->terms = memdup_or_null(src->terms, src->n_terms * sizeof *src->terms);
+    dst->n_terms = src->n_terms;
+    dst->simhash = src->simhash;
+    dst->sentiment = src->sentiment;
+    dst->sentiment_score = src->sentiment_score;
+}
+
+/* The results the text decided when it was last seen, into out, *ntitle and
+ * *marks; false when it is not remembered. */
 static bool memo_get(struct analyzer *an, uint64_t key, const char *title, const char *text,
                      enum media_level media, struct an_result *out, char **ntitle,
                      struct risk_marks *marks)
@@ -135,15 +136,8 @@ static bool memo_get(struct analyzer *an, uint64_t key, const char *title, const
     if (m->key != key || m->media != media || (m->title == NULL) != (title == NULL) ||
         (title && strcmp(m->title, title) != 0) || strcmp(m->text, text) != 0)
         return false;
-    normalized_copy(&out->norm, &m->norm);
+    text_results_copy(out, &m->r);
     *ntitle = m->ntitle ? xstrdup(m->ntitle) : NULL;
-    out->schemes = memdup_or_null(m->schemes, m->n_schemes * sizeof *m->schemes);
-    out->n_schemes = m->n_schemes;
-    out->terms = memdup_or_null(m->terms, m->n_terms * sizeof *m->terms);
-    out->n_terms = m->n_terms;
-    out->simhash = m->simhash;
-    out->sentiment = m->sentiment;
-    out->sentiment_score = m->sentiment_score;
     *marks = m->marks;
     return true;
 }
@@ -158,15 +152,8 @@ static void memo_put(struct analyzer *an, uint64_t key, const char *title, const
     m->title = title ? xstrdup(title) : NULL;
     m->text = xstrdup(text);
     m->media = media;
-    normalized_copy(&m->norm, &out->norm);
+    text_results_copy(&m->r, out);
     m->ntitle = ntitle ? xstrdup(ntitle) : NULL;
-    m->schemes = memdup_or_null(out->schemes, out->n_schemes * sizeof *out->schemes);
-    m->n_schemes = out->n_schemes;
-    m->terms = memdup_or_null(out->terms, out->n_terms * sizeof *out->terms);
-    m->n_terms = out->n_terms;
-    m->simhash = out->simhash;
-    m->sentiment = out->sentiment;
-    m->sentiment_score = out->sentiment_score;
     m->marks = *marks;
 }
 

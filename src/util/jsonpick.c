@@ -249,8 +249,11 @@ static int jp_literal(struct jp *p, const char *word)
 
 static int jp_value(struct jp *p, int depth, struct jy_jval *v);
 
-/* An object or array at p->i, checked and skipped. */
-static int jp_container(struct jp *p, int depth)
+/* An object or array at p->i, checked and skipped. Given keys (the line's
+ * own object), the member named keys[k] goes to out[k]: keys are unescaped
+ * to be compared, and of a repeated member the last counts, as in jansson. */
+static int jp_container(struct jp *p, int depth, const char *const *keys, size_t n_keys,
+                        struct jy_jval *out)
 {
     char close = p->s[p->i] == '{' ? '}' : ']';
     bool object = close == '}';
@@ -261,16 +264,23 @@ static int jp_container(struct jp *p, int depth)
         return 0;
     }
     for (;;) {
+        struct jy_jval *pick = NULL;
         if (object) {
-            if (p->i >= p->len || p->s[p->i] != '"' || jp_string(p, false, NULL, NULL))
+            const char *key = NULL;
+            size_t key_len = 0;
+            if (p->i >= p->len || p->s[p->i] != '"' || jp_string(p, keys != NULL, &key, &key_len))
                 return -1;
+            for (size_t k = 0; keys && k < n_keys && !pick; k++) {
+                if (strlen(keys[k]) == key_len && memcmp(keys[k], key, key_len) == 0)
+                    pick = &out[k];
+            }
             jp_ws(p);
             if (p->i >= p->len || p->s[p->i] != ':')
                 return -1;
             p->i++;
             jp_ws(p);
         }
-        if (jp_value(p, depth + 1, NULL))
+        if (jp_value(p, depth + 1, pick))
             return -1;
         jp_ws(p);
         if (p->i >= p->len)
@@ -305,7 +315,7 @@ static int jp_value(struct jp *p, int depth, struct jy_jval *v)
     case '{':
     case '[':
         v->type = p->s[p->i] == '{' ? JY_J_OBJECT : JY_J_ARRAY;
-        rc = jp_container(p, depth);
+        rc = jp_container(p, depth, NULL, 0, NULL);
         break;
     case 't':
         v->type = JY_J_TRUE;
@@ -338,40 +348,8 @@ int jy_json_pick(char *text, size_t len, const char *const *keys, size_t n_keys,
         out[k] = (struct jy_jval){.type = JY_J_ABSENT};
     struct jp p = {text, len, 0};
     jp_ws(&p);
-    if (p.i >= p.len || text[p.i] != '{')
+    if (p.i >= p.len || text[p.i] != '{' || jp_container(&p, 0, keys, n_keys, out))
         return -1;
-    p.i++;
-    jp_ws(&p);
-    if (p.i < p.len && text[p.i] == '}')
-        goto end;
-    for (;;) {
-        const char *key;
-        size_t key_len;
-        if (p.i >= p.len || text[p.i] != '"' || jp_string(&p, true, &key, &key_len))
-            return -1;
-        jp_ws(&p);
-        if (p.i >= p.len || text[p.i] != ':')
-            return -1;
-        p.i++;
-        jp_ws(&p);
-        size_t k = 0;
-        while (k < n_keys && (strlen(keys[k]) != key_len || memcmp(keys[k], key, key_len)))
-            k++;
-        /* a repeated member: the last one counts, as in jansson */
-        if (jp_value(&p, 1, k < n_keys ? &out[k] : NULL))
-            return -1;
-        jp_ws(&p);
-        if (p.i < p.len && text[p.i] == ',') {
-            p.i++;
-            jp_ws(&p);
-            continue;
-        }
-        if (p.i >= p.len || text[p.i] != '}')
-            return -1;
-        break;
-    }
-end:
-    p.i++;
     jp_ws(&p);
     return p.i == p.len ? 0 : -1;
 }
