@@ -179,6 +179,22 @@ struct an_result {
 int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
                  struct jy_error *err);
 void an_result_clear(struct an_result *r);
+
+/* What an item's own words decide (its normalised text and title, schemes
+ * and terms, SimHash, sentiment, the risk words in it), made ahead of
+ * analyzer_run_text. It needs only the item's title, text and media level,
+ * so it may be made on another thread by another analyzer made from the
+ * same configuration with the same model; its terms point at that
+ * analyzer's strings, which must outlive the results. */
+struct an_text;
+int analyzer_text(struct analyzer *an, const struct an_item *in, struct an_text **out,
+                  struct jy_error *err);
+void an_text_free(struct an_text *t);
+/* analyzer_run with t (NULL, or made by analyzer_text for this very item:
+ * the same title and text pointers and media level, else it is made again
+ * here). t's results move into out; t is still the caller's to free. */
+int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_text *t,
+                      struct an_result *out, struct jy_error *err);
 /* The full picture of an event (with its state unless analyzer_keep_state
  * said no): open, or closed since the last analyzer_settle, so a caller
  * that writes events once per batch finds every event of the batch.

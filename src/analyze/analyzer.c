@@ -347,27 +347,99 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     return 0;
 }
 
-int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
-                 struct jy_error *err)
+/* analyze_text through the memo: out's text results, *title and *marks. */
+static int text_part(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                     char **title, struct risk_marks *marks, struct jy_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->id = in->id;
     const char *text = in->text ? in->text : "";
     const char *raw_title = in->title && *in->title ? in->title : NULL;
     bool memo = strlen(text) + (raw_title ? strlen(raw_title) : 0) <= MEMO_MAX_BYTES;
     uint64_t key = memo ? memo_key(raw_title, text, in->media_level) : 0;
+    *title = NULL;
+    if (memo && memo_get(an, key, raw_title, text, in->media_level, out, title, marks))
+        return 0;
+    int rc = analyze_text(an, raw_title, text, in->media_level, out, title, marks, err);
+    if (rc) {
+        free(*title);
+        *title = NULL;
+        an_result_clear(out);
+        return rc;
+    }
+    if (memo)
+        memo_put(an, key, raw_title, text, in->media_level, out, *title, marks);
+    return 0;
+}
+
+struct an_text {
+    const char *title, *text; /* the item's, compared by address */
+    enum media_level media;
+    struct an_result r; /* the text results only */
+    char *ntitle;
+    struct risk_marks marks;
+};
+
+int analyzer_text(struct analyzer *an, const struct an_item *in, struct an_text **out,
+                  struct jy_error *err)
+{
+    struct an_text *t = xcalloc(1, sizeof *t);
+    int rc = text_part(an, in, &t->r, &t->ntitle, &t->marks, err);
+    if (rc) {
+        free(t);
+        *out = NULL;
+        return rc;
+    }
+    t->title = in->title;
+    t->text = in->text;
+    t->media = in->media_level;
+    *out = t;
+    return 0;
+}
+
+void an_text_free(struct an_text *t)
+{
+    if (!t)
+        return;
+    an_result_clear(&t->r);
+    free(t->ntitle);
+    free(t);
+}
+
+static int state_part(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                      char *title, struct risk_marks marks, struct jy_error *err);
+
+int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                 struct jy_error *err)
+{
+    return analyzer_run_text(an, in, NULL, out, err);
+}
+
+int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_text *t,
+                      struct an_result *out, struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
     char *title = NULL;
     struct risk_marks marks;
-    int rc = 0;
-    if (!memo || !memo_get(an, key, raw_title, text, in->media_level, out, &title, &marks)) {
-        if ((rc = analyze_text(an, raw_title, text, in->media_level, out, &title, &marks, err))) {
-            free(title);
-            an_result_clear(out);
+    if (t && t->title == in->title && t->text == in->text && t->media == in->media_level) {
+        *out = t->r;
+        title = t->ntitle;
+        marks = t->marks;
+        memset(&t->r, 0, sizeof t->r);
+        t->ntitle = NULL;
+    } else {
+        int rc = text_part(an, in, out, &title, &marks, err);
+        if (rc)
             return rc;
-        }
-        if (memo)
-            memo_put(an, key, raw_title, text, in->media_level, out, title, &marks);
     }
+    out->id = in->id;
+    return state_part(an, in, out, title, marks, err);
+}
+
+/* What an item learns from those before it: near-duplicates, events. Takes
+ * title. */
+static int state_part(struct analyzer *an, const struct an_item *in, struct an_result *out,
+                      char *title, struct risk_marks marks, struct jy_error *err)
+{
+    int rc = 0;
     /* A post with no body (a headline-only feed entry) is judged on its
      * title. */
     const char *body = out->norm.text;

@@ -35,6 +35,48 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
                      struct fetch_result *r, struct feed *feed, char *errmsg, size_t errlen,
                      int64_t *retry_after, int64_t now);
 
+/* ---- the lane (lane.c): a thread that parses finished transfers and makes
+ * their new items' text analysis ahead, while the loop stores ---------------- */
+
+struct lane;
+
+/* One finished transfer on its way through the lane. */
+struct lane_job {
+    struct lane_job *next;
+    /* the loop's */
+    size_t i;               /* config source index */
+    struct transfer *t;     /* owned by the job */
+    CURLcode res;           /* the transfer's result */
+    enum media_level media; /* the source's, for the text analysis */
+    unsigned epoch;         /* the loop's count of lost leases when submitted */
+    /* the lane's */
+    struct fetch_result r; /* strings point into t, feed and errmsg; r.pre = pre */
+    struct feed feed;
+    struct an_text **pre; /* r.n_items long, or NULL */
+    unsigned model_gen;   /* the model pre was made with (lane_set_model) */
+    int64_t retry_after;  /* asked by the server, or -1 */
+    char errmsg[1200];
+};
+
+/* Starts the lane for cfg's sources; wake (may be NULL) gets a
+ * curl_multi_wakeup when a job is done. When no thread can be started, the
+ * work is done in lane_submit. */
+struct lane *lane_start(const struct config *cfg, CURLM *wake);
+/* Stops the thread and frees the lane with every job not taken. */
+void lane_stop(struct lane *ln);
+/* Hands a job (its transfer removed from the multi handle) to the lane. */
+void lane_submit(struct lane *ln, struct lane_job *j);
+/* The jobs done so far, in the order submitted (a list by next; NULL when
+ * none), waiting up to wait_ms for one when some are in the lane. */
+struct lane_job *lane_take(struct lane *ln, int wait_ms);
+/* Jobs submitted and not yet taken. */
+size_t lane_pending(struct lane *ln);
+void lane_job_free(struct lane_job *j);
+/* The model the store's analyzer uses (NULL: the lexicon); a new one
+ * starts a new generation: what was made before it is not used. */
+void lane_set_model(struct lane *ln, const char *blob, size_t len);
+unsigned lane_model_gen(struct lane *ln);
+
 /* Reads a drop folder: imports every *.jsonl file once and moves it to done/
  * or failed/ (with NAME.reason). A file changed within the last second is
  * left for the next look, or waited for when wait_for_writers (--once). */

@@ -45,6 +45,9 @@ struct loop {
     int64_t *ids;               /* source id per config source */
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
+    bool *queued;               /* per config source: its finished transfer is in the lane */
+    struct lane *lane;          /* parses finished transfers (and analyses ahead) */
+    unsigned epoch;             /* leases lost: jobs submitted before one are not stored */
     int64_t *due_after;         /* per config source: not before this (what we last stored) */
     struct store_source *rows;  /* the sources' state, re-read at most every ROWS_MAX_AGE_MS */
     size_t n_rows;
@@ -91,8 +94,10 @@ static void abort_transfers(struct loop *l)
             transfer_free(l->inflight[i]);
             l->inflight[i] = NULL;
         }
+        l->queued[i] = false; /* what is in the lane is dropped when it comes back */
     }
     l->n_inflight = 0;
+    l->epoch++;
 }
 
 static int loop_open(struct loop *l, const struct config *cfg, bool once, struct jy_error *err)
@@ -114,6 +119,7 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     l->ids = xcalloc(cfg->n_sources + 1, sizeof *l->ids);
     l->started = xcalloc(cfg->n_sources + 1, sizeof *l->started);
     l->inflight = xcalloc(cfg->n_sources + 1, sizeof *l->inflight);
+    l->queued = xcalloc(cfg->n_sources + 1, sizeof *l->queued);
     l->due_after = xcalloc(cfg->n_sources + 1, sizeof *l->due_after);
     l->dark_alerted = xcalloc(cfg->n_sources + 1, sizeof *l->dark_alerted);
     if ((rc = store_tx_begin(l->st, err)))
@@ -130,11 +136,14 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     if (!l->multi)
         return jy_error_set(err, JY_ENET, "cannot start libcurl");
     curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->collector.parallel);
+    l->lane = lane_start(cfg, l->multi);
     return 0;
 }
 
 static void loop_close(struct loop *l)
 {
+    /* first: its jobs hold transfers, and their wake-up call needs the multi handle */
+    lane_stop(l->lane);
     if (l->multi) {
         abort_transfers(l);
         curl_multi_cleanup(l->multi);
@@ -148,6 +157,7 @@ static void loop_close(struct loop *l)
     free(l->ids);
     free(l->started);
     free(l->inflight);
+    free(l->queued);
     free(l->due_after);
     free(l->dark_alerted);
     store_sources_free(l->rows, l->n_rows);
@@ -174,17 +184,20 @@ static void beat(struct loop *l, int64_t now)
     leader_set(l, got);
 }
 
-/* The newest trained model, if any, replaces the lexicon. */
+/* The newest trained model, if any, replaces the lexicon, in the store's
+ * analyzer (once made) and the lane's. */
 static void load_model(struct loop *l)
 {
     struct jy_error err = {0};
     char *model = NULL;
     size_t len = 0;
     int rc = store_model_get(l->st, "sentiment", &model, &len, &err);
-    if (rc == 0 && analyzer_set_model(l->an, model, len, &err) != 0)
+    if (rc == 0 && l->an && analyzer_set_model(l->an, model, len, &err) != 0)
         loop_error(l, err.msg);
     else if (rc && rc != JY_ENOTFOUND)
         loop_error(l, err.msg);
+    else
+        lane_set_model(l->lane, model, len);
     free(model);
 }
 
@@ -207,6 +220,7 @@ static void analysis_take_over(struct loop *l)
 {
     if (!l->an) {
         store_set_analyzer_factory(l->st, make_analyzer, l, &l->cfg->analysis);
+        load_model(l); /* the lane's, before the first fetch reaches it */
         return;
     }
     load_model(l);
@@ -231,40 +245,33 @@ static void leader_set(struct loop *l, bool got)
         atomic_store(&l->owner->leader, got);
 }
 
-/* A finished transfer, parsed, waiting to be stored. r's strings point into
- * t, feed and errmsg. */
-struct done {
-    size_t i;
-    struct transfer *t;
-    struct fetch_result r;
-    struct feed feed;
-    char errmsg[1200];
-};
-
-/* Parses one finished transfer (no lock held) and decides when to come back. */
-static void done_prepare(struct loop *l, struct done *d, CURLcode res, int64_t now)
+/* When to come back to a source after this fetch of it. */
+static int64_t job_next_due(struct loop *l, const struct lane_job *j, int64_t now)
 {
-    const struct source_config *sc = &l->cfg->sources[d->i];
-    int64_t retry_after;
-    transfer_finish(d->t, res, sc, &d->r, &d->feed, d->errmsg, sizeof d->errmsg, &retry_after, now);
-    if (d->r.ok) {
-        d->r.next_due = regular_next(l, sc, now);
-    } else {
-        int64_t wait = collect_backoff(&l->cfg->collector, sc->interval, d->t->prev_failures + 1);
-        if (retry_after > wait)
-            wait = retry_after;
-        d->r.next_due = now + wait;
-    }
+    const struct source_config *sc = &l->cfg->sources[j->i];
+    if (j->r.ok)
+        return regular_next(l, sc, now);
+    int64_t wait = collect_backoff(&l->cfg->collector, sc->interval, j->t->prev_failures + 1);
+    if (j->retry_after > wait)
+        wait = j->retry_after;
+    return now + wait;
 }
 
-/* Stores the parsed transfers in one transaction. Only once it committed
- * do the sources count as fetched; otherwise they are fetched again. */
-static void done_store(struct loop *l, struct done *d, size_t n, int64_t now)
+/* Stores the parsed transfers (a list) in one transaction. Only once it
+ * committed do the sources count as fetched; otherwise they are fetched
+ * again. */
+static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
 {
     struct jy_error err = {0};
+    unsigned gen = lane_model_gen(l->lane);
+    for (struct lane_job *j = jobs; j; j = j->next) {
+        j->r.next_due = job_next_due(l, j, now);
+        if (j->model_gen != gen)
+            j->r.pre = NULL; /* made with a model replaced since */
+    }
     int rc = store_tx_begin(l->st, &err);
-    for (size_t k = 0; k < n && !rc; k++) {
-        rc = store_fetch_record(l->st, l->ids[d[k].i], &d[k].r, now, NULL, &err);
+    for (struct lane_job *j = jobs; j && !rc; j = j->next) {
+        rc = store_fetch_record(l->st, l->ids[j->i], &j->r, now, NULL, &err);
         if (rc && rc != JY_EBUSY) {
             /* this fetch's savepoint is undone; the others still stand */
             loop_error(l, err.msg);
@@ -282,8 +289,8 @@ static void done_store(struct loop *l, struct done *d, size_t n, int64_t now)
         loop_error(l, err.msg);
         return;
     }
-    for (size_t k = 0; k < n; k++)
-        l->due_after[d[k].i] = d[k].r.next_due;
+    for (struct lane_job *j = jobs; j; j = j->next)
+        l->due_after[j->i] = j->r.next_due;
 }
 
 static void start_source(struct loop *l, size_t i, const struct store_source *row, int64_t now)
@@ -342,7 +349,7 @@ static bool schedule(struct loop *l, int64_t now)
 {
     bool pending = false, needed = false;
     for (size_t i = 0; i < l->cfg->n_sources && !needed; i++)
-        needed = !l->inflight[i] && !(l->once && l->started[i]);
+        needed = !l->inflight[i] && !l->queued[i] && !(l->once && l->started[i]);
     if (!needed)
         return l->n_inflight > 0;
     /* one query for all sources' state, at most once a second (an operator's
@@ -363,7 +370,7 @@ static bool schedule(struct loop *l, int64_t now)
     const struct store_source *rows = l->rows;
     size_t n_rows = l->n_rows;
     for (size_t i = 0; i < l->cfg->n_sources; i++) {
-        if (l->inflight[i]) {
+        if (l->inflight[i] || l->queued[i]) {
             pending = true;
             continue;
         }
@@ -549,12 +556,9 @@ static bool turn(struct loop *l)
         pending = schedule(l, now);
     int running = 0;
     curl_multi_perform(l->multi, &running);
-    /* Parse everything that finished, then store it all under one lock:
-     * parsing must not hold up consoles' writes. r.error points into its own entry: the array must
-     * never move, so it is sized once for every transfer that can finish (those in flight) */
-    size_t cap = l->n_inflight > 0 ? (size_t)l->n_inflight : 0;
-    struct done *d = cap ? xcalloc(cap, sizeof *d) : NULL;
-    size_t nd = 0;
+    /* Finished transfers go to the lane to be parsed; what it has parsed is
+     * stored, all under one lock: parsing must not hold up consoles'
+     * writes. */
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(l->multi, &left))) {
@@ -562,29 +566,45 @@ static bool turn(struct loop *l)
             continue;
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        if (!t || nd >= cap)
+        if (!t)
             continue;
-        d[nd].i = (size_t)t->source_index;
-        d[nd].t = t;
-        done_prepare(l, &d[nd], m->data.result, jy_now());
+        struct lane_job *j = xcalloc(1, sizeof *j);
+        j->i = (size_t)t->source_index;
+        j->t = t;
+        j->res = m->data.result;
+        j->media = l->cfg->sources[j->i].media_level;
+        j->epoch = l->epoch;
         curl_multi_remove_handle(l->multi, t->easy);
-        l->inflight[d[nd].i] = NULL;
+        l->inflight[j->i] = NULL;
         l->n_inflight--;
-        nd++;
+        l->queued[j->i] = true;
+        lane_submit(l->lane, j);
     }
-    if (nd) {
-        done_store(l, d, nd, jy_now());
-        for (size_t k = 0; k < nd; k++) {
-            feed_free(&d[k].feed);
-            transfer_free(d[k].t);
+    /* nothing else to wait for: wait for the lane */
+    struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 ? 0 : POLL_MS);
+    struct lane_job *keep = NULL, **tail = &keep;
+    for (struct lane_job *j = jobs, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (j->epoch != l->epoch) { /* from before a lost lease */
+            lane_job_free(j);
+            continue;
         }
+        l->queued[j->i] = false;
+        *tail = j;
+        tail = &j->next;
     }
-    free(d);
+    if (keep)
+        done_store(l, keep, jy_now());
+    for (struct lane_job *j = keep, *next; j; j = next) {
+        next = j->next;
+        lane_job_free(j);
+    }
     if (l->leader)
-        analysis_idle(l, jy_now(), nd > 0);
+        analysis_idle(l, jy_now(), keep != NULL);
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
-    return pending || l->n_inflight > 0;
+    return pending || l->n_inflight > 0 || lane_pending(l->lane) > 0;
 }
 
 static void *thread_main(void *arg)

@@ -869,7 +869,7 @@ void store_set_analyzer_factory(struct store *st,
 
 static int analyze_one(struct store *st, const struct store_source *src, int64_t id,
                        const char *title, const char *text, const char *author, int64_t published,
-                       int64_t collected, int64_t now, struct jy_error *err)
+                       int64_t collected, int64_t now, struct an_text *pre, struct jy_error *err)
 {
     struct an_item in = {
         .id = id,
@@ -883,7 +883,7 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
         .region = src->region,
     };
     struct an_result res;
-    int rc = analyzer_run(st->an, &in, &res, err);
+    int rc = analyzer_run_text(st->an, &in, pre, &res, err);
     if (rc)
         return rc;
     rc = store_analysis_record(st, st->an, &res, now, err);
@@ -911,8 +911,9 @@ int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_re
         if (!ids[i])
             continue;
         const struct feed_item *it = &r->items[i];
-        rc = analyze_one(st, &src, ids[i], it->title, it->content, it->author,
-                         it->has_date ? it->published : 0, now, now, err);
+        rc =
+            analyze_one(st, &src, ids[i], it->title, it->content, it->author,
+                        it->has_date ? it->published : 0, now, now, r->pre ? r->pre[i] : NULL, err);
     }
     store_source_clear(&src);
     if (!rc)
@@ -945,8 +946,9 @@ int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy
             if ((rc = store_source_get(st, v[i].source_id, &src, err)))
                 break;
         }
-        rc = analyze_one(st, &src, v[i].id, v[i].title, v[i].content, v[i].author,
-                         v[i].date_missing ? 0 : v[i].published_at, v[i].fetched_at, now, err);
+        rc =
+            analyze_one(st, &src, v[i].id, v[i].title, v[i].content, v[i].author,
+                        v[i].date_missing ? 0 : v[i].published_at, v[i].fetched_at, now, NULL, err);
     }
     store_source_clear(&src);
     store_items_free(v, n);

@@ -102,8 +102,10 @@ struct fetch_result {
     int64_t replay_start; /* replay sources, 0 = unchanged */
     const struct feed_item *items;
     size_t n_items;
-    int64_t *ids; /* when not NULL (n_items long): gets each item's new id, or 0
-                     when it was already stored */
+    int64_t *ids;         /* when not NULL (n_items long): gets each item's new id, or 0
+                             when it was already stored */
+    struct an_text **pre; /* when not NULL (n_items long): each item's text analysis
+                             made ahead (analyzer_text), or NULL; used, not freed */
 };
 /* Records a fetch: health columns, validators, and the items (duplicates by
  * (source, guid) are skipped; items are stored even when !ok, e.g. the good

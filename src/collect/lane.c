@@ -1,0 +1,283 @@
+/* lane.c: the collector's second thread, which parses finished transfers and
+ * makes their new items' text analysis ahead.
+ *
+ * The loop's thread hands over every finished HTTP transfer (lane_submit)
+ * and takes them back parsed (lane_take), in the order given, to store
+ * them. In between, this thread runs transfer_finish and, for each item
+ * whose guid the source's previous response did not carry (a feed
+ * repeats what it showed last time, which is stored already), what the
+ * item's own words decide (analyzer_text) with an analyzer of its own made
+ * from the same configuration and given the same model. The store then
+ * does only what needs the items before it (near-duplicates, events), in
+ * its transaction, so parsing and most of the analysis of one batch run
+ * beside the storing of the one before. What the lane made is only a head
+ * start: an item without it, or whose source's media level changed since,
+ * is analysed in full by the store, and a job analysed under an older
+ * model than the loop's is analysed again. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect_int.h"
+
+struct lane {
+    const struct config *cfg;
+    CURLM *wake; /* curl_multi_wakeup: the loop may be waiting for the network */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* jobs to do, or stop (lane's side); a job done (loop's side) */
+    struct lane_job *todo, *todo_tail;
+    struct lane_job *done, *done_tail;
+    size_t pending; /* submitted, not yet taken */
+    bool stop;
+    /* the model, as the loop last gave it (NULL: the lexicon) */
+    char *model;
+    size_t model_len;
+    unsigned model_gen;
+    /* lane thread only */
+    struct analyzer *an;
+    bool an_failed;        /* no analyzer (or its model would not load): parse only */
+    unsigned an_model_gen; /* the model generation an has */
+    uint64_t **seen;       /* per source: the guid hashes of its last response */
+    size_t *n_seen;
+};
+
+static uint64_t guid_hash(const char *g)
+{
+    uint64_t h = jy_hash64(g ? g : "", g ? strlen(g) : 0);
+    return h ? h : 1;
+}
+
+static bool seen_has(const uint64_t *v, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == h)
+            return true;
+    return false;
+}
+
+/* Brings the lane's analyzer up to the model gen (under no lock: the blob
+ * is copied first). Returns whether it can analyse. */
+static bool lane_analyzer(struct lane *ln)
+{
+    if (ln->an_failed)
+        return false;
+    struct jy_error err = {0};
+    if (!ln->an && analyzer_new(ln->cfg, &ln->an, &err) != 0) {
+        ln->an_failed = true;
+        return false;
+    }
+    pthread_mutex_lock(&ln->mu);
+    unsigned gen = ln->model_gen;
+    char *blob = NULL;
+    size_t len = ln->model_len;
+    if (gen != ln->an_model_gen && ln->model) {
+        blob = xmalloc(len);
+        memcpy(blob, ln->model, len);
+    }
+    pthread_mutex_unlock(&ln->mu);
+    if (gen != ln->an_model_gen) {
+        /* a model cannot be taken back: without one now, parse only */
+        if (!blob || analyzer_set_model(ln->an, blob, len, &err) != 0)
+            ln->an_failed = true;
+        ln->an_model_gen = gen;
+    }
+    free(blob);
+    return !ln->an_failed;
+}
+
+static void lane_work(struct lane *ln, struct lane_job *j)
+{
+    const struct source_config *sc = &ln->cfg->sources[j->i];
+    transfer_finish(j->t, j->res, sc, &j->r, &j->feed, j->errmsg, sizeof j->errmsg, &j->retry_after,
+                    jy_now());
+    if (!j->r.ok || j->r.n_items == 0)
+        return;
+    uint64_t *now_seen = xmalloc(j->r.n_items * sizeof *now_seen);
+    bool analyse = lane_analyzer(ln);
+    j->model_gen = ln->an_model_gen;
+    for (size_t k = 0; k < j->r.n_items; k++) {
+        const struct feed_item *it = &j->r.items[k];
+        now_seen[k] = guid_hash(it->guid);
+        if (!analyse || seen_has(ln->seen[j->i], ln->n_seen[j->i], now_seen[k]))
+            continue;
+        struct an_item in = {
+            .title = it->title,
+            .text = it->content,
+            .media_level = j->media,
+        };
+        struct jy_error err = {0};
+        if (!j->pre)
+            j->pre = xcalloc(j->r.n_items, sizeof *j->pre);
+        if (analyzer_text(ln->an, &in, &j->pre[k], &err) != 0)
+            j->pre[k] = NULL; /* the store analyses it, and reports what fails */
+    }
+    j->r.pre = j->pre;
+    free(ln->seen[j->i]);
+    ln->seen[j->i] = now_seen;
+    ln->n_seen[j->i] = j->r.n_items;
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *ln = arg;
+    pthread_mutex_lock(&ln->mu);
+    for (;;) {
+        while (!ln->todo && !ln->stop)
+            pthread_cond_wait(&ln->cv, &ln->mu);
+        if (ln->stop)
+            break;
+        struct lane_job *j = ln->todo;
+        ln->todo = j->next;
+        if (!ln->todo)
+            ln->todo_tail = NULL;
+        j->next = NULL;
+        pthread_mutex_unlock(&ln->mu);
+        lane_work(ln, j);
+        pthread_mutex_lock(&ln->mu);
+        if (ln->done_tail)
+            ln->done_tail->next = j;
+        else
+            ln->done = j;
+        ln->done_tail = j;
+        pthread_cond_broadcast(&ln->cv);
+        if (ln->wake)
+            curl_multi_wakeup(ln->wake);
+    }
+    pthread_mutex_unlock(&ln->mu);
+    return NULL;
+}
+
+struct lane *lane_start(const struct config *cfg, CURLM *wake)
+{
+    struct lane *ln = xcalloc(1, sizeof *ln);
+    ln->cfg = cfg;
+    ln->wake = wake;
+    ln->seen = xcalloc(cfg->n_sources + 1, sizeof *ln->seen);
+    ln->n_seen = xcalloc(cfg->n_sources + 1, sizeof *ln->n_seen);
+    pthread_mutex_init(&ln->mu, NULL);
+    pthread_cond_init(&ln->cv, NULL);
+    ln->started = pthread_create(&ln->thread, NULL, lane_main, ln) == 0;
+    return ln;
+}
+
+void lane_job_free(struct lane_job *j)
+{
+    if (!j)
+        return;
+    if (j->pre) {
+        for (size_t k = 0; k < j->r.n_items; k++)
+            an_text_free(j->pre[k]);
+        free(j->pre);
+    }
+    feed_free(&j->feed);
+    transfer_free(j->t);
+    free(j);
+}
+
+void lane_submit(struct lane *ln, struct lane_job *j)
+{
+    j->next = NULL;
+    if (!ln->started) /* no thread: the work is done here */
+        lane_work(ln, j);
+    pthread_mutex_lock(&ln->mu);
+    struct lane_job **head = ln->started ? &ln->todo : &ln->done;
+    struct lane_job **tail = ln->started ? &ln->todo_tail : &ln->done_tail;
+    if (*tail)
+        (*tail)->next = j;
+    else
+        *head = j;
+    *tail = j;
+    ln->pending++;
+    pthread_cond_broadcast(&ln->cv);
+    pthread_mutex_unlock(&ln->mu);
+}
+
+struct lane_job *lane_take(struct lane *ln, int wait_ms)
+{
+    pthread_mutex_lock(&ln->mu);
+    if (!ln->done && wait_ms > 0 && ln->pending > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_ms / 1000;
+        ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!ln->done && ln->pending > 0)
+            if (pthread_cond_timedwait(&ln->cv, &ln->mu, &ts) != 0)
+                break;
+    }
+    struct lane_job *all = ln->done;
+    for (struct lane_job *j = all; j; j = j->next)
+        ln->pending--;
+    ln->done = ln->done_tail = NULL;
+    pthread_mutex_unlock(&ln->mu);
+    return all;
+}
+
+size_t lane_pending(struct lane *ln)
+{
+    pthread_mutex_lock(&ln->mu);
+    size_t n = ln->pending;
+    pthread_mutex_unlock(&ln->mu);
+    return n;
+}
+
+void lane_set_model(struct lane *ln, const char *blob, size_t len)
+{
+    pthread_mutex_lock(&ln->mu);
+    bool same = blob ? ln->model && ln->model_len == len && memcmp(ln->model, blob, len) == 0
+                     : ln->model == NULL;
+    if (!same) {
+        free(ln->model);
+        ln->model = NULL;
+        ln->model_len = 0;
+        if (blob) {
+            ln->model = xmalloc(len ? len : 1);
+            memcpy(ln->model, blob, len);
+            ln->model_len = len;
+        }
+        ln->model_gen++;
+    }
+    pthread_mutex_unlock(&ln->mu);
+}
+
+unsigned lane_model_gen(struct lane *ln)
+{
+    pthread_mutex_lock(&ln->mu);
+    unsigned g = ln->model_gen;
+    pthread_mutex_unlock(&ln->mu);
+    return g;
+}
+
+void lane_stop(struct lane *ln)
+{
+    if (!ln)
+        return;
+    pthread_mutex_lock(&ln->mu);
+    ln->stop = true;
+    pthread_cond_broadcast(&ln->cv);
+    pthread_mutex_unlock(&ln->mu);
+    if (ln->started)
+        pthread_join(ln->thread, NULL);
+    struct lane_job *lists[2] = {ln->todo, ln->done};
+    for (int k = 0; k < 2; k++) {
+        for (struct lane_job *j = lists[k], *next; j; j = next) {
+            next = j->next;
+            lane_job_free(j);
+        }
+    }
+    for (size_t i = 0; i < ln->cfg->n_sources; i++)
+        free(ln->seen[i]);
+    free(ln->seen);
+    free(ln->n_seen);
+    free(ln->model);
+    /* after every job: their terms point at its strings */
+    analyzer_free(ln->an);
+    pthread_cond_destroy(&ln->cv);
+    pthread_mutex_destroy(&ln->mu);
+    free(ln);
+}
