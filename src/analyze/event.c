@@ -16,13 +16,15 @@
  * Text similarity: an item is the set of its character bigrams (both
  * characters letters, digits or CJK; punctuation says nothing about the
  * story); an event's profile counts, for each bigram, how many of its items
- * contained it, bounded to its PROFILE_KEEP most frequent bigrams. The score
- * is the cosine between the item's 0/1 vector and the profile's counts.
- * Writing a few hundred numbers for every item would cost more than the
- * rest of the analysis, so the state carries a copy of the profile refreshed
+ * contained it, in PROF_BUCKETS counters a bigram is hashed into (the
+ * hashing trick: no table to probe or prune; the few bigrams that share a
+ * counter add a little noise, far below the threshold). The score is the
+ * cosine between the item's 0/1 vector and the profile's counts. Writing
+ * thousands of numbers for every item would cost more than the rest of the
+ * analysis, so the state carries the PROFILE_KEEP largest counters, refreshed
  * for each of the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT
- * items after: a restored event's profile is at most that many items old
- * (its figures are exact).
+ * items after: a restored event's profile is that much of it, at most that
+ * many items old (its figures are exact).
  *
  * Title: the first item's title, replaced when a first copy of the event
  * gathers more near-duplicate copies than the current representative (the
@@ -41,8 +43,8 @@
 
 #define KEY_RECENT 16       /* events remembered per index key */
 #define SIM_CANDIDATES 24   /* at most this many events scored per item */
-#define PROFILE_MAX 512     /* profile size that triggers pruning */
-#define PROFILE_KEEP 256    /* bigrams kept by pruning */
+#define PROF_BUCKETS 4096   /* a profile's counters (a power of two) */
+#define PROFILE_KEEP 256    /* counters kept in the state */
 #define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
 #define ITEM_BIGRAMS 512    /* distinct bigrams considered per item */
 _Static_assert(2 * ITEM_BIGRAMS <= 65536, "bg_slot holds a bg_set index in 16 bits");
@@ -141,21 +143,7 @@ struct term_count {
     int count;
 };
 
-struct prof_ent {
-    uint64_t key; /* two code points; 0: empty */
-    int32_t count;
-};
-
-/* A profile slot packs its bigram (two code points of 21 bits: 42 bits) and
- * its count (the 22 bits above, saturating) into 8 bytes: the table of an
- * event is probed for every bigram of every candidate item, and half the
- * size is half the cache lines. 0: empty. */
-#define PROF_KEY_BITS 42
-#define PROF_KEY_MASK ((UINT64_C(1) << PROF_KEY_BITS) - 1)
-#define PROF_COUNT_MAX ((int32_t)((UINT64_C(1) << (64 - PROF_KEY_BITS)) - 1))
-#define PK(e) ((e)&PROF_KEY_MASK)
-#define PC(e) ((int32_t)((e) >> PROF_KEY_BITS))
-#define PSET(key, count) ((key) | (uint64_t)(count) << PROF_KEY_BITS)
+#define PROF_COUNT_MAX UINT16_MAX
 
 struct event {
     int64_t id;
@@ -179,8 +167,7 @@ struct event {
     enum risk_level alerted;
     double score; /* as last assessed */
     enum risk_level level;
-    uint64_t *prof; /* open-addressing table of prof_cap packed slots */
-    int prof_cap, prof_n;
+    uint16_t *prof;               /* PROF_BUCKETS counters, NULL before the first item */
     double prof_norm2;            /* sum of count^2 */
     char *prof_json;              /* the state's copy of the profile */
     int64_t members[MEMBERS_MAX]; /* first copies, a ring */
@@ -207,7 +194,7 @@ struct event_engine {
     bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
     uint64_t *bg;
-    uint64_t *bg_h;    /* mix64 of each: where it sits in a profile's table */
+    uint16_t *bg_b;    /* the profile counter of each */
     uint16_t *bg_slot; /* where each sits in bg_set, to empty it for the next item */
     size_t n_bg;
     uint64_t bg_set[2 * ITEM_BIGRAMS];
@@ -320,7 +307,7 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
             if (!ee->bg_set[j]) {
                 ee->bg_set[j] = k;
                 ee->bg_slot[ee->n_bg] = (uint16_t)j;
-                ee->bg_h[ee->n_bg] = mix64(k);
+                ee->bg_b[ee->n_bg] = (uint16_t)(mix64(k) & (PROF_BUCKETS - 1));
                 ee->bg[ee->n_bg++] = k;
             }
         }
@@ -328,126 +315,31 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
     }
 }
 
-/* k's slot (h is mix64(k)): its own, or the empty one where it goes. */
-static uint64_t *prof_slot_h(struct event *ev, uint64_t k, uint64_t h)
-{
-    size_t mask = (size_t)ev->prof_cap - 1;
-    for (size_t j = h & mask;; j = (j + 1) & mask) {
-        if (PK(ev->prof[j]) == k || ev->prof[j] == 0)
-            return &ev->prof[j];
-    }
-}
-
-static uint64_t *prof_slot(struct event *ev, uint64_t k)
-{
-    return prof_slot_h(ev, k, mix64(k));
-}
-
-static void prof_rehash(struct event *ev, int cap, const struct prof_ent *ents, int n)
-{
-    uint64_t *old = ev->prof;
-    ev->prof_cap = cap;
-    ev->prof = xcalloc((size_t)cap, sizeof *ev->prof);
-    ev->prof_n = 0;
-    ev->prof_norm2 = 0;
-    /* A key given twice (only a damaged state does that) adds up. */
-    for (int i = 0; i < n; i++) {
-        uint64_t *e = prof_slot(ev, ents[i].key);
-        if (!*e)
-            ev->prof_n++;
-        int32_t c = PC(*e);
-        ev->prof_norm2 -= (double)c * c;
-        c = c > PROF_COUNT_MAX - ents[i].count ? PROF_COUNT_MAX : c + ents[i].count;
-        ev->prof_norm2 += (double)c * c;
-        *e = PSET(ents[i].key, c);
-    }
-    free(old);
-}
-
-/* The profile's entries (a new array of ev->prof_n). */
-static struct prof_ent *prof_entries(const struct event *ev)
-{
-    struct prof_ent *all = xmalloc((size_t)(ev->prof_n + 1) * sizeof *all);
-    int n = 0;
-    for (int j = 0; j < ev->prof_cap; j++) {
-        if (ev->prof[j])
-            all[n++] = (struct prof_ent){PK(ev->prof[j]), PC(ev->prof[j])};
-    }
-    return all;
-}
-
-/* Keeps the PROFILE_KEEP most frequent bigrams (ties: the first in the
- * table's order), rebuilt in the same table. Counts are small, so the
- * cut-off count is found by counting rather than sorting. */
-static void prof_prune(struct event *ev)
-{
-    int hist[65] = {0}; /* counts >= 64 share the last cell */
-    for (int j = 0; j < ev->prof_cap; j++) {
-        if (ev->prof[j])
-            hist[PC(ev->prof[j]) < 64 ? PC(ev->prof[j]) : 64]++;
-    }
-    int cut = 64, above = 0;
-    while (cut > 0 && above + hist[cut] <= PROFILE_KEEP)
-        above += hist[cut--];
-    /* entries with count > cut all fit; fill up with entries at cut */
-    uint64_t keep[PROFILE_KEEP];
-    int k = 0, room = PROFILE_KEEP - above;
-    for (int j = 0; j < ev->prof_cap; j++) {
-        uint64_t e = ev->prof[j];
-        int c = PC(e) < 64 ? PC(e) : 64;
-        if (e && (c > cut || (c == cut && room-- > 0)))
-            keep[k++] = e;
-    }
-    memset(ev->prof, 0, (size_t)ev->prof_cap * sizeof *ev->prof);
-    ev->prof_n = k;
-    ev->prof_norm2 = 0;
-    for (int i = 0; i < k; i++) {
-        *prof_slot(ev, PK(keep[i])) = keep[i];
-        ev->prof_norm2 += (double)PC(keep[i]) * PC(keep[i]);
-    }
-}
-
-static void prof_add_item(struct event *ev, const uint64_t *bg, const uint64_t *bg_h, size_t n)
+static void prof_add_item(struct event *ev, const uint16_t *bg_b, size_t n)
 {
     if (!ev->prof)
-        prof_rehash(ev, 256, NULL, 0);
+        ev->prof = xcalloc(PROF_BUCKETS, sizeof *ev->prof);
+    uint16_t *t = ev->prof;
+    double norm2 = ev->prof_norm2;
     for (size_t i = 0; i < n; i++) {
-        if (ev->prof_n >= PROFILE_MAX) {
-            prof_prune(ev);
-        } else if (ev->prof_n * 2 >= ev->prof_cap) {
-            struct prof_ent *all = prof_entries(ev);
-            prof_rehash(ev, ev->prof_cap * 2, all, ev->prof_n);
-            free(all);
-        }
-        uint64_t *e = prof_slot_h(ev, bg[i], bg_h[i]);
-        if (!*e)
-            ev->prof_n++;
-        int32_t c = PC(*e);
+        uint32_t c = t[bg_b[i]];
         if (c < PROF_COUNT_MAX) {
-            ev->prof_norm2 += 2.0 * c + 1;
-            c++;
+            norm2 += 2.0 * c + 1;
+            t[bg_b[i]] = (uint16_t)(c + 1);
         }
-        *e = PSET(bg[i], c);
     }
+    ev->prof_norm2 = norm2;
 }
 
-static double prof_similarity(const struct event *ev, const uint64_t *bg, const uint64_t *bg_h,
-                              size_t n)
+static double prof_similarity(const struct event *ev, const uint16_t *bg_b, size_t n)
 {
     if (!ev->prof || n == 0 || ev->prof_norm2 <= 0)
         return 0;
-    double dot = 0;
-    size_t mask = (size_t)ev->prof_cap - 1;
-    const uint64_t *t = ev->prof;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = bg_h[i] & mask; t[j]; j = (j + 1) & mask) {
-            if (PK(t[j]) == bg[i]) {
-                dot += PC(t[j]);
-                break;
-            }
-        }
-    }
-    return dot / (sqrt((double)n) * sqrt(ev->prof_norm2));
+    const uint16_t *t = ev->prof;
+    uint64_t dot = 0;
+    for (size_t i = 0; i < n; i++)
+        dot += t[bg_b[i]];
+    return (double)dot / (sqrt((double)n) * sqrt(ev->prof_norm2));
 }
 
 /* ---- engine -------------------------------------------------------------------- */
@@ -464,7 +356,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->full_picture = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
     ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
-    ee->bg_h = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_h);
+    ee->bg_b = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_b);
     ee->bg_slot = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_slot);
     return ee;
 }
@@ -548,7 +440,7 @@ void event_engine_free(struct event_engine *ee)
     free(ee->open);
     free(ee->closed);
     free(ee->bg);
-    free(ee->bg_h);
+    free(ee->bg_b);
     free(ee->bg_slot);
     free(ee);
 }
@@ -771,26 +663,36 @@ static char *event_schemes_json(const struct event_engine *ee, const struct even
     return jy_buf_steal(&b);
 }
 
-/* The state's copy of the profile, "[key,count,...]": rewritten for each of
+/* The state's copy of the profile, "[counter,count,...]": rewritten for each of
  * the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT items after
  * (see the top of the file). */
 static const char *event_profile_json(struct event *ev)
 {
     if (ev->prof_json && ev->items > PROFILE_SNAPSHOT && ev->items % PROFILE_SNAPSHOT != 0)
         return ev->prof_json;
+    /* The PROFILE_KEEP largest counters (ties: the first). Counts are
+     * small, so the cut-off is found by counting rather than sorting. */
+    int hist[65] = {0}; /* counts >= 64 share the last cell */
+    for (int j = 0; ev->prof && j < PROF_BUCKETS; j++)
+        hist[ev->prof[j] < 64 ? ev->prof[j] : 64]++;
+    int cut = 64, above = 0;
+    while (cut > 1 && above + hist[cut] <= PROFILE_KEEP)
+        above += hist[cut--];
+    int room = PROFILE_KEEP - above;
     struct jy_buf b;
     jy_buf_init(&b, 0);
     jy_buf_putc(&b, '[');
     bool first = true;
-    for (int j = 0; j < ev->prof_cap; j++) {
-        if (!ev->prof[j])
+    for (int j = 0; ev->prof && j < PROF_BUCKETS; j++) {
+        int c = ev->prof[j] < 64 ? ev->prof[j] : 64;
+        if (!c || c < cut || (c == cut && room-- <= 0))
             continue;
         if (!first)
             jy_buf_putc(&b, ',');
         first = false;
-        jy_buf_json_int(&b, (int64_t)PK(ev->prof[j]));
+        jy_buf_json_int(&b, j);
         jy_buf_putc(&b, ',');
-        jy_buf_json_int(&b, PC(ev->prof[j]));
+        jy_buf_json_int(&b, ev->prof[j]);
     }
     jy_buf_putc(&b, ']');
     free(ev->prof_json);
@@ -802,7 +704,7 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
-    jy_buf_puts(&b, "{\"v\":1");
+    jy_buf_puts(&b, "{\"v\":2");
     jy_buf_json_key(&b, "title", false);
     jy_buf_json_str(&b, ev->title ? ev->title : "");
     const struct {
@@ -1013,7 +915,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 !event_has_topic(ev, in->topics[i]))
                 continue;
             ev->seen_gen = gen;
-            double sim = prof_similarity(ev, ee->bg, ee->bg_h, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg_b, ee->n_bg);
             if (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen)) {
                 best = ev;
                 best_sim = sim;
@@ -1043,7 +945,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             scored++;
-            double sim = prof_similarity(ev, ee->bg, ee->bg_h, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg_b, ee->n_bg);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
@@ -1107,7 +1009,7 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         scheme_add(ev, in->schemes[i]);
         key_touch(ee, key_scheme(in->schemes[i]), ev);
     }
-    prof_add_item(ev, ee->bg, ee->bg_h, ee->n_bg);
+    prof_add_item(ev, ee->bg_b, ee->n_bg);
 
     /* near-duplicates: members and the representative item */
     if (in->duplicate_of) {
@@ -1181,7 +1083,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
 {
     json_error_t je;
     json_t *o = state ? json_loads(state, 0, &je) : NULL;
-    if (!json_is_object(o) || jint(o, "v") != 1 || !json_is_string(json_object_get(o, "title"))) {
+    int64_t version = json_is_object(o) ? jint(o, "v") : 0;
+    if ((version != 1 && version != 2) || !json_is_string(json_object_get(o, "title"))) {
         json_decref(o);
         return jy_error_set(err, JY_EINVAL, "event %lld: bad state", (long long)id);
     }
@@ -1237,24 +1140,21 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         if (name && now && strcmp(name, now) == 0)
             scheme_add(ev, s);
     }
+    /* [counter, count, ...]; a state of version 1 (before the counters)
+     * gave bigrams: each goes to its counter */
     a = json_object_get(o, "profile");
-    size_t np = json_array_size(a) / 2;
-    struct prof_ent *ents = xmalloc((np + 1) * sizeof *ents);
-    size_t n = 0;
-    for (i = 0; i < np; i++) {
-        ents[n].key = (uint64_t)json_integer_value(json_array_get(a, 2 * i));
-        json_int_t c = json_integer_value(json_array_get(a, 2 * i + 1));
-        ents[n].count = c > 0 ? (c < PROF_COUNT_MAX ? (int32_t)c : PROF_COUNT_MAX) : 0;
-        if (ents[n].key && ents[n].key <= PROF_KEY_MASK && ents[n].count > 0)
-            n++;
+    ev->prof = xcalloc(PROF_BUCKETS, sizeof *ev->prof);
+    for (i = 0; i + 1 < json_array_size(a); i += 2) {
+        json_int_t k = json_integer_value(json_array_get(a, i));
+        json_int_t c = json_integer_value(json_array_get(a, i + 1));
+        if (k <= 0 || c <= 0 || (version == 2 && k >= PROF_BUCKETS))
+            continue;
+        size_t j = version == 2 ? (size_t)k : (size_t)(mix64((uint64_t)k) & (PROF_BUCKETS - 1));
+        uint32_t sum = (uint32_t)ev->prof[j] + (c < PROF_COUNT_MAX ? (uint32_t)c : PROF_COUNT_MAX);
+        ev->prof[j] = (uint16_t)(sum < PROF_COUNT_MAX ? sum : PROF_COUNT_MAX);
     }
-    int cap = 256;
-    while ((size_t)cap < 2 * n + 2)
-        cap *= 2;
-    prof_rehash(ev, cap, ents, (int)n);
-    free(ents);
-    if (ev->prof_n >= PROFILE_MAX)
-        prof_prune(ev);
+    for (int j = 0; j < PROF_BUCKETS; j++)
+        ev->prof_norm2 += (double)ev->prof[j] * ev->prof[j];
 
     open_push(ee, ev);
     byid_put(ee, ev);

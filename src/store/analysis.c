@@ -14,38 +14,37 @@
 
 #include "store_int.h"
 
-/* JSON text is written straight into a buffer: this runs for every item the
- * collector stores. */
-static char *json_strings(const char *const *v, size_t n)
+/* JSON text is written straight into a buffer (one of the store's, reused):
+ * this runs for every item the collector stores. */
+static const char *json_strings(struct jy_buf *b, const char *const *v, size_t n)
 {
-    struct jy_buf b;
-    jy_buf_init(&b, 0);
-    jy_buf_json_strs(&b, v, n);
-    return jy_buf_steal(&b);
+    b->len = 0;
+    jy_buf_json_strs(b, v, n);
+    return b->data;
 }
 
-static char *terms_json(const struct an_result *r)
+static const char *terms_json(struct jy_buf *b, const struct an_result *r)
 {
-    struct jy_buf b;
-    jy_buf_init(&b, 0);
-    jy_buf_putc(&b, '[');
+    b->len = 0;
+    jy_buf_reserve(b, 2 + r->n_terms * 80); /* about 70 bytes a term */
+    jy_buf_putc(b, '[');
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
-        jy_buf_puts(&b, i ? ",{" : "{");
-        jy_buf_json_key(&b, "term", true);
-        jy_buf_json_str(&b, t->term);
-        jy_buf_json_key(&b, "scheme", false);
-        jy_buf_json_int(&b, t->scheme);
-        jy_buf_json_key(&b, "start", false);
-        jy_buf_json_int(&b, (int64_t)t->start);
-        jy_buf_json_key(&b, "end", false);
-        jy_buf_json_int(&b, (int64_t)t->end);
-        jy_buf_json_key(&b, "title", false);
-        jy_buf_puts(&b, t->in_title ? "true" : "false");
-        jy_buf_putc(&b, '}');
+        jy_buf_puts(b, i ? ",{" : "{");
+        jy_buf_json_key(b, "term", true);
+        jy_buf_json_str(b, t->term);
+        jy_buf_json_key(b, "scheme", false);
+        jy_buf_json_int(b, t->scheme);
+        jy_buf_json_key(b, "start", false);
+        jy_buf_json_int(b, (int64_t)t->start);
+        jy_buf_json_key(b, "end", false);
+        jy_buf_json_int(b, (int64_t)t->end);
+        jy_buf_json_key(b, "title", false);
+        jy_buf_puts(b, t->in_title ? "true" : "false");
+        jy_buf_putc(b, '}');
     }
-    jy_buf_putc(&b, ']');
-    return jy_buf_steal(&b);
+    jy_buf_putc(b, ']');
+    return b->data;
 }
 
 static int record_event(struct store *st, const struct an_event *e, int64_t now,
@@ -147,13 +146,15 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
         err);
     if (!s)
         return JY_EDB;
-    const char **names = xcalloc(r->n_schemes + 1, sizeof *names);
+    const char *few[16], **names = r->n_schemes <= 16 ? few : xcalloc(r->n_schemes, sizeof *names);
     for (size_t i = 0; i < r->n_schemes; i++)
         names[i] = analyzer_scheme_name(an, r->schemes[i]);
-    char *topics = json_strings((const char *const *)r->norm.topics, r->norm.n_topics);
-    char *schemes = json_strings(names, r->n_schemes);
-    char *terms = terms_json(r);
-    free(names);
+    const char *topics =
+        json_strings(&st->json[0], (const char *const *)r->norm.topics, r->norm.n_topics);
+    const char *schemes = json_strings(&st->json[1], names, r->n_schemes);
+    const char *terms = terms_json(&st->json[2], r);
+    if (names != few)
+        free(names);
     sqlite3_bind_int64(s, 1, r->id);
     sqlite3_bind_text(s, 2, r->norm.text ? r->norm.text : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, r->norm.repost, -1, SQLITE_STATIC);
@@ -165,9 +166,6 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
     sqlite3_bind_int64(s, 9, now);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    free(topics);
-    free(schemes);
-    free(terms);
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "store analysis");
 

@@ -52,6 +52,8 @@ struct store {
         size_t seq;
     } * pend;
     size_t n_pend, cap_pend;
+    /* an analysis row's JSON columns (topics, schemes, terms), reused */
+    struct jy_buf json[3];
 };
 
 /* Whether stored items are analysed (now, or by an analyzer made on first

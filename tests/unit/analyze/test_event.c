@@ -470,6 +470,48 @@ static void test_restore(void **state)
     event_engine_free(e2);
 }
 
+/* A state written before profiles were counters (version 1) lists bigrams,
+ * not counters: restored, it still draws the same story's next item. */
+static void test_restore_v1_state(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "{\"v\":1,\"title\":\"旧事件\",\"rep_item\":1,\"first_seen\":");
+    jy_buf_json_int(&b, T0);
+    jy_buf_puts(&b, ",\"last_seen\":");
+    jy_buf_json_int(&b, T0 + 60);
+    jy_buf_puts(&b, ",\"items\":4,\"schemes\":[[0,\"袭警监测\"]],\"profile\":[");
+    uint32_t prev = 0;
+    bool first = true;
+    for (size_t i = 0, n = strlen(A1); i < n;) {
+        uint32_t cp;
+        i += utf8_decode(A1 + i, n - i, &cp);
+        bool cjk = cp >= 0x4e00 && cp <= 0x9fff;
+        if (prev && cjk) {
+            if (!first)
+                jy_buf_putc(&b, ',');
+            first = false;
+            jy_buf_json_int(&b, (int64_t)(((uint64_t)prev << 21) | cp));
+            jy_buf_puts(&b, ",4");
+        }
+        prev = cjk ? cp : 0;
+    }
+    jy_buf_puts(&b, "]}");
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct jy_error err = {0};
+    assert_int_equal(event_engine_restore(ee, 50, b.data, &err), 0);
+    event_engine_set_next_id(ee, 51);
+    jy_buf_free(&b);
+    struct item it;
+    item_make(&it, 9, T0 + 120, A1, NULL, NULL); /* no topic, no term: by text alone */
+    assert_int_equal(add1(ee, &it), 50);
+    item_make(&it, 10, T0 + 180, C1, NULL, NULL);
+    assert_int_equal(add1(ee, &it), 51);
+    event_engine_free(ee);
+}
+
 static void test_event_json(void **state)
 {
     (void)state;
@@ -677,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_alert_once_per_level),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_restore_v1_state),
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_vocab_scan),
         cmocka_unit_test(test_corpus_speed),
