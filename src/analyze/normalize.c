@@ -13,7 +13,7 @@
  *   3. clean: for Weibo text URLs, `网页链接` and `收起全文` remnants removed;
  *             whitespace runs collapsed to one space, trimmed.
  *
- * NFKC is table-driven: normalizer_new() asks utf8proc once for the NFKC
+ * NFKC is table-driven: the first normalizer_new() asks utf8proc once for the NFKC
  * case-folded form of every BMP code point and keeps the ones that change.
  * Code points whose normal form depends on their neighbours (combining marks,
  * Hangul jamo) are flagged; a text containing one goes through utf8proc_map()
@@ -26,6 +26,7 @@
  * from the repost), and the topic text stays in `text` too, so that a scheme
  * term inside a topic still matches and offsets stay plain.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +62,23 @@ struct sbuf {
     size_t len, cap;
 };
 
-struct normalizer {
-    opencc_t cc;
+/* What NFKC and OpenCC make of each BMP code point: built once per process
+ * (OpenCC converting every CJK code point takes tens of milliseconds) and
+ * shared, read-only, by every normalizer: the collector's two analyzers,
+ * the console's. */
+struct nz_tables {
     uint32_t map[0x10000];
     uint8_t t2s[0x10000 / 8];
     char *pool;
     size_t pool_len, pool_cap;
+};
+
+static pthread_mutex_t tables_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct nz_tables *tables; /* never freed: the process's */
+
+struct normalizer {
+    opencc_t cc;
+    struct nz_tables *tab;
     struct sbuf a, b, c;
 };
 
@@ -133,7 +145,7 @@ static inline bool is_cjk(uint32_t cp)
 
 static inline bool t2s_has(const struct normalizer *nz, uint32_t cp)
 {
-    return cp < 0x10000 && (nz->t2s[cp >> 3] >> (cp & 7)) & 1;
+    return cp < 0x10000 && (nz->tab->t2s[cp >> 3] >> (cp & 7)) & 1;
 }
 
 static bool is_mark(uint32_t cp)
@@ -185,12 +197,12 @@ static int t2s_mark_range(struct normalizer *nz, uint32_t lo, uint32_t hi, struc
         char enc[4];
         size_t n = utf8_encode(cp, enc);
         if ((size_t)(nl - o) != n || memcmp(o, enc, n))
-            nz->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+            nz->tab->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
         o = nl + 1;
     }
     if (whole) {
         for (uint32_t cp = lo; cp <= hi; cp++)
-            nz->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+            nz->tab->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
     }
     opencc_convert_utf8_free(outp);
     free(in.d);
@@ -199,13 +211,13 @@ static int t2s_mark_range(struct normalizer *nz, uint32_t lo, uint32_t hi, struc
 
 static uint32_t pool_add(struct normalizer *nz, const char *s, size_t n, bool t2s)
 {
-    if (nz->pool_len + n > nz->pool_cap) {
-        nz->pool_cap = nz->pool_cap ? nz->pool_cap * 2 : 16384;
-        nz->pool = xrealloc(nz->pool, nz->pool_cap);
+    if (nz->tab->pool_len + n > nz->tab->pool_cap) {
+        nz->tab->pool_cap = nz->tab->pool_cap ? nz->tab->pool_cap * 2 : 16384;
+        nz->tab->pool = xrealloc(nz->tab->pool, nz->tab->pool_cap);
     }
-    memcpy(nz->pool + nz->pool_len, s, n);
-    uint32_t e = (uint32_t)(nz->pool_len << 8) | (uint32_t)n | (t2s ? MAP_T2S : 0);
-    nz->pool_len += n;
+    memcpy(nz->tab->pool + nz->tab->pool_len, s, n);
+    uint32_t e = (uint32_t)(nz->tab->pool_len << 8) | (uint32_t)n | (t2s ? MAP_T2S : 0);
+    nz->tab->pool_len += n;
     return e;
 }
 
@@ -213,7 +225,7 @@ static void map_build(struct normalizer *nz)
 {
     /* Offset 0 is never used so that (offset 0, length 0) stays MAP_IDENTITY
      * and a dropped code point has a non-zero entry. */
-    nz->pool_len = 1;
+    nz->tab->pool_len = 1;
     uint32_t space = pool_add(nz, " ", 1, false);
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
         if (is_cjk(cp) || (cp >= 0xd800 && cp <= 0xdfff) || is_pua(cp))
@@ -221,11 +233,11 @@ static void map_build(struct normalizer *nz)
         if (utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CN)
             continue;
         if (is_space_or_control(cp)) {
-            nz->map[cp] = space;
+            nz->tab->map[cp] = space;
             continue;
         }
         if (needs_context(cp)) {
-            nz->map[cp] = MAP_CONTEXT;
+            nz->tab->map[cp] = MAP_CONTEXT;
             continue;
         }
         char enc[5];
@@ -256,7 +268,7 @@ static void map_build(struct normalizer *nz)
             if (t2s_has(nz, c))
                 t2s = true;
         }
-        nz->map[cp] = ok ? pool_add(nz, (const char *)dst, (size_t)r, t2s) : MAP_CONTEXT;
+        nz->tab->map[cp] = ok ? pool_add(nz, (const char *)dst, (size_t)r, t2s) : MAP_CONTEXT;
         free(dst);
     }
 }
@@ -274,18 +286,30 @@ int normalizer_new(struct normalizer **out, struct jy_error *err)
                             "(t2s.json): %s; is the opencc data package installed?",
                             why && *why ? why : "unknown error");
     }
-    /* A few big batches: one call per code point would take seconds. */
-    static const uint32_t ranges[][2] = {
-        {0x3400, 0x4dbf}, {0x4e00, 0x6fff}, {0x7000, 0x8fff}, {0x9000, 0x9fff}, {0xf900, 0xfaff},
-    };
-    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
-        int rc = t2s_mark_range(nz, ranges[i][0], ranges[i][1], err);
+    pthread_mutex_lock(&tables_mu);
+    if (!tables) {
+        nz->tab = xcalloc(1, sizeof *nz->tab);
+        /* A few big batches: one call per code point would take seconds. */
+        static const uint32_t ranges[][2] = {
+            {0x3400, 0x4dbf}, {0x4e00, 0x6fff}, {0x7000, 0x8fff},
+            {0x9000, 0x9fff}, {0xf900, 0xfaff},
+        };
+        int rc = 0;
+        for (size_t i = 0; i < sizeof ranges / sizeof ranges[0] && !rc; i++)
+            rc = t2s_mark_range(nz, ranges[i][0], ranges[i][1], err);
         if (rc) {
+            pthread_mutex_unlock(&tables_mu);
+            free(nz->tab->pool);
+            free(nz->tab);
+            nz->tab = NULL;
             normalizer_free(nz);
             return rc;
         }
+        map_build(nz);
+        tables = nz->tab;
     }
-    map_build(nz);
+    nz->tab = tables;
+    pthread_mutex_unlock(&tables_mu);
     *out = nz;
     return 0;
 }
@@ -296,7 +320,6 @@ void normalizer_free(struct normalizer *nz)
         return;
     if (nz->cc && nz->cc != (opencc_t)-1)
         opencc_close(nz->cc);
-    free(nz->pool);
     free(nz->a.d);
     free(nz->b.d);
     free(nz->c.d);
@@ -402,7 +425,7 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
             continue;
         }
         if (cp < 0x10000) {
-            uint32_t m = nz->map[cp];
+            uint32_t m = nz->tab->map[cp];
             if (m == MAP_IDENTITY) {
                 sbuf_putcp(out, cp);
             } else if (m == MAP_CONTEXT) {
@@ -411,7 +434,7 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
             } else {
                 if (m & MAP_T2S)
                     span_mark(t2s, out->len, out->len + (m & 0x7f));
-                sbuf_put(out, nz->pool + (m >> 8), m & 0x7f);
+                sbuf_put(out, nz->tab->pool + (m >> 8), m & 0x7f);
             }
             continue;
         }
