@@ -311,6 +311,38 @@ static const char *const ind_names[N_IND] = {"negative", "sensitive", "media",  
 static const char *const ind_labels[N_IND] = {"负面占比", "敏感类别", "媒体级别", "传播速度",
                                               "信息量",   "本地关联", "官方账号"};
 
+/* A detail's words in a buffer of WORDS_MAX bytes (cut short, never over). */
+#define WORDS_MAX 160
+struct words {
+    char *p;
+    size_t n;
+};
+
+static void words_put(struct words *w, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > WORDS_MAX - 1 - w->n)
+        k = WORDS_MAX - 1 - w->n;
+    memcpy(w->p + w->n, s, k);
+    w->n += k;
+    w->p[w->n] = '\0';
+}
+
+static void words_int(struct words *w, int v)
+{
+    char d[16];
+    int n = (int)sizeof d;
+    d[--n] = '\0';
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do {
+        d[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        d[--n] = '-';
+    words_put(w, d + n);
+}
+
 static double round_to(double x, double unit)
 {
     return round(x / unit) * unit;
@@ -381,31 +413,50 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     v[IND_OFFICIAL] = in->official > 0 ? 1 : 0;
 
     /* The words of the explanation (only when asked for: the score alone
-     * is wanted at every item). */
-    char detail[N_IND][160];
+     * is wanted at every item), put together without printf: the
+     * explanation is written for every item `jingyu analyze` reads. */
+    char detail[N_IND][WORDS_MAX];
     if (explanation) {
-        snprintf(detail[IND_NEGATIVE], sizeof detail[0], "负面 %d/%d 条", in->negative, items);
-        size_t dl = 0;
-        detail[IND_SENSITIVE][0] = '\0';
+        struct words w_neg = {detail[IND_NEGATIVE], 0};
+        words_put(&w_neg, "负面 ");
+        words_int(&w_neg, in->negative);
+        words_put(&w_neg, "/");
+        words_int(&w_neg, items);
+        words_put(&w_neg, " 条");
+        struct words w_sen = {detail[IND_SENSITIVE], 0};
         for (int c = 0; c < N_CATEGORIES; c++) {
             if (!(in->categories & (1u << c)))
                 continue;
-            int n = snprintf(detail[IND_SENSITIVE] + dl, sizeof detail[0] - dl, "%s%s",
-                             dl ? "、" : "涉及 ", categories[c].label);
-            if (n > 0 && dl + (size_t)n < sizeof detail[0])
-                dl += (size_t)n;
+            words_put(&w_sen, w_sen.n ? "、" : "涉及 ");
+            words_put(&w_sen, categories[c].label);
         }
-        if (!dl)
-            snprintf(detail[IND_SENSITIVE], sizeof detail[0], "未涉及敏感类别");
-        snprintf(detail[IND_MEDIA], sizeof detail[0], "最高 %s", media_level_label(in->top_media));
+        if (!w_sen.n)
+            words_put(&w_sen, "未涉及敏感类别");
+        struct words w_med = {detail[IND_MEDIA], 0};
+        words_put(&w_med, "最高 ");
+        words_put(&w_med, media_level_label(in->top_media));
         snprintf(detail[IND_VELOCITY], sizeof detail[0], "近1小时为前12小时均值的 %.1f 倍",
                  in->velocity);
-        snprintf(detail[IND_VOLUME], sizeof detail[0], "共 %d 条 (满值 %d 条)", items, volume_full);
-        snprintf(detail[IND_LOCAL], sizeof detail[0], "涉本地 %d/%d 条", in->local, items);
-        if (in->official > 0)
-            snprintf(detail[IND_OFFICIAL], sizeof detail[0], "官方账号参与 %d 条", in->official);
-        else
-            snprintf(detail[IND_OFFICIAL], sizeof detail[0], "无官方账号参与");
+        struct words w_vol = {detail[IND_VOLUME], 0};
+        words_put(&w_vol, "共 ");
+        words_int(&w_vol, items);
+        words_put(&w_vol, " 条 (满值 ");
+        words_int(&w_vol, volume_full);
+        words_put(&w_vol, " 条)");
+        struct words w_loc = {detail[IND_LOCAL], 0};
+        words_put(&w_loc, "涉本地 ");
+        words_int(&w_loc, in->local);
+        words_put(&w_loc, "/");
+        words_int(&w_loc, items);
+        words_put(&w_loc, " 条");
+        struct words w_off = {detail[IND_OFFICIAL], 0};
+        if (in->official > 0) {
+            words_put(&w_off, "官方账号参与 ");
+            words_int(&w_off, in->official);
+            words_put(&w_off, " 条");
+        } else {
+            words_put(&w_off, "无官方账号参与");
+        }
     }
 
     double total = 0;

@@ -158,6 +158,13 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
             i++;
             continue;
         }
+        /* Three-byte characters from U+3000 on (CJK, fullwidth forms: most
+         * of a Chinese post) are all plain when well formed. */
+        if (c0 >= 0xE3 && c0 != 0xED && c0 <= 0xEF && len - i >= 3 &&
+            ((unsigned char)s[i + 1] & 0xC0) == 0x80 && ((unsigned char)s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if (cp != 0xFFFD || n > 1) {
