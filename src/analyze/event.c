@@ -15,11 +15,12 @@
  *
  * Text similarity: an item is the set of its character bigrams (both
  * characters letters, digits or CJK; punctuation says nothing about the
- * story); an event's profile counts, for each bigram, how many of its items
- * contained it, in PROF_BUCKETS counters a bigram is hashed into (the
- * hashing trick: no table to probe or prune; the few bigrams that share a
- * counter add a little noise, far below the threshold). The score is the
- * cosine between the item's 0/1 vector and the profile's counts. Writing
+ * story), each hashed into one of PROF_BUCKETS counters (the hashing trick:
+ * no table to probe or prune; the few bigrams that share a counter add a
+ * little noise, far below the threshold). An item is the 0/1 vector of the
+ * counters its bigrams fall into; an event's profile counts, for each
+ * counter, how many of its items fell into it. The score is the cosine
+ * between the two. Writing
  * thousands of numbers for every item would cost more than the rest of the
  * analysis, so the state carries the PROFILE_KEEP largest counters, refreshed
  * for each of the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT
@@ -46,9 +47,8 @@
 #define PROF_BUCKETS 4096   /* a profile's counters (a power of two) */
 #define PROFILE_KEEP 256    /* counters kept in the state */
 #define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
-#define ITEM_BIGRAMS 512    /* distinct bigrams considered per item */
-_Static_assert(2 * ITEM_BIGRAMS <= 65536, "bg_slot holds a bg_set index in 16 bits");
-#define TERMS_MAX 64 /* distinct terms counted per event (space-saving) */
+#define ITEM_BIGRAMS 512    /* distinct counters considered per item */
+#define TERMS_MAX 64        /* distinct terms counted per event (space-saving) */
 #define TOPICS_MAX 10
 #define SOURCES_MAX 512  /* distinct sources counted exactly */
 #define MEMBERS_MAX 1024 /* first copies remembered per event */
@@ -193,11 +193,9 @@ struct event_engine {
     bool keep_state;   /* fill an_event.state (see event_engine_keep_state) */
     bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
-    uint64_t *bg;
-    uint16_t *bg_b;    /* the profile counter of each */
-    uint16_t *bg_slot; /* where each sits in bg_set, to empty it for the next item */
+    uint16_t *bg_b; /* the distinct profile counters its bigrams fall into */
     size_t n_bg;
-    uint64_t bg_set[2 * ITEM_BIGRAMS];
+    uint64_t bg_seen[PROF_BUCKETS / 64];
 };
 
 struct keyvec {
@@ -284,12 +282,18 @@ static bool word_cp(uint32_t cp)
     return cp >= 0x3400 && !(cp >= 0xfe30 && cp <= 0xff65) && cp != 0xfffd;
 }
 
-/* Fills ee->bg with the item's distinct word bigrams (at most ITEM_BIGRAMS). */
+/* The profile counter of a bigram (two code points of 21 bits). States keep
+ * counter numbers: this may never change. */
+static inline unsigned prof_bucket(uint64_t k)
+{
+    return (unsigned)((k * UINT64_C(0x9e3779b97f4a7c15)) >> 52) & (PROF_BUCKETS - 1);
+}
+
+/* Fills ee->bg_b with the distinct counters of the item's word bigrams (at
+ * most ITEM_BIGRAMS): the item as a 0/1 vector over the counters. */
 static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
 {
-    const size_t cap = sizeof ee->bg_set / sizeof ee->bg_set[0];
-    for (size_t i = 0; i < ee->n_bg; i++) /* the last item's, not all 8 KB */
-        ee->bg_set[ee->bg_slot[i]] = 0;
+    memset(ee->bg_seen, 0, sizeof ee->bg_seen);
     ee->n_bg = 0;
     uint32_t prev = 0;
     for (size_t i = 0; i < len && ee->n_bg < ITEM_BIGRAMS;) {
@@ -300,15 +304,11 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
             continue;
         }
         if (prev) {
-            uint64_t k = ((uint64_t)prev << 21) | cp;
-            size_t j = (size_t)((k * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (cap - 1);
-            while (ee->bg_set[j] && ee->bg_set[j] != k)
-                j = (j + 1) & (cap - 1);
-            if (!ee->bg_set[j]) {
-                ee->bg_set[j] = k;
-                ee->bg_slot[ee->n_bg] = (uint16_t)j;
-                ee->bg_b[ee->n_bg] = (uint16_t)(mix64(k) & (PROF_BUCKETS - 1));
-                ee->bg[ee->n_bg++] = k;
+            unsigned b = prof_bucket(((uint64_t)prev << 21) | cp);
+            uint64_t bit = UINT64_C(1) << (b & 63);
+            if (!(ee->bg_seen[b >> 6] & bit)) {
+                ee->bg_seen[b >> 6] |= bit;
+                ee->bg_b[ee->n_bg++] = (uint16_t)b;
             }
         }
         prev = cp;
@@ -355,9 +355,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->keep_state = true;
     ee->full_picture = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
-    ee->bg = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg);
     ee->bg_b = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_b);
-    ee->bg_slot = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_slot);
     return ee;
 }
 
@@ -439,9 +437,7 @@ void event_engine_free(struct event_engine *ee)
     event_engine_clear(ee);
     free(ee->open);
     free(ee->closed);
-    free(ee->bg);
     free(ee->bg_b);
-    free(ee->bg_slot);
     free(ee);
 }
 
@@ -1149,7 +1145,7 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         json_int_t c = json_integer_value(json_array_get(a, i + 1));
         if (k <= 0 || c <= 0 || (version == 2 && k >= PROF_BUCKETS))
             continue;
-        size_t j = version == 2 ? (size_t)k : (size_t)(mix64((uint64_t)k) & (PROF_BUCKETS - 1));
+        size_t j = version == 2 ? (size_t)k : prof_bucket((uint64_t)k);
         uint32_t sum = (uint32_t)ev->prof[j] + (c < PROF_COUNT_MAX ? (uint32_t)c : PROF_COUNT_MAX);
         ev->prof[j] = (uint16_t)(sum < PROF_COUNT_MAX ? sum : PROF_COUNT_MAX);
     }
