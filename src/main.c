@@ -122,14 +122,17 @@ static int load_config_and_db_dir(const char *cli_path, struct config **cfg)
     return rc;
 }
 
-/* Compiles the schemes and loads the lexicons, so that a bad expression or
- * a missing data file stops us here with its position, not later inside the
- * collector thread. */
-static int check_analysis(const struct config *cfg)
+/* Compiles the schemes and checks the data files and OpenCC, so that a bad
+ * expression or a broken installation stops us here with its position, not
+ * later inside the collector thread. full: builds a whole analyzer (what
+ * check-config promises); otherwise only what is needed to know (the
+ * console's first screen must not wait tens of milliseconds for tables its
+ * collector thread builds anyway). */
+static int check_analysis(const struct config *cfg, bool full)
 {
     struct analyzer *an = NULL;
     struct jy_error err = {0};
-    if (analyzer_new(cfg, &an, &err) != 0) {
+    if (full ? analyzer_new(cfg, &an, &err) != 0 : analyzer_check(cfg, &err) != 0) {
         fprintf(stderr, "jingyu: %s\n", err.msg);
         return err.code == JY_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
     }
@@ -177,7 +180,7 @@ static int cmd_check_config(const char *cli_path)
     int rc = load_config(cli_path, &cfg);
     if (rc)
         return rc;
-    if ((rc = check_analysis(cfg))) {
+    if ((rc = check_analysis(cfg, true))) {
         config_free(cfg);
         return rc;
     }
@@ -344,7 +347,7 @@ static int cmd_console(const char *cli_path, bool collect, bool read_only, int e
     int rc = load_config_and_db_dir(cli_path, &cfg);
     if (rc)
         return rc;
-    if ((rc = check_analysis(cfg))) {
+    if ((rc = check_analysis(cfg, false))) {
         config_free(cfg);
         return rc;
     }

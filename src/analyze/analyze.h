@@ -33,9 +33,12 @@ struct normalized {
 
 struct normalizer;
 /* Opens OpenCC's t2s conversion. JY_EIO with a message when its data is
- * missing. */
+ * missing. The first in a process also builds the tables every normalizer
+ * shares (tens of milliseconds). */
 int normalizer_new(struct normalizer **out, struct jy_error *err);
 void normalizer_free(struct normalizer *nz);
+/* Only whether OpenCC's t2s conversion opens (a millisecond or two). */
+int normalizer_check(struct jy_error *err);
 /* Normalises s (UTF-8, len bytes; invalid bytes are replaced). Never fails
  * on content. */
 int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
@@ -91,11 +94,11 @@ struct analyzer;
  * "FILE:LINE:COLUMN: analysis.schemes[i].expr: what is wrong". */
 int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_error *err);
 void analyzer_free(struct analyzer *an);
-/* Checks the configuration's schemes as analyzer_new would, and that the
- * lexicon and risk files it reads are there, in a fraction of its time (it
- * opens no OpenCC dictionary): for a process that wants to refuse a bad
- * configuration or installation at once but create its analyzer only when
- * there is something to analyse. */
+/* Checks the configuration's schemes as analyzer_new would, that the
+ * lexicon and risk files it reads are there and that OpenCC's conversion
+ * opens, in a fraction of its time (it builds no table): for a process that
+ * wants to refuse a bad configuration or installation at once but create
+ * its analyzer only when there is something to analyse. */
 int analyzer_check(const struct config *cfg, struct jy_error *err);
 /* Uses a trained sentiment model (from sentiment_train) in place of the
  * lexicon. JY_EINVAL when the blob is not a model. */

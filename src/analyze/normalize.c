@@ -314,6 +314,20 @@ int normalizer_new(struct normalizer **out, struct jy_error *err)
     return 0;
 }
 
+int normalizer_check(struct jy_error *err)
+{
+    opencc_t cc = opencc_open("t2s.json");
+    if (cc == (opencc_t)-1) {
+        const char *why = opencc_error();
+        return jy_error_set(err, JY_EIO,
+                            "cannot open OpenCC's traditional-to-simplified conversion "
+                            "(t2s.json): %s; is the opencc data package installed?",
+                            why && *why ? why : "unknown error");
+    }
+    opencc_close(cc);
+    return 0;
+}
+
 void normalizer_free(struct normalizer *nz)
 {
     if (!nz)

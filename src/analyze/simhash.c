@@ -19,6 +19,7 @@
  * Items are expected roughly in time order; an entry added out of order is
  * still filtered by time at lookup and leaves when it reaches the front.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,12 +97,9 @@ static bool shingle_char(uint32_t cp)
 
 uint64_t simhash64(const char *text, size_t len)
 {
-    static bool ready;
-    if (!ready) {
-        /* Idempotent: racing threads write the same values. */
-        spread_init();
-        ready = true;
-    }
+    /* The collector's two threads may come here first at the same time. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, spread_init);
     struct votes v;
     memset(&v, 0, sizeof v);
     uint32_t w[3] = {0, 0, 0};

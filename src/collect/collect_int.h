@@ -71,6 +71,8 @@ void lane_submit(struct lane *ln, struct lane_job *j);
 struct lane_job *lane_take(struct lane *ln, int wait_ms);
 /* Jobs submitted and not yet taken. */
 size_t lane_pending(struct lane *ln);
+/* Whether the lane has its thread (false: lane_submit does the work). */
+bool lane_threaded(const struct lane *ln);
 void lane_job_free(struct lane_job *j);
 /* The model the store's analyzer uses (NULL: the lexicon); a new one
  * starts a new generation: what was made before it is not used. */

@@ -46,6 +46,7 @@ struct loop {
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
     bool *queued;               /* per config source: its finished transfer is in the lane */
+    int n_queued;               /* how many (at most `parallel`: each holds a response) */
     struct lane *lane;          /* parses finished transfers (and analyses ahead) */
     unsigned epoch;             /* leases lost: jobs submitted before one are not stored */
     int64_t *due_after;         /* per config source: not before this (what we last stored) */
@@ -97,6 +98,7 @@ static void abort_transfers(struct loop *l)
         l->queued[i] = false; /* what is in the lane is dropped when it comes back */
     }
     l->n_inflight = 0;
+    l->n_queued = 0;
     l->epoch++;
 }
 
@@ -137,6 +139,8 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
         return jy_error_set(err, JY_ENET, "cannot start libcurl");
     curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->collector.parallel);
     l->lane = lane_start(cfg, l->multi);
+    if (!lane_threaded(l->lane))
+        loop_error(l, "cannot start the parsing thread: parsing in the collector's own");
     return 0;
 }
 
@@ -263,6 +267,15 @@ static int64_t job_next_due(struct loop *l, const struct lane_job *j, int64_t no
 static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
 {
     struct jy_error err = {0};
+    /* The store's analyzer (made on first need) loads the newest model,
+     * which may make the lane's head starts out of date: made first. */
+    if (!l->an) {
+        struct analyzer *an = NULL;
+        if (make_analyzer(l, &an, &err) == 0)
+            store_set_analyzer(l->st, an, &l->cfg->analysis, &err);
+        else
+            loop_error(l, err.msg); /* the store tries again, and says why */
+    }
     unsigned gen = lane_model_gen(l->lane);
     for (struct lane_job *j = jobs; j; j = j->next) {
         j->r.next_due = job_next_due(l, j, now);
@@ -390,8 +403,10 @@ static bool schedule(struct loop *l, int64_t now)
                     row->name, (long long)(next_due - now));
         if (l->once && !due)
             l->started[i] = true;
+        /* responses waiting in the lane count too: each holds its body */
         if (due &&
-            (sc_is_local(&l->cfg->sources[i]) || l->n_inflight < l->cfg->collector.parallel)) {
+            (sc_is_local(&l->cfg->sources[i]) || (l->n_inflight < l->cfg->collector.parallel &&
+                                                  l->n_queued < l->cfg->collector.parallel))) {
             start_source(l, i, row, now);
             pending = pending || l->inflight[i] != NULL;
         } else if (due) {
@@ -578,6 +593,7 @@ static bool turn(struct loop *l)
         l->inflight[j->i] = NULL;
         l->n_inflight--;
         l->queued[j->i] = true;
+        l->n_queued++;
         lane_submit(l->lane, j);
     }
     /* nothing else to wait for: wait for the lane */
@@ -591,6 +607,7 @@ static bool turn(struct loop *l)
             continue;
         }
         l->queued[j->i] = false;
+        l->n_queued--;
         *tail = j;
         tail = &j->next;
     }

@@ -37,9 +37,10 @@ struct lane {
     unsigned model_gen;
     /* lane thread only */
     struct analyzer *an;
-    bool an_failed;        /* no analyzer (or its model would not load): parse only */
+    bool an_failed;        /* no analyzer, or its model would not load or was taken back
+                              (a model cannot be unset): parse only */
     unsigned an_model_gen; /* the model generation an has */
-    uint64_t **seen;       /* per source: the guid hashes of its last response */
+    uint64_t **seen;       /* per source: the guid hashes of its last response, sorted */
     size_t *n_seen;
 };
 
@@ -49,12 +50,16 @@ static uint64_t guid_hash(const char *g)
     return h ? h : 1;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* v sorted */
 static bool seen_has(const uint64_t *v, size_t n, uint64_t h)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == h)
-            return true;
-    return false;
+    return n && bsearch(&h, v, n, sizeof *v, u64_cmp) != NULL;
 }
 
 /* Brings the lane's analyzer up to the model gen (under no lock: the blob
@@ -114,6 +119,10 @@ static void lane_work(struct lane *ln, struct lane_job *j)
             j->pre[k] = NULL; /* the store analyses it, and reports what fails */
     }
     j->r.pre = j->pre;
+    /* What this response carried counts as stored from now on, even if it
+     * is not (a rollback, a lost lease): those items only lose their head
+     * start next time. */
+    qsort(now_seen, j->r.n_items, sizeof *now_seen, u64_cmp);
     free(ln->seen[j->i]);
     ln->seen[j->i] = now_seen;
     ln->n_seen[j->i] = j->r.n_items;
@@ -157,7 +166,13 @@ struct lane *lane_start(const struct config *cfg, CURLM *wake)
     ln->seen = xcalloc(cfg->n_sources + 1, sizeof *ln->seen);
     ln->n_seen = xcalloc(cfg->n_sources + 1, sizeof *ln->n_seen);
     pthread_mutex_init(&ln->mu, NULL);
-    pthread_cond_init(&ln->cv, NULL);
+    /* waits are timed on the monotonic clock: a clock set back must not
+     * hold up the loop */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ln->cv, &ca);
+    pthread_condattr_destroy(&ca);
     ln->started = pthread_create(&ln->thread, NULL, lane_main, ln) == 0;
     return ln;
 }
@@ -199,7 +214,7 @@ struct lane_job *lane_take(struct lane *ln, int wait_ms)
     pthread_mutex_lock(&ln->mu);
     if (!ln->done && wait_ms > 0 && ln->pending > 0) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += wait_ms / 1000;
         ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
         if (ts.tv_nsec >= 1000000000L) {
@@ -216,6 +231,11 @@ struct lane_job *lane_take(struct lane *ln, int wait_ms)
     ln->done = ln->done_tail = NULL;
     pthread_mutex_unlock(&ln->mu);
     return all;
+}
+
+bool lane_threaded(const struct lane *ln)
+{
+    return ln->started;
 }
 
 size_t lane_pending(struct lane *ln)
