@@ -23,25 +23,26 @@ static const char *json_strings(struct jy_buf *b, const char *const *v, size_t n
     return b->data;
 }
 
+/* The matched terms as [term, scheme index, start, end, in title 0|1]: a
+ * post matches a dozen terms, and with a key per number this column was
+ * larger than the text (rows before it hold one object per term with the
+ * keys term, scheme, start, end, title; readers take either). */
 static const char *terms_json(struct jy_buf *b, const struct an_result *r)
 {
     b->len = 0;
-    jy_buf_reserve(b, 2 + r->n_terms * 80); /* about 70 bytes a term */
+    jy_buf_reserve(b, 2 + r->n_terms * 32);
     jy_buf_putc(b, '[');
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
-        jy_buf_puts(b, i ? ",{" : "{");
-        jy_buf_json_key(b, "term", true);
+        jy_buf_puts(b, i ? ",[" : "[");
         jy_buf_json_str(b, t->term);
-        jy_buf_json_key(b, "scheme", false);
+        jy_buf_putc(b, ',');
         jy_buf_json_int(b, t->scheme);
-        jy_buf_json_key(b, "start", false);
+        jy_buf_putc(b, ',');
         jy_buf_json_int(b, (int64_t)t->start);
-        jy_buf_json_key(b, "end", false);
+        jy_buf_putc(b, ',');
         jy_buf_json_int(b, (int64_t)t->end);
-        jy_buf_json_key(b, "title", false);
-        jy_buf_puts(b, t->in_title ? "true" : "false");
-        jy_buf_putc(b, '}');
+        jy_buf_puts(b, t->in_title ? ",1]" : ",0]");
     }
     jy_buf_putc(b, ']');
     return b->data;

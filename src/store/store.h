@@ -133,7 +133,10 @@ struct store_item {
     int64_t event_id;
     int sentiment; /* -1, 0, 1 */
     char *schemes; /* store_item_get only: JSON array of scheme names */
-    char *terms;   /* store_item_get only: JSON array of matched terms */
+    char *terms;   /* store_item_get only: JSON array of matched terms, each
+                      [term, scheme index, start, end, in title 0|1] (offsets in
+                      the normalised text or title); older rows: objects with the
+                      keys term, scheme, start, end, title */
     int label;     /* an operator's sentiment label: -1, 0, 1, or 2 = none */
 };
 

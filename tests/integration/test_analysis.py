@@ -332,7 +332,7 @@ def case_collect_http(c, jingyu, top):
                 schemes = json.loads(x["schemes"])
                 terms = json.loads(x["terms"])
                 got = (x["normalized"], json.loads(x["topics"]), schemes,
-                       [(t["term"], t["start"], t["end"], t["title"]) for t in terms],
+                       [(t[0], t[2], t[3], bool(t[4])) for t in terms],
                        "%016x" % (x["simhash"] & 0xffffffffffffffff),
                        {-1: "negative", 0: "neutral", 1: "positive"}[x["sentiment"]])
                 exp = (w["normalized"], w["topics"], w["schemes"],

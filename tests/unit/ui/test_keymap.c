@@ -462,14 +462,18 @@ static void json_terms_and_marks(void **state)
 {
     (void)state;
     size_t n;
+    /* an item's terms as stored before (objects) and now ([term, scheme,
+     * start, end, in title]), an event's ([term, count]), scheme names */
     char **v = ui_json_strings("[{\"term\":\"执法\",\"start\":3},\"打人\",[\"视频\",4],"
-                               "{\"term\":\"执法\"},{\"name\":\"涉警\"},12,\"\"]",
+                               "{\"term\":\"执法\"},{\"name\":\"涉警\"},12,\"\","
+                               "[\"民警\",3,9,15,0],[\"民警\",3,0,6,1]]",
                                &n);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_string_equal(v[0], "执法");
     assert_string_equal(v[1], "打人");
     assert_string_equal(v[2], "视频");
     assert_string_equal(v[3], "涉警");
+    assert_string_equal(v[4], "民警");
     ui_lines_free(v, n);
     assert_null(ui_json_strings(NULL, &n));
     assert_int_equal(n, 0);
