@@ -306,10 +306,15 @@ enum {
     N_IND
 };
 
-static const char *const ind_names[N_IND] = {"negative", "sensitive", "media",   "velocity",
-                                             "volume",   "local",     "official"};
-static const char *const ind_labels[N_IND] = {"负面占比", "敏感类别", "媒体级别", "传播速度",
-                                              "信息量",   "本地关联", "官方账号"};
+/* Each indicator's JSON up to its value: the explanation is written for
+ * every item `jingyu analyze` reads. */
+#define IND_HEAD(name, label) "{\"indicator\":\"" name "\",\"label\":\"" label "\",\"value\":"
+static const char *const ind_heads[N_IND] = {
+    IND_HEAD("negative", "负面占比"), IND_HEAD("sensitive", "敏感类别"),
+    IND_HEAD("media", "媒体级别"),    IND_HEAD("velocity", "传播速度"),
+    IND_HEAD("volume", "信息量"),     IND_HEAD("local", "本地关联"),
+    IND_HEAD("official", "官方账号"),
+};
 
 /* A detail's words in a buffer of WORDS_MAX bytes (cut short, never over). */
 #define WORDS_MAX 160
@@ -471,18 +476,15 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         total += points;
         if (!explanation)
             continue;
-        jy_buf_puts(&b, i ? ",{" : "{");
-        jy_buf_json_key(&b, "indicator", true);
-        jy_buf_json_str(&b, ind_names[i]);
-        jy_buf_json_key(&b, "label", false);
-        jy_buf_json_str(&b, ind_labels[i]);
-        jy_buf_json_key(&b, "value", false);
+        if (i)
+            jy_buf_putc(&b, ',');
+        jy_buf_puts(&b, ind_heads[i]);
         jy_buf_json_num(&b, v[i], 2);
-        jy_buf_json_key(&b, "weight", false);
+        jy_buf_puts(&b, ",\"weight\":");
         jy_buf_json_num(&b, w[i], 1);
-        jy_buf_json_key(&b, "points", false);
+        jy_buf_puts(&b, ",\"points\":");
         jy_buf_json_num(&b, points, 1);
-        jy_buf_json_key(&b, "detail", false);
+        jy_buf_puts(&b, ",\"detail\":");
         jy_buf_json_str(&b, detail[i]);
         jy_buf_putc(&b, '}');
     }
