@@ -198,6 +198,10 @@ void an_text_free(struct an_text *t);
  * here). t's results move into out; t is still the caller's to free. */
 int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_text *t,
                       struct an_result *out, struct jy_error *err);
+/* Moves r's text results (normalised text, topics, schemes, terms) back into
+ * t (NULL: nothing), to be freed with it by the thread that made it; r keeps
+ * the rest. t is not used again. */
+void an_text_give_back(struct an_text *t, struct an_result *r);
 /* The full picture of an event (with its state unless analyzer_keep_state
  * said no): open, or closed since the last analyzer_settle, so a caller
  * that writes events once per batch finds every event of the batch.

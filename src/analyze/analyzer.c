@@ -375,6 +375,7 @@ static int text_part(struct analyzer *an, const struct an_item *in, struct an_re
 struct an_text {
     const char *title, *text; /* the item's, compared by address */
     enum media_level media;
+    bool taken;         /* its results went to an analyzer_run_text */
     struct an_result r; /* the text results only */
     char *ntitle;
     struct risk_marks marks;
@@ -409,6 +410,24 @@ void an_text_free(struct an_text *t)
 static int state_part(struct analyzer *an, const struct an_item *in, struct an_result *out,
                       char *title, struct risk_marks marks, struct jy_error *err);
 
+void an_text_give_back(struct an_text *t, struct an_result *r)
+{
+    if (!t)
+        return;
+    an_result_clear(&t->r);
+    t->r.norm = r->norm;
+    t->r.schemes = r->schemes;
+    t->r.n_schemes = r->n_schemes;
+    t->r.terms = r->terms;
+    t->r.n_terms = r->n_terms;
+    memset(&r->norm, 0, sizeof r->norm);
+    r->schemes = NULL;
+    r->n_schemes = 0;
+    r->terms = NULL;
+    r->n_terms = 0;
+    t->taken = true;
+}
+
 int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result *out,
                  struct jy_error *err)
 {
@@ -421,12 +440,14 @@ int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_t
     memset(out, 0, sizeof *out);
     char *title = NULL;
     struct risk_marks marks;
-    if (t && t->title == in->title && t->text == in->text && t->media == in->media_level) {
+    if (t && !t->taken && t->title == in->title && t->text == in->text &&
+        t->media == in->media_level) {
         *out = t->r;
         title = t->ntitle;
         marks = t->marks;
         memset(&t->r, 0, sizeof t->r);
         t->ntitle = NULL;
+        t->taken = true;
     } else {
         int rc = text_part(an, in, out, &title, &marks, err);
         if (rc)

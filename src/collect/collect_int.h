@@ -74,6 +74,8 @@ size_t lane_pending(struct lane *ln);
 /* Whether the lane has its thread (false: lane_submit does the work). */
 bool lane_threaded(const struct lane *ln);
 void lane_job_free(struct lane_job *j);
+/* Hands jobs taken (a list by next) back to be freed on the lane's thread. */
+void lane_recycle(struct lane *ln, struct lane_job *jobs);
 /* The model the store's analyzer uses (NULL: the lexicon); a new one
  * starts a new generation: what was made before it is not used. */
 void lane_set_model(struct lane *ln, const char *blob, size_t len);

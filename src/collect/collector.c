@@ -613,10 +613,7 @@ static bool turn(struct loop *l)
     }
     if (keep)
         done_store(l, keep, jy_now());
-    for (struct lane_job *j = keep, *next; j; j = next) {
-        next = j->next;
-        lane_job_free(j);
-    }
+    lane_recycle(l->lane, keep);
     if (l->leader)
         analysis_idle(l, jy_now(), keep != NULL);
     if (l->n_inflight > 0)

@@ -29,7 +29,8 @@ struct lane {
     pthread_cond_t cv; /* jobs to do, or stop (lane's side); a job done (loop's side) */
     struct lane_job *todo, *todo_tail;
     struct lane_job *done, *done_tail;
-    size_t pending; /* submitted, not yet taken */
+    struct lane_job *spent; /* stored: freed here, where their memory came from */
+    size_t pending;         /* submitted, not yet taken */
     bool stop;
     /* the model, as the loop last gave it (NULL: the lexicon) */
     char *model;
@@ -133,10 +134,24 @@ static void *lane_main(void *arg)
     struct lane *ln = arg;
     pthread_mutex_lock(&ln->mu);
     for (;;) {
-        while (!ln->todo && !ln->stop)
+        /* Jobs are freed by the thread that allocated most of their memory:
+         * freeing another thread's blocks contends for its allocator. */
+        while (ln->spent) {
+            struct lane_job *spent = ln->spent;
+            ln->spent = NULL;
+            pthread_mutex_unlock(&ln->mu);
+            for (struct lane_job *j = spent, *next; j; j = next) {
+                next = j->next;
+                lane_job_free(j);
+            }
+            pthread_mutex_lock(&ln->mu);
+        }
+        while (!ln->todo && !ln->stop && !ln->spent)
             pthread_cond_wait(&ln->cv, &ln->mu);
         if (ln->stop)
             break;
+        if (!ln->todo)
+            continue;
         struct lane_job *j = ln->todo;
         ln->todo = j->next;
         if (!ln->todo)
@@ -189,6 +204,27 @@ void lane_job_free(struct lane_job *j)
     feed_free(&j->feed);
     transfer_free(j->t);
     free(j);
+}
+
+void lane_recycle(struct lane *ln, struct lane_job *jobs)
+{
+    if (!jobs)
+        return;
+    if (!ln->started) {
+        for (struct lane_job *j = jobs, *next; j; j = next) {
+            next = j->next;
+            lane_job_free(j);
+        }
+        return;
+    }
+    struct lane_job *last = jobs;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&ln->mu);
+    last->next = ln->spent;
+    ln->spent = jobs;
+    pthread_cond_broadcast(&ln->cv);
+    pthread_mutex_unlock(&ln->mu);
 }
 
 void lane_submit(struct lane *ln, struct lane_job *j)
@@ -283,8 +319,8 @@ void lane_stop(struct lane *ln)
     pthread_mutex_unlock(&ln->mu);
     if (ln->started)
         pthread_join(ln->thread, NULL);
-    struct lane_job *lists[2] = {ln->todo, ln->done};
-    for (int k = 0; k < 2; k++) {
+    struct lane_job *lists[3] = {ln->todo, ln->done, ln->spent};
+    for (int k = 0; k < 3; k++) {
         for (struct lane_job *j = lists[k], *next; j; j = next) {
             next = j->next;
             lane_job_free(j);

@@ -886,6 +886,7 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
     if (rc)
         return rc;
     rc = store_analysis_record(st, st->an, &res, now, err);
+    an_text_give_back(pre, &res); /* freed where it was made */
     an_result_clear(&res);
     return rc;
 }
