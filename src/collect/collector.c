@@ -249,6 +249,20 @@ static void leader_set(struct loop *l, bool got)
         atomic_store(&l->owner->leader, got);
 }
 
+/* Makes the store's analyzer, when the first fetch needs one: while the
+ * lane parses that fetch (and builds its own), not after. */
+static void store_analyzer_ready(struct loop *l)
+{
+    if (l->an)
+        return;
+    struct jy_error err = {0};
+    struct analyzer *an = NULL;
+    if (make_analyzer(l, &an, &err) == 0)
+        store_set_analyzer(l->st, an, &l->cfg->analysis, &err);
+    else
+        loop_error(l, err.msg); /* the store tries again, and says why */
+}
+
 /* When to come back to a source after this fetch of it. */
 static int64_t job_next_due(struct loop *l, const struct lane_job *j, int64_t now)
 {
@@ -267,15 +281,9 @@ static int64_t job_next_due(struct loop *l, const struct lane_job *j, int64_t no
 static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
 {
     struct jy_error err = {0};
-    /* The store's analyzer (made on first need) loads the newest model,
-     * which may make the lane's head starts out of date: made first. */
-    if (!l->an) {
-        struct analyzer *an = NULL;
-        if (make_analyzer(l, &an, &err) == 0)
-            store_set_analyzer(l->st, an, &l->cfg->analysis, &err);
-        else
-            loop_error(l, err.msg); /* the store tries again, and says why */
-    }
+    /* The store's analyzer loads the newest model, which may make the
+     * lane's head starts out of date: made first. */
+    store_analyzer_ready(l);
     unsigned gen = lane_model_gen(l->lane);
     for (struct lane_job *j = jobs; j; j = j->next) {
         j->r.next_due = job_next_due(l, j, now);
@@ -596,6 +604,8 @@ static bool turn(struct loop *l)
         l->n_queued++;
         lane_submit(l->lane, j);
     }
+    if (l->n_queued > 0 && l->leader)
+        store_analyzer_ready(l);
     /* nothing else to wait for: wait for the lane */
     struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 ? 0 : POLL_MS);
     struct lane_job *keep = NULL, **tail = &keep;
