@@ -71,6 +71,9 @@ void lane_submit(struct lane *ln, struct lane_job *j);
 struct lane_job *lane_take(struct lane *ln, int wait_ms);
 /* Jobs submitted and not yet taken. */
 size_t lane_pending(struct lane *ln);
+/* Whether a response with items has reached the lane (so the store's
+ * analyzer will be needed). */
+bool lane_analysing(struct lane *ln);
 /* Whether the lane has its thread (false: lane_submit does the work). */
 bool lane_threaded(const struct lane *ln);
 void lane_job_free(struct lane_job *j);

@@ -249,8 +249,9 @@ static void leader_set(struct loop *l, bool got)
         atomic_store(&l->owner->leader, got);
 }
 
-/* Makes the store's analyzer, when the first fetch needs one: while the
- * lane parses that fetch (and builds its own), not after. */
+/* Makes the store's analyzer, when the first fetch with items needs one:
+ * while the lane analyses it (and builds its own), not after. A collector
+ * whose fetches bring nothing (all 304) never makes one. */
 static void store_analyzer_ready(struct loop *l)
 {
     if (l->an)
@@ -282,8 +283,12 @@ static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
 {
     struct jy_error err = {0};
     /* The store's analyzer loads the newest model, which may make the
-     * lane's head starts out of date: made first. */
-    store_analyzer_ready(l);
+     * lane's head starts out of date: made first (when items need it). */
+    bool items = false;
+    for (struct lane_job *j = jobs; j && !items; j = j->next)
+        items = j->r.n_items > 0;
+    if (items)
+        store_analyzer_ready(l);
     unsigned gen = lane_model_gen(l->lane);
     for (struct lane_job *j = jobs; j; j = j->next) {
         j->r.next_due = job_next_due(l, j, now);
@@ -604,7 +609,7 @@ static bool turn(struct loop *l)
         l->n_queued++;
         lane_submit(l->lane, j);
     }
-    if (l->n_queued > 0 && l->leader)
+    if (!l->an && l->leader && lane_analysing(l->lane))
         store_analyzer_ready(l);
     /* nothing else to wait for: wait for the lane */
     struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 ? 0 : POLL_MS);

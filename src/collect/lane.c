@@ -15,6 +15,7 @@
  * is analysed in full by the store, and a job analysed under an older
  * model than the loop's is analysed again. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct lane {
     char *model;
     size_t model_len;
     unsigned model_gen;
+    atomic_bool analysing; /* it has had items to analyse (the store will too) */
     /* lane thread only */
     struct analyzer *an;
     bool an_failed;        /* no analyzer, or its model would not load or was taken back
@@ -101,6 +103,7 @@ static void lane_work(struct lane *ln, struct lane_job *j)
     if (!j->r.ok || j->r.n_items == 0)
         return;
     uint64_t *now_seen = xmalloc(j->r.n_items * sizeof *now_seen);
+    atomic_store(&ln->analysing, true);
     bool analyse = lane_analyzer(ln);
     j->model_gen = ln->an_model_gen;
     for (size_t k = 0; k < j->r.n_items; k++) {
@@ -267,6 +270,11 @@ struct lane_job *lane_take(struct lane *ln, int wait_ms)
     ln->done = ln->done_tail = NULL;
     pthread_mutex_unlock(&ln->mu);
     return all;
+}
+
+bool lane_analysing(struct lane *ln)
+{
+    return atomic_load(&ln->analysing);
 }
 
 bool lane_threaded(const struct lane *ln)
