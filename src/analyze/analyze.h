@@ -199,8 +199,8 @@ void an_text_free(struct an_text *t);
 int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_text *t,
                       struct an_result *out, struct jy_error *err);
 /* Moves r's text results (normalised text, topics, schemes, terms) back into
- * t (NULL: nothing), to be freed with it by the thread that made it; r keeps
- * the rest. t is not used again. */
+ * t (NULL: nothing), to be freed with it (the collector frees t on the thread
+ * that made it); r keeps the rest. t is not used again. */
 void an_text_give_back(struct an_text *t, struct an_result *r);
 /* The full picture of an event (with its state unless analyzer_keep_state
  * said no): open, or closed since the last analyzer_settle, so a caller

@@ -123,8 +123,9 @@ struct lexicon;
 int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **out,
                  struct jy_error *err);
 void lexicon_free(struct lexicon *lx);
-/* Whether every lexicon file is readable (JY_EIO naming the first that is
- * not), without loading anything. */
+/* Whether every lexicon file reads and parses as lexicon_load would have
+ * it (its error, naming the file and line), without normalising or
+ * building anything. */
 int lexicon_check(const char *datadir, struct jy_error *err);
 /* Scores normalised text: *score in -1..1. */
 enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len, double *score);
@@ -177,7 +178,7 @@ struct risk_vocab;
 int risk_vocab_new(struct normalizer *nz, const char *datadir, const struct config *cfg,
                    struct risk_vocab **out, struct jy_error *err);
 void risk_vocab_free(struct risk_vocab *rv);
-/* Whether every file risk_vocab_new would read is readable. */
+/* Whether every file risk_vocab_new would read can be read (size included). */
 int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err);
 struct risk_marks {
     unsigned categories; /* bit (1u << enum risk_category) */

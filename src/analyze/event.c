@@ -661,13 +661,13 @@ static char *event_schemes_json(const struct event_engine *ee, const struct even
 
 /* The state's copy of the profile, "[counter,count,...]": rewritten for each of
  * the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT items after
- * (see the top of the file). */
+ * (see the top of the file). The PROFILE_KEEP largest counters, except that
+ * counts of 64 and more count as equal (the first in counter order win). */
 static const char *event_profile_json(struct event *ev)
 {
     if (ev->prof_json && ev->items > PROFILE_SNAPSHOT && ev->items % PROFILE_SNAPSHOT != 0)
         return ev->prof_json;
-    /* The PROFILE_KEEP largest counters (ties: the first). Counts are
-     * small, so the cut-off is found by counting rather than sorting. */
+    /* The cut-off is found by counting rather than sorting. */
     int hist[65] = {0}; /* counts >= 64 share the last cell */
     for (int j = 0; ev->prof && j < PROF_BUCKETS; j++)
         hist[ev->prof[j] < 64 ? ev->prof[j] : 64]++;
@@ -1141,9 +1141,12 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     a = json_object_get(o, "profile");
     ev->prof = xcalloc(PROF_BUCKETS, sizeof *ev->prof);
     for (i = 0; i + 1 < json_array_size(a); i += 2) {
-        json_int_t k = json_integer_value(json_array_get(a, i));
-        json_int_t c = json_integer_value(json_array_get(a, i + 1));
-        if (k <= 0 || c <= 0 || (version == 2 && k >= PROF_BUCKETS))
+        json_t *jk = json_array_get(a, i), *jc = json_array_get(a, i + 1);
+        if (!json_is_integer(jk) || !json_is_integer(jc))
+            continue;
+        json_int_t k = json_integer_value(jk), c = json_integer_value(jc);
+        /* counter 0 is a counter; bigram 0 (version 1) was an empty slot */
+        if (c <= 0 || k < 0 || (version == 1 && k == 0) || (version == 2 && k >= PROF_BUCKETS))
             continue;
         size_t j = version == 2 ? (size_t)k : prof_bucket((uint64_t)k);
         uint32_t sum = (uint32_t)ev->prof[j] + (c < PROF_COUNT_MAX ? (uint32_t)c : PROF_COUNT_MAX);

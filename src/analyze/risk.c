@@ -145,12 +145,13 @@ int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_er
             break; /* official.txt is read only when the config names none */
         char *path = xasprintf("%s/risk/%s.txt", datadir,
                                c < N_CATEGORIES ? categories[c].file : "official");
-        int ok = access(path, R_OK) == 0;
-        if (!ok)
-            jy_error_set(err, JY_EIO, "cannot read %s: %s", path, strerror(errno));
+        char *data = NULL;
+        size_t len;
+        int rc = jy_read_file(path, 4u << 20, &data, &len, err);
+        free(data);
         free(path);
-        if (!ok)
-            return JY_EIO;
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -174,7 +174,8 @@ static void lexicon_add(struct lexicon *lx, size_t *cap, const char *word, enum 
     lx->n_entries++;
 }
 
-/* Reads one lexicon file into lx. Lines: "word" or "word<TAB>number". */
+/* Reads one lexicon file into lx (NULL: only checks it). Lines: "word" or
+ * "word<TAB>number". */
 static int lexicon_read_file(struct lexicon *lx, size_t *cap, struct word_set *ws,
                              struct normalizer *nz, const char *path, int f, struct jy_error *err)
 {
@@ -210,8 +211,8 @@ static int lexicon_read_file(struct lexicon *lx, size_t *cap, struct word_set *w
                                   "%s:%d: \"%s\" is not a weight (a number above 0, at most 10)",
                                   path, lineno, rest);
         }
-        if (rc)
-            break;
+        if (rc || !lx)
+            continue;
         char *word = normalize_term(nz, line, wlen);
         if (!word || !*word || !word_set_add(ws, word)) {
             free(word);
@@ -250,16 +251,13 @@ int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **ou
 
 int lexicon_check(const char *datadir, struct jy_error *err)
 {
-    for (size_t f = 0; f < sizeof lex_files / sizeof lex_files[0]; f++) {
+    int rc = 0;
+    for (size_t f = 0; rc == 0 && f < sizeof lex_files / sizeof lex_files[0]; f++) {
         char *path = xasprintf("%s/lexicon/%s", datadir, lex_files[f].name);
-        int ok = access(path, R_OK) == 0;
-        if (!ok)
-            jy_error_set(err, JY_EIO, "cannot read %s: %s", path, strerror(errno));
+        rc = lexicon_read_file(NULL, NULL, NULL, NULL, path, (int)f, err);
         free(path);
-        if (!ok)
-            return JY_EIO;
     }
-    return 0;
+    return rc;
 }
 
 void lexicon_free(struct lexicon *lx)

@@ -82,6 +82,11 @@ void lane_recycle(struct lane *ln, struct lane_job *jobs);
 /* The model the store's analyzer uses (NULL: the lexicon); a new one
  * starts a new generation: what was made before it is not used. */
 void lane_set_model(struct lane *ln, const char *blob, size_t len);
+/* The store's analyzer's model is not known (it could not be read): a new
+ * generation in which the lane makes nothing ahead, until lane_set_model. */
+void lane_model_unknown(struct lane *ln);
+/* Why the lane stopped analysing ahead, once (false: nothing new). */
+bool lane_error(struct lane *ln, char *buf, size_t n);
 unsigned lane_model_gen(struct lane *ln);
 
 /* Reads a drop folder: imports every *.jsonl file once and moves it to done/

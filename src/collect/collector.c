@@ -46,7 +46,8 @@ struct loop {
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
     bool *queued;               /* per config source: its finished transfer is in the lane */
-    int n_queued;               /* how many (at most `parallel`: each holds a response) */
+    int n_queued;               /* how many: with n_inflight at most `parallel` (each holds a
+                                   response; the lane takes one at a time anyway) */
     struct lane *lane;          /* parses finished transfers (and analyses ahead) */
     unsigned epoch;             /* leases lost: jobs submitted before one are not stored */
     int64_t *due_after;         /* per config source: not before this (what we last stored) */
@@ -196,12 +197,13 @@ static void load_model(struct loop *l)
     char *model = NULL;
     size_t len = 0;
     int rc = store_model_get(l->st, "sentiment", &model, &len, &err);
-    if (rc == 0 && l->an && analyzer_set_model(l->an, model, len, &err) != 0)
+    if ((rc == 0 && l->an && analyzer_set_model(l->an, model, len, &err) != 0) ||
+        (rc && rc != JY_ENOTFOUND)) {
         loop_error(l, err.msg);
-    else if (rc && rc != JY_ENOTFOUND)
-        loop_error(l, err.msg);
-    else
+        lane_model_unknown(l->lane); /* the store's analyzer kept what it had */
+    } else {
         lane_set_model(l->lane, model, len);
+    }
     free(model);
 }
 
@@ -417,9 +419,8 @@ static bool schedule(struct loop *l, int64_t now)
         if (l->once && !due)
             l->started[i] = true;
         /* responses waiting in the lane count too: each holds its body */
-        if (due &&
-            (sc_is_local(&l->cfg->sources[i]) || (l->n_inflight < l->cfg->collector.parallel &&
-                                                  l->n_queued < l->cfg->collector.parallel))) {
+        if (due && (sc_is_local(&l->cfg->sources[i]) ||
+                    l->n_inflight + l->n_queued < l->cfg->collector.parallel)) {
             start_source(l, i, row, now);
             pending = pending || l->inflight[i] != NULL;
         } else if (due) {
@@ -611,6 +612,9 @@ static bool turn(struct loop *l)
     }
     if (!l->an && l->leader && lane_analysing(l->lane))
         store_analyzer_ready(l);
+    char why[1200];
+    if (lane_error(l->lane, why, sizeof why))
+        loop_error(l, why);
     /* nothing else to wait for: wait for the lane */
     struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 ? 0 : POLL_MS);
     struct lane_job *keep = NULL, **tail = &keep;

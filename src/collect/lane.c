@@ -16,6 +16,7 @@
  * model than the loop's is analysed again. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,12 +38,16 @@ struct lane {
     char *model;
     size_t model_len;
     unsigned model_gen;
+    bool model_unknown; /* the loop does not know what its analyzer uses */
+    char error[1100];   /* why the lane does not analyse ahead, for the loop to say */
+    bool error_new;
     atomic_bool analysing; /* it has had items to analyse (the store will too) */
     /* lane thread only */
     struct analyzer *an;
-    bool an_failed;        /* no analyzer, or its model would not load or was taken back
-                              (a model cannot be unset): parse only */
-    unsigned an_model_gen; /* the model generation an has */
+    bool an_failed;        /* no analyzer could be made: parse only, for good */
+    bool an_usable;        /* an has the loop's model (or, both without, the lexicon) */
+    bool an_has_model;     /* a model cannot be taken back out of an analyzer */
+    unsigned an_model_gen; /* the model generation an_usable is about */
     uint64_t **seen;       /* per source: the guid hashes of its last response, sorted */
     size_t *n_seen;
 };
@@ -65,34 +70,56 @@ static bool seen_has(const uint64_t *v, size_t n, uint64_t h)
     return n && bsearch(&h, v, n, sizeof *v, u64_cmp) != NULL;
 }
 
-/* Brings the lane's analyzer up to the model gen (under no lock: the blob
- * is copied first). Returns whether it can analyse. */
+static void lane_failed(struct lane *ln, const char *why)
+{
+    pthread_mutex_lock(&ln->mu);
+    snprintf(ln->error, sizeof ln->error, "parsing thread analyses nothing ahead: %s", why);
+    ln->error_new = true;
+    pthread_mutex_unlock(&ln->mu);
+}
+
+/* Brings the lane's analyzer up to the loop's model generation (the blob is
+ * copied under the lock, loaded outside it). Returns whether what it makes
+ * may be used: the same model as the store's analyzer, or both none. */
 static bool lane_analyzer(struct lane *ln)
 {
     if (ln->an_failed)
         return false;
     struct jy_error err = {0};
-    if (!ln->an && analyzer_new(ln->cfg, &ln->an, &err) != 0) {
-        ln->an_failed = true;
-        return false;
+    if (!ln->an) {
+        if (analyzer_new(ln->cfg, &ln->an, &err) != 0) {
+            ln->an_failed = true;
+            lane_failed(ln, err.msg);
+            return false;
+        }
+        ln->an_usable = true; /* generation 0: no model on either side */
     }
     pthread_mutex_lock(&ln->mu);
     unsigned gen = ln->model_gen;
+    bool unknown = ln->model_unknown;
     char *blob = NULL;
     size_t len = ln->model_len;
     if (gen != ln->an_model_gen && ln->model) {
-        blob = xmalloc(len);
+        blob = xmalloc(len ? len : 1);
         memcpy(blob, ln->model, len);
     }
     pthread_mutex_unlock(&ln->mu);
     if (gen != ln->an_model_gen) {
-        /* a model cannot be taken back: without one now, parse only */
-        if (!blob || analyzer_set_model(ln->an, blob, len, &err) != 0)
-            ln->an_failed = true;
         ln->an_model_gen = gen;
+        if (unknown) {
+            ln->an_usable = false;
+        } else if (blob) {
+            ln->an_usable = analyzer_set_model(ln->an, blob, len, &err) == 0;
+            if (ln->an_usable)
+                ln->an_has_model = true;
+            else
+                lane_failed(ln, err.msg);
+        } else {
+            ln->an_usable = !ln->an_has_model; /* the model was removed */
+        }
     }
     free(blob);
-    return !ln->an_failed;
+    return ln->an_usable;
 }
 
 static void lane_work(struct lane *ln, struct lane_job *j)
@@ -293,8 +320,10 @@ size_t lane_pending(struct lane *ln)
 void lane_set_model(struct lane *ln, const char *blob, size_t len)
 {
     pthread_mutex_lock(&ln->mu);
-    bool same = blob ? ln->model && ln->model_len == len && memcmp(ln->model, blob, len) == 0
-                     : ln->model == NULL;
+    bool same = !ln->model_unknown &&
+                (blob ? ln->model && ln->model_len == len && memcmp(ln->model, blob, len) == 0
+                      : ln->model == NULL);
+    ln->model_unknown = false;
     if (!same) {
         free(ln->model);
         ln->model = NULL;
@@ -307,6 +336,25 @@ void lane_set_model(struct lane *ln, const char *blob, size_t len)
         ln->model_gen++;
     }
     pthread_mutex_unlock(&ln->mu);
+}
+
+void lane_model_unknown(struct lane *ln)
+{
+    pthread_mutex_lock(&ln->mu);
+    ln->model_unknown = true;
+    ln->model_gen++;
+    pthread_mutex_unlock(&ln->mu);
+}
+
+bool lane_error(struct lane *ln, char *buf, size_t n)
+{
+    pthread_mutex_lock(&ln->mu);
+    bool fresh = ln->error_new;
+    if (fresh)
+        snprintf(buf, n, "%s", ln->error);
+    ln->error_new = false;
+    pthread_mutex_unlock(&ln->mu);
+    return fresh;
 }
 
 unsigned lane_model_gen(struct lane *ln)

@@ -105,7 +105,9 @@ struct fetch_result {
     int64_t *ids;         /* when not NULL (n_items long): gets each item's new id, or 0
                              when it was already stored */
     struct an_text **pre; /* when not NULL (n_items long): each item's text analysis
-                             made ahead (analyzer_text), or NULL; used, not freed */
+                             made ahead (analyzer_text), or NULL; the store takes
+                             the results and hands them back (an_text_give_back):
+                             the caller frees them */
 };
 /* Records a fetch: health columns, validators, and the items (duplicates by
  * (source, guid) are skipped; items are stored even when !ok, e.g. the good

@@ -23,6 +23,7 @@ Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -510,6 +511,19 @@ def case_missing_data(c, jingyu, top):
     env = dict(os.environ, JINGYU_DATADIR=os.path.join(d, "empty"))
     r = run(jingyu, ["--config", cfg, "collect", "--once"], env=env)
     c.check("missing-lexicon-refused", r.rc != 0 and "lexicon/negative.txt" in r.err, r.why())
+    # a lexicon line with a bad weight is refused at once with its line, not
+    # when the first item is analysed (the check reads the files, it does not
+    # only look for them)
+    bad = os.path.join(d, "bad")
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"),
+                    bad)
+    with open(os.path.join(bad, "lexicon", "negative.txt"), "a", encoding="utf-8") as f:
+        f.write("打砸\t很重\n")
+    n_lines = sum(1 for _ in open(os.path.join(bad, "lexicon", "negative.txt"), encoding="utf-8"))
+    env = dict(os.environ, JINGYU_DATADIR=bad)
+    r = run(jingyu, ["--config", cfg, "collect", "--once"], env=env)
+    c.check("bad-lexicon-refused", r.rc != 0 and "negative.txt:%d" % n_lines in r.err and
+            "not a weight" in r.err, r.why())
 
 
 def case_dark(c, jingyu, top):

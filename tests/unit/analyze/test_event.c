@@ -512,6 +512,34 @@ static void test_restore_v1_state(void **state)
     event_engine_free(ee);
 }
 
+/* Counter 0 is a counter like any other: an event whose only bigram falls
+ * into it (一囧 does) must draw the same text again after a restore. */
+static void test_restore_counter_zero(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *e1 = event_engine_new(&ac, name_cb, NULL);
+    event_engine_keep_state(e1, true);
+    event_engine_full_picture(e1, true);
+    struct item it;
+    struct an_event ev;
+    item_make(&it, 1, T0, "一囧", NULL, NULL);
+    int64_t id = add(e1, &it, &ev, NULL);
+    assert_non_null(strstr(ev.state, "\"profile\":[0,1]"));
+    char *st = xstrdup(ev.state);
+    an_event_clear(&ev);
+    event_engine_free(e1);
+
+    struct event_engine *e2 = event_engine_new(&ac, name_cb, NULL);
+    struct jy_error err = {0};
+    assert_int_equal(event_engine_restore(e2, id, st, &err), 0);
+    event_engine_set_next_id(e2, id + 1);
+    free(st);
+    item_make(&it, 2, T0 + 60, "一囧", NULL, NULL);
+    assert_int_equal(add1(e2, &it), id);
+    event_engine_free(e2);
+}
+
 static void test_event_json(void **state)
 {
     (void)state;
@@ -720,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_alert_once_per_level),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_restore_v1_state),
+        cmocka_unit_test(test_restore_counter_zero),
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_vocab_scan),
         cmocka_unit_test(test_corpus_speed),
