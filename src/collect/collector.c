@@ -612,7 +612,7 @@ static bool turn(struct loop *l)
     }
     if (!l->an && l->leader && lane_analysing(l->lane))
         store_analyzer_ready(l);
-    char why[1200];
+    char why[1024];
     if (lane_error(l->lane, why, sizeof why))
         loop_error(l, why);
     /* nothing else to wait for: wait for the lane */

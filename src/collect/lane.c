@@ -39,7 +39,7 @@ struct lane {
     size_t model_len;
     unsigned model_gen;
     bool model_unknown; /* the loop does not know what its analyzer uses */
-    char error[1100];   /* why the lane does not analyse ahead, for the loop to say */
+    char error[1024];   /* why the lane does not analyse ahead, for the loop to say */
     bool error_new;
     atomic_bool analysing; /* it has had items to analyse (the store will too) */
     /* lane thread only */
@@ -73,7 +73,7 @@ static bool seen_has(const uint64_t *v, size_t n, uint64_t h)
 static void lane_failed(struct lane *ln, const char *why)
 {
     pthread_mutex_lock(&ln->mu);
-    snprintf(ln->error, sizeof ln->error, "parsing thread analyses nothing ahead: %s", why);
+    snprintf(ln->error, sizeof ln->error, "parsing thread analyses nothing ahead: %.900s", why);
     ln->error_new = true;
     pthread_mutex_unlock(&ln->mu);
 }
