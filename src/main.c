@@ -132,7 +132,8 @@ static int check_analysis(const struct config *cfg, bool full)
 {
     struct analyzer *an = NULL;
     struct jy_error err = {0};
-    if (full ? analyzer_new(cfg, &an, &err) != 0 : analyzer_check(cfg, &err) != 0) {
+    if (full ? analyzer_new(cfg, &an, &err) != 0
+             : analyzer_check(cfg, &err) != 0 || normalizer_check(&err) != 0) {
         fprintf(stderr, "jingyu: %s\n", err.msg);
         return err.code == JY_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
     }

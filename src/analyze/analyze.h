@@ -94,11 +94,11 @@ struct analyzer;
  * "FILE:LINE:COLUMN: analysis.schemes[i].expr: what is wrong". */
 int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_error *err);
 void analyzer_free(struct analyzer *an);
-/* Checks the configuration's schemes as analyzer_new would, that the
- * lexicon and risk files it reads are there and that OpenCC's conversion
- * opens, in a fraction of its time (it builds no table): for a process that
- * wants to refuse a bad configuration or installation at once but create
- * its analyzer only when there is something to analyse. */
+/* Checks the configuration's schemes as analyzer_new would and reads the
+ * lexicon and risk files it reads, in a fraction of its time (it opens no
+ * OpenCC dictionary and builds no table; normalizer_check does the one):
+ * for a process that wants to refuse a bad configuration or installation at
+ * once but create its analyzer only when there is something to analyse. */
 int analyzer_check(const struct config *cfg, struct jy_error *err);
 /* Uses a trained sentiment model (from sentiment_train) in place of the
  * lexicon. JY_EINVAL when the blob is not a model. */

@@ -200,8 +200,6 @@ int analyzer_check(const struct config *cfg, struct jy_error *err)
         rc = lexicon_check(config_datadir(), err);
     if (!rc)
         rc = risk_vocab_check(config_datadir(), cfg, err);
-    if (!rc)
-        rc = normalizer_check(err);
     return rc;
 }
 

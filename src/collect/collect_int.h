@@ -49,6 +49,7 @@ struct lane_job {
     CURLcode res;           /* the transfer's result */
     enum media_level media; /* the source's, for the text analysis */
     unsigned epoch;         /* the loop's count of lost leases when submitted */
+    bool here;              /* finished on the loop's thread (lane_job_finish) */
     /* the lane's */
     struct fetch_result r; /* strings point into t, feed and errmsg; r.pre = pre */
     struct feed feed;
@@ -77,6 +78,9 @@ bool lane_analysing(struct lane *ln);
 /* Whether the lane has its thread (false: lane_submit does the work). */
 bool lane_threaded(const struct lane *ln);
 void lane_job_free(struct lane_job *j);
+/* Only the parse (transfer_finish), on the caller's thread: for a response
+ * with nothing to parse (an error, a 304), which need not wait its turn. */
+void lane_job_finish(const struct config *cfg, struct lane_job *j);
 /* Hands jobs taken (a list by next) back to be freed on the lane's thread. */
 void lane_recycle(struct lane *ln, struct lane_job *jobs);
 /* The model the store's analyzer uses (NULL: the lexicon); a new one

@@ -588,6 +588,7 @@ static bool turn(struct loop *l)
     /* Finished transfers go to the lane to be parsed; what it has parsed is
      * stored, all under one lock: parsing must not hold up consoles'
      * writes. */
+    struct lane_job *keep = NULL, **tail = &keep; /* to store this turn, in order */
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(l->multi, &left))) {
@@ -606,6 +607,15 @@ static bool turn(struct loop *l)
         curl_multi_remove_handle(l->multi, t->easy);
         l->inflight[j->i] = NULL;
         l->n_inflight--;
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (j->res != CURLE_OK || status == 304) { /* nothing to parse: stored this turn */
+            lane_job_finish(l->cfg, j);
+            j->here = true;
+            *tail = j;
+            tail = &j->next;
+            continue;
+        }
         l->queued[j->i] = true;
         l->n_queued++;
         lane_submit(l->lane, j);
@@ -616,8 +626,7 @@ static bool turn(struct loop *l)
     if (lane_error(l->lane, why, sizeof why))
         loop_error(l, why);
     /* nothing else to wait for: wait for the lane */
-    struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 ? 0 : POLL_MS);
-    struct lane_job *keep = NULL, **tail = &keep;
+    struct lane_job *jobs = lane_take(l->lane, l->n_inflight > 0 || keep ? 0 : POLL_MS);
     for (struct lane_job *j = jobs, *next; j; j = next) {
         next = j->next;
         j->next = NULL;
@@ -632,7 +641,19 @@ static bool turn(struct loop *l)
     }
     if (keep)
         done_store(l, keep, jy_now());
-    lane_recycle(l->lane, keep);
+    /* each job freed on the thread that made most of it */
+    struct lane_job *back = NULL, **back_tail = &back;
+    for (struct lane_job *j = keep, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (j->here) {
+            lane_job_free(j);
+        } else {
+            *back_tail = j;
+            back_tail = &j->next;
+        }
+    }
+    lane_recycle(l->lane, back);
     if (l->leader)
         analysis_idle(l, jy_now(), keep != NULL);
     if (l->n_inflight > 0)

@@ -122,11 +122,15 @@ static bool lane_analyzer(struct lane *ln)
     return ln->an_usable;
 }
 
+void lane_job_finish(const struct config *cfg, struct lane_job *j)
+{
+    transfer_finish(j->t, j->res, &cfg->sources[j->i], &j->r, &j->feed, j->errmsg, sizeof j->errmsg,
+                    &j->retry_after, jy_now());
+}
+
 static void lane_work(struct lane *ln, struct lane_job *j)
 {
-    const struct source_config *sc = &ln->cfg->sources[j->i];
-    transfer_finish(j->t, j->res, sc, &j->r, &j->feed, j->errmsg, sizeof j->errmsg, &j->retry_after,
-                    jy_now());
+    lane_job_finish(ln->cfg, j);
     if (!j->r.ok || j->r.n_items == 0)
         return;
     uint64_t *now_seen = xmalloc(j->r.n_items * sizeof *now_seen);
