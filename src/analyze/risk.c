@@ -317,36 +317,55 @@ static const char *const ind_heads[N_IND] = {
     IND_HEAD("official", "官方账号"),
 };
 
-/* A detail's words in a buffer of WORDS_MAX bytes (cut short, never over). */
-#define WORDS_MAX 160
-struct words {
-    char *p;
-    size_t n;
-};
-
-static void words_put(struct words *w, const char *s)
+/* One indicator's words in the explanation, put together without printf
+ * (but the one %.1f): the explanation is written for every item `jingyu
+ * analyze` reads. */
+static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in, int items,
+                         int volume_full)
 {
-    size_t k = strlen(s);
-    if (k > WORDS_MAX - 1 - w->n)
-        k = WORDS_MAX - 1 - w->n;
-    memcpy(w->p + w->n, s, k);
-    w->n += k;
-    w->p[w->n] = '\0';
-}
-
-static void words_int(struct words *w, int v)
-{
-    char d[16];
-    int n = (int)sizeof d;
-    d[--n] = '\0';
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-    do {
-        d[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        d[--n] = '-';
-    words_put(w, d + n);
+    switch (ind) {
+    case IND_NEGATIVE:
+    case IND_LOCAL:
+        jy_buf_puts(w, ind == IND_NEGATIVE ? "负面 " : "涉本地 ");
+        jy_buf_json_int(w, ind == IND_NEGATIVE ? in->negative : in->local);
+        jy_buf_putc(w, '/');
+        jy_buf_json_int(w, items);
+        jy_buf_puts(w, " 条");
+        break;
+    case IND_SENSITIVE:
+        for (int c = 0; c < N_CATEGORIES; c++) {
+            if (!(in->categories & (1u << c)))
+                continue;
+            jy_buf_puts(w, w->len ? "、" : "涉及 ");
+            jy_buf_puts(w, categories[c].label);
+        }
+        if (!w->len)
+            jy_buf_puts(w, "未涉及敏感类别");
+        break;
+    case IND_MEDIA:
+        jy_buf_puts(w, "最高 ");
+        jy_buf_puts(w, media_level_label(in->top_media));
+        break;
+    case IND_VELOCITY:
+        jy_buf_printf(w, "近1小时为前12小时均值的 %.1f 倍", in->velocity);
+        break;
+    case IND_VOLUME:
+        jy_buf_puts(w, "共 ");
+        jy_buf_json_int(w, items);
+        jy_buf_puts(w, " 条 (满值 ");
+        jy_buf_json_int(w, volume_full);
+        jy_buf_puts(w, " 条)");
+        break;
+    case IND_OFFICIAL:
+        if (in->official > 0) {
+            jy_buf_puts(w, "官方账号参与 ");
+            jy_buf_json_int(w, in->official);
+            jy_buf_puts(w, " 条");
+        } else {
+            jy_buf_puts(w, "无官方账号参与");
+        }
+        break;
+    }
 }
 
 static double round_to(double x, double unit)
@@ -418,56 +437,10 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     v[IND_LOCAL] = items ? clamp01((double)in->local / items) : 0;
     v[IND_OFFICIAL] = in->official > 0 ? 1 : 0;
 
-    /* The words of the explanation (only when asked for: the score alone
-     * is wanted at every item), put together without printf: the
-     * explanation is written for every item `jingyu analyze` reads. */
-    char detail[N_IND][WORDS_MAX];
-    if (explanation) {
-        struct words w_neg = {detail[IND_NEGATIVE], 0};
-        words_put(&w_neg, "负面 ");
-        words_int(&w_neg, in->negative);
-        words_put(&w_neg, "/");
-        words_int(&w_neg, items);
-        words_put(&w_neg, " 条");
-        struct words w_sen = {detail[IND_SENSITIVE], 0};
-        for (int c = 0; c < N_CATEGORIES; c++) {
-            if (!(in->categories & (1u << c)))
-                continue;
-            words_put(&w_sen, w_sen.n ? "、" : "涉及 ");
-            words_put(&w_sen, categories[c].label);
-        }
-        if (!w_sen.n)
-            words_put(&w_sen, "未涉及敏感类别");
-        struct words w_med = {detail[IND_MEDIA], 0};
-        words_put(&w_med, "最高 ");
-        words_put(&w_med, media_level_label(in->top_media));
-        snprintf(detail[IND_VELOCITY], sizeof detail[0], "近1小时为前12小时均值的 %.1f 倍",
-                 in->velocity);
-        struct words w_vol = {detail[IND_VOLUME], 0};
-        words_put(&w_vol, "共 ");
-        words_int(&w_vol, items);
-        words_put(&w_vol, " 条 (满值 ");
-        words_int(&w_vol, volume_full);
-        words_put(&w_vol, " 条)");
-        struct words w_loc = {detail[IND_LOCAL], 0};
-        words_put(&w_loc, "涉本地 ");
-        words_int(&w_loc, in->local);
-        words_put(&w_loc, "/");
-        words_int(&w_loc, items);
-        words_put(&w_loc, " 条");
-        struct words w_off = {detail[IND_OFFICIAL], 0};
-        if (in->official > 0) {
-            words_put(&w_off, "官方账号参与 ");
-            words_int(&w_off, in->official);
-            words_put(&w_off, " 条");
-        } else {
-            words_put(&w_off, "无官方账号参与");
-        }
-    }
-
     double total = 0;
-    struct jy_buf b;
+    struct jy_buf b, words; /* the explanation; one indicator's words */
     jy_buf_init(&b, 0);
+    jy_buf_init(&words, 0);
     if (explanation) {
         jy_buf_reserve(&b, 1024); /* seven indicators: about 700 bytes */
         jy_buf_putc(&b, '[');
@@ -486,7 +459,9 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         jy_buf_puts(&b, ",\"points\":");
         jy_buf_json_num(&b, points, 1);
         jy_buf_puts(&b, ",\"detail\":");
-        jy_buf_json_str(&b, detail[i]);
+        words.len = 0;
+        detail_words(&words, i, in, items, volume_full);
+        jy_buf_json_str(&b, words.data);
         jy_buf_putc(&b, '}');
     }
     total = round_to(total, 0.1);
@@ -505,4 +480,5 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         jy_buf_putc(&b, ']');
         *explanation = jy_buf_steal(&b);
     }
+    jy_buf_free(&words);
 }

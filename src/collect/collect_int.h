@@ -81,7 +81,8 @@ void lane_job_free(struct lane_job *j);
 /* Only the parse (transfer_finish), on the caller's thread: for a response
  * with nothing to parse (an error, a 304), which need not wait its turn. */
 void lane_job_finish(const struct config *cfg, struct lane_job *j);
-/* Hands jobs taken (a list by next) back to be freed on the lane's thread. */
+/* Frees jobs stored (a list by next): those the lane parsed on its thread,
+ * those finished here (lane_job_finish) at once. */
 void lane_recycle(struct lane *ln, struct lane_job *jobs);
 /* The model the store's analyzer uses (NULL: the lexicon); a new one
  * starts a new generation: what was made before it is not used. */

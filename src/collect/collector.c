@@ -641,19 +641,7 @@ static bool turn(struct loop *l)
     }
     if (keep)
         done_store(l, keep, jy_now());
-    /* each job freed on the thread that made most of it */
-    struct lane_job *back = NULL, **back_tail = &back;
-    for (struct lane_job *j = keep, *next; j; j = next) {
-        next = j->next;
-        j->next = NULL;
-        if (j->here) {
-            lane_job_free(j);
-        } else {
-            *back_tail = j;
-            back_tail = &j->next;
-        }
-    }
-    lane_recycle(l->lane, back);
+    lane_recycle(l->lane, keep);
     if (l->leader)
         analysis_idle(l, jy_now(), keep != NULL);
     if (l->n_inflight > 0)

@@ -242,21 +242,23 @@ void lane_job_free(struct lane_job *j)
 
 void lane_recycle(struct lane *ln, struct lane_job *jobs)
 {
-    if (!jobs)
-        return;
-    if (!ln->started) {
-        for (struct lane_job *j = jobs, *next; j; j = next) {
-            next = j->next;
+    /* each job is freed on the thread that made most of it */
+    struct lane_job *back = NULL, **tail = &back;
+    for (struct lane_job *j = jobs, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (j->here || !ln->started) {
             lane_job_free(j);
+        } else {
+            *tail = j;
+            tail = &j->next;
         }
-        return;
     }
-    struct lane_job *last = jobs;
-    while (last->next)
-        last = last->next;
+    if (!back)
+        return;
     pthread_mutex_lock(&ln->mu);
-    last->next = ln->spent;
-    ln->spent = jobs;
+    *tail = ln->spent;
+    ln->spent = back;
     pthread_cond_broadcast(&ln->cv);
     pthread_mutex_unlock(&ln->mu);
 }

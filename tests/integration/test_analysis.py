@@ -231,20 +231,24 @@ def case_scheme_test(c, jingyu, top):
                 r.rc == 2 and want in r.err, r.err)
 
 
-def case_train(c, jingyu, top):
-    d = os.path.join(top, "train")
-    os.makedirs(d)
-    db = os.path.join(d, "t.db")
-    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
-    # made-up words no lexicon has: only a trained model can know them
+def labelled_examples():
+    """Made-up words no lexicon has: only a trained model can know them."""
     ex = []
     for k in range(40):
         ex.append({"text": "zorblax 第%d次 zorblax 真是 zorblax" % k, "label": "negative"})
         ex.append({"text": "flimflam 第%d次 flimflam 真是 flimflam" % k, "label": "positive"})
         ex.append({"text": "第%d次 通知 明天 开会 时间 地点" % k, "label": "neutral"})
+    return ex
+
+
+def case_train(c, jingyu, top):
+    d = os.path.join(top, "train")
+    os.makedirs(d)
+    db = os.path.join(d, "t.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
     path = os.path.join(d, "labelled.jsonl")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(jl(ex) + "{\"text\": \"no label\"}\n")
+        f.write(jl(labelled_examples()) + "{\"text\": \"no label\"}\n")
     r = run(jingyu, ["--config", cfg, "train", path, "--holdout", "4"])
     c.check("train-exit0", r.rc == 0, r.why())
     c.check("train-reports-f1", "macro-F1" in r.out, r.out)
@@ -292,14 +296,9 @@ def case_collect_http(c, jingyu, top):
         sources = [{"name": "网站%d" % k, "type": "feed", "url": srv.url("/f%d.xml" % k),
                     "interval": 1, "media_level": levels[k % len(levels)]} for k in range(6)]
         cfg = write_config(os.path.join(d, "c.yaml"), db, sources, extra=ANALYSIS, parallel=4)
-        ex = []
-        for k in range(40):
-            ex.append({"text": "zorblax 第%d次 zorblax 真是 zorblax" % k, "label": "negative"})
-            ex.append({"text": "flimflam 第%d次 flimflam 真是 flimflam" % k, "label": "positive"})
-            ex.append({"text": "第%d次 通知 明天 开会 时间 地点" % k, "label": "neutral"})
         path = os.path.join(d, "labelled.jsonl")
         with open(path, "w", encoding="utf-8") as f:
-            f.write(jl(ex))
+            f.write(jl(labelled_examples()))
         r = run(jingyu, ["--config", cfg, "train", path])
         c.check("http-train-exit0", r.rc == 0, r.why())
         rng = random.Random(5)

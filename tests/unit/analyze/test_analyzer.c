@@ -368,6 +368,27 @@ static void dark_source_alert_once(void **state)
     assert_int_equal(waiting, (int)n);
 }
 
+/* A configuration with these schemes (YAML under analysis.schemes), loaded
+ * from a file in a folder that is removed again before it returns. */
+static struct config *config_with_schemes(const char *schemes)
+{
+    char dir[] = "/tmp/jy-schemes-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "database: t.db\nsources: []\nanalysis:\n  schemes:\n%s", schemes);
+    fclose(fp);
+    struct config *cfg = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(config_load(path, &cfg, &err), 0);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    return cfg;
+}
+
 /* A text seen again (a repost word for word) gets what it got the first
  * time, but only when its title and media level are the same too: the
  * analyzer remembers recent texts' results, and a scheme limited to some
@@ -375,21 +396,11 @@ static void dark_source_alert_once(void **state)
 static void repeated_text_same_results(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/jy-memo-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64];
-    snprintf(path, sizeof path, "%s/c.yaml", dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("database: t.db\nsources: []\nanalysis:\n  schemes:\n"
-          "    - name: 本地\n      subject: [民警]\n      event: [打人]\n      media: [local]\n"
-          "    - name: 标题\n      expr: '通报'\n      title_only: true\n",
-          fp);
-    fclose(fp);
-    struct config *cfg = NULL;
+    struct config *cfg = config_with_schemes(
+        "    - name: 本地\n      subject: [民警]\n      event: [打人]\n      media: [local]\n"
+        "    - name: 标题\n      expr: '通报'\n      title_only: true\n");
     struct analyzer *an = NULL;
     struct jy_error err = {0};
-    assert_int_equal(config_load(path, &cfg, &err), 0);
     assert_int_equal(analyzer_new(cfg, &an, &err), 0);
     const char *text = "城关 民警 打人 #话题#，网友愤怒";
     struct {
@@ -435,9 +446,6 @@ static void repeated_text_same_results(void **state)
     an_result_clear(&first);
     analyzer_free(an);
     config_free(cfg);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
 }
 
 /* What the collector's second thread makes ahead (analyzer_text, with an
@@ -448,20 +456,10 @@ static void repeated_text_same_results(void **state)
 static void text_made_ahead(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/jy-ahead-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64];
-    snprintf(path, sizeof path, "%s/c.yaml", dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("database: t.db\nsources: []\nanalysis:\n  schemes:\n"
-          "    - name: 本地\n      subject: [民警]\n      event: [打人]\n      media: [local]\n",
-          fp);
-    fclose(fp);
-    struct config *cfg = NULL;
+    struct config *cfg = config_with_schemes(
+        "    - name: 本地\n      subject: [民警]\n      event: [打人]\n      media: [local]\n");
     struct analyzer *lane = NULL, *store = NULL, *alone = NULL;
     struct jy_error err = {0};
-    assert_int_equal(config_load(path, &cfg, &err), 0);
     assert_int_equal(analyzer_new(cfg, &lane, &err), 0);
     assert_int_equal(analyzer_new(cfg, &store, &err), 0);
     assert_int_equal(analyzer_new(cfg, &alone, &err), 0);
@@ -512,9 +510,6 @@ static void text_made_ahead(void **state)
     analyzer_free(store);
     analyzer_free(alone);
     config_free(cfg);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
