@@ -18,8 +18,7 @@
  * length in code points), and a dictionary-suffix link to the nearest
  * shallower state on its failure chain that has outputs, so reporting costs
  * time per hit only. Hits are reported with byte offsets: the scan keeps the
- * byte offsets of the last code points in a ring as long as the longest
- * pattern.
+ * byte offset of every code point of the text.
  *
  * Unions: every pattern added is kept, so that the analyzer can join the
  * three vocabularies into one automaton (ac_union) whose outputs name the
@@ -86,7 +85,6 @@ struct ac {
     struct ac_pat *pats; /* n_patterns of them */
     size_t cap_pats;
     struct jy_buf pat_text;
-    uint32_t max_len; /* longest pattern, code points */
     bool built;
 
     /* the built automaton (states numbered breadth-first, 0 = root) */
@@ -106,7 +104,6 @@ struct ac {
     uint32_t *out_at; /* n_states + 1 */
     struct ac_out *outs;
     int32_t *dict; /* nearest proper suffix state with outputs, -1: none */
-    uint32_t ring; /* power of two > max_len: size of the scan's offset ring */
 };
 
 static inline uint32_t hash32(uint32_t x)
@@ -246,8 +243,6 @@ static void ac_add_part(struct ac *a, const char *pattern, size_t len, int32_t v
         }
         s = c;
     }
-    if (n > a->max_len)
-        a->max_len = n;
     if (a->n_tout == a->cap_tout) {
         a->cap_tout = a->cap_tout ? a->cap_tout * 2 : 16;
         a->tout = xrealloc(a->tout, a->cap_tout * sizeof *a->tout);
@@ -410,9 +405,6 @@ void ac_build(struct ac *a)
     }
     free(order);
 
-    a->ring = 1;
-    while (a->ring <= a->max_len)
-        a->ring *= 2;
     free(a->tn);
     a->tn = NULL;
     free(a->tout);
@@ -422,41 +414,65 @@ void ac_build(struct ac *a)
     a->built = true;
 }
 
+/* A position where some pattern ends: the state whose outputs (and
+ * dictionary chain) end there, the code points read and the byte offset. */
+struct ac_pend {
+    int32_t report;
+    uint32_t k, end;
+};
+#define AC_PEND 64
+
+/* Reports the pending positions' hits in order; false when a sink stopped
+ * the scan. */
+static bool ac_flush(const struct ac *a, const struct ac_pend *pend, size_t n, const uint32_t *offs,
+                     const struct ac_sink *sinks)
+{
+    for (size_t p = 0; p < n; p++) {
+        uint32_t k = pend[p].k;
+        for (int32_t t = pend[p].report; t >= 0; t = a->dict[t]) {
+            for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
+                const struct ac_out *out = &a->outs[o];
+                const struct ac_sink *sk = &sinks[out->part];
+                if (sk->hit &&
+                    !sk->hit(sk->ctx, out->value, offs[k - out->len], pend[p].end, k - out->len, k))
+                    return false;
+            }
+        }
+    }
+    return true;
+}
+
 void ac_scan_parts(const struct ac *a, const char *text, size_t len, const struct ac_sink *sinks)
 {
     if (!a || !a->built || a->n_patterns == 0 || !text)
         return;
-    /* byte offset where each of the last `ring` code points starts */
-    uint32_t small[64], *offs = a->ring <= 64 ? small : xmalloc(a->ring * sizeof *offs);
-    const uint32_t mask = a->ring - 1;
+    /* The scan walks the text without a branch on whether a position has
+     * hits (about a third have, at random): it notes every position in
+     * pend, counting only those with outputs, and reports them in batches.
+     * offs keeps where each code point starts, for the hits' start offsets. */
+    uint32_t small[1024], *offs = len < 1024 ? small : xmalloc((len + 1) * sizeof *offs);
+    struct ac_pend pend[AC_PEND + 1];
+    size_t np = 0;
     int32_t s = 0;
     uint32_t k = 0; /* code points read */
-    for (size_t i = 0; i < len; k++) {
+    for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t at = i;
+        offs[k++] = (uint32_t)i;
         i += utf8_decode(text + i, len - i, &cp);
-        offs[k & mask] = (uint32_t)at;
         uint32_t sym = ac_sym(a, cp);
-        if (!sym) {
-            s = 0; /* no pattern holds this character */
-            continue;
-        }
-        s = ac_next(a, s, sym);
-        for (int32_t t = a->st[s].report; t >= 0; t = a->dict[t]) {
-            for (uint32_t o = a->out_at[t]; o < a->out_at[t + 1]; o++) {
-                const struct ac_out *out = &a->outs[o];
-                const struct ac_sink *sk = &sinks[out->part];
-                if (!sk->hit)
-                    continue;
-                size_t start = offs[(k + 1 - out->len) & mask];
-                if (!sk->hit(sk->ctx, out->value, start, i, k + 1 - out->len, k + 1)) {
-                    if (offs != small)
-                        free(offs);
-                    return;
-                }
-            }
+        /* a character in no pattern (symbol 0) sends the scan to the root */
+        s = ac_next(a, sym ? s : 0, sym);
+        int32_t r = a->st[s].report;
+        pend[np] = (struct ac_pend){r, k, (uint32_t)i};
+        np += r >= 0;
+        if (np == AC_PEND) {
+            if (!ac_flush(a, pend, np, offs, sinks))
+                goto out;
+            np = 0;
         }
     }
+    ac_flush(a, pend, np, offs, sinks);
+out:
     if (offs != small)
         free(offs);
 }

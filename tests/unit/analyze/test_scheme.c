@@ -157,6 +157,53 @@ static void test_ac_early_stop_and_empty(void **state)
     ac_free(NULL);
 }
 
+/* A text far longer than the scan's stack buffers, with more hits than it
+ * reports at once: every hit's offsets (bytes and code points) are right to
+ * the end, and a sink that stops in the middle of a batch stops the scan. */
+static void test_ac_long_text(void **state)
+{
+    (void)state;
+    const char *pats[] = {"警", "民警", "a民"};
+    const int32_t vals[] = {1, 2, 3};
+    struct ac *a = ac_of(pats, vals, 3);
+    enum { REPS = 1500 };
+    const char *unit = "a民警，"; /* 1 + 3 + 3 + 3 bytes, 4 code points */
+    size_t ul = strlen(unit);
+    char *text = malloc(REPS * ul + 1);
+    for (size_t r = 0; r < REPS; r++)
+        memcpy(text + r * ul, unit, ul);
+    text[REPS * ul] = 0;
+    static struct hits hs;
+    hs.n = 0;
+    hs.stop_after = 0;
+    ac_scan(a, text, REPS * ul, collect_hit, &hs);
+    assert_int_equal(hs.n, 3 * REPS);
+    for (size_t r = 0; r < REPS; r++) {
+        const struct hit *h = &hs.h[3 * r];
+        size_t b = r * ul, c = r * 4;
+        assert_int_equal(h[0].value, 3);
+        assert_int_equal(h[0].start, b);
+        assert_int_equal(h[0].end, b + 4);
+        assert_int_equal(h[0].cstart, c);
+        assert_int_equal(h[0].cend, c + 2);
+        /* 警 and 民警 end together: the longer first, as its own state's
+         * outputs come before its dictionary link's */
+        assert_int_equal(h[1].value, 2);
+        assert_int_equal(h[1].start, b + 1);
+        assert_int_equal(h[1].cstart, c + 1);
+        assert_int_equal(h[2].value, 1);
+        assert_int_equal(h[2].start, b + 4);
+        assert_int_equal(h[2].end, b + 7);
+        assert_int_equal(h[2].cend, c + 3);
+    }
+    hs.n = 0;
+    hs.stop_after = 100;
+    ac_scan(a, text, REPS * ul, collect_hit, &hs);
+    assert_int_equal(hs.n, 100);
+    free(text);
+    ac_free(a);
+}
+
 static int cmp_hit(const void *x, const void *y)
 {
     const struct hit *a = x, *b = y;
@@ -970,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_ac_cjk),
         cmocka_unit_test(test_ac_two_values),
         cmocka_unit_test(test_ac_early_stop_and_empty),
+        cmocka_unit_test(test_ac_long_text),
         cmocka_unit_test(test_ac_random_vs_brute),
         cmocka_unit_test(test_ac_union_matches_parts),
         cmocka_unit_test(test_expr_group_shape_random),
