@@ -137,8 +137,30 @@ static void pending_add(struct store *st, int64_t event_id, int alert_level)
     st->n_pend++;
 }
 
-int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
-                          int64_t now, struct jy_error *err)
+/* The verdict on an item row written before its analysis. */
+static int record_verdict(struct store *st, const struct an_result *r, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_ITEM_VERDICT,
+        "UPDATE items SET dup_of = ?2, event_id = ?3, sentiment = ?4 WHERE id = ?1", err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, r->id);
+    if (r->duplicate_of)
+        sqlite3_bind_int64(s, 2, r->duplicate_of);
+    if (r->event_id)
+        sqlite3_bind_int64(s, 3, r->event_id);
+    sqlite3_bind_int(s, 4, (int)r->sentiment);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store verdict");
+}
+
+/* The item's analysis row, the count of copies on its first copy, and its
+ * event to flush; with judge, its verdict on its row too (an item inserted
+ * before it was analysed). */
+static int record_analysis(struct store *st, const struct analyzer *an, const struct an_result *r,
+                           int64_t now, bool judge, struct jy_error *err)
 {
     sqlite3_stmt *s = store_stmt(
         st, STMT_ANALYSIS_INSERT,
@@ -170,22 +192,8 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "store analysis");
 
-    s = store_stmt(st, STMT_ITEM_VERDICT,
-                   "UPDATE items SET dup_of = ?2, event_id = ?3, sentiment = ?4 WHERE id = ?1",
-                   err);
-    if (!s)
-        return JY_EDB;
-    sqlite3_bind_int64(s, 1, r->id);
-    if (r->duplicate_of)
-        sqlite3_bind_int64(s, 2, r->duplicate_of);
-    if (r->event_id)
-        sqlite3_bind_int64(s, 3, r->event_id);
-    sqlite3_bind_int(s, 4, (int)r->sentiment);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return store_db_error(st, err, "store verdict");
-
+    if (judge && (rc = record_verdict(st, r, err)))
+        return rc;
     if (r->duplicate_of) {
         s = store_stmt(st, STMT_DUPS_BUMP, "UPDATE items SET dups = dups + 1 WHERE id = ?1", err);
         if (!s)
@@ -199,6 +207,12 @@ int store_analysis_record(struct store *st, const struct analyzer *an, const str
     if (r->event_id)
         pending_add(st, r->event_id, r->alert ? (int)r->event.level : 0);
     return 0;
+}
+
+int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
+                          int64_t now, struct jy_error *err)
+{
+    return record_analysis(st, an, r, now, true, err);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -885,35 +899,60 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
     int rc = analyzer_run_text(st->an, &in, pre, &res, err);
     if (rc)
         return rc;
-    rc = store_analysis_record(st, st->an, &res, now, err);
+    rc = record_analysis(st, st->an, &res, now, true, err);
     an_text_give_back(pre, &res); /* freed where it was made */
     an_result_clear(&res);
     return rc;
 }
 
-int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_result *r,
-                      const int64_t *ids, int64_t now, struct jy_error *err)
+int store_insert_analysed(struct store *st, int64_t source_id, const struct fetch_result *r,
+                          int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err)
 {
-    if (!STORE_ANALYSING(st) || !ids)
-        return 0;
-    size_t fresh = 0;
-    for (size_t i = 0; i < r->n_items; i++)
-        fresh += ids[i] != 0;
-    if (!fresh)
-        return 0;
+    int64_t last = 0;
     int rc = analyzer_fresh(st, err);
-    if (rc)
+    if (rc || (rc = store_items_max_id(st, &last, err)))
         return rc;
     struct store_source src;
     if ((rc = store_source_get(st, source_id, &src, err)))
         return rc;
+    /* One write of each new item's row: whether it is new is asked first,
+     * then it is analysed under the id SQLite would give it (one past the
+     * largest: this transaction is the only writer), then inserted with its
+     * verdict. An item the source holds, or one this response repeats, is
+     * found by the question and left alone. */
     for (size_t i = 0; i < r->n_items && !rc; i++) {
-        if (!ids[i])
-            continue;
         const struct feed_item *it = &r->items[i];
-        rc =
-            analyze_one(st, &src, ids[i], it->title, it->content, it->author,
-                        it->has_date ? it->published : 0, now, now, r->pre ? r->pre[i] : NULL, err);
+        bool exists = false;
+        ids[i] = 0;
+        if ((rc = store_item_exists(st, source_id, it->guid, &exists, err)) || exists)
+            continue;
+        if (last == INT64_MAX) {
+            rc = jy_error_set(err, JY_EDB, "%s: item ids exhausted", st->path);
+            break;
+        }
+        struct an_item in = {
+            .id = last + 1,
+            .title = it->title,
+            .text = it->content,
+            .published = it->has_date ? it->published : 0,
+            .collected = now,
+            .source = src.name,
+            .author = it->author,
+            .media_level = media_from_name(src.media_level),
+            .region = src.region,
+        };
+        struct an_result res;
+        if ((rc = analyzer_run_text(st->an, &in, r->pre ? r->pre[i] : NULL, &res, err)))
+            break;
+        rc = store_item_insert_judged(st, source_id, it, now, &res, err);
+        if (!rc)
+            rc = record_analysis(st, st->an, &res, now, false, err);
+        an_text_give_back(r->pre ? r->pre[i] : NULL, &res); /* freed where it was made */
+        an_result_clear(&res);
+        if (!rc) {
+            ids[i] = ++last;
+            (*inserted)++;
+        }
     }
     store_source_clear(&src);
     if (!rc)

@@ -217,6 +217,22 @@ int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err)
 
 /* ---- writing a fetch ------------------------------------------------------ */
 
+/* Binds an item's own columns to ?1..?10 of an item insert. */
+static void bind_item(sqlite3_stmt *s, int64_t source_id, const struct feed_item *it, int64_t now)
+{
+    int64_t published = it->has_date ? it->published : now;
+    sqlite3_bind_int64(s, 1, source_id);
+    sqlite3_bind_text(s, 2, it->guid ? it->guid : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, it->link, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, it->title ? it->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, it->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, it->content ? it->content : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, published);
+    sqlite3_bind_int64(s, 8, now);
+    sqlite3_bind_int64(s, 9, published < now ? published : now);
+    sqlite3_bind_int(s, 10, !it->has_date);
+}
+
 static int insert_items(struct store *st, int64_t source_id, const struct fetch_result *r,
                         int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err)
 {
@@ -229,19 +245,8 @@ static int insert_items(struct store *st, int64_t source_id, const struct fetch_
     if (!s)
         return JY_EDB;
     for (size_t i = 0; i < r->n_items; i++) {
-        const struct feed_item *it = &r->items[i];
-        int64_t published = it->has_date ? it->published : now;
         sqlite3_reset(s);
-        sqlite3_bind_int64(s, 1, source_id);
-        sqlite3_bind_text(s, 2, it->guid ? it->guid : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, it->link, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, it->title ? it->title : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, it->author, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, it->content ? it->content : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 7, published);
-        sqlite3_bind_int64(s, 8, now);
-        sqlite3_bind_int64(s, 9, published < now ? published : now);
-        sqlite3_bind_int(s, 10, !it->has_date);
+        bind_item(s, source_id, &r->items[i], now);
         if (sqlite3_step(s) != SQLITE_DONE) {
             sqlite3_reset(s);
             return store_db_error(st, err, "insert item");
@@ -253,6 +258,46 @@ static int insert_items(struct store *st, int64_t source_id, const struct fetch_
     }
     sqlite3_reset(s);
     return 0;
+}
+
+int store_item_exists(struct store *st, int64_t source_id, const char *guid, bool *exists,
+                      struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_ITEM_EXISTS,
+                                 "SELECT 1 FROM items WHERE source_id = ?1 AND guid = ?2", err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, source_id);
+    sqlite3_bind_text(s, 2, guid ? guid : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "look up item");
+    *exists = rc == SQLITE_ROW;
+    return 0;
+}
+
+int store_item_insert_judged(struct store *st, int64_t source_id, const struct feed_item *it,
+                             int64_t now, const struct an_result *verdict, struct jy_error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_ITEM_INSERT_JUDGED,
+        "INSERT INTO items (source_id, guid, link, title, author, content, published_at, "
+        "fetched_at, sort_at, date_missing, id, dup_of, event_id, sentiment) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        err);
+    if (!s)
+        return JY_EDB;
+    bind_item(s, source_id, it, now);
+    sqlite3_bind_int64(s, 11, verdict->id);
+    if (verdict->duplicate_of)
+        sqlite3_bind_int64(s, 12, verdict->duplicate_of);
+    if (verdict->event_id)
+        sqlite3_bind_int64(s, 13, verdict->event_id);
+    sqlite3_bind_int(s, 14, (int)verdict->sentiment);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "insert item");
 }
 
 static int record_health(struct store *st, int64_t source_id, const struct fetch_result *r,
@@ -327,8 +372,9 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
     if (rc)
         goto out;
     if ((rc = store_fence_check(st, err)) ||
-        (rc = insert_items(st, source_id, r, now, &n, ids, err)) ||
-        (rc = store_analyze_new(st, source_id, r, ids, now, err)) ||
+        (rc = STORE_ANALYSING(st) && r->n_items
+                  ? store_insert_analysed(st, source_id, r, now, &n, ids, err)
+                  : insert_items(st, source_id, r, now, &n, ids, err)) ||
         (rc = record_health(st, source_id, r, now, n, err))) {
         if (nested)
             store_exec(st, "ROLLBACK TO fetch; RELEASE fetch", NULL);

@@ -10,6 +10,8 @@
 enum stmt_id {
     STMT_DATA_VERSION,
     STMT_ITEM_INSERT,
+    STMT_ITEM_INSERT_JUDGED,
+    STMT_ITEM_EXISTS,
     STMT_SOURCE_OK,
     STMT_SOURCE_FAIL,
     STMT_SOURCE_NEW_ITEM,
@@ -60,10 +62,20 @@ struct store {
  * need). */
 #define STORE_ANALYSING(st) ((st)->an || (st)->an_make)
 
-/* Analyses the items of r that were just inserted (ids[i] != 0) and stores
- * the results, inside the caller's transaction. No-op without an analyzer. */
-int store_analyze_new(struct store *st, int64_t source_id, const struct fetch_result *r,
-                      const int64_t *ids, int64_t now, struct jy_error *err);
+/* Inserts the items of r that the source does not hold yet, each analysed
+ * first so that its row is written once with its verdict, and stores their
+ * analyses, inside the caller's transaction (needs an analyzer). ids[i]
+ * gets the new item's id, 0 for an item the source already held;
+ * *inserted counts the new ones. */
+int store_insert_analysed(struct store *st, int64_t source_id, const struct fetch_result *r,
+                          int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err);
+
+/* items.c's two halves of that: whether the source holds an item with that
+ * guid, and the insert of a new item under a given id with its verdict. */
+int store_item_exists(struct store *st, int64_t source_id, const char *guid, bool *exists,
+                      struct jy_error *err);
+int store_item_insert_judged(struct store *st, int64_t source_id, const struct feed_item *it,
+                             int64_t now, const struct an_result *verdict, struct jy_error *err);
 
 /* 0 when no fence is set or the fence's holder still holds the lease;
  * JY_EBUSY otherwise. Call inside a write transaction. */

@@ -353,13 +353,25 @@ def case_collect_http(c, jingyu, top):
         neg = [x for x in rows if "zorblax" in x["content"] and "flimflam" not in x["content"]]
         c.check("http-model-used", neg and all(x["sentiment"] == -1 for x in neg),
                 repr([(x["content"], x["sentiment"]) for x in neg[:3]]))
-        # a later fetch: the feeds repeat what they showed and add new items
+        # a later fetch: the feeds repeat what they showed and add new items;
+        # one shows a new item twice (stored and analysed once)
         for k in range(6):
             add(k, 12)
+        twice = feeds[0][-1][0]
+        feeds[0].append(feeds[0][-1])
+        srv.set_body("/f0.xml", rss(feeds[0][::-1]), "application/rss+xml")
         time.sleep(1.1)
         r = run(jingyu, ["--config", cfg, "collect", "--once"])
         c.check("http-second-exit0", r.rc == 0, r.why())
         c.eq("http-second-stored", len(compare("second")), 252)
+        kept = query(db, "SELECT i.content, a.item_id FROM items i LEFT JOIN analysis a "
+                     "ON a.item_id = i.id WHERE i.guid = ?", (twice,))
+        c.check("http-item-twice-once", len(kept) == 1 and kept[0]["item_id"] and
+                kept[0]["content"] == feeds[0][-1][2], repr(kept))
+        links = query(db, "SELECT (SELECT count(*) FROM items WHERE dup_of IS NOT NULL) AS d, "
+                      "(SELECT coalesce(sum(dups), 0) FROM items) AS s")[0]
+        c.check("http-duplicates-counted", links["d"] > 0 and links["d"] == links["s"],
+                repr(links))
     finally:
         srv.stop()
 
