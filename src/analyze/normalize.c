@@ -15,6 +15,9 @@
  *
  * NFKC is table-driven: the first normalizer_new() asks utf8proc once for the NFKC
  * case-folded form of every BMP code point and keeps the ones that change.
+ * Which code points OpenCC converts is learnt as they are first seen (a
+ * text's unknown ones in one call): asking about all 28,000 ideographs up
+ * front took OpenCC longer than a collector's first hundred feeds.
  * Code points whose normal form depends on their neighbours (combining marks,
  * Hangul jamo) are flagged; a text containing one goes through utf8proc_map()
  * whole instead, which is rare in Chinese posts. CJK ideographs, the bulk of
@@ -27,6 +30,7 @@
  * term inside a topic still matches and offsets stay plain.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +66,18 @@ struct sbuf {
     size_t len, cap;
 };
 
-/* What NFKC and OpenCC make of each BMP code point: built once per process
- * (OpenCC converting every CJK code point takes tens of milliseconds) and
- * shared, read-only, by every normalizer: the collector's two analyzers,
- * the console's. */
+/* What NFKC and OpenCC make of each BMP code point, shared by every
+ * normalizer of the process (the collector's two analyzers, the console's).
+ * map is built once and read-only after. t2s holds two bits a code point,
+ * T2S_KNOWN and T2S_CONVERTS: code points outside the ideograph ranges are
+ * known not to convert from the start, the others are learnt on first sight
+ * (t2s_learn). The bits are only ever set, with an atomic or, and both of a
+ * code point's are set at once, so a reader sees none or both. */
+#define T2S_KNOWN 1u
+#define T2S_CONVERTS 2u
 struct nz_tables {
     uint32_t map[0x10000];
-    uint8_t t2s[0x10000 / 8];
+    _Atomic uint8_t t2s[0x10000 / 4];
     char *pool;
     size_t pool_len, pool_cap;
 };
@@ -143,9 +152,37 @@ static inline bool is_cjk(uint32_t cp)
     return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf);
 }
 
-static inline bool t2s_has(const struct normalizer *nz, uint32_t cp)
+/* The ideographs OpenCC may convert: the rest of the BMP never is. */
+static inline bool t2s_candidate(uint32_t cp)
 {
-    return cp < 0x10000 && (nz->tab->t2s[cp >> 3] >> (cp & 7)) & 1;
+    return (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+           (cp >= 0xf900 && cp <= 0xfaff);
+}
+
+static inline unsigned t2s_bits(const struct nz_tables *t, uint32_t cp)
+{
+    return (atomic_load_explicit(&t->t2s[cp >> 2], memory_order_relaxed) >> (2 * (cp & 3))) & 3u;
+}
+
+static inline void t2s_set(struct nz_tables *t, uint32_t cp, unsigned bits)
+{
+    atomic_fetch_or_explicit(&t->t2s[cp >> 2], (uint8_t)(bits << (2 * (cp & 3))),
+                             memory_order_relaxed);
+}
+
+static void t2s_learn(struct normalizer *nz, const uint32_t *cps, size_t n);
+
+/* Whether OpenCC converts cp (a BMP code point), learnt now if unknown. */
+static bool t2s_has(struct normalizer *nz, uint32_t cp)
+{
+    if (cp >= 0x10000)
+        return false;
+    unsigned b = t2s_bits(nz->tab, cp);
+    if (!(b & T2S_KNOWN)) {
+        t2s_learn(nz, &cp, 1);
+        b = t2s_bits(nz->tab, cp);
+    }
+    return b & T2S_CONVERTS;
 }
 
 static bool is_mark(uint32_t cp)
@@ -171,42 +208,91 @@ static bool needs_context(uint32_t cp)
 
 /* ---- building the tables ---------------------------------------------------- */
 
-/* Converts the code points [lo, hi] one per line in a single OpenCC call and
- * marks those that come back different. A batch that does not come back line
- * for line is marked whole: slower later, never wrong. */
-static int t2s_mark_range(struct normalizer *nz, uint32_t lo, uint32_t hi, struct jy_error *err)
+/* Learns whether OpenCC converts each of cps (BMP code points; known ones
+ * and repeats are skipped): one call converts them one per line, and those
+ * that come back different convert. When the answer does not come back line
+ * for line, or OpenCC fails, all of them are taken to convert: slower later
+ * (OpenCC is asked about every text holding one), never wrong. */
+static int cmp_u32(const void *a, const void *b)
 {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void t2s_learn(struct normalizer *nz, const uint32_t *cps, size_t n)
+{
+    uint32_t *ask = xmalloc((n ? n : 1) * sizeof *ask);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(t2s_bits(nz->tab, cps[i]) & T2S_KNOWN))
+            ask[k++] = cps[i];
+    }
+    qsort(ask, k, sizeof *ask, cmp_u32);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (!u || ask[u - 1] != ask[i])
+            ask[u++] = ask[i];
+    }
+    k = u;
+    if (!k) {
+        free(ask);
+        return;
+    }
     struct sbuf in = {0};
-    for (uint32_t cp = lo; cp <= hi; cp++) {
-        sbuf_putcp(&in, cp);
+    for (size_t i = 0; i < k; i++) {
+        sbuf_putcp(&in, ask[i]);
         sbuf_putc(&in, '\n');
     }
     char *outp = opencc_convert_utf8(nz->cc, in.d, in.len);
-    if (!outp) {
-        free(in.d);
-        return jy_error_set(err, JY_EIO, "OpenCC cannot convert text: %s", opencc_error());
-    }
     const char *o = outp;
-    bool whole = false;
-    for (uint32_t cp = lo; cp <= hi; cp++) {
+    size_t i = 0;
+    for (; o && i < k; i++) {
         const char *nl = strchr(o, '\n');
-        if (!nl) {
-            whole = true;
+        if (!nl)
             break;
-        }
         char enc[4];
-        size_t n = utf8_encode(cp, enc);
-        if ((size_t)(nl - o) != n || memcmp(o, enc, n))
-            nz->tab->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+        size_t len = utf8_encode(ask[i], enc);
+        bool same = (size_t)(nl - o) == len && !memcmp(o, enc, len);
+        t2s_set(nz->tab, ask[i], T2S_KNOWN | (same ? 0 : T2S_CONVERTS));
         o = nl + 1;
     }
-    if (whole) {
-        for (uint32_t cp = lo; cp <= hi; cp++)
-            nz->tab->t2s[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    if (i < k) {
+        for (i = 0; i < k; i++)
+            t2s_set(nz->tab, ask[i], T2S_KNOWN | T2S_CONVERTS);
     }
-    opencc_convert_utf8_free(outp);
+    if (outp)
+        opencc_convert_utf8_free(outp);
     free(in.d);
-    return 0;
+    free(ask);
+}
+
+/* Learns the unknown ideographs of a text at once, from the first unknown
+ * one on (what nz_map meets). Returns cp's bits. */
+static unsigned t2s_learn_text(struct normalizer *nz, uint32_t cp, const char *s, size_t len)
+{
+    uint32_t few[256], *cps = few;
+    size_t n = 0, cap = 256;
+    cps[n++] = cp;
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        i += utf8_decode(s + i, len - i, &c);
+        if (!t2s_candidate(c) || (t2s_bits(nz->tab, c) & T2S_KNOWN))
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            if (cps == few) {
+                cps = xmalloc(cap * sizeof *cps);
+                memcpy(cps, few, sizeof few);
+            } else {
+                cps = xrealloc(cps, cap * sizeof *cps);
+            }
+        }
+        cps[n++] = c;
+    }
+    t2s_learn(nz, cps, n);
+    if (cps != few)
+        free(cps);
+    return t2s_bits(nz->tab, cp);
 }
 
 static uint32_t pool_add(struct normalizer *nz, const char *s, size_t n, bool t2s)
@@ -221,12 +307,25 @@ static uint32_t pool_add(struct normalizer *nz, const char *s, size_t n, bool t2
     return e;
 }
 
+/* A code point's NFKC form while the map is built. */
+struct nz_repl {
+    uint32_t cp;
+    utf8proc_uint8_t *dst;
+    size_t len;
+};
+
 static void map_build(struct normalizer *nz)
 {
     /* Offset 0 is never used so that (offset 0, length 0) stays MAP_IDENTITY
      * and a dropped code point has a non-zero entry. */
     nz->tab->pool_len = 1;
     uint32_t space = pool_add(nz, " ", 1, false);
+    /* First every replacement, then what OpenCC makes of the ideographs in
+     * them learnt in one call, then the entries. */
+    struct nz_repl *repl = NULL;
+    size_t n_repl = 0, cap_repl = 0;
+    uint32_t *ideo = NULL;
+    size_t n_ideo = 0, cap_ideo = 0;
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
         if (is_cjk(cp) || (cp >= 0xd800 && cp <= 0xdfff) || is_pua(cp))
             continue;
@@ -246,18 +345,34 @@ static void map_build(struct normalizer *nz)
         utf8proc_uint8_t *dst = NULL;
         utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n, &dst,
                                           NZ_UTF8PROC_FLAGS);
-        if (r < 0) {
+        if (r < 0 || ((size_t)r == n && !memcmp(dst, enc, n))) {
             free(dst);
             continue;
         }
-        if ((size_t)r == n && !memcmp(dst, enc, n)) {
-            free(dst);
-            continue;
+        if (n_repl == cap_repl) {
+            cap_repl = cap_repl ? cap_repl * 2 : 1024;
+            repl = xrealloc(repl, cap_repl * sizeof *repl);
         }
+        repl[n_repl++] = (struct nz_repl){cp, dst, (size_t)r};
+        for (size_t q = 0; q < (size_t)r;) {
+            uint32_t c;
+            q += utf8_decode((const char *)dst + q, (size_t)r - q, &c);
+            if (!t2s_candidate(c))
+                continue;
+            if (n_ideo == cap_ideo) {
+                cap_ideo = cap_ideo ? cap_ideo * 2 : 1024;
+                ideo = xrealloc(ideo, cap_ideo * sizeof *ideo);
+            }
+            ideo[n_ideo++] = c;
+        }
+    }
+    t2s_learn(nz, ideo, n_ideo);
+    free(ideo);
+    for (size_t i = 0; i < n_repl; i++) {
         /* The replacement must itself be context-free and short. */
-        bool ok = r < 0x80, t2s = false;
-        const char *q = (const char *)dst;
-        size_t left = (size_t)r;
+        bool ok = repl[i].len < 0x80, t2s = false;
+        const char *q = (const char *)repl[i].dst;
+        size_t left = repl[i].len;
         while (ok && left) {
             uint32_t c;
             size_t k = utf8_decode(q, left, &c);
@@ -268,9 +383,11 @@ static void map_build(struct normalizer *nz)
             if (t2s_has(nz, c))
                 t2s = true;
         }
-        nz->tab->map[cp] = ok ? pool_add(nz, (const char *)dst, (size_t)r, t2s) : MAP_CONTEXT;
-        free(dst);
+        nz->tab->map[repl[i].cp] =
+            ok ? pool_add(nz, (const char *)repl[i].dst, repl[i].len, t2s) : MAP_CONTEXT;
+        free(repl[i].dst);
     }
+    free(repl);
 }
 
 int normalizer_new(struct normalizer **out, struct jy_error *err)
@@ -288,22 +405,19 @@ int normalizer_new(struct normalizer **out, struct jy_error *err)
     }
     pthread_mutex_lock(&tables_mu);
     if (!tables) {
-        nz->tab = xcalloc(1, sizeof *nz->tab);
-        /* A few big batches: one call per code point would take seconds. */
-        static const uint32_t ranges[][2] = {
-            {0x3400, 0x4dbf}, {0x4e00, 0x6fff}, {0x7000, 0x8fff},
-            {0x9000, 0x9fff}, {0xf900, 0xfaff},
-        };
-        int rc = 0;
-        for (size_t i = 0; i < sizeof ranges / sizeof ranges[0] && !rc; i++)
-            rc = t2s_mark_range(nz, ranges[i][0], ranges[i][1], err);
-        if (rc) {
+        /* OpenCC is asked once now, so that one that cannot convert is
+         * refused here rather than found out text by text. */
+        char *probe = opencc_convert_utf8(nz->cc, "\xe5\xbe\x8c\n", 4); /* 後 */
+        if (!probe) {
             pthread_mutex_unlock(&tables_mu);
-            free(nz->tab->pool);
-            free(nz->tab);
-            nz->tab = NULL;
             normalizer_free(nz);
-            return rc;
+            return jy_error_set(err, JY_EIO, "OpenCC cannot convert text: %s", opencc_error());
+        }
+        opencc_convert_utf8_free(probe);
+        nz->tab = xcalloc(1, sizeof *nz->tab);
+        for (uint32_t cp = 0; cp < 0x10000; cp++) {
+            if (!t2s_candidate(cp))
+                t2s_set(nz->tab, cp, T2S_KNOWN);
         }
         map_build(nz);
         tables = nz->tab;
@@ -416,7 +530,10 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
             n = utf8_decode(s + i, len - i, &cp);
         }
         if (is_cjk(cp)) {
-            if (t2s_has(nz, cp))
+            unsigned b = t2s_bits(nz->tab, cp);
+            if (!(b & T2S_KNOWN))
+                b = t2s_learn_text(nz, cp, s + i, len - i);
+            if (b & T2S_CONVERTS)
                 span_mark(t2s, out->len, out->len + n);
             sbuf_put(out, s + i, n);
             i += n;

@@ -10,11 +10,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <opencc/opencc.h>
 
 #include "analyze/analyze_int.h"
 
@@ -101,6 +103,141 @@ static const struct text_case text_cases[] = {
     {"empty", "", 0, "", NULL, ""},
     {"only noise", " ? http://t.cn/x ", 0, "", NULL, ""},
 };
+
+/* ---- what OpenCC converts is learnt on first sight ---------------------------------- */
+
+/* Every STEP-th code point of the ideograph ranges, from offset `from`. */
+#define T2S_STEP 5
+static size_t ideographs(uint32_t from, uint32_t *out, size_t cap)
+{
+    static const uint32_t ranges[][2] = {{0x3400, 0x4dbf}, {0x4e00, 0x9fff}};
+    size_t n = 0;
+    for (size_t r = 0; r < 2; r++)
+        for (uint32_t cp = ranges[r][0] + from; cp <= ranges[r][1] && n < cap; cp += T2S_STEP)
+            out[n++] = cp;
+    return n;
+}
+
+/* OpenCC's own conversion of each code point alone (a new array of
+ * strings). */
+static char **reference(const uint32_t *cps, size_t n)
+{
+    opencc_t cc = opencc_open("t2s.json");
+    assert_true(cc != (opencc_t)-1);
+    char *in = malloc(n * 5 + 1), *p = in;
+    for (size_t i = 0; i < n; i++) {
+        p += utf8_encode(cps[i], p);
+        *p++ = '\n';
+    }
+    char *out = opencc_convert_utf8(cc, in, (size_t)(p - in));
+    assert_non_null(out);
+    char **ref = calloc(n, sizeof *ref);
+    const char *o = out;
+    for (size_t i = 0; i < n; i++) {
+        const char *nl = strchr(o, '\n');
+        assert_non_null(nl);
+        ref[i] = strndup(o, (size_t)(nl - o));
+        o = nl + 1;
+    }
+    opencc_convert_utf8_free(out);
+    opencc_close(cc);
+    free(in);
+    return ref;
+}
+
+struct t2s_run {
+    const uint32_t *cps;
+    char **ref;
+    size_t n;
+    bool backwards;
+    size_t wrong;
+};
+
+static void *t2s_thread(void *arg)
+{
+    struct t2s_run *r = arg;
+    struct normalizer *mine;
+    struct jy_error err = {0};
+    if (normalizer_new(&mine, &err)) {
+        r->wrong = SIZE_MAX;
+        return NULL;
+    }
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->backwards ? r->n - 1 - k : k;
+        char s[8];
+        s[utf8_encode(r->cps[i], s)] = '\0';
+        char *got = normalize_term(mine, s, strlen(s));
+        if (strcmp(got, r->ref[i]) != 0)
+            r->wrong++;
+        free(got);
+    }
+    normalizer_free(mine);
+    return NULL;
+}
+
+/* Two threads, each with its own normaliser, meet the same unseen
+ * ideographs in opposite orders, so that the tables they share learn them
+ * at the same time: each one comes out as OpenCC converts it alone. (This
+ * test runs first, before any other has shown the tables an ideograph.) */
+static void test_t2s_learnt_in_threads(void **state)
+{
+    (void)state;
+    static uint32_t cps[8000];
+    size_t n = ideographs(0, cps, 8000);
+    char **ref = reference(cps, n);
+    struct t2s_run runs[2] = {{cps, ref, n, false, 0}, {cps, ref, n, true, 0}};
+    pthread_t th[2];
+    for (int t = 0; t < 2; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, t2s_thread, &runs[t]), 0);
+    for (int t = 0; t < 2; t++)
+        pthread_join(th[t], NULL);
+    assert_int_equal(runs[0].wrong, 0);
+    assert_int_equal(runs[1].wrong, 0);
+    size_t converted = 0;
+    for (size_t i = 0; i < n; i++) {
+        char s[8];
+        s[utf8_encode(cps[i], s)] = '\0';
+        converted += strcmp(s, ref[i]) != 0;
+        free(ref[i]);
+    }
+    free(ref);
+    assert_true(converted > 100); /* the sample holds traditional characters */
+}
+
+/* Unseen ideographs met in a text are learnt together, from the first one
+ * on: separated by full-width commas (no phrase spans one), each comes out
+ * as OpenCC converts it alone. */
+static void test_t2s_learnt_from_text(void **state)
+{
+    (void)state;
+    static uint32_t cps[8000];
+    size_t n = ideographs(2, cps, 8000);
+    char **ref = reference(cps, n);
+    for (size_t at = 0; at < n; at += 300) {
+        size_t end = at + 300 < n ? at + 300 : n;
+        char *text = malloc((end - at) * 8 + 1), *want = malloc((end - at) * 8 + 1);
+        char *p = text, *q = want;
+        for (size_t i = at; i < end; i++) {
+            if (i > at) {
+                memcpy(p, "\xef\xbc\x8c", 3); /* ， */
+                p += 3;
+                *q++ = ',';
+            }
+            p += utf8_encode(cps[i], p);
+            q = stpcpy(q, ref[i]);
+        }
+        *p = *q = '\0';
+        struct normalized out;
+        assert_int_equal(normalize_text(nz, text, strlen(text), &out, NULL), 0);
+        assert_string_equal(out.text, want);
+        normalized_clear(&out);
+        free(text);
+        free(want);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(ref[i]);
+    free(ref);
+}
 
 static void check_topics(const struct normalized *n, const char *want, const char *name)
 {
@@ -282,8 +419,12 @@ static void test_corpus_smoke(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_cases),   cmocka_unit_test(test_input_not_modified),
-        cmocka_unit_test(test_terms),        cmocka_unit_test(test_term_matches_text),
+        cmocka_unit_test(test_t2s_learnt_in_threads),
+        cmocka_unit_test(test_t2s_learnt_from_text),
+        cmocka_unit_test(test_text_cases),
+        cmocka_unit_test(test_input_not_modified),
+        cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_term_matches_text),
         cmocka_unit_test(test_corpus_smoke),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
