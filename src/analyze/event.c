@@ -167,10 +167,11 @@ struct event {
     enum risk_level alerted;
     double score; /* as last assessed */
     enum risk_level level;
-    uint16_t *prof;               /* PROF_BUCKETS counters, NULL before the first item */
-    double prof_norm2;            /* sum of count^2 */
-    char *prof_json;              /* the state's copy of the profile */
-    int64_t members[MEMBERS_MAX]; /* first copies, a ring */
+    uint16_t *prof;                      /* PROF_BUCKETS counters, NULL before the first item */
+    uint64_t prof_nz[PROF_BUCKETS / 64]; /* which counters are not 0 */
+    double prof_norm2;                   /* sum of count^2 */
+    char *prof_json;                     /* the state's copy of the profile */
+    int64_t members[MEMBERS_MAX];        /* first copies, a ring */
     int mem_head, mem_n;
     uint32_t seen_gen; /* candidate de-duplication */
     bool open;
@@ -323,6 +324,8 @@ static void prof_add_item(struct event *ev, const uint16_t *bg_b, size_t n)
     double norm2 = ev->prof_norm2;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[bg_b[i]];
+        if (c == 0)
+            ev->prof_nz[bg_b[i] >> 6] |= UINT64_C(1) << (bg_b[i] & 63);
         if (c < PROF_COUNT_MAX) {
             norm2 += 2.0 * c + 1;
             t[bg_b[i]] = (uint16_t)(c + 1);
@@ -636,6 +639,8 @@ static size_t item_terms(const struct event_input *in, const char **out, uint64_
 
 /* ---- JSON output ------------------------------------------------------------------ */
 
+#define TOP_TERMS 10 /* an event's terms shown */
+
 static int term_cmp(const void *a, const void *b)
 {
     const struct term_count *x = a, *y = b;
@@ -667,10 +672,15 @@ static const char *event_profile_json(struct event *ev)
 {
     if (ev->prof_json && ev->items > PROFILE_SNAPSHOT && ev->items % PROFILE_SNAPSHOT != 0)
         return ev->prof_json;
-    /* The cut-off is found by counting rather than sorting. */
+    /* The cut-off is found by counting rather than sorting, and only the
+     * counters that are not 0 are visited, in order. */
     int hist[65] = {0}; /* counts >= 64 share the last cell */
-    for (int j = 0; ev->prof && j < PROF_BUCKETS; j++)
-        hist[ev->prof[j] < 64 ? ev->prof[j] : 64]++;
+    for (int w = 0; ev->prof && w < PROF_BUCKETS / 64; w++) {
+        for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1) {
+            int j = w * 64 + __builtin_ctzll(m);
+            hist[ev->prof[j] < 64 ? ev->prof[j] : 64]++;
+        }
+    }
     int cut = 64, above = 0;
     while (cut > 1 && above + hist[cut] <= PROFILE_KEEP)
         above += hist[cut--];
@@ -679,16 +689,19 @@ static const char *event_profile_json(struct event *ev)
     jy_buf_init(&b, 0);
     jy_buf_putc(&b, '[');
     bool first = true;
-    for (int j = 0; ev->prof && j < PROF_BUCKETS; j++) {
-        int c = ev->prof[j] < 64 ? ev->prof[j] : 64;
-        if (!c || c < cut || (c == cut && room-- <= 0))
-            continue;
-        if (!first)
+    for (int w = 0; ev->prof && w < PROF_BUCKETS / 64; w++) {
+        for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1) {
+            int j = w * 64 + __builtin_ctzll(m);
+            int c = ev->prof[j] < 64 ? ev->prof[j] : 64;
+            if (c < cut || (c == cut && room-- <= 0))
+                continue;
+            if (!first)
+                jy_buf_putc(&b, ',');
+            first = false;
+            jy_buf_json_int(&b, j);
             jy_buf_putc(&b, ',');
-        first = false;
-        jy_buf_json_int(&b, j);
-        jy_buf_putc(&b, ',');
-        jy_buf_json_int(&b, ev->prof[j]);
+            jy_buf_json_int(&b, ev->prof[j]);
+        }
     }
     jy_buf_putc(&b, ']');
     free(ev->prof_json);
@@ -824,13 +837,25 @@ static void event_fill(const struct event_engine *ee, struct event *ev, struct a
     memcpy(out->hourly, ev->hourly, sizeof out->hourly);
     out->schemes = event_schemes_json(ee, ev);
 
-    struct term_count sorted[TERMS_MAX];
-    memcpy(sorted, ev->terms, (size_t)ev->n_terms * sizeof sorted[0]);
-    qsort(sorted, (size_t)ev->n_terms, sizeof sorted[0], term_cmp);
+    /* the ten first in term_cmp's order, by insertion */
+    struct term_count top[TOP_TERMS];
+    int n_top = 0;
+    for (int i = 0; i < ev->n_terms; i++) {
+        const struct term_count *t = &ev->terms[i];
+        if (n_top == TOP_TERMS && term_cmp(t, &top[n_top - 1]) >= 0)
+            continue;
+        int k = n_top < TOP_TERMS ? n_top++ : TOP_TERMS - 1;
+        while (k > 0 && term_cmp(t, &top[k - 1]) < 0) {
+            top[k] = top[k - 1];
+            k--;
+        }
+        top[k] = *t;
+    }
+    const struct term_count *sorted = top;
     struct jy_buf b;
     jy_buf_init(&b, 0);
     jy_buf_putc(&b, '[');
-    for (int i = 0; i < ev->n_terms && i < 10; i++) {
+    for (int i = 0; i < n_top; i++) {
         jy_buf_puts(&b, i ? ",[" : "[");
         jy_buf_json_str(&b, sorted[i].term);
         jy_buf_putc(&b, ',');
@@ -1152,8 +1177,11 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         uint32_t sum = (uint32_t)ev->prof[j] + (c < PROF_COUNT_MAX ? (uint32_t)c : PROF_COUNT_MAX);
         ev->prof[j] = (uint16_t)(sum < PROF_COUNT_MAX ? sum : PROF_COUNT_MAX);
     }
-    for (int j = 0; j < PROF_BUCKETS; j++)
+    for (int j = 0; j < PROF_BUCKETS; j++) {
         ev->prof_norm2 += (double)ev->prof[j] * ev->prof[j];
+        if (ev->prof[j])
+            ev->prof_nz[j >> 6] |= UINT64_C(1) << (j & 63);
+    }
 
     open_push(ee, ev);
     byid_put(ee, ev);
