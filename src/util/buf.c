@@ -147,18 +147,41 @@ void jy_buf_json_str(struct jy_buf *b, const char *s)
     jy_buf_putc(b, '"');
 }
 
+/* "00" to "99": two digits per division */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 void jy_buf_json_int(struct jy_buf *b, int64_t v)
 {
-    char out[24];
-    int n = (int)sizeof out;
+    /* written right-aligned at out + 20, then copied 20 bytes at once when
+     * the buffer has room: no call for a few digits */
+    char out[40] = {0};
+    char *end = out + 20, *p = end;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        out[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
-        out[--n] = '-';
-    jy_buf_append(b, out + n, sizeof out - (size_t)n);
+        *--p = '-';
+    size_t n = (size_t)(end - p);
+    if (b->cap - b->len > 20 && b->max - b->len >= n) {
+        memcpy(b->data + b->len, p, 20); /* p + 20 <= out + 40 */
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    jy_buf_append(b, p, n);
 }
 
 void jy_buf_json_num(struct jy_buf *b, double v, int decimals)

@@ -367,6 +367,50 @@ static void json_writer(void **state)
     jy_buf_free(&b);
 }
 
+/* Integers as printf writes them, into an empty buffer, one with room, and
+ * one whose maximum leaves too little room (refused, as any append). */
+static void json_int_values(void **state)
+{
+    (void)state;
+    int64_t vals[64];
+    size_t n = 0;
+    vals[n++] = INT64_MIN;
+    vals[n++] = INT64_MAX;
+    vals[n++] = INT64_MIN + 1;
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+        vals[n++] = p - 1;
+        vals[n++] = p;
+        vals[n++] = -p;
+    }
+    char want[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_json_int(&b, vals[i]);
+        assert_string_equal(b.data, want);
+        jy_buf_puts(&b, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        size_t at = b.len;
+        jy_buf_json_int(&b, vals[i]);
+        assert_string_equal(b.data + at, want);
+        assert_int_equal(b.len, at + strlen(want));
+        jy_buf_free(&b);
+        jy_buf_init(&b, 3);
+        jy_buf_json_int(&b, vals[i]);
+        assert_string_equal(b.data ? b.data : "", strlen(want) <= 3 ? want : "");
+        jy_buf_free(&b);
+    }
+    for (int64_t v = -1000; v <= 1000; v++) {
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_puts(&b, "[");
+        jy_buf_json_int(&b, v);
+        assert_string_equal(b.data + 1, want);
+        jy_buf_free(&b);
+    }
+}
+
 static void rfc3339_format(void **state)
 {
     (void)state;
@@ -378,6 +422,7 @@ static void rfc3339_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(json_int_values),
         cmocka_unit_test(buf_is_bounded),
         cmocka_unit_test(sanitize_strips_escapes),
         cmocka_unit_test(width_counts_columns),
