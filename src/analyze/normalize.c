@@ -268,7 +268,8 @@ static void t2s_learn(struct normalizer *nz, const uint32_t *cps, size_t n)
 
 /* Learns the unknown ideographs of a text at once, from the first unknown
  * one on (what nz_map meets). Returns cp's bits. */
-static unsigned t2s_learn_text(struct normalizer *nz, uint32_t cp, const char *s, size_t len)
+__attribute__((noinline, cold)) static unsigned t2s_learn_text(struct normalizer *nz, uint32_t cp,
+                                                               const char *s, size_t len)
 {
     uint32_t few[256], *cps = few;
     size_t n = 0, cap = 256;
@@ -531,10 +532,12 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
         }
         if (is_cjk(cp)) {
             unsigned b = t2s_bits(nz->tab, cp);
-            if (!(b & T2S_KNOWN))
-                b = t2s_learn_text(nz, cp, s + i, len - i);
-            if (b & T2S_CONVERTS)
-                span_mark(t2s, out->len, out->len + n);
+            if (__builtin_expect(b != T2S_KNOWN, 0)) { /* not known, or converts */
+                if (!(b & T2S_KNOWN))
+                    b = t2s_learn_text(nz, cp, s + i, len - i);
+                if (b & T2S_CONVERTS)
+                    span_mark(t2s, out->len, out->len + n);
+            }
             sbuf_put(out, s + i, n);
             i += n;
             continue;
