@@ -10,6 +10,7 @@
  * tree per line) and output lines written straight into a buffer: at tens
  * of thousands of lines a second, both cost as much as parts of the
  * analysis. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +126,52 @@ static enum media_level json_media(const struct jy_jval *v)
  * text; dup_id the first copy's, or NULL. */
 #define PUT_LIT(b, s) jy_buf_append((b), s, sizeof(s) - 1)
 
+/* Each scheme term's JSON text, found by the term's address: terms are the
+ * analyzer's strings, alive as long as it is, and a few thousand of them
+ * are written over and over. */
+struct term_cache {
+    struct term_slot {
+        const char *term; /* NULL: empty */
+        size_t at, len;   /* in text */
+    } * slots;
+    size_t cap, used;
+    struct jy_buf text;
+};
+
+static size_t term_slot_of(const struct term_cache *c, const char *term)
+{
+    size_t i = (size_t)(((uintptr_t)term >> 3) * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (c->cap - 1);
+    while (c->slots[i].term && c->slots[i].term != term)
+        i = (i + 1) & (c->cap - 1);
+    return i;
+}
+
+static void term_json_put(struct jy_buf *b, struct term_cache *c, const char *term)
+{
+    if ((c->used + 1) * 2 > c->cap) {
+        struct term_cache old = *c;
+        c->cap = old.cap ? old.cap * 2 : 1024;
+        c->slots = xcalloc(c->cap, sizeof *c->slots);
+        for (size_t i = 0; i < old.cap; i++) {
+            if (old.slots[i].term)
+                c->slots[term_slot_of(c, old.slots[i].term)] = old.slots[i];
+        }
+        free(old.slots);
+    }
+    struct term_slot *s = &c->slots[term_slot_of(c, term)];
+    if (!s->term) {
+        s->term = term;
+        s->at = c->text.len;
+        jy_buf_json_str(&c->text, term);
+        s->len = c->text.len - s->at;
+        c->used++;
+    }
+    jy_buf_append(b, c->text.data + s->at, s->len);
+}
+
 static void result_write(struct jy_buf *b, const struct an_result *r, const struct an_event *ev,
-                         const struct jy_buf *names, const char *id, const char *dup_id)
+                         const struct jy_buf *names, struct term_cache *terms, const char *id,
+                         const char *dup_id)
 {
     static const char digits[] = "0123456789abcdef";
     char hex[18] = {'"'};
@@ -155,7 +200,7 @@ static void result_write(struct jy_buf *b, const struct an_result *r, const stru
         if (i)
             jy_buf_putc(b, ',');
         PUT_LIT(b, "{\"term\":");
-        jy_buf_json_str(b, t->term);
+        term_json_put(b, terms, t->term);
         PUT_LIT(b, ",\"scheme\":");
         jy_buf_append(b, names[t->scheme].data, names[t->scheme].len);
         PUT_LIT(b, ",\"start\":");
@@ -442,6 +487,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     jy_buf_init(&ids.text, 0);
     size_t n_names = analyzer_n_schemes(an);
     struct jy_buf *names = xcalloc(n_names ? n_names : 1, sizeof *names);
+    struct term_cache terms = {0};
+    jy_buf_init(&terms.text, 0);
     for (size_t i = 0; i < n_names; i++) {
         jy_buf_init(&names[i], 0);
         jy_buf_json_str(&names[i], analyzer_scheme_name(an, (int)i));
@@ -541,7 +588,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             dup = k.st ? sink_dup_id(&k, &ids, res.duplicate_of, num, sizeof num)
                        : id_table_get(&ids, res.duplicate_of);
         jy_buf_reset(&out);
-        result_write(&out, &res, res.event_id ? &ev : NULL, names, id_table_get(&ids, seq), dup);
+        result_write(&out, &res, res.event_id ? &ev : NULL, names, &terms, id_table_get(&ids, seq),
+                     dup);
         fwrite(out.data, 1, out.len, stdout);
         an_event_clear(&ev);
         an_result_clear(&res);
@@ -573,6 +621,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     for (size_t i = 0; i < n_names; i++)
         jy_buf_free(&names[i]);
     free(names);
+    free(terms.slots);
+    jy_buf_free(&terms.text);
     jy_buf_free(&ids.text);
     free(ids.at);
     analyzer_free(an);

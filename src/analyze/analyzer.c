@@ -17,6 +17,7 @@
 #define PUBLISHED_MIN INT64_C(631152000)
 /* How much of an untitled post's text becomes its display title. */
 #define TITLE_COLS 60
+#define TITLE_HEAD 1024 /* bytes of a text looked at first for its title */
 
 enum { VOCAB_SCHEMES, VOCAB_LEXICON, VOCAB_RISK, VOCAB_PARTS };
 
@@ -291,7 +292,15 @@ static char *display_title(const void *ctx)
 {
     const struct an_item *in = ctx;
     const char *src = in->title && *in->title ? in->title : in->text ? in->text : "";
-    char *clean = utf8_sanitize(src, strlen(src), 0);
+    /* The start of a long text is enough when, made safe, it is already
+     * wider than the title (what is cut off the end cannot matter); only a
+     * start that was mostly control sequences needs the whole text. */
+    size_t len = strlen(src), head = len > TITLE_HEAD ? TITLE_HEAD : len;
+    char *clean = utf8_sanitize(src, head, 0);
+    if (head < len && utf8_width(clean) <= TITLE_COLS) {
+        free(clean);
+        clean = utf8_sanitize(src, len, 0);
+    }
     char *t = utf8_truncate(clean, TITLE_COLS);
     free(clean);
     return t;

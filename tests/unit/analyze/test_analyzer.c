@@ -512,9 +512,56 @@ static void text_made_ahead(void **state)
     config_free(cfg);
 }
 
+/* An event's title is the start of its first item's text made safe to
+ * draw: a long text is cut to 60 columns with an ellipsis, and a text that
+ * opens with kilobytes of terminal escapes still gets the words after them. */
+static void event_title_of_long_text(void **state)
+{
+    (void)state;
+    struct config *cfg = config_with_schemes("    - name: 打人\n      expr: '民警 AND 打人'\n");
+    struct analyzer *an = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(analyzer_new(cfg, &an, &err), 0);
+    struct jy_buf long_text, escaped;
+    jy_buf_init(&long_text, 0);
+    jy_buf_init(&escaped, 0);
+    for (int i = 0; i < 300; i++)
+        jy_buf_puts(&long_text, "民警打人");
+    for (int i = 0; i < 400; i++)
+        jy_buf_puts(&escaped, "\x1b[31m\x1b]0;x\x07");
+    jy_buf_puts(&escaped, "清河县民警打人视频");
+    const char *texts[] = {long_text.data, escaped.data};
+    const char *want[] = {NULL, "清河县民警打人视频"};
+    for (int k = 0; k < 2; k++) {
+        struct an_item in = {.id = k + 1,
+                             .text = texts[k],
+                             .collected = 1700000000 + 86400 * 30 * (int64_t)k,
+                             .media_level = MEDIA_LOCAL};
+        struct an_result r;
+        assert_int_equal(analyzer_run(an, &in, &r, &err), 0);
+        assert_true(r.event_id > 0);
+        struct an_event e;
+        assert_int_equal(analyzer_event(an, r.event_id, &e, &err), 0);
+        if (want[k]) {
+            assert_string_equal(e.title, want[k]);
+        } else {
+            assert_in_range(utf8_width(e.title), 59, 60); /* 29 ideographs and … */
+            assert_non_null(strstr(e.title, "\xE2\x80\xA6"));
+            assert_int_equal(strncmp(e.title, "民警打人民警打人", 24), 0);
+        }
+        an_event_clear(&e);
+        an_result_clear(&r);
+    }
+    jy_buf_free(&long_text);
+    jy_buf_free(&escaped);
+    analyzer_free(an);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(event_title_of_long_text),
         cmocka_unit_test_setup_teardown(stored_with_analysis, setup, teardown),
         cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
