@@ -280,7 +280,8 @@ static int64_t job_next_due(struct loop *l, const struct lane_job *j, int64_t no
 
 /* Stores the parsed transfers (a list) in one transaction. Only once it
  * committed do the sources count as fetched; otherwise they are fetched
- * again. */
+ * again. One that fails after others were analysed undoes the whole
+ * transaction (see store_tx_begin): the others are then stored one by one. */
 static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
 {
     struct jy_error err = {0};
@@ -301,7 +302,9 @@ static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
     for (struct lane_job *j = jobs; j && !rc; j = j->next) {
         rc = store_fetch_record(l->st, l->ids[j->i], &j->r, now, NULL, &err);
         if (rc && rc != JY_EBUSY) {
-            /* this fetch's savepoint is undone; the others still stand */
+            /* this fetch's savepoint is undone; the others still stand
+             * (unless the analysis of earlier ones must be redone: then the
+             * commit undoes all, and they are stored again one by one) */
             loop_error(l, err.msg);
             rc = 0;
         }
@@ -313,7 +316,18 @@ static void done_store(struct loop *l, struct lane_job *jobs, int64_t now)
             leader_set(l, false);
         return;
     }
-    if (store_tx_commit(l->st, &err) != 0) {
+    rc = store_tx_commit(l->st, &err);
+    if (rc == JY_ESTATE && jobs->next) {
+        loop_error(l, err.msg);
+        for (struct lane_job *j = jobs; j; j = j->next) {
+            struct lane_job *next = j->next;
+            j->next = NULL;
+            done_store(l, j, now);
+            j->next = next;
+        }
+        return;
+    }
+    if (rc) {
         loop_error(l, err.msg);
         return;
     }

@@ -850,8 +850,9 @@ static int analyzer_fresh(struct store *st, struct jy_error *err)
     }
     if (!st->an_dirty)
         return 0;
+    if (st->n_pend) /* events left to write by this transaction's earlier writes */
+        return jy_error_set(err, JY_ESTATE, "%s: the analysis must start again", st->path);
     analyzer_reset(st->an);
-    st->n_pend = 0;
     int rc = store_analysis_restore(st, st->an, st->an_cfg, err);
     if (rc == 0)
         st->an_dirty = false;
@@ -906,7 +907,8 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
 }
 
 int store_insert_analysed(struct store *st, int64_t source_id, const struct fetch_result *r,
-                          int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err)
+                          int64_t now, bool defer_events, size_t *inserted, int64_t *ids,
+                          struct jy_error *err)
 {
     int64_t last = 0;
     int rc = analyzer_fresh(st, err);
@@ -955,13 +957,10 @@ int store_insert_analysed(struct store *st, int64_t source_id, const struct fetc
         }
     }
     store_source_clear(&src);
-    if (!rc)
+    st->pend_now = now;
+    if (!rc && !defer_events)
         rc = store_analysis_flush(st, st->an, now, true, err);
-    if (rc) {
-        st->n_pend = 0;
-        st->an_dirty = true;
-    }
-    return rc;
+    return rc; /* on failure the caller undoes the writes and the analyzer's memory */
 }
 
 int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err)

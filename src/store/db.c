@@ -420,12 +420,23 @@ int store_exec(struct store *st, const char *sql, struct jy_error *err)
 
 int store_begin(struct store *st, struct jy_error *err)
 {
+    st->tx_lost = false;
+    st->n_pend = 0;
     return store_exec(st, "BEGIN IMMEDIATE", err);
 }
 
 int store_commit(struct store *st, struct jy_error *err)
 {
-    int rc = store_exec(st, "COMMIT", err);
+    int rc = 0;
+    if (st->tx_lost)
+        rc = jy_error_set(err, JY_ESTATE,
+                          "%s: a write failed after others had been analysed; the whole "
+                          "transaction was undone",
+                          st->path);
+    else if (st->n_pend && st->an) /* the events the writes touched, each once */
+        rc = store_analysis_flush(st, st->an, st->pend_now, true, err);
+    if (!rc)
+        rc = store_exec(st, "COMMIT", err);
     if (rc)
         store_rollback(st);
     return rc;
@@ -437,6 +448,8 @@ void store_rollback(struct store *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     /* whatever the analyzer learnt in this transaction is gone from disk */
     st->an_dirty = true;
+    st->n_pend = 0;
+    st->tx_lost = false;
 }
 
 sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql, struct jy_error *err)

@@ -368,19 +368,31 @@ int store_fetch_record(struct store *st, int64_t source_id, const struct fetch_r
         ids = xcalloc(r->n_items, sizeof *ids);
     /* inside a caller's transaction this is a savepoint: all or nothing */
     bool nested = !sqlite3_get_autocommit(st->db);
-    int rc = nested ? store_exec(st, "SAVEPOINT fetch", err) : store_begin(st, err);
-    if (rc)
+    size_t pend_before = st->n_pend;
+    int rc;
+    if (nested && st->tx_lost) {
+        rc = jy_error_set(err, JY_ESTATE, "%s: an earlier write of this transaction failed",
+                          st->path);
+        goto out;
+    }
+    if ((rc = nested ? store_exec(st, "SAVEPOINT fetch", err) : store_begin(st, err)))
         goto out;
     if ((rc = store_fence_check(st, err)) ||
         (rc = STORE_ANALYSING(st) && r->n_items
-                  ? store_insert_analysed(st, source_id, r, now, &n, ids, err)
+                  ? store_insert_analysed(st, source_id, r, now, nested, &n, ids, err)
                   : insert_items(st, source_id, r, now, &n, ids, err)) ||
         (rc = record_health(st, source_id, r, now, n, err))) {
         if (nested)
             store_exec(st, "ROLLBACK TO fetch; RELEASE fetch", NULL);
         else
             store_rollback(st);
+        /* the analyzer learnt what was undone: it is rebuilt before its next
+         * use, and the events earlier writes of the caller's transaction
+         * left to write can no longer be written right */
         st->an_dirty = true;
+        st->n_pend = 0;
+        if (nested && pend_before)
+            st->tx_lost = true;
         goto out;
     }
     rc = nested ? store_exec(st, "RELEASE fetch", err) : store_commit(st, err);

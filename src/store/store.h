@@ -33,7 +33,12 @@ int store_schema_version(struct store *st, int *version);
 
 /* Groups several writes (e.g. the fetches that finished in one collector
  * turn) into one transaction: one commit instead of many. Writes made in
- * between nest as savepoints, so each still succeeds or fails whole. */
+ * between nest as savepoints, so each still succeeds or fails whole; the
+ * events their analyses touched are written once, by store_tx_commit. A
+ * write that fails after others analysed items leaves the analyzer knowing
+ * more than the database: store_tx_commit then undoes the whole
+ * transaction and returns JY_ESTATE, and the writes are to be made again,
+ * one transaction each. */
 int store_tx_begin(struct store *st, struct jy_error *err);
 int store_tx_commit(struct store *st, struct jy_error *err);
 void store_tx_rollback(struct store *st);

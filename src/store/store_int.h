@@ -54,6 +54,12 @@ struct store {
         size_t seq;
     } * pend;
     size_t n_pend, cap_pend;
+    int64_t pend_now; /* the time of the writes that left them (their rows' updated_at) */
+    /* Inside store_tx_begin/commit, events are written once, at the commit.
+     * A write that fails in between, after others left events to write,
+     * undoes its own part but leaves the analyzer knowing more than the
+     * database: the transaction can then only be rolled back. */
+    bool tx_lost;
     /* an analysis row's JSON columns (topics, schemes, terms), reused */
     struct jy_buf json[3];
 };
@@ -66,9 +72,11 @@ struct store {
  * first so that its row is written once with its verdict, and stores their
  * analyses, inside the caller's transaction (needs an analyzer). ids[i]
  * gets the new item's id, 0 for an item the source already held;
- * *inserted counts the new ones. */
+ * *inserted counts the new ones. The events they touched are written now,
+ * or with defer_events left for store_tx_commit. */
 int store_insert_analysed(struct store *st, int64_t source_id, const struct fetch_result *r,
-                          int64_t now, size_t *inserted, int64_t *ids, struct jy_error *err);
+                          int64_t now, bool defer_events, size_t *inserted, int64_t *ids,
+                          struct jy_error *err);
 
 /* items.c's two halves of that: whether the source holds an item with that
  * guid, and the insert of a new item under a given id with its verdict. */

@@ -131,6 +131,79 @@ static size_t record(struct fixture *f, const char *guid, const char *text, int6
 
 static const char *const POST = "城关派出所民警暴力执法打人，视频里辅警也动手了，网友愤怒";
 
+/* store_fetch_record without the checks of record_dated: rc is returned. */
+static int record_raw(struct fixture *f, int64_t src, const char *guid, const char *text,
+                      int64_t now)
+{
+    struct feed_item it = {.guid = (char *)guid, .title = (char *)"", .content = (char *)text};
+    struct fetch_result r = {.ok = true, .items = &it, .n_items = 1};
+    struct jy_error err = {0};
+    return store_fetch_record(f->st, src, &r, now, NULL, &err);
+}
+
+static int event_items_of(struct fixture *f, int64_t item, int64_t now)
+{
+    struct store_item it;
+    struct store_event e;
+    struct jy_error err = {0};
+    assert_int_equal(store_item_get(f->st, item, &it, &err), 0);
+    assert_true(it.event_id > 0);
+    assert_int_equal(store_event_get(f->st, it.event_id, now, &e, &err), 0);
+    int n = e.items;
+    store_event_clear(&e);
+    store_item_clear(&it);
+    return n;
+}
+
+/* Writes grouped in one transaction (the collector's fetches of a turn)
+ * write each event they touched once, at the commit, with what all of them
+ * added. A write that fails after others analysed items undoes the whole
+ * transaction (the analyzer knew more than the database could hold), and
+ * the same writes made again one by one store what they would have. A
+ * failure before any item was analysed costs only itself. */
+static void grouped_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct jy_error err = {0};
+    const int64_t nowhere = 999999; /* no such source: its write fails */
+    assert_int_equal(store_tx_begin(f->st, &err), 0);
+    assert_int_equal(record_raw(f, f->src, "g1", POST, T0), 0);
+    assert_int_not_equal(record_raw(f, nowhere, "x1", POST, T0), 0);
+    assert_int_equal(record_raw(f, f->src, "g2", POST, T0) != 0, 1); /* refused at once */
+    assert_int_equal(store_tx_commit(f->st, &err), JY_ESTATE);
+    int64_t max = -1;
+    assert_int_equal(store_items_max_id(f->st, &max, &err), 0);
+    assert_int_equal(max, 0);
+
+    /* again, one by one: the first stands */
+    assert_int_equal(store_tx_begin(f->st, &err), 0);
+    assert_int_equal(record_raw(f, f->src, "g1", POST, T0), 0);
+    assert_int_equal(store_tx_commit(f->st, &err), 0);
+    assert_int_equal(store_items_max_id(f->st, &max, &err), 0);
+    assert_int_equal(max, 1);
+    assert_int_equal(event_items_of(f, 1, T0), 1);
+
+    /* a failure first, then two writes of the same story: one event row,
+     * counting both */
+    assert_int_equal(store_tx_begin(f->st, &err), 0);
+    assert_int_not_equal(record_raw(f, nowhere, "x2", POST, T0 + 60), 0);
+    assert_int_equal(record_raw(f, f->src, "g2", "城关派出所民警暴力执法打人，又一段视频", T0 + 60),
+                     0);
+    assert_int_equal(record_raw(f, f->src, "g3", "城关派出所辅警暴力执法打人，网友愤怒", T0 + 120),
+                     0);
+    assert_int_equal(store_tx_commit(f->st, &err), 0);
+    assert_int_equal(store_items_max_id(f->st, &max, &err), 0);
+    assert_int_equal(max, 3);
+    assert_int_equal(event_items_of(f, 3, T0 + 120), 3);
+
+    /* the memory after a restart agrees with what was written */
+    close_all(f);
+    assert_int_equal(open_all(f), 0);
+    assert_int_equal(record_raw(f, f->src, "g4", "城关派出所民警暴力执法打人事件后续", T0 + 180),
+                     0);
+    assert_int_equal(event_items_of(f, 4, T0 + 180), 4);
+}
+
 static void stored_with_analysis(void **state)
 {
     struct fixture *f = *state;
@@ -562,6 +635,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(event_title_of_long_text),
+        cmocka_unit_test_setup_teardown(grouped_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(stored_with_analysis, setup, teardown),
         cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
