@@ -193,6 +193,12 @@ struct an_text;
 int analyzer_text(struct analyzer *an, const struct an_item *in, struct an_text **out,
                   struct jy_error *err);
 void an_text_free(struct an_text *t);
+/* Whether t was made for this item (the same title and text pointers and
+ * media level): then its text results are those analyzer_run_text makes of
+ * it, whoever makes them. */
+bool an_text_fits(const struct an_text *t, const struct an_item *in);
+/* t's text results (until analyzer_run_text takes them). */
+const struct an_result *an_text_results(const struct an_text *t);
 /* analyzer_run with t (NULL, or made by analyzer_text for this very item:
  * the same title and text pointers and media level, else it is made again
  * here). t's results move into out; t is still the caller's to free. */

@@ -441,14 +441,23 @@ int analyzer_run(struct analyzer *an, const struct an_item *in, struct an_result
     return analyzer_run_text(an, in, NULL, out, err);
 }
 
+bool an_text_fits(const struct an_text *t, const struct an_item *in)
+{
+    return t && t->title == in->title && t->text == in->text && t->media == in->media_level;
+}
+
+const struct an_result *an_text_results(const struct an_text *t)
+{
+    return &t->r;
+}
+
 int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_text *t,
                       struct an_result *out, struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
     char *title = NULL;
     struct risk_marks marks;
-    if (t && !t->taken && t->title == in->title && t->text == in->text &&
-        t->media == in->media_level) {
+    if (t && !t->taken && an_text_fits(t, in)) {
         *out = t->r;
         title = t->ntitle;
         marks = t->marks;

@@ -54,6 +54,7 @@ struct lane_job {
     struct fetch_result r; /* strings point into t, feed and errmsg; r.pre = pre */
     struct feed feed;
     struct an_text **pre; /* r.n_items long, or NULL */
+    char **cols;          /* their analysis columns (store_analysis_columns), or NULL */
     unsigned model_gen;   /* the model pre was made with (lane_set_model) */
     int64_t retry_after;  /* asked by the server, or -1 */
     char errmsg[1200];

@@ -148,12 +148,17 @@ static void lane_work(struct lane *ln, struct lane_job *j)
             .media_level = j->media,
         };
         struct jy_error err = {0};
-        if (!j->pre)
+        if (!j->pre) {
             j->pre = xcalloc(j->r.n_items, sizeof *j->pre);
+            j->cols = xcalloc(j->r.n_items, sizeof *j->cols);
+        }
         if (analyzer_text(ln->an, &in, &j->pre[k], &err) != 0)
             j->pre[k] = NULL; /* the store analyses it, and reports what fails */
+        else                  /* and what its analysis row will say, while the loop is busy */
+            j->cols[k] = store_analysis_columns(ln->an, an_text_results(j->pre[k]));
     }
     j->r.pre = j->pre;
+    j->r.pre_cols = j->cols;
     /* What this response carried counts as stored from now on, even if it
      * is not (a rollback, a lost lease): those items only lose their head
      * start next time. */
@@ -231,9 +236,12 @@ void lane_job_free(struct lane_job *j)
     if (!j)
         return;
     if (j->pre) {
-        for (size_t k = 0; k < j->r.n_items; k++)
+        for (size_t k = 0; k < j->r.n_items; k++) {
             an_text_free(j->pre[k]);
+            free(j->cols[k]);
+        }
         free(j->pre);
+        free(j->cols);
     }
     feed_free(&j->feed);
     transfer_free(j->t);

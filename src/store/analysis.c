@@ -14,23 +14,27 @@
 
 #include "store_int.h"
 
-/* JSON text is written straight into a buffer (one of the store's, reused):
- * this runs for every item the collector stores. */
-static const char *json_strings(struct jy_buf *b, const char *const *v, size_t n)
+/* An analysis row's JSON columns, written straight into one buffer (the
+ * store's, reused, or one made ahead on the collector's second thread):
+ * topics, schemes (names) and terms, each ended by a NUL. The terms are
+ * [term, scheme index, start, end, in title 0|1]: a post matches a dozen
+ * terms, and with a key per number this column was larger than the text
+ * (rows before it hold one object per term with the keys term, scheme,
+ * start, end, title; readers take either). */
+static void columns_write(struct jy_buf *b, const struct analyzer *an, const struct an_result *r)
 {
     b->len = 0;
-    jy_buf_json_strs(b, v, n);
-    return b->data;
-}
-
-/* The matched terms as [term, scheme index, start, end, in title 0|1]: a
- * post matches a dozen terms, and with a key per number this column was
- * larger than the text (rows before it hold one object per term with the
- * keys term, scheme, start, end, title; readers take either). */
-static const char *terms_json(struct jy_buf *b, const struct an_result *r)
-{
-    b->len = 0;
-    jy_buf_reserve(b, 2 + r->n_terms * 32);
+    jy_buf_reserve(b, 64 + r->n_terms * 32);
+    jy_buf_json_strs(b, (const char *const *)r->norm.topics, r->norm.n_topics);
+    jy_buf_putc(b, '\0');
+    jy_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_schemes; i++) {
+        if (i)
+            jy_buf_putc(b, ',');
+        jy_buf_json_str(b, analyzer_scheme_name(an, r->schemes[i]));
+    }
+    jy_buf_puts(b, "]");
+    jy_buf_putc(b, '\0');
     jy_buf_putc(b, '[');
     for (size_t i = 0; i < r->n_terms; i++) {
         const struct an_term *t = &r->terms[i];
@@ -45,7 +49,14 @@ static const char *terms_json(struct jy_buf *b, const struct an_result *r)
         jy_buf_puts(b, t->in_title ? ",1]" : ",0]");
     }
     jy_buf_putc(b, ']');
-    return b->data;
+}
+
+char *store_analysis_columns(const struct analyzer *an, const struct an_result *r)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    columns_write(&b, an, r);
+    return jy_buf_steal(&b);
 }
 
 static int record_event(struct store *st, const struct an_event *e, int64_t now,
@@ -160,7 +171,7 @@ static int record_verdict(struct store *st, const struct an_result *r, struct jy
  * event to flush; with judge, its verdict on its row too (an item inserted
  * before it was analysed). */
 static int record_analysis(struct store *st, const struct analyzer *an, const struct an_result *r,
-                           int64_t now, bool judge, struct jy_error *err)
+                           int64_t now, bool judge, const char *cols, struct jy_error *err)
 {
     sqlite3_stmt *s = store_stmt(
         st, STMT_ANALYSIS_INSERT,
@@ -169,15 +180,12 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
         err);
     if (!s)
         return JY_EDB;
-    const char *few[16], **names = r->n_schemes <= 16 ? few : xcalloc(r->n_schemes, sizeof *names);
-    for (size_t i = 0; i < r->n_schemes; i++)
-        names[i] = analyzer_scheme_name(an, r->schemes[i]);
-    const char *topics =
-        json_strings(&st->json[0], (const char *const *)r->norm.topics, r->norm.n_topics);
-    const char *schemes = json_strings(&st->json[1], names, r->n_schemes);
-    const char *terms = terms_json(&st->json[2], r);
-    if (names != few)
-        free(names);
+    if (!cols) {
+        columns_write(&st->json, an, r);
+        cols = st->json.data;
+    }
+    const char *topics = cols, *schemes = topics + strlen(topics) + 1;
+    const char *terms = schemes + strlen(schemes) + 1;
     sqlite3_bind_int64(s, 1, r->id);
     sqlite3_bind_text(s, 2, r->norm.text ? r->norm.text : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, r->norm.repost, -1, SQLITE_STATIC);
@@ -212,7 +220,7 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err)
 {
-    return record_analysis(st, an, r, now, true, err);
+    return record_analysis(st, an, r, now, true, NULL, err);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -900,7 +908,7 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
     int rc = analyzer_run_text(st->an, &in, pre, &res, err);
     if (rc)
         return rc;
-    rc = record_analysis(st, st->an, &res, now, true, err);
+    rc = record_analysis(st, st->an, &res, now, true, NULL, err);
     an_text_give_back(pre, &res); /* freed where it was made */
     an_result_clear(&res);
     return rc;
@@ -943,12 +951,15 @@ int store_insert_analysed(struct store *st, int64_t source_id, const struct fetc
             .media_level = media_from_name(src.media_level),
             .region = src.region,
         };
+        struct an_text *pre = r->pre ? r->pre[i] : NULL;
+        /* columns made ahead from pre hold for this item when pre does */
+        const char *cols = pre && r->pre_cols && an_text_fits(pre, &in) ? r->pre_cols[i] : NULL;
         struct an_result res;
-        if ((rc = analyzer_run_text(st->an, &in, r->pre ? r->pre[i] : NULL, &res, err)))
+        if ((rc = analyzer_run_text(st->an, &in, pre, &res, err)))
             break;
         rc = store_item_insert_judged(st, source_id, it, now, &res, err);
         if (!rc)
-            rc = record_analysis(st, st->an, &res, now, false, err);
+            rc = record_analysis(st, st->an, &res, now, false, cols, err);
         an_text_give_back(r->pre ? r->pre[i] : NULL, &res); /* freed where it was made */
         an_result_clear(&res);
         if (!rc) {

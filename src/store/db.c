@@ -562,8 +562,7 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
     struct store *st = xcalloc(1, sizeof *st);
-    for (size_t i = 0; i < sizeof st->json / sizeof st->json[0]; i++)
-        jy_buf_init(&st->json[i], 0);
+    jy_buf_init(&st->json, 0);
     st->path = xstrdup(path);
     int rc = sqlite3_open_v2(
         path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -600,8 +599,7 @@ void store_close(struct store *st)
     free(st->path);
     free(st->fence_host);
     free(st->pend);
-    for (size_t i = 0; i < sizeof st->json / sizeof st->json[0]; i++)
-        free(st->json[i].data);
+    jy_buf_free(&st->json);
     free(st);
 }
 

@@ -113,7 +113,14 @@ struct fetch_result {
                              made ahead (analyzer_text), or NULL; the store takes
                              the results and hands them back (an_text_give_back):
                              the caller frees them */
+    char **pre_cols;      /* with pre, when not NULL: each pre's analysis columns made
+                             ahead (store_analysis_columns), or NULL; the caller's */
 };
+/* The analysis row's JSON columns (topics, schemes, terms: three strings,
+ * each ended by a NUL) of an item's text results, made ahead of
+ * store_fetch_record (on another thread, with another analyzer of the same
+ * configuration). A new string. */
+char *store_analysis_columns(const struct analyzer *an, const struct an_result *r);
 /* Records a fetch: health columns, validators, and the items (duplicates by
  * (source, guid) are skipped; items are stored even when !ok, e.g. the good
  * lines of a partly bad file drop). *inserted gets the number of new items. */

@@ -61,7 +61,7 @@ struct store {
      * database: the transaction can then only be rolled back. */
     bool tx_lost;
     /* an analysis row's JSON columns (topics, schemes, terms), reused */
-    struct jy_buf json[3];
+    struct jy_buf json;
 };
 
 /* Whether stored items are analysed (now, or by an analyzer made on first

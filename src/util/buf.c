@@ -157,8 +157,9 @@ void jy_buf_json_int(struct jy_buf *b, int64_t v)
 {
     /* written right-aligned at out + 20, then copied 20 bytes at once when
      * the buffer has room: no call for a few digits */
-    char out[40] = {0};
+    char out[40];
     char *end = out + 20, *p = end;
+    memset(end, 0, 20); /* what the fixed copy takes past the digits */
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     while (u >= 100) {
         unsigned r = (unsigned)(u % 100);

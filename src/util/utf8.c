@@ -145,6 +145,29 @@ static bool plain_cp(uint32_t cp)
     return true;
 }
 
+/* Whether s (n bytes left) starts with a well-formed three-byte character
+ * from U+3000 on, other than a surrogate: one that is plain text. */
+static inline bool plain3(const char *s, size_t n)
+{
+    if (n < 3)
+        return false;
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t x = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16;
+    return (x & 0xC0C0F0) == 0x8080E0 && u[0] >= 0xE3 && u[0] != 0xED;
+}
+
+/* Whether the eight bytes at s are all printable ASCII (0x20..0x7E). */
+static inline bool ascii8_plain(const char *s)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t del = w ^ (ones * 0x7F);
+    /* a byte with its top bit set, below 0x20 (no borrow can reach a byte
+     * whose top bit is clear from one below it that is >= 0x20), or 0x7F */
+    return ((w | (w - ones * 0x20) | ((del - ones) & ~del)) & high) == 0;
+}
+
 char *utf8_sanitize(const char *s, size_t len, int flags)
 {
     struct jy_buf b;
@@ -155,14 +178,19 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
     while (i < len) {
         unsigned char c0 = (unsigned char)s[i];
         if (c0 >= 0x20 && c0 < 0x7F) {
+            /* printable ASCII (markup, Latin text) eight bytes at a time */
             i++;
+            while (i + 8 <= len && ascii8_plain(s + i))
+                i += 8;
             continue;
         }
         /* Three-byte characters from U+3000 on (CJK, fullwidth forms: most
-         * of a Chinese post) are all plain when well formed. */
-        if (c0 >= 0xE3 && c0 != 0xED && c0 <= 0xEF && len - i >= 3 &&
-            ((unsigned char)s[i + 1] & 0xC0) == 0x80 && ((unsigned char)s[i + 2] & 0xC0) == 0x80) {
+         * of a Chinese post) are all plain when well formed: a run of them
+         * is passed over in a loop of its own. */
+        if (plain3(s + i, len - i)) {
             i += 3;
+            while (plain3(s + i, len - i))
+                i += 3;
             continue;
         }
         uint32_t cp;

@@ -204,6 +204,55 @@ static void grouped_writes(void **state)
     assert_int_equal(event_items_of(f, 4, T0 + 180), 4);
 }
 
+/* What the collector's second thread makes ahead of a fetch's store (the
+ * text analysis and the analysis row's columns) is used only for the item
+ * it was made for: made for another media level (the source changed since)
+ * it is ignored, even when its columns say otherwise. */
+static void columns_made_ahead(void **state)
+{
+    struct fixture *f = *state;
+    struct jy_error err = {0};
+    struct analyzer *lane = NULL;
+    assert_int_equal(analyzer_new(f->cfg, &lane, &err), 0);
+    struct feed_item items[2] = {
+        {.guid = (char *)"c1", .title = (char *)"", .content = (char *)POST},
+        {.guid = (char *)"c2",
+         .title = (char *)"",
+         .content = (char *)"网传城关民警打人，公安未回应"},
+    };
+    struct an_text *pre[2] = {NULL, NULL};
+    char *cols[2];
+    for (int k = 0; k < 2; k++) {
+        /* item 1 is made for another media level than its source's */
+        struct an_item in = {.title = items[k].title,
+                             .text = items[k].content,
+                             .media_level = k ? MEDIA_CENTRAL : MEDIA_SELF};
+        assert_int_equal(analyzer_text(lane, &in, &pre[k], &err), 0);
+        cols[k] = store_analysis_columns(lane, an_text_results(pre[k]));
+    }
+    free(cols[1]);
+    static const char wrong[] = "[]\0[\"wrong\"]\0[]"; /* would be seen if used */
+    cols[1] = malloc(sizeof wrong);
+    memcpy(cols[1], wrong, sizeof wrong);
+    int64_t ids[2] = {0, 0};
+    struct fetch_result r = {
+        .ok = true, .items = items, .n_items = 2, .ids = ids, .pre = pre, .pre_cols = cols};
+    assert_int_equal(store_fetch_record(f->st, f->src, &r, T0, NULL, &err), 0);
+    const char *want[2] = {"执法争议", "谣言"};
+    for (int k = 0; k < 2; k++) {
+        struct store_item it;
+        assert_int_equal(store_item_get(f->st, ids[k], &it, &err), 0);
+        assert_true(it.analyzed);
+        assert_non_null(strstr(it.schemes, want[k]));
+        assert_null(strstr(it.schemes, "wrong"));
+        assert_non_null(strstr(it.terms, k ? "网传" : "暴力执法"));
+        store_item_clear(&it);
+        an_text_free(pre[k]);
+        free(cols[k]);
+    }
+    analyzer_free(lane);
+}
+
 static void stored_with_analysis(void **state)
 {
     struct fixture *f = *state;
@@ -636,6 +685,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(event_title_of_long_text),
         cmocka_unit_test_setup_teardown(grouped_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(columns_made_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(stored_with_analysis, setup, teardown),
         cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),

@@ -72,6 +72,29 @@ static void sanitize_strips_escapes(void **state)
     sanitize_case("l1\r\nl2\rl3\n", "l1\nl2\nl3\n", UTF8_KEEP_NEWLINES);
 }
 
+/* Long runs of printable ASCII are looked at eight bytes at a time: a
+ * control byte, DEL, a stray high byte or a tab at any place of a run is
+ * still found. */
+static void sanitize_ascii_runs(void **state)
+{
+    (void)state;
+    static const struct {
+        char bad;
+        const char *becomes;
+    } odd[] = {{'\x01', ""}, {'\x1f', ""}, {'\x7f', ""}, {'\x80', "\xef\xbf\xbd"},
+               {'\t', " "},  {' ', " "},   {'~', "~"}};
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+        for (size_t at = 0; at < 40; at++) {
+            char in[48], want[48];
+            memset(in, 'a' + (char)(at % 26), 41);
+            in[41] = '\0';
+            in[at] = odd[k].bad;
+            snprintf(want, sizeof want, "%.*s%s%s", (int)at, in, odd[k].becomes, in + at + 1);
+            sanitize_case(in, want, 0);
+        }
+    }
+}
+
 static void width_counts_columns(void **state)
 {
     (void)state;
@@ -423,6 +446,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_int_values),
+        cmocka_unit_test(sanitize_ascii_runs),
         cmocka_unit_test(buf_is_bounded),
         cmocka_unit_test(sanitize_strips_escapes),
         cmocka_unit_test(width_counts_columns),
