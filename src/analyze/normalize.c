@@ -91,18 +91,26 @@ struct normalizer {
     struct sbuf a, b, c;
 };
 
-/* Byte range of pass 1's output holding code points OpenCC would change
- * (lo == SIZE_MAX: none). */
+/* Where pass 1's output holds code points OpenCC would change: byte ranges
+ * in order, each run of them that lies within a few characters of the next
+ * joined into one. Past SPAN_MAX runs the last one grows. */
+#define SPAN_MAX 16
+/* Runs closer than this (bytes) are one: their windows would meet anyway. */
+#define SPAN_JOIN (2 * T2S_CONTEXT * 4)
 struct span {
-    size_t lo, hi;
+    size_t n;
+    size_t lo[SPAN_MAX], hi[SPAN_MAX];
 };
 
 static inline void span_mark(struct span *sp, size_t from, size_t to)
 {
-    if (from < sp->lo)
-        sp->lo = from;
-    if (to > sp->hi)
-        sp->hi = to;
+    if (sp->n && (from <= sp->hi[sp->n - 1] + SPAN_JOIN || sp->n == SPAN_MAX)) {
+        if (to > sp->hi[sp->n - 1])
+            sp->hi[sp->n - 1] = to;
+        return;
+    }
+    sp->lo[sp->n] = from;
+    sp->hi[sp->n++] = to;
 }
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -610,7 +618,7 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
 static void nz_map_full(struct normalizer *nz, const char *s, size_t len, bool weibo,
                         struct sbuf *out, struct span *t2s)
 {
-    *t2s = (struct span){SIZE_MAX, 0};
+    t2s->n = 0;
     if (nz_map(nz, s, len, weibo, false, out, t2s))
         return;
     /* utf8proc_map() wants valid UTF-8 without NUL bytes. */
@@ -618,7 +626,7 @@ static void nz_map_full(struct normalizer *nz, const char *s, size_t len, bool w
     utf8proc_uint8_t *dst = NULL;
     utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)valid,
                                       (utf8proc_ssize_t)strlen(valid), &dst, NZ_UTF8PROC_FLAGS);
-    *t2s = (struct span){SIZE_MAX, 0};
+    t2s->n = 0;
     if (r >= 0)
         nz_map(nz, (const char *)dst, (size_t)r, weibo, true, out, t2s);
     else
@@ -740,34 +748,42 @@ static void nz_run(struct normalizer *nz, const char *s, size_t len, bool weibo)
     nz_map_full(nz, s, len, weibo, &nz->a, &sp);
     const char *src = nz->a.d;
     size_t n = nz->a.len;
-    if (sp.lo < sp.hi) {
-        /* OpenCC converts phrase by phrase, so the span it sees reaches a
-         * few characters past the first and last traditional ones; the rest
-         * of the post (usually all of it) is left alone. */
+    if (sp.n) {
+        /* OpenCC converts phrase by phrase, so each window it sees reaches a
+         * few characters past the first and last traditional ones of a run;
+         * the rest of the post (usually all of it) is left alone, and runs
+         * far apart are converted apart. */
         const char *a = nz->a.d;
-        size_t lo = sp.lo, hi = sp.hi < n ? sp.hi : n;
-        for (int k = 0; k < T2S_CONTEXT && lo > 0; k++) {
-            lo--;
-            while (lo > 0 && ((unsigned char)a[lo] & 0xc0) == 0x80)
+        struct sbuf *c = &nz->c;
+        c->len = 0;
+        size_t done = 0; /* a[0..done) is in c */
+        for (size_t k = 0; k < sp.n; k++) {
+            size_t lo = sp.lo[k], hi = sp.hi[k] < n ? sp.hi[k] : n;
+            for (int q = 0; q < T2S_CONTEXT && lo > done; q++) {
                 lo--;
-        }
-        for (int k = 0; k < T2S_CONTEXT && hi < n; k++) {
-            hi++;
-            while (hi < n && ((unsigned char)a[hi] & 0xc0) == 0x80)
+                while (lo > done && ((unsigned char)a[lo] & 0xc0) == 0x80)
+                    lo--;
+            }
+            size_t stop = k + 1 < sp.n ? sp.lo[k + 1] : n;
+            for (int q = 0; q < T2S_CONTEXT && hi < stop; q++) {
                 hi++;
+                while (hi < stop && ((unsigned char)a[hi] & 0xc0) == 0x80)
+                    hi++;
+            }
+            sbuf_put(c, a + done, lo - done);
+            char *conv = opencc_convert_utf8(nz->cc, a + lo, hi - lo);
+            if (conv) {
+                sbuf_put(c, conv, strlen(conv));
+                opencc_convert_utf8_free(conv);
+            } else {
+                sbuf_put(c, a + lo, hi - lo);
+            }
+            done = hi;
         }
-        char *conv = opencc_convert_utf8(nz->cc, a + lo, hi - lo);
-        if (conv) {
-            struct sbuf *c = &nz->c;
-            c->len = 0;
-            sbuf_put(c, a, lo);
-            sbuf_put(c, conv, strlen(conv));
-            sbuf_put(c, a + hi, n - hi);
-            c->d[c->len] = '\0';
-            opencc_convert_utf8_free(conv);
-            src = c->d;
-            n = c->len;
-        }
+        sbuf_put(c, a + done, n - done);
+        c->d[c->len] = '\0';
+        src = c->d;
+        n = c->len;
     }
     nz_clean(src, n, weibo, &nz->b);
 }

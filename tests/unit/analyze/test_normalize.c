@@ -60,6 +60,14 @@ static const struct text_case text_cases[] = {
     {"traditional phrase in a long post",
      "今天天气很好，我们去公园散步。他的頭髮亂了，大家都笑了。然后回家吃饭，晚上看电视。", 0,
      "今天天气很好,我们去公园散步。他的头发乱了,大家都笑了。然后回家吃饭,晚上看电视。", NULL, ""},
+    {"traditional at both ends of a long post, converted apart",
+     "頭髮亂了，今天天气很好，我们去公园散步，大家都笑了，然后回家吃饭，晚上看电视，一直到很晚才睡"
+     "觉，"
+     "第二天早上起来，後來說視頻",
+     0,
+     "头发乱了,今天天气很好,我们去公园散步,大家都笑了,然后回家吃饭,晚上看电视,一直到很晚才睡觉,"
+     "第二天早上起来,后来说视频",
+     NULL, ""},
     {"latin lower-case", "Police HELLO World", 0, "police hello world", NULL, ""},
     {"accented capital (case folding)", "CAFÉ", 0, "café", NULL, ""},
     {"combining accent composed", "Cafe\xcc\x81", 0, "caf\xc3\xa9", NULL, ""},
@@ -237,6 +245,24 @@ static void test_t2s_learnt_from_text(void **state)
     for (size_t i = 0; i < n; i++)
         free(ref[i]);
     free(ref);
+}
+
+/* More runs of traditional characters, far apart, than are converted
+ * separately: every one is still converted. */
+static void test_t2s_many_runs(void **state)
+{
+    (void)state;
+    char in[4096] = "", want[4096] = "";
+    for (int k = 0; k < 24; k++) {
+        strcat(in, "後來說");
+        strcat(want, "后来说");
+        strcat(in, "我们去公园散步然后回家吃饭晚上看电视一直到很晚");
+        strcat(want, "我们去公园散步然后回家吃饭晚上看电视一直到很晚");
+    }
+    struct normalized out;
+    assert_int_equal(normalize_text(nz, in, strlen(in), &out, NULL), 0);
+    assert_string_equal(out.text, want);
+    normalized_clear(&out);
 }
 
 static void check_topics(const struct normalized *n, const char *want, const char *name)
@@ -419,13 +445,10 @@ static void test_corpus_smoke(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_t2s_learnt_in_threads),
-        cmocka_unit_test(test_t2s_learnt_from_text),
-        cmocka_unit_test(test_text_cases),
-        cmocka_unit_test(test_input_not_modified),
-        cmocka_unit_test(test_terms),
-        cmocka_unit_test(test_term_matches_text),
-        cmocka_unit_test(test_corpus_smoke),
+        cmocka_unit_test(test_t2s_learnt_in_threads), cmocka_unit_test(test_t2s_learnt_from_text),
+        cmocka_unit_test(test_t2s_many_runs),         cmocka_unit_test(test_text_cases),
+        cmocka_unit_test(test_input_not_modified),    cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_term_matches_text),     cmocka_unit_test(test_corpus_smoke),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
