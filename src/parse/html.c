@@ -167,6 +167,15 @@ static size_t html_plain_run(const char *s, size_t len, bool markup)
             i++;
             continue;
         }
+        /* three-byte characters after U+3000 (CJK: most of a Chinese
+         * post), well formed and not surrogates, are all copied as they are */
+        if (len - i >= 3 && c >= 0xE3 && c != 0xED && ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+            ((unsigned char)s[i + 2] & 0xC0) == 0x80 &&
+            (c != 0xE3 || (unsigned char)s[i + 1] != 0x80 || (unsigned char)s[i + 2] != 0x80) &&
+            c <= 0xEF) {
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD || cp == 0x200B ||

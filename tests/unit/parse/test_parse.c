@@ -292,6 +292,12 @@ static void html_table(void **state)
         {"<td>a</td><td>b</td>", false, "a b"},
         {"中文<p>段落</p>", true, "中文\n段落"},
         {"&#27;[2Jclear", false, "clear"},
+        /* runs of three-byte characters: an ideographic space, a surrogate,
+         * a character cut short, at or near their ends */
+        {"中文\xe3\x80\x80文字", false, "中文 文字"},
+        {"中\xed\xa0\x80文", false, "中\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd文"},
+        {"中文\xe6\x96", false, "中文\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xef\xbc\x8c中\xe2\x80\x8b文", false, "，中文"},
         {"", true, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
