@@ -296,6 +296,8 @@ static char *display_title(const void *ctx)
      * wider than the title (what is cut off the end cannot matter); only a
      * start that was mostly control sequences needs the whole text. */
     size_t len = strlen(src), head = len > TITLE_HEAD ? TITLE_HEAD : len;
+    while (head < len && head > 0 && ((unsigned char)src[head] & 0xC0) == 0x80)
+        head--; /* not inside a character: its pieces would be wider than it */
     char *clean = utf8_sanitize(src, head, 0);
     if (head < len && utf8_width(clean) <= TITLE_COLS) {
         free(clean);

@@ -251,7 +251,10 @@ static void t2s_learn(struct normalizer *nz, const uint32_t *cps, size_t n)
         sbuf_putcp(&in, ask[i]);
         sbuf_putc(&in, '\n');
     }
+    /* every answer first, then each code point's two bits at once: one
+     * that reads "known" must never miss "converts" */
     char *outp = opencc_convert_utf8(nz->cc, in.d, in.len);
+    bool *converts = xcalloc(k, sizeof *converts);
     const char *o = outp;
     size_t i = 0;
     for (; o && i < k; i++) {
@@ -260,14 +263,12 @@ static void t2s_learn(struct normalizer *nz, const uint32_t *cps, size_t n)
             break;
         char enc[4];
         size_t len = utf8_encode(ask[i], enc);
-        bool same = (size_t)(nl - o) == len && !memcmp(o, enc, len);
-        t2s_set(nz->tab, ask[i], T2S_KNOWN | (same ? 0 : T2S_CONVERTS));
+        converts[i] = (size_t)(nl - o) != len || memcmp(o, enc, len) != 0;
         o = nl + 1;
     }
-    if (i < k) {
-        for (i = 0; i < k; i++)
-            t2s_set(nz->tab, ask[i], T2S_KNOWN | T2S_CONVERTS);
-    }
+    for (size_t q = 0; q < k; q++) /* not line for line: all of them */
+        t2s_set(nz->tab, ask[q], T2S_KNOWN | (i < k || converts[q] ? T2S_CONVERTS : 0));
+    free(converts);
     if (outp)
         opencc_convert_utf8_free(outp);
     free(in.d);

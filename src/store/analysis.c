@@ -31,7 +31,8 @@ static void columns_write(struct jy_buf *b, const struct analyzer *an, const str
     for (size_t i = 0; i < r->n_schemes; i++) {
         if (i)
             jy_buf_putc(b, ',');
-        jy_buf_json_str(b, analyzer_scheme_name(an, r->schemes[i]));
+        const char *name = analyzer_scheme_name(an, r->schemes[i]);
+        jy_buf_json_str(b, name ? name : "");
     }
     jy_buf_puts(b, "]");
     jy_buf_putc(b, '\0');

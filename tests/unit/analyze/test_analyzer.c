@@ -652,9 +652,19 @@ static void event_title_of_long_text(void **state)
     for (int i = 0; i < 400; i++)
         jy_buf_puts(&escaped, "\x1b[31m\x1b]0;x\x07");
     jy_buf_puts(&escaped, "清河县民警打人视频");
-    const char *texts[] = {long_text.data, escaped.data};
-    const char *want[] = {NULL, "清河县民警打人视频"};
-    for (int k = 0; k < 2; k++) {
+    /* 60 columns in all, the first kilobyte ending inside a combining mark:
+     * its pieces must not make the start look wider than the whole */
+    struct jy_buf marks;
+    jy_buf_init(&marks, 0);
+    jy_buf_puts(&marks, "民警打人");
+    for (int i = 0; i < 50; i++)
+        jy_buf_putc(&marks, 'a' + (char)(i % 26));
+    jy_buf_puts(&marks, "中");
+    for (int i = 0; i < 600; i++)
+        jy_buf_puts(&marks, "\xcc\x81"); /* U+0301 */
+    const char *texts[] = {long_text.data, escaped.data, marks.data};
+    const char *want[] = {NULL, "清河县民警打人视频", marks.data};
+    for (int k = 0; k < 3; k++) {
         struct an_item in = {.id = k + 1,
                              .text = texts[k],
                              .collected = 1700000000 + 86400 * 30 * (int64_t)k,
@@ -676,6 +686,7 @@ static void event_title_of_long_text(void **state)
     }
     jy_buf_free(&long_text);
     jy_buf_free(&escaped);
+    jy_buf_free(&marks);
     analyzer_free(an);
     config_free(cfg);
 }
