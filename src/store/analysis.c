@@ -2,9 +2,9 @@
  *
  * An item's verdict (near-duplicate of, event, sentiment) sits on its own
  * row so that feed pages need no join; its normalised text and matches are in
- * `analysis`. Events are rewritten whole whenever an item changes them (the
- * analyzer holds the truth in memory and gives us its full picture, plus an
- * opaque `state` to rebuild that memory after a restart). Alerts are
+ * `analysis`. Events are rewritten whole once per transaction that changed
+ * them (the analyzer holds the truth in memory and gives us its full
+ * picture, plus an opaque `state` to rebuild that memory after a restart). Alerts are
  * deduplicated on a key: one per event and level, one per source per dark
  * spell. */
 #include <stdint.h>
