@@ -823,6 +823,19 @@ static void topics_collect(struct normalized *out, const char *s, size_t len)
     }
 }
 
+/* The first "//@" of s, or NULL (memchr finds the slashes faster than
+ * memmem the three bytes). */
+static const char *find_chain(const char *s, size_t len)
+{
+    const char *p = s, *end = s + len;
+    while (end - p >= 3 && (p = memchr(p, '/', (size_t)(end - p - 2)))) {
+        if (p[1] == '/' && p[2] == '@')
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
 int normalize_text(struct normalizer *nz, const char *s, size_t len, struct normalized *out,
                    struct jy_error *err)
 {
@@ -831,7 +844,7 @@ int normalize_text(struct normalizer *nz, const char *s, size_t len, struct norm
     if (!s)
         len = 0;
     /* The repost chain starts at the first "//@"; its "//@" is not kept. */
-    const char *chain = len >= 3 ? memmem(s, len, "//@", 3) : NULL;
+    const char *chain = find_chain(s, len);
     size_t own = chain ? (size_t)(chain - s) : len;
 
     nz_run(nz, s ? s : "", own, true);
