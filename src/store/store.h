@@ -211,13 +211,15 @@ void store_set_analyzer_factory(struct store *st,
  * transaction; *done gets how many (0: nothing left). */
 int store_analysis_catch_up(struct store *st, size_t batch, int *done, struct jy_error *err);
 
-/* Stores one item's analysis inside the current transaction, and notes its
+/* Stores one item's analysis and its verdict (on the item's row, stored
+ * before it was analysed) inside the current transaction, and notes its
  * event (and the alert when r->alert) for store_analysis_flush. */
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err);
 /* Writes each event noted since the last flush once, with its picture from
- * an, then (when alerts) the alerts; call before the transaction commits (the
- * collector's batches do). Lets an free the events closed meanwhile. */
+ * an, then (when alerts) the alerts; call before the transaction commits.
+ * (A store with an analyzer of its own, see store_set_analyzer, does this
+ * at its commits.) Lets an free the events closed meanwhile. */
 int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, bool alerts,
                          struct jy_error *err);
 /* Gives a fresh analyzer the memory it needs: first copies inside the
