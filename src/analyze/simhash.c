@@ -77,25 +77,26 @@ static void lanes_flush(struct votes *v)
     v->pending = 0;
 }
 
-/* Adds the block's sixteen hashes (unused ones are 0, which add nothing). */
-static void votes_block(struct votes *v)
+/* Adds eight hashes into the ones, twos and fours; returns what carries
+ * into the eights. */
+static uint64_t votes_eight(struct votes *v, const uint64_t *d)
 {
-    const uint64_t *d = v->block;
-    uint64_t twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
+    uint64_t twos_a, twos_b, fours_a, fours_b, eights;
     csa(&twos_a, &v->ones, v->ones, d[0], d[1]);
     csa(&twos_b, &v->ones, v->ones, d[2], d[3]);
     csa(&fours_a, &v->twos, v->twos, twos_a, twos_b);
     csa(&twos_a, &v->ones, v->ones, d[4], d[5]);
     csa(&twos_b, &v->ones, v->ones, d[6], d[7]);
     csa(&fours_b, &v->twos, v->twos, twos_a, twos_b);
-    csa(&eights_a, &v->fours, v->fours, fours_a, fours_b);
-    csa(&twos_a, &v->ones, v->ones, d[8], d[9]);
-    csa(&twos_b, &v->ones, v->ones, d[10], d[11]);
-    csa(&fours_a, &v->twos, v->twos, twos_a, twos_b);
-    csa(&twos_a, &v->ones, v->ones, d[12], d[13]);
-    csa(&twos_b, &v->ones, v->ones, d[14], d[15]);
-    csa(&fours_b, &v->twos, v->twos, twos_a, twos_b);
-    csa(&eights_b, &v->fours, v->fours, fours_a, fours_b);
+    csa(&eights, &v->fours, v->fours, fours_a, fours_b);
+    return eights;
+}
+
+/* Adds the block's sixteen hashes (unused ones are 0, which add nothing). */
+static void votes_block(struct votes *v)
+{
+    uint64_t eights_a = votes_eight(v, v->block), eights_b = votes_eight(v, v->block + 8);
+    uint64_t sixteens;
     csa(&sixteens, &v->eights, v->eights, eights_a, eights_b);
     if (sixteens) {
         if (v->pending == 255)

@@ -167,12 +167,9 @@ static size_t html_plain_run(const char *s, size_t len, bool markup)
             i++;
             continue;
         }
-        /* three-byte characters after U+3000 (CJK: most of a Chinese
-         * post), well formed and not surrogates, are all copied as they are */
-        if (len - i >= 3 && c >= 0xE3 && c != 0xED && ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
-            ((unsigned char)s[i + 2] & 0xC0) == 0x80 &&
-            (c != 0xE3 || (unsigned char)s[i + 1] != 0x80 || (unsigned char)s[i + 2] != 0x80) &&
-            c <= 0xEF) {
+        /* three-byte characters after U+3000 (CJK: most of a Chinese post)
+         * are all copied as they are */
+        if (utf8_cjk3(s + i, len - i) && memcmp(s + i, "\xe3\x80\x80", 3) != 0) {
             i += 3;
             continue;
         }

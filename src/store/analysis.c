@@ -149,6 +149,15 @@ static void pending_add(struct store *st, int64_t event_id, int alert_level)
     st->n_pend++;
 }
 
+void store_bind_verdict(sqlite3_stmt *s, int first, const struct an_result *r)
+{
+    if (r->duplicate_of)
+        sqlite3_bind_int64(s, first, r->duplicate_of);
+    if (r->event_id)
+        sqlite3_bind_int64(s, first + 1, r->event_id);
+    sqlite3_bind_int(s, first + 2, (int)r->sentiment);
+}
+
 /* The verdict on an item row written before its analysis. */
 static int record_verdict(struct store *st, const struct an_result *r, struct jy_error *err)
 {
@@ -158,11 +167,7 @@ static int record_verdict(struct store *st, const struct an_result *r, struct jy
     if (!s)
         return JY_EDB;
     sqlite3_bind_int64(s, 1, r->id);
-    if (r->duplicate_of)
-        sqlite3_bind_int64(s, 2, r->duplicate_of);
-    if (r->event_id)
-        sqlite3_bind_int64(s, 3, r->event_id);
-    sqlite3_bind_int(s, 4, (int)r->sentiment);
+    store_bind_verdict(s, 2, r);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store verdict");

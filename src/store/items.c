@@ -290,11 +290,7 @@ int store_item_insert_judged(struct store *st, int64_t source_id, const struct f
         return JY_EDB;
     bind_item(s, source_id, it, now);
     sqlite3_bind_int64(s, 11, verdict->id);
-    if (verdict->duplicate_of)
-        sqlite3_bind_int64(s, 12, verdict->duplicate_of);
-    if (verdict->event_id)
-        sqlite3_bind_int64(s, 13, verdict->event_id);
-    sqlite3_bind_int(s, 14, (int)verdict->sentiment);
+    store_bind_verdict(s, 12, verdict);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "insert item");

@@ -78,6 +78,9 @@ int store_insert_analysed(struct store *st, int64_t source_id, const struct fetc
                           int64_t now, bool defer_events, size_t *inserted, int64_t *ids,
                           struct jy_error *err);
 
+/* Binds an item's verdict (duplicate of, event: NULL when none; sentiment)
+ * to ?first..?first+2 of an items statement. */
+void store_bind_verdict(sqlite3_stmt *s, int first, const struct an_result *r);
 /* items.c's two halves of that: whether the source holds an item with that
  * guid, and the insert of a new item under a given id with its verdict. */
 int store_item_exists(struct store *st, int64_t source_id, const char *guid, bool *exists,

@@ -55,17 +55,6 @@ static int hex4(const char *s, uint32_t *v)
 /* A string at p->i (its opening quote). With `decode`, its value is
  * unescaped over its own text (never longer than the escaped form), NUL
  * terminated, and *out and *out_len give it; without, it is only checked. */
-/* Whether s (n bytes left) starts with a well-formed three-byte character
- * whose lead byte is E1..EC or EE..EF (no further bounds on its second). */
-static inline bool plain3(const char *s, size_t n)
-{
-    if (n < 3)
-        return false;
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t x = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16;
-    return (x & 0xC0C0F0) == 0x8080E0 && u[0] != 0xE0 && u[0] != 0xED;
-}
-
 static int jp_string(struct jp *p, bool decode, const char **out, size_t *out_len)
 {
     const size_t start = p->i + 1;
@@ -77,12 +66,12 @@ static int jp_string(struct jp *p, bool decode, const char **out, size_t *out_le
         while (i < p->len) {
             unsigned char c = (unsigned char)s[i];
             if (c >= 0x80) {
-                /* three-byte characters (all of CJK) are checked by their
-                 * bytes, a run of them in a loop of its own; E0 and ED,
-                 * whose second byte has narrower bounds, go the long way */
-                if (plain3(s + i, p->len - i)) {
+                /* three-byte characters from U+3000 on (all of CJK) are
+                 * checked by their bytes, a run of them in a loop of its
+                 * own; the rest go through the decoder */
+                if (utf8_cjk3(s + i, p->len - i)) {
                     i += 3;
-                    while (plain3(s + i, p->len - i))
+                    while (utf8_cjk3(s + i, p->len - i))
                         i += 3;
                     continue;
                 }

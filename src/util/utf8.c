@@ -145,17 +145,6 @@ static bool plain_cp(uint32_t cp)
     return true;
 }
 
-/* Whether s (n bytes left) starts with a well-formed three-byte character
- * from U+3000 on, other than a surrogate: one that is plain text. */
-static inline bool plain3(const char *s, size_t n)
-{
-    if (n < 3)
-        return false;
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t x = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16;
-    return (x & 0xC0C0F0) == 0x8080E0 && u[0] >= 0xE3 && u[0] != 0xED;
-}
-
 /* Whether the eight bytes at s are all printable ASCII (0x20..0x7E). */
 static inline bool ascii8_plain(const char *s)
 {
@@ -187,9 +176,9 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
         /* Three-byte characters from U+3000 on (CJK, fullwidth forms: most
          * of a Chinese post) are all plain when well formed: a run of them
          * is passed over in a loop of its own. */
-        if (plain3(s + i, len - i)) {
+        if (utf8_cjk3(s + i, len - i)) {
             i += 3;
-            while (plain3(s + i, len - i))
+            while (utf8_cjk3(s + i, len - i))
                 i += 3;
             continue;
         }

@@ -170,6 +170,17 @@ static inline size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
     }
     return utf8_decode_slow(str, len, cp);
 }
+/* Whether s (n bytes left) starts with a well-formed three-byte character
+ * from U+3000 on, other than a surrogate: CJK and the fullwidth forms, the
+ * bulk of Chinese text, checked by its bytes without decoding. */
+static inline bool utf8_cjk3(const char *s, size_t n)
+{
+    if (n < 3)
+        return false;
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t x = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16;
+    return (x & 0xC0C0F0) == 0x8080E0 && u[0] >= 0xE3 && u[0] != 0xED;
+}
 /* Encodes cp into out (4 bytes room); returns bytes written. */
 size_t utf8_encode(uint32_t cp, char *out);
 bool utf8_valid(const char *s, size_t len);
