@@ -50,6 +50,7 @@ struct lane_job {
     enum media_level media; /* the source's, for the text analysis */
     unsigned epoch;         /* the loop's count of lost leases when submitted */
     bool here;              /* finished on the loop's thread (lane_job_finish) */
+    size_t queued_bytes;    /* its body, counted against the lane's queue */
     /* the lane's */
     struct fetch_result r; /* strings point into t, feed and errmsg; r.pre = pre */
     struct feed feed;

@@ -21,6 +21,14 @@
 #define ROWS_MAX_AGE_MS 1000
 #define INDEX_BATCH 500
 #define ANALYSIS_BATCH 200
+/* Fetched responses waiting in the lane, each holding its body: at most
+ * this many, and new fetches start only while they hold less than
+ * LANE_QUEUE_BYTES. The queue is deeper than `parallel` because this thread
+ * takes no finished transfers while it stores what the lane made: a queue
+ * of only a few responses ran dry meanwhile and the lane waited idle (a
+ * fifth of a run of 200 feeds). */
+#define LANE_QUEUE 32
+#define LANE_QUEUE_BYTES ((size_t)64 << 20)
 #define INDEX_IDLE_MS 200
 
 struct collector {
@@ -46,8 +54,8 @@ struct loop {
     bool *started;              /* --once: attempted already */
     struct transfer **inflight; /* per config source, NULL when idle */
     bool *queued;               /* per config source: its finished transfer is in the lane */
-    int n_queued;               /* how many: with n_inflight at most `parallel` (each holds a
-                                   response; the lane takes one at a time anyway) */
+    int n_queued;               /* how many (see LANE_QUEUE) */
+    size_t queued_bytes;        /* the bodies they hold */
     struct lane *lane;          /* parses finished transfers (and analyses ahead) */
     unsigned epoch;             /* leases lost: jobs submitted before one are not stored */
     int64_t *due_after;         /* per config source: not before this (what we last stored) */
@@ -100,6 +108,7 @@ static void abort_transfers(struct loop *l)
     }
     l->n_inflight = 0;
     l->n_queued = 0;
+    l->queued_bytes = 0;
     l->epoch++;
 }
 
@@ -432,9 +441,9 @@ static bool schedule(struct loop *l, int64_t now)
                     row->name, (long long)(next_due - now));
         if (l->once && !due)
             l->started[i] = true;
-        /* responses waiting in the lane count too: each holds its body */
         if (due && (sc_is_local(&l->cfg->sources[i]) ||
-                    l->n_inflight + l->n_queued < l->cfg->collector.parallel)) {
+                    (l->n_inflight < l->cfg->collector.parallel && l->n_queued < LANE_QUEUE &&
+                     l->queued_bytes < LANE_QUEUE_BYTES))) {
             start_source(l, i, row, now);
             pending = pending || l->inflight[i] != NULL;
         } else if (due) {
@@ -632,6 +641,8 @@ static bool turn(struct loop *l)
         }
         l->queued[j->i] = true;
         l->n_queued++;
+        j->queued_bytes = t->body.len;
+        l->queued_bytes += j->queued_bytes;
         lane_submit(l->lane, j);
     }
     if (!l->an && l->leader && lane_analysing(l->lane))
@@ -650,6 +661,7 @@ static bool turn(struct loop *l)
         }
         l->queued[j->i] = false;
         l->n_queued--;
+        l->queued_bytes -= j->queued_bytes;
         *tail = j;
         tail = &j->next;
     }
