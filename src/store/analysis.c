@@ -179,10 +179,19 @@ static int record_verdict(struct store *st, const struct an_result *r, struct jy
 static int record_analysis(struct store *st, const struct analyzer *an, const struct an_result *r,
                            int64_t now, bool judge, const char *cols, struct jy_error *err)
 {
+    /* An upsert, not INSERT OR REPLACE: a REPLACE that may delete a row
+     * under foreign keys makes SQLite keep a statement journal (a copy of
+     * every page the insert touches), a tenth of the collector's storing;
+     * a row can be there already (an item analysed again, or one deleted
+     * by hand with foreign keys off, whose id comes back). */
     sqlite3_stmt *s = store_stmt(
         st, STMT_ANALYSIS_INSERT,
-        "INSERT OR REPLACE INTO analysis (item_id, normalized, repost, topics, schemes, terms, "
-        "simhash, sentiment_score, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO analysis (item_id, normalized, repost, topics, schemes, terms, "
+        "simhash, sentiment_score, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT(item_id) DO UPDATE SET normalized = excluded.normalized, "
+        "repost = excluded.repost, topics = excluded.topics, schemes = excluded.schemes, "
+        "terms = excluded.terms, simhash = excluded.simhash, "
+        "sentiment_score = excluded.sentiment_score, analyzed_at = excluded.analyzed_at",
         err);
     if (!s)
         return JY_EDB;
