@@ -50,20 +50,27 @@ static bool date_days_valid(int y, int m, int d)
     return d <= n;
 }
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (m
+ * 1..12, d within the month): by whole 400-year eras of 146,097 days, years
+ * counted from March so that February's length only matters at the end of
+ * one. Plain arithmetic: timegm() went through the C library's mktime, a
+ * few thousand instructions a date, a date an item. */
+int64_t parse_days_from_civil(int y, int m, int d)
+{
+    int64_t yy = y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;                                  /* 0..399 */
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 from March 1 */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
+    return era * 146097 + doe - 719468; /* 1970-01-01 is day 719,468 of era 0 */
+}
+
 static int date_make(int y, int mo, int d, int h, int mi, int s, int offset, int64_t *out)
 {
     if (y < 1000 || y > 9999 || !date_days_valid(y, mo, d) || h < 0 || h > 23 || mi < 0 ||
         mi > 59 || s < 0 || s > 60)
         return JY_EPARSE;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    time_t t = timegm(&tm);
-    *out = (int64_t)t - offset;
+    *out = parse_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
     return 0;
 }
 

@@ -124,6 +124,7 @@ struct html_out {
     bool keep_newlines;
     bool pending_space;
     int pending_nl;
+    bool dirty; /* b may hold what utf8_sanitize removes (html_done) */
 };
 
 static void html_emit(struct html_out *o, const char *p, size_t n)
@@ -149,8 +150,22 @@ static void html_emit_cp(struct html_out *o, uint32_t cp)
     }
     if (cp == 0xAD || cp == 0x200B)
         return;
+    if (!utf8_plain_cp(cp) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        o->dirty = true;
     char enc[4];
     html_emit(o, enc, utf8_encode(cp, enc));
+}
+
+/* The text made: what would pass utf8_sanitize unchanged is taken as it is
+ * (runs of plain characters, spaces, newlines only where kept, and decoded
+ * characters that are plain); anything else goes through it. */
+static char *html_done(struct html_out *o)
+{
+    if (!o->dirty)
+        return jy_buf_steal(&o->b);
+    char *out = utf8_sanitize(o->b.data, o->b.len, o->keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+    jy_buf_free(&o->b);
+    return out;
 }
 
 /* Length of the run at s of characters that html_emit_cp would copy as they
@@ -176,7 +191,7 @@ static size_t html_plain_run(const char *s, size_t len, bool markup)
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD || cp == 0x200B ||
-            cp < 0xA0)
+            cp < 0xA0 || !utf8_plain_cp(cp))
             break;
         i += n;
     }
@@ -329,9 +344,7 @@ char *html_to_text(const char *html, size_t len, bool keep_newlines)
         html_emit_cp(&o, cp);
         i += n;
     }
-    char *out = utf8_sanitize(o.b.data, o.b.len, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
-    jy_buf_free(&o.b);
-    return out;
+    return html_done(&o);
 }
 
 char *parse_plain_text(const char *s, size_t len, bool keep_newlines)
@@ -360,7 +373,5 @@ char *parse_plain_text(const char *s, size_t len, bool keep_newlines)
         }
         i += n;
     }
-    char *out = utf8_sanitize(o.b.data, o.b.len, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
-    jy_buf_free(&o.b);
-    return out;
+    return html_done(&o);
 }

@@ -33,6 +33,9 @@ char *parse_strtrim(const char *s);
 /* Plain text (no markup, no references) made displayable: whitespace runs
  * folded, line breaks kept only when keep_newlines, sanitised. */
 char *parse_plain_text(const char *s, size_t len, bool keep_newlines);
+/* Days from 1970-01-01 to the date y-m-d (proleptic Gregorian; m 1..12 and
+ * d a day of that month), negative before. */
+int64_t parse_days_from_civil(int y, int m, int d);
 /* Decodes base64 (whitespace ignored); NULL when it is not base64. */
 char *parse_base64_decode(const char *s, size_t len, size_t *out_len);
 

@@ -133,18 +133,6 @@ static size_t skip_csi(const char *s, size_t i, size_t len)
     return len;
 }
 
-/* Whether cp may stand in sanitised text as it is. */
-static bool plain_cp(uint32_t cp)
-{
-    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-        return false;
-    /* Bidirectional overrides and isolates could reorder what an operator
-     * reads; they are dropped too. */
-    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-        return false;
-    return true;
-}
-
 /* Whether the eight bytes at s are all printable ASCII (0x20..0x7E). */
 static inline bool ascii8_plain(const char *s)
 {
@@ -185,7 +173,7 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if (cp != 0xFFFD || n > 1) {
-            if (plain_cp(cp)) {
+            if (utf8_plain_cp(cp)) {
                 i += n;
                 continue;
             }

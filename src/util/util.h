@@ -170,6 +170,15 @@ static inline size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
     }
     return utf8_decode_slow(str, len, cp);
 }
+/* Whether cp (a decoded code point) may stand in sanitised text as it is:
+ * not a C0 or C1 control, DEL, nor a bidirectional override or isolate
+ * (those could reorder what an operator reads). */
+static inline bool utf8_plain_cp(uint32_t cp)
+{
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+        return false;
+    return !((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069));
+}
 /* Whether s (n bytes left) starts with a well-formed three-byte character
  * from U+3000 on, other than a surrogate: CJK and the fullwidth forms, the
  * bulk of Chinese text, checked by its bytes without decoding. */

@@ -4,15 +4,19 @@
  * caps, escape stripping, the inspect JSON line and JSON-lines items. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "parse/parse.h"
+#include "parse/parse_internal.h"
+#include "util/util.h"
 
 #define T2004 1072986501 /* Thu, 01 Jan 2004 19:48:21 GMT */
 
@@ -305,6 +309,112 @@ static void html_table(void **state)
         if (strcmp(got, cases[i].want) != 0)
             fail_msg("html_to_text(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
         free(got);
+    }
+}
+
+/* What html_to_text and parse_plain_text return is already what
+ * utf8_sanitize would make of it, whatever the input: random documents
+ * from pieces of markup, entities (controls, C1, bidirectional overrides,
+ * surrogates among them), raw controls and escape sequences, invalid bytes,
+ * CJK and spaces. (Both skip the final sanitising pass when nothing
+ * suspicious went into the text: this finds a kind they let through.) */
+static void html_text_is_sanitised(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "<p>",
+        "</p>",
+        "<br>",
+        "<td>",
+        "<b>",
+        "&amp;",
+        "&nbsp;",
+        "&#27;",
+        "&#x9b;",
+        "&#x202e;",
+        "&#x2066;",
+        "&#0;",
+        "&#xD800;",
+        "&#x85;",
+        "&#x7f;",
+        "&#9;",
+        "&#13;",
+        "\x1b[31m",
+        "\x1b]0;t\x07",
+        "\xc2\x9b",
+        "\x7f",
+        "\r\n",
+        "\n",
+        "\t",
+        " ",
+        "中文",
+        "\xe3\x80\x80",
+        "\xe2\x80\xae",
+        "\xe2\x81\xa6",
+        "\xed\xa0\x80",
+        "\xe6\x96",
+        "\xff",
+        "\xc2\xa0",
+        "ab",
+        "<",
+        "&",
+        "，",
+        "\xe2\x80\x8b",
+        "\xc2\xad",
+        "\xf0\x9f\x98\x80",
+        "\x01",
+        "<script>x</script>",
+    };
+    enum { N = sizeof pieces / sizeof pieces[0] };
+    srand(4242);
+    char doc[512];
+    for (int round = 0; round < 4000; round++) {
+        size_t len = 0;
+        int k = 1 + rand() % 24;
+        for (int j = 0; j < k; j++) {
+            const char *p = pieces[rand() % N];
+            size_t n = strlen(p);
+            if (len + n >= sizeof doc)
+                break;
+            memcpy(doc + len, p, n);
+            len += n;
+        }
+        doc[len] = 0;
+        for (int nl = 0; nl < 2; nl++) {
+            char *outs[2] = {html_to_text(doc, len, nl), parse_plain_text(doc, len, nl)};
+            for (int w = 0; w < 2; w++) {
+                char *again = utf8_sanitize(outs[w], strlen(outs[w]), nl ? UTF8_KEEP_NEWLINES : 0);
+                if (strcmp(again, outs[w]) != 0)
+                    fail_msg("%s(\"%s\", %d) = \"%s\", not sanitised",
+                             w ? "parse_plain_text" : "html_to_text", doc, nl, outs[w]);
+                free(again);
+                free(outs[w]);
+            }
+        }
+    }
+}
+
+/* Day numbers against the C library's timegm() for every day from year
+ * 1000 to 9999 (what the parser accepts), leap years and centuries among
+ * them, and the epoch itself. */
+static void days_from_civil_matches_timegm(void **state)
+{
+    (void)state;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    assert_int_equal(parse_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(parse_days_from_civil(1969, 12, 31), -1);
+    for (int y = 1000; y <= 9999; y++) {
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        for (int m = 1; m <= 12; m++) {
+            int last = mdays[m - 1] + (m == 2 && leap);
+            for (int d = 1; d <= last; d += (y % 97 == 0 ? 1 : last - 1)) {
+                struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+                int64_t want = (int64_t)timegm(&tm);
+                if (parse_days_from_civil(y, m, d) * 86400 != want)
+                    fail_msg("%04d-%02d-%02d: %lld days, timegm %lld s", y, m, d,
+                             (long long)parse_days_from_civil(y, m, d), (long long)want);
+            }
+        }
     }
 }
 
@@ -722,7 +832,9 @@ static void jsonl_items(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(html_text_is_sanitised),
         cmocka_unit_test(date_table),
+        cmocka_unit_test(days_from_civil_matches_timegm),
         cmocka_unit_test(charset_detection),
         cmocka_unit_test(charset_gbk_feed_without_declaration),
         cmocka_unit_test(charset_gbk_feed_with_declaration),
