@@ -9,24 +9,53 @@
  * asctime order). Nothing here depends on the locale: no strptime. */
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "parse_internal.h"
 
 #define DATE_CHINA_OFFSET (8 * 3600)
 
-static const char *const date_months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                          "jul", "aug", "sep", "oct", "nov", "dec"};
-static const char *const date_month_full[] = {"january",   "february", "march",    "april",
-                                              "may",       "june",     "july",     "august",
-                                              "september", "october",  "november", "december"};
-static const char *const date_weekdays[] = {
-    "mon",       "tue",      "wed",    "thu",      "fri",    "sat",  "sun",  "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "tues", "thur", "thurs",  "weds"};
+/* The words of dates, in lower case, with their lengths: a word of the
+ * date is lowered once and compared with these (by length first). */
+struct date_word {
+    const char *s;
+    size_t n;
+};
+#define DW(lit)                                                                                    \
+    {                                                                                              \
+        lit, sizeof lit - 1                                                                        \
+    }
+#define DATE_WORD_MAX 15 /* longer words are none of these */
+
+static const struct date_word date_months[] = {DW("jan"), DW("feb"), DW("mar"), DW("apr"),
+                                               DW("may"), DW("jun"), DW("jul"), DW("aug"),
+                                               DW("sep"), DW("oct"), DW("nov"), DW("dec")};
+static const struct date_word date_month_full[] = {
+    DW("january"), DW("february"), DW("march"),     DW("april"),   DW("may"),      DW("june"),
+    DW("july"),    DW("august"),   DW("september"), DW("october"), DW("november"), DW("december")};
+static const struct date_word date_weekdays[] = {
+    DW("mon"),      DW("tue"),    DW("wed"),     DW("thu"),       DW("fri"),      DW("sat"),
+    DW("sun"),      DW("monday"), DW("tuesday"), DW("wednesday"), DW("thursday"), DW("friday"),
+    DW("saturday"), DW("sunday"), DW("tues"),    DW("thur"),      DW("thurs"),    DW("weds")};
+
+static bool date_word_is(const char *lw, size_t n, const struct date_word *w)
+{
+    return w->n == n && memcmp(w->s, lw, n) == 0;
+}
+
+/* w's n letters in lower case into lw (DATE_WORD_MAX + 1 bytes); false when
+ * the word is too long to be one of ours. */
+static bool date_lower(const char *w, size_t n, char *lw)
+{
+    if (n > DATE_WORD_MAX)
+        return false;
+    for (size_t k = 0; k < n; k++)
+        lw[k] = (char)tolower((unsigned char)w[k]);
+    return true;
+}
 
 struct date_zone {
-    const char *name;
+    struct date_word name;
     int offset; /* seconds east of UTC */
 };
 
@@ -34,9 +63,9 @@ struct date_zone {
  * as RFC 2822 section 4.3 advises (RFC 822 had their signs reversed, so no
  * sender can be trusted on them). */
 static const struct date_zone date_zones[] = {
-    {"gmt", 0},         {"ut", 0},          {"utc", 0},         {"z", 0},
-    {"est", -5 * 3600}, {"edt", -4 * 3600}, {"cst", -6 * 3600}, {"cdt", -5 * 3600},
-    {"mst", -7 * 3600}, {"mdt", -6 * 3600}, {"pst", -8 * 3600}, {"pdt", -7 * 3600},
+    {DW("gmt"), 0},         {DW("ut"), 0},          {DW("utc"), 0},         {DW("z"), 0},
+    {DW("est"), -5 * 3600}, {DW("edt"), -4 * 3600}, {DW("cst"), -6 * 3600}, {DW("cdt"), -5 * 3600},
+    {DW("mst"), -7 * 3600}, {DW("mdt"), -6 * 3600}, {DW("pst"), -8 * 3600}, {DW("pdt"), -7 * 3600},
 };
 
 static bool date_days_valid(int y, int m, int d)
@@ -119,15 +148,16 @@ static bool date_offset(const char **pp, int *offset)
     return true;
 }
 
-static int date_zone_lookup(const char *w, size_t n, int *offset)
+/* lw: a word in lower case, n letters */
+static int date_zone_lookup(const char *lw, size_t n, int *offset)
 {
     for (size_t i = 0; i < sizeof date_zones / sizeof date_zones[0]; i++) {
-        if (strlen(date_zones[i].name) == n && strncasecmp(date_zones[i].name, w, n) == 0) {
+        if (date_word_is(lw, n, &date_zones[i].name)) {
             *offset = date_zones[i].offset;
             return 0;
         }
     }
-    if (n == 1 && isalpha((unsigned char)w[0]) && tolower((unsigned char)w[0]) != 'j') {
+    if (n == 1 && lw[0] != 'j') {
         *offset = 0;
         return 0;
     }
@@ -189,7 +219,9 @@ static int date_parse_iso(const char *p, int64_t *out)
             const char *w = p;
             while (isalpha((unsigned char)*p))
                 p++;
-            if (date_zone_lookup(w, (size_t)(p - w), &offset) != 0)
+            char lw[DATE_WORD_MAX + 1];
+            size_t n = (size_t)(p - w);
+            if (!date_lower(w, n, lw) || date_zone_lookup(lw, n, &offset) != 0)
                 return JY_EPARSE;
             has_zone = true;
             if ((*p == '+' || *p == '-') && !date_offset(&p, &offset))
@@ -208,21 +240,20 @@ done:
     return date_make(y, mo, d, h, mi, s, offset, out);
 }
 
-static int date_month_lookup(const char *w, size_t n)
+static int date_month_lookup(const char *lw, size_t n)
 {
     for (int i = 0; i < 12; i++) {
-        if ((n == 3 && strncasecmp(date_months[i], w, 3) == 0) ||
-            (n == strlen(date_month_full[i]) && strncasecmp(date_month_full[i], w, n) == 0) ||
-            (n == 4 && i == 8 && strncasecmp("sept", w, 4) == 0))
+        if (date_word_is(lw, n, &date_months[i]) || date_word_is(lw, n, &date_month_full[i]) ||
+            (i == 8 && n == 4 && memcmp(lw, "sept", 4) == 0))
             return i + 1;
     }
     return 0;
 }
 
-static bool date_is_weekday(const char *w, size_t n)
+static bool date_is_weekday(const char *lw, size_t n)
 {
     for (size_t i = 0; i < sizeof date_weekdays / sizeof date_weekdays[0]; i++) {
-        if (strlen(date_weekdays[i]) == n && strncasecmp(date_weekdays[i], w, n) == 0)
+        if (date_word_is(lw, n, &date_weekdays[i]))
             return true;
     }
     return false;
@@ -255,19 +286,22 @@ static int date_parse_rfc822(const char *p, int64_t *out)
             while (isalpha((unsigned char)*p))
                 p++;
             size_t n = (size_t)(p - w);
+            char lw[DATE_WORD_MAX + 1];
+            if (!date_lower(w, n, lw))
+                return JY_EPARSE;
             int m;
             int zo;
-            if (date_is_weekday(w, n))
+            if (date_is_weekday(lw, n))
                 continue;
-            if ((m = date_month_lookup(w, n)) != 0) {
+            if ((m = date_month_lookup(lw, n)) != 0) {
                 if (mo)
                     return JY_EPARSE;
                 mo = m;
-            } else if (n == 2 && strncasecmp(w, "am", 2) == 0) {
+            } else if (n == 2 && memcmp(lw, "am", 2) == 0) {
                 ampm = 1;
-            } else if (n == 2 && strncasecmp(w, "pm", 2) == 0) {
+            } else if (n == 2 && memcmp(lw, "pm", 2) == 0) {
                 ampm = 2;
-            } else if (!has_zone && date_zone_lookup(w, n, &zo) == 0) {
+            } else if (!has_zone && date_zone_lookup(lw, n, &zo) == 0) {
                 offset = zo;
                 has_zone = true;
                 if (*p == '+' || *p == '-') {

@@ -71,24 +71,38 @@ char *parse_text_clip(const char *s, size_t max, bool keep_newlines)
     return utf8_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
 }
 
-/* Replaces *field by its clipped, sanitised, trimmed copy (NULL if empty). */
-static void item_field_fix(char **field, size_t max, bool keep_newlines)
+/* Replaces *field by its clipped, sanitised, trimmed copy (NULL if empty);
+ * clean: it is sanitised already (any prefix of it that ends between code
+ * points then is too). */
+static void item_field_fix(char **field, size_t max, bool keep_newlines, bool clean)
 {
     if (!*field)
         return;
-    char *c = parse_text_clip(*field, max, keep_newlines);
-    free(*field);
+    char *c;
+    if (clean) {
+        size_t n = strlen(*field);
+        if (n > max) {
+            n = max;
+            while (n > 0 && ((unsigned char)(*field)[n] & 0xC0) == 0x80)
+                n--;
+        }
+        (*field)[n] = '\0';
+        c = *field;
+    } else {
+        c = parse_text_clip(*field, max, keep_newlines);
+        free(*field);
+    }
     *field = parse_strtrim(c);
     free(c);
 }
 
-void parse_item_finish(struct feed_item *it, const struct parse_limits *lim)
+void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text)
 {
-    item_field_fix(&it->title, lim->max_field, false);
-    item_field_fix(&it->content, lim->max_field, true);
-    item_field_fix(&it->link, lim->max_field, false);
-    item_field_fix(&it->author, lim->max_field, false);
-    item_field_fix(&it->guid, lim->max_field, false);
+    item_field_fix(&it->title, lim->max_field, false, made_text);
+    item_field_fix(&it->content, lim->max_field, true, made_text);
+    item_field_fix(&it->link, lim->max_field, false, false);
+    item_field_fix(&it->author, lim->max_field, false, made_text);
+    item_field_fix(&it->guid, lim->max_field, false, false);
     if (!it->title)
         it->title = xstrdup("");
     if (!it->content)
@@ -208,6 +222,6 @@ int parse_jsonl_item(const char *line, size_t len, struct feed_item *out, struct
     }
     json_decref(root);
     struct parse_limits lim = {PARSE_DEFAULT_MAX_FIELD, PARSE_DEFAULT_MAX_ITEMS};
-    parse_item_finish(out, &lim);
+    parse_item_finish(out, &lim, false);
     return 0;
 }

@@ -95,7 +95,7 @@ int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim
             continue;
         struct feed_item *it = parse_feed_item_add(out);
         jf_item_read(jit, root, lim, it);
-        parse_item_finish(it, lim);
+        parse_item_finish(it, lim, true);
     }
     json_decref(root);
     return 0;

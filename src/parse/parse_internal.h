@@ -21,8 +21,11 @@ struct parse_limits {
 /* Appends an item to f (growing the array); returns the new, zeroed item. */
 struct feed_item *parse_feed_item_add(struct feed *f);
 /* Gives it the guarantees parse.h promises: title and content not NULL,
- * fields cut to max_field on a code point boundary, guid filled in. */
-void parse_item_finish(struct feed_item *it, const struct parse_limits *lim);
+ * fields sanitised and cut to max_field on a code point boundary, guid
+ * filled in. made_text: title, content and author are what html_to_text or
+ * parse_plain_text returned (sanitised already, with the same newlines), so
+ * they are only cut and trimmed. */
+void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text);
 /* A new string: s cut to at most max bytes without splitting a UTF-8
  * sequence, then sanitised (newlines kept when keep_newlines). */
 char *parse_text_clip(const char *s, size_t max, bool keep_newlines);

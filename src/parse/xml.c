@@ -398,7 +398,7 @@ static void xml_add_item_rss(struct feed *out, const xmlNode *item, const struct
         return;
     struct feed_item *it = parse_feed_item_add(out);
     rss_item_read(item, lim, it);
-    parse_item_finish(it, lim);
+    parse_item_finish(it, lim, true);
 }
 
 static int rss_read(const xmlNode *root, bool rdf, const struct parse_limits *lim, struct feed *out)
@@ -503,7 +503,7 @@ static int atom_read(const xmlNode *root, const struct parse_limits *lim, struct
             break;
         struct feed_item *it = parse_feed_item_add(out);
         atom_entry_read(c, root, lim, it);
-        parse_item_finish(it, lim);
+        parse_item_finish(it, lim, true);
     }
     return 0;
 }

@@ -91,6 +91,13 @@ static void date_table(void **state)
         {"2004-01-01 19:48:21 +0000", T2004},
         {"2004-01-01", 1072915200},           /* date only */
         {"2024-02-29T00:00:00Z", 1709164800}, /* leap day */
+        /* words in any case, long and short forms, AM/PM */
+        {"thu, 01 jan 2004 19:48:21 gmt", T2004},
+        {"THURSDAY, 01 JANUARY 2004 19:48:21 Gmt", T2004},
+        {"Wed, 01 Sept 2004 19:48:21 GMT", 1094068101},
+        {"Jan 1, 2004 7:48:21 PM GMT", T2004},
+        {"Jan 1, 2004 12:48:21 am GMT", T2004 - 19 * 3600},
+        {"2004-01-01 14:48:21 est", T2004},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -111,6 +118,9 @@ static void date_table(void **state)
         "Thu, 32 Jan 2004 19:48:21 GMT",
         "Thu, 01 Foo 2004 19:48:21 GMT",
         "Thu, 01 Jan 2004 19:48:21 XYZ",
+        "Thu, 01 Jan 2004 19:48:21 J",
+        "Thu, 01 Jan 2004 19:48:21 Greenwichmeantimezone",
+        "2004-01-01 19:48:21 Greenwichmeantimezone",
         "Thu, 01 Jan 19:48:21 GMT",
         "2004-01-01Tgarbage",
         NULL,
