@@ -164,6 +164,10 @@ struct an_result {
     struct an_term *terms;
     size_t n_terms;
     uint64_t simhash;
+    /* when it matched a scheme: its text's word bigrams as event-profile
+     * counters (made with the text results, for the event grouping) */
+    uint16_t *bigrams;
+    size_t n_bigrams;
     int64_t duplicate_of; /* first copy's id, 0 if none */
     enum sentiment sentiment;
     double sentiment_score; /* -1..1 */

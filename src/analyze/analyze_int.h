@@ -226,6 +226,9 @@ struct event_input {
     const void *title_ctx;
     const char *text; /* normalised */
     size_t len;
+    /* event_bigrams of text, or NULL: the engine makes them */
+    const uint16_t *bigrams;
+    size_t n_bigrams;
     uint64_t simhash;
     int64_t duplicate_of;
     const char *const *topics;
@@ -239,6 +242,12 @@ struct event_input {
     enum sentiment sentiment;
     struct risk_marks marks;
 };
+
+/* A text's word bigrams as the counters of an event's profile that they
+ * fall into, each once, in the order met (at most EVENT_BIGRAMS_MAX): what
+ * grouping compares with the events. Into out; returns how many. */
+#define EVENT_BIGRAMS_MAX 512
+size_t event_bigrams(const char *text, size_t len, uint16_t *out);
 
 struct event_engine;
 /* scheme_name maps scheme indices to names for the event's JSON. */

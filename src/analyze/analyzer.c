@@ -123,6 +123,8 @@ static void text_results_copy(struct an_result *dst, const struct an_result *src
     dst->terms = memdup_or_null(src->terms, src->n_terms * sizeof *src->terms);
     dst->n_terms = src->n_terms;
     dst->simhash = src->simhash;
+    dst->bigrams = memdup_or_null(src->bigrams, src->n_bigrams * sizeof *src->bigrams);
+    dst->n_bigrams = dst->bigrams ? src->n_bigrams : 0;
     dst->sentiment = src->sentiment;
     dst->sentiment_score = src->sentiment_score;
 }
@@ -351,6 +353,11 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     scheme_engine_decide(an->schemes, title, out->norm.text, media, &out->schemes, &out->n_schemes,
                          &out->terms, &out->n_terms);
     out->simhash = simhash64(body, len);
+    if (out->n_schemes > 0) { /* what an event needs, made here rather than where events are */
+        uint16_t bg[EVENT_BIGRAMS_MAX];
+        out->n_bigrams = event_bigrams(body, len, bg);
+        out->bigrams = memdup_or_null(bg, out->n_bigrams * sizeof *bg);
+    }
     if (an->model)
         out->sentiment = nb_model_score(an->model, body, len, &out->sentiment_score);
     else
@@ -429,11 +436,15 @@ void an_text_give_back(struct an_text *t, struct an_result *r)
     t->r.n_schemes = r->n_schemes;
     t->r.terms = r->terms;
     t->r.n_terms = r->n_terms;
+    t->r.bigrams = r->bigrams;
+    t->r.n_bigrams = r->n_bigrams;
     memset(&r->norm, 0, sizeof r->norm);
     r->schemes = NULL;
     r->n_schemes = 0;
     r->terms = NULL;
     r->n_terms = 0;
+    r->bigrams = NULL;
+    r->n_bigrams = 0;
     t->taken = true;
 }
 
@@ -507,6 +518,8 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
             .collected = at,
             .text = body,
             .len = len,
+            .bigrams = out->bigrams,
+            .n_bigrams = out->n_bigrams,
             .simhash = out->simhash,
             .duplicate_of = out->duplicate_of,
             .topics = (const char *const *)out->norm.topics,
@@ -542,6 +555,7 @@ void an_result_clear(struct an_result *r)
     normalized_clear(&r->norm);
     free(r->schemes);
     free(r->terms);
+    free(r->bigrams);
     an_event_clear(&r->event);
     memset(r, 0, sizeof *r);
 }

@@ -47,7 +47,6 @@
 #define PROF_BUCKETS 4096   /* a profile's counters (a power of two) */
 #define PROFILE_KEEP 256    /* counters kept in the state */
 #define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
-#define ITEM_BIGRAMS 512    /* distinct counters considered per item */
 #define TERMS_MAX 64        /* distinct terms counted per event (space-saving) */
 #define TOPICS_MAX 10
 #define SOURCES_MAX 512  /* distinct sources counted exactly */
@@ -194,9 +193,9 @@ struct event_engine {
     bool keep_state;   /* fill an_event.state (see event_engine_keep_state) */
     bool full_picture; /* event_engine_add fills the whole an_event */
     /* scratch for an item's bigrams */
-    uint16_t *bg_b; /* the distinct profile counters its bigrams fall into */
+    const uint16_t *bg; /* the distinct profile counters its bigrams fall into */
     size_t n_bg;
-    uint64_t bg_seen[PROF_BUCKETS / 64];
+    uint16_t *bg_b; /* EVENT_BIGRAMS_MAX: bg when the input brings none */
 };
 
 struct keyvec {
@@ -290,14 +289,13 @@ static inline unsigned prof_bucket(uint64_t k)
     return (unsigned)((k * UINT64_C(0x9e3779b97f4a7c15)) >> 52) & (PROF_BUCKETS - 1);
 }
 
-/* Fills ee->bg_b with the distinct counters of the item's word bigrams (at
- * most ITEM_BIGRAMS): the item as a 0/1 vector over the counters. */
-static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
+size_t event_bigrams(const char *text, size_t len, uint16_t *out)
 {
-    memset(ee->bg_seen, 0, sizeof ee->bg_seen);
-    ee->n_bg = 0;
+    uint64_t seen[PROF_BUCKETS / 64];
+    memset(seen, 0, sizeof seen);
+    size_t n = 0;
     uint32_t prev = 0;
-    for (size_t i = 0; i < len && ee->n_bg < ITEM_BIGRAMS;) {
+    for (size_t i = 0; i < len && n < EVENT_BIGRAMS_MAX;) {
         uint32_t cp;
         i += utf8_decode(text + i, len - i, &cp);
         if (!word_cp(cp)) {
@@ -307,13 +305,14 @@ static void item_bigrams(struct event_engine *ee, const char *text, size_t len)
         if (prev) {
             unsigned b = prof_bucket(((uint64_t)prev << 21) | cp);
             uint64_t bit = UINT64_C(1) << (b & 63);
-            if (!(ee->bg_seen[b >> 6] & bit)) {
-                ee->bg_seen[b >> 6] |= bit;
-                ee->bg_b[ee->n_bg++] = (uint16_t)b;
+            if (!(seen[b >> 6] & bit)) {
+                seen[b >> 6] |= bit;
+                out[n++] = (uint16_t)b;
             }
         }
         prev = cp;
     }
+    return n;
 }
 
 static void prof_add_item(struct event *ev, const uint16_t *bg_b, size_t n)
@@ -358,7 +357,7 @@ struct event_engine *event_engine_new(const struct analysis_config *ac,
     ee->keep_state = true;
     ee->full_picture = true;
     ee->window = (int64_t)(ac->event_window > 0 ? ac->event_window : 48) * 3600;
-    ee->bg_b = xmalloc(ITEM_BIGRAMS * sizeof *ee->bg_b);
+    ee->bg_b = xmalloc(EVENT_BIGRAMS_MAX * sizeof *ee->bg_b);
     return ee;
 }
 
@@ -936,7 +935,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 !event_has_topic(ev, in->topics[i]))
                 continue;
             ev->seen_gen = gen;
-            double sim = prof_similarity(ev, ee->bg_b, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
             if (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen)) {
                 best = ev;
                 best_sim = sim;
@@ -966,7 +965,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             scored++;
-            double sim = prof_similarity(ev, ee->bg_b, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
@@ -992,7 +991,13 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     const char *terms[TERMS_MAX];
     uint64_t term_h[TERMS_MAX];
     size_t n_terms = item_terms(in, terms, term_h, TERMS_MAX);
-    item_bigrams(ee, in->text ? in->text : "", in->text ? in->len : 0);
+    if (in->bigrams) {
+        ee->bg = in->bigrams;
+        ee->n_bg = in->n_bigrams;
+    } else {
+        ee->n_bg = event_bigrams(in->text ? in->text : "", in->text ? in->len : 0, ee->bg_b);
+        ee->bg = ee->bg_b;
+    }
 
     struct event *ev = event_choose(ee, in, term_h, n_terms);
     if (!ev)
@@ -1030,7 +1035,7 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         scheme_add(ev, in->schemes[i]);
         key_touch(ee, key_scheme(in->schemes[i]), ev);
     }
-    prof_add_item(ev, ee->bg_b, ee->n_bg);
+    prof_add_item(ev, ee->bg, ee->n_bg);
 
     /* near-duplicates: members and the representative item */
     if (in->duplicate_of) {
