@@ -163,10 +163,17 @@ static inline size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
         *cp = s[0];
         return 1;
     }
-    if (len >= 3 && (s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-        (s[0] != 0xE0 || s[1] >= 0xA0) && (s[0] != 0xED || s[1] < 0xA0)) {
-        *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-        return 3;
+    if (len >= 3) {
+        /* The three bytes as one word, checked at once: 1110xxxx 10xxxxxx
+         * 10xxxxxx, and neither overlong (E0 with the second byte below
+         * A0) nor a surrogate (ED with it at A0 or above): the first
+         * byte's low four bits with the second byte's 0x20 bit tell both. */
+        uint32_t x = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16;
+        uint32_t t = x & 0x200F;
+        if ((x & 0xC0C0F0) == 0x8080E0 && t != 0 && t != 0x200D) {
+            *cp = (x & 0x0F) << 12 | (x >> 2 & 0xFC0) | (x >> 16 & 0x3F);
+            return 3;
+        }
     }
     return utf8_decode_slow(str, len, cp);
 }

@@ -137,6 +137,26 @@ static void decode_rejects_overlong(void **state)
     assert_false(utf8_valid("\xe4\xb8", 2));
 }
 
+/* The inline decoder agrees with the byte-by-byte one on every sequence of
+ * three bytes (with a fourth after it and without): its fast path for
+ * three-byte characters checks them as one word. */
+static void decode_fast_matches_slow(void **state)
+{
+    (void)state;
+    for (uint32_t v = 0; v < (1u << 24); v++) {
+        unsigned char b[4] = {(unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v,
+                              'x'};
+        for (size_t len = 3; len <= 4; len++) {
+            uint32_t fast, slow;
+            size_t nf = utf8_decode((const char *)b, len, &fast);
+            size_t ns = utf8_decode_slow((const char *)b, len, &slow);
+            if (nf != ns || fast != slow)
+                fail_msg("%02x %02x %02x: inline %zu U+%04X, slow %zu U+%04X", b[0], b[1], b[2], nf,
+                         (unsigned)fast, ns, (unsigned)slow);
+        }
+    }
+}
+
 /* The JSON writer: what jingyu analyze prints must parse as JSON and keep
  * every byte of the text. */
 /* jy_json_pick on a copy of text; returns its result. */
@@ -455,6 +475,7 @@ int main(void)
         cmocka_unit_test(width_counts_columns),
         cmocka_unit_test(truncate_by_width),
         cmocka_unit_test(decode_rejects_overlong),
+        cmocka_unit_test(decode_fast_matches_slow),
         cmocka_unit_test(rfc3339_format),
         cmocka_unit_test(json_writer),
         cmocka_unit_test(json_pick_members),
