@@ -7,6 +7,7 @@
  * from a known table are accepted so that charset_used can stay static. */
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -152,17 +153,36 @@ static void charset_put_replacement(struct jy_buf *b)
 
 /* Copies UTF-8 input, replacing every invalid byte with U+FFFD. NUL bytes are
  * dropped: no text format we read may contain them. */
+/* Whether the eight bytes at s are all ASCII and none is NUL. */
+static inline bool ascii8_nonzero(const char *s)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return ((w | ((w - ones) & ~w)) & high) == 0; /* a high bit, or a zero byte */
+}
+
 static char *charset_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
+    jy_buf_reserve(&b, len); /* nearly always what comes out */
     jy_buf_append(&b, "", 0);
     size_t i = 0;
     while (i < len) {
         size_t run = 0;
         while (i + run < len && s[i + run] != '\0') {
             if ((unsigned char)s[i + run] < 0x80) {
+                /* markup and Latin text: eight bytes at a time */
                 run++;
+                while (i + run + 8 <= len && ascii8_nonzero(s + i + run))
+                    run += 8;
+                continue;
+            }
+            if (utf8_cjk3(s + i + run, len - i - run)) { /* Chinese text: a run of them */
+                run += 3;
+                while (utf8_cjk3(s + i + run, len - i - run))
+                    run += 3;
                 continue;
             }
             uint32_t rcp;

@@ -92,8 +92,20 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
         c = parse_text_clip(*field, max, keep_newlines);
         free(*field);
     }
-    *field = parse_strtrim(c);
-    free(c);
+    /* trimmed where it is (parse_strtrim's rule) */
+    size_t from = 0, n = strlen(c);
+    while (isspace((unsigned char)c[from]))
+        from++;
+    while (n > from && isspace((unsigned char)c[n - 1]))
+        n--;
+    if (n == from) {
+        free(c);
+        *field = NULL;
+        return;
+    }
+    memmove(c, c + from, n - from);
+    c[n - from] = '\0';
+    *field = c;
 }
 
 void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text)

@@ -147,6 +147,73 @@ static void charset_case(const char *body, size_t len, const char *ct, const cha
     free(got);
 }
 
+/* UTF-8 input is copied with every invalid byte made U+FFFD and NUL bytes
+ * dropped, however the bytes fall: random strings of ASCII runs, NULs,
+ * valid sequences of one to four bytes, stray and truncated ones, against
+ * a plain byte-by-byte reference (the copy skips ASCII eight bytes at a
+ * time). */
+static void charset_utf8_cleaned_like_reference(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "abcdefgh",
+        "abc",
+        "x",
+        "\0",
+        "ab\0cdefghij",
+        "中文",
+        "\xc3\xa9",
+        "\xf0\x9f\x98\x80",
+        "\xff",
+        "\x80",
+        "\xe4\xb8",
+        "\xed\xa0\x80",
+        "\xc0\xaf",
+        "\xef\xbf\xbd",
+        "0123456789abcdef0123",
+        "\xe4\xb8\xad\xe6\x96\x87"
+        "abcdefgh",
+    };
+    static const size_t lens[] = {8, 3, 1, 1, 11, 6, 2, 4, 1, 1, 2, 3, 2, 3, 20, 14};
+    enum { N = sizeof lens / sizeof lens[0] };
+    srand(99);
+    char in[600];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        int k = rand() % 30;
+        for (int j = 0; j < k; j++) {
+            int p = rand() % N;
+            memcpy(in + len, pieces[p], lens[p]);
+            len += lens[p];
+        }
+        char want[2000];
+        size_t wn = 0;
+        for (size_t i = 0; i < len;) {
+            uint32_t cp;
+            size_t n = utf8_decode_slow(in + i, len - i, &cp);
+            if (in[i] == '\0') {
+                i++;
+                continue;
+            }
+            if (cp == 0xFFFD && n == 1) {
+                memcpy(want + wn, "\xef\xbf\xbd", 3);
+                wn += 3;
+            } else {
+                memcpy(want + wn, in + i, n);
+                wn += n;
+            }
+            i += n;
+        }
+        size_t gn = 0;
+        const char *cs = NULL;
+        char *got = parse_to_utf8(in, len, NULL, "utf-8", &gn, &cs);
+        assert_string_equal(cs, "UTF-8");
+        if (gn != wn || memcmp(got, want, wn) != 0)
+            fail_msg("round %d: %zu bytes cleaned to %zu, want %zu", round, len, gn, wn);
+        free(got);
+    }
+}
+
 static void charset_detection(void **state)
 {
     (void)state;
@@ -846,6 +913,7 @@ int main(void)
         cmocka_unit_test(date_table),
         cmocka_unit_test(days_from_civil_matches_timegm),
         cmocka_unit_test(charset_detection),
+        cmocka_unit_test(charset_utf8_cleaned_like_reference),
         cmocka_unit_test(charset_gbk_feed_without_declaration),
         cmocka_unit_test(charset_gbk_feed_with_declaration),
         cmocka_unit_test(charset_big5_and_bom_feeds),
