@@ -44,11 +44,6 @@ void jy_buf_reserve(struct jy_buf *b, size_t n)
     b->data[b->len] = '\0';
 }
 
-int jy_buf_puts(struct jy_buf *b, const char *s)
-{
-    return jy_buf_append(b, s, strlen(s));
-}
-
 int jy_buf_printf(struct jy_buf *b, const char *fmt, ...)
 {
     char small[256];

@@ -93,7 +93,11 @@ static inline int jy_buf_putc(struct jy_buf *b, char c)
 {
     return jy_buf_append(b, &c, 1);
 }
-int jy_buf_puts(struct jy_buf *b, const char *s);
+/* Inline so that a literal's length is known where it is written. */
+static inline int jy_buf_puts(struct jy_buf *b, const char *s)
+{
+    return jy_buf_append(b, s, strlen(s));
+}
 /* Room for n more bytes (within the cap), so that appending that much does
  * not move the data again. */
 void jy_buf_reserve(struct jy_buf *b, size_t n);
