@@ -352,13 +352,21 @@ static void map_build(struct normalizer *nz)
         char enc[5];
         size_t n = utf8_encode(cp, enc);
         enc[n] = '\0';
-        utf8proc_uint8_t *dst = NULL;
-        utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n, &dst,
-                                          NZ_UTF8PROC_FLAGS);
-        if (r < 0 || ((size_t)r == n && !memcmp(dst, enc, n))) {
-            free(dst);
+        /* utf8proc_map's steps into a buffer here: decompose, then compose
+         * and encode in place (no allocation for each of 26,000 code points;
+         * the same result for every one of them, checked) */
+        utf8proc_int32_t buf[64];
+        utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n,
+                                                buf, 64, NZ_UTF8PROC_FLAGS);
+        if (r >= 0 && r <= 64)
+            r = utf8proc_reencode(buf, r, NZ_UTF8PROC_FLAGS);
+        else
+            r = -1;
+        if (r < 0 || ((size_t)r == n && !memcmp(buf, enc, n)))
             continue;
-        }
+        utf8proc_uint8_t *dst = xmalloc((size_t)r + 1);
+        memcpy(dst, buf, (size_t)r);
+        dst[r] = 0;
         if (n_repl == cap_repl) {
             cap_repl = cap_repl ? cap_repl * 2 : 1024;
             repl = xrealloc(repl, cap_repl * sizeof *repl);
