@@ -23,11 +23,11 @@
 #define ANALYSIS_BATCH 200
 /* Fetched responses waiting in the lane, each holding its body: at most
  * this many, and new fetches start only while they hold less than
- * LANE_QUEUE_BYTES. The queue is deeper than `parallel` because this thread
- * takes no finished transfers while it stores what the lane made: a queue
- * of only a few responses ran dry meanwhile and the lane waited idle (a
- * fifth of a run of 200 feeds). */
-#define LANE_QUEUE 32
+ * LANE_QUEUE_BYTES (the bound that matters for memory). The queue is far
+ * deeper than `parallel` because this thread takes no finished transfers
+ * while it stores what the lane made: a queue of only a few responses ran
+ * dry meanwhile and the lane waited idle (a fifth of a run of 200 feeds). */
+#define LANE_QUEUE 128
 #define LANE_QUEUE_BYTES ((size_t)64 << 20)
 #define INDEX_IDLE_MS 200
 
