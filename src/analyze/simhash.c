@@ -155,7 +155,10 @@ uint64_t simhash64(const char *text, size_t len)
     pthread_once(&once, spread_init);
     struct votes v;
     memset(&v, 0, sizeof v);
-    uint32_t w[3] = {0, 0, 0};
+    /* the last three code points, 21 bits each, the newest lowest: the
+     * shingle's 63-bit key as it is */
+    uint64_t key = 0;
+    const uint64_t mask63 = (UINT64_C(1) << 63) - 1;
     int have = 0;
     size_t i = 0;
 
@@ -177,19 +180,21 @@ uint64_t simhash64(const char *text, size_t len)
             continue;
         }
         /* The run becomes one separator, and only between words. */
-        for (int k = gap && have > 0 ? 2 : 1; k > 0; k--) {
-            w[0] = w[1];
-            w[1] = w[2];
-            w[2] = k == 2 ? ' ' : cp;
+        if (gap && have > 0) {
+            key = (key << 21 | ' ') & mask63;
             if (++have >= 3)
-                votes_add(&v, mix64(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]));
+                votes_add(&v, mix64(key));
         }
+        key = (key << 21 | cp) & mask63;
+        if (++have >= 3)
+            votes_add(&v, mix64(key));
         gap = false;
     }
     if (have > 0 && have < 3) {
-        /* Too short for a shingle: each character is a feature. */
-        for (int k = 3 - have; k < 3; k++)
-            votes_add(&v, mix64((uint64_t)w[k] | (UINT64_C(1) << 63)));
+        /* Too short for a shingle: each character is a feature, the older
+         * first. */
+        for (int k = have - 1; k >= 0; k--)
+            votes_add(&v, mix64((key >> (21 * k) & 0x1FFFFF) | (UINT64_C(1) << 63)));
     }
     if (v.in_block) {
         memset(v.block + v.in_block, 0, (16 - (size_t)v.in_block) * sizeof v.block[0]);
