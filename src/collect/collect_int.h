@@ -95,6 +95,9 @@ void lane_model_unknown(struct lane *ln);
 /* Why the lane stopped analysing ahead, once (false: nothing new). */
 bool lane_error(struct lane *ln, char *buf, size_t n);
 unsigned lane_model_gen(struct lane *ln);
+/* A response with items is likely on its way: the lane makes its analyzer
+ * now if it has none (otherwise it does at the first job with items). */
+void lane_prepare(struct lane *ln);
 
 /* Reads a drop folder: imports every *.jsonl file once and moves it to done/
  * or failed/ (with NAME.reason). A file changed within the last second is

@@ -359,6 +359,10 @@ static void start_source(struct loop *l, size_t i, const struct store_source *ro
             loop_error(l, "cannot create a transfer");
             return;
         }
+        /* Asked without validators, a server sends the whole feed: the
+         * lane makes its analyzer while the request is out. */
+        if (!row->etag && !row->last_modified)
+            lane_prepare(l->lane);
         t->source_id = row->id;
         t->source_index = (int)i;
         t->prev_failures = row->failures;

@@ -34,6 +34,7 @@ struct lane {
     struct lane_job *spent; /* stored: freed here, where their memory came from */
     size_t pending;         /* submitted, not yet taken */
     bool stop;
+    bool prepare; /* make the analyzer before the first job (lane_prepare) */
     /* the model, as the loop last gave it (NULL: the lexicon) */
     char *model;
     size_t model_len;
@@ -42,6 +43,7 @@ struct lane {
     char error[1024];   /* why the lane does not analyse ahead, for the loop to say */
     bool error_new;
     atomic_bool analysing; /* it has had items to analyse (the store will too) */
+    bool prepared;         /* lane_prepare was called (read and set by the loop only) */
     /* lane thread only */
     struct analyzer *an;
     bool an_failed;        /* no analyzer could be made: parse only, for good */
@@ -185,10 +187,17 @@ static void *lane_main(void *arg)
             }
             pthread_mutex_lock(&ln->mu);
         }
-        while (!ln->todo && !ln->stop && !ln->spent)
+        while (!ln->todo && !ln->stop && !ln->spent && !ln->prepare)
             pthread_cond_wait(&ln->cv, &ln->mu);
         if (ln->stop)
             break;
+        if (ln->prepare) {
+            ln->prepare = false;
+            pthread_mutex_unlock(&ln->mu);
+            lane_analyzer(ln);
+            pthread_mutex_lock(&ln->mu);
+            continue;
+        }
         if (!ln->todo)
             continue;
         struct lane_job *j = ln->todo;
@@ -349,6 +358,17 @@ void lane_set_model(struct lane *ln, const char *blob, size_t len)
         }
         ln->model_gen++;
     }
+    pthread_mutex_unlock(&ln->mu);
+}
+
+void lane_prepare(struct lane *ln)
+{
+    if (!ln->started || ln->prepared)
+        return;
+    ln->prepared = true;
+    pthread_mutex_lock(&ln->mu);
+    ln->prepare = true;
+    pthread_cond_broadcast(&ln->cv);
     pthread_mutex_unlock(&ln->mu);
 }
 
