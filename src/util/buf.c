@@ -99,10 +99,39 @@ static inline uint64_t json_special8(uint64_t w)
     return (((q - ones) & ~q) | ((bs - ones) & ~bs) | (w - ones * 0x20)) & ~w & high;
 }
 
+/* Whether s[0..len) holds nothing JSON must escape. */
+static bool json_plain(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (json_special8(w))
+            return false;
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c < 0x20)
+            return false;
+    }
+    return true;
+}
+
 void jy_buf_json_str(struct jy_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t len = strlen(s), i = 0, run = 0;
+    /* Most strings (terms, names, topics) are short and need no escape:
+     * one copy between the quotes when the buffer has room. */
+    if (b->cap - b->len > len + 2 && b->max - b->len >= len + 2 && json_plain(s, len)) {
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, len);
+        d[len + 1] = '"';
+        d[len + 2] = '\0';
+        b->len += len + 2;
+        return;
+    }
     jy_buf_putc(b, '"');
     for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
