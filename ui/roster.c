@@ -56,7 +56,13 @@ void ui_roster_build(struct ui_app *app)
     const struct duty_config *dc = &app->cfg->duty;
     int64_t now = jy_now();
     int64_t today = roster_day_of(dc, now);
-    int64_t from = today, to = today + 6;
+    size_t cur_shift = 0;
+    int64_t cur_day = 0;
+    bool running = roster_shift_at(dc, now, &cur_shift, &cur_day);
+    /* The week starts with the shift on duty now: after midnight that is
+     * still the one that began yesterday. */
+    int64_t first = running && cur_day < today ? cur_day : today;
+    int64_t from = first, to = first + 6;
     if (app->roster_month) {
         int days;
         roster_month(today, &from, &days);
@@ -89,9 +95,6 @@ void ui_roster_build(struct ui_app *app)
     }
     free(gaps);
     ui_text_add(&app->text, "", 0);
-    size_t cur_shift = 0;
-    int64_t cur_day = 0;
-    bool running = roster_shift_at(dc, now, &cur_shift, &cur_day);
     for (int64_t day = from; day <= to; day++) {
         char d[16];
         roster_day_format(day, d);
@@ -123,8 +126,9 @@ void ui_roster_build(struct ui_app *app)
                 }
             }
             char *cell = ui_cell(b.data, cols);
-            /* a day already over is dim; an empty post ahead is red */
-            attr_t attr = gap && day >= today ? ui_alarm_attr() : day < today ? A_DIM : 0;
+            /* a day already over is dim; an empty post ahead (or now) is red */
+            bool over = day < today && !now_here;
+            attr_t attr = gap && !over ? ui_alarm_attr() : over ? A_DIM : 0;
             if (now_here)
                 attr |= A_BOLD;
             ui_text_add(&app->text, cell, attr);

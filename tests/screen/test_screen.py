@@ -47,7 +47,7 @@ def dcol(line, needle):
 
 
 class Console:
-    def __init__(self, jingyu, tmp, name, args="", user=None):
+    def __init__(self, jingyu, tmp, name, args="", user=None, fake_now=None):
         self.tmp = tmp
         self.name = name
         self.socket = "jytest-%d-%s" % (os.getpid(), name)
@@ -58,6 +58,8 @@ class Console:
         env = "env -u LC_ALL -u LC_CTYPE TERM=screen LANG=C.UTF-8"
         if user:
             env += " JINGYU_USER=%s" % sh_quote(user)
+        if fake_now is not None:
+            env += " JINGYU_FAKE_NOW=%d" % fake_now
         cmd = "%s %s --config %s %s; echo $? > %s; echo JINGYU-EXITED; sleep 600" % (
             env, sh_quote(jingyu), sh_quote(cfg), args, sh_quote(self.exit_file))
         self.run("new-session", "-d", "-x", "100", "-y", "30", cmd)
@@ -744,6 +746,20 @@ def case_duty(jingyu, tmp, consoles, case):
     a.keys("R")
     ok = a.wait(lambda ls: "值班表（本月）" in ls[1], 5)
     case("R again shows the month", ok, a.text())
+    # At 02:00 the 24-hour shift on duty began at 08:30 the day before: the
+    # week starts with that day, its shift marked (whatever the hour now).
+    day = bj.date()
+    night = int(datetime.datetime(day.year, day.month, day.day,
+                                  tzinfo=datetime.timezone.utc).timestamp()) + 18 * 3600
+    c = Console(jingyu, d, "duty-night", "--no-collect", user="zhang", fake_now=night)
+    consoles.append(c)
+    c.wait(lambda ls: "张三" in ls[0], 10)
+    c.keys("R")
+    ok = c.wait(lambda ls: "值班表（本周起 7 天）" in ls[1], 5)
+    rows = [ln for ln in c.lines() if " 周" in ln and "全天" in ln]
+    case("after midnight the week starts with the shift still on duty",
+         ok and rows and ("▶" + day.strftime("%m-%d")) in rows[0], c.text())
+    c.keys("Q", "y")
     a.keys("H")
     ok = a.wait(lambda ls: "交接班记录" in ls[1] and any("未确认预警（0）" in l for l in ls), 5)
     a.type("夜里注意夜市")
