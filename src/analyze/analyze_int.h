@@ -70,6 +70,10 @@ struct scheme_engine;
  * normalised with nz. Errors: JY_ECONFIG "FILE:LINE:COL: analysis.schemes[i]...: ..." */
 int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct scheme_engine **out,
                       struct jy_error *err);
+/* Whether cfg's schemes compile, terms normalised without a normaliser
+ * (what scheme_engine_new(NULL, ...) would say of them, without building
+ * the automaton). */
+int scheme_engine_check(const struct config *cfg, struct jy_error *err);
 void scheme_engine_free(struct scheme_engine *se);
 size_t scheme_engine_count(const struct scheme_engine *se);
 const char *scheme_engine_name(const struct scheme_engine *se, int i);

@@ -196,9 +196,7 @@ int analyzer_new(const struct config *cfg, struct analyzer **out, struct jy_erro
 
 int analyzer_check(const struct config *cfg, struct jy_error *err)
 {
-    struct scheme_engine *se = NULL;
-    int rc = scheme_engine_new(NULL, cfg, &se, err);
-    scheme_engine_free(se);
+    int rc = scheme_engine_check(cfg, err);
     if (!rc)
         rc = lexicon_check(config_datadir(), err);
     if (!rc)

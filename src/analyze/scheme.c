@@ -970,12 +970,37 @@ static int scheme_config_error(struct jy_error *err, const struct config *cfg,
                         c->expr_column + at - 1, i, msg);
 }
 
+/* The schemes of cfg parsed into se's terms and trees (what can be wrong
+ * with them is found here); se freed on an error. */
+static int scheme_engine_parse(struct scheme_engine *se, struct normalizer *nz,
+                               const struct config *cfg, struct jy_error *err);
+
 int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct scheme_engine **out,
                       struct jy_error *err)
 {
     *out = NULL;
+    struct scheme_engine *se = scheme_engine_alloc(cfg->analysis.n_schemes);
+    int rc = scheme_engine_parse(se, nz, cfg, err);
+    if (rc)
+        return rc;
+    scheme_engine_finish(se);
+    *out = se;
+    return 0;
+}
+
+int scheme_engine_check(const struct config *cfg, struct jy_error *err)
+{
+    struct scheme_engine *se = scheme_engine_alloc(cfg->analysis.n_schemes);
+    int rc = scheme_engine_parse(se, NULL, cfg, err);
+    if (!rc) /* the automaton and the postings are not needed to know */
+        scheme_engine_free(se);
+    return rc;
+}
+
+static int scheme_engine_parse(struct scheme_engine *se, struct normalizer *nz,
+                               const struct config *cfg, struct jy_error *err)
+{
     const struct analysis_config *an = &cfg->analysis;
-    struct scheme_engine *se = scheme_engine_alloc(an->n_schemes);
     for (size_t i = 0; i < an->n_schemes; i++) {
         const struct scheme_config *c = &an->schemes[i];
         struct scheme *sc = &se->schemes[i];
@@ -1006,8 +1031,6 @@ int scheme_engine_new(struct normalizer *nz, const struct config *cfg, struct sc
         }
         sc->active = sc->root >= 0;
     }
-    scheme_engine_finish(se);
-    *out = se;
     return 0;
 }
 
