@@ -73,14 +73,22 @@ void ui_roster_build(struct ui_app *app)
     struct roster_slot *v;
     size_t n;
     struct jy_error err = {0};
-    if (store_duty_range(app->st, from < today ? from : today, q_to, &v, &n, &err)) {
+    if (store_duty_range(app->st, from < first ? from : first, q_to, &v, &n, &err)) {
         ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
     int cols = app->cols - 2 > 20 ? app->cols - 2 : 20;
     /* the coming days' gaps, said first */
     size_t ng;
-    struct roster_gap *gaps = roster_gaps(dc, v, n, today, gap_to, &ng);
+    struct roster_gap *gaps = roster_gaps(dc, v, n, first, gap_to, &ng);
+    if (first < today) { /* of the day before, only the shift still on duty counts */
+        size_t k = 0;
+        for (size_t i = 0; i < ng; i++) {
+            if (gaps[i].day >= today || !strcmp(gaps[i].shift, dc->shifts[cur_shift].name))
+                gaps[k++] = gaps[i];
+        }
+        ng = k;
+    }
     char line[256];
     if (ng) {
         char d[16];

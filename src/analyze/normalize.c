@@ -355,7 +355,7 @@ static void map_build(struct normalizer *nz)
         /* utf8proc_map's steps into a buffer here: decompose, then compose
          * and encode in place (no allocation for each of 26,000 code points;
          * the same result for every one of them, checked) */
-        utf8proc_int32_t buf[64];
+        utf8proc_int32_t buf[65]; /* reencode ends the text with a NUL: one more */
         utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)enc, (utf8proc_ssize_t)n,
                                                 buf, 64, NZ_UTF8PROC_FLAGS);
         if (r >= 0 && r <= 64)

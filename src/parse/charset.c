@@ -151,8 +151,6 @@ static void charset_put_replacement(struct jy_buf *b)
     jy_buf_append(b, "\xEF\xBF\xBD", 3);
 }
 
-/* Copies UTF-8 input, replacing every invalid byte with U+FFFD. NUL bytes are
- * dropped: no text format we read may contain them. */
 /* Whether the eight bytes at s are all ASCII and none is NUL. */
 static inline bool ascii8_nonzero(const char *s)
 {
@@ -162,6 +160,8 @@ static inline bool ascii8_nonzero(const char *s)
     return ((w | ((w - ones) & ~w)) & high) == 0; /* a high bit, or a zero byte */
 }
 
+/* Copies UTF-8 input, replacing every invalid byte with U+FFFD. NUL bytes are
+ * dropped: no text format we read may contain them. */
 static char *charset_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
     struct jy_buf b;

@@ -161,8 +161,13 @@ static void html_emit_cp(struct html_out *o, uint32_t cp)
  * characters that are plain); anything else goes through it. */
 static char *html_done(struct html_out *o)
 {
-    if (!o->dirty)
-        return jy_buf_steal(&o->b);
+    if (!o->dirty) {
+        /* the working buffer, given back at its size when it is much
+         * larger (it doubles as it grows): parsed items wait in the lane */
+        size_t len = o->b.len, cap = o->b.cap;
+        char *out = jy_buf_steal(&o->b);
+        return cap > len + 64 && cap > len + len / 4 ? xrealloc(out, len + 1) : out;
+    }
     char *out = utf8_sanitize(o->b.data, o->b.len, o->keep_newlines ? UTF8_KEEP_NEWLINES : 0);
     jy_buf_free(&o->b);
     return out;

@@ -79,8 +79,9 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
     if (!*field)
         return;
     char *c;
+    size_t before; /* what the block held */
     if (clean) {
-        size_t n = strlen(*field);
+        size_t n = before = strlen(*field);
         if (n > max) {
             n = max;
             while (n > 0 && ((unsigned char)(*field)[n] & 0xC0) == 0x80)
@@ -91,6 +92,7 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
     } else {
         c = parse_text_clip(*field, max, keep_newlines);
         free(*field);
+        before = strlen(c);
     }
     /* trimmed where it is (parse_strtrim's rule) */
     size_t from = 0, n = strlen(c);
@@ -105,7 +107,8 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
     }
     memmove(c, c + from, n - from);
     c[n - from] = '\0';
-    *field = c;
+    /* a field cut far short gives its memory back (items wait in the lane) */
+    *field = before > 2 * (n - from) + 64 ? xrealloc(c, n - from + 1) : c;
 }
 
 void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text)

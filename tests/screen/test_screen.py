@@ -759,6 +759,9 @@ def case_duty(jingyu, tmp, consoles, case):
     rows = [ln for ln in c.lines() if " 周" in ln and "全天" in ln]
     case("after midnight the week starts with the shift still on duty",
          ok and rows and ("▶" + day.strftime("%m-%d")) in rows[0], c.text())
+    case("its empty post is the first gap counted",
+         any(("最早 %s 全天 技术保障" % day.strftime("%Y-%m-%d")) in ln for ln in c.lines()),
+         c.text())
     c.keys("Q", "y")
     a.keys("H")
     ok = a.wait(lambda ls: "交接班记录" in ls[1] and any("未确认预警（0）" in l for l in ls), 5)
