@@ -162,11 +162,12 @@ static void html_emit_cp(struct html_out *o, uint32_t cp)
 static char *html_done(struct html_out *o)
 {
     if (!o->dirty) {
-        /* the working buffer, given back at its size when it is much
-         * larger (it doubles as it grows): parsed items wait in the lane */
+        /* the working buffer, given back at its size when it holds
+         * kilobytes more than its text (it doubles as it grows): parsed
+         * items wait in the lane */
         size_t len = o->b.len, cap = o->b.cap;
         char *out = jy_buf_steal(&o->b);
-        return cap > len + 64 && cap > len + len / 4 ? xrealloc(out, len + 1) : out;
+        return cap > 2 * len + 4096 ? xrealloc(out, len + 1) : out;
     }
     char *out = utf8_sanitize(o->b.data, o->b.len, o->keep_newlines ? UTF8_KEEP_NEWLINES : 0);
     jy_buf_free(&o->b);

@@ -108,7 +108,7 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
     memmove(c, c + from, n - from);
     c[n - from] = '\0';
     /* a field cut far short gives its memory back (items wait in the lane) */
-    *field = before > 2 * (n - from) + 64 ? xrealloc(c, n - from + 1) : c;
+    *field = before > 2 * (n - from) + 4096 ? xrealloc(c, n - from + 1) : c;
 }
 
 void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text)
