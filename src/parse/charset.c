@@ -252,6 +252,15 @@ static char *charset_iconv(const char *s, size_t len, const char *from, size_t *
 char *parse_to_utf8(const char *body, size_t len, const char *content_type, const char *override,
                     size_t *out_len, const char **charset_used)
 {
+    return parse_to_utf8_sanitized(body, len, content_type, override, out_len, charset_used, NULL);
+}
+
+char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_type,
+                              const char *override, size_t *out_len, const char **charset_used,
+                              bool *sanitized)
+{
+    if (sanitized)
+        *sanitized = false;
     size_t dummy;
     if (!out_len)
         out_len = &dummy;
@@ -288,7 +297,17 @@ char *parse_to_utf8(const char *body, size_t len, const char *content_type, cons
         out = charset_iconv(body, len, cs, out_len);
     if (!out) {
         cs = "UTF-8";
-        out = charset_utf8_clean(body ? body : "", len, out_len);
+        if (sanitized && body &&
+            utf8_is_sanitized(body, len, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS)) {
+            /* valid, no NUL: what cleaning and sanitising would give back */
+            out = xmalloc(len + 1);
+            memcpy(out, body, len);
+            out[len] = '\0';
+            *out_len = len;
+            *sanitized = true;
+        } else {
+            out = charset_utf8_clean(body ? body : "", len, out_len);
+        }
     }
     if (charset_used)
         *charset_used = cs;

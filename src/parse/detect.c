@@ -76,13 +76,18 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         return jy_error_set(err, JY_EPARSE, "not a feed: the document is empty");
     size_t ulen;
     const char *charset;
-    char *conv = parse_to_utf8(body, len, opts->content_type, opts->encoding, &ulen, &charset);
+    bool clean = false;
+    char *conv = parse_to_utf8_sanitized(body, len, opts->content_type, opts->encoding, &ulen,
+                                         &charset, &clean);
     /* Terminal escape sequences must go before the XML parser sees them:
      * it would drop a raw ESC as an invalid character and leave "[2J" in
      * the text, where nothing could recognise it any more. Control
      * characters are not allowed in XML or raw in JSON strings anyway. */
-    char *utf8 = utf8_sanitize(conv, ulen, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
-    free(conv);
+    char *utf8 = conv;
+    if (!clean) {
+        utf8 = utf8_sanitize(conv, ulen, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
+        free(conv);
+    }
     ulen = strlen(utf8);
     size_t i = 0;
     while (i < ulen && isspace((unsigned char)utf8[i]))

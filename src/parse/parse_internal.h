@@ -36,6 +36,12 @@ char *parse_strtrim(const char *s);
 /* Plain text (no markup, no references) made displayable: whitespace runs
  * folded, line breaks kept only when keep_newlines, sanitised. */
 char *parse_plain_text(const char *s, size_t len, bool keep_newlines);
+/* parse_to_utf8, and *sanitized true when the result is also what
+ * utf8_sanitize(..., UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS) would make of it
+ * (UTF-8 text with nothing to remove: found in one pass, copied once). */
+char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_type,
+                              const char *override, size_t *out_len, const char **charset_used,
+                              bool *sanitized);
 /* Days from 1970-01-01 to the date y-m-d (proleptic Gregorian; m 1..12 and
  * d a day of that month), negative before. */
 int64_t parse_days_from_civil(int y, int m, int d);

@@ -145,6 +145,37 @@ static inline bool ascii8_plain(const char *s)
     return ((w | (w - ones * 0x20) | ((del - ones) & ~del)) & high) == 0;
 }
 
+bool utf8_is_sanitized(const char *s, size_t len, int flags)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c0 = (unsigned char)s[i];
+        if (c0 >= 0x20 && c0 < 0x7F) {
+            i++;
+            while (i + 8 <= len && ascii8_plain(s + i))
+                i += 8;
+            continue;
+        }
+        if ((c0 == '\n' && (flags & UTF8_KEEP_NEWLINES)) ||
+            (c0 == '\t' && (flags & UTF8_KEEP_TABS))) {
+            i++;
+            continue;
+        }
+        if (utf8_cjk3(s + i, len - i)) {
+            i += 3;
+            while (utf8_cjk3(s + i, len - i))
+                i += 3;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if ((cp == 0xFFFD && n == 1) || !utf8_plain_cp(cp))
+            return false; /* an invalid byte, a control, \r, ESC, C1, bidi */
+        i += n;
+    }
+    return true;
+}
+
 char *utf8_sanitize(const char *s, size_t len, int flags)
 {
     struct jy_buf b;

@@ -214,6 +214,9 @@ enum {
  * two-byte ESC sequences) removed whole, and every other C0/C1 control
  * character and DEL removed. Safe to store and to draw. */
 char *utf8_sanitize(const char *s, size_t len, int flags);
+/* Whether utf8_sanitize(s, len, flags) would give s back unchanged (valid,
+ * and nothing it removes or replaces), found without copying. */
+bool utf8_is_sanitized(const char *s, size_t len, int flags);
 
 /* Display width of one code point in terminal columns: 0 for combining
  * marks and controls, 2 for East Asian wide and fullwidth (CJK, most emoji),

@@ -137,6 +137,49 @@ static void decode_rejects_overlong(void **state)
     assert_false(utf8_valid("\xe4\xb8", 2));
 }
 
+/* utf8_is_sanitized says exactly when utf8_sanitize gives its input back:
+ * random strings of printable ASCII runs, CJK, newlines, tabs, carriage
+ * returns, NUL, escape sequences, C1 controls, bidirectional overrides and
+ * invalid bytes, with every combination of the flags. */
+static void is_sanitized_agrees(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "abcdefghij", "ab",
+        "中文字",     "\n",
+        "\t",         "\r\n",
+        "\r",         "\x1b[2J",
+        "\xc2\x9b",   "\xe2\x80\xae",
+        "\xff",       "\xe4\xb8",
+        "\x7f",       "\x01",
+        "，",         "\xf0\x9f\x98\x80",
+        "\xc3\xa9",   "0123456789abcdef",
+    };
+    enum { N = sizeof pieces / sizeof pieces[0] };
+    srand(7);
+    char s[400];
+    for (int round = 0; round < 4000; round++) {
+        size_t len = 0;
+        int k = rand() % 12;
+        for (int j = 0; j < k; j++) {
+            const char *p = pieces[rand() % N];
+            size_t n = strlen(p);
+            memcpy(s + len, p, n);
+            len += n;
+        }
+        if (rand() % 8 == 0 && len > 0)
+            s[rand() % len] = '\0'; /* a NUL inside */
+        for (int flags = 0; flags < 4; flags++) {
+            char *out = utf8_sanitize(s, len, flags);
+            bool same = strlen(out) == len && memcmp(out, s, len) == 0;
+            if (utf8_is_sanitized(s, len, flags) != same)
+                fail_msg("round %d flags %d: is_sanitized %d, sanitize gives it back %d", round,
+                         flags, !same, same);
+            free(out);
+        }
+    }
+}
+
 /* The inline decoder agrees with the byte-by-byte one on every sequence of
  * three bytes (with a fourth after it and without): its fast path for
  * three-byte characters checks them as one word. */
@@ -476,6 +519,7 @@ int main(void)
         cmocka_unit_test(truncate_by_width),
         cmocka_unit_test(decode_rejects_overlong),
         cmocka_unit_test(decode_fast_matches_slow),
+        cmocka_unit_test(is_sanitized_agrees),
         cmocka_unit_test(rfc3339_format),
         cmocka_unit_test(json_writer),
         cmocka_unit_test(json_pick_members),
