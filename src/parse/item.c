@@ -59,15 +59,21 @@ char *parse_strtrim(const char *s)
     return n ? xstrndup(s, n) : NULL;
 }
 
+/* How much of s (n bytes) is kept under max: cut at the start of the code
+ * point max falls in. */
+static size_t clip_len(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 char *parse_text_clip(const char *s, size_t max, bool keep_newlines)
 {
-    size_t n = strlen(s);
-    if (n > max) {
-        n = max;
-        /* Back off to the start of the code point that was cut. */
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
+    size_t n = clip_len(s, strlen(s), max);
     return utf8_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
 }
 
@@ -81,13 +87,8 @@ static void item_field_fix(char **field, size_t max, bool keep_newlines, bool cl
     char *c;
     size_t before; /* what the block held */
     if (clean) {
-        size_t n = before = strlen(*field);
-        if (n > max) {
-            n = max;
-            while (n > 0 && ((unsigned char)(*field)[n] & 0xC0) == 0x80)
-                n--;
-        }
-        (*field)[n] = '\0';
+        before = strlen(*field);
+        (*field)[clip_len(*field, before, max)] = '\0';
         c = *field;
     } else {
         c = parse_text_clip(*field, max, keep_newlines);

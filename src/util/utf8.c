@@ -145,12 +145,15 @@ static inline bool ascii8_plain(const char *s)
     return ((w | (w - ones * 0x20) | ((del - ones) & ~del)) & high) == 0;
 }
 
-bool utf8_is_sanitized(const char *s, size_t len, int flags)
+/* Where the text from s[i] that utf8_sanitize keeps as it is ends: the
+ * first invalid byte, control (other than a newline or tab the flags keep),
+ * \r, ESC, C1 or bidirectional override at or after i, else len. */
+static inline size_t plain_end(const char *s, size_t i, size_t len, int flags)
 {
-    size_t i = 0;
     while (i < len) {
         unsigned char c0 = (unsigned char)s[i];
         if (c0 >= 0x20 && c0 < 0x7F) {
+            /* printable ASCII (markup, Latin text) eight bytes at a time */
             i++;
             while (i + 8 <= len && ascii8_plain(s + i))
                 i += 8;
@@ -159,37 +162,6 @@ bool utf8_is_sanitized(const char *s, size_t len, int flags)
         if ((c0 == '\n' && (flags & UTF8_KEEP_NEWLINES)) ||
             (c0 == '\t' && (flags & UTF8_KEEP_TABS))) {
             i++;
-            continue;
-        }
-        if (utf8_cjk3(s + i, len - i)) {
-            i += 3;
-            while (utf8_cjk3(s + i, len - i))
-                i += 3;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
-        if ((cp == 0xFFFD && n == 1) || !utf8_plain_cp(cp))
-            return false; /* an invalid byte, a control, \r, ESC, C1, bidi */
-        i += n;
-    }
-    return true;
-}
-
-char *utf8_sanitize(const char *s, size_t len, int flags)
-{
-    struct jy_buf b;
-    jy_buf_init(&b, 0);
-    jy_buf_reserve(&b, len); /* nearly always what comes out */
-    jy_buf_append(&b, "", 0);
-    size_t i = 0, run = 0; /* s[run..i) is plain text not yet copied */
-    while (i < len) {
-        unsigned char c0 = (unsigned char)s[i];
-        if (c0 >= 0x20 && c0 < 0x7F) {
-            /* printable ASCII (markup, Latin text) eight bytes at a time */
-            i++;
-            while (i + 8 <= len && ascii8_plain(s + i))
-                i += 8;
             continue;
         }
         /* Three-byte characters from U+3000 on (CJK, fullwidth forms: most
@@ -203,12 +175,28 @@ char *utf8_sanitize(const char *s, size_t len, int flags)
         }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
-        if (cp != 0xFFFD || n > 1) {
-            if (utf8_plain_cp(cp)) {
-                i += n;
-                continue;
-            }
-        }
+        if ((cp == 0xFFFD && n == 1) || !utf8_plain_cp(cp))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+bool utf8_is_sanitized(const char *s, size_t len, int flags)
+{
+    return plain_end(s, 0, len, flags) == len;
+}
+
+char *utf8_sanitize(const char *s, size_t len, int flags)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_reserve(&b, len); /* nearly always what comes out */
+    jy_buf_append(&b, "", 0);
+    size_t i = 0, run = 0; /* s[run..i) is plain text not yet copied */
+    while ((i = plain_end(s, i, len, flags)) < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
         jy_buf_append(&b, s + run, i - run);
         if (cp == 0x1B) {
             i += n;
