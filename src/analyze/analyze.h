@@ -169,6 +169,14 @@ struct an_result {
     uint16_t *bigrams;
     size_t n_bigrams;
     int64_t duplicate_of; /* first copy's id, 0 if none */
+    /* A repost: the SimHashes of the texts its //@ chain reproduces, the
+     * original's (the deepest) first; and whether its schemes are its
+     * chain's (its own words matched none, so terms are empty). */
+    uint64_t chain[4];
+    size_t n_chain;
+    bool via_repost;
+    /* the earlier item its chain reproduces (found by chain), 0 if none */
+    int64_t repost_of;
     enum sentiment sentiment;
     double sentiment_score; /* -1..1 */
     int64_t event_id;       /* 0 when it matched no scheme */

@@ -185,33 +185,61 @@ void risk_vocab_free(struct risk_vocab *rv);
 /* Whether every file risk_vocab_new would read can be read (size included). */
 int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err);
 struct risk_marks {
-    unsigned categories; /* bit (1u << enum risk_category) */
+    unsigned categories; /* bit (1u << enum risk_category), decided in context */
     bool local;          /* names a local region word */
     bool official;       /* from or naming an official account */
+    bool praise;         /* praise, heroism, thanks (正面事迹) */
+    bool publicity;      /* a notice, campaign, tip or enforcement news (警务宣传) */
+    bool debunk;         /* says a rumour is false */
 };
 /* text: normalised; author/source: raw (may be NULL). */
 void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
                      const char *source, struct risk_marks *out);
 /* risk_vocab_scan in steps, for a scan shared with other vocabularies: the
  * marks zeroed, risk_vocab_ac's patterns sent to risk_vocab_hit (ctx a
- * struct risk_scan over the text scanned, names_only false), then the
- * names. */
+ * struct risk_scan over the text scanned, names_only false), then
+ * risk_scan_decide (which may be followed by another text's scan into the
+ * same marks), then the names. */
+#define RISK_HITS_MAX 192
+struct risk_hit {
+    uint8_t kind, cat;
+    uint32_t start, end;   /* bytes */
+    uint32_t cstart, cend; /* characters */
+};
 struct risk_scan {
     struct risk_marks *m;
     const char *text;
     bool names_only; /* scanning an author/source name: only official markers */
+    int n_hits;
+    struct risk_hit hits[RISK_HITS_MAX]; /* the text's words, for the content rules */
 };
 const struct ac *risk_vocab_ac(const struct risk_vocab *rv);
 bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend);
+/* The content rules over the words of the text scanned (who did what to
+ * whom, negation, enforcement, genre): adds to sc->m, forgets the words. */
+void risk_scan_decide(struct risk_scan *sc);
 void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, const char *source,
                            struct risk_marks *marks);
+/* Whether a source's region names a local place. */
+bool risk_vocab_local(const struct risk_vocab *rv, const char *region);
+
+/* The phase of an event (舆情演变), from its hourly series. */
+enum risk_phase { PHASE_EMERGING, PHASE_SPREADING, PHASE_PEAK, PHASE_FADING };
 
 /* What the model sees of one event. */
 struct risk_inputs {
-    int items, negative, local, official;
+    int items;       /* all, reposts included */
+    int negative;    /* items whose own words are negative (the public's attitude) */
+    int local;       /* items naming a local place or from a local source */
+    int official;    /* items from or naming an official account */
+    int genre;       /* items that are praise, notices or tips and nothing worse */
+    int sources;     /* distinct sources */
     unsigned categories;
+    bool debunked; /* a rumour was denied */
     enum media_level top_media;
-    double velocity;
+    double velocity;     /* last hour against the 12 before */
+    double acceleration; /* last hour against the one before */
+    enum risk_phase phase;
 };
 /* Score 0..100, level, and the explanation (JSON array, new string). */
 void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, double *score,
@@ -235,6 +263,7 @@ struct event_input {
     size_t n_bigrams;
     uint64_t simhash;
     int64_t duplicate_of;
+    int64_t repost_of; /* an earlier item its //@ chain reproduces, or 0 */
     const char *const *topics;
     size_t n_topics;
     const struct an_term *terms;
@@ -279,6 +308,9 @@ int event_engine_explain(struct event_engine *ee, int64_t id, double *score, enu
                          char **explanation, struct jy_error *err);
 /* Frees the events closed since the last call. */
 void event_engine_settle(struct event_engine *ee);
+/* Whether an open event that would take an item at `at` holds the first
+ * copy id. */
+bool event_engine_holds(struct event_engine *ee, int64_t id, int64_t at);
 /* Restores an open event from an_event.state. */
 int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
                          struct jy_error *err);

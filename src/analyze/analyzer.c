@@ -35,6 +35,8 @@ struct analyzer {
     struct memo *memo; /* MEMO_SLOTS of them */
     int dup_threshold;
     int64_t dup_window;
+    char *region;       /* the last source region asked about, and */
+    bool region_local;  /* whether it is local */
 };
 
 /* What an item's own text decides (normalised text, schemes and terms,
@@ -127,6 +129,9 @@ static void text_results_copy(struct an_result *dst, const struct an_result *src
     dst->n_bigrams = dst->bigrams ? src->n_bigrams : 0;
     dst->sentiment = src->sentiment;
     dst->sentiment_score = src->sentiment_score;
+    memcpy(dst->chain, src->chain, sizeof dst->chain);
+    dst->n_chain = src->n_chain;
+    dst->via_repost = src->via_repost;
 }
 
 /* The results the text decided when it was last seen, into out, *ntitle and
@@ -218,6 +223,7 @@ void analyzer_free(struct analyzer *an)
     dup_index_free(an->dups);
     scheme_engine_free(an->schemes);
     normalizer_free(an->nz);
+    free(an->region);
     free(an);
 }
 
@@ -308,6 +314,89 @@ static char *display_title(const void *ctx)
     return t;
 }
 
+/* The texts of a repost chain ("user:text //@user:text ..."), deepest
+ * first: each segment without its "user:" (up to 30 characters before the
+ * first colon). Into seg (at most n); returns how many. */
+struct segment {
+    const char *s;
+    size_t len;
+};
+static size_t chain_segments(const char *chain, struct segment *seg, size_t n)
+{
+    struct segment all[16];
+    size_t k = 0;
+    for (const char *p = chain; p && k < 16;) {
+        const char *next = strstr(p, "//@");
+        size_t len = next ? (size_t)(next - p) : strlen(p);
+        const char *colon = memchr(p, ':', len < 96 ? len : 96);
+        if (colon) {
+            len -= (size_t)(colon + 1 - p);
+            p = colon + 1;
+        }
+        while (len > 0 && (*p == ' '))
+            p++, len--;
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        all[k++] = (struct segment){p, len};
+        p = next ? next + 3 : NULL;
+    }
+    size_t m = 0;
+    for (size_t i = k; i-- > 0 && m < n;)
+        seg[m++] = all[i];
+    return m;
+}
+
+/* A repost's chain: the SimHashes of the texts it reproduces (to find the
+ * original), the risk words of the story it spreads (its content is the
+ * story's; its own words stay the reposter's, for attitude) and, when its
+ * own words matched no scheme, the chain's schemes (without terms: those
+ * are the original author's words, not the reposter's). *story becomes
+ * the original's text, what the item tells for grouping. */
+static void repost_part(struct analyzer *an, struct an_result *out, enum media_level media,
+                        struct risk_scan *rscan, const char **story, size_t *story_len)
+{
+    const char *chain = out->norm.repost;
+    struct segment seg[4];
+    size_t n = chain_segments(chain, seg, 4);
+    out->n_chain = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seg[i].len >= DUP_MIN_BYTES)
+            out->chain[out->n_chain++] = simhash64(seg[i].s, seg[i].len);
+    }
+    bool own_matched = out->n_schemes > 0;
+    struct ac_sink sinks[VOCAB_PARTS] = {
+        [VOCAB_SCHEMES] = {own_matched ? NULL : scheme_engine_hit, an->schemes},
+        [VOCAB_RISK] = {risk_vocab_hit, rscan},
+    };
+    rscan->text = chain;
+    if (!own_matched) {
+        scheme_engine_begin(an->schemes);
+        scheme_engine_field(an->schemes, false);
+    }
+    ac_scan_parts(an->vocab, chain, strlen(chain), sinks);
+    risk_scan_decide(rscan);
+    if (!own_matched) {
+        int *schemes = NULL;
+        size_t n_schemes = 0, n_terms = 0;
+        struct an_term *terms = NULL;
+        scheme_engine_decide(an->schemes, NULL, chain, media, &schemes, &n_schemes, &terms,
+                             &n_terms);
+        free(terms);
+        if (n_schemes > 0) {
+            free(out->schemes);
+            out->schemes = schemes;
+            out->n_schemes = n_schemes;
+            out->via_repost = true;
+        } else {
+            free(schemes);
+        }
+    }
+    if (n > 0 && (out->via_repost || *story_len < DUP_MIN_BYTES)) {
+        *story = seg[0].s;
+        *story_len = seg[0].len;
+    }
+}
+
 /* What the item's own words decide: its normalised text and title (*ntitle,
  * new), schemes and terms, SimHash, sentiment and the risk words in it. */
 static int analyze_text(struct analyzer *an, const char *raw_title, const char *text,
@@ -332,7 +421,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     struct lex_hits lex;
     lex_hits_init(&lex);
     memset(marks, 0, sizeof *marks);
-    struct risk_scan rscan = {marks, body, false};
+    struct risk_scan rscan = {.m = marks, .text = body};
     struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
     struct ac_sink body_sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},
@@ -350,10 +439,15 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     }
     scheme_engine_decide(an->schemes, title, out->norm.text, media, &out->schemes, &out->n_schemes,
                          &out->terms, &out->n_terms);
+    risk_scan_decide(&rscan);
     out->simhash = simhash64(body, len);
+    const char *story = body; /* what the item tells: its words, or its chain's original */
+    size_t story_len = len;
+    if (out->norm.repost)
+        repost_part(an, out, media, &rscan, &story, &story_len);
     if (out->n_schemes > 0) { /* what an event needs, made here rather than where events are */
         uint16_t bg[EVENT_BIGRAMS_MAX];
-        out->n_bigrams = event_bigrams(body, len, bg);
+        out->n_bigrams = event_bigrams(story, story_len, bg);
         out->bigrams = memdup_or_null(bg, out->n_bigrams * sizeof *bg);
     }
     if (an->model)
@@ -484,6 +578,20 @@ int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_t
     return state_part(an, in, out, title, marks, err);
 }
 
+/* Whether a source's region is local (the last answer is kept: items come
+ * in runs from one source). */
+static bool source_local(struct analyzer *an, const char *region)
+{
+    if (!region || !*region)
+        return false;
+    if (!an->region || strcmp(an->region, region) != 0) {
+        free(an->region);
+        an->region = xstrdup(region);
+        an->region_local = risk_vocab_local(an->risk, region);
+    }
+    return an->region_local;
+}
+
 /* What an item learns from those before it: near-duplicates, events. Takes
  * title. */
 static int state_part(struct analyzer *an, const struct an_item *in, struct an_result *out,
@@ -503,13 +611,19 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
      * every open event. */
     int64_t at = in->collected > 0 ? in->collected : jy_now();
     int64_t when = in->published > PUBLISHED_MIN && in->published < at ? in->published : at;
+    /* A repost joins the event of the item its chain reproduces. */
+    for (size_t i = 0; i < out->n_chain && !out->repost_of; i++) {
+        int64_t id = dup_index_find(an->dups, out->chain[i], at);
+        if (id && event_engine_holds(an->events, id, when))
+            out->repost_of = id;
+    }
     if (len >= DUP_MIN_BYTES) {
         out->duplicate_of = dup_index_find(an->dups, out->simhash, at);
         if (!out->duplicate_of)
             dup_index_add(an->dups, in->id, out->simhash, at);
     }
 
-    if (out->n_schemes > 0) {
+    if (out->n_schemes > 0 || out->repost_of) {
         struct event_input ev = {
             .id = in->id,
             .at = when,
@@ -531,7 +645,10 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
             .sentiment = out->sentiment,
         };
         risk_vocab_scan_names(an->risk, in->author, in->source, &marks);
+        if (!marks.local && source_local(an, in->region))
+            marks.local = true;
         ev.marks = marks;
+        ev.repost_of = out->repost_of;
         ev.make_title = display_title; /* made only when the event needs it */
         ev.title_ctx = in;
         rc = event_engine_add(an->events, &ev, &out->event, &out->alert, err);

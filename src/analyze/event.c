@@ -151,6 +151,8 @@ struct event {
     int rep_copies;
     int64_t first_seen, last_seen, first_collected;
     int items, negative, local, official;
+    int genre;     /* items of praise, notices or tips */
+    bool debunked; /* a rumour in it was denied */
     unsigned categories;
     enum media_level top_media;
     uint64_t sources[SOURCES_MAX];
@@ -535,6 +537,35 @@ static double event_velocity(const struct event *ev)
     return (double)ev->hourly[23] / (mean > 1.0 ? mean : 1.0);
 }
 
+/* The last hour against the one before (at least one item). */
+static double event_acceleration(const struct event *ev)
+{
+    double before = ev->hourly[22] > 1 ? ev->hourly[22] : 1;
+    return (double)ev->hourly[23] / before;
+}
+
+/* The phase from the hourly series up to the event's last item: 发生 while
+ * it is young or small, 消散 once its last hour fell below a third of its
+ * busiest, 高潮 near the busiest, 扩散 while it grows. */
+static enum risk_phase event_phase(const struct event *ev)
+{
+    int peak = 0, peak_at = 23;
+    for (int i = 0; i < 24; i++) {
+        if (ev->hourly[i] > peak) {
+            peak = ev->hourly[i];
+            peak_at = i;
+        }
+    }
+    int cur = ev->hourly[23], prev = ev->hourly[22];
+    if (ev->items < 5 || ev->last_seen - ev->first_seen < 3600)
+        return PHASE_EMERGING;
+    if (3 * cur < peak && peak_at < 23)
+        return PHASE_FADING;
+    if (cur > prev && cur >= peak)
+        return PHASE_SPREADING;
+    return 2 * cur >= peak ? PHASE_PEAK : PHASE_SPREADING;
+}
+
 static int media_rank(enum media_level m)
 {
     return m == MEDIA_UNKNOWN ? 100 : (int)m;
@@ -728,6 +759,8 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
         {"negative", ev->negative},
         {"local", ev->local},
         {"official", ev->official},
+        {"genre", ev->genre},
+        {"debunked", ev->debunked},
         {"categories", ev->categories},
         {"top_media", ev->top_media},
         {"alerted", ev->alerted},
@@ -812,9 +845,14 @@ static void event_assess(const struct event_engine *ee, const struct event *ev, 
         .negative = ev->negative,
         .local = ev->local,
         .official = ev->official,
+        .genre = ev->genre,
+        .sources = ev->n_sources,
         .categories = ev->categories,
+        .debunked = ev->debunked,
         .top_media = ev->top_media,
         .velocity = event_velocity(ev),
+        .acceleration = event_acceleration(ev),
+        .phase = event_phase(ev),
     };
     risk_assess(&ee->ac->risk, &ri, score, level, explanation);
 }
@@ -914,6 +952,12 @@ static struct event *event_new(struct event_engine *ee, const struct event_input
 static struct event *event_choose(struct event_engine *ee, const struct event_input *in,
                                   const uint64_t *term_h, size_t n_terms)
 {
+    /* 0. the event of the item a repost's chain reproduces */
+    if (in->repost_of) {
+        struct tab_slot *s = tab_find(&ee->members, key_member(in->repost_of));
+        if (s && event_accepts(ee, s->p, in->at))
+            return s->p;
+    }
     /* 1. the event holding the first copy */
     if (in->duplicate_of) {
         struct tab_slot *s = tab_find(&ee->members, key_member(in->duplicate_of));
@@ -1018,6 +1062,11 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         ev->local++;
     if (in->marks.official)
         ev->official++;
+    if ((in->marks.praise || in->marks.publicity) &&
+        !(in->marks.categories & (1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT)))
+        ev->genre++;
+    if (in->marks.debunk)
+        ev->debunked = true;
     ev->categories |= in->marks.categories;
     if (media_rank(in->media_level) < media_rank(ev->top_media))
         ev->top_media = in->media_level;
@@ -1096,6 +1145,12 @@ int event_engine_get(struct event_engine *ee, int64_t id, struct an_event *out,
     return 0;
 }
 
+bool event_engine_holds(struct event_engine *ee, int64_t id, int64_t at)
+{
+    struct tab_slot *s = tab_find(&ee->members, key_member(id));
+    return s && event_accepts(ee, s->p, at);
+}
+
 /* ---- restore ------------------------------------------------------------------------ */
 
 static int64_t jint(json_t *o, const char *k)
@@ -1127,6 +1182,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     ev->negative = (int)jint(o, "negative");
     ev->local = (int)jint(o, "local");
     ev->official = (int)jint(o, "official");
+    ev->genre = (int)jint(o, "genre");
+    ev->debunked = jint(o, "debunked") != 0;
     ev->categories = (unsigned)jint(o, "categories");
     int64_t tm = jint(o, "top_media");
     ev->top_media =

@@ -42,13 +42,13 @@ static const struct {
     const char *file, *label;
     double severity;
 } categories[N_CATEGORIES] = {
-    [CAT_ENFORCEMENT] = {"enforcement", "执法争议", 0.9},
+    [CAT_ENFORCEMENT] = {"enforcement", "执法争议", 1.0},
     [CAT_MISCONDUCT] = {"misconduct", "民警违纪", 0.9},
-    [CAT_RUMOUR] = {"rumour", "警情谣言", 0.7},
-    [CAT_ASSAULT] = {"assault", "袭警/民警受伤", 1.0},
-    [CAT_MAJOR_CASE] = {"major_case", "重大案事件", 1.0},
-    [CAT_MINORS] = {"minors", "涉未成年人", 0.8},
-    [CAT_WINDOW] = {"window", "窗口投诉", 0.5},
+    [CAT_RUMOUR] = {"rumour", "警情谣言", 0.8},
+    [CAT_ASSAULT] = {"assault", "袭警/民警受伤", 0.7},
+    [CAT_MAJOR_CASE] = {"major_case", "重大案事件", 0.55},
+    [CAT_MINORS] = {"minors", "涉未成年人", 0.7},
+    [CAT_WINDOW] = {"window", "窗口投诉", 0.4},
 };
 
 const char *risk_category_label(enum risk_category c)
@@ -63,10 +63,36 @@ double risk_category_severity(enum risk_category c)
 
 /* ---- vocabulary ------------------------------------------------------------ */
 
-enum { VAL_LOCAL = 100, VAL_OFFICIAL = 101 };
+/* What a word is to the content rules: the automaton's value is kind << 8
+ * | category. */
+enum vocab_kind {
+    VK_CAT,        /* a category term that counts by itself */
+    VK_CAT_POLICE, /* "警:TERM": counts when the police do it */
+    VK_ACTOR,      /* the police (actors.txt) */
+    VK_ACT,        /* violence or abuse: who does it to whom decides (acts.txt) */
+    VK_OTHER,      /* someone other than the police (others.txt) */
+    VK_BEI,        /* 被: what follows is done to the one before */
+    VK_NEG,        /* a negation (negation.txt) */
+    VK_RUMOUR,     /* a rumour's carrier (网传) */
+    VK_ALARM,      /* an alarming claim ("!TERM" in rumour.txt) */
+    VK_DEBUNK,     /* debunk.txt */
+    VK_MINOR,      /* minors.txt */
+    VK_HARM,       /* harm.txt */
+    VK_PRAISE,     /* praise.txt */
+    VK_PUBLICITY,  /* publicity.txt */
+    VK_ENFORCE,    /* enforce.txt: the police act on what follows */
+    VK_LOCAL,
+    VK_OFFICIAL,
+};
+#define VK_VALUE(kind, cat) ((int32_t)((kind) << 8 | (cat)))
 
-/* An @mention name is at most this many characters before the marker. */
-#define MENTION_MAX 30
+/* Windows of the content rules, in characters. */
+#define AGENT_WINDOW 12   /* a police actor before its act */
+#define VICTIM_AFTER 4    /* an act right before the police (殴打民警) */
+#define NEG_WINDOW 2      /* a negation right before a term */
+#define ENFORCE_WINDOW 6  /* an enforcement verb before its object (查处酒驾) */
+#define MINOR_WINDOW 10   /* a child and a harm */
+#define MENTION_MAX 30    /* an @mention name is at most this many characters */
 
 struct risk_vocab {
     struct ac *ac;
@@ -81,9 +107,22 @@ static void vocab_add(struct risk_vocab *rv, struct normalizer *nz, const char *
     free(t);
 }
 
-/* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments). */
+/* The word files and what their lines are. A category file's line is a
+ * VK_CAT term, or VK_CAT_POLICE with the prefix "警:"; rumour.txt's lines
+ * marked "!" are VK_ALARM. */
+static const struct {
+    const char *file;
+    enum vocab_kind kind;
+} word_files[] = {
+    {"actors", VK_ACTOR},     {"acts", VK_ACT},         {"others", VK_OTHER},
+    {"negation", VK_NEG},     {"debunk", VK_DEBUNK},    {"harm", VK_HARM},
+    {"praise", VK_PRAISE},    {"publicity", VK_PUBLICITY}, {"enforce", VK_ENFORCE},
+};
+
+/* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
+ * kind (and cat, for a category file). */
 static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const char *datadir,
-                           const char *name, int32_t value, struct jy_error *err)
+                           const char *name, enum vocab_kind kind, int cat, struct jy_error *err)
 {
     char *path = xasprintf("%s/risk/%s.txt", datadir, name);
     char *data;
@@ -104,7 +143,20 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
             line++;
         if (line == end || *line == '#')
             continue;
-        vocab_add(rv, nz, line, (size_t)(end - line), value);
+        enum vocab_kind k = kind;
+        if (kind == VK_CAT && (size_t)(end - line) > 4 && memcmp(line, "警:", 4) == 0) {
+            k = VK_CAT_POLICE;
+            line += 4;
+        } else if (kind == VK_CAT && cat == CAT_RUMOUR && *line == '!') {
+            k = VK_ALARM;
+            line++;
+        } else if (kind == VK_CAT && cat == CAT_RUMOUR) {
+            k = VK_RUMOUR;
+        } else if (kind == VK_CAT && cat == CAT_MINORS) {
+            k = VK_MINOR;
+        }
+        if (line < end)
+            vocab_add(rv, nz, line, (size_t)(end - line), VK_VALUE(k, cat));
     }
     free(data);
     free(path);
@@ -123,7 +175,7 @@ static void vocab_add_region(struct risk_vocab *rv, struct normalizer *nz, const
         free(t);
         return;
     }
-    ac_add(rv->ac, t, len, VAL_LOCAL);
+    ac_add(rv->ac, t, len, VK_VALUE(VK_LOCAL, 0));
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         size_t sl = strlen(suffixes[i]);
         if (len > sl && memcmp(t + len - sl, suffixes[i], sl) == 0) {
@@ -131,7 +183,7 @@ static void vocab_add_region(struct risk_vocab *rv, struct normalizer *nz, const
             for (size_t k = 0; k < len - sl; k++)
                 chars += ((unsigned char)t[k] & 0xc0) != 0x80;
             if (chars >= 2)
-                ac_add(rv->ac, t, len - sl, VAL_LOCAL);
+                ac_add(rv->ac, t, len - sl, VK_VALUE(VK_LOCAL, 0));
             break;
         }
     }
@@ -140,11 +192,14 @@ static void vocab_add_region(struct risk_vocab *rv, struct normalizer *nz, const
 
 int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err)
 {
-    for (int c = 0; c <= N_CATEGORIES; c++) {
-        if (c == N_CATEGORIES && cfg->analysis.risk.n_official_words > 0)
+    size_t n_words = sizeof word_files / sizeof word_files[0];
+    for (size_t i = 0; i <= N_CATEGORIES + n_words; i++) {
+        const char *name = i < N_CATEGORIES             ? categories[i].file
+                           : i < N_CATEGORIES + n_words ? word_files[i - N_CATEGORIES].file
+                                                        : "official";
+        if (i == N_CATEGORIES + n_words && cfg->analysis.risk.n_official_words > 0)
             break; /* official.txt is read only when the config names none */
-        char *path = xasprintf("%s/risk/%s.txt", datadir,
-                               c < N_CATEGORIES ? categories[c].file : "official");
+        char *path = xasprintf("%s/risk/%s.txt", datadir, name);
         char *data = NULL;
         size_t len;
         int rc = jy_read_file(path, 4u << 20, &data, &len, err);
@@ -164,11 +219,19 @@ int risk_vocab_new(struct normalizer *nz, const char *datadir, const struct conf
     rv->ac = ac_new();
     int rc;
     for (int c = 0; c < N_CATEGORIES; c++) {
-        if ((rc = vocab_load_file(rv, nz, datadir, categories[c].file, c, err))) {
+        if ((rc = vocab_load_file(rv, nz, datadir, categories[c].file, VK_CAT, c, err))) {
             risk_vocab_free(rv);
             return rc;
         }
     }
+    for (size_t i = 0; i < sizeof word_files / sizeof word_files[0]; i++) {
+        if ((rc = vocab_load_file(rv, nz, datadir, word_files[i].file, word_files[i].kind, 0,
+                                  err))) {
+            risk_vocab_free(rv);
+            return rc;
+        }
+    }
+    ac_add(rv->ac, "被", strlen("被"), VK_VALUE(VK_BEI, 0));
     const struct risk_config *rc_cfg = &cfg->analysis.risk;
     if (rc_cfg->n_region_words > 0) {
         for (size_t i = 0; i < rc_cfg->n_region_words; i++)
@@ -186,9 +249,9 @@ int risk_vocab_new(struct normalizer *nz, const char *datadir, const struct conf
     if (rc_cfg->n_official_words > 0) {
         for (size_t i = 0; i < rc_cfg->n_official_words; i++) {
             const char *w = rc_cfg->official_words[i];
-            vocab_add(rv, nz, w, strlen(w), VAL_OFFICIAL);
+            vocab_add(rv, nz, w, strlen(w), VK_VALUE(VK_OFFICIAL, 0));
         }
-    } else if ((rc = vocab_load_file(rv, nz, datadir, "official", VAL_OFFICIAL, err))) {
+    } else if ((rc = vocab_load_file(rv, nz, datadir, "official", VK_OFFICIAL, 0, err))) {
         risk_vocab_free(rv);
         return rc;
     }
@@ -238,21 +301,198 @@ static bool in_mention(const char *text, size_t start)
 
 bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
 {
-    (void)end;
-    (void)cstart;
-    (void)cend;
     struct risk_scan *sc = ctx;
-    if (value == VAL_OFFICIAL) {
+    enum vocab_kind kind = (enum vocab_kind)(value >> 8);
+    if (kind == VK_OFFICIAL) {
         if (sc->names_only || in_mention(sc->text, start))
             sc->m->official = true;
-    } else if (sc->names_only) {
-        /* a region or category word in a name says nothing */
-    } else if (value == VAL_LOCAL) {
+        return true;
+    }
+    if (sc->names_only)
+        return true; /* a region or category word in a name says nothing */
+    if (kind == VK_LOCAL) {
         sc->m->local = true;
-    } else if (value >= 0 && value < N_CATEGORIES) {
-        sc->m->categories |= 1u << value;
+        return true;
+    }
+    if (sc->n_hits < RISK_HITS_MAX) {
+        sc->hits[sc->n_hits++] = (struct risk_hit){
+            .kind = (uint8_t)kind,
+            .cat = (uint8_t)(value & 0xff),
+            .start = (uint32_t)start,
+            .end = (uint32_t)end,
+            .cstart = (uint32_t)cstart,
+            .cend = (uint32_t)cend,
+        };
     }
     return true;
+}
+
+/* ---- the content rules -------------------------------------------------------- */
+
+/* Does a sentence end in text[from, to) (bytes)? A comma does not end one. */
+static bool sentence_break(const char *text, size_t from, size_t to)
+{
+    static const char *const stops[] = {"。", "！", "？", "；", "!", "?", ";", "\n"};
+    for (size_t i = from; i < to; i++) {
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+            size_t n = strlen(stops[k]);
+            if (i + n <= to && memcmp(text + i, stops[k], n) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Is the person word h acted on (把/将 right before it)? */
+static bool object_marked(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    return h->start >= 3 && (memcmp(sc->text + h->start - 3, "把", 3) == 0 ||
+                             memcmp(sc->text + h->start - 3, "将", 3) == 0);
+}
+
+static bool negated(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *n = &sc->hits[i];
+        if (n->kind == VK_NEG && n->cend <= h->cstart && h->cstart - n->cend <= NEG_WINDOW)
+            return true;
+    }
+    return false;
+}
+
+/* The police act on h: an enforcement verb just before it (查处酒驾) or
+ * right after it (酒驾整治). */
+static bool enforced(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *e = &sc->hits[i];
+        if (e->kind != VK_ENFORCE)
+            continue;
+        if (e->cend <= h->cstart && h->cstart - e->cend <= ENFORCE_WINDOW)
+            return true;
+        if (e->cstart >= h->cend && e->cstart - h->cend <= 2)
+            return true;
+    }
+    return false;
+}
+
+/* Who does h: 1 the police (a police actor before it in the same sentence,
+ * nobody else between), -1 it is done to the police (民警被打, 殴打民警),
+ * 0 neither. */
+static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->kind == VK_ACTOR && a->cstart >= h->cend && a->cstart - h->cend <= VICTIM_AFTER &&
+            h->kind == VK_ACT && !sentence_break(sc->text, h->end, a->start))
+            return -1;
+    }
+    int role = 0;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->kind != VK_ACTOR || a->cend > h->cstart || h->cstart - a->cend > AGENT_WINDOW ||
+            sentence_break(sc->text, a->end, h->start))
+            continue;
+        bool bei = false, other = false;
+        for (int j = 0; j < sc->n_hits; j++) {
+            const struct risk_hit *b = &sc->hits[j];
+            if (b->cstart < a->cend || b->cend > h->cstart)
+                continue;
+            if (b->kind == VK_BEI)
+                bei = true;
+            else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY ||
+                     (b->kind == VK_OTHER && !object_marked(sc, b)))
+                other = true;
+            else if (b->kind == VK_ACTOR)
+                other = true; /* a nearer actor decides */
+        }
+        if (bei && h->kind == VK_ACT)
+            role = -1;
+        else if (!bei && !other)
+            return 1;
+    }
+    return role;
+}
+
+/* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). */
+static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    if (strncmp(sc->text + h->end, "者", 3) == 0)
+        return true;
+    for (int i = 0; i < sc->n_hits; i++) {
+        if (sc->hits[i].kind == VK_OTHER && sc->hits[i].cstart == h->cend)
+            return true;
+    }
+    return false;
+}
+
+void risk_scan_decide(struct risk_scan *sc)
+{
+    struct risk_marks *m = sc->m;
+    bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *h = &sc->hits[i];
+        switch ((enum vocab_kind)h->kind) {
+        case VK_CAT:
+            if (h->cat < N_CATEGORIES && !negated(sc, h) && !enforced(sc, h))
+                m->categories |= 1u << h->cat;
+            break;
+        case VK_CAT_POLICE:
+            if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
+                !enforced(sc, h) && police_role(sc, h) == 1)
+                m->categories |= 1u << h->cat;
+            break;
+        case VK_ACT:
+            if (!negated(sc, h)) {
+                int role = police_role(sc, h);
+                if (role == 1)
+                    m->categories |= 1u << CAT_ENFORCEMENT;
+                else if (role == -1)
+                    m->categories |= 1u << CAT_ASSAULT;
+            }
+            break;
+        case VK_RUMOUR:
+            carrier = true;
+            break;
+        case VK_ALARM:
+            alarm = true;
+            break;
+        case VK_DEBUNK:
+            m->debunk = true;
+            break;
+        case VK_MINOR:
+            minor = true;
+            for (int j = 0; j < sc->n_hits && !harm_near_minor; j++) {
+                const struct risk_hit *x = &sc->hits[j];
+                if (x->kind != VK_HARM || negated(sc, x))
+                    continue;
+                uint32_t gap = x->cstart >= h->cend ? x->cstart - h->cend
+                               : h->cstart >= x->cend ? h->cstart - x->cend
+                                                      : 0;
+                harm_near_minor = gap <= MINOR_WINDOW;
+            }
+            break;
+        case VK_PRAISE:
+            m->praise = true;
+            break;
+        case VK_PUBLICITY:
+        case VK_ENFORCE:
+            m->publicity = true;
+            break;
+        default:
+            break;
+        }
+    }
+    if (minor && harm_near_minor)
+        m->categories |= 1u << CAT_MINORS;
+    bool serious = alarm || (m->categories & (1u << CAT_MAJOR_CASE | 1u << CAT_MINORS));
+    if (carrier && serious && !m->debunk)
+        m->categories |= 1u << CAT_RUMOUR;
+    if (m->debunk) {
+        m->categories &= ~(1u << CAT_RUMOUR);
+        m->publicity = true;
+    }
+    sc->n_hits = 0;
 }
 
 /* Looks for official markers in a raw author or source name (Latin
@@ -267,7 +507,8 @@ static void scan_name(const struct risk_vocab *rv, const char *name, struct risk
         char c = name[n];
         buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
-    struct risk_scan sc = {m, buf, true};
+    buf[n] = '\0';
+    struct risk_scan sc = {.m = m, .text = buf, .names_only = true};
     ac_scan(rv->ac, buf, n, risk_vocab_hit, &sc);
 }
 
@@ -276,8 +517,12 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, 
 {
     memset(out, 0, sizeof *out);
     if (text && len > 0) {
-        struct risk_scan sc = {out, text, false};
-        ac_scan(rv->ac, text, len, risk_vocab_hit, &sc);
+        struct risk_scan *sc = xcalloc(1, sizeof *sc);
+        sc->m = out;
+        sc->text = text;
+        ac_scan(rv->ac, text, len, risk_vocab_hit, sc);
+        risk_scan_decide(sc);
+        free(sc);
     }
     risk_vocab_scan_names(rv, author, source, out);
 }
@@ -289,6 +534,16 @@ void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, cons
     scan_name(rv, source, marks);
 }
 
+bool risk_vocab_local(const struct risk_vocab *rv, const char *region)
+{
+    if (!region || !*region)
+        return false;
+    struct risk_marks m = {0};
+    struct risk_scan sc = {.m = &m, .text = region};
+    ac_scan(rv->ac, region, strlen(region), risk_vocab_hit, &sc);
+    return m.local;
+}
+
 const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
 {
     return rv ? rv->ac : NULL;
@@ -296,14 +551,15 @@ const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
 
 /* ---- the score -------------------------------------------------------------- */
 
+/* The indicator families of DB4401/T 12-2023 (媒体传播, 舆论强度, 民意态度,
+ * 舆情演变) with the 涉警 content and local relevance beside them. */
 enum {
-    IND_NEGATIVE,
-    IND_SENSITIVE,
+    IND_CONTENT,
+    IND_ATTITUDE,
+    IND_INTENSITY,
     IND_MEDIA,
-    IND_VELOCITY,
-    IND_VOLUME,
+    IND_EVOLUTION,
     IND_LOCAL,
-    IND_OFFICIAL,
     N_IND
 };
 
@@ -311,59 +567,101 @@ enum {
  * every item `jingyu analyze` reads. */
 #define IND_HEAD(name, label) "{\"indicator\":\"" name "\",\"label\":\"" label "\",\"value\":"
 static const char *const ind_heads[N_IND] = {
-    IND_HEAD("negative", "负面占比"), IND_HEAD("sensitive", "敏感类别"),
-    IND_HEAD("media", "媒体级别"),    IND_HEAD("velocity", "传播速度"),
-    IND_HEAD("volume", "信息量"),     IND_HEAD("local", "本地关联"),
-    IND_HEAD("official", "官方账号"),
+    IND_HEAD("content", "涉警内容"),   IND_HEAD("attitude", "民意态度"),
+    IND_HEAD("intensity", "舆论强度"), IND_HEAD("media", "媒体传播"),
+    IND_HEAD("evolution", "舆情演变"), IND_HEAD("local", "本地关联"),
 };
 
+static const char *const phase_labels[] = {"发生期", "扩散期", "高潮期", "消散期"};
+
+const char *risk_phase_label(enum risk_phase p)
+{
+    return (unsigned)p <= PHASE_FADING ? phase_labels[p] : phase_labels[0];
+}
+
+/* The content value: the most severe category, a denied rumour at a
+ * quarter; *top gets that category (-1: none). */
+static double content_value(const struct risk_inputs *in, int *top)
+{
+    double sev = 0;
+    *top = -1;
+    for (int c = 0; c < N_CATEGORIES; c++) {
+        if (!(in->categories & (1u << c)))
+            continue;
+        double s = categories[c].severity;
+        if (c == CAT_RUMOUR && in->debunked)
+            s *= 0.25;
+        if (s > sev) {
+            sev = s;
+            *top = c;
+        }
+    }
+    return sev;
+}
+
+/* Whether praise, notices and tips make most of the event (and nothing an
+ * officer did wrong is in it): then its content never alerts above IV. */
+static bool genre_capped(const struct risk_inputs *in)
+{
+    unsigned police = 1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT;
+    return in->items > 0 && !(in->categories & police) && 2 * in->genre >= in->items;
+}
+
 /* One indicator's words in the explanation, put together without printf
- * (but the one %.1f): the explanation is written for every item `jingyu
+ * (but the %.1f): the explanation is written for every item `jingyu
  * analyze` reads. */
 static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in, int items,
                          int volume_full)
 {
     switch (ind) {
-    case IND_NEGATIVE:
-    case IND_LOCAL:
-        jy_buf_puts(w, ind == IND_NEGATIVE ? "负面 " : "涉本地 ");
-        jy_buf_json_int(w, ind == IND_NEGATIVE ? in->negative : in->local);
-        jy_buf_putc(w, '/');
-        jy_buf_json_int(w, items);
-        jy_buf_puts(w, " 条");
-        break;
-    case IND_SENSITIVE:
+    case IND_CONTENT: {
         for (int c = 0; c < N_CATEGORIES; c++) {
             if (!(in->categories & (1u << c)))
                 continue;
             jy_buf_puts(w, w->len ? "、" : "涉及 ");
             jy_buf_puts(w, categories[c].label);
+            if (c == CAT_RUMOUR && in->debunked)
+                jy_buf_puts(w, "(已辟谣)");
         }
         if (!w->len)
             jy_buf_puts(w, "未涉及敏感类别");
+        if (in->genre > 0) {
+            jy_buf_puts(w, "；正面/宣传类 ");
+            jy_buf_json_int(w, in->genre);
+            jy_buf_puts(w, " 条");
+        }
         break;
-    case IND_MEDIA:
-        jy_buf_puts(w, "最高 ");
-        jy_buf_puts(w, media_level_label(in->top_media));
+    }
+    case IND_ATTITUDE:
+    case IND_LOCAL:
+        jy_buf_puts(w, ind == IND_ATTITUDE ? "负面 " : "涉本地 ");
+        jy_buf_json_int(w, ind == IND_ATTITUDE ? in->negative : in->local);
+        jy_buf_putc(w, '/');
+        jy_buf_json_int(w, items);
+        jy_buf_puts(w, " 条");
         break;
-    case IND_VELOCITY:
-        jy_buf_printf(w, "近1小时为前12小时均值的 %.1f 倍", in->velocity);
-        break;
-    case IND_VOLUME:
+    case IND_INTENSITY:
         jy_buf_puts(w, "共 ");
         jy_buf_json_int(w, items);
         jy_buf_puts(w, " 条 (满值 ");
         jy_buf_json_int(w, volume_full);
-        jy_buf_puts(w, " 条)");
+        jy_buf_printf(w, ")；近1小时为前12小时均值的 %.1f 倍，为前1小时的 %.1f 倍", in->velocity,
+                      in->acceleration);
         break;
-    case IND_OFFICIAL:
+    case IND_MEDIA:
+        jy_buf_puts(w, "最高 ");
+        jy_buf_puts(w, media_level_label(in->top_media));
+        jy_buf_puts(w, "；信源 ");
+        jy_buf_json_int(w, in->sources);
+        jy_buf_puts(w, " 个");
         if (in->official > 0) {
-            jy_buf_puts(w, "官方账号参与 ");
+            jy_buf_puts(w, "；官方账号参与 ");
             jy_buf_json_int(w, in->official);
             jy_buf_puts(w, " 条");
-        } else {
-            jy_buf_puts(w, "无官方账号参与");
         }
+        break;
+    case IND_EVOLUTION:
+        jy_buf_puts(w, risk_phase_label(in->phase));
         break;
     }
 }
@@ -397,17 +695,23 @@ static double media_value(enum media_level m)
     return 0.2;
 }
 
+static double phase_value(enum risk_phase p)
+{
+    static const double v[] = {0.5, 1.0, 0.8, 0.2};
+    return (unsigned)p <= PHASE_FADING ? v[p] : 0.5;
+}
+
 void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, double *score,
                  enum risk_level *level, char **explanation)
 {
     /* Defaults stand in for a model left empty (all weights or thresholds 0). */
-    double w[N_IND] = {rc->w_negative, rc->w_sensitive, rc->w_media,   rc->w_velocity,
-                       rc->w_volume,   rc->w_local,     rc->w_official};
+    double w[N_IND] = {rc->w_content, rc->w_attitude,  rc->w_intensity,
+                       rc->w_media,   rc->w_evolution, rc->w_local};
     double wsum = 0;
     for (int i = 0; i < N_IND; i++)
         wsum += w[i] > 0 ? w[i] : 0;
     if (wsum <= 0) {
-        const double def[N_IND] = {20, 25, 15, 15, 10, 10, 5};
+        const double def[N_IND] = {RISK_DEFAULT_WEIGHTS};
         memcpy(w, def, sizeof w);
         wsum = 100;
     }
@@ -416,33 +720,46 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     double lmin[4];
     memcpy(lmin, rc->level_min, sizeof lmin);
     if (lmin[0] <= 0 && lmin[1] <= 0 && lmin[2] <= 0 && lmin[3] <= 0) {
-        const double def[4] = {80, 60, 40, 25};
+        const double def[4] = {RISK_DEFAULT_LEVELS};
         memcpy(lmin, def, sizeof lmin);
     }
-    int volume_full = rc->volume_full > 0 ? rc->volume_full : 50;
+    int volume_full = rc->volume_full > 0 ? rc->volume_full : RISK_DEFAULT_VOLUME_FULL;
     double velocity_full = rc->velocity_full > 1 ? rc->velocity_full : 6;
+    double major = rc->major_content > 0 ? rc->major_content : RISK_DEFAULT_MAJOR_CONTENT;
 
     int items = in->items > 0 ? in->items : 0;
+    int top_cat;
     double v[N_IND];
-    v[IND_NEGATIVE] = items ? clamp01((double)in->negative / items) : 0;
-    double sev = 0;
-    for (int c = 0; c < N_CATEGORIES; c++) {
-        if ((in->categories & (1u << c)) && categories[c].severity > sev)
-            sev = categories[c].severity;
-    }
-    v[IND_SENSITIVE] = sev;
-    v[IND_MEDIA] = media_value(in->top_media);
-    v[IND_VELOCITY] = in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
-    v[IND_VOLUME] = clamp01(log1p((double)items) / log1p((double)volume_full));
+    v[IND_CONTENT] = content_value(in, &top_cat);
+    v[IND_ATTITUDE] = items ? clamp01((double)in->negative / items) : 0;
+    double volume = clamp01(log1p((double)items) / log1p((double)volume_full));
+    double velocity =
+        in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
+    double accel =
+        in->acceleration <= 1 ? 0 : clamp01((in->acceleration - 1) / (velocity_full - 1));
+    v[IND_INTENSITY] = 0.6 * volume + 0.25 * velocity + 0.15 * accel;
+    double reach = media_value(in->top_media);
+    if (in->official > 0 && reach < 0.6)
+        reach = 0.6;
+    reach += in->sources > 1 ? 0.1 * log2((double)in->sources) : 0;
+    v[IND_MEDIA] = clamp01(reach);
+    v[IND_EVOLUTION] = phase_value(in->phase);
     v[IND_LOCAL] = items ? clamp01((double)in->local / items) : 0;
-    v[IND_OFFICIAL] = in->official > 0 ? 1 : 0;
+
+    /* What the content allows: I and II need a serious matter (volume alone
+     * never makes one), praise, notices and tips stay at IV. */
+    enum risk_level cap = LEVEL_I;
+    if (genre_capped(in) && v[IND_CONTENT] < major)
+        cap = LEVEL_IV;
+    else if (v[IND_CONTENT] < major)
+        cap = LEVEL_III;
 
     double total = 0;
     struct jy_buf b, words; /* the explanation; one indicator's words */
     jy_buf_init(&b, 0);
     jy_buf_init(&words, 0);
     if (explanation) {
-        jy_buf_reserve(&b, 1024); /* seven indicators: about 700 bytes */
+        jy_buf_reserve(&b, 1024); /* six indicators: about 800 bytes */
         jy_buf_putc(&b, '[');
     }
     for (int i = 0; i < N_IND; i++) {
@@ -467,6 +784,23 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     total = round_to(total, 0.1);
     if (total > 100)
         total = 100;
+    /* A capped event's score stops just under the next level up, and the
+     * explanation says so, so that what the officer reads still adds up. */
+    double ceiling = cap == LEVEL_I ? 100 : round_to(lmin[cap - 2] - 0.1, 0.1);
+    if (total > ceiling) {
+        double cut = round_to(ceiling - total, 0.1);
+        if (explanation) {
+            jy_buf_puts(&b, ",{\"indicator\":\"cap\",\"label\":\"定级上限\",\"value\":");
+            jy_buf_json_int(&b, cap);
+            jy_buf_puts(&b, ",\"weight\":0,\"points\":");
+            jy_buf_json_num(&b, cut, 1);
+            jy_buf_puts(&b, ",\"detail\":");
+            jy_buf_json_str(&b, cap == LEVEL_IV ? "正面事迹/警务宣传为主，内容不超过IV级"
+                                                : "未涉及严重涉警内容，仅凭声量不定I、II级");
+            jy_buf_putc(&b, '}');
+        }
+        total = round_to(total + cut, 0.1);
+    }
     *score = total;
     *level = LEVEL_NONE;
     for (int l = 0; l < 4; l++) {

@@ -1112,14 +1112,16 @@ static const struct {
     const char *name;
     size_t off;
 } risk_weights[] = {
-    {"negative", offsetof(struct risk_config, w_negative)},
-    {"sensitive", offsetof(struct risk_config, w_sensitive)},
+    {"content", offsetof(struct risk_config, w_content)},
+    {"attitude", offsetof(struct risk_config, w_attitude)},
+    {"intensity", offsetof(struct risk_config, w_intensity)},
     {"media", offsetof(struct risk_config, w_media)},
-    {"velocity", offsetof(struct risk_config, w_velocity)},
-    {"volume", offsetof(struct risk_config, w_volume)},
+    {"evolution", offsetof(struct risk_config, w_evolution)},
     {"local", offsetof(struct risk_config, w_local)},
-    {"official", offsetof(struct risk_config, w_official)},
 };
+/* The indicators of the model before the DB4401/T 12 families. */
+static const char *const risk_weights_old[] = {"negative", "sensitive", "velocity", "volume",
+                                               "official"};
 
 static const char *const level_keys[4] = {"I", "II", "III", "IV"};
 
@@ -1137,10 +1139,18 @@ static int parse_risk_weights(struct parse *p, yaml_node_t *map)
         while (i < sizeof risk_weights / sizeof risk_weights[0] &&
                strcmp(scalar(k), risk_weights[i].name))
             i++;
-        if (i == sizeof risk_weights / sizeof risk_weights[0])
+        if (i == sizeof risk_weights / sizeof risk_weights[0]) {
+            for (size_t o = 0; o < sizeof risk_weights_old / sizeof risk_weights_old[0]; o++) {
+                if (!strcmp(scalar(k), risk_weights_old[o]))
+                    return parse_error(p, k, key,
+                                       "an indicator of the old model; the indicators are now "
+                                       "content, attitude, intensity, media, evolution, local "
+                                       "(see jingyu.yaml(5))");
+            }
             return parse_error(p, k, key,
-                               "unknown indicator (known: negative, sensitive, media, velocity, "
-                               "volume, local, official)");
+                               "unknown indicator (known: content, attitude, intensity, media, "
+                               "evolution, local)");
+        }
         double *w = (double *)((char *)r + risk_weights[i].off);
         rc = get_number(p, v, key, -INFINITY, INFINITY, w);
         if (!rc && *w < 0)
@@ -1218,6 +1228,8 @@ static int parse_risk(struct parse *p, yaml_node_t *map)
             if (!rc && (r->velocity_full <= 1 || r->velocity_full > 1000))
                 rc = parse_error(p, v, key, "%s is out of range (more than 1, at most 1000)",
                                  scalar(v));
+        } else if (!strcmp(name, "major_content")) {
+            rc = get_number(p, v, key, 0, 1, &r->major_content);
         } else if (!strcmp(name, "region_words")) {
             rc = get_word_list(p, v, key, &r->region_words, &r->n_region_words);
             p->region_words_given = true;
@@ -1910,19 +1922,13 @@ static void config_defaults(struct config *cfg)
     a->event_window = 48;
     a->event_similarity = 0.25;
     struct risk_config *r = &a->risk;
-    r->w_negative = 20;
-    r->w_sensitive = 25;
-    r->w_media = 15;
-    r->w_velocity = 15;
-    r->w_volume = 10;
-    r->w_local = 10;
-    r->w_official = 5;
-    r->level_min[0] = 80;
-    r->level_min[1] = 60;
-    r->level_min[2] = 40;
-    r->level_min[3] = 25;
-    r->volume_full = 50;
+    const double weights[] = {RISK_DEFAULT_WEIGHTS}, levels[] = {RISK_DEFAULT_LEVELS};
+    for (size_t i = 0; i < sizeof risk_weights / sizeof risk_weights[0]; i++)
+        *(double *)((char *)r + risk_weights[i].off) = weights[i];
+    memcpy(r->level_min, levels, sizeof r->level_min);
+    r->volume_full = RISK_DEFAULT_VOLUME_FULL;
     r->velocity_full = 6;
+    r->major_content = RISK_DEFAULT_MAJOR_CONTENT;
     incident_defaults(&cfg->incident);
     duty_defaults(&cfg->duty);
     static const int leader[5] = {0, 5, 10, 30, 60}, bureau[5] = {0, 15, 30, 90, 180};

@@ -88,20 +88,26 @@ struct scheme_config {
     enum { EXPR_ONE_LINE, EXPR_LITERAL, EXPR_FOLDED } expr_lines;
 };
 
-/* The risk indicator model (风险评估指标体系). Weights are points out of
- * 100 (normalised when they do not sum to 100). */
+/* The risk indicator model (风险评估指标体系): the indicator families of
+ * DB4401/T 12-2023 (媒体传播, 舆论强度, 民意态度, 舆情演变) with the 涉警
+ * content and local relevance. Weights are points out of 100 (scaled to
+ * 100 when they add up to something else). */
+#define RISK_DEFAULT_WEIGHTS 35, 10, 27, 10, 3, 15 /* content .. local, in struct order */
+#define RISK_DEFAULT_LEVELS 80, 62, 45, 25
+#define RISK_DEFAULT_VOLUME_FULL 500
+#define RISK_DEFAULT_MAJOR_CONTENT 0.7
 struct risk_config {
-    double w_negative;    /* negative share of the event's items (default 20) */
-    double w_sensitive;   /* most severe sensitive category matched (default 25) */
-    double w_media;       /* highest media level reached (default 15) */
-    double w_velocity;    /* items last hour against the previous 12 hours' mean (default 15) */
-    double w_volume;      /* number of items (default 10) */
-    double w_local;       /* share of items naming a local region word (default 10) */
-    double w_official;    /* official accounts involved (default 5) */
+    double w_content;   /* 涉警内容: the most serious category, decided in context */
+    double w_attitude;  /* 民意态度: share of items whose own words are negative */
+    double w_intensity; /* 舆论强度: volume, velocity, acceleration */
+    double w_media;     /* 媒体传播: highest media level, official accounts, sources */
+    double w_evolution; /* 舆情演变: the phase (发生, 扩散, 高潮, 消散) */
+    double w_local;     /* 本地关联: share of items naming a local place or from a local source */
     double level_min[4];  /* score at or above which the level is I, II, III, IV
-                             (default 80, 60, 40, 25); below IV: not graded */
-    int volume_full;      /* items at which the volume indicator is full (default 50) */
-    double velocity_full; /* ratio at which the velocity indicator is full (default 6) */
+                             (default RISK_DEFAULT_LEVELS); below IV: not graded */
+    int volume_full;      /* items at which the volume part is full (default 500) */
+    double velocity_full; /* ratio at which velocity and acceleration are full (default 6) */
+    double major_content; /* content value an event needs for I or II (default 0.7) */
     char **region_words;  /* local place names (default: the sources' regions) */
     size_t n_region_words;
     char **official_words; /* markers of official accounts (default: data/risk/official.txt) */
