@@ -185,7 +185,8 @@ void risk_vocab_free(struct risk_vocab *rv);
 /* Whether every file risk_vocab_new would read can be read (size included). */
 int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err);
 struct risk_marks {
-    unsigned categories; /* bit (1u << enum risk_category), decided in context */
+    unsigned categories;           /* bit (1u << enum risk_category), decided in context */
+    uint8_t severity[N_CATEGORIES]; /* each category's, in percent (its most severe word) */
     bool local;          /* names a local region word */
     bool official;       /* from or naming an official account */
     bool praise;         /* praise, heroism, thanks (正面事迹) */
@@ -202,8 +203,8 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, 
  * same marks), then the names. */
 #define RISK_HITS_MAX 192
 struct risk_hit {
-    uint8_t kind, cat;
-    uint32_t start, end;   /* bytes */
+    uint8_t kind, cat, severity; /* severity: percent, 0 for the category's own */
+    uint32_t start, end;         /* bytes */
     uint32_t cstart, cend; /* characters */
 };
 struct risk_scan {
@@ -230,12 +231,14 @@ enum risk_phase { PHASE_EMERGING, PHASE_SPREADING, PHASE_PEAK, PHASE_FADING };
 struct risk_inputs {
     int items;       /* all, reposts included */
     int negative;    /* items whose own words are negative (the public's attitude) */
+    int voiced;      /* items whose own words say something (not a bare 转发微博) */
     int local;       /* items naming a local place or from a local source */
     int official;    /* items from or naming an official account */
     int genre;       /* items that are praise, notices or tips and nothing worse */
     int sources;     /* distinct sources */
     unsigned categories;
-    bool debunked; /* a rumour was denied */
+    const uint8_t *severity; /* per category, percent; NULL: the categories' defaults */
+    bool debunked;           /* a rumour was denied */
     enum media_level top_media;
     double velocity;     /* last hour against the 12 before */
     double acceleration; /* last hour against the one before */
@@ -273,6 +276,7 @@ struct event_input {
     const char *source;
     enum media_level media_level;
     enum sentiment sentiment;
+    bool voiced; /* its own words say something: not neutral, or not a bare 转发微博 */
     struct risk_marks marks;
 };
 

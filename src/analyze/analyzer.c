@@ -18,6 +18,9 @@
 /* How much of an untitled post's text becomes its display title. */
 #define TITLE_COLS 60
 #define TITLE_HEAD 1024 /* bytes of a text looked at first for its title */
+/* A neutral comment shorter than this says nothing of the public's
+ * attitude (转发微博, 转, mark): it is not counted in the attitude. */
+#define VOICED_CHARS 8
 
 enum { VOCAB_SCHEMES, VOCAB_LEXICON, VOCAB_RISK, VOCAB_PARTS };
 
@@ -578,6 +581,15 @@ int analyzer_run_text(struct analyzer *an, const struct an_item *in, struct an_t
     return state_part(an, in, out, title, marks, err);
 }
 
+/* The characters of s, counted up to at most max. */
+static size_t count_chars(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; *s && n < max; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 /* Whether a source's region is local (the last answer is kept: items come
  * in runs from one source). */
 static bool source_local(struct analyzer *an, const char *region)
@@ -643,6 +655,7 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
             .source = in->source,
             .media_level = in->media_level,
             .sentiment = out->sentiment,
+            .voiced = count_chars(out->norm.text, VOICED_CHARS) >= VOICED_CHARS,
         };
         risk_vocab_scan_names(an->risk, in->author, in->source, &marks);
         if (!marks.local && source_local(an, in->region))

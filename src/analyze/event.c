@@ -151,9 +151,11 @@ struct event {
     int rep_copies;
     int64_t first_seen, last_seen, first_collected;
     int items, negative, local, official;
+    int voiced;    /* items whose own words say something */
     int genre;     /* items of praise, notices or tips */
     bool debunked; /* a rumour in it was denied */
     unsigned categories;
+    uint8_t severity[N_CATEGORIES]; /* each category's most severe, percent */
     enum media_level top_media;
     uint64_t sources[SOURCES_MAX];
     int n_sources;
@@ -760,6 +762,7 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
         {"local", ev->local},
         {"official", ev->official},
         {"genre", ev->genre},
+        {"voiced", ev->voiced},
         {"debunked", ev->debunked},
         {"categories", ev->categories},
         {"top_media", ev->top_media},
@@ -770,6 +773,14 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
         jy_buf_json_key(&b, nums[i].k, false);
         jy_buf_json_int(&b, nums[i].v);
     }
+    jy_buf_json_key(&b, "severity", false);
+    jy_buf_putc(&b, '[');
+    for (int i = 0; i < N_CATEGORIES; i++) {
+        if (i)
+            jy_buf_putc(&b, ',');
+        jy_buf_json_int(&b, ev->severity[i]);
+    }
+    jy_buf_putc(&b, ']');
     jy_buf_json_key(&b, "hourly", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < 24; i++) {
@@ -843,11 +854,13 @@ static void event_assess(const struct event_engine *ee, const struct event *ev, 
     struct risk_inputs ri = {
         .items = ev->items,
         .negative = ev->negative,
+        .voiced = ev->voiced,
         .local = ev->local,
         .official = ev->official,
         .genre = ev->genre,
         .sources = ev->n_sources,
         .categories = ev->categories,
+        .severity = ev->severity,
         .debunked = ev->debunked,
         .top_media = ev->top_media,
         .velocity = event_velocity(ev),
@@ -1058,6 +1071,8 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     ev->items++;
     if (in->sentiment == SENT_NEGATIVE)
         ev->negative++;
+    if (in->voiced || in->sentiment != SENT_NEUTRAL)
+        ev->voiced++;
     if (in->marks.local)
         ev->local++;
     if (in->marks.official)
@@ -1068,6 +1083,10 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     if (in->marks.debunk)
         ev->debunked = true;
     ev->categories |= in->marks.categories;
+    for (int c = 0; c < N_CATEGORIES; c++) {
+        if (in->marks.severity[c] > ev->severity[c])
+            ev->severity[c] = in->marks.severity[c];
+    }
     if (media_rank(in->media_level) < media_rank(ev->top_media))
         ev->top_media = in->media_level;
     source_add(ev, in->source);
@@ -1183,6 +1202,8 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     ev->local = (int)jint(o, "local");
     ev->official = (int)jint(o, "official");
     ev->genre = (int)jint(o, "genre");
+    /* a state from before the count: every item spoke */
+    ev->voiced = json_object_get(o, "voiced") ? (int)jint(o, "voiced") : ev->items;
     ev->debunked = jint(o, "debunked") != 0;
     ev->categories = (unsigned)jint(o, "categories");
     int64_t tm = jint(o, "top_media");
@@ -1193,6 +1214,14 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     ev->hour_base = jint(o, "hour_base");
     json_t *a, *v;
     size_t i;
+    /* a state from before the severities: each category's default */
+    a = json_object_get(o, "severity");
+    for (int c = 0; c < N_CATEGORIES; c++) {
+        if (c < (int)json_array_size(a))
+            ev->severity[c] = (uint8_t)json_integer_value(json_array_get(a, (size_t)c));
+        else if (ev->categories & (1u << c))
+            ev->severity[c] = (uint8_t)(risk_category_severity((enum risk_category)c) * 100 + 0.5);
+    }
     a = json_object_get(o, "hourly");
     for (i = 0; i < 24 && i < json_array_size(a); i++)
         ev->hourly[i] = (int)json_integer_value(json_array_get(a, i));

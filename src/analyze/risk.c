@@ -84,7 +84,8 @@ enum vocab_kind {
     VK_LOCAL,
     VK_OFFICIAL,
 };
-#define VK_VALUE(kind, cat) ((int32_t)((kind) << 8 | (cat)))
+#define VK_VALUE(kind, cat) ((int32_t)((kind) << 16 | (cat)))
+#define VK_VALUE_SEV(kind, cat, sev) ((int32_t)((kind) << 16 | (sev) << 8 | (cat)))
 
 /* Windows of the content rules, in characters. */
 #define AGENT_WINDOW 12   /* a police actor before its act */
@@ -92,6 +93,10 @@ enum vocab_kind {
 #define NEG_WINDOW 2      /* a negation right before a term */
 #define ENFORCE_WINDOW 6  /* an enforcement verb before its object (查处酒驾) */
 #define MINOR_WINDOW 10   /* a child and a harm */
+/* Severities (percent) of what the rules decide beyond the words' own. */
+#define ACT_VICTIM_SEVERITY 60  /* violence against the police */
+#define ACT_CRIME_SEVERITY 50   /* violence between people: crime news */
+#define RUMOUR_IDLE_SEVERITY 35 /* hearsay of nothing serious */
 #define MENTION_MAX 30    /* an @mention name is at most this many characters */
 
 struct risk_vocab {
@@ -155,8 +160,23 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
         } else if (kind == VK_CAT && cat == CAT_MINORS) {
             k = VK_MINOR;
         }
+        /* "TERM =0.45": the term's own severity */
+        int sev = 0;
+        char *eq = memchr(line, '=', (size_t)(end - line));
+        if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT)) {
+            char num[16] = {0};
+            size_t nl2 = (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1)
+                                                                : sizeof num - 1;
+            memcpy(num, eq + 1, nl2);
+            double d = strtod(num, NULL);
+            sev = d <= 0 ? 0 : d >= 1 ? 100 : (int)(d * 100 + 0.5);
+            char *t = eq;
+            while (t > line && (t[-1] == ' ' || t[-1] == '\t'))
+                t--;
+            end = t;
+        }
         if (line < end)
-            vocab_add(rv, nz, line, (size_t)(end - line), VK_VALUE(k, cat));
+            vocab_add(rv, nz, line, (size_t)(end - line), VK_VALUE_SEV(k, cat, sev));
     }
     free(data);
     free(path);
@@ -302,7 +322,7 @@ static bool in_mention(const char *text, size_t start)
 bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend)
 {
     struct risk_scan *sc = ctx;
-    enum vocab_kind kind = (enum vocab_kind)(value >> 8);
+    enum vocab_kind kind = (enum vocab_kind)(value >> 16);
     if (kind == VK_OFFICIAL) {
         if (sc->names_only || in_mention(sc->text, start))
             sc->m->official = true;
@@ -318,6 +338,7 @@ bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t c
         sc->hits[sc->n_hits++] = (struct risk_hit){
             .kind = (uint8_t)kind,
             .cat = (uint8_t)(value & 0xff),
+            .severity = (uint8_t)((value >> 8) & 0xff),
             .start = (uint32_t)start,
             .end = (uint32_t)end,
             .cstart = (uint32_t)cstart,
@@ -376,6 +397,18 @@ static bool enforced(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is h part of a longer word of praise or publicity (诈骗 in 防诈骗)? */
+static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *g = &sc->hits[i];
+        if ((g->kind == VK_PUBLICITY || g->kind == VK_PRAISE || g->kind == VK_ENFORCE) &&
+            g->cstart <= h->cstart && g->cend >= h->cend && g->cend - g->cstart > h->cend - h->cstart)
+            return true;
+    }
+    return false;
+}
+
 /* Who does h: 1 the police (a police actor before it in the same sentence,
  * nobody else between), -1 it is done to the police (民警被打, 殴打民警),
  * 0 neither. */
@@ -426,29 +459,84 @@ static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Drops the category words and acts that stand inside a #topic#: a
+ * trending topic pasted onto a post says what is hot, not what the post
+ * tells. */
+static void drop_topic_words(struct risk_scan *sc)
+{
+    const char *open = NULL;
+    size_t spans[16][2], n = 0;
+    for (const char *p = sc->text; *p && n < 16; p++) {
+        if (*p != '#')
+            continue;
+        if (!open) {
+            open = p;
+        } else {
+            spans[n][0] = (size_t)(open - sc->text);
+            spans[n++][1] = (size_t)(p - sc->text);
+            open = NULL;
+        }
+    }
+    if (!n)
+        return;
+    int k = 0;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *h = &sc->hits[i];
+        bool inside = false;
+        if (h->kind == VK_CAT || h->kind == VK_CAT_POLICE || h->kind == VK_ACT) {
+            for (size_t j = 0; j < n && !inside; j++)
+                inside = h->start > spans[j][0] && h->end <= spans[j][1];
+        }
+        if (!inside)
+            sc->hits[k++] = *h;
+    }
+    sc->n_hits = k;
+}
+
+/* Marks category c at the hit's severity (its own, else sev percent). */
+static void mark(struct risk_marks *m, int c, int own, int sev)
+{
+    int v = own ? own : sev;
+    m->categories |= 1u << c;
+    if (v > m->severity[c])
+        m->severity[c] = (uint8_t)v;
+}
+
+static int default_severity(int c)
+{
+    return (int)(categories[c].severity * 100 + 0.5);
+}
+
 void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
+    (void)drop_topic_words;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
+    int alarm_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
         case VK_CAT:
-            if (h->cat < N_CATEGORIES && !negated(sc, h) && !enforced(sc, h))
-                m->categories |= 1u << h->cat;
+            if (h->cat < N_CATEGORIES && !negated(sc, h) && !enforced(sc, h) &&
+                !inside_genre(sc, h))
+                mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_CAT_POLICE:
             if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
                 !enforced(sc, h) && police_role(sc, h) == 1)
-                m->categories |= 1u << h->cat;
+                mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_ACT:
             if (!negated(sc, h)) {
                 int role = police_role(sc, h);
+                /* the police doing it is the worst; done to the police, or
+                 * between people (crime news), less */
                 if (role == 1)
-                    m->categories |= 1u << CAT_ENFORCEMENT;
+                    mark(m, CAT_ENFORCEMENT, h->severity, default_severity(CAT_ENFORCEMENT));
                 else if (role == -1)
-                    m->categories |= 1u << CAT_ASSAULT;
+                    mark(m, CAT_ASSAULT, 0, ACT_VICTIM_SEVERITY);
+                else if (!enforced(sc, h))
+                    mark(m, CAT_MAJOR_CASE, 0, ACT_CRIME_SEVERITY);
             }
             break;
         case VK_RUMOUR:
@@ -456,6 +544,8 @@ void risk_scan_decide(struct risk_scan *sc)
             break;
         case VK_ALARM:
             alarm = true;
+            if (h->severity > alarm_sev)
+                alarm_sev = h->severity;
             break;
         case VK_DEBUNK:
             m->debunk = true;
@@ -484,12 +574,20 @@ void risk_scan_decide(struct risk_scan *sc)
         }
     }
     if (minor && harm_near_minor)
-        m->categories |= 1u << CAT_MINORS;
+        mark(m, CAT_MINORS, 0, default_severity(CAT_MINORS));
+    /* A rumour: told as hearsay, of a serious case or an alarming claim;
+     * hearsay of nothing in particular is a small thing. */
     bool serious = alarm || (m->categories & (1u << CAT_MAJOR_CASE | 1u << CAT_MINORS));
-    if (carrier && serious && !m->debunk)
-        m->categories |= 1u << CAT_RUMOUR;
+    if (carrier && !m->debunk)
+        mark(m, CAT_RUMOUR, serious ? alarm_sev : 0,
+             serious ? default_severity(CAT_RUMOUR) : RUMOUR_IDLE_SEVERITY);
+    /* A post that denies a rumour is the denial: what it names is what
+     * the rumour claimed, at a quarter of its weight. */
     if (m->debunk) {
         m->categories &= ~(1u << CAT_RUMOUR);
+        m->severity[CAT_RUMOUR] = 0;
+        for (int c = 0; c < N_CATEGORIES; c++)
+            m->severity[c] = (uint8_t)(m->severity[c] / 4);
         m->publicity = true;
     }
     sc->n_hits = 0;
@@ -588,7 +686,8 @@ static double content_value(const struct risk_inputs *in, int *top)
     for (int c = 0; c < N_CATEGORIES; c++) {
         if (!(in->categories & (1u << c)))
             continue;
-        double s = categories[c].severity;
+        double s = in->severity && in->severity[c] ? in->severity[c] / 100.0
+                                                   : categories[c].severity;
         if (c == CAT_RUMOUR && in->debunked)
             s *= 0.25;
         if (s > sev) {
@@ -637,8 +736,8 @@ static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in
         jy_buf_puts(w, ind == IND_ATTITUDE ? "负面 " : "涉本地 ");
         jy_buf_json_int(w, ind == IND_ATTITUDE ? in->negative : in->local);
         jy_buf_putc(w, '/');
-        jy_buf_json_int(w, items);
-        jy_buf_puts(w, " 条");
+        jy_buf_json_int(w, ind == IND_ATTITUDE ? in->voiced : items);
+        jy_buf_puts(w, ind == IND_ATTITUDE ? " 条表态" : " 条");
         break;
     case IND_INTENSITY:
         jy_buf_puts(w, "共 ");
@@ -731,7 +830,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     int top_cat;
     double v[N_IND];
     v[IND_CONTENT] = content_value(in, &top_cat);
-    v[IND_ATTITUDE] = items ? clamp01((double)in->negative / items) : 0;
+    v[IND_ATTITUDE] = in->voiced > 0 ? clamp01((double)in->negative / in->voiced) : 0;
     double volume = clamp01(log1p((double)items) / log1p((double)volume_full));
     double velocity =
         in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
