@@ -53,6 +53,12 @@
 #define MEMBERS_MAX 1024 /* first copies remembered per event */
 #define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
+/* A shared #topic# lowers the similarity an item needs to this share of
+ * event_similarity: a topic names a story, but trending topics are pasted
+ * onto posts of other stories too. */
+#ifndef TOPIC_SIMILARITY
+#define TOPIC_SIMILARITY 1.0
+#endif
 
 /* ---- a small open-addressing table: uint64 key -> (pointer, number) -------- */
 
@@ -980,7 +986,9 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
     uint32_t gen = ++ee->gen;
     struct event *best = NULL;
     double best_sim = -1;
-    /* 2. a shared topic: the most similar of the events under it */
+    double thr = ee->ac->event_similarity > 0 ? ee->ac->event_similarity : 0.25;
+    /* 2. a shared topic, with similar text (a trending #topic# is pasted
+     * onto posts of many stories): the most similar of the events under it */
     for (size_t i = 0; i < in->n_topics; i++) {
         struct tab_slot *s = tab_find(&ee->keys, key_str('t', in->topics[i]));
         if (!s)
@@ -993,7 +1001,8 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             double sim = prof_similarity(ev, ee->bg, ee->n_bg);
-            if (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen)) {
+            if (sim >= thr * TOPIC_SIMILARITY &&
+                (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen))) {
                 best = ev;
                 best_sim = sim;
             }
@@ -1003,7 +1012,6 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
         return best;
     /* 3. similar text sharing a term or a scheme: the most recently active
      * events under each key, at most SIM_CANDIDATES of them */
-    double thr = ee->ac->event_similarity > 0 ? ee->ac->event_similarity : 0.25;
     int scored = 0;
     for (int round = 0; round < KEY_RECENT && scored < SIM_CANDIDATES; round++) {
         bool any = false;
