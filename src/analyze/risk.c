@@ -647,6 +647,10 @@ const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
     return rv ? rv->ac : NULL;
 }
 
+#ifndef CONTENT_BASE
+#define CONTENT_BASE 0.7
+#endif
+
 /* ---- the score -------------------------------------------------------------- */
 
 /* The indicator families of DB4401/T 12-2023 (媒体传播, 舆论强度, 民意态度,
@@ -836,7 +840,11 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
     double accel =
         in->acceleration <= 1 ? 0 : clamp01((in->acceleration - 1) / (velocity_full - 1));
-    v[IND_INTENSITY] = 0.6 * volume + 0.25 * velocity + 0.15 * accel;
+    v[IND_INTENSITY] = 0.75 * volume + 0.15 * velocity + 0.1 * accel;
+    /* Content weighs with the spread: what few have seen counts less (and
+     * the first hour's score then ranks stories by how far they went). */
+    double content = v[IND_CONTENT];
+    v[IND_CONTENT] = content * (CONTENT_BASE + (1 - CONTENT_BASE) * volume);
     double reach = media_value(in->top_media);
     if (in->official > 0 && reach < 0.6)
         reach = 0.6;
@@ -848,9 +856,9 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     /* What the content allows: I and II need a serious matter (volume alone
      * never makes one), praise, notices and tips stay at IV. */
     enum risk_level cap = LEVEL_I;
-    if (genre_capped(in) && v[IND_CONTENT] < major)
+    if (genre_capped(in) && content < major)
         cap = LEVEL_IV;
-    else if (v[IND_CONTENT] < major)
+    else if (content < major)
         cap = LEVEL_III;
 
     double total = 0;

@@ -93,8 +93,8 @@ struct scheme_config {
  * content and local relevance. Weights are points out of 100 (scaled to
  * 100 when they add up to something else). */
 #define RISK_DEFAULT_WEIGHTS 35, 10, 27, 10, 3, 15 /* content .. local, in struct order */
-#define RISK_DEFAULT_LEVELS 80, 65, 50, 30
-#define RISK_DEFAULT_VOLUME_FULL 500
+#define RISK_DEFAULT_LEVELS 80, 65, 50, 35
+#define RISK_DEFAULT_VOLUME_FULL 200
 #define RISK_DEFAULT_MAJOR_CONTENT 0.7
 struct risk_config {
     double w_content;   /* 涉警内容: the most serious category, decided in context */
