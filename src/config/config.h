@@ -105,7 +105,7 @@ struct risk_config {
     double w_local;     /* 本地关联: share of items naming a local place or from a local source */
     double level_min[4];  /* score at or above which the level is I, II, III, IV
                              (default RISK_DEFAULT_LEVELS); below IV: not graded */
-    int volume_full;      /* items at which the volume part is full (default 500) */
+    int volume_full;      /* items at which the volume part is full (default 200) */
     double velocity_full; /* ratio at which velocity and acceleration are full (default 6) */
     double major_content; /* content value an event needs for I or II (default 0.7) */
     char **region_words;  /* local place names (default: the sources' regions) */

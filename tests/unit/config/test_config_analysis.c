@@ -115,13 +115,13 @@ static void defaults_without_section(void **state)
     assert_int_equal(a->event_window, 48);
     assert_true(a->event_similarity == 0.25);
     const struct risk_config *r = &a->risk;
-    assert_true(r->w_negative == 20 && r->w_sensitive == 25 && r->w_media == 15);
-    assert_true(r->w_velocity == 15 && r->w_volume == 10 && r->w_local == 10);
-    assert_true(r->w_official == 5);
-    assert_true(r->level_min[0] == 80 && r->level_min[1] == 60);
-    assert_true(r->level_min[2] == 40 && r->level_min[3] == 25);
-    assert_int_equal(r->volume_full, 50);
+    assert_true(r->w_content == 35 && r->w_attitude == 10 && r->w_intensity == 27);
+    assert_true(r->w_media == 10 && r->w_evolution == 3 && r->w_local == 15);
+    assert_true(r->level_min[0] == 80 && r->level_min[1] == 65);
+    assert_true(r->level_min[2] == 50 && r->level_min[3] == 35);
+    assert_int_equal(r->volume_full, 200);
     assert_true(r->velocity_full == 6);
+    assert_true(r->major_content == 0.7);
     /* The distinct regions of the sources, in order. */
     assert_words(r->region_words, r->n_region_words, (const char *const[]){"清河县", "清河", NULL});
     assert_int_equal(r->n_official_words, 0);
@@ -166,11 +166,12 @@ static void full_section_is_read(void **state)
                     "    - name: 单词\n"                                                 /* 30 */
                     "      主体: 警察\n"                                                 /* 31 */
                     "  risk:\n"                                                          /* 32 */
-                    "    weights: {negative: 30, sensitive: 0, media: 15, velocity: 15.5,\n"
-                    "              volume: 10, local: 10, official: 5}\n"
+                    "    weights: {content: 30, attitude: 0, intensity: 15.5, media: 15,\n"
+                    "              evolution: 5, local: 10}\n"
                     "    levels: {I: 90, II: 70, III: 45, IV: 20.5}\n"
                     "    volume_full: 80\n"
                     "    velocity_full: 4.5\n"
+                    "    major_content: 0.8\n"
                     "    region_words: [清河, 清河县]\n"
                     "    official_words: [公安, 警方]\n");
     const struct analysis_config *a = &cfg->analysis;
@@ -235,9 +236,9 @@ static void full_section_is_read(void **state)
                  (const char *const[]){"警察", NULL});
 
     const struct risk_config *r = &a->risk;
-    assert_true(r->w_negative == 30 && r->w_sensitive == 0 && r->w_media == 15);
-    assert_true(r->w_velocity == 15.5 && r->w_volume == 10 && r->w_local == 10);
-    assert_true(r->w_official == 5);
+    assert_true(r->w_content == 30 && r->w_attitude == 0 && r->w_intensity == 15.5);
+    assert_true(r->w_media == 15 && r->w_evolution == 5 && r->w_local == 10);
+    assert_true(r->major_content == 0.8);
     assert_true(r->level_min[0] == 90 && r->level_min[1] == 70);
     assert_true(r->level_min[2] == 45 && r->level_min[3] == 20.5);
     assert_int_equal(r->volume_full, 80);
@@ -260,12 +261,12 @@ static void partial_risk_keeps_defaults(void **state)
                                      "analysis:\n"
                                      "  schemes: ~\n"
                                      "  risk:\n"
-                                     "    weights: {official: 0}\n"
+                                     "    weights: {evolution: 0}\n"
                                      "    levels: {IV: 30}\n"
                                      "    region_words: []\n");
     const struct risk_config *r = &cfg->analysis.risk;
     assert_int_equal(cfg->analysis.n_schemes, 0);
-    assert_true(r->w_negative == 20 && r->w_official == 0);
+    assert_true(r->w_content == 35 && r->w_evolution == 0);
     assert_true(r->level_min[0] == 80 && r->level_min[3] == 30);
     /* An explicit empty list means no local words, not the sources' regions. */
     assert_int_equal(r->n_region_words, 0);
@@ -284,8 +285,11 @@ static void error_unknown_keys(void **state)
     expect_error(HEAD "  schemes:\n    - name: a\n      subject: [x]\n      colour: red\n", "6:7",
                  "analysis.schemes[0].colour", "unknown key");
     expect_error(HEAD "  risk:\n    speed: 1\n", "4:5", "analysis.risk.speed", "unknown key");
-    expect_error(HEAD "  risk:\n    weights: {negative: 1, anger: 2}\n", "4:28",
+    expect_error(HEAD "  risk:\n    weights: {content: 1, anger: 2}\n", "4:27",
                  "analysis.risk.weights.anger", "unknown indicator");
+    /* the indicators of the model before the DB4401/T 12 families */
+    expect_error(HEAD "  risk:\n    weights: {negative: 1}\n", "4:15",
+                 "analysis.risk.weights.negative", "the indicators are now content, attitude");
     expect_error(HEAD "  risk:\n    levels: {I: 90, V: 10}\n", "4:21", "analysis.risk.levels.V",
                  "unknown level");
 }
@@ -387,18 +391,19 @@ static void error_values(void **state)
 static void error_weights(void **state)
 {
     (void)state;
-    expect_error(HEAD "  risk:\n    weights: {negative: 20, media: -5}\n", "4:36",
+    expect_error(HEAD "  risk:\n    weights: {content: 20, media: -5}\n", "4:35",
                  "analysis.risk.weights.media", "must not be negative");
     expect_error(HEAD "  risk:\n"
                       "    weights:\n"
-                      "      negative: 0\n"
-                      "      sensitive: 0\n"
+                      "      content: 0\n"
+                      "      attitude: 0\n"
+                      "      intensity: 0\n"
                       "      media: 0\n"
-                      "      velocity: 0\n"
-                      "      volume: 0\n"
-                      "      local: 0\n"
-                      "      official: 0\n",
+                      "      evolution: 0\n"
+                      "      local: 0\n",
                  "5:7", "analysis.risk.weights", "all weights are zero");
+    expect_error(HEAD "  risk:\n    major_content: 1.5\n", "4:20", "analysis.risk.major_content",
+                 "out of range");
 }
 
 static void error_levels(void **state)
@@ -406,12 +411,12 @@ static void error_levels(void **state)
     (void)state;
     expect_error(HEAD "  risk:\n    levels: {I: 80, II: 85, III: 40, IV: 25}\n", "4:25",
                  "analysis.risk.levels.II", "must descend");
-    /* Against a default: III (40 by default) is not below IV. */
-    expect_error(HEAD "  risk:\n    levels: {IV: 40}\n", "4:18", "analysis.risk.levels.IV",
-                 "III is 40 but IV is 40");
+    /* Against a default: III (50 by default) is not below IV. */
+    expect_error(HEAD "  risk:\n    levels: {IV: 50}\n", "4:18", "analysis.risk.levels.IV",
+                 "III is 50 but IV is 50");
     /* Against a default the other way: I given below II's default. */
     expect_error(HEAD "  risk:\n    levels:\n      I: 50\n", "5:10", "analysis.risk.levels.I",
-                 "I is 50 but II is 60");
+                 "I is 50 but II is 65");
     expect_error(HEAD "  risk:\n    levels: {I: 101}\n", "4:17", "analysis.risk.levels.I",
                  "out of range");
 }
