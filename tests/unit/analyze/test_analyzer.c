@@ -515,6 +515,64 @@ static struct config *config_with_schemes(const char *schemes)
  * time, but only when its title and media level are the same too: the
  * analyzer remembers recent texts' results, and a scheme limited to some
  * media levels, or a title that matches, must still decide. */
+/* A repost carries heat: its //@ chain reproduces an earlier item, so it
+ * joins that item's event and counts in its volume, even when its own
+ * words match nothing; those words are still the reposter's (no terms of
+ * the original's are put in its mouth), and a bare 转发微博 is no attitude.
+ * A repost of an item never seen joins by its chain's schemes. Another
+ * story sharing a word stays apart. */
+static void repost_carries_heat(void **state)
+{
+    (void)state;
+    struct config *cfg = config_with_schemes("    - name: 执法\n      subject: [民警]\n"
+                                             "      event: [打人, 按在地上]\n");
+    struct analyzer *an = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(analyzer_new(cfg, &an, &err), 0);
+    const char *orig = "柳林检查站几个民警把一个骑摩托的男子按在地上，围了好多人";
+    char reposts[4][512];
+    snprintf(reposts[0], sizeof reposts[0], "转发微博 //@路人:%s", orig);
+    snprintf(reposts[1], sizeof reposts[1], "等通报，求真相 //@路人:%s", orig);
+    snprintf(reposts[2], sizeof reposts[2], "同问 //@观察员:转 //@路人:%s", orig);
+    snprintf(reposts[3], sizeof reposts[3], "转 //@某人:民警在城关打人了，有视频");
+    const char *texts[] = {orig, reposts[0], reposts[1], reposts[2], reposts[3],
+                           "城关民警打人？另一件事，与检查站无关的一个新说法"};
+    int64_t events[6];
+    struct an_result r[6];
+    for (int i = 0; i < 6; i++) {
+        struct an_item in = {.id = i + 1,
+                             .text = texts[i],
+                             .collected = 1700000000 + i * 60,
+                             .media_level = MEDIA_SELF};
+        assert_int_equal(analyzer_run(an, &in, &r[i], &err), 0);
+        events[i] = r[i].event_id;
+    }
+    assert_true(events[0] > 0);
+    /* reposts of the original join it, one and two levels deep */
+    assert_int_equal(events[1], events[0]);
+    assert_int_equal(events[2], events[0]);
+    assert_int_equal(events[3], events[0]);
+    assert_int_equal(r[1].repost_of, 1);
+    assert_int_equal(r[1].n_schemes, 1); /* by its chain */
+    assert_true(r[1].via_repost);
+    assert_int_equal(r[1].n_terms, 0); /* the original's words are not the reposter's */
+    assert_int_equal(r[2].sentiment, SENT_NEGATIVE); /* 求真相: the public's reaction */
+    /* a repost of something never seen: an event of its own, by its chain */
+    assert_true(events[4] > 0 && events[4] != events[0]);
+    /* another story sharing words stays apart */
+    assert_true(events[5] != events[0]);
+    struct an_event ev;
+    assert_int_equal(analyzer_event(an, events[0], &ev, &err), 0);
+    assert_int_equal(ev.items, 4);
+    /* the attitude counts the angry repost, not the bare 转发微博 */
+    assert_non_null(strstr(ev.explanation, "负面 1/"));
+    an_event_clear(&ev);
+    for (int i = 0; i < 6; i++)
+        an_result_clear(&r[i]);
+    analyzer_free(an);
+    config_free(cfg);
+}
+
 static void repeated_text_same_results(void **state)
 {
     (void)state;
@@ -702,6 +760,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
         cmocka_unit_test_setup_teardown(dark_source_alert_once, setup, teardown),
         cmocka_unit_test_setup_teardown(future_date_not_believed, setup, teardown),
+        cmocka_unit_test(repost_carries_heat),
         cmocka_unit_test(repeated_text_same_results),
         cmocka_unit_test(text_made_ahead),
     };
