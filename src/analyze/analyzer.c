@@ -17,7 +17,7 @@
 #define PUBLISHED_MIN INT64_C(631152000)
 /* How much of an untitled post's text becomes its display title. */
 #define TITLE_COLS 60
-#define TITLE_HEAD 1024 /* bytes of a text looked at first for its title */
+#define TITLE_HEAD 256 /* bytes of a text looked at first for its title */
 /* A neutral comment shorter than this says nothing of the public's
  * attitude (转发微博, 转, mark): it is not counted in the attitude. */
 #define VOICED_CHARS 8
@@ -424,7 +424,11 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     struct lex_hits lex;
     lex_hits_init(&lex);
     memset(marks, 0, sizeof *marks);
-    struct risk_scan rscan = {.m = marks, .text = body};
+    struct risk_scan rscan; /* its words are written before they are read: no zeroing */
+    rscan.m = marks;
+    rscan.text = body;
+    rscan.names_only = false;
+    rscan.n_hits = 0;
     struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
     struct ac_sink body_sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},

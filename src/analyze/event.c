@@ -163,7 +163,8 @@ struct event {
     unsigned categories;
     uint8_t severity[N_CATEGORIES]; /* each category's most severe, percent */
     enum media_level top_media;
-    uint64_t sources[SOURCES_MAX];
+    uint64_t *sources; /* grown as sources come (most events have a few) */
+    int cap_sources;
     int n_sources;
     struct term_count terms[TERMS_MAX];
     int n_terms;
@@ -180,8 +181,8 @@ struct event {
     uint64_t prof_nz[PROF_BUCKETS / 64]; /* which counters are not 0 */
     double prof_norm2;                   /* sum of count^2 */
     char *prof_json;                     /* the state's copy of the profile */
-    int64_t members[MEMBERS_MAX];        /* first copies, a ring */
-    int mem_head, mem_n;
+    int64_t *members; /* first copies, a ring of mem_cap (grown to MEMBERS_MAX) */
+    int mem_head, mem_n, mem_cap;
     uint32_t seen_gen; /* candidate de-duplication */
     bool open;
 };
@@ -383,6 +384,8 @@ static void event_free(struct event *ev)
     free(ev->schemes);
     free(ev->prof);
     free(ev->prof_json);
+    free(ev->sources);
+    free(ev->members);
     free(ev);
 }
 
@@ -404,7 +407,7 @@ static void event_close(struct event_engine *ee, struct event *ev)
         key_drop(ee, key_scheme(ev->schemes[i]), ev);
     for (int i = 0; i < ev->mem_n; i++) {
         struct tab_slot *s =
-            tab_find(&ee->members, key_member(ev->members[(ev->mem_head + i) % MEMBERS_MAX]));
+            tab_find(&ee->members, key_member(ev->members[(ev->mem_head + i) % ev->mem_cap]));
         if (s && s->p == ev)
             tab_del(&ee->members, s);
     }
@@ -503,6 +506,17 @@ static bool event_accepts(const struct event_engine *ee, const struct event *ev,
 
 static void member_add(struct event_engine *ee, struct event *ev, int64_t id)
 {
+    if (ev->mem_n == ev->mem_cap && ev->mem_cap < MEMBERS_MAX) {
+        /* grow the ring, its oldest first */
+        int cap = ev->mem_cap ? ev->mem_cap * 4 : 4;
+        int64_t *m = xmalloc((size_t)(cap < MEMBERS_MAX ? cap : MEMBERS_MAX) * sizeof *m);
+        for (int i = 0; i < ev->mem_n; i++)
+            m[i] = ev->members[(ev->mem_head + i) % ev->mem_cap];
+        free(ev->members);
+        ev->members = m;
+        ev->mem_cap = cap < MEMBERS_MAX ? cap : MEMBERS_MAX;
+        ev->mem_head = 0;
+    }
     if (ev->mem_n == MEMBERS_MAX) {
         struct tab_slot *s = tab_find(&ee->members, key_member(ev->members[ev->mem_head]));
         if (s && s->p == ev)
@@ -510,7 +524,7 @@ static void member_add(struct event_engine *ee, struct event *ev, int64_t id)
         ev->mem_head = (ev->mem_head + 1) % MEMBERS_MAX;
         ev->mem_n--;
     }
-    ev->members[(ev->mem_head + ev->mem_n) % MEMBERS_MAX] = id;
+    ev->members[(ev->mem_head + ev->mem_n) % ev->mem_cap] = id;
     ev->mem_n++;
     struct tab_slot *s = tab_put(&ee->members, key_member(id));
     s->p = ev;
@@ -640,6 +654,19 @@ static void scheme_add(struct event *ev, int s)
     ev->n_schemes++;
 }
 
+static void source_push(struct event *ev, uint64_t h)
+{
+    if (ev->n_sources == SOURCES_MAX)
+        return;
+    if (ev->n_sources == ev->cap_sources) {
+        ev->cap_sources = ev->cap_sources ? ev->cap_sources * 4 : 4;
+        if (ev->cap_sources > SOURCES_MAX)
+            ev->cap_sources = SOURCES_MAX;
+        ev->sources = xrealloc(ev->sources, (size_t)ev->cap_sources * sizeof *ev->sources);
+    }
+    ev->sources[ev->n_sources++] = h;
+}
+
 static void source_add(struct event *ev, const char *source)
 {
     if (!source || !*source)
@@ -650,8 +677,7 @@ static void source_add(struct event *ev, const char *source)
         if (ev->sources[i] == h)
             return;
     }
-    if (ev->n_sources < SOURCES_MAX)
-        ev->sources[ev->n_sources++] = h;
+    source_push(ev, h);
 }
 
 /* Distinct terms of the item (an_term lists one entry per occurrence and
@@ -833,7 +859,7 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
     int from = ev->mem_n > MEMBERS_STATE ? ev->mem_n - MEMBERS_STATE : 0;
     bool first = true;
     for (int i = from; i < ev->mem_n; i++) {
-        int64_t id = ev->members[(ev->mem_head + i) % MEMBERS_MAX];
+        int64_t id = ev->members[(ev->mem_head + i) % ev->mem_cap];
         struct tab_slot *s = tab_find(&ee->members, key_member(id));
         if (!s || s->p != ev)
             continue;
@@ -1235,8 +1261,7 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
         ev->hourly[i] = (int)json_integer_value(json_array_get(a, i));
     json_array_foreach(json_object_get(o, "sources"), i, v)
     {
-        if (ev->n_sources < SOURCES_MAX)
-            ev->sources[ev->n_sources++] = (uint64_t)json_integer_value(v);
+        source_push(ev, (uint64_t)json_integer_value(v));
     }
     json_array_foreach(json_object_get(o, "terms"), i, v)
     {

@@ -710,9 +710,21 @@ static bool genre_capped(const struct risk_inputs *in)
     return in->items > 0 && !(in->categories & police) && 2 * in->genre >= in->items;
 }
 
-/* One indicator's words in the explanation, put together without printf
- * (but the %.1f): the explanation is written for every item `jingyu
- * analyze` reads. */
+/* x to one decimal, always with it (2.0, not 2), without printf. */
+static void put_tenths(struct jy_buf *w, double x)
+{
+    long long t = llround(x * 10);
+    if (t < 0) {
+        jy_buf_putc(w, '-');
+        t = -t;
+    }
+    jy_buf_json_int(w, t / 10);
+    jy_buf_putc(w, '.');
+    jy_buf_putc(w, (char)('0' + t % 10));
+}
+
+/* One indicator's words in the explanation, put together without printf:
+ * the explanation is written for every item `jingyu analyze` reads. */
 static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in, int items,
                          int volume_full)
 {
@@ -748,8 +760,11 @@ static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in
         jy_buf_json_int(w, items);
         jy_buf_puts(w, " 条 (满值 ");
         jy_buf_json_int(w, volume_full);
-        jy_buf_printf(w, ")；近1小时为前12小时均值的 %.1f 倍，为前1小时的 %.1f 倍", in->velocity,
-                      in->acceleration);
+        jy_buf_puts(w, ")；近1小时为前12小时均值的 ");
+        put_tenths(w, in->velocity);
+        jy_buf_puts(w, " 倍，为前1小时的 ");
+        put_tenths(w, in->acceleration);
+        jy_buf_puts(w, " 倍");
         break;
     case IND_MEDIA:
         jy_buf_puts(w, "最高 ");
