@@ -81,6 +81,7 @@ enum vocab_kind {
     VK_PRAISE,     /* praise.txt */
     VK_PUBLICITY,  /* publicity.txt */
     VK_ENFORCE,    /* enforce.txt: the police act on what follows */
+    VK_QUESTION,   /* question.txt: a question or demand put to the police */
     VK_LOCAL,
     VK_OFFICIAL,
 };
@@ -97,6 +98,8 @@ enum vocab_kind {
 #define ACT_VICTIM_SEVERITY 60  /* violence against the police */
 #define ACT_CRIME_SEVERITY 50   /* violence between people: crime news */
 #define RUMOUR_IDLE_SEVERITY 35 /* hearsay of nothing serious */
+#define QUESTION_SEVERITY 40    /* questions put to the police */
+#define QUESTION_WINDOW 30      /* a question this near a police actor */
 #define MENTION_MAX 30    /* an @mention name is at most this many characters */
 
 struct risk_vocab {
@@ -122,6 +125,7 @@ static const struct {
     {"actors", VK_ACTOR},     {"acts", VK_ACT},         {"others", VK_OTHER},
     {"negation", VK_NEG},     {"debunk", VK_DEBUNK},    {"harm", VK_HARM},
     {"praise", VK_PRAISE},    {"publicity", VK_PUBLICITY}, {"enforce", VK_ENFORCE},
+    {"question", VK_QUESTION},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -163,7 +167,8 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
         /* "TERM =0.45": the term's own severity */
         int sev = 0;
         char *eq = memchr(line, '=', (size_t)(end - line));
-        if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT)) {
+        if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT ||
+                   k == VK_QUESTION)) {
             char num[16] = {0};
             size_t nl2 = (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1)
                                                                 : sizeof num - 1;
@@ -447,6 +452,22 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
     return role;
 }
 
+/* Is a police actor within window characters of h, either side? */
+static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, uint32_t window)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->kind != VK_ACTOR)
+            continue;
+        uint32_t gap = a->cstart >= h->cend ? a->cstart - h->cend
+                       : h->cstart >= a->cend ? h->cstart - a->cend
+                                              : 0;
+        if (gap <= window)
+            return true;
+    }
+    return false;
+}
+
 /* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). */
 static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
 {
@@ -561,6 +582,10 @@ void risk_scan_decide(struct risk_scan *sc)
                                                       : 0;
                 harm_near_minor = gap <= MINOR_WINDOW;
             }
+            break;
+        case VK_QUESTION:
+            if (!negated(sc, h) && police_near(sc, h, QUESTION_WINDOW))
+                mark(m, CAT_ENFORCEMENT, h->severity, QUESTION_SEVERITY);
             break;
         case VK_PRAISE:
             m->praise = true;
