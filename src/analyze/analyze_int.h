@@ -185,13 +185,13 @@ void risk_vocab_free(struct risk_vocab *rv);
 /* Whether every file risk_vocab_new would read can be read (size included). */
 int risk_vocab_check(const char *datadir, const struct config *cfg, struct jy_error *err);
 struct risk_marks {
-    unsigned categories;           /* bit (1u << enum risk_category), decided in context */
+    unsigned categories;            /* bit (1u << enum risk_category), decided in context */
     uint8_t severity[N_CATEGORIES]; /* each category's, in percent (its most severe word) */
-    bool local;          /* names a local region word */
-    bool official;       /* from or naming an official account */
-    bool praise;         /* praise, heroism, thanks (正面事迹) */
-    bool publicity;      /* a notice, campaign, tip or enforcement news (警务宣传) */
-    bool debunk;         /* says a rumour is false */
+    bool local;                     /* names a local region word */
+    bool official;                  /* from or naming an official account */
+    bool praise;                    /* praise, heroism, thanks (正面事迹) */
+    bool publicity;                 /* a notice, campaign, tip or enforcement news (警务宣传) */
+    bool debunk;                    /* says a rumour is false */
 };
 /* text: normalised; author/source: raw (may be NULL). */
 void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, const char *author,
@@ -205,7 +205,7 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, 
 struct risk_hit {
     uint8_t kind, cat, severity; /* severity: percent, 0 for the category's own */
     uint32_t start, end;         /* bytes */
-    uint32_t cstart, cend; /* characters */
+    uint32_t cstart, cend;       /* characters */
 };
 struct risk_scan {
     struct risk_marks *m;
@@ -229,13 +229,13 @@ enum risk_phase { PHASE_EMERGING, PHASE_SPREADING, PHASE_PEAK, PHASE_FADING };
 
 /* What the model sees of one event. */
 struct risk_inputs {
-    int items;       /* all, reposts included */
-    int negative;    /* items whose own words are negative (the public's attitude) */
-    int voiced;      /* items whose own words say something (not a bare 转发微博) */
-    int local;       /* items naming a local place or from a local source */
-    int official;    /* items from or naming an official account */
-    int genre;       /* items that are praise, notices or tips and nothing worse */
-    int sources;     /* distinct sources */
+    int items;    /* all, reposts included */
+    int negative; /* items whose own words are negative (the public's attitude) */
+    int voiced;   /* items whose own words say something (not a bare 转发微博) */
+    int local;    /* items naming a local place or from a local source */
+    int official; /* items from or naming an official account */
+    int genre;    /* items that are praise, notices or tips and nothing worse */
+    int sources;  /* distinct sources */
     unsigned categories;
     const uint8_t *severity; /* per category, percent; NULL: the categories' defaults */
     bool debunked;           /* a rumour was denied */

@@ -38,8 +38,8 @@ struct analyzer {
     struct memo *memo; /* MEMO_SLOTS of them */
     int dup_threshold;
     int64_t dup_window;
-    char *region;       /* the last source region asked about, and */
-    bool region_local;  /* whether it is local */
+    char *region;      /* the last source region asked about, and */
+    bool region_local; /* whether it is local */
 };
 
 /* What an item's own text decides (normalised text, schemes and terms,

@@ -89,18 +89,18 @@ enum vocab_kind {
 #define VK_VALUE_SEV(kind, cat, sev) ((int32_t)((kind) << 16 | (sev) << 8 | (cat)))
 
 /* Windows of the content rules, in characters. */
-#define AGENT_WINDOW 12   /* a police actor before its act */
-#define VICTIM_AFTER 4    /* an act right before the police (殴打民警) */
-#define NEG_WINDOW 2      /* a negation right before a term */
-#define ENFORCE_WINDOW 6  /* an enforcement verb before its object (查处酒驾) */
-#define MINOR_WINDOW 10   /* a child and a harm */
+#define AGENT_WINDOW 12  /* a police actor before its act */
+#define VICTIM_AFTER 4   /* an act right before the police (殴打民警) */
+#define NEG_WINDOW 2     /* a negation right before a term */
+#define ENFORCE_WINDOW 6 /* an enforcement verb before its object (查处酒驾) */
+#define MINOR_WINDOW 10  /* a child and a harm */
 /* Severities (percent) of what the rules decide beyond the words' own. */
 #define ACT_VICTIM_SEVERITY 60  /* violence against the police */
 #define ACT_CRIME_SEVERITY 50   /* violence between people: crime news */
 #define RUMOUR_IDLE_SEVERITY 35 /* hearsay of nothing serious */
 #define QUESTION_SEVERITY 40    /* questions put to the police */
 #define QUESTION_WINDOW 30      /* a question this near a police actor */
-#define MENTION_MAX 30    /* an @mention name is at most this many characters */
+#define MENTION_MAX 30          /* an @mention name is at most this many characters */
 
 struct risk_vocab {
     struct ac *ac;
@@ -122,10 +122,11 @@ static const struct {
     const char *file;
     enum vocab_kind kind;
 } word_files[] = {
-    {"actors", VK_ACTOR},     {"acts", VK_ACT},         {"others", VK_OTHER},
-    {"negation", VK_NEG},     {"debunk", VK_DEBUNK},    {"harm", VK_HARM},
-    {"praise", VK_PRAISE},    {"publicity", VK_PUBLICITY}, {"enforce", VK_ENFORCE},
-    {"question", VK_QUESTION},
+    {"actors", VK_ACTOR},    {"acts", VK_ACT},
+    {"others", VK_OTHER},    {"negation", VK_NEG},
+    {"debunk", VK_DEBUNK},   {"harm", VK_HARM},
+    {"praise", VK_PRAISE},   {"publicity", VK_PUBLICITY},
+    {"enforce", VK_ENFORCE}, {"question", VK_QUESTION},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -170,8 +171,8 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
         if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT ||
                    k == VK_QUESTION)) {
             char num[16] = {0};
-            size_t nl2 = (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1)
-                                                                : sizeof num - 1;
+            size_t nl2 =
+                (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1) : sizeof num - 1;
             memcpy(num, eq + 1, nl2);
             double d = strtod(num, NULL);
             sev = d <= 0 ? 0 : d >= 1 ? 100 : (int)(d * 100 + 0.5);
@@ -408,7 +409,8 @@ static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *g = &sc->hits[i];
         if ((g->kind == VK_PUBLICITY || g->kind == VK_PRAISE || g->kind == VK_ENFORCE) &&
-            g->cstart <= h->cstart && g->cend >= h->cend && g->cend - g->cstart > h->cend - h->cstart)
+            g->cstart <= h->cstart && g->cend >= h->cend &&
+            g->cend - g->cstart > h->cend - h->cstart)
             return true;
     }
     return false;
@@ -459,7 +461,7 @@ static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, ui
         const struct risk_hit *a = &sc->hits[i];
         if (a->kind != VK_ACTOR)
             continue;
-        uint32_t gap = a->cstart >= h->cend ? a->cstart - h->cend
+        uint32_t gap = a->cstart >= h->cend   ? a->cstart - h->cend
                        : h->cstart >= a->cend ? h->cstart - a->cend
                                               : 0;
         if (gap <= window)
@@ -577,7 +579,7 @@ void risk_scan_decide(struct risk_scan *sc)
                 const struct risk_hit *x = &sc->hits[j];
                 if (x->kind != VK_HARM || negated(sc, x))
                     continue;
-                uint32_t gap = x->cstart >= h->cend ? x->cstart - h->cend
+                uint32_t gap = x->cstart >= h->cend   ? x->cstart - h->cend
                                : h->cstart >= x->cend ? h->cstart - x->cend
                                                       : 0;
                 harm_near_minor = gap <= MINOR_WINDOW;
@@ -680,15 +682,7 @@ const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
 
 /* The indicator families of DB4401/T 12-2023 (媒体传播, 舆论强度, 民意态度,
  * 舆情演变) with the 涉警 content and local relevance beside them. */
-enum {
-    IND_CONTENT,
-    IND_ATTITUDE,
-    IND_INTENSITY,
-    IND_MEDIA,
-    IND_EVOLUTION,
-    IND_LOCAL,
-    N_IND
-};
+enum { IND_CONTENT, IND_ATTITUDE, IND_INTENSITY, IND_MEDIA, IND_EVOLUTION, IND_LOCAL, N_IND };
 
 /* Each indicator's JSON up to its value: the explanation is written for
  * every item `jingyu analyze` reads. */
@@ -715,8 +709,8 @@ static double content_value(const struct risk_inputs *in, int *top)
     for (int c = 0; c < N_CATEGORIES; c++) {
         if (!(in->categories & (1u << c)))
             continue;
-        double s = in->severity && in->severity[c] ? in->severity[c] / 100.0
-                                                   : categories[c].severity;
+        double s =
+            in->severity && in->severity[c] ? in->severity[c] / 100.0 : categories[c].severity;
         if (c == CAT_RUMOUR && in->debunked)
             s *= 0.25;
         if (s > sev) {
@@ -876,8 +870,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     v[IND_CONTENT] = content_value(in, &top_cat);
     v[IND_ATTITUDE] = in->voiced > 0 ? clamp01((double)in->negative / in->voiced) : 0;
     double volume = clamp01(log1p((double)items) / log1p((double)volume_full));
-    double velocity =
-        in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
+    double velocity = in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
     double accel =
         in->acceleration <= 1 ? 0 : clamp01((in->acceleration - 1) / (velocity_full - 1));
     v[IND_INTENSITY] = 0.75 * volume + 0.15 * velocity + 0.1 * accel;

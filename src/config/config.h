@@ -102,7 +102,7 @@ struct risk_config {
     double w_intensity; /* 舆论强度: volume, velocity, acceleration */
     double w_media;     /* 媒体传播: highest media level, official accounts, sources */
     double w_evolution; /* 舆情演变: the phase (发生, 扩散, 高潮, 消散) */
-    double w_local;     /* 本地关联: share of items naming a local place or from a local source */
+    double w_local; /* 本地关联: share of items naming a local place or from a local source */
     double level_min[4];  /* score at or above which the level is I, II, III, IV
                              (default RISK_DEFAULT_LEVELS); below IV: not graded */
     int volume_full;      /* items at which the volume part is full (default 200) */

@@ -812,6 +812,100 @@ def case_duty(jingyu, tmp, consoles, case):
     b.keys("Q", "y")
 
 
+def case_demo_truth(jingyu, tmp, consoles, case):
+    """The bundled demo tells the truth (issue 14): its scenario replayed
+    fast through the console's own collector with the demo's schemes and
+    the default risk model. At the end the checkpoint video is the top event
+    on the board, the school rumour was graded III or higher before its
+    辟谣 and fell after it, the flood rescue is not above IV, and the window
+    complaints are III or IV."""
+    src = os.environ.get("JINGYU_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    demo = os.path.join(src, "data", "demo")
+    d = os.path.join(tmp, "demo")
+    scene = os.path.join(d, "scene")
+    os.makedirs(scene)
+    for name in os.listdir(demo):
+        if name.endswith(".jsonl"):
+            shutil.copy(os.path.join(demo, name), scene)
+    # a last item far away: the scenario does not start over during the test
+    with open(os.path.join(scene, "zz_end.jsonl"), "w", encoding="utf-8") as f:
+        f.write(json.dumps({"at": 100000, "guid": "end", "title": "结束", "content": "结束"},
+                           ensure_ascii=False) + "\n")
+    with open(os.path.join(demo, "demo.yaml"), encoding="utf-8") as f:
+        analysis = f.read()
+    analysis = analysis[analysis.index("\nanalysis:") + 1:]
+    speed = 3000  # scenario minutes per real minute: the day's 900 minutes in 18 s
+    with open(os.path.join(d, "config.yaml"), "w", encoding="utf-8") as f:
+        f.write("database: %s\n" % os.path.join(d, "jingyu.db"))
+        f.write("bureau: 清河县公安局\n")
+        f.write("collector: {min_interval: 1, dark_after: 10000}\n")
+        f.write("sources:\n")
+        f.write("  - {name: 清河县演示场景, type: replay, path: %s, speed: %d, interval: 1,"
+                " media_level: local, region: 清河县}\n" % (scene, speed))
+        f.write(analysis)
+    n_items = 0
+    for name in os.listdir(demo):
+        if name.endswith(".jsonl"):
+            with open(os.path.join(demo, name), encoding="utf-8") as f:
+                n_items += sum(1 for line in f if line.strip())
+    con = Console(jingyu, d, "demo")
+    consoles.append(con)
+    end = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < end:
+        try:
+            stored = query_one(d, "SELECT count(*) FROM items") or 0
+        except sqlite3.Error:
+            stored = 0
+        if stored >= n_items:
+            break
+        time.sleep(0.5)
+    time.sleep(2)  # the board refreshes
+
+    def story_events(story):
+        """(id, level, score, title) of the events holding the story's items."""
+        c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True,
+                            timeout=10)
+        try:
+            return c.execute("SELECT e.id, e.level, e.score, e.title FROM events e WHERE e.id IN "
+                             "(SELECT event_id FROM items WHERE guid LIKE ?) "
+                             "ORDER BY e.level = 0, e.level, e.score DESC",
+                             (story + ".jsonl:%",)).fetchall()
+        finally:
+            c.close()
+
+    def alerts_of(event_ids):
+        c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True,
+                            timeout=10)
+        try:
+            q = "SELECT min(level) FROM alerts WHERE kind = 'event' AND level > 0 AND event_id IN (%s)"
+            return c.execute(q % ",".join("?" * len(event_ids)), event_ids).fetchone()[0]
+        finally:
+            c.close()
+
+    cp, ru, re_, wi = (story_events(s) for s in ("checkpoint", "rumour", "rescue", "window"))
+    lines = con.lines()
+    rows = board_rows(lines)
+    top = rows[0] if rows else ""
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV", 0: "-"}
+    facts = "stored %d of %d\ncheckpoint %s\nrumour %s\nrescue %s\nwindow %s\n%s" % (
+        stored, n_items, cp, ru, re_, wi, "\n".join(lines))
+    case("demo: the checkpoint video is the top event",
+         stored >= n_items and bool(cp) and cp[0][1] > 0
+         and top.split()[:1] == [roman[cp[0][1]]] and cp[0][3][:6] in top, facts)
+    high_before = alerts_of([e[0] for e in ru]) if ru else None
+    now_level = min((e[1] for e in ru if e[1] > 0), default=0)
+    case("demo: the rumour was high until 辟谣 and fell after",
+         high_before is not None and high_before <= 3 and (now_level == 0 or now_level > high_before),
+         "alerted at %s, now %s\n%s" % (high_before, now_level, facts))
+    case("demo: the rescue story is not above IV",
+         all(e[1] == 0 or e[1] == 4 for e in re_), facts)
+    graded = [e for e in wi if e[1] > 0]
+    case("demo: window complaints are III or IV",
+         bool(graded) and all(e[1] in (3, 4) for e in graded), facts)
+    con.kill()
+
+
 def query_one(d, sql):
     c = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "jingyu.db"), uri=True, timeout=10)
     try:
@@ -993,6 +1087,7 @@ def main():
         case_drafts(jingyu, tmp, consoles, case, walk)
         case_by_hand_and_kpi(jingyu, tmp, consoles, case, walk)
         case_duty(jingyu, tmp, consoles, case)
+        case_demo_truth(jingyu, tmp, consoles, case)
     finally:
         for c in consoles:
             c.kill()

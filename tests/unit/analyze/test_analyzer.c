@@ -535,8 +535,9 @@ static void repost_carries_heat(void **state)
     snprintf(reposts[1], sizeof reposts[1], "等通报，求真相 //@路人:%s", orig);
     snprintf(reposts[2], sizeof reposts[2], "同问 //@观察员:转 //@路人:%s", orig);
     snprintf(reposts[3], sizeof reposts[3], "转 //@某人:民警在城关打人了，有视频");
-    const char *texts[] = {orig, reposts[0], reposts[1], reposts[2], reposts[3],
-                           "城关民警打人？另一件事，与检查站无关的一个新说法"};
+    const char *texts[] = {orig,       reposts[0],
+                           reposts[1], reposts[2],
+                           reposts[3], "城关民警打人？另一件事，与检查站无关的一个新说法"};
     int64_t events[6];
     struct an_result r[6];
     for (int i = 0; i < 6; i++) {

@@ -388,8 +388,8 @@ static void test_attitude_voiced(void **state)
 {
     (void)state;
     struct risk_config rc = {.w_attitude = 100, .level_min = {80, 65, 50, 35}};
-    struct risk_inputs in = {.items = 31, .negative = 1, .voiced = 1,
-                             .categories = 1u << CAT_ENFORCEMENT};
+    struct risk_inputs in = {
+        .items = 31, .negative = 1, .voiced = 1, .categories = 1u << CAT_ENFORCEMENT};
     double score;
     enum risk_level level;
     risk_assess(&rc, &in, &score, &level, NULL);
