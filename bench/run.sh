@@ -177,6 +177,22 @@ else
 fi
 python3 "$HERE/analysis.py" "$JY" "$WORK/analysis" "$AN_ITEMS" "$FEEDS" "$ITEMS" "$REPEATS" $BASE_JY | keep
 
+# ---- 7 the warning judged on real posts (issue 14) ---------------------------
+# The checkout's config.yaml plus one scheme of police words, as the held-out
+# judge configures it.
+section "7. warning: grading hand-labelled posts, cascades (B-cubed, first-hour AUC)"
+python3 - "$HERE/../config.yaml" "$WORK/judge.yaml" "$WORK/judge.db" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+scheme = ("    - name: 涉警\n"
+          "      主体: [警察, 公安, 民警, 派出所, 警方, 辅警, 交警, 刑警, 特警, 警官, 执法]\n")
+s = s.replace("\n  risk:\n", "\n" + scheme + "\n  risk:\n", 1)
+s = s.replace("database: /var/lib/jingyu/jingyu.db", "database: " + sys.argv[3])
+open(sys.argv[2], "w", encoding="utf-8").write(s)
+PY
+python3 "$HERE/grading.py" "$JY" "$WORK/judge.yaml" | keep
+python3 "$HERE/cascades.py" "$JY" "$WORK/judge.yaml" | keep
+
 # ---- summary ----------------------------------------------------------------
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
@@ -187,6 +203,8 @@ echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v G
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
+echo "grading (dev / held):       Spearman $(v GRADING_DEV_SPEARMAN) / $(v GRADING_HELD_SPEARMAN) (balanced $(v GRADING_DEV_SPEARMAN_BALANCED) / $(v GRADING_HELD_SPEARMAN_BALANCED); target 0.60); high >= III $(v GRADING_DEV_HIGH_III) / $(v GRADING_HELD_HIGH_III) (target 0.80); low >= III $(v GRADING_DEV_LOW_III) / $(v GRADING_HELD_LOW_III) (target 0.10); reposts joined $(v GRADING_DEV_JOINED)"
+echo "cascades (dev / held):      B-cubed P $(v CASCADE_DEV_BCUBED_P) / $(v CASCADE_HELD_BCUBED_P), F1 $(v CASCADE_DEV_BCUBED_F1) / $(v CASCADE_HELD_BCUBED_F1) (target 0.90); first-hour AUC score $(v CASCADE_DEV_AUC_SCORE) / $(v CASCADE_HELD_AUC_SCORE) vs count $(v CASCADE_DEV_AUC_COUNT) / $(v CASCADE_HELD_AUC_COUNT)"
 echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, peak RSS $(v AN_RSS_MB) MiB with 200 schemes / 5000 terms (target 50,000 items/s); one scheme: $(v AN_IPS_ONE) items/s ($(v AN_RATIO_ONE)x faster)"
 echo "near-duplicates (corpus):   $(v DUP_RECOVERED) of $(v DUP_EXACT) exact groups recovered whole; $(v DUP_EXTRA) links between differing texts; $(v DUP_NEAR) groups"
 echo "collect+analyse+store:      $FEEDS x $ITEMS in $(v PIPE_S) s ($(v PIPE_IPS) items/s); foundation without analysis $(v PIPE_BASE_S) s -> $(v PIPE_RATIO)x (target under 1.5x)"
