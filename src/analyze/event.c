@@ -4,8 +4,11 @@
  *
  * An item joins the best open event (last_seen within event_window hours of
  * the item's time), tried in this order:
+ *   0. the event of the earlier item its //@ chain reproduces (a repost);
  *   1. the event holding the first copy it duplicates;
- *   2. an event sharing one of its #topics# (the most similar such event);
+ *   2. an event sharing one of its #topics# with similar text (the most
+ *      similar such event; trending topics are pasted onto other stories,
+ *      so a topic alone joins nothing);
  *   3. an event sharing a matched term or a scheme whose text profile is
  *      similar enough (cosine >= event_similarity; the most similar wins).
  * Otherwise it starts a new event. Candidates come only from indexes (topic,
@@ -15,17 +18,15 @@
  *
  * Text similarity: an item is the set of its character bigrams (both
  * characters letters, digits or CJK; punctuation says nothing about the
- * story), each hashed into one of PROF_BUCKETS counters (the hashing trick:
- * no table to probe or prune; the few bigrams that share a counter add a
- * little noise, far below the threshold). An item is the 0/1 vector of the
- * counters its bigrams fall into; an event's profile counts, for each
- * counter, how many of its items fell into it. The score is the cosine
- * between the two. Writing
- * thousands of numbers for every item would cost more than the rest of the
- * analysis, so the state carries the PROFILE_KEEP largest counters, refreshed
- * for each of the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT
- * items after: a restored event's profile is that much of it, at most that
- * many items old (its figures are exact).
+ * story; #topics# are left out, see rule 2), each hashed into one of
+ * PROF_BUCKETS counters (the hashing trick: no table to probe or prune; the few bigrams that share
+ * a counter add a little noise, far below the threshold). An item is the 0/1 vector of the counters
+ * its bigrams fall into; an event's profile counts, for each counter, how many of its items fell
+ * into it. The score is the cosine between the two. Writing thousands of numbers for every item
+ * would cost more than the rest of the analysis, so the state carries the PROFILE_KEEP largest
+ * counters, refreshed for each of the first PROFILE_SNAPSHOT items and every PROFILE_SNAPSHOT items
+ * after: a restored event's profile is that much of it, at most that many items old (its figures
+ * are exact).
  *
  * Title: the first item's title, replaced when a first copy of the event
  * gathers more near-duplicate copies than the current representative (the
@@ -53,12 +54,6 @@
 #define MEMBERS_MAX 1024 /* first copies remembered per event */
 #define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
-/* A shared #topic# lowers the similarity an item needs to this share of
- * event_similarity: a topic names a story, but trending topics are pasted
- * onto posts of other stories too. */
-#ifndef TOPIC_SIMILARITY
-#define TOPIC_SIMILARITY 1.0
-#endif
 
 /* ---- a small open-addressing table: uint64 key -> (pointer, number) -------- */
 
@@ -307,6 +302,17 @@ size_t event_bigrams(const char *text, size_t len, uint16_t *out)
     size_t n = 0;
     uint32_t prev = 0;
     for (size_t i = 0; i < len && n < EVENT_BIGRAMS_MAX;) {
+        /* A #topic# is left out: a topic key groups by it already, and
+         * trending topics pasted onto posts of other stories would make
+         * them look alike. */
+        if (text[i] == '#') {
+            const char *close = memchr(text + i + 1, '#', len - i - 1 < 120 ? len - i - 1 : 120);
+            if (close) {
+                i = (size_t)(close - text) + 1;
+                prev = 0;
+                continue;
+            }
+        }
         uint32_t cp;
         i += utf8_decode(text + i, len - i, &cp);
         if (!word_cp(cp)) {
@@ -1014,7 +1020,8 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
     double best_sim = -1;
     double thr = ee->ac->event_similarity > 0 ? ee->ac->event_similarity : 0.25;
     /* 2. a shared topic, with similar text (a trending #topic# is pasted
-     * onto posts of many stories): the most similar of the events under it */
+     * onto posts of many stories, so it says nothing by itself): the most
+     * similar of the events under it */
     for (size_t i = 0; i < in->n_topics; i++) {
         struct tab_slot *s = tab_find(&ee->keys, key_str('t', in->topics[i]));
         if (!s)
@@ -1027,7 +1034,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             double sim = prof_similarity(ev, ee->bg, ee->n_bg);
-            if (sim >= thr * TOPIC_SIMILARITY &&
+            if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen))) {
                 best = ev;
                 best_sim = sim;
