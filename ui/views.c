@@ -178,7 +178,12 @@ static void event_explanation(struct ui_app *app, const struct store_event *e, i
         if (!label)
             label = json_string_value(json_object_get(o, "indicator"));
         char value[64], weight[32], points[32];
-        fmt_number(json_object_get(o, "value"), false, value, sizeof value);
+        const char *ind = json_string_value(json_object_get(o, "indicator"));
+        if (ind && strcmp(ind, "cap") == 0) /* the level the content allows */
+            snprintf(value, sizeof value, "≤%s",
+                     level_roman((enum risk_level)json_integer_value(json_object_get(o, "value"))));
+        else
+            fmt_number(json_object_get(o, "value"), false, value, sizeof value);
         fmt_number(json_object_get(o, "weight"), true, weight, sizeof weight);
         json_t *p = json_object_get(o, "points");
         double pts = json_number_value(p);
@@ -186,7 +191,13 @@ static void event_explanation(struct ui_app *app, const struct store_event *e, i
         snprintf(points, sizeof points, "%.1f", pts);
         char *name = xasprintf("  %s", label ? label : "—");
         char *c1 = ui_cell(name, 22), *c2 = ui_cell(value, 10), *c3 = ui_cell(weight, 8);
-        char *line = xasprintf("%s%s%s%s", c1, c2, c3, points);
+        /* what the value is made of, in the room left */
+        const char *detail = json_string_value(json_object_get(o, "detail"));
+        char *c4 = ui_cell(points, 8);
+        char *what = detail && *detail && cols > 60 ? utf8_truncate(detail, cols - 50) : NULL;
+        char *line = xasprintf("%s%s%s%s%s", c1, c2, c3, what ? c4 : points, what ? what : "");
+        free(c4);
+        free(what);
         ui_text_add(t, line, pts > 0 ? A_BOLD : 0);
         free(line);
         free(name);
@@ -200,7 +211,6 @@ static void event_explanation(struct ui_app *app, const struct store_event *e, i
     free(line);
     free(c1);
     json_decref(root);
-    (void)cols;
 }
 
 /* Top terms with their counts: "词(5)、词(3)". */
