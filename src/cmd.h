@@ -14,6 +14,8 @@
 int cmd_analyze(const struct config *cfg, int argc, char **argv);
 int cmd_scheme(const struct config *cfg, int argc, char **argv);
 int cmd_train(const struct config *cfg, int argc, char **argv);
+/* train --grading-labels (cmd_grading.c) */
+int cmd_train_grading(const struct config *cfg, int argc, char **argv);
 int cmd_incident(const struct config *cfg, int argc, char **argv);
 int cmd_people(const struct config *cfg, int argc, char **argv);
 int cmd_audit(const struct config *cfg, int argc, char **argv);
@@ -22,5 +24,6 @@ int cmd_duty(const struct config *cfg, int argc, char **argv);
 int cmd_handover(const struct config *cfg, int argc, char **argv);
 int cmd_notify(const struct config *cfg, int argc, char **argv);
 int cmd_directory(const struct config *cfg, int argc, char **argv);
+int cmd_silence(const struct config *cfg, int argc, char **argv);
 
 #endif

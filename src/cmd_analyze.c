@@ -3,6 +3,7 @@
  *   jingyu analyze [--db FILE] < items.jsonl     one JSON line out per item in
  *   jingyu scheme test 'EXPR' < items.jsonl      which items an expression matches
  *   jingyu train FILE.jsonl [--db FILE] [--holdout N]
+ *   jingyu train --grading-labels [--fit] [--db FILE]  (cmd_grading.c)
  *
  * analyze touches no database unless --db names one: then it reads its
  * trained model, and with --store stores each item as the collector would.
@@ -751,6 +752,9 @@ static int example_label(json_t *o, enum sentiment *out)
 
 int cmd_train(const struct config *cfg, int argc, char **argv)
 {
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--grading-labels") == 0)
+            return cmd_train_grading(cfg, argc, argv);
     const char *file = NULL, *db = cfg->database;
     int holdout = 5;
     for (int i = 0; i < argc; i++) {

@@ -8,11 +8,13 @@
  *   jingyu analyze [--db FILE [--store]]                   analyse JSON lines from stdin
  *   jingyu scheme test 'EXPR'                                which items an expression matches
  *   jingyu train FILE.jsonl [--db FILE] [--holdout N]        learn the sentiment model
+ *   jingyu train --grading-labels [--fit] [--db FILE]        officers' regrades (JSON lines)
  *   jingyu incident new|list|show|assess|respond|...        the incident workflow
  *   jingyu person add|list                                   people and roles
  *   jingyu audit verify|log                                  the audit chain
  *   jingyu kpi --from DATE --to DATE [--json]                the plan's KPIs
  *   jingyu duty ... / jingyu handover ...                    duty schedule, handover notes
+ *   jingyu silence add|list|expire                           silences of events and sources
  *
  * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
 #include <curl/curl.h>
@@ -55,6 +57,7 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] analyze [--db FILE [--store]] < items.jsonl\n"
           "       jingyu [--config FILE] scheme test 'EXPR' < items.jsonl\n"
           "       jingyu [--config FILE] train FILE.jsonl [--db FILE] [--holdout N]\n"
+          "       jingyu [--config FILE] train --grading-labels [--fit] [--db FILE]\n"
           "       jingyu [--config FILE] incident new|list|show|assess|respond|verify|move|draft|\n"
           "                              "
           "submit|approve|return|publish|correct|close|link|task|feedback\n"
@@ -65,6 +68,9 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] handover prefill|write|ack|list ...\n"
           "       jingyu [--config FILE] notify run [--once] | send --subject S | status\n"
           "       jingyu [--config FILE] directory list|export|import KIND [FILE]\n"
+          "       jingyu [--config FILE] silence add (--event ID | --source ID) --reason R "
+          "--until TIME\n"
+          "       jingyu [--config FILE] silence list [--all] [--json] | silence expire ID\n"
           "       jingyu --version | --help\n"
           "See jingyu(1) and jingyu.yaml(5).\n",
           f);
@@ -169,6 +175,8 @@ static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char *
         rc = cmd_notify(cfg, argc, argv);
     else if (strcmp(cmd, "directory") == 0)
         rc = cmd_directory(cfg, argc, argv);
+    else if (strcmp(cmd, "silence") == 0)
+        rc = cmd_silence(cfg, argc, argv);
     else
         rc = cmd_train(cfg, argc, argv);
     config_free(cfg);
@@ -405,12 +413,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "jingyu: unknown option %s\n", a);
             usage(stderr);
             return EXIT_USAGE;
-        } else if (!cmd &&
-                   (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
-                    strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
-                    strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 || strcmp(a, "kpi") == 0 ||
-                    strcmp(a, "duty") == 0 || strcmp(a, "handover") == 0 ||
-                    strcmp(a, "notify") == 0 || strcmp(a, "directory") == 0)) {
+        } else if (!cmd && (strcmp(a, "analyze") == 0 || strcmp(a, "scheme") == 0 ||
+                            strcmp(a, "train") == 0 || strcmp(a, "incident") == 0 ||
+                            strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 ||
+                            strcmp(a, "kpi") == 0 || strcmp(a, "duty") == 0 ||
+                            strcmp(a, "handover") == 0 || strcmp(a, "notify") == 0 ||
+                            strcmp(a, "directory") == 0 || strcmp(a, "silence") == 0)) {
             int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
             curl_global_cleanup();
             xmlCleanupParser();

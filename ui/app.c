@@ -5,8 +5,10 @@
  * store_data_version) and re-queries the visible rows when another
  * connection committed, so new items appear without a keypress; the clock
  * and the header's counters update each second. The header also counts the
- * alerts waiting to be acknowledged; the bell rings once at start when any
- * wait, and once more each time the count rises (not on every refresh).
+ * events whose alert waits to be acknowledged (each event once, however
+ * many alerts it raised, and none that a silence holds); the bell rings
+ * once at start when any wait, and once more each time the count rises
+ * (not on every refresh).
  * Signals only set a flag: the loop sees it, leaves, and endwin() restores
  * the terminal, so a dropped SSH session or a kill leaves nothing broken.
  */
@@ -170,7 +172,9 @@ static void draw_header(struct ui_app *app, int cols)
                                              : "（未登记）",
                            app->duty_label, app->duty_label[0] ? "  " : "");
     char *dark = xasprintf("失联信源 %d", app->dark);
-    char *alerts = xasprintf("未确认预警 %d", app->alerts);
+    char *alerts = app->alert_sources
+                       ? xasprintf("待确认事件 %d（信源 %d）", app->alerts, app->alert_sources)
+                       : xasprintf("待确认事件 %d", app->alerts);
     char *overdue = xasprintf("超时工单 %d", app->overdue);
     char *h = xasprintf("%s%s  %s  %s  %s", head, dark, alerts, overdue, app->collect_label);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
@@ -180,7 +184,7 @@ static void draw_header(struct ui_app *app, int cols)
     if (app->dark > 0 && x < cols) /* stands out while any source is down */
         ui_put(stdscr, 0, x, dark, utf8_width(dark) < cols - x ? utf8_width(dark) : cols - x, loud);
     x += utf8_width(dark) + 2;
-    if (app->alerts > 0 && x < cols) /* ... and while any alert waits */
+    if (app->alerts + app->alert_sources > 0 && x < cols) /* ... and while any alert waits */
         ui_put(stdscr, 0, x, alerts, utf8_width(alerts) < cols - x ? utf8_width(alerts) : cols - x,
                loud);
     x += utf8_width(alerts) + 2;
@@ -316,21 +320,27 @@ static void draw_all(struct ui_app *app)
 
 /* ---- data -------------------------------------------------------------------- */
 
-/* The header's count of waiting alerts: the bell rings once when it rises
+/* The header's count of events waiting: the bell rings once when it rises
  * (and at start when any wait), and the message line says so. */
 static void update_alerts(struct ui_app *app)
 {
-    int count = 0;
+    int count = 0, sources = 0;
     struct jy_error err = {0};
-    if (store_alerts_unacked(app->st, &count, &err)) {
+    if (store_alerts_waiting(app->st, jy_now(), &count, &sources, &err)) {
         ui_app_message(app, true, "读取预警失败：%s", err.msg);
         return;
     }
     if (count > app->alerts || (!app->alerts_known && count > 0)) {
         beep();
-        ui_app_message(app, true, "预警：%d 条未确认（Tab 到风险看板，Enter 查看，a 确认）", count);
+        ui_app_message(app, true, "预警：%d 个事件待确认（Tab 到风险看板，Enter 查看，a 确认）",
+                       count);
+    } else if (sources > app->alert_sources) {
+        beep();
+        ui_app_message(app, true, "信源失联预警：%d 个信源待确认（s 打开信源视图，a 确认）",
+                       sources);
     }
     app->alerts = count;
+    app->alert_sources = sources;
     app->alerts_known = true;
     /* an alert escalated because nobody answered: every console flashes */
     int64_t esc = 0;
@@ -372,13 +382,14 @@ void ui_app_refresh(struct ui_app *app)
     refresh_data(app);
 }
 
-void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert)
+void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert, int seen_level)
 {
     int count = 0;
     struct jy_error err = {0};
     if (!ui_app_may_write(app))
         return;
-    if (store_event_ack(app->st, event_id, upto_alert, app->operator, jy_now(), &count, &err)) {
+    if (store_event_ack(app->st, event_id, upto_alert, seen_level, app->operator, jy_now(), &count,
+                        &err)) {
         ui_app_message(app, true, "确认失败：%s", err.msg);
         return;
     }
@@ -387,6 +398,73 @@ void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert)
         ui_app_message(app, false, "已确认 %d 条预警（%s）", count, app->operator);
     else
         ui_app_message(app, false, "该事件没有待确认的预警");
+}
+
+void ui_app_silence(struct ui_app *app, int64_t event_id)
+{
+    if (!ui_app_may_write(app))
+        return;
+    struct store_event e;
+    struct jy_error err = {0};
+    int64_t now = jy_now();
+    if (store_event_get(app->st, event_id, now, &e, &err)) {
+        ui_app_message(app, true, "读取事件失败：%s", err.msg);
+        return;
+    }
+    int64_t silence = e.silence_id;
+    store_event_clear(&e);
+    if (silence) { /* already silenced: `z` again ends it */
+        if (store_silence_expire(app->st, &app->me, silence, now, &err))
+            ui_app_message(app, true, "解除静默失败：%s", err.msg);
+        else {
+            refresh_data(app);
+            ui_app_message(app, false, "已解除事件 #%lld 的静默 #%lld（%s）", (long long)event_id,
+                           (long long)silence, app->me.name);
+        }
+        return;
+    }
+    app->pending = UI_PEND_SILENCE_REASON;
+    app->pending_id = event_id;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "静默事件 #%lld，理由：",
+             (long long)event_id);
+    ui_lineedit_clear(&app->le);
+    app->prompt = UI_PROMPT_REASON;
+}
+
+void ui_app_silence_prompt_done(struct ui_app *app, enum ui_pending what, const char *text)
+{
+    if (what == UI_PEND_SILENCE_REASON) {
+        if (inc_blank(text)) {
+            ui_app_message(app, true, "未静默：须写明理由");
+            return;
+        }
+        snprintf(app->silence_reason, sizeof app->silence_reason, "%s", text);
+        app->pending = UI_PEND_SILENCE_UNTIL;
+        snprintf(app->prompt_label, sizeof app->prompt_label,
+                 "静默至（2h、30m、1d 或 2026-12-01 18:00）：");
+        ui_lineedit_clear(&app->le);
+        for (const char *p = "2h"; *p; p++)
+            ui_lineedit_key(&app->le, *p);
+        app->prompt = UI_PROMPT_REASON;
+        return;
+    }
+    int64_t now = jy_now(), until, id;
+    struct jy_error err = {0};
+    if (jy_time_parse_until(text, now, &until)) {
+        ui_app_message(app, true, "未静默：看不懂的时间「%s」（如 2h、30m、1d、2026-12-01 18:00）",
+                       text);
+        return;
+    }
+    if (store_silence_add(app->st, &app->me, app->pending_id, 0, app->silence_reason, until, now,
+                          &id, &err)) {
+        ui_app_message(app, true, "未静默：%s", err.msg);
+        return;
+    }
+    refresh_data(app);
+    char when[32];
+    ui_format_when(until, now, when, sizeof when);
+    ui_app_message(app, false, "已静默事件 #%lld 至 %s（静默 #%lld，%s）；期间不升级、不计入待确认",
+                   (long long)app->pending_id, when, (long long)id, app->me.name);
 }
 
 /* `a` in the sources view: the 信源失联 alerts, which no event carries. */
@@ -611,7 +689,7 @@ static void handle_key(struct ui_app *app, int key)
         return;
     case UI_ACT_ACK:
         if (app->screen == UI_SCREEN_EVENT) {
-            ui_app_event_ack(app, app->event_id, app->event_alert_id);
+            ui_app_event_ack(app, app->event_id, app->event_alert_id, app->event_alert_level);
             return;
         }
         if (app->screen == UI_SCREEN_SOURCES) {
@@ -661,6 +739,14 @@ static void handle_key(struct ui_app *app, int key)
     case UI_ACT_INC_FEEDBACK:
         app->msg_error = false;
         ui_incident_action(app, act);
+        return;
+    case UI_ACT_SILENCE:
+        if (app->screen == UI_SCREEN_EVENT) {
+            ui_app_silence(app, app->event_id);
+            return;
+        }
+        app->focus = 1; /* the event selected on the risk board */
+        app->panes[1]->key(app, act);
         return;
     case UI_ACT_NEW_INCIDENT:
         if (app->screen == UI_SCREEN_EVENT) {

@@ -176,7 +176,8 @@ void ui_draw_board(WINDOW *w, int y, int x, int h, int cols, const struct ui_boa
         ui_put(w, y + r, x, "", cols, sel);
         put_col(w, y + r, &cx, end, level_roman((enum risk_level)e->level), UI_BOARD_LEVEL_W,
                 sel | ui_level_attr(e->level));
-        put_col(w, y + r, &cx, end, e->title, title_w, sel | (e->acked ? 0 : A_BOLD));
+        put_col(w, y + r, &cx, end, e->title, title_w,
+                sel | (e->acked || e->silence_id ? 0 : A_BOLD));
         snprintf(buf, sizeof buf, "×%d", e->items);
         put_col(w, y + r, &cx, end, buf, UI_BOARD_COUNT_W, sel);
         snprintf(buf, sizeof buf, "%d源", e->sources);
@@ -189,10 +190,14 @@ void ui_draw_board(WINDOW *w, int y, int x, int h, int cols, const struct ui_boa
         }
         ui_format_age_short(e->last_seen, now, buf, sizeof buf);
         put_col(w, y + r, &cx, end, buf, UI_BOARD_AGE_W, sel);
-        const char *ack = e->alert_id == 0 ? "-" : e->acked ? "已确认" : "未确认";
-        attr_t ack_attr = e->alert_id == 0 ? A_DIM
-                          : e->acked       ? A_DIM
-                                     : A_BOLD | (ui_use_color ? color(UI_PAIR_ERROR) : A_STANDOUT);
+        /* a silenced event's alerts wait, but nobody is chased for them */
+        const char *ack = e->alert_id == 0 ? "-"
+                          : e->acked       ? "已确认"
+                          : e->silence_id  ? "已静默"
+                                           : "未确认";
+        attr_t ack_attr = e->alert_id == 0 || e->acked || e->silence_id
+                              ? A_DIM
+                              : A_BOLD | (ui_use_color ? color(UI_PAIR_ERROR) : A_STANDOUT);
         put_col(w, y + r, &cx, end, ack, UI_BOARD_ACK_W, sel | ack_attr);
     }
 }

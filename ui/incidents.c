@@ -1253,6 +1253,10 @@ void ui_incident_prompt_done(struct ui_app *app, const char *text)
             ui_app_message(app, false, "已记录任务 #%lld 的反馈", (long long)app->pending_id);
         ui_app_refresh(app);
         return;
+    case UI_PEND_SILENCE_REASON:
+    case UI_PEND_SILENCE_UNTIL:
+        ui_app_silence_prompt_done(app, what, text);
+        return;
     case UI_PEND_NONE:
         return;
     }

@@ -59,6 +59,7 @@ static const struct ui_key keymap[] = {
     {{'N'},                                     "N",       "工单列表：手工立单（电话举报、内部报告）", "立单", UI_ACT_INC_NEW, UI_VIEW_INCIDENTS},
     {{'T'},                                     "T",       "工单：给部门派任务（协同联动）", NULL, UI_ACT_INC_TASK, UI_VIEW_INCIDENT},
     {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", NULL, UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
+    {{'z'},                                     "z",       "静默所选事件（问理由和截止时间；期间预警照记，但不升级、不计入待确认）；已静默时解除", NULL, UI_ACT_SILENCE, UI_VIEW_MAIN | UI_VIEW_EVENT},
     {{'-'},                                     "-",       "人工标注本条为负面（训练数据）", "标负面", UI_ACT_LABEL_NEG, UI_VIEW_PAGER},
     {{'0'},                                     "0",       "人工标注本条为中性",       "标中性",   UI_ACT_LABEL_NEU,   UI_VIEW_PAGER},
     {{'+', '='},                                "+",       "人工标注本条为正面（= 亦可）", "标正面", UI_ACT_LABEL_POS, UI_VIEW_PAGER},

@@ -153,7 +153,8 @@ static void board_title(struct ui_app *app, char *buf, size_t n)
     for (size_t i = 0; i < app->board.n; i++) {
         if (app->board.events[i].level != LEVEL_NONE)
             graded++;
-        if (app->board.events[i].alert_id && !app->board.events[i].acked)
+        if (app->board.events[i].alert_id && !app->board.events[i].acked &&
+            !app->board.events[i].silence_id)
             waiting++;
     }
     snprintf(buf, n, "风险看板（72小时 %zu 个事件，分级 %zu，未确认 %zu）", app->board.n, graded,
@@ -238,7 +239,14 @@ static bool board_key(struct ui_app *app, enum ui_action act)
         if (!b->n)
             ui_app_message(app, false, "没有可确认的事件");
         else
-            ui_app_event_ack(app, b->events[b->sel].id, b->events[b->sel].alert_id);
+            ui_app_event_ack(app, b->events[b->sel].id, b->events[b->sel].alert_id,
+                             b->events[b->sel].alert_level);
+        return true;
+    case UI_ACT_SILENCE:
+        if (!b->n)
+            ui_app_message(app, false, "没有可静默的事件");
+        else
+            ui_app_silence(app, b->events[b->sel].id);
         return true;
     case UI_ACT_NEW_INCIDENT:
         if (!b->n)

@@ -79,6 +79,7 @@ enum ui_action {
     UI_ACT_INC_NEW,      /* an incident by hand (a phone tip, an internal report) */
     UI_ACT_INC_TASK,     /* a task for a department */
     UI_ACT_NEW_INCIDENT, /* open an incident for the selected event */
+    UI_ACT_SILENCE,      /* silence the selected event (or end its silence) */
     /* in the incident view */
     UI_ACT_INC_EDIT,     /* the form of the incident's current step */
     UI_ACT_INC_HEADER,   /* title, category, level, officer, departments */
@@ -433,9 +434,11 @@ enum ui_pending {
     UI_PEND_REJECT,
     UI_PEND_BACK,
     UI_PEND_REOPEN,
-    UI_PEND_CORRECT, /* the newest release corrected: the reason */
-    UI_PEND_RETRACT, /* ... retracted */
-    UI_PEND_FEEDBACK /* a department's feedback on its task (app->pending_id) */
+    UI_PEND_CORRECT,        /* the newest release corrected: the reason */
+    UI_PEND_RETRACT,        /* ... retracted */
+    UI_PEND_FEEDBACK,       /* a department's feedback on its task (app->pending_id) */
+    UI_PEND_SILENCE_REASON, /* why event app->pending_id is silenced */
+    UI_PEND_SILENCE_UNTIL   /* ... and until when */
 };
 
 struct ui_app;
@@ -488,11 +491,14 @@ struct ui_app {
     bool nz_tried;
     int64_t event_id;       /* the event in the event view */
     int64_t event_alert_id; /* the newest alert of it that the view showed */
+    int event_alert_level;  /* ... at the level it showed */
 
-    int alerts;        /* unacknowledged alerts (header) */
+    int alerts;        /* events waiting for acknowledgement, not silenced (header) */
+    int alert_sources; /* sources whose 信源失联 alert waits, not silenced */
     bool alerts_known; /* alerts has been read once */
-    char operator[64]; /* who acknowledges and labels: the login name */
-    struct actor me;   /* the person at the keyboard and what they may do */
+    char silence_reason[UI_LINE_MAX]; /* UI_PEND_SILENCE_UNTIL: the reason typed first */
+    char operator[64];                /* who acknowledges and labels: the login name */
+    struct actor me;                  /* the person at the keyboard and what they may do */
 
     /* Open incidents, sorted for the list (overdue first), re-read with the
      * data; the header counts the overdue ones. */
@@ -533,11 +539,15 @@ void ui_app_message(struct ui_app *app, bool error, const char *fmt, ...)
 struct ui_list *ui_app_list(struct ui_app *app);
 int ui_app_search_start(struct ui_app *app, const char *query);
 void ui_app_search_end(struct ui_app *app);
-/* Acknowledges every waiting alert of the event as the operator and says
- * how many (已确认 N 条预警). */
 /* Acknowledges the event's waiting alerts up to the newest one the screen
- * showed (upto_alert): a level raised since the last redraw stays waiting. */
-void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert);
+ * showed (upto_alert) at the level it showed (seen_level): a level raised
+ * since the last redraw stays waiting. Says how many (已确认 N 条预警). */
+void ui_app_event_ack(struct ui_app *app, int64_t event_id, int64_t upto_alert, int seen_level);
+/* `z`: asks for a reason and an end, then silences the event; an event
+ * already silenced has its silence ended instead. */
+void ui_app_silence(struct ui_app *app, int64_t event_id);
+/* A line typed at a UI_PEND_SILENCE_* prompt. */
+void ui_app_silence_prompt_done(struct ui_app *app, enum ui_pending what, const char *text);
 /* The normalizer that highlighting folds text with, made on first use (it
  * opens OpenCC's dictionaries); NULL when that failed (terms are then found
  * as written). */

@@ -291,9 +291,11 @@ static int event_build(struct ui_app *app)
         return rc;
     }
     app->event_alert_id = e.alert_id; /* what `a` acknowledges, at most */
+    app->event_alert_level = e.alert_level;
     int cols = text_cols(app);
     enum risk_level lv = (enum risk_level)e.level;
     char a[64], b[64], age[64], spark[128];
+    struct jy_error eerr = {0};
     char *line = xasprintf("[%s %s] %s", level_roman(lv), level_label(lv), e.title ? e.title : "");
     ui_text_add_wrapped(t, line, cols, A_BOLD | ui_level_attr(e.level));
     free(line);
@@ -314,10 +316,45 @@ static int event_build(struct ui_app *app)
         ui_text_add(t, line, 0);
     }
     free(line);
+    /* one alert per event: where it rose from while it waited, and a flash */
+    if (e.alert_id && e.alert_rises && e.alert_first_level != e.alert_level) {
+        line = xasprintf("  预警 #%lld 由 %s 级升至 %s 级（升级 %d 次，同一条升级链）",
+                         (long long)e.alert_id, level_roman(e.alert_first_level),
+                         level_roman(e.alert_level), e.alert_rises);
+        ui_text_add(t, line, A_BOLD);
+        free(line);
+    }
+    if (e.alert_id && e.alert_flash) {
+        line = xasprintf("  跃升两级：工单 #%lld 处置中，仍须确认", (long long)e.alert_incident);
+        ui_text_add(t, line, A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_STANDOUT));
+        free(line);
+    }
+    if (e.silence_id) {
+        fmt_time(e.silenced_until, a, sizeof a);
+        line = xasprintf("静默：%s 设，至 %s（理由：%s；静默 #%lld，z 解除）",
+                         e.silenced_by ? e.silenced_by : "—", a,
+                         e.silence_reason ? e.silence_reason : "", (long long)e.silence_id);
+        ui_text_add_wrapped(t, line, cols, A_BOLD);
+        free(line);
+    }
+    /* an officer's regrade of it: the disagreement with the model */
+    struct store_grading_label *gl;
+    size_t ngl;
+    if (store_grading_labels_list(app->st, e.id, 50, &gl, &ngl, &eerr) == 0) {
+        if (ngl) {
+            const struct store_grading_label *g = &gl[ngl - 1];
+            line = xasprintf("模型：%s %.1f / 研判：%s（%s，工单 #%lld，%s）",
+                             level_roman(g->model_level), g->model_score,
+                             level_roman(g->officer_level), g->reason ? g->reason : "",
+                             (long long)g->incident_id, g->labelled_by ? g->labelled_by : "—");
+            ui_text_add_wrapped(t, line, cols, A_BOLD);
+            free(line);
+        }
+        store_grading_labels_free(gl, ngl);
+    }
     /* each escalation step taken for its newest alert */
     struct store_escalation *esc;
     size_t nesc;
-    struct jy_error eerr = {0};
     if (e.alert_id && store_escalations_list(app->st, e.alert_id, 10, &esc, &nesc, &eerr) == 0) {
         for (size_t i = nesc; i-- > 0;) {
             char when[32];

@@ -323,6 +323,13 @@ static bool in_list(char *const *list, size_t n, const char *s)
     return inc_channel_known((const char *const *)list, n, s);
 }
 
+/* I..IV (without the analyzer's level_roman: the rules need no model) */
+static const char *roman(int level)
+{
+    static const char *const r[] = {"-", "I", "II", "III", "IV"};
+    return level >= 1 && level <= 4 ? r[level] : r[0];
+}
+
 static void add_error(struct field_error *errs, size_t *n, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void add_error(struct field_error *errs, size_t *n, const char *field, const char *fmt, ...)
@@ -415,7 +422,8 @@ size_t incident_form_validate(enum inc_form form, const struct incident *inc,
             add_error(errs, &n, "level", "等级须为 I、II、III 或 IV");
         else if (inc->model_level && inc->level != inc->model_level &&
                  blank_text(inc->level_reason))
-            add_error(errs, &n, "level_reason", "与模型等级不同，须说明理由");
+            add_error(errs, &n, "level_reason", "与模型等级（%s）不同，须写明定级理由",
+                      roman(inc->model_level));
         check_text(errs, &n, "level_reason", inc->level_reason, false, TEXT_MAX);
         check_text(errs, &n, "strategy", inc->strategy, true, TEXT_MAX);
         if (inc->reported_up && !inc->reported_at)

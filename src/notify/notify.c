@@ -279,9 +279,10 @@ static int escalate(struct store *st, const struct config *cfg, const char *cons
                     size_t n_channels, int64_t now, struct notify_stats *stats,
                     struct jy_error *err)
 {
+    /* one chain per event (its newest waiting alert), none silenced */
     struct store_alert *al;
     size_t na;
-    int rc = store_alerts_list(st, true, 500, &al, &na, err);
+    int rc = store_alerts_escalating(st, now, 500, &al, &na, err);
     if (rc)
         return rc;
     /* who leads the shift now (the first post of the shift is the leader's
@@ -316,27 +317,39 @@ static int escalate(struct store *st, const struct config *cfg, const char *cons
     }
     for (size_t i = 0; i < na && !rc; i++) {
         const struct store_alert *a = &al[i];
-        if (now - a->raised_at > ESCALATE_WINDOW || a->raised_at > now)
+        /* the clock runs from the raise (or from the end of a silence that
+         * held it); a rise keeps it and applies the new level's windows */
+        if (now - a->clock_at > ESCALATE_WINDOW || a->clock_at > now)
             continue;
         unsigned done;
         if ((rc = store_escalation_steps(st, a->id, &done, err)))
             break;
-        int due = escalation_due(&cfg->escalation, a->level, a->raised_at, now);
+        int due = escalation_due(&cfg->escalation, a->level, a->clock_at, now);
         for (int step = 0; step <= due && !rc; step++) {
             if (done & (1u << step))
                 continue;
             const char *to = step == 0 ? "" : step == 1 ? leaders : bureau;
             char *title = utf8_sanitize(a->title, strlen(a->title), 0);
             char subject[512], body[1024];
-            int minutes = (int)((now - a->raised_at) / 60);
+            int minutes = (int)((now - a->clock_at) / 60);
+            /* the level now, and where it rose from while it waited */
+            char level[64];
+            if (!a->level)
+                snprintf(level, sizeof level, "信源失联");
+            else if (a->rises && a->first_level != a->level)
+                snprintf(level, sizeof level, "%s级（由%s级升级）", level_roman(a->level),
+                         level_roman(a->first_level));
+            else
+                snprintf(level, sizeof level, "%s级", level_roman(a->level));
             if (step == 0) {
                 snprintf(subject, sizeof subject, "【预警】%s", title);
-                snprintf(body, sizeof body, "预警 #%lld，%s级。请值班员在警舆中确认（a）。",
-                         (long long)a->id, a->level ? level_roman(a->level) : "信源");
+                snprintf(body, sizeof body, "预警 #%lld，%s%s。请值班员在警舆中确认（a）。",
+                         (long long)a->id, level, a->flash ? "，处置中事件跃升两级" : "");
             } else {
                 snprintf(subject, sizeof subject, "【%s】预警 #%lld 已 %d 分钟无人确认：%s",
                          step == 1 ? "升级" : "再升级", (long long)a->id, minutes, title);
-                snprintf(body, sizeof body, "请%s %s 处理。", step == 1 ? "带班领导" : "局领导",
+                snprintf(body, sizeof body, "%s。请%s %s 处理。", level,
+                         step == 1 ? "带班领导" : "局领导",
                          to[0] ? to : (step == 1 ? "（当前无人排班）" : "（未配置局领导）"));
             }
             free(title);

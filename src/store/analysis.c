@@ -5,8 +5,11 @@
  * `analysis`. Events are rewritten whole once per transaction that changed
  * them (the analyzer holds the truth in memory and gives us its full
  * picture, plus an opaque `state` to rebuild that memory after a restart). Alerts are
- * deduplicated on a key: one per event and level, one per source per dark
- * spell. */
+ * deduplicated on the event: while one waits, a rise updates it (one
+ * escalation chain per event), an event with an open incident notes its
+ * changes on the incident's timeline instead, and a source alerts once per
+ * dark spell. Silences (silences.c) are judged when alerts are read, never
+ * when they are written. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +116,8 @@ static int raise_alert(struct store *st, const char *kind, const char *key, int6
     sqlite3_stmt *s = store_stmt(
         st, STMT_ALERT_INSERT,
         "INSERT OR IGNORE INTO alerts (kind, dedup_key, event_id, source_id, level, title, "
-        "raised_at, first_item_at, latency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "CASE WHEN ?8 IS NULL THEN NULL ELSE max(0, ?7 - ?8) END)",
+        "raised_at, first_item_at, latency, first_level, flash, incident_id) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 IS NULL THEN NULL ELSE max(0, ?7 - ?8) END, ?5, 0, NULL)",
         err);
     if (!s)
         return JY_EDB;
@@ -246,6 +249,22 @@ static int pending_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The event's level as stored (0 when it is new). */
+static int event_level_stored(struct store *st, int64_t id, int *level, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    *level = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT level FROM events WHERE id = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "read event level");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *level = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(st, err, "read event level");
+}
+
 int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, bool alerts,
                          struct jy_error *err)
 {
@@ -254,25 +273,214 @@ int store_analysis_flush(struct store *st, struct analyzer *an, int64_t now, boo
     int rc = 0;
     for (size_t i = 0; i < st->n_pend && !rc;) {
         int64_t id = st->pend[i].event_id;
-        struct an_event e;
-        rc = analyzer_event(an, id, &e, err);
-        if (rc == 0)
-            rc = record_event(st, &e, now, err);
-        /* then its alerts, one per level entered, in the order raised */
+        /* the highest level its items entered since the last flush: one
+         * change of level per event and flush, from what was stored */
+        int to = 0, from = 0;
         for (; i < st->n_pend && st->pend[i].event_id == id; i++) {
             int level = st->pend[i].alert_level;
-            if (rc || !level || !alerts)
-                continue;
-            char key[64];
-            snprintf(key, sizeof key, "event:%lld:%d", (long long)id, level);
-            rc = raise_alert(st, "event", key, id, 0, level, e.title, now, e.first_collected, NULL,
-                             err);
+            if (level && (!to || level < to))
+                to = level;
         }
-        an_event_clear(&e);
+        if (!alerts)
+            to = 0;
+        if (to)
+            rc = event_level_stored(st, id, &from, err);
+        struct an_event e;
+        if (!rc && (rc = analyzer_event(an, id, &e, err)) == 0) {
+            rc = record_event(st, &e, now, err);
+            an_event_clear(&e);
+        }
+        if (!rc && to)
+            rc = store_event_alert(st, id, from, to, now, err);
     }
     st->n_pend = 0;
     analyzer_settle(an);
     return rc;
+}
+
+/* ---- the alert rules ---------------------------------------------------------- */
+
+/* The event's waiting alert (the newest), 0 when none. */
+static int waiting_alert(struct store *st, int64_t event_id, int64_t *id, int *level,
+                         struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    *id = 0;
+    *level = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, level FROM alerts WHERE event_id = ?1 AND acked_at IS NULL "
+                           "ORDER BY id DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read alerts");
+    sqlite3_bind_int64(s, 1, event_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        *level = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(st, err, "read alerts");
+}
+
+/* The newest open incident the event is linked to, 0 when none. */
+static int open_incident(struct store *st, int64_t event_id, int64_t *id, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    *id = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT i.id FROM incident_events ie JOIN incidents i ON i.id = "
+                           "ie.incident_id WHERE ie.event_id = ?1 AND i.state <> ?2 ORDER BY "
+                           "i.id DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read incidents");
+    sqlite3_bind_int64(s, 1, event_id);
+    sqlite3_bind_int(s, 2, INC_CLOSED);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(st, err, "read incidents");
+}
+
+/* The waiting alert rises to level (with an audit row saying from where). */
+static int alert_rise(struct store *st, int64_t id, int from, int to, const char *title, bool flash,
+                      int64_t incident_id, int64_t now, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE alerts SET level = ?2, rises = rises + 1, risen_at = ?3, "
+                           "title = ?4, flash = max(flash, ?5), incident_id = coalesce(?6, "
+                           "incident_id) WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "raise alert");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, to);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_text(s, 4, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, flash);
+    if (incident_id)
+        sqlite3_bind_int64(s, 6, incident_id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "raise alert");
+    char before[32], after[64];
+    snprintf(before, sizeof before, "{\"level\":%d}", from);
+    snprintf(after, sizeof after, "{\"level\":%d,\"flash\":%s}", to, flash ? "true" : "false");
+    return store_audit_append(st, "jingyu", "alert.rise", "alert", id, before, after, now, err);
+}
+
+/* A new event alert at level; *id gets it (0 when the event was alerted at
+ * that level or higher before: a replay). */
+static int alert_new(struct store *st, int64_t event_id, int level, const char *title,
+                     int64_t first_item_at, bool flash, int64_t incident_id, int64_t now,
+                     int64_t *id, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    *id = 0;
+    char key[64];
+    snprintf(key, sizeof key, "event:%lld:%d", (long long)event_id, level);
+    if (sqlite3_prepare_v2(
+            st->db,
+            "INSERT OR IGNORE INTO alerts (kind, dedup_key, event_id, level, first_level, title, "
+            "raised_at, first_item_at, latency, flash, incident_id) SELECT 'event', ?1, ?2, ?3, "
+            "?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE max(0, ?5 - ?6) END, ?7, ?8 "
+            "WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE event_id = ?2 AND level BETWEEN 1 AND "
+            "?3) RETURNING id",
+            -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "raise alert");
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, event_id);
+    sqlite3_bind_int(s, 3, level);
+    sqlite3_bind_text(s, 4, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, now);
+    if (first_item_at)
+        sqlite3_bind_int64(s, 6, first_item_at);
+    sqlite3_bind_int(s, 7, flash);
+    if (incident_id)
+        sqlite3_bind_int64(s, 8, incident_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "raise alert");
+}
+
+int store_event_alert(struct store *st, int64_t event_id, int from, int to, int64_t now,
+                      struct jy_error *err)
+{
+    if (to < LEVEL_I || to > LEVEL_IV)
+        return jy_error_set(err, JY_EINVAL, "level %d is not I..IV", to);
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    char *title = NULL;
+    int64_t first_collected = 0;
+    double score = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT title, first_collected, score FROM events WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "read event"), err);
+    sqlite3_bind_int64(s, 1, event_id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        title = store_col_text(s, 0);
+        first_collected = sqlite3_column_int64(s, 1);
+        score = sqlite3_column_double(s, 2);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return store_write_end(st, nested,
+                               rc == SQLITE_DONE ? jy_error_set(err, JY_ENOTFOUND, "no event %lld",
+                                                                (long long)event_id)
+                                                 : store_db_error(st, err, "read event"),
+                               err);
+    int64_t incident = 0, alert = 0;
+    int alert_level = 0;
+    rc = open_incident(st, event_id, &incident, err);
+    if (!rc)
+        rc = waiting_alert(st, event_id, &alert, &alert_level, err);
+    /* an ungraded event is handled as IV (as its incident is) */
+    int base = from >= LEVEL_I && from <= LEVEL_IV ? from : LEVEL_IV;
+    bool flash = incident && base - to >= 2;
+    if (!rc && alert && to < alert_level) {
+        rc = alert_rise(st, alert, alert_level, to, title, flash, flash ? incident : 0, now, err);
+    } else if (!rc && !alert && (!incident || flash)) {
+        rc = alert_new(st, event_id, to, title, first_collected, flash, flash ? incident : 0, now,
+                       &alert, err);
+    }
+    if (!rc && incident) {
+        /* the incident's timeline: what the model says now, and the flash */
+        s = NULL;
+        if (sqlite3_prepare_v2(st->db, "UPDATE incidents SET model_level = ?2 WHERE id = ?1", -1,
+                               &s, NULL) != SQLITE_OK)
+            rc = store_db_error(st, err, "update incident");
+        else {
+            sqlite3_bind_int64(s, 1, incident);
+            sqlite3_bind_int(s, 2, to);
+            rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "update incident");
+        }
+        sqlite3_finalize(s);
+        struct jy_buf before, after;
+        jy_buf_init(&before, 0);
+        jy_buf_init(&after, 0);
+        jy_buf_printf(&before, "{\"event_id\":%lld,\"level\":%d}", (long long)event_id, from);
+        jy_buf_printf(&after, "{\"event_id\":%lld,\"level\":%d,\"score\":%.1f,\"flash\":%s",
+                      (long long)event_id, to, score, flash ? "true" : "false");
+        if (flash && alert)
+            jy_buf_printf(&after, ",\"alert_id\":%lld", (long long)alert);
+        jy_buf_putc(&after, '}');
+        if (!rc)
+            rc = store_audit_append(st, "jingyu", "incident.event_level", "incident", incident,
+                                    before.data, after.data, now, err);
+        jy_buf_free(&before);
+        jy_buf_free(&after);
+    }
+    free(title);
+    return store_write_end(st, nested, rc, err);
 }
 
 int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bool *raised,
@@ -420,11 +628,18 @@ int store_analysis_backlog(struct store *st, size_t limit, struct store_item **o
 #define EVENT_COLS                                                                                 \
     "e.id, e.title, e.rep_item, e.first_seen, e.last_seen, e.first_collected, e.items, "           \
     "e.sources, e.top_media, e.negative, e.velocity, e.score, e.level, e.explanation, "            \
-    "e.schemes, e.terms, e.topics, "                                                               \
-    "(SELECT max(a.id) FROM alerts a WHERE a.event_id = e.id), "                                   \
+    "e.schemes, e.terms, e.topics, coalesce(na.id, 0), "                                           \
     "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.id AND a.acked_at IS NULL), "         \
-    "(SELECT a.acked_by FROM alerts a WHERE a.event_id = e.id ORDER BY a.id DESC LIMIT 1), "       \
-    "(SELECT a.acked_at FROM alerts a WHERE a.event_id = e.id ORDER BY a.id DESC LIMIT 1)"
+    "na.acked_by, coalesce(na.acked_at, 0), coalesce(na.level, 0), "                               \
+    "coalesce(na.first_level, na.level, 0), coalesce(na.rises, 0), coalesce(na.flash, 0), "        \
+    "coalesce(na.incident_id, 0), coalesce(si.id, 0), si.created_by, si.reason, "                  \
+    "coalesce(si.until, 0)"
+
+/* The events e with their newest alert na and the silence si holding them. */
+#define EVENT_FROM                                                                                 \
+    "events e LEFT JOIN alerts na ON na.id = (SELECT max(a.id) FROM alerts a WHERE a.event_id = "  \
+    "e.id) LEFT JOIN silences si ON si.id = (SELECT s.id FROM silences s WHERE s.event_id = e.id " \
+    "AND " SILENCE_ACTIVE("s") " ORDER BY s.until DESC LIMIT 1)"
 
 static void event_read_row(sqlite3_stmt *s, struct store_event *e)
 {
@@ -450,6 +665,15 @@ static void event_read_row(sqlite3_stmt *s, struct store_event *e)
     e->acked = sqlite3_column_int(s, 18) != 0;
     e->acked_by = store_col_text(s, 19);
     e->acked_at = sqlite3_column_int64(s, 20);
+    e->alert_level = sqlite3_column_int(s, 21);
+    e->alert_first_level = sqlite3_column_int(s, 22);
+    e->alert_rises = sqlite3_column_int(s, 23);
+    e->alert_flash = sqlite3_column_int(s, 24) != 0;
+    e->alert_incident = sqlite3_column_int64(s, 25);
+    e->silence_id = sqlite3_column_int64(s, 26);
+    e->silenced_by = store_col_text(s, 27);
+    e->silence_reason = store_col_text(s, 28);
+    e->silenced_until = sqlite3_column_int64(s, 29);
 }
 
 /* Items per hour over the 24 hours ending at now (by item time). */
@@ -487,6 +711,8 @@ void store_event_clear(struct store_event *e)
     free(e->terms);
     free(e->topics);
     free(e->acked_by);
+    free(e->silenced_by);
+    free(e->silence_reason);
     memset(e, 0, sizeof *e);
 }
 
@@ -504,14 +730,15 @@ int store_events_board(struct store *st, int64_t now, int hours, size_t limit,
     *n = 0;
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT " EVENT_COLS " FROM events e WHERE e.last_seen >= ?1 OR e.id IN "
-                           "(SELECT event_id FROM alerts WHERE acked_at IS NULL AND event_id IS "
-                           "NOT NULL) ORDER BY e.level = 0, e.level, e.score DESC, e.last_seen "
-                           "DESC LIMIT ?2",
+                           "SELECT " EVENT_COLS " FROM " EVENT_FROM " WHERE e.last_seen >= ?1 OR "
+                           "e.id IN (SELECT event_id FROM alerts WHERE acked_at IS NULL AND "
+                           "event_id IS NOT NULL) ORDER BY e.level = 0, e.level, e.score DESC, "
+                           "e.last_seen DESC LIMIT ?2",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "read risk board");
     sqlite3_bind_int64(s, 1, now - (int64_t)hours * 3600);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    sqlite3_bind_int64(s, STORE_NOW_PARAM, now);
     struct store_event *v = xcalloc(limit ? limit : 1, sizeof *v);
     size_t k = 0;
     int rc;
@@ -538,10 +765,11 @@ int store_event_get(struct store *st, int64_t id, int64_t now, struct store_even
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT " EVENT_COLS " FROM events e WHERE e.id = ?1", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT " EVENT_COLS " FROM " EVENT_FROM " WHERE e.id = ?1", -1,
+                           &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "read event");
     sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, STORE_NOW_PARAM, now);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         event_read_row(s, out);
@@ -600,6 +828,112 @@ int store_alerts_unacked(struct store *st, int *count, struct jy_error *err)
     return 0;
 }
 
+int store_alerts_waiting(struct store *st, int64_t now, int *events, int *sources,
+                         struct jy_error *err)
+{
+    *events = *sources = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT (SELECT count(DISTINCT a.event_id) FROM alerts a WHERE a.acked_at IS NULL AND "
+            "a.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silences s WHERE s.event_id = "
+            "a.event_id AND " SILENCE_ACTIVE(
+                "s") ")), (SELECT count(DISTINCT a.source_id) FROM "
+                     "alerts a WHERE a.acked_at IS NULL AND a.source_id IS NOT NULL AND NOT EXISTS "
+                     "(SELECT 1 "
+                     "FROM silences s WHERE s.source_id = a.source_id AND " SILENCE_ACTIVE(
+                         "s") "))",
+            -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "count alerts");
+    sqlite3_bind_int64(s, STORE_NOW_PARAM, now);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *events = sqlite3_column_int(s, 0);
+        *sources = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : store_db_error(st, err, "count alerts");
+}
+
+/* The columns of a store_alert, in the order alert_read_row expects. */
+#define ALERT_COLS                                                                                 \
+    "a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.source_id, 0), a.level, a.title, "          \
+    "a.raised_at, coalesce(a.first_item_at, 0), a.acked_by, coalesce(a.acked_at, 0), "             \
+    "coalesce(a.first_level, a.level), a.rises, coalesce(a.risen_at, 0), a.flash, "                \
+    "coalesce(a.incident_id, 0)"
+
+static void alert_read_row(sqlite3_stmt *s, struct store_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(s, 0);
+    a->kind = store_col_text(s, 1);
+    a->event_id = sqlite3_column_int64(s, 2);
+    a->source_id = sqlite3_column_int64(s, 3);
+    a->level = sqlite3_column_int(s, 4);
+    a->title = store_col_text(s, 5);
+    a->raised_at = sqlite3_column_int64(s, 6);
+    a->first_item_at = sqlite3_column_int64(s, 7);
+    a->acked_by = store_col_text(s, 8);
+    a->acked_at = sqlite3_column_int64(s, 9);
+    a->first_level = sqlite3_column_int(s, 10);
+    a->rises = sqlite3_column_int(s, 11);
+    a->risen_at = sqlite3_column_int64(s, 12);
+    a->flash = sqlite3_column_int(s, 13) != 0;
+    a->incident_id = sqlite3_column_int64(s, 14);
+    a->clock_at = a->raised_at;
+}
+
+/* Runs a query of ALERT_COLS (and, with clock, the clock as the next
+ * column) whose ?1 is limit and STORE_NOW now (when it has one). */
+static int alerts_query(struct store *st, const char *sql, int64_t now, size_t limit, bool clock,
+                        struct store_alert **out, size_t *n, struct jy_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read alerts");
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+    if (sqlite3_bind_parameter_count(s) >= STORE_NOW_PARAM)
+        sqlite3_bind_int64(s, STORE_NOW_PARAM, now);
+    struct store_alert *v = xcalloc(limit ? limit : 1, sizeof *v);
+    size_t k = 0;
+    int rc = SQLITE_DONE;
+    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        alert_read_row(s, &v[k]);
+        if (clock)
+            v[k].clock_at = sqlite3_column_int64(s, 15);
+        k++;
+    }
+    sqlite3_finalize(s);
+    if (k < limit && rc != SQLITE_DONE) {
+        store_alerts_free(v, k);
+        return store_db_error(st, err, "read alerts");
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int store_alerts_escalating(struct store *st, int64_t now, size_t limit, struct store_alert **out,
+                            size_t *n, struct jy_error *err)
+{
+    /* a silence's end: its until, or earlier when expired by hand */
+    return alerts_query(
+        st,
+        "SELECT " ALERT_COLS ", max(a.raised_at, coalesce((SELECT max(min(s.until, "
+        "coalesce(s.expired_at, s.until))) FROM silences s WHERE (s.event_id = a.event_id OR "
+        "s.source_id = a.source_id) AND s.created_at <= " STORE_NOW " AND min(s.until, "
+        "coalesce(s.expired_at, s.until)) <= " STORE_NOW
+        "), 0)) FROM alerts a WHERE a.acked_at IS NULL "
+        "AND (a.event_id IS NULL OR a.id = (SELECT max(b.id) FROM alerts b WHERE b.event_id = "
+        "a.event_id AND b.acked_at IS NULL)) AND NOT EXISTS (SELECT 1 FROM silences s WHERE "
+        "(s.event_id = a.event_id OR s.source_id = a.source_id) AND " SILENCE_ACTIVE(
+            "s") ") "
+                 "ORDER BY a.id DESC LIMIT ?1",
+        now, limit, true, out, n, err);
+}
+
 void store_alerts_free(struct store_alert *v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++) {
@@ -613,53 +947,26 @@ void store_alerts_free(struct store_alert *v, size_t n)
 int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct store_alert **out,
                       size_t *n, struct jy_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, kind, coalesce(event_id, 0), coalesce(source_id, 0), level, "
-                           "title, raised_at, coalesce(first_item_at, 0), acked_by, "
-                           "coalesce(acked_at, 0) FROM alerts WHERE NOT ?1 OR acked_at IS NULL "
-                           "ORDER BY id DESC LIMIT ?2",
-                           -1, &s, NULL) != SQLITE_OK)
-        return store_db_error(st, err, "read alerts");
-    sqlite3_bind_int(s, 1, unacked_only);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
-    struct store_alert *v = xcalloc(limit ? limit : 1, sizeof *v);
-    size_t k = 0;
-    int rc;
-    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_alert *a = &v[k++];
-        a->id = sqlite3_column_int64(s, 0);
-        a->kind = store_col_text(s, 1);
-        a->event_id = sqlite3_column_int64(s, 2);
-        a->source_id = sqlite3_column_int64(s, 3);
-        a->level = sqlite3_column_int(s, 4);
-        a->title = store_col_text(s, 5);
-        a->raised_at = sqlite3_column_int64(s, 6);
-        a->first_item_at = sqlite3_column_int64(s, 7);
-        a->acked_by = store_col_text(s, 8);
-        a->acked_at = sqlite3_column_int64(s, 9);
-    }
-    sqlite3_finalize(s);
-    if (k < limit && rc != SQLITE_DONE) {
-        store_alerts_free(v, k);
-        return store_db_error(st, err, "read alerts");
-    }
-    *out = v;
-    *n = k;
-    return 0;
+    return alerts_query(st,
+                        unacked_only ? "SELECT " ALERT_COLS " FROM alerts a WHERE a.acked_at IS "
+                                       "NULL ORDER BY a.id DESC LIMIT ?1"
+                                     : "SELECT " ALERT_COLS " FROM alerts a ORDER BY a.id DESC "
+                                       "LIMIT ?1",
+                        0, limit, false, out, n, err);
 }
 
 /* where: a fixed condition, on ?1 if it needs a value (never text from
  * outside). Each alert acknowledged gets its audit row in the same
  * transaction. */
-static int ack_where(struct store *st, const char *where, int64_t id, int64_t upto, const char *who,
-                     int64_t now, int *count, struct jy_error *err)
+static int ack_where(struct store *st, const char *where, int64_t id, int64_t upto, int seen_level,
+                     const char *who, int64_t now, int *count, struct jy_error *err)
 {
+    /* seen_level: an alert that rose above what the operator was shown
+     * (a smaller number) keeps waiting */
     char *sql = xasprintf("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE %s AND "
-                          "acked_at IS NULL AND id <= ?4 RETURNING id, json_object('kind', kind, "
-                          "'event_id', event_id, 'level', level, 'title', title)",
+                          "acked_at IS NULL AND id <= ?4 AND (?5 = 0 OR level >= ?5) RETURNING "
+                          "id, json_object('kind', kind, 'event_id', event_id, 'level', level, "
+                          "'title', title)",
                           where);
     bool nested;
     int rc = store_write_begin(st, &nested, err);
@@ -676,6 +983,7 @@ static int ack_where(struct store *st, const char *where, int64_t id, int64_t up
     sqlite3_bind_text(s, 2, who && *who ? who : "?", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now);
     sqlite3_bind_int64(s, 4, upto > 0 ? upto : INT64_MAX);
+    sqlite3_bind_int(s, 5, seen_level > 0 ? seen_level : 0);
     struct acked {
         int64_t id;
         char *what;
@@ -713,19 +1021,19 @@ int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
         return jy_error_set(err, JY_ENOTFOUND, "no alert %lld", (long long)id);
     if (rc != SQLITE_ROW)
         return store_db_error(st, err, "acknowledge");
-    return ack_where(st, "id = ?1", id, 0, who, now, NULL, err);
+    return ack_where(st, "id = ?1", id, 0, 0, who, now, NULL, err);
 }
 
-int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, const char *who,
-                    int64_t now, int *count, struct jy_error *err)
+int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, int seen_level,
+                    const char *who, int64_t now, int *count, struct jy_error *err)
 {
-    return ack_where(st, "event_id = ?1", event_id, upto_alert, who, now, count, err);
+    return ack_where(st, "event_id = ?1", event_id, upto_alert, seen_level, who, now, count, err);
 }
 
 int store_alerts_ack_sources(struct store *st, const char *who, int64_t now, int *count,
                              struct jy_error *err)
 {
-    return ack_where(st, "kind = 'source'", 0, 0, who, now, count, err);
+    return ack_where(st, "kind = 'source'", 0, 0, 0, who, now, count, err);
 }
 
 /* ---- labels and the model ----------------------------------------------------- */

@@ -396,6 +396,49 @@ static const char *const migrations[] = {
     "  hours REAL NOT NULL,"
     "  UNIQUE (login, course, day)"
     ");",
+    /* 7: alert noise control and the officers' grading labels. One
+     * escalation chain per event: a rise while the event's alert waits
+     * updates that alert (its level, when and how often it rose) instead of
+     * raising another; a flash is an alert raised although the event has an
+     * open incident (a rise of two levels or more). Silences keep an
+     * event's or a source's alerts from escalating and from the waiting
+     * count until they end. A grading label is an officer's level that
+     * differs from the model's, with the reason and the model's
+     * explanation, for fitting the weights. */
+    "ALTER TABLE alerts ADD COLUMN first_level INTEGER;" /* the level it was raised at */
+    "ALTER TABLE alerts ADD COLUMN rises INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE alerts ADD COLUMN risen_at INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN flash INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE alerts ADD COLUMN incident_id INTEGER REFERENCES incidents(id);"
+    "UPDATE alerts SET first_level = level;"
+    "CREATE INDEX alerts_event_waiting ON alerts(event_id, id) WHERE acked_at IS NULL;"
+    "CREATE TABLE silences ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id INTEGER REFERENCES events(id),"
+    "  source_id INTEGER REFERENCES sources(id),"
+    "  reason TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  until INTEGER NOT NULL,"
+    "  expired_by TEXT," /* ended early by hand */
+    "  expired_at INTEGER,"
+    "  CHECK ((event_id IS NULL) <> (source_id IS NULL))"
+    ");"
+    "CREATE INDEX silences_event ON silences(event_id) WHERE event_id IS NOT NULL;"
+    "CREATE INDEX silences_source ON silences(source_id) WHERE source_id IS NOT NULL;"
+    "CREATE TABLE grading_labels ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL UNIQUE REFERENCES incidents(id),"
+    "  event_id INTEGER NOT NULL REFERENCES events(id),"
+    "  model_level INTEGER NOT NULL,"
+    "  model_score REAL NOT NULL,"
+    "  officer_level INTEGER NOT NULL CHECK (officer_level BETWEEN 1 AND 4),"
+    "  reason TEXT NOT NULL,"
+    "  explanation TEXT,"
+    "  labelled_by TEXT NOT NULL,"
+    "  labelled_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX grading_labels_event ON grading_labels(event_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -448,8 +448,10 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
               "origin = ?8";
         break;
     case FORM_ASSESSMENT:
+        /* the model's level as it is now (the event may have risen since
+         * the incident was opened) */
         sql = "UPDATE incidents SET level = ?3, level_reason = ?4, strategy = ?5, "
-              "reported_up = ?6, reported_at = ?7";
+              "reported_up = ?6, reported_at = ?7, model_level = coalesce(?8, model_level)";
         break;
     case FORM_VERIFICATION:
         sql = "UPDATE incidents SET facts = ?3, evidence = ?4, legal_opinion = ?5, legal_by = ?6, "
@@ -484,6 +486,12 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
     struct incident chk = *in;
     chk.model_level = cur.model_level;
     chk.started_at = cur.started_at;
+    int model_now = 0;
+    if (form == FORM_ASSESSMENT &&
+        (rc = store_grading_model_level(st, cur.event_id, &model_now, err)))
+        goto done;
+    if (model_now)
+        chk.model_level = model_now;
     if ((rc = form_allowed(form, cur.state, err)))
         goto done;
     *n_errs = incident_form_validate(form, &chk, ic, now, errs);
@@ -521,6 +529,8 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
         sqlite3_bind_int(s, 6, in->reported_up);
         if (in->reported_up && in->reported_at)
             sqlite3_bind_int64(s, 7, in->reported_at);
+        if (model_now)
+            sqlite3_bind_int(s, 8, model_now);
         break;
     case FORM_VERIFICATION:
         bind_text_or_null(s, 3, in->facts);
@@ -552,6 +562,10 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
                                             "release", "closure",    "task"};
     snprintf(action, sizeof action, "incident.save.%s", form_keys[form]);
     rc = audit_incident(st, a, action, in->id, before, now, err);
+    /* an officer's regrade teaches: the differing level is a label */
+    if (!rc && form == FORM_ASSESSMENT)
+        rc = store_grading_record(st, a->login, in->id, cur.event_id, in->level, in->level_reason,
+                                  now, err);
 done:
     free(before);
     incident_clear(&cur);

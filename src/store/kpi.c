@@ -15,15 +15,18 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct j
     return 0;
 }
 
-/* 预警及时率: event alerts raised in [from, to) within their level's window. */
+/* 预警及时率: event alerts raised in [from, to) within their level's window
+ * (the level each was raised at: a rise later does not move its latency). */
 static int kpi_alerts(struct store *st, const struct incident_config *ic, int64_t from, int64_t to,
                       struct kpi *k, struct jy_error *err)
 {
     sqlite3_stmt *s;
-    int rc = prepare(st,
-                     "SELECT level, latency FROM alerts WHERE kind = 'event' AND raised_at >= ?1 "
-                     "AND raised_at < ?2",
-                     &s, err);
+    int rc =
+        prepare(st,
+                "SELECT coalesce(first_level, level), latency FROM alerts WHERE kind = 'event' "
+                "AND raised_at >= ?1 "
+                "AND raised_at < ?2",
+                &s, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, from);

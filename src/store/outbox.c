@@ -369,19 +369,23 @@ int store_escalation_record(struct store *st, int64_t alert_id, int step, const 
     if (rc)
         return rc;
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT OR IGNORE INTO escalations (alert_id, step, to_logins, at) "
-                           "SELECT id, ?2, ?3, ?4 FROM alerts WHERE id = ?1 AND acked_at IS NULL",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            st->db,
+            "INSERT OR IGNORE INTO escalations (alert_id, step, to_logins, at) "
+            "SELECT a.id, ?2, ?3, ?4 FROM alerts a WHERE a.id = ?1 AND a.acked_at "
+            "IS NULL AND NOT EXISTS (SELECT 1 FROM silences s WHERE (s.event_id "
+            "= a.event_id OR s.source_id = a.source_id) AND " SILENCE_ACTIVE("s") ")",
+            -1, &s, NULL) != SQLITE_OK)
         return store_write_end(st, nested, store_db_error(st, err, "escalation"), err);
     sqlite3_bind_int64(s, 1, alert_id);
     sqlite3_bind_int(s, 2, step);
     sqlite3_bind_text(s, 3, to_logins, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int64(s, STORE_NOW_PARAM, now);
     rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "escalation");
     bool added = sqlite3_changes(st->db) > 0;
     sqlite3_finalize(s);
-    /* taken already, or acknowledged meanwhile: nothing to send */
+    /* taken already, or acknowledged or silenced meanwhile: nothing to send */
     if (!rc && added)
         rc = add_rows(st, channels, n, step == 0 ? "alert" : "escalation", alert_id, subject, body,
                       now, err);

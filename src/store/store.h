@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -250,6 +250,17 @@ struct store_event {
     bool acked;                     /* every alert of the event acknowledged (true when none) */
     char *acked_by;                 /* who acknowledged the newest alert */
     int64_t acked_at;
+    /* its newest alert: the level now and the one it was raised at, how
+     * often the level rose while it waited, and whether it is a flash (raised
+     * although incident alert_incident is open: a rise of two levels) */
+    int alert_level, alert_first_level, alert_rises;
+    bool alert_flash;
+    int64_t alert_incident;
+    /* the silence holding its alerts at the query's now (0 when none):
+     * who set it, why, until when */
+    int64_t silence_id;
+    char *silenced_by, *silence_reason;
+    int64_t silenced_until;
 };
 /* The risk board: events seen in the last `hours` hours, and older ones
  * whose alerts still wait (else nobody could acknowledge them), graded ones
@@ -276,7 +287,43 @@ struct store_alert {
     int64_t first_item_at; /* collection time of the event's first item (0: n/a) */
     char *acked_by;        /* NULL while waiting */
     int64_t acked_at;
+    int first_level;     /* the level it was raised at (level is where it rose to since) */
+    int rises;           /* how often its level rose while it waited */
+    int64_t risen_at;    /* the last rise (0: none) */
+    bool flash;          /* raised although the event's incident is open (a rise of 2 levels) */
+    int64_t incident_id; /* a flash's open incident */
+    int64_t clock_at;    /* store_alerts_escalating: where its escalation clock starts */
 };
+/* The alert rules for an event whose level the analyzer says entered `to`
+ * or rose to it (enum risk_level), `from` being the level stored before
+ * (0: none yet). store_analysis_flush calls it after writing the event.
+ * Alerts are deduplicated on the event, Alertmanager-style:
+ * - while an alert of the event waits (unacknowledged), no second one is
+ *   raised: the waiting one rises to `to` (rises, risen_at, an audit row
+ *   "alert.rise"), and its escalation chain goes on from where it is, with
+ *   the new level's windows counted from when it was first raised, so a
+ *   rise to a level with shorter windows makes the next steps due sooner
+ *   (at once when it has waited that long already);
+ * - an event with an open incident raises no new alert: the change goes to
+ *   the incident's timeline (an audit row "incident.event_level" on the
+ *   incident, whose model_level follows), except a rise of two levels or
+ *   more (from counted as IV when ungraded), which raises an alert flagged
+ *   as a flash;
+ * - otherwise a new alert at `to`, unless the event was alerted at that
+ *   level (or higher) before. */
+int store_event_alert(struct store *st, int64_t event_id, int from, int to, int64_t now,
+                      struct jy_error *err);
+/* The header's count: distinct events with a waiting alert that no silence
+ * holds at now, and distinct sources with a waiting 信源失联 alert likewise. */
+int store_alerts_waiting(struct store *st, int64_t now, int *events, int *sources,
+                         struct jy_error *err);
+/* What escalation works on at now: the newest waiting alert of each event
+ * (one chain per event) and each waiting source alert, none that a silence
+ * holds; clock_at is raised_at, or the end of the last silence that held
+ * it (a silenced alert's chain starts when the silence ends). Newest first,
+ * at most limit. */
+int store_alerts_escalating(struct store *st, int64_t now, size_t limit, struct store_alert **out,
+                            size_t *n, struct jy_error *err);
 /* Raises a 信源失联 alert for a source that went dark; once per dark spell
  * (keyed by its last new item). *raised says whether it was new. */
 int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bool *raised,
@@ -289,9 +336,11 @@ int store_alerts_list(struct store *st, bool unacked_only, size_t limit, struct 
 int store_alert_ack(struct store *st, int64_t id, const char *who, int64_t now,
                     struct jy_error *err);
 /* Acknowledges the waiting alerts of an event up to alert id upto_alert (the
- * newest the operator was shown; 0: all); *count gets how many. */
-int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, const char *who,
-                    int64_t now, int *count, struct jy_error *err);
+ * newest the operator was shown; 0: all) and, with seen_level (the level the
+ * operator was shown; 0: any), not one whose level rose above it since;
+ * *count gets how many. */
+int store_event_ack(struct store *st, int64_t event_id, int64_t upto_alert, int seen_level,
+                    const char *who, int64_t now, int *count, struct jy_error *err);
 /* Acknowledges every waiting 信源失联 alert; *count gets how many. */
 int store_alerts_ack_sources(struct store *st, const char *who, int64_t now, int *count,
                              struct jy_error *err);
@@ -308,6 +357,51 @@ int store_model_put(struct store *st, const char *name, const char *blob, size_t
                     const char *info, int64_t now, struct jy_error *err);
 int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
                     struct jy_error *err);
+
+/* ---- silences --------------------------------------------------------------- */
+
+/* A silence holds the alerts of one event or one source (its 信源失联
+ * alerts) from created_at until `until` or until expired by hand: they are
+ * recorded but neither escalated nor counted as waiting. */
+struct store_silence {
+    int64_t id, event_id, source_id; /* one of the two is 0 */
+    char *target;                    /* the event's title or the source's name */
+    char *reason, *created_by, *expired_by;
+    int64_t created_at, until, expired_at;
+    bool active; /* at the query's now */
+};
+/* Silences an event (event_id) or a source (source_id) until `until`, with
+ * a reason; the owner is the person acting. Refused (JY_EINVAL) without a
+ * reason, with an end not after now or more than 30 days away; JY_ENOTFOUND
+ * for an unknown event or source. Audited ("silence.add"). */
+int store_silence_add(struct store *st, const struct actor *a, int64_t event_id, int64_t source_id,
+                      const char *reason, int64_t until, int64_t now, int64_t *id,
+                      struct jy_error *err);
+/* Ends an active silence now (JY_ENOTFOUND; JY_ESTATE when it has ended
+ * already). Audited ("silence.expire"). */
+int store_silence_expire(struct store *st, const struct actor *a, int64_t id, int64_t now,
+                         struct jy_error *err);
+/* Active silences at now (all: every silence), newest first. */
+int store_silences_list(struct store *st, bool all, int64_t now, size_t limit,
+                        struct store_silence **out, size_t *n, struct jy_error *err);
+void store_silences_free(struct store_silence *v, size_t n);
+
+/* ---- grading labels ------------------------------------------------------------ */
+
+/* An officer's level for an incident's event that differs from the
+ * model's, stored by the 研判 save (store_incident_save) with the reason and
+ * the event's explanation at that moment: training data for the weights. */
+struct store_grading_label {
+    int64_t id, incident_id, event_id;
+    int model_level, officer_level;
+    double model_score;
+    char *reason, *explanation, *labelled_by;
+    int64_t labelled_at;
+};
+/* In id order; event_id != 0: that event's only. At most limit. */
+int store_grading_labels_list(struct store *st, int64_t event_id, size_t limit,
+                              struct store_grading_label **out, size_t *n, struct jy_error *err);
+void store_grading_labels_free(struct store_grading_label *v, size_t n);
 
 /* ---- people and identity --------------------------------------------------- */
 
@@ -385,7 +479,10 @@ int store_incident_get(struct store *st, int64_t id, struct incident *out, struc
 int store_incidents_list(struct store *st, bool open_only, size_t limit, struct incident **out,
                          size_t *n, struct jy_error *err);
 /* Saves one form's fields from in (which names the version it was edited
- * from). Field errors: JY_EINVAL with *n_errs > 0. Someone else saved since:
+ * from). 研判 is checked against the model's level of the incident's event
+ * as it is now (a different level needs level_reason), records that level
+ * as model_level, and leaves a grading label when the levels differ (see
+ * store_grading_labels_list). Field errors: JY_EINVAL with *n_errs > 0. Someone else saved since:
  * JY_ECONFLICT, nothing written, and *theirs (when not NULL) gets what is
  * stored now so that both versions can be shown. */
 int store_incident_save(struct store *st, const struct actor *a, enum inc_form form,

@@ -88,6 +88,24 @@ int store_item_exists(struct store *st, int64_t source_id, const char *guid, boo
 int store_item_insert_judged(struct store *st, int64_t source_id, const struct feed_item *it,
                              int64_t now, const struct an_result *verdict, struct jy_error *err);
 
+/* The parameter that holds "now" in statements that judge silences: a
+ * fixed number past every other parameter (a named one would take the
+ * number after the highest used before it, and collide with a ?1 that comes
+ * later in the text). */
+#define STORE_NOW_PARAM 20
+#define STORE_NOW "?20"
+/* SQL: a silence in force at STORE_NOW, on the silences row named s. */
+#define SILENCE_ACTIVE(s)                                                                          \
+    s ".expired_at IS NULL AND " s ".created_at <= " STORE_NOW " AND " s ".until > " STORE_NOW
+
+/* grading.c: the model's level of an event (0 when ungraded or no event),
+ * and the grading label a 研判 save leaves (inside the caller's
+ * transaction): stored when officer_level differs from the event's model
+ * level, removed when it agrees; nothing for an ungraded event. */
+int store_grading_model_level(struct store *st, int64_t event_id, int *level, struct jy_error *err);
+int store_grading_record(struct store *st, const char *who, int64_t incident_id, int64_t event_id,
+                         int officer_level, const char *reason, int64_t now, struct jy_error *err);
+
 /* 0 when no fence is set or the fence's holder still holds the lease;
  * JY_EBUSY otherwise. Call inside a write transaction. */
 int store_fence_check(struct store *st, struct jy_error *err);

@@ -148,3 +148,40 @@ int jy_day_parse(const char *s, int64_t *day)
     *day = v;
     return 0;
 }
+
+int jy_time_parse_until(const char *s, int64_t now, int64_t *out)
+{
+    if (!s)
+        return JY_EINVAL;
+    while (*s == ' ')
+        s++;
+    const char *p = *s == '+' ? s + 1 : s;
+    char *end;
+    if (*p >= '0' && *p <= '9') {
+        long long v = strtoll(p, &end, 10);
+        int64_t unit = 0;
+        switch (*end) {
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            break;
+        }
+        if (unit && end[1] == '\0' && v >= 0 && v <= 3650LL * 86400 / unit) {
+            *out = now + (int64_t)v * unit;
+            return 0;
+        }
+        if (p != s)
+            return JY_EINVAL; /* "+" needs a span */
+    }
+    return jy_time_parse(s, out, NULL);
+}

@@ -247,6 +247,10 @@ void jy_time_local(int64_t t, const char *fmt, char *out, size_t outsz);
  * set), "2026-12-01 08:30", "2026-12-01T08:30:15", each optionally ending in
  * "Z" or "+08:00" (else local time), or "@SECONDS". JY_EINVAL otherwise. */
 int jy_time_parse(const char *s, int64_t *out, bool *date_only);
+/* Reads an end time typed by a person: a span from now ("2h", "+90m",
+ * "1d", "30s"; a number and one of s m h d) or anything jy_time_parse
+ * reads. JY_EINVAL otherwise. */
+int jy_time_parse_until(const char *s, int64_t now, int64_t *out);
 /* Calendar days: the number of the day y-m-d counted from 1970-01-01 (0),
  * and back. Proleptic Gregorian; no time zone involved. */
 int64_t jy_days_from_civil(int y, int m, int d);
@@ -265,6 +269,16 @@ void jy_csv_free(char **fields, size_t n);
 /* Appends one field, quoted when it must be. A field a spreadsheet would
  * read as a formula (= + - @ first) gets a ' in front. */
 void jy_csv_field(struct jy_buf *b, const char *s);
+
+/* ---- least squares ------------------------------------------------------ */
+
+#define JY_LSQ_MAX 16
+/* Weights w (k of them, at most JY_LSQ_MAX) that minimise
+ * |X w - y|^2 + lambda |w - w0|^2 subject to sum(w) = total and w >= 0; X
+ * is n rows of k values (row-major), w0 NULL for zeros. lambda > 0 keeps a
+ * fit with few rows near w0. JY_EINVAL when it cannot be solved. */
+int jy_lsq_simplex(const double *x, const double *y, size_t n, size_t k, const double *w0,
+                   double lambda, double total, double *w);
 
 /* ---- misc -------------------------------------------------------------- */
 

@@ -11,8 +11,14 @@ once, so columns are compared by display width
 The risk board case configures monitoring schemes and low level thresholds,
 drops posts of one story from two sources, and expects the console to show
 a graded event on the risk board (level, title, ×N, 未确认), the header's
-未确认预警 count, the event view (score, explanation, timeline with 首发),
-and after `a`: 已确认 on the row, "已确认 N 条预警" and 未确认预警 0.
+待确认事件 count, the event view (score, explanation, timeline with 首发),
+and after `a`: 已确认 on the row, "已确认 N 条预警" and 待确认事件 0.
+
+The alert noise case fills a database with events holding several waiting
+alerts each (as databases from before one chain per event do) and expects
+the header to count events, not alerts; `z` silences the selected event
+(reason, end), which leaves the count, shows 已静默 on the row and who, why
+and until when in the event view; `z` again ends the silence.
 
 usage: test_screen.py JINGYU   (exit 77 when tmux is missing)"""
 import json
@@ -176,8 +182,8 @@ def board_rows(lines):
 
 
 def header_alerts(lines):
-    """The header's 未确认预警 count, or None."""
-    m = re.search(r"未确认预警 (\d+)", lines[0] if lines else "")
+    """The header's 待确认事件 count (events waiting, not alerts), or None."""
+    m = re.search(r"待确认事件 (\d+)", lines[0] if lines else "")
     return int(m.group(1)) if m else None
 
 
@@ -342,6 +348,84 @@ def case_risk_board(jingyu, tmp, consoles, case):
     con.keys("q")
     con.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
     return con
+
+
+def case_alert_noise(jingyu, tmp, consoles, case):
+    """The header counts events waiting, not raw alerts, and leaves out a
+    silenced event; `z` on the risk board silences and unsilences."""
+    d = os.path.join(tmp, "noise")
+    os.mkdir(d)
+    db = os.path.join(d, "jingyu.db")
+    cfg = os.path.join(d, "config.yaml")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("database: %s\nsources: []\n" % db)
+    login = pwd.getpwuid(os.getuid()).pw_name
+    subprocess.run([jingyu, "--config", cfg, "person", "add", login, "--name", "值班员丙",
+                    "--roles", "operator,admin"], check=True, capture_output=True)
+    now = int(time.time())
+    con = sqlite3.connect(db)
+    # three events; the first holds five waiting alerts, the second two, the
+    # third one that was acknowledged
+    events = [("城关派出所民警被指推搡老人", 2, 72.0, 5, False),
+              ("清河县交警查车引发争执", 3, 55.0, 2, False),
+              ("柳林镇窗口办事慢遭投诉", 4, 35.0, 1, True)]
+    for k, (title, level, score, n_alerts, acked) in enumerate(events, 1):
+        con.execute("INSERT INTO events (id, title, first_seen, last_seen, first_collected, items, "
+                    "sources, negative, velocity, score, level, updated_at) VALUES (?, ?, ?, ?, ?, "
+                    "3, 1, 1, 1, ?, ?, ?)", (k, title, now - 3600, now - 60, now - 3600, score,
+                                            level, now))
+        for a in range(n_alerts):
+            con.execute("INSERT INTO alerts (kind, dedup_key, event_id, level, first_level, title, "
+                        "raised_at, acked_by, acked_at) VALUES ('event', ?, ?, ?, ?, ?, ?, ?, ?)",
+                        ("legacy:%d:%d" % (k, a), k, level, level, title, now - 600 + a,
+                         "li" if acked else None, now - 300 if acked else None))
+    con.commit()
+    con.close()
+    c = Console(jingyu, d, "noise", args="--no-collect")
+    consoles.append(c)
+    ok = c.wait(lambda ls: header_alerts(ls) is not None and any(
+        "交警查车" in r for r in board_rows(ls)), 10)
+    lines = c.lines()
+    case("the header counts events waiting, not alerts",
+         ok and header_alerts(lines) == 2 and "待确认事件 2" in lines[0],
+         "header %r (7 raw alerts wait)\n%s" % (header_alerts(lines), "\n".join(lines)))
+    # z on the second event: reason, then the end (2h offered)
+    c.keys("Tab")
+    c.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
+    c.keys("g")
+    c.keys("j")
+    c.keys("z")
+    ok = c.wait_text("静默事件 #2，理由：", 3)
+    c.type("已与交警大队核实，当事人已和解")
+    c.keys("Enter")
+    ok = ok and c.wait_text("静默至", 3) and "2h" in c.text()
+    c.keys("Enter")
+    ok = ok and c.wait(lambda ls: header_alerts(ls) == 1 and any(
+        "交警查车" in r and "已静默" in r for r in board_rows(ls)), 5)
+    lines = c.lines()
+    case("z silences the selected event: header 1, row 已静默",
+         ok and any("已静默事件 #2" in l for l in lines), "\n".join(lines))
+    rows = query_rows(db, "SELECT created_by, reason, until - created_at FROM silences")
+    case("the silence is stored with its owner, reason and end",
+         rows == [(login, "已与交警大队核实，当事人已和解", 7200)], repr(rows))
+    c.keys("Enter")
+    ok = c.wait(lambda ls: "舆情事件" in ls[1] and any("静默：" in l for l in ls), 5)
+    text = c.text()
+    case("the event view says who silenced it, until when and why",
+         ok and ("静默：%s 设" % login) in text and "已与交警大队核实" in text, text)
+    c.keys("z")
+    ok = c.wait(lambda ls: header_alerts(ls) == 2 and any("已解除事件 #2 的静默" in l for l in ls),
+                5)
+    case("z again ends the silence", ok, c.text())
+    c.kill()
+
+
+def query_rows(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in con.execute(sql)]
+    finally:
+        con.close()
 
 
 def case_identity(jingyu, tmp, consoles, case):
@@ -1082,6 +1166,7 @@ def main():
 
         # 11. the risk board and acknowledging
         case_risk_board(jingyu, tmp, consoles, case)
+        case_alert_noise(jingyu, tmp, consoles, case)
         case_identity(jingyu, tmp, consoles, case)
         walk = case_incident_walk(jingyu, tmp, consoles, case)
         case_drafts(jingyu, tmp, consoles, case, walk)

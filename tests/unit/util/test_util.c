@@ -508,6 +508,37 @@ static void rfc3339_format(void **state)
     assert_string_equal(out, "2004-01-01T19:48:21Z");
 }
 
+/* Weights that add up to a total, none negative: recovered exactly from
+ * consistent rows, kept at w0 without rows, and a weight the rows would
+ * make negative held at 0. */
+static void lsq_simplex_fits(void **state)
+{
+    (void)state;
+    const double truth[3] = {50, 30, 20};
+    double x[8 * 3], y[8];
+    for (int r = 0; r < 8; r++) {
+        x[r * 3] = (r % 3) / 2.0;
+        x[r * 3 + 1] = ((r + 1) % 4) / 3.0;
+        x[r * 3 + 2] = (r % 2) ? 0.9 : 0.1;
+        y[r] = truth[0] * x[r * 3] + truth[1] * x[r * 3 + 1] + truth[2] * x[r * 3 + 2];
+    }
+    double w[3], w0[3] = {10, 10, 80};
+    assert_int_equal(jy_lsq_simplex(x, y, 8, 3, w0, 1e-9, 100, w), 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(w[i] > truth[i] - 0.01 && w[i] < truth[i] + 0.01);
+    assert_int_equal(jy_lsq_simplex(x, y, 0, 3, w0, 1, 100, w), 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(w[i] > w0[i] - 1e-6 && w[i] < w0[i] + 1e-6);
+    /* the third indicator only ever lowers the target */
+    for (int r = 0; r < 8; r++)
+        y[r] = 60 * x[r * 3] + 40 * x[r * 3 + 1] - 30 * x[r * 3 + 2];
+    assert_int_equal(jy_lsq_simplex(x, y, 8, 3, NULL, 1e-6, 100, w), 0);
+    assert_true(w[2] == 0);
+    assert_true(w[0] + w[1] > 99.999 && w[0] + w[1] < 100.001);
+    assert_int_equal(jy_lsq_simplex(x, y, 8, 0, NULL, 1, 100, w), JY_EINVAL);
+    assert_int_equal(jy_lsq_simplex(x, y, 0, 3, NULL, 0, 100, w), JY_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +556,7 @@ int main(void)
         cmocka_unit_test(json_pick_members),
         cmocka_unit_test(json_string_escapes),
         cmocka_unit_test(json_pick_agrees_with_jansson),
+        cmocka_unit_test(lsq_simplex_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
