@@ -244,8 +244,11 @@ def case_risk_board(jingyu, tmp, consoles, case):
     consoles.append(con)
 
     def graded(ls):
+        # both sources' items in (a loaded machine may grade the first
+        # source's before the second is collected)
         rows = board_rows(ls)
-        return any(STORY in r and r.split()[0] in ("I", "II", "III", "IV") for r in rows)
+        return any(STORY in r and r.split()[0] in ("I", "II", "III", "IV")
+                   and "×%d" % (n1 + n2) in r for r in rows)
 
     ok = con.wait(graded, 30)
     lines = con.lines()
