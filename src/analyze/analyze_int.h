@@ -259,6 +259,10 @@ struct event_input {
     /* makes it when the event needs it (a new event, a new representative) */
     char *(*make_title)(const void *ctx);
     const void *title_ctx;
+    /* or, when short, the raw text make_title would make it of: kept as it
+     * is, and made into a title only when someone asks for it (jingyu
+     * analyze never does) */
+    const char *title_src;
     const char *text; /* normalised */
     size_t len;
     /* event_bigrams of text, or NULL: the engine makes them */
@@ -279,6 +283,10 @@ struct event_input {
     bool voiced; /* its own words say something: not neutral, or not a bare 转发微博 */
     struct risk_marks marks;
 };
+
+/* An event's display title made of the raw start of a title or text:
+ * control characters removed, cut to the title's columns (new string). */
+char *event_title_text(const char *src, size_t len);
 
 /* A text's word bigrams as the counters of an event's profile that they
  * fall into, each once, in the order met (at most EVENT_BIGRAMS_MAX): what

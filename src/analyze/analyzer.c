@@ -295,26 +295,33 @@ int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, s
     return event_engine_restore(an->events, id, state, err);
 }
 
+char *event_title_text(const char *src, size_t len)
+{
+    /* The start of a long text is enough when, made safe, it is already
+     * wider than the title (what is cut off the end cannot matter); only a
+     * start that was mostly control sequences needs the whole text. */
+    size_t head = len > TITLE_HEAD ? TITLE_HEAD : len;
+    while (head < len && head > 0 && ((unsigned char)src[head] & 0xC0) == 0x80)
+        head--; /* not inside a character: its pieces would be wider than it */
+    char *clean = utf8_sanitize(src, head, 0);
+    char *t = utf8_truncate(clean, TITLE_COLS);
+    if (head < len && strcmp(t, clean) == 0) { /* the safe head fits whole */
+        free(t);
+        free(clean);
+        clean = utf8_sanitize(src, len, 0);
+        t = utf8_truncate(clean, TITLE_COLS);
+    }
+    free(clean);
+    return t;
+}
+
 /* The event's display title: the item's title, else the start of its text,
  * safe to draw. */
 static char *display_title(const void *ctx)
 {
     const struct an_item *in = ctx;
     const char *src = in->title && *in->title ? in->title : in->text ? in->text : "";
-    /* The start of a long text is enough when, made safe, it is already
-     * wider than the title (what is cut off the end cannot matter); only a
-     * start that was mostly control sequences needs the whole text. */
-    size_t len = strlen(src), head = len > TITLE_HEAD ? TITLE_HEAD : len;
-    while (head < len && head > 0 && ((unsigned char)src[head] & 0xC0) == 0x80)
-        head--; /* not inside a character: its pieces would be wider than it */
-    char *clean = utf8_sanitize(src, head, 0);
-    if (head < len && utf8_width(clean) <= TITLE_COLS) {
-        free(clean);
-        clean = utf8_sanitize(src, len, 0);
-    }
-    char *t = utf8_truncate(clean, TITLE_COLS);
-    free(clean);
-    return t;
+    return event_title_text(src, strlen(src));
 }
 
 /* The texts of a repost chain ("user:text //@user:text ..."), deepest
@@ -668,6 +675,7 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
         ev.repost_of = out->repost_of;
         ev.make_title = display_title; /* made only when the event needs it */
         ev.title_ctx = in;
+        ev.title_src = in->title && *in->title ? in->title : in->text ? in->text : "";
         rc = event_engine_add(an->events, &ev, &out->event, &out->alert, err);
         if (rc) {
             free(title);

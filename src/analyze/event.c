@@ -44,7 +44,7 @@
 #include "analyze/analyze_int.h"
 
 #define KEY_RECENT 16       /* events remembered per index key */
-#define SIM_CANDIDATES 24   /* at most this many events scored per item */
+#define SIM_CANDIDATES 12   /* at most this many events scored per item */
 #define PROF_BUCKETS 4096   /* a profile's counters (a power of two) */
 #define PROFILE_KEEP 256    /* counters kept in the state */
 #define PROFILE_SNAPSHOT 16 /* the state's copy of the profile is refreshed this often */
@@ -54,6 +54,11 @@
 #define MEMBERS_MAX 1024 /* first copies remembered per event */
 #define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
+#define TITLE_RAW_MAX 1024 /* a raw title source kept for later at most this long */
+#define PROF_POOL 64 /* zeroed profiles kept for new events */
+
+struct event;
+static const char *event_title(struct event *ev);
 
 /* ---- a small open-addressing table: uint64 key -> (pointer, number) -------- */
 
@@ -147,7 +152,8 @@ struct term_count {
 
 struct event {
     int64_t id;
-    char *title;
+    char *title;     /* NULL until asked for, when title_raw holds what it is made of */
+    char *title_raw; /* see event_input.title_src */
     int64_t rep_item;
     int rep_copies;
     int64_t first_seen, last_seen, first_collected;
@@ -161,7 +167,8 @@ struct event {
     uint64_t *sources; /* grown as sources come (most events have a few) */
     int cap_sources;
     int n_sources;
-    struct term_count terms[TERMS_MAX];
+    struct term_count *terms; /* grown as terms come, up to TERMS_MAX */
+    int cap_terms;
     int n_terms;
     char *topics[TOPICS_MAX];
     int n_topics;
@@ -202,6 +209,8 @@ struct event_engine {
     const uint16_t *bg; /* the distinct profile counters its bigrams fall into */
     size_t n_bg;
     uint16_t *bg_b; /* EVENT_BIGRAMS_MAX: bg when the input brings none */
+    uint16_t *pool[PROF_POOL]; /* zeroed profiles for new events */
+    int n_pool;
 };
 
 struct keyvec {
@@ -332,10 +341,37 @@ size_t event_bigrams(const char *text, size_t len, uint16_t *out)
     return n;
 }
 
-static void prof_add_item(struct event *ev, const uint16_t *bg_b, size_t n)
+/* Profiles are taken from and given back to a pool, zeroed by clearing
+ * only the counters that are not 0: most events are small, and zeroing
+ * 8 KiB for each new one cost more than its items' analysis. */
+static uint16_t *prof_take(struct event_engine *ee)
+{
+    if (ee->n_pool > 0)
+        return ee->pool[--ee->n_pool];
+    return xcalloc(PROF_BUCKETS, sizeof(uint16_t));
+}
+
+static void prof_give(struct event_engine *ee, struct event *ev)
 {
     if (!ev->prof)
-        ev->prof = xcalloc(PROF_BUCKETS, sizeof *ev->prof);
+        return;
+    if (ee->n_pool == PROF_POOL) {
+        free(ev->prof);
+    } else {
+        for (int w = 0; w < PROF_BUCKETS / 64; w++) {
+            for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1)
+                ev->prof[w * 64 + __builtin_ctzll(m)] = 0;
+        }
+        ee->pool[ee->n_pool++] = ev->prof;
+    }
+    ev->prof = NULL;
+}
+
+static void prof_add_item(struct event_engine *ee, struct event *ev, const uint16_t *bg_b,
+                          size_t n)
+{
+    if (!ev->prof)
+        ev->prof = prof_take(ee);
     uint16_t *t = ev->prof;
     double norm2 = ev->prof_norm2;
     for (size_t i = 0; i < n; i++) {
@@ -350,9 +386,19 @@ static void prof_add_item(struct event *ev, const uint16_t *bg_b, size_t n)
     ev->prof_norm2 = norm2;
 }
 
-static double prof_similarity(const struct event *ev, const uint16_t *bg_b, size_t n)
+/* The cosine, or 0 when it cannot reach thr: over the j counters the item
+ * shares with the event, dot <= sqrt(j) * sqrt(norm2) (Cauchy-Schwarz), so
+ * the cosine is at most sqrt(j / n). Counting j reads the event's bitmap of
+ * counters in use (512 bytes) instead of its 8 KiB of counters: most
+ * candidates are told apart there, before their counters are touched. */
+static double prof_similarity(const struct event *ev, const uint16_t *bg_b, size_t n, double thr)
 {
     if (!ev->prof || n == 0 || ev->prof_norm2 <= 0)
+        return 0;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        j += (ev->prof_nz[bg_b[i] >> 6] >> (bg_b[i] & 63)) & 1;
+    if ((double)j < thr * thr * (double)n)
         return 0;
     const uint16_t *t = ev->prof;
     uint64_t dot = 0;
@@ -383,8 +429,10 @@ static void event_free(struct event *ev)
     if (!ev)
         return;
     free(ev->title);
+    free(ev->title_raw);
     for (int i = 0; i < ev->n_terms; i++)
         free(ev->terms[i].term);
+    free(ev->terms);
     for (int i = 0; i < ev->n_topics; i++)
         free(ev->topics[i]);
     free(ev->schemes);
@@ -425,6 +473,7 @@ void event_engine_settle(struct event_engine *ee)
         struct tab_slot *s = tab_find(&ee->byid, key_event(ee->closed[i]->id));
         if (s && s->p == ee->closed[i])
             tab_del(&ee->byid, s);
+        prof_give(ee, ee->closed[i]);
         event_free(ee->closed[i]);
     }
     ee->n_closed = 0;
@@ -459,6 +508,8 @@ void event_engine_free(struct event_engine *ee)
     free(ee->open);
     free(ee->closed);
     free(ee->bg_b);
+    for (int i = 0; i < ee->n_pool; i++)
+        free(ee->pool[i]);
     free(ee);
 }
 
@@ -599,6 +650,17 @@ static int media_rank(enum media_level m)
     return m == MEDIA_UNKNOWN ? 100 : (int)m;
 }
 
+/* Room for one more term (most events have a few). */
+static void terms_reserve(struct event *ev)
+{
+    if (ev->n_terms < ev->cap_terms)
+        return;
+    ev->cap_terms = ev->cap_terms ? ev->cap_terms * 2 : 4;
+    if (ev->cap_terms > TERMS_MAX)
+        ev->cap_terms = TERMS_MAX;
+    ev->terms = xrealloc(ev->terms, (size_t)ev->cap_terms * sizeof *ev->terms);
+}
+
 /* Counts term; when a term had to give its place, it is dropped from the
  * index so the index never points at an event that no longer holds it. */
 static void term_count_add(struct event_engine *ee, struct event *ev, const char *term, uint64_t h,
@@ -611,6 +673,7 @@ static void term_count_add(struct event_engine *ee, struct event *ev, const char
         }
     }
     if (ev->n_terms < TERMS_MAX) {
+        terms_reserve(ev);
         ev->terms[ev->n_terms] = (struct term_count){xstrdup(term), h, n};
         ev->n_terms++;
         return;
@@ -785,7 +848,7 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
     jy_buf_init(&b, 0);
     jy_buf_puts(&b, "{\"v\":2");
     jy_buf_json_key(&b, "title", false);
-    jy_buf_json_str(&b, ev->title ? ev->title : "");
+    jy_buf_json_str(&b, event_title(ev));
     const struct {
         const char *k;
         int64_t v;
@@ -912,7 +975,7 @@ static void event_fill(const struct event_engine *ee, struct event *ev, struct a
 {
     memset(out, 0, sizeof *out);
     out->id = ev->id;
-    out->title = xstrdup(ev->title ? ev->title : "");
+    out->title = xstrdup(event_title(ev));
     out->rep_item = ev->rep_item;
     out->first_seen = ev->first_seen;
     out->last_seen = ev->last_seen;
@@ -983,11 +1046,35 @@ static char *input_title(const struct event_input *in)
     return in->make_title ? in->make_title(in->title_ctx) : xstrdup("");
 }
 
+/* Sets the event's title from the item: a short raw source is kept as it
+ * is until the title is wanted. */
+static void title_set(struct event *ev, const struct event_input *in)
+{
+    free(ev->title);
+    free(ev->title_raw);
+    ev->title = ev->title_raw = NULL;
+    if (!in->title && in->title_src && strlen(in->title_src) <= TITLE_RAW_MAX)
+        ev->title_raw = xstrdup(in->title_src);
+    else
+        ev->title = input_title(in);
+}
+
+static const char *event_title(struct event *ev)
+{
+    if (!ev->title) {
+        const char *raw = ev->title_raw ? ev->title_raw : "";
+        ev->title = event_title_text(raw, strlen(raw));
+        free(ev->title_raw);
+        ev->title_raw = NULL;
+    }
+    return ev->title;
+}
+
 static struct event *event_new(struct event_engine *ee, const struct event_input *in)
 {
     struct event *ev = xcalloc(1, sizeof *ev);
     ev->id = ee->next_id++;
-    ev->title = input_title(in);
+    title_set(ev, in);
     ev->rep_item = in->id;
     ev->first_seen = ev->last_seen = in->at;
     ev->first_collected = in->collected;
@@ -1033,7 +1120,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 !event_has_topic(ev, in->topics[i]))
                 continue;
             ev->seen_gen = gen;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg, thr);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen))) {
                 best = ev;
@@ -1063,7 +1150,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             scored++;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg, thr);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
@@ -1144,7 +1231,7 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         scheme_add(ev, in->schemes[i]);
         key_touch(ee, key_scheme(in->schemes[i]), ev);
     }
-    prof_add_item(ev, ee->bg, ee->n_bg);
+    prof_add_item(ee, ev, ee->bg, ee->n_bg);
 
     /* near-duplicates: members and the representative item */
     if (in->duplicate_of) {
@@ -1158,6 +1245,8 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
                     char *t = input_title(in);
                     if (*t) {
                         free(ev->title);
+                        free(ev->title_raw);
+                        ev->title_raw = NULL;
                         ev->title = t;
                     } else {
                         free(t);
@@ -1274,6 +1363,7 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     {
         const char *t = json_string_value(json_array_get(v, 0));
         if (t && ev->n_terms < TERMS_MAX) {
+            terms_reserve(ev);
             ev->terms[ev->n_terms].term = xstrdup(t);
             ev->terms[ev->n_terms].h = jy_hash64(t, strlen(t));
             ev->terms[ev->n_terms++].count = (int)json_integer_value(json_array_get(v, 1));
