@@ -633,7 +633,11 @@ static void scan_name(const struct risk_vocab *rv, const char *name, struct risk
         buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
     buf[n] = '\0';
-    struct risk_scan sc = {.m = m, .text = buf, .names_only = true};
+    struct risk_scan sc; /* names keep no words: nothing to zero */
+    sc.m = m;
+    sc.text = buf;
+    sc.names_only = true;
+    sc.n_hits = 0;
     ac_scan(rv->ac, buf, n, risk_vocab_hit, &sc);
 }
 
