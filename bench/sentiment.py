@@ -18,9 +18,9 @@ officer acts on. Two labelled sets:
 Every set is split for good by a hash of each text: a third is "held" (never
 look at it while tuning), the rest "dev". Reported for both parts:
 
-  lexicon      `jingyu analyze` out of the box
-  emotion-lr   after `jingyu train` on the emotion set's dev part
-  police-lr    after `jingyu train` on the police set's dev part
+  lexicon          `jingyu analyze` out of the box
+  emotion-trained  after `jingyu train` on the emotion set's dev part
+  police-trained   after `jingyu train` on the police set's dev part
 
 A model's dev figure on its own set cannot come from texts it trained on: it
 is three-fold cross-validation within dev (train on two thirds, score the
@@ -183,14 +183,14 @@ def main():
             if name in parts:
                 db = train(jingyu, cfg, work, name, parts[name]["dev"])
                 if db:
-                    models[name + "-lr"] = db
+                    models[name + "-trained"] = db
         print(f"  {'macro-F1 (negative vs rest)':30s} {'dev':>6s} {'held':>6s}")
         for set_name, p in parts.items():
             for model, db in models.items():
                 row = []
                 for part in ("dev", "held"):
                     rows = p[part]
-                    if part == "dev" and model == set_name + "-lr":
+                    if part == "dev" and model == set_name + "-trained":
                         rows, pred = cross_validate(jingyu, cfg, work, set_name, rows)
                     else:
                         pred = analyze(jingyu, cfg, [t for t, _ in rows], db)
@@ -198,7 +198,7 @@ def main():
                     row.append(f1)
                     results[f"SENT_{set_name}_{model}_{part}".upper().replace("-", "_")] = \
                         f"{f1:.3f}"
-                note = "  (dev: 3-fold cross-validation)" if model == set_name + "-lr" else ""
+                note = "  (dev: 3-fold cross-validation)" if model == set_name + "-trained" else ""
                 print(f"  {set_name + ' / ' + model:30s} {row[0]:6.3f} {row[1]:6.3f}{note}")
     for k, v in results.items():
         print(f"RESULT {k}={v}")
