@@ -106,7 +106,7 @@ int sentiment_parse(const char *name, enum sentiment *out)
 #define LEX_IRONY_CRIME 1.0
 /* A news report or notice (report.txt) quotes anger more than it feels
  * it: its other negative words count this much. */
-#define LEX_REPORT_WEIGHT 0.5
+#define LEX_REPORT_WEIGHT 0.3
 /* How close (in characters) a crime word must follow a police word for
  * the police to be its doer: 警察枪杀, 民警当街殴打. */
 #define LEX_AGENT_GAP 2
@@ -515,7 +515,8 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
                 v = -v; /* 呵呵, 为人民服务 */
             n_action += e->kind == LEX_ACTION;
         }
-        if (report && v < 0 && e->kind != LEX_CRIME)
+        /* A report's own exclamation (【痛心！...】) is not a quote. */
+        if (report && v < 0 && e->kind != LEX_CRIME && !(hit->end < len && text[hit->end] == '!'))
             v *= LEX_REPORT_WEIGHT;
         lex_topic_advance(text, len, hit->start, &topic_at, &topic_close, &in_topic);
         if (in_topic)

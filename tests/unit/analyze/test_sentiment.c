@@ -327,8 +327,10 @@ static void test_lexicon_police_weights(void **state)
          * a second one a little more, up to a cap */
         {"男子杀人后被抓获", "男子杀人"},
         {"男子盗窃被抓获", "男子盗窃诈骗被抓获"},
-        /* a news report quotes anger more than it feels it */
+        /* a news report quotes anger more than it feels it, unless it
+         * exclaims it itself */
         {"【快讯】群众很愤怒", "群众很愤怒"},
+        {"【快讯】可耻", "【快讯】可耻！"},
         /* a crime the police did counts in full, arrest or not */
         {"男子杀人后被抓获", "警察杀人后被抓获"},
         /* 警察被打: a crime against the police, not by them */
