@@ -4,7 +4,7 @@
 
 DEBS = meson ninja-build pkg-config gcc libc6-dev libncurses-dev libsqlite3-dev libopencc-dev \
        libcurl4-openssl-dev libyaml-dev libxml2-dev libutf8proc-dev libjansson-dev \
-       libcmocka-dev libssl-dev python3 tmux locales ca-certificates
+       libcmocka-dev libssl-dev liblinear-dev python3 tmux locales ca-certificates
 BENCH_DEBS = newsboat sqlite3 time nginx-light
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

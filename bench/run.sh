@@ -6,8 +6,10 @@
 #
 #   BENCH_SCALE=small  20 feeds and a 10,000-item database (about a minute)
 #   (default: full)    200 feeds x 50 items and a 1,000,000-item database
-#   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl is (default
-#                      ../shared beside the repository); generated text when absent
+#   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl (and the labelled
+#                      weibo_emotion_2020.jsonl) are (default ../shared beside
+#                      the repository); generated text when absent, and the
+#                      sentiment figures are skipped
 #   BENCH_FEED_SERVER  python: serve the ingest feeds with bench/feed_server.py
 #                      even when nginx is installed (default: nginx if present)
 #
@@ -193,6 +195,10 @@ PY
 python3 "$HERE/grading.py" "$JY" "$WORK/judge.yaml" | keep
 python3 "$HERE/cascades.py" "$JY" "$WORK/judge.yaml" | keep
 
+# ---- 8 sentiment ----------------------------------------------------------------
+section "8. sentiment: macro-F1 negative vs rest, out of the box and after jingyu train"
+python3 "$HERE/sentiment.py" "$JY" | keep
+
 # ---- summary ----------------------------------------------------------------
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
@@ -209,3 +215,5 @@ echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, p
 echo "near-duplicates (corpus):   $(v DUP_RECOVERED) of $(v DUP_EXACT) exact groups recovered whole; $(v DUP_EXTRA) links between differing texts; $(v DUP_NEAR) groups"
 echo "collect+analyse+store:      $FEEDS x $ITEMS in $(v PIPE_S) s ($(v PIPE_IPS) items/s); foundation without analysis $(v PIPE_BASE_S) s -> $(v PIPE_RATIO)x (target under 1.5x)"
 echo "trainer:                    macro-F1 on the held-back fifth: model $(v TRAIN_F1), lexicon alone $(v TRAIN_LEX_F1)"
+echo "sentiment, police posts:    macro-F1 negative vs rest, dev/held: lexicon $(v SENT_POLICE_LEXICON_DEV)/$(v SENT_POLICE_LEXICON_HELD), trained on police dev $(v SENT_POLICE_POLICE_TRAINED_DEV)/$(v SENT_POLICE_POLICE_TRAINED_HELD), on emotion dev $(v SENT_POLICE_EMOTION_TRAINED_DEV)/$(v SENT_POLICE_EMOTION_TRAINED_HELD)"
+echo "sentiment, emotion corpus:  macro-F1 negative vs rest, dev/held: lexicon $(v SENT_EMOTION_LEXICON_DEV)/$(v SENT_EMOTION_LEXICON_HELD), trained on emotion dev $(v SENT_EMOTION_EMOTION_TRAINED_DEV)/$(v SENT_EMOTION_EMOTION_TRAINED_HELD)"

@@ -3,7 +3,7 @@
  * normalisation (NFKC, traditional to simplified, Weibo noise), monitoring
  * schemes (boolean rules over one Aho-Corasick automaton), near-duplicates
  * (64-bit SimHash with a banded index), events (incremental grouping),
- * sentiment (a lexicon scorer, or a trained naive Bayes model), and the risk
+ * sentiment (a lexicon scorer, or a trained logistic regression), and the risk
  * model that grades events I-IV and says when an event needs an alert.
  *
  * Nothing here touches SQLite or the terminal: an analyzer is memory only.
@@ -62,20 +62,26 @@ const char *sentiment_name(enum sentiment s);               /* "negative", ... *
 const char *sentiment_label(enum sentiment s);              /* 负面, 中性, 正面 */
 int sentiment_parse(const char *name, enum sentiment *out); /* 0 or JY_EINVAL */
 
-/* A trained model (naive Bayes over hashed character n-grams), as stored in
- * the database. */
+/* A trained model (logistic regression over hashed character n-grams and
+ * the lexicon's findings), as stored in the database. */
 struct sentiment_example {
     const char *text; /* raw; the trainer normalises */
     enum sentiment label;
 };
 struct train_report {
     size_t n_train, n_test;
-    double macro_f1;         /* the model on the held-back part */
+    double macro_f1;         /* the model on the held-back part (three classes) */
     double lexicon_macro_f1; /* the lexicon alone on the same part */
     double accuracy, lexicon_accuracy;
+    /* macro-F1 of negative against the rest, what a duty room acts on */
+    double negative_f1, lexicon_negative_f1;
+    double c;     /* the regularisation chosen */
+    double cv_f1; /* its cross-validated negative_f1 on the training part (-1: too
+                     few examples to cross-validate, C left at 1) */
 };
 /* Trains on examples, holding back every holdout-th example (0: none) to
- * measure. *model gets a serialised model (free with free()). */
+ * measure. *model gets a serialised model (free with free()). The lexicon
+ * is config_datadir()'s. */
 int sentiment_train(struct normalizer *nz, const struct sentiment_example *ex, size_t n,
                     int holdout, char **model, size_t *model_len, struct train_report *rep,
                     struct jy_error *err);

@@ -6,7 +6,8 @@
  *   normalize.c  normalisation (public API in analyze.h) + normalize_term
  *   scheme.c     scheme expressions and groups, compiled onto one automaton
  *   simhash.c    64-bit SimHash and the banded near-duplicate index
- *   sentiment.c  lexicon scorer, naive Bayes model, trainer
+ *   sentiment.c  sentiment names and the lexicon scorer
+ *   sentiment_model.c  the trained model (logistic regression) and its trainer
  *   risk.c       sensitive categories, local and official words, the score
  *   event.c      incremental event grouping and each event's figures
  */
@@ -121,8 +122,9 @@ void dup_index_free(struct dup_index *di);
 
 /* ---- sentiment.c -------------------------------------------------------------- */
 
-/* The lexicon in DATADIR/lexicon/: sentiment words with weights, negations,
- * degree words. */
+/* The lexicon in DATADIR/lexicon/ (see data/lexicon/README): sentiment
+ * words with weights, rhetorical demands, sarcasm and irony markers, crimes
+ * and police action, negations, degree words. */
 struct lexicon;
 int lexicon_load(struct normalizer *nz, const char *datadir, struct lexicon **out,
                  struct jy_error *err);
@@ -133,10 +135,30 @@ void lexicon_free(struct lexicon *lx);
 int lexicon_check(const char *datadir, struct jy_error *err);
 /* Scores normalised text: *score in -1..1. */
 enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t len, double *score);
+
+/* What the lexicon saw in a text besides its verdict, each in 0..1 (the
+ * score -1..1): what a trained model weighs beside the text's characters.
+ * The order is part of the model format: add at the end. */
+enum lex_feature {
+    LEXF_SCORE,    /* the lexicon's score */
+    LEXF_NEGATIVE, /* the weight of what counted negative, squashed */
+    LEXF_POSITIVE, /* and positive */
+    LEXF_DEMAND,   /* rhetorical questions and demands, n/(n+1) */
+    LEXF_SARCASM,  /* sarcasm markers, n/(n+1) */
+    LEXF_CRIME,    /* crimes and misfortunes (as counted), squashed */
+    LEXF_ACTION,   /* police action words, n/(n+1) */
+    LEXF_QUESTION, /* question marks, n/(n+1) */
+    LEXF_EXCLAIM,  /* exclamation marks, n/(n+1) */
+    LEXF_N
+};
+struct lex_features {
+    float v[LEXF_N];
+};
+
 /* lexicon_score in steps, for a scan shared with other vocabularies: the
  * hits of lexicon_ac's patterns gathered by lex_hit_collect (the sink, ctx a
  * struct lex_hits made ready by lex_hits_init), then scored over text, which
- * also frees what the hits took. */
+ * also frees what the hits took. lf (may be NULL) gets the features. */
 struct lex_hit {
     uint32_t start, end;
     int32_t entry;
@@ -152,14 +174,31 @@ const struct ac *lexicon_ac(const struct lexicon *lx);
 void lex_hits_init(struct lex_hits *hs);
 bool lex_hit_collect(void *ctx, int32_t value, size_t start, size_t end, size_t cstart,
                      size_t cend);
-enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, struct lex_hits *hits,
-                                  double *score);
+enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, size_t len,
+                                  struct lex_hits *hits, double *score, struct lex_features *lf);
 
-struct nb_model;
-int nb_model_load(const char *blob, size_t len, struct nb_model **out, struct jy_error *err);
-void nb_model_free(struct nb_model *m);
-enum sentiment nb_model_score(const struct nb_model *m, const char *text, size_t len,
-                              double *score);
+/* ---- sentiment_model.c ---------------------------------------------------------- */
+
+/* A trained model as the store keeps it: logistic regression ("JYLR", what
+ * sentiment_train makes) or an older naive Bayes blob ("JYNB", still
+ * read). Loading expands it into a dense table, so scoring is a table
+ * lookup per character n-gram and never allocates. */
+struct sentiment_model;
+int sentiment_model_load(const char *blob, size_t len, struct sentiment_model **out,
+                         struct jy_error *err);
+void sentiment_model_free(struct sentiment_model *m);
+/* Whether scoring needs the lexicon's features (naive Bayes does not). */
+bool sentiment_model_uses_lexicon(const struct sentiment_model *m);
+/* "logistic regression" or "naive Bayes" */
+const char *sentiment_model_kind(const struct sentiment_model *m);
+/* Scores normalised text, lf its lexicon features (NULL: taken as none
+ * seen). *score: P(positive) - P(negative), in -1..1. */
+enum sentiment sentiment_model_score(const struct sentiment_model *m, const char *text, size_t len,
+                                     const struct lex_features *lf, double *score);
+/* sentiment_model_score and the probability of each class (negative,
+ * neutral, positive; 0 for a class the model never saw). */
+enum sentiment sentiment_model_probs(const struct sentiment_model *m, const char *text, size_t len,
+                                     const struct lex_features *lf, double prob[3]);
 
 /* ---- risk.c -------------------------------------------------------------------- */
 

@@ -29,7 +29,7 @@ struct analyzer {
     struct scheme_engine *schemes;
     struct dup_index *dups;
     struct lexicon *lexicon;
-    struct nb_model *model;
+    struct sentiment_model *model;
     struct risk_vocab *risk;
     struct event_engine *events;
     /* the schemes', the lexicon's and the risk words' patterns in one
@@ -221,7 +221,7 @@ void analyzer_free(struct analyzer *an)
     free(an->memo);
     ac_free(an->vocab);
     risk_vocab_free(an->risk);
-    nb_model_free(an->model);
+    sentiment_model_free(an->model);
     lexicon_free(an->lexicon);
     dup_index_free(an->dups);
     scheme_engine_free(an->schemes);
@@ -232,11 +232,11 @@ void analyzer_free(struct analyzer *an)
 
 int analyzer_set_model(struct analyzer *an, const char *model, size_t len, struct jy_error *err)
 {
-    struct nb_model *m;
-    int rc = nb_model_load(model, len, &m, err);
+    struct sentiment_model *m;
+    int rc = sentiment_model_load(model, len, &m, err);
     if (rc)
         return rc;
-    nb_model_free(an->model);
+    sentiment_model_free(an->model);
     an->model = m;
     memo_clear(an); /* sentiment came from the model replaced */
     return 0;
@@ -430,6 +430,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
      * the risk words. */
     struct lex_hits lex;
     lex_hits_init(&lex);
+    bool lexicon_needed = !an->model || sentiment_model_uses_lexicon(an->model);
     memset(marks, 0, sizeof *marks);
     struct risk_scan rscan; /* its words are written before they are read: no zeroing */
     rscan.m = marks;
@@ -439,7 +440,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
     struct ac_sink body_sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},
-        [VOCAB_LEXICON] = {an->model ? NULL : lex_hit_collect, &lex},
+        [VOCAB_LEXICON] = {lexicon_needed ? lex_hit_collect : NULL, &lex},
         [VOCAB_RISK] = {risk_vocab_hit, &rscan},
     };
     scheme_engine_begin(an->schemes);
@@ -464,10 +465,16 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
         out->n_bigrams = event_bigrams(story, story_len, bg);
         out->bigrams = memdup_or_null(bg, out->n_bigrams * sizeof *bg);
     }
-    if (an->model)
-        out->sentiment = nb_model_score(an->model, body, len, &out->sentiment_score);
-    else
-        out->sentiment = lexicon_score_hits(an->lexicon, body, &lex, &out->sentiment_score);
+    if (!an->model) {
+        out->sentiment =
+            lexicon_score_hits(an->lexicon, body, len, &lex, &out->sentiment_score, NULL);
+    } else if (lexicon_needed) {
+        struct lex_features lf;
+        lexicon_score_hits(an->lexicon, body, len, &lex, NULL, &lf);
+        out->sentiment = sentiment_model_score(an->model, body, len, &lf, &out->sentiment_score);
+    } else {
+        out->sentiment = sentiment_model_score(an->model, body, len, NULL, &out->sentiment_score);
+    }
     return 0;
 }
 

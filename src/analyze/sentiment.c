@@ -1,28 +1,23 @@
 /*
- * sentiment.c: negative / neutral / positive for one normalised text, two ways.
+ * sentiment.c: sentiment names, and the lexicon scorer: negative / neutral /
+ * positive for one normalised text (the trained model is sentiment_model.c).
  *
- * The lexicon scorer reads DATADIR/lexicon/ (see data/lexicon/README): weighted
- * sentiment words, negations, degree words and "ignore" words, all on one
- * Aho-Corasick automaton. A text is scanned once; overlapping hits are
- * resolved leftmost-longest (so 不作为 is one word, not 不 + 作为, and 最近
- * hides 最); each sentiment word is then scaled by the degree and negation
- * words chained just before it, the sum is squashed with tanh into -1..1 and
- * cut at +-LEX_THRESHOLD.
+ * The scorer reads DATADIR/lexicon/ (see data/lexicon/README): weighted
+ * sentiment words, rhetorical demands, sarcasm and irony markers, crimes,
+ * police action, police words, report marks, negations, degree words and
+ * "ignore" words, all on one Aho-Corasick automaton. A text is scanned once;
+ * overlapping hits are resolved leftmost-longest (so 不作为 is one word, not
+ * 不 + 作为, and 最近 hides 最); each word is then scaled by the degree and
+ * negation words chained just before it and by the rules of police talk
+ * (lexicon_score_hits), the sum is squashed with tanh into -1..1 and cut at
+ * +-LEX_THRESHOLD.
  *
- * The trained model is multinomial naive Bayes over hashed character
- * unigrams and bigrams (2^NB_BITS buckets), with additive smoothing and class
- * priors. (Adding trigrams lost 0.03 macro-F1 on the labelled Weibo corpus
- * and doubled the size; the format still allows them.) Its serialised form (what
- * the store keeps) is:
- *
- *   "JYNB" u32 version(1) u32 bits u32 classes(3) u32 max_n u32 n_entries
- *   f32 log_prior[3] f32 log_unseen[3]
- *   n_entries x { u32 bucket, f32 log_p[3] }   (buckets strictly ascending)
- *
- * all little-endian; only buckets seen in training are stored (an unseen
- * bucket has log_unseen), which keeps the blob near 1 MB. Loading expands
- * it into a dense table so scoring is one table lookup per n-gram and never
- * allocates. Classes are in the order negative, neutral, positive.
+ * Police talk, as the duty room reads it: a crime is news when the text
+ * tells of the police acting on it or is a report, a grievance when nobody
+ * did, and the police's own doing when a police word stands right before it
+ * (警察枪杀); demands and rhetorical questions are complaints whatever
+ * negation they hold; praise beside sarcasm, or 666 beside something bad,
+ * is mockery; #topics# are filing labels, not feelings.
  */
 #include <errno.h>
 #include <math.h>
@@ -93,8 +88,42 @@ int sentiment_parse(const char *name, enum sentiment *out)
 /* "不太满意" is mildly, not very, unsatisfied: a negation in front of a degree
  * word turns the degree into this damping factor. */
 #define LEX_NEGATED_DEGREE 0.5
+/* How far (in characters, within a clause) a rhetorical question reaches:
+ * 难道就不是包庇 asserts 包庇. */
+#define LEX_RHETORIC_REACH 12
+/* A crime or misfortune in a text that also tells of the police acting on
+ * it (嫌疑人杀人, 警方迅速破案) is news, not the author's grievance: it
+ * counts this much. */
+#define LEX_CRIME_HANDLED 0.1
+/* and all of them together at most this much, so that a long report of an
+ * accident does not add up to a grievance by itself */
+#define LEX_CRIME_HANDLED_MAX 0.3
+/* A word inside a #topic# counts this much: topics name what a post is
+ * filed under (#武汉警方通报...#), often a dozen trending ones appended
+ * for reach, not what its author feels. */
+#define LEX_TOPIC_WEIGHT 0.1
+/* How much unhandled crime turns praise into a jeer (打人了还这么霸气). */
+#define LEX_IRONY_CRIME 1.0
+/* A news report or notice (report.txt) quotes anger more than it feels
+ * it: its other negative words count this much. */
+#define LEX_REPORT_WEIGHT 0.3
+/* How close (in characters) a crime word must follow a police word for
+ * the police to be its doer: 警察枪杀, 民警当街殴打. */
+#define LEX_AGENT_GAP 2
 
-enum lex_kind { LEX_WORD, LEX_NEGATION, LEX_DEGREE, LEX_IGNORE };
+enum lex_kind {
+    LEX_WORD,     /* negative.txt, positive.txt */
+    LEX_DEMAND,   /* demand.txt: rhetorical questions and demands */
+    LEX_SARCASM,  /* sarcasm.txt: markers that turn praise into mockery */
+    LEX_IRONY,    /* irony.txt: praise, or mockery beside negative words */
+    LEX_CRIME,    /* crime.txt: crimes and misfortunes (not the police's doing) */
+    LEX_ACTION,   /* action.txt: the police acting on a case */
+    LEX_POLICE,   /* police.txt: words naming the police */
+    LEX_REPORT,   /* report.txt: marks of a news report or notice */
+    LEX_NEGATION, /* negation.txt */
+    LEX_DEGREE,   /* degree.txt */
+    LEX_IGNORE,   /* ignore.txt */
+};
 
 struct lex_entry {
     float value; /* signed weight (LEX_WORD) or multiplier (LEX_DEGREE) */
@@ -112,12 +141,17 @@ struct lexicon {
 static const struct {
     const char *name;
     enum lex_kind kind;
-    double sign; /* for LEX_WORD */
+    double sign; /* of the words' weights */
     bool weighted;
+    bool optional; /* newer than the first lexicon: a lexicon folder made
+                      before them (JINGYU_DATADIR) still loads without */
 } lex_files[] = {
-    {"negative.txt", LEX_WORD, -1.0, true},   {"positive.txt", LEX_WORD, 1.0, true},
-    {"negation.txt", LEX_NEGATION, 0, false}, {"degree.txt", LEX_DEGREE, 0, true},
-    {"ignore.txt", LEX_IGNORE, 0, false},
+    {"negative.txt", LEX_WORD, -1.0, true, false}, {"positive.txt", LEX_WORD, 1.0, true, false},
+    {"demand.txt", LEX_DEMAND, -1.0, true, true},  {"sarcasm.txt", LEX_SARCASM, -1.0, true, true},
+    {"irony.txt", LEX_IRONY, 1.0, true, true},     {"crime.txt", LEX_CRIME, -1.0, true, true},
+    {"action.txt", LEX_ACTION, 1.0, true, true},   {"police.txt", LEX_POLICE, 0, false, true},
+    {"report.txt", LEX_REPORT, 0, false, true},    {"negation.txt", LEX_NEGATION, 0, false, false},
+    {"degree.txt", LEX_DEGREE, 0, true, false},    {"ignore.txt", LEX_IGNORE, 0, false, false},
 };
 
 /* Normalised words already loaded (open addressing), to keep the first entry
@@ -181,6 +215,8 @@ static int lexicon_read_file(struct lexicon *lx, size_t *cap, struct word_set *w
 {
     char *buf;
     size_t len;
+    if (lex_files[f].optional && access(path, F_OK) != 0 && errno == ENOENT)
+        return 0;
     int rc = jy_read_file(path, 16u << 20, &buf, &len, err);
     if (rc == JY_ETOOBIG)
         return jy_error_set(err, JY_EIO, "%s: larger than 16 MB, not a lexicon", path);
@@ -219,7 +255,8 @@ static int lexicon_read_file(struct lexicon *lx, size_t *cap, struct word_set *w
             continue;
         }
         lexicon_add(lx, cap, word, lex_files[f].kind,
-                    lex_files[f].kind == LEX_WORD ? lex_files[f].sign * value : value);
+                    lex_files[f].weighted && lex_files[f].sign != 0 ? lex_files[f].sign * value
+                                                                    : value);
     }
     free(buf);
     return rc;
@@ -342,395 +379,198 @@ enum sentiment lexicon_score(const struct lexicon *lx, const char *text, size_t 
     struct lex_hits hs;
     lex_hits_init(&hs);
     ac_scan(lx->ac, text, len, lex_hit_collect, &hs);
-    return lexicon_score_hits(lx, text, &hs, score);
+    return lexicon_score_hits(lx, text, len, &hs, score, NULL);
 }
 
-enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, struct lex_hits *hits,
-                                  double *score)
+/* Whether [from, to) of text holds no punctuation (and at most limit
+ * characters): the two ends stand in one clause. */
+static bool lex_same_clause(const char *text, size_t from, size_t to, int limit)
+{
+    return from <= to && lex_gap(text, from, to, limit) >= 0;
+}
+
+/* Whether a crime word at `to` follows a police word ending at `from`
+ * closely enough, in one clause and not in the passive (警察被打). */
+static bool lex_by_police(const char *text, size_t from, size_t to)
+{
+    if (!lex_same_clause(text, from, to, LEX_AGENT_GAP))
+        return false;
+    return !memmem(text + from, to - from, "被", strlen("被"));
+}
+
+/* Walks text from *at to offset to, keeping *in_topic true between the two
+ * '#' of a #topic#. A '#' without a partner opens nothing. */
+static void lex_topic_advance(const char *text, size_t len, size_t to, size_t *at, size_t *close,
+                              bool *in_topic)
+{
+    while (*at < to) {
+        if (*in_topic) {
+            if (*close >= to) {
+                *at = to;
+                return;
+            }
+            *at = *close + 1;
+            *in_topic = false;
+            continue;
+        }
+        const char *h = memchr(text + *at, '#', to - *at);
+        if (!h) {
+            *at = to;
+            return;
+        }
+        size_t open = (size_t)(h - text);
+        const char *c = memchr(h + 1, '#', len - open - 1);
+        *at = open + 1;
+        if (c) {
+            *close = (size_t)(c - text);
+            *in_topic = true;
+        }
+    }
+}
+
+enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, size_t len,
+                                  struct lex_hits *hits, double *score, struct lex_features *lf)
 {
     struct lex_hits *hs = hits;
     /* Leftmost-longest, non-overlapping: compact the kept hits in place. */
     qsort(hs->h, hs->n, sizeof *hs->h, lex_hit_cmp);
     size_t kept = 0;
     uint32_t last_end = 0;
+    bool sarcasm = false, action = false, report = false;
     for (size_t i = 0; i < hs->n; i++) {
         if (hs->h[i].start < last_end)
             continue;
         hs->h[kept++] = hs->h[i];
         last_end = hs->h[i].end;
+        uint8_t kind = lx->entries[hs->h[i].entry].kind;
+        sarcasm = sarcasm || kind == LEX_SARCASM;
+        action = action || kind == LEX_ACTION;
+        report = report || kind == LEX_REPORT;
     }
 
-    double sum = 0;
+    /* neg and pos: the magnitudes of what counted each way; irony waits
+     * for the rest to be known. */
+    double neg = 0, pos = 0, irony = 0, crime = 0;
+    int n_demand = 0, n_sarcasm = 0, n_action = 0;
+    size_t topic_at = 0, topic_close = 0;
+    bool in_topic = false;
+    int32_t demand = -1; /* the last rhetorical question or demand seen */
+    int32_t doer = -1;   /* the last police word, or crime they did */
     for (size_t i = 0; i < kept; i++) {
-        const struct lex_entry *e = &lx->entries[hs->h[i].entry];
-        if (e->kind != LEX_WORD)
+        const struct lex_hit *hit = &hs->h[i];
+        const struct lex_entry *e = &lx->entries[hit->entry];
+        if (e->kind == LEX_POLICE)
+            doer = (int32_t)i;
+        if (e->kind == LEX_NEGATION || e->kind == LEX_DEGREE || e->kind == LEX_IGNORE ||
+            e->kind == LEX_POLICE || e->kind == LEX_REPORT)
             continue;
-        /* Walk left through the chain of modifiers standing just before the
-         * word ("并不是很" + "满意"); a sentiment word or a gap ends it. */
-        double degree = 1.0;
-        bool has_degree = false, negated = false;
-        size_t head = hs->h[i].start;
-        for (size_t j = i; j-- > 0;) {
-            const struct lex_entry *m = &lx->entries[hs->h[j].entry];
-            if (m->kind == LEX_DEGREE) {
-                if (lex_gap(text, hs->h[j].end, head, LEX_DEGREE_GAP) < 0)
+        /* 警察枪杀, 民警打人, and 警察开枪打死 (a crime right after one the
+         * police did): the police did it. */
+        bool by_police = e->kind == LEX_CRIME && doer >= 0 && (size_t)doer == i - 1 &&
+                         lex_by_police(text, hs->h[doer].end, hit->start);
+        if (by_police)
+            doer = (int32_t)i;
+        double v = e->value;
+        if (e->kind == LEX_DEMAND) {
+            demand = (int32_t)i;
+            n_demand++;
+        } else if (e->kind == LEX_SARCASM) {
+            n_sarcasm++;
+        } else {
+            /* Walk left through the chain of modifiers standing just
+             * before the word ("并不是很" + "满意"); a sentiment word or a
+             * gap ends it. A negation in the clause of a rhetorical
+             * question says the opposite of what it says (难道不是包庇):
+             * it negates nothing. */
+            double degree = 1.0;
+            bool has_degree = false, negated = false;
+            size_t head = hit->start;
+            for (size_t j = i; j-- > 0;) {
+                const struct lex_entry *m = &lx->entries[hs->h[j].entry];
+                if (m->kind == LEX_DEGREE) {
+                    if (lex_gap(text, hs->h[j].end, head, LEX_DEGREE_GAP) < 0)
+                        break;
+                    degree *= m->value;
+                    has_degree = true;
+                } else if (m->kind == LEX_NEGATION) {
+                    if (lex_gap(text, hs->h[j].end, head, LEX_NEGATION_GAP) < 0)
+                        break;
+                    if (has_degree) {
+                        degree = LEX_NEGATED_DEGREE;
+                        has_degree = false;
+                    }
+                    bool rhetorical = demand >= 0 && (size_t)demand < j &&
+                                      lex_same_clause(text, hs->h[demand].end, hs->h[j].start,
+                                                      LEX_RHETORIC_REACH);
+                    negated = negated != !rhetorical;
+                } else {
                     break;
-                degree *= m->value;
-                has_degree = true;
-            } else if (m->kind == LEX_NEGATION) {
-                if (lex_gap(text, hs->h[j].end, head, LEX_NEGATION_GAP) < 0)
-                    break;
-                if (has_degree) {
-                    degree = LEX_NEGATED_DEGREE;
-                    has_degree = false;
                 }
-                negated = !negated;
-            } else {
-                break;
+                head = hs->h[j].start;
             }
-            head = hs->h[j].start;
+            v *= (negated ? -1.0 : 1.0) * degree;
+            if (e->kind == LEX_CRIME && (action || report) && !by_police)
+                v *= LEX_CRIME_HANDLED;
+            else if (v > 0 && sarcasm && e->kind != LEX_IRONY)
+                v = -v; /* 呵呵, 为人民服务 */
+            n_action += e->kind == LEX_ACTION;
         }
-        sum += (negated ? -1.0 : 1.0) * degree * e->value;
+        /* A report's own exclamation (【痛心！...】) is not a quote. */
+        if (report && v < 0 && e->kind != LEX_CRIME && !(hit->end < len && text[hit->end] == '!'))
+            v *= LEX_REPORT_WEIGHT;
+        lex_topic_advance(text, len, hit->start, &topic_at, &topic_close, &in_topic);
+        if (in_topic)
+            v *= LEX_TOPIC_WEIGHT;
+        if (e->kind == LEX_IRONY)
+            irony += v;
+        else if (e->kind == LEX_CRIME && !by_police)
+            crime += v;
+        else if (v < 0)
+            neg -= v;
+        else
+            pos += v;
     }
+    /* 666 after 警察打人 is a jeer; after 破案 it is applause: a crime the
+     * police handled does not turn it ("杀人案告破, 666"), nor a passing
+     * misfortune (感染). */
+    if (neg > 0 || sarcasm || (crime <= -LEX_IRONY_CRIME && !action && !report))
+        irony = -fabs(irony);
+    if (irony < 0)
+        neg -= irony;
+    else
+        pos += irony;
+    if ((action || report) && crime < -LEX_CRIME_HANDLED_MAX)
+        crime = -LEX_CRIME_HANDLED_MAX;
+    if (crime < 0)
+        neg -= crime;
+    else
+        pos += crime;
     if (hs->h != hs->local)
         free(hs->h);
     lex_hits_init(hs);
 
-    double s = tanh(sum / 2);
+    double s = tanh((pos - neg) / 2);
     if (score)
         *score = s;
+    if (lf) {
+        size_t q = 0, x = 0;
+        for (const char *p = text; (p = memchr(p, '?', len - (size_t)(p - text))); p++)
+            q++;
+        for (const char *p = text; (p = memchr(p, '!', len - (size_t)(p - text))); p++)
+            x++;
+        lf->v[LEXF_SCORE] = (float)s;
+        lf->v[LEXF_NEGATIVE] = (float)tanh(neg / 2);
+        lf->v[LEXF_POSITIVE] = (float)tanh(pos / 2);
+        lf->v[LEXF_DEMAND] = (float)n_demand / (float)(n_demand + 1);
+        lf->v[LEXF_SARCASM] = (float)n_sarcasm / (float)(n_sarcasm + 1);
+        lf->v[LEXF_CRIME] = (float)tanh(fabs(crime) / 2);
+        lf->v[LEXF_ACTION] = (float)n_action / (float)(n_action + 1);
+        lf->v[LEXF_QUESTION] = (float)q / (float)(q + 1);
+        lf->v[LEXF_EXCLAIM] = (float)x / (float)(x + 1);
+    }
     if (s <= -LEX_THRESHOLD)
         return SENT_NEGATIVE;
     if (s >= LEX_THRESHOLD)
         return SENT_POSITIVE;
     return SENT_NEUTRAL;
-}
-
-/* ---- naive Bayes: features ----------------------------------------------------------- */
-
-#define NB_MAGIC "JYNB"
-#define NB_VERSION 1u
-#define NB_BITS 18u
-#define NB_MAX_N 2u
-#define NB_CLASSES 3
-#define NB_HEADER 48u
-#define NB_ENTRY 16u
-/* Additive smoothing. 1 (Laplace) over-smooths 2^18 sparse buckets and drowns
- * the smallest class: on the held-back fifth of the labelled Weibo corpus
- * (distinct texts) macro-F1 was 0.54 at 1, 0.65 at 0.2, 0.70 at 0.05 and 0.69
- * at 0.02. */
-#define NB_ALPHA 0.05
-
-static inline uint64_t nb_mix(uint64_t x)
-{
-    /* splitmix64's finaliser: part of the format (version 1), do not change. */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-/* Runs BODY with `bucket` set for every character n-gram (n = 1..max_n) of
- * text; a macro rather than a callback so the scorer's inner loop stays a
- * table lookup and an add.
- * Code points fit in 21 bits, so an n-gram packs into one 64-bit key; a
- * trigram key has the top bit set and a bigram key is at least 2^21, so keys
- * of different n never collide before hashing. Spaces are skipped: they
- * separate, they say nothing. */
-#define NB_FOR_EACH_BUCKET(text, len, max_n, shift, BODY)                                          \
-    do {                                                                                           \
-        uint64_t nb_p1 = 0, nb_p2 = 0;                                                             \
-        for (size_t nb_i = 0; nb_i < (len);) {                                                     \
-            uint32_t nb_cp;                                                                        \
-            nb_i += utf8_decode((text) + nb_i, (len)-nb_i, &nb_cp);                                \
-            if (nb_cp == ' ' || nb_cp == '\t' || nb_cp == '\n')                                    \
-                continue;                                                                          \
-            uint64_t nb_keys[3] = {nb_cp, 0, 0};                                                   \
-            int nb_k = 1;                                                                          \
-            if ((max_n) >= 2 && nb_p1)                                                             \
-                nb_keys[nb_k++] = nb_p1 << 21 | nb_cp;                                             \
-            if ((max_n) >= 3 && nb_p2)                                                             \
-                nb_keys[nb_k++] = 1ULL << 63 | nb_p2 << 42 | nb_p1 << 21 | nb_cp;                  \
-            for (int nb_j = 0; nb_j < nb_k; nb_j++) {                                              \
-                uint32_t bucket = (uint32_t)(nb_mix(nb_keys[nb_j]) >> (shift));                    \
-                BODY;                                                                              \
-            }                                                                                      \
-            nb_p2 = nb_p1;                                                                         \
-            nb_p1 = nb_cp;                                                                         \
-        }                                                                                          \
-    } while (0)
-
-struct nb_model {
-    uint32_t bits, max_n;
-    float prior[NB_CLASSES];
-    float *logp; /* NB_CLASSES per bucket */
-};
-
-/* ---- naive Bayes: the blob --------------------------------------------------------- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_f32(unsigned char *p, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, sizeof v);
-    put_u32(p, v);
-}
-
-static float get_f32(const unsigned char *p)
-{
-    uint32_t v = get_u32(p);
-    float f;
-    memcpy(&f, &v, sizeof f);
-    return f;
-}
-
-int nb_model_load(const char *blob, size_t len, struct nb_model **out, struct jy_error *err)
-{
-    *out = NULL;
-    const unsigned char *p = (const unsigned char *)blob;
-    if (!blob || len < NB_HEADER || memcmp(p, NB_MAGIC, 4) != 0)
-        return jy_error_set(err, JY_EINVAL, "not a sentiment model (no JYNB header)");
-    uint32_t version = get_u32(p + 4), bits = get_u32(p + 8), classes = get_u32(p + 12);
-    uint32_t max_n = get_u32(p + 16), n = get_u32(p + 20);
-    if (version != NB_VERSION)
-        return jy_error_set(err, JY_EINVAL, "sentiment model version %u (this build reads %u)",
-                            version, NB_VERSION);
-    if (bits < 8 || bits > 24 || classes != NB_CLASSES || max_n < 1 || max_n > 3 ||
-        n > (1u << bits) || (len - NB_HEADER) / NB_ENTRY != n || (len - NB_HEADER) % NB_ENTRY)
-        return jy_error_set(err, JY_EINVAL, "sentiment model: bad sizes (%zu bytes)", len);
-    struct nb_model *m = xcalloc(1, sizeof *m);
-    m->bits = bits;
-    m->max_n = max_n;
-    float unseen[NB_CLASSES];
-    bool ok = true;
-    for (int c = 0; c < NB_CLASSES; c++) {
-        m->prior[c] = get_f32(p + 24 + 4 * c);
-        unseen[c] = get_f32(p + 36 + 4 * c);
-        ok = ok && isfinite(m->prior[c]) && isfinite(unseen[c]);
-    }
-    size_t buckets = (size_t)1 << bits;
-    m->logp = xmalloc(buckets * NB_CLASSES * sizeof *m->logp);
-    for (size_t b = 0; b < buckets; b++)
-        memcpy(m->logp + b * NB_CLASSES, unseen, sizeof unseen);
-    int64_t prev = -1;
-    for (uint32_t i = 0; ok && i < n; i++) {
-        const unsigned char *e = p + NB_HEADER + (size_t)i * NB_ENTRY;
-        uint32_t b = get_u32(e);
-        if ((int64_t)b <= prev || b >= buckets) {
-            ok = false;
-            break;
-        }
-        prev = b;
-        for (int c = 0; c < NB_CLASSES; c++) {
-            float v = get_f32(e + 4 + 4 * c);
-            ok = ok && isfinite(v);
-            m->logp[(size_t)b * NB_CLASSES + c] = v;
-        }
-    }
-    if (!ok) {
-        nb_model_free(m);
-        return jy_error_set(err, JY_EINVAL, "sentiment model: corrupt data");
-    }
-    *out = m;
-    return 0;
-}
-
-void nb_model_free(struct nb_model *m)
-{
-    if (!m)
-        return;
-    free(m->logp);
-    free(m);
-}
-
-enum sentiment nb_model_score(const struct nb_model *m, const char *text, size_t len, double *score)
-{
-    double lp[NB_CLASSES];
-    for (int c = 0; c < NB_CLASSES; c++)
-        lp[c] = m->prior[c];
-    NB_FOR_EACH_BUCKET(text, len, m->max_n, 64 - m->bits, {
-        const float *row = m->logp + (size_t)bucket * NB_CLASSES;
-        lp[0] += row[0];
-        lp[1] += row[1];
-        lp[2] += row[2];
-    });
-    int best = 0;
-    for (int c = 1; c < NB_CLASSES; c++)
-        if (lp[c] > lp[best])
-            best = c;
-    /* Posteriors relative to the best class, so exp never overflows. */
-    double post[NB_CLASSES], total = 0;
-    for (int c = 0; c < NB_CLASSES; c++)
-        total += post[c] = exp(lp[c] - lp[best]);
-    if (score)
-        *score = (post[2] - post[0]) / total;
-    return (enum sentiment)(best - 1);
-}
-
-/* ---- the trainer --------------------------------------------------------------------- */
-
-/* Macro-F1 and accuracy from a confusion matrix [truth][predicted]. */
-static void train_measure(const size_t conf[NB_CLASSES][NB_CLASSES], double *macro_f1,
-                          double *accuracy)
-{
-    size_t total = 0, right = 0;
-    double f1 = 0;
-    for (int c = 0; c < NB_CLASSES; c++) {
-        size_t tp = conf[c][c], truth = 0, predicted = 0;
-        for (int k = 0; k < NB_CLASSES; k++) {
-            truth += conf[c][k];
-            predicted += conf[k][c];
-            total += conf[c][k];
-        }
-        right += tp;
-        if (tp)
-            f1 += 2.0 * (double)tp / (double)(truth + predicted);
-    }
-    *macro_f1 = f1 / NB_CLASSES;
-    *accuracy = total ? (double)right / (double)total : 0;
-}
-
-static char *train_blob(const double *count, const double total[NB_CLASSES],
-                        const size_t docs[NB_CLASSES], size_t *blob_len)
-{
-    size_t buckets = (size_t)1 << NB_BITS, n = 0, ndocs = 0;
-    for (size_t b = 0; b < buckets; b++) {
-        const double *row = count + b * NB_CLASSES;
-        n += row[0] > 0 || row[1] > 0 || row[2] > 0;
-    }
-    for (int c = 0; c < NB_CLASSES; c++)
-        ndocs += docs[c];
-    size_t len = NB_HEADER + n * NB_ENTRY;
-    unsigned char *p = xmalloc(len);
-    memcpy(p, NB_MAGIC, 4);
-    put_u32(p + 4, NB_VERSION);
-    put_u32(p + 8, NB_BITS);
-    put_u32(p + 12, NB_CLASSES);
-    put_u32(p + 16, NB_MAX_N);
-    put_u32(p + 20, (uint32_t)n);
-    double denom[NB_CLASSES];
-    for (int c = 0; c < NB_CLASSES; c++) {
-        /* Priors are smoothed too, so a class without examples is unlikely,
-         * not impossible (log 0 would poison every sum). */
-        put_f32(p + 24 + 4 * c, (float)log((docs[c] + 1.0) / (ndocs + NB_CLASSES)));
-        denom[c] = total[c] + NB_ALPHA * (double)buckets;
-        put_f32(p + 36 + 4 * c, (float)log(NB_ALPHA / denom[c]));
-    }
-    unsigned char *e = p + NB_HEADER;
-    for (size_t b = 0; b < buckets; b++) {
-        const double *row = count + b * NB_CLASSES;
-        if (!(row[0] > 0 || row[1] > 0 || row[2] > 0))
-            continue;
-        put_u32(e, (uint32_t)b);
-        for (int c = 0; c < NB_CLASSES; c++)
-            put_f32(e + 4 + 4 * c, (float)log((row[c] + NB_ALPHA) / denom[c]));
-        e += NB_ENTRY;
-    }
-    *blob_len = len;
-    return (char *)p;
-}
-
-int sentiment_train(struct normalizer *nz, const struct sentiment_example *ex, size_t n,
-                    int holdout, char **model, size_t *model_len, struct train_report *rep,
-                    struct jy_error *err)
-{
-    *model = NULL;
-    *model_len = 0;
-    memset(rep, 0, sizeof *rep);
-    if (holdout < 0 || holdout == 1)
-        return jy_error_set(err, JY_EINVAL, "holdout %d: use 0 (none) or 2 and above", holdout);
-    for (size_t i = 0; i < n; i++) {
-        if (ex[i].label < SENT_NEGATIVE || ex[i].label > SENT_POSITIVE || !ex[i].text)
-            return jy_error_set(err, JY_EINVAL, "example %zu: no text or bad label", i + 1);
-    }
-    size_t buckets = (size_t)1 << NB_BITS;
-    double *count = xcalloc(buckets * NB_CLASSES, sizeof *count);
-    double total[NB_CLASSES] = {0};
-    size_t docs[NB_CLASSES] = {0};
-    const unsigned shift = 64 - NB_BITS;
-    int rc = 0;
-
-    /* Normalise each text once; the held-back ones are kept for measuring. */
-    bool *held = xcalloc(n ? n : 1, sizeof *held);
-    char **held_text = xcalloc(n ? n : 1, sizeof *held_text);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct normalized norm = {0};
-        rc = normalize_text(nz, ex[i].text, strlen(ex[i].text), &norm, err);
-        if (rc)
-            break;
-        const char *t = norm.text ? norm.text : "";
-        size_t tl = strlen(t);
-        if (holdout > 0 && i % (size_t)holdout == (size_t)holdout - 1) {
-            held[i] = true;
-            held_text[i] = xstrdup(t);
-            rep->n_test++;
-        } else {
-            int c = ex[i].label + 1;
-            docs[c]++;
-            rep->n_train++;
-            NB_FOR_EACH_BUCKET(t, tl, NB_MAX_N, shift, {
-                count[(size_t)bucket * NB_CLASSES + c] += 1;
-                total[c] += 1;
-            });
-        }
-        normalized_clear(&norm);
-    }
-    if (rc == 0 && rep->n_train == 0)
-        rc = jy_error_set(err, JY_EINVAL, "no examples to train on");
-
-    char *blob = NULL;
-    size_t blob_len = 0;
-    if (rc == 0)
-        blob = train_blob(count, total, docs, &blob_len);
-    free(count);
-
-    if (rc == 0 && rep->n_test > 0) {
-        struct nb_model *m = NULL;
-        struct lexicon *lx = NULL;
-        rc = nb_model_load(blob, blob_len, &m, err);
-        if (rc == 0)
-            rc = lexicon_load(nz, config_datadir(), &lx, err);
-        if (rc == 0) {
-            size_t conf_nb[NB_CLASSES][NB_CLASSES] = {{0}};
-            size_t conf_lx[NB_CLASSES][NB_CLASSES] = {{0}};
-            for (size_t i = 0; i < n; i++) {
-                if (!held[i])
-                    continue;
-                size_t tl = strlen(held_text[i]);
-                int truth = ex[i].label + 1;
-                conf_nb[truth][nb_model_score(m, held_text[i], tl, NULL) + 1]++;
-                conf_lx[truth][lexicon_score(lx, held_text[i], tl, NULL) + 1]++;
-            }
-            train_measure(conf_nb, &rep->macro_f1, &rep->accuracy);
-            train_measure(conf_lx, &rep->lexicon_macro_f1, &rep->lexicon_accuracy);
-        }
-        nb_model_free(m);
-        lexicon_free(lx);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(held_text[i]);
-    free(held_text);
-    free(held);
-    if (rc) {
-        free(blob);
-        memset(rep, 0, sizeof *rep);
-        return rc;
-    }
-    *model = blob;
-    *model_len = blob_len;
-    return 0;
 }
