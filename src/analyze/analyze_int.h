@@ -330,7 +330,7 @@ char *event_title_text(const char *src, size_t len);
 /* A text's word bigrams as the counters of an event's profile that they
  * fall into, each once, in the order met (at most EVENT_BIGRAMS_MAX): what
  * grouping compares with the events. Into out; returns how many. */
-#define EVENT_BIGRAMS_MAX 512
+#define EVENT_BIGRAMS_MAX 192
 size_t event_bigrams(const char *text, size_t len, uint16_t *out);
 
 struct event_engine;

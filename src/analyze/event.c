@@ -55,7 +55,7 @@
 #define MEMBERS_STATE 64 /* of which the most recent are kept in the state */
 #define SWEEP_EVERY 600
 #define TITLE_RAW_MAX 1024 /* a raw title source kept for later at most this long */
-#define PROF_POOL 64 /* zeroed profiles kept for new events */
+#define PROF_POOL 64       /* zeroed profiles kept for new events */
 
 struct event;
 static const char *event_title(struct event *ev);
@@ -208,7 +208,7 @@ struct event_engine {
     /* scratch for an item's bigrams */
     const uint16_t *bg; /* the distinct profile counters its bigrams fall into */
     size_t n_bg;
-    uint16_t *bg_b; /* EVENT_BIGRAMS_MAX: bg when the input brings none */
+    uint16_t *bg_b;            /* EVENT_BIGRAMS_MAX: bg when the input brings none */
     uint16_t *pool[PROF_POOL]; /* zeroed profiles for new events */
     int n_pool;
 };
@@ -367,11 +367,26 @@ static void prof_give(struct event_engine *ee, struct event *ev)
     ev->prof = NULL;
 }
 
-static void prof_add_item(struct event_engine *ee, struct event *ev, const uint16_t *bg_b,
-                          size_t n)
+/* A one-item event keeps no counters: its bitmap of counters in use is its
+ * profile (each count 1). Most events never get a second item, and 8 KiB of
+ * counters each, zeroed, written and read as candidates, cost more than the
+ * rest of their analysis. The counters are made when the second item
+ * comes. */
+static void prof_add_item(struct event_engine *ee, struct event *ev, const uint16_t *bg_b, size_t n)
 {
-    if (!ev->prof)
+    if (!ev->prof && ev->prof_norm2 <= 0) { /* the first item */
+        for (size_t i = 0; i < n; i++)
+            ev->prof_nz[bg_b[i] >> 6] |= UINT64_C(1) << (bg_b[i] & 63);
+        ev->prof_norm2 = (double)n; /* bg_b holds distinct counters */
+        return;
+    }
+    if (!ev->prof) {
         ev->prof = prof_take(ee);
+        for (int w = 0; w < PROF_BUCKETS / 64; w++) {
+            for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1)
+                ev->prof[w * 64 + __builtin_ctzll(m)] = 1;
+        }
+    }
     uint16_t *t = ev->prof;
     double norm2 = ev->prof_norm2;
     for (size_t i = 0; i < n; i++) {
@@ -386,24 +401,27 @@ static void prof_add_item(struct event_engine *ee, struct event *ev, const uint1
     ev->prof_norm2 = norm2;
 }
 
-/* The cosine, or 0 when it cannot reach thr: over the j counters the item
- * shares with the event, dot <= sqrt(j) * sqrt(norm2) (Cauchy-Schwarz), so
- * the cosine is at most sqrt(j / n). Counting j reads the event's bitmap of
- * counters in use (512 bytes) instead of its 8 KiB of counters: most
- * candidates are told apart there, before their counters are touched. */
-static double prof_similarity(const struct event *ev, const uint16_t *bg_b, size_t n, double thr)
+/* A counter's count (a one-item event's are its bitmap). */
+static inline unsigned prof_count(const struct event *ev, unsigned b)
 {
-    if (!ev->prof || n == 0 || ev->prof_norm2 <= 0)
+    if (ev->prof)
+        return ev->prof[b];
+    return (unsigned)(ev->prof_nz[b >> 6] >> (b & 63)) & 1;
+}
+
+static double prof_similarity(const struct event *ev, const uint16_t *bg_b, size_t n)
+{
+    if (n == 0 || ev->prof_norm2 <= 0)
         return 0;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++)
-        j += (ev->prof_nz[bg_b[i] >> 6] >> (bg_b[i] & 63)) & 1;
-    if ((double)j < thr * thr * (double)n)
-        return 0;
-    const uint16_t *t = ev->prof;
     uint64_t dot = 0;
-    for (size_t i = 0; i < n; i++)
-        dot += t[bg_b[i]];
+    if (ev->prof) {
+        const uint16_t *t = ev->prof;
+        for (size_t i = 0; i < n; i++)
+            dot += t[bg_b[i]];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dot += (ev->prof_nz[bg_b[i] >> 6] >> (bg_b[i] & 63)) & 1;
+    }
     return (double)dot / (sqrt((double)n) * sqrt(ev->prof_norm2));
 }
 
@@ -808,10 +826,11 @@ static const char *event_profile_json(struct event *ev)
     /* The cut-off is found by counting rather than sorting, and only the
      * counters that are not 0 are visited, in order. */
     int hist[65] = {0}; /* counts >= 64 share the last cell */
-    for (int w = 0; ev->prof && w < PROF_BUCKETS / 64; w++) {
+    for (int w = 0; w < PROF_BUCKETS / 64; w++) {
         for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1) {
             int j = w * 64 + __builtin_ctzll(m);
-            hist[ev->prof[j] < 64 ? ev->prof[j] : 64]++;
+            unsigned c = prof_count(ev, (unsigned)j);
+            hist[c < 64 ? c : 64]++;
         }
     }
     int cut = 64, above = 0;
@@ -822,10 +841,11 @@ static const char *event_profile_json(struct event *ev)
     jy_buf_init(&b, 0);
     jy_buf_putc(&b, '[');
     bool first = true;
-    for (int w = 0; ev->prof && w < PROF_BUCKETS / 64; w++) {
+    for (int w = 0; w < PROF_BUCKETS / 64; w++) {
         for (uint64_t m = ev->prof_nz[w]; m; m &= m - 1) {
             int j = w * 64 + __builtin_ctzll(m);
-            int c = ev->prof[j] < 64 ? ev->prof[j] : 64;
+            unsigned cnt = prof_count(ev, (unsigned)j);
+            int c = cnt < 64 ? (int)cnt : 64;
             if (c < cut || (c == cut && room-- <= 0))
                 continue;
             if (!first)
@@ -833,7 +853,7 @@ static const char *event_profile_json(struct event *ev)
             first = false;
             jy_buf_json_int(&b, j);
             jy_buf_putc(&b, ',');
-            jy_buf_json_int(&b, ev->prof[j]);
+            jy_buf_json_int(&b, cnt);
         }
     }
     jy_buf_putc(&b, ']');
@@ -1120,7 +1140,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 !event_has_topic(ev, in->topics[i]))
                 continue;
             ev->seen_gen = gen;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg, thr);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen))) {
                 best = ev;
@@ -1150,7 +1170,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             scored++;
-            double sim = prof_similarity(ev, ee->bg, ee->n_bg, thr);
+            double sim = prof_similarity(ev, ee->bg, ee->n_bg);
             if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
