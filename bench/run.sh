@@ -177,6 +177,10 @@ else
 fi
 python3 "$HERE/analysis.py" "$JY" "$WORK/analysis" "$AN_ITEMS" "$FEEDS" "$ITEMS" "$REPEATS" $BASE_JY | keep
 
+# ---- 7 near-duplicate recall ------------------------------------------------
+section "7. near-duplicates: recall on variants of the corpus's posts, false merges"
+python3 "$HERE/neardup.py" "$JY" | keep
+
 # ---- summary ----------------------------------------------------------------
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
@@ -189,5 +193,6 @@ echo "index lag:                  store_index_step catches up $LAG_ITEMS items i
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
 echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, peak RSS $(v AN_RSS_MB) MiB with 200 schemes / 5000 terms (target 50,000 items/s); one scheme: $(v AN_IPS_ONE) items/s ($(v AN_RATIO_ONE)x faster)"
 echo "near-duplicates (corpus):   $(v DUP_RECOVERED) of $(v DUP_EXACT) exact groups recovered whole; $(v DUP_EXTRA) links between differing texts; $(v DUP_NEAR) groups"
+echo "near-duplicate variants:    recall dev $(v ND_DEV_RECALL), held $(v ND_HELD_RECALL) (target 0.90); false merges dev $(v ND_DEV_FALSE_PCT)%, held $(v ND_HELD_FALSE_PCT)% of items (target <= 0.5%)"
 echo "collect+analyse+store:      $FEEDS x $ITEMS in $(v PIPE_S) s ($(v PIPE_IPS) items/s); foundation without analysis $(v PIPE_BASE_S) s -> $(v PIPE_RATIO)x (target under 1.5x)"
 echo "trainer:                    macro-F1 on the held-back fifth: model $(v TRAIN_F1), lexicon alone $(v TRAIN_LEX_F1)"
