@@ -123,6 +123,7 @@ static void text_results_copy(struct an_result *dst, const struct an_result *src
     dst->terms = memdup_or_null(src->terms, src->n_terms * sizeof *src->terms);
     dst->n_terms = src->n_terms;
     dst->simhash = src->simhash;
+    dst->sketch = src->sketch;
     dst->bigrams = memdup_or_null(src->bigrams, src->n_bigrams * sizeof *src->bigrams);
     dst->n_bigrams = dst->bigrams ? src->n_bigrams : 0;
     dst->sentiment = src->sentiment;
@@ -276,9 +277,21 @@ void analyzer_restore_next_event(struct analyzer *an, int64_t next_id)
     event_engine_set_next_id(an->events, next_id);
 }
 
-void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash, int64_t at)
+void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const char *normalized, int64_t at)
 {
-    dup_index_add(an->dups, id, simhash, at);
+    size_t len = normalized ? strlen(normalized) : 0;
+    if (len == 0) {
+        /* No text: it was judged on its title, which the store does not
+         * keep normalised; its SimHash finds its copies. */
+        dup_index_add(an->dups, id, simhash, at);
+        return;
+    }
+    if (len < DUP_MIN_BYTES)
+        return; /* too short to have been a first copy (see state_part) */
+    struct dup_sketch sk;
+    simhash64_sketch(normalized, len, &sk);
+    dup_index_add_sketch(an->dups, id, simhash, &sk, at);
 }
 
 int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, struct jy_error *err)
@@ -350,7 +363,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     }
     scheme_engine_decide(an->schemes, title, out->norm.text, media, &out->schemes, &out->n_schemes,
                          &out->terms, &out->n_terms);
-    out->simhash = simhash64(body, len);
+    out->simhash = simhash64_sketch(body, len, &out->sketch);
     if (out->n_schemes > 0) { /* what an event needs, made here rather than where events are */
         uint16_t bg[EVENT_BIGRAMS_MAX];
         out->n_bigrams = event_bigrams(body, len, bg);
@@ -504,9 +517,9 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
     int64_t at = in->collected > 0 ? in->collected : jy_now();
     int64_t when = in->published > PUBLISHED_MIN && in->published < at ? in->published : at;
     if (len >= DUP_MIN_BYTES) {
-        out->duplicate_of = dup_index_find(an->dups, out->simhash, at);
+        out->duplicate_of = dup_index_find_sketch(an->dups, out->simhash, &out->sketch, at);
         if (!out->duplicate_of)
-            dup_index_add(an->dups, in->id, out->simhash, at);
+            dup_index_add_sketch(an->dups, in->id, out->simhash, &out->sketch, at);
     }
 
     if (out->n_schemes > 0) {
