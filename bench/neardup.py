@@ -148,8 +148,11 @@ def thin(texts):
         for x in g:
             for k in index.get(x, ()):
                 shared[k] += 1
+        # the 50 sharing most (ties: the earliest kept), in the same order
+        # whatever the order of the sets
+        best = sorted(shared.items(), key=lambda kn: (-kn[1], kn[0]))[:50]
         if any(n >= 0.3 * min(len(g), len(kept[k][1])) and related(w, kept[k][0])
-               for k, n in shared.most_common(50)):
+               for k, n in best):
             continue
         for x in g:
             index[x].append(len(kept))
