@@ -199,6 +199,10 @@ python3 "$HERE/cascades.py" "$JY" "$WORK/judge.yaml" | keep
 section "8. sentiment: macro-F1 negative vs rest, out of the box and after jingyu train"
 python3 "$HERE/sentiment.py" "$JY" | keep
 
+# ---- 9 near-duplicate recall ------------------------------------------------
+section "9. near-duplicates: recall on variants of the corpus's posts, false merges"
+python3 "$HERE/neardup.py" "$JY" | keep
+
 # ---- summary ----------------------------------------------------------------
 . "$RESULTS"
 v() { eval "printf '%s' \"\${$1:-n/a}\""; }
@@ -213,6 +217,7 @@ echo "grading (dev / held):       Spearman $(v GRADING_DEV_SPEARMAN) / $(v GRADI
 echo "cascades (dev / held):      B-cubed P $(v CASCADE_DEV_BCUBED_P) / $(v CASCADE_HELD_BCUBED_P), F1 $(v CASCADE_DEV_BCUBED_F1) / $(v CASCADE_HELD_BCUBED_F1) (target 0.90); first-hour AUC score $(v CASCADE_DEV_AUC_SCORE) / $(v CASCADE_HELD_AUC_SCORE) vs count $(v CASCADE_DEV_AUC_COUNT) / $(v CASCADE_HELD_AUC_COUNT)"
 echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, peak RSS $(v AN_RSS_MB) MiB with 200 schemes / 5000 terms (target 50,000 items/s); one scheme: $(v AN_IPS_ONE) items/s ($(v AN_RATIO_ONE)x faster)"
 echo "near-duplicates (corpus):   $(v DUP_RECOVERED) of $(v DUP_EXACT) exact groups recovered whole; $(v DUP_EXTRA) links between differing texts; $(v DUP_NEAR) groups"
+echo "near-duplicate variants:    recall dev $(v ND_DEV_RECALL), held $(v ND_HELD_RECALL) (target 0.90); false merges dev $(v ND_DEV_FALSE_PCT)%, held $(v ND_HELD_FALSE_PCT)% of items (target <= 0.5%)"
 echo "collect+analyse+store:      $FEEDS x $ITEMS in $(v PIPE_S) s ($(v PIPE_IPS) items/s); foundation without analysis $(v PIPE_BASE_S) s -> $(v PIPE_RATIO)x (target under 1.5x)"
 echo "trainer:                    macro-F1 on the held-back fifth: model $(v TRAIN_F1), lexicon alone $(v TRAIN_LEX_F1)"
 echo "sentiment, police posts:    macro-F1 negative vs rest, dev/held: lexicon $(v SENT_POLICE_LEXICON_DEV)/$(v SENT_POLICE_LEXICON_HELD), trained on police dev $(v SENT_POLICE_POLICE_TRAINED_DEV)/$(v SENT_POLICE_POLICE_TRAINED_HELD), on emotion dev $(v SENT_POLICE_EMOTION_TRAINED_DEV)/$(v SENT_POLICE_EMOTION_TRAINED_HELD)"

@@ -162,6 +162,24 @@ struct an_event {
                           the analyzer keeps no state, see analyzer_keep_state) */
 };
 
+/* A text's near-duplicate sketch (simhash.c): the hashes of its shingles
+ * that fall below 2^(32 - shift), shift chosen from its length and raised
+ * until fewer than DUP_SKETCH are held (in the order seen, repeats kept,
+ * until dup_sketch_sort), and how many shingles it has. n == 0: none. */
+#define DUP_SKETCH 64
+#define DUP_SKETCH_LOW 4
+struct dup_sketch {
+    uint32_t n;                   /* values in v */
+    uint32_t size;                /* shingles in the text, repeats counted until sorted,
+                                     then distinct (estimated from the repeats in v) */
+    uint32_t shift;               /* v holds every shingle hash below 2^(32 - shift) */
+    uint32_t sorted;              /* v is ascending, without repeats */
+    uint32_t repeats;             /* repeats dropped from v before it was sorted */
+    uint32_t n_low;               /* the smallest distinct values (what the index files */
+    uint32_t low[DUP_SKETCH_LOW]; /* it under), ascending */
+    uint32_t v[DUP_SKETCH];
+};
+
 struct an_result {
     int64_t id;
     struct normalized norm;
@@ -170,16 +188,14 @@ struct an_result {
     struct an_term *terms;
     size_t n_terms;
     uint64_t simhash;
+    struct dup_sketch sketch; /* what finds its near-duplicates */
     /* when it matched a scheme: its text's word bigrams as event-profile
      * counters (made with the text results, for the event grouping) */
     uint16_t *bigrams;
     size_t n_bigrams;
     int64_t duplicate_of; /* first copy's id, 0 if none */
-    /* A repost: the SimHashes of the texts its //@ chain reproduces, the
-     * original's (the deepest) first; and whether its schemes are its
-     * chain's (its own words matched none, so terms are empty). */
-    uint64_t chain[4];
-    size_t n_chain;
+    /* A repost whose own words matched no scheme: its schemes are its //@
+     * chain's (and its terms empty: they are the original author's words). */
     bool via_repost;
     /* the earlier item its chain reproduces (found by chain), 0 if none */
     int64_t repost_of;
@@ -248,8 +264,10 @@ const char *analyzer_scheme_name(const struct analyzer *an, int i);
 
 /* The next event id to allocate (the store's largest + 1). */
 void analyzer_restore_next_event(struct analyzer *an, int64_t next_id);
-/* A first copy still inside the duplicate window. */
-void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash, int64_t at);
+/* A first copy still inside the duplicate window: its SimHash and its
+ * normalised text (the sketch is made from it; "" when the item had none). */
+void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const char *normalized, int64_t at);
 /* An event still open (from an_event.state). JY_EINVAL when state is bad. */
 int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state,
                            struct jy_error *err);

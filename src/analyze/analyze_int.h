@@ -103,19 +103,38 @@ void scheme_engine_decide(struct scheme_engine *se, const char *title, const cha
 /* ---- simhash.c ---------------------------------------------------------------- */
 
 /* SimHash over overlapping 3-character shingles of normalised text (texts
- * shorter than 3 characters: their characters). */
+ * shorter than 3 characters: their characters). simhash64_sketch also makes
+ * the text's sketch into *sk in the same pass. */
 uint64_t simhash64(const char *text, size_t len);
+uint64_t simhash64_sketch(const char *text, size_t len, struct dup_sketch *sk);
 int simhash_distance(uint64_t a, uint64_t b);
+/* Sorts the sketch's values and drops repeats (once; dup_sketch_match needs
+ * it). */
+void dup_sketch_sort(struct dup_sketch *sk);
+/* Whether two sorted sketches' texts are near-duplicates: the smaller has at
+ * least half the larger's shingles, and 7/8 of its sampled ones are the
+ * larger's. */
+bool dup_sketch_match(const struct dup_sketch *a, const struct dup_sketch *b);
 
-/* Banded index: with threshold k the 64 bits are cut into k+1 bands, so two
- * hashes within distance k share at least one band exactly (pigeonhole).
- * Entries older than window seconds are dropped as the clock moves. */
+/* Near-duplicate index. Entries with a sketch are found by sketch lookups
+ * (dup_sketch_match); entries without one by their SimHash: with threshold k
+ * the 64 bits are cut into k+1 bands, so two hashes within distance k share
+ * at least one band exactly (pigeonhole). Entries older than window seconds
+ * are dropped as the clock moves. */
 struct dup_index;
 struct dup_index *dup_index_new(int threshold, int64_t window);
-/* The earliest-added entry within the threshold of h and the window (relative
- * to now), or 0. */
+/* The earliest-added entry without a sketch within the threshold of h and
+ * the window (relative to now), or 0. */
 int64_t dup_index_find(struct dup_index *di, uint64_t h, int64_t now);
+/* The earliest-added entry within the window that is a near-duplicate of
+ * sk's text (those without a sketch: within the threshold of h), or 0. A
+ * NULL or empty sk looks up h alone, as dup_index_find. */
+int64_t dup_index_find_sketch(struct dup_index *di, uint64_t h, const struct dup_sketch *sk,
+                              int64_t now);
 void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at);
+/* Adds an entry found by its sketch (NULL or empty: by h, as dup_index_add). */
+void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const struct dup_sketch *sk,
+                          int64_t at);
 size_t dup_index_size(const struct dup_index *di);
 void dup_index_clear(struct dup_index *di);
 void dup_index_free(struct dup_index *di);

@@ -128,12 +128,11 @@ static void text_results_copy(struct an_result *dst, const struct an_result *src
     dst->terms = memdup_or_null(src->terms, src->n_terms * sizeof *src->terms);
     dst->n_terms = src->n_terms;
     dst->simhash = src->simhash;
+    dst->sketch = src->sketch;
     dst->bigrams = memdup_or_null(src->bigrams, src->n_bigrams * sizeof *src->bigrams);
     dst->n_bigrams = dst->bigrams ? src->n_bigrams : 0;
     dst->sentiment = src->sentiment;
     dst->sentiment_score = src->sentiment_score;
-    memcpy(dst->chain, src->chain, sizeof dst->chain);
-    dst->n_chain = src->n_chain;
     dst->via_repost = src->via_repost;
 }
 
@@ -285,9 +284,21 @@ void analyzer_restore_next_event(struct analyzer *an, int64_t next_id)
     event_engine_set_next_id(an->events, next_id);
 }
 
-void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash, int64_t at)
+void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const char *normalized, int64_t at)
 {
-    dup_index_add(an->dups, id, simhash, at);
+    size_t len = normalized ? strlen(normalized) : 0;
+    if (len == 0) {
+        /* No text: it was judged on its title, which the store does not
+         * keep normalised; its SimHash finds its copies. */
+        dup_index_add(an->dups, id, simhash, at);
+        return;
+    }
+    if (len < DUP_MIN_BYTES)
+        return; /* too short to have been a first copy (see state_part) */
+    struct dup_sketch sk;
+    simhash64_sketch(normalized, len, &sk);
+    dup_index_add_sketch(an->dups, id, simhash, &sk, at);
 }
 
 int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, struct jy_error *err)
@@ -356,8 +367,7 @@ static size_t chain_segments(const char *chain, struct segment *seg, size_t n)
     return m;
 }
 
-/* A repost's chain: the SimHashes of the texts it reproduces (to find the
- * original), the risk words of the story it spreads (its content is the
+/* A repost's chain: the risk words of the story it spreads (its content is the
  * story's; its own words stay the reposter's, for attitude) and, when its
  * own words matched no scheme, the chain's schemes (without terms: those
  * are the original author's words, not the reposter's). *story becomes
@@ -366,13 +376,8 @@ static void repost_part(struct analyzer *an, struct an_result *out, enum media_l
                         struct risk_scan *rscan, const char **story, size_t *story_len)
 {
     const char *chain = out->norm.repost;
-    struct segment seg[4];
-    size_t n = chain_segments(chain, seg, 4);
-    out->n_chain = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (seg[i].len >= DUP_MIN_BYTES)
-            out->chain[out->n_chain++] = simhash64(seg[i].s, seg[i].len);
-    }
+    struct segment seg[1];
+    size_t n = chain_segments(chain, seg, 1);
     bool own_matched = out->n_schemes > 0;
     struct ac_sink sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {own_matched ? NULL : scheme_engine_hit, an->schemes},
@@ -455,7 +460,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     scheme_engine_decide(an->schemes, title, out->norm.text, media, &out->schemes, &out->n_schemes,
                          &out->terms, &out->n_terms);
     risk_scan_decide(&rscan);
-    out->simhash = simhash64(body, len);
+    out->simhash = simhash64_sketch(body, len, &out->sketch);
     const char *story = body; /* what the item tells: its words, or its chain's original */
     size_t story_len = len;
     if (out->norm.repost)
@@ -641,16 +646,25 @@ static int state_part(struct analyzer *an, const struct an_item *in, struct an_r
      * every open event. */
     int64_t at = in->collected > 0 ? in->collected : jy_now();
     int64_t when = in->published > PUBLISHED_MIN && in->published < at ? in->published : at;
-    /* A repost joins the event of the item its chain reproduces. */
-    for (size_t i = 0; i < out->n_chain && !out->repost_of; i++) {
-        int64_t id = dup_index_find(an->dups, out->chain[i], at);
-        if (id && event_engine_holds(an->events, id, when))
-            out->repost_of = id;
+    /* A repost joins the event of the item its chain reproduces (the
+     * deepest text first: the original). */
+    if (out->norm.repost) {
+        struct segment seg[4];
+        size_t n = chain_segments(out->norm.repost, seg, 4);
+        for (size_t i = 0; i < n && !out->repost_of; i++) {
+            if (seg[i].len < DUP_MIN_BYTES)
+                continue;
+            struct dup_sketch sk;
+            uint64_t h = simhash64_sketch(seg[i].s, seg[i].len, &sk);
+            int64_t id = dup_index_find_sketch(an->dups, h, &sk, at);
+            if (id && event_engine_holds(an->events, id, when))
+                out->repost_of = id;
+        }
     }
     if (len >= DUP_MIN_BYTES) {
-        out->duplicate_of = dup_index_find(an->dups, out->simhash, at);
+        out->duplicate_of = dup_index_find_sketch(an->dups, out->simhash, &out->sketch, at);
         if (!out->duplicate_of)
-            dup_index_add(an->dups, in->id, out->simhash, at);
+            dup_index_add_sketch(an->dups, in->id, out->simhash, &out->sketch, at);
     }
 
     if (out->n_schemes > 0 || out->repost_of) {

@@ -1,6 +1,6 @@
 /*
- * simhash.c: 64-bit SimHash of normalised text and the banded index that
- * finds a near-duplicate's first copy in time independent of the corpus.
+ * simhash.c: 64-bit SimHash and the sketch of normalised text, and the index
+ * that finds a near-duplicate's first copy in time independent of the corpus.
  *
  * The features are overlapping 3-code-point shingles of the text with each
  * run of punctuation, spaces and symbols reduced to one separator (see
@@ -9,13 +9,32 @@
  * and a murmur-style finaliser (a bijection) spreads them over 64 bits, so
  * distinct shingles never collide and no byte-wise hashing is needed.
  *
- * The index cuts the 64 bits into k+1 bands for threshold k: two hashes
- * within distance k agree exactly on at least one band (pigeonhole). Each
- * (band, band value) key maps to a chain of entries in the order they were
- * added. Entries live in a FIFO (a ring indexed by sequence number) in the
- * same order, so the oldest entry is at the head of every chain it belongs
- * to and expiring it is O(bands). Expiry is lazy: a lookup at time `now`
- * first drops entries older than now - window from the front of the FIFO.
+ * Near-duplicates are decided on the sketch, not the SimHash: the hashes
+ * (top 32 bits) of a text's shingles that fall below a limit, halved until
+ * fewer than 64 are left, a sample that two texts take alike below the lower
+ * of their limits. Two texts are near-duplicates when the smaller has at
+ * least half as many distinct shingles as the larger and at least 7/8 of its
+ * sampled shingles are the larger's: a copy with a tail, a source prefix or
+ * a few characters changed. SimHash could not say so: a two-character edit
+ * or a sentence added moves a 100-character text's SimHash by 5-10 bits, as
+ * far as it moves some different texts (bench/neardup.py: recall 0.44 of
+ * such copies within 3 bits, 0.83 within 8, where the sketch finds 0.98).
+ *
+ * The index files each text under the pairs of its sketch's 3 smallest
+ * values and looks a text up under the pairs of its 4 smallest (6 keys): a
+ * near-duplicate shares most of its smallest values, a different text
+ * rarely two of them, so the chains looked at are short and each candidate
+ * is checked on its sketch. Entries without a sketch (texts without letters
+ * or digits, items restored with no text, dup_index_add) are filed under
+ * their SimHash: the 64 bits cut into k+1 bands for threshold k, so two
+ * hashes within distance k agree exactly on at least one band (pigeonhole),
+ * and found within distance k.
+ *
+ * Each key maps to a chain of entries in the order they were added. Entries
+ * live in a FIFO (a ring indexed by sequence number) in the same order, so
+ * the oldest entry is at the head of every chain it belongs to and expiring
+ * it is O(keys). Expiry is lazy: a lookup at time `now` first drops entries
+ * older than now - window from the front of the FIFO.
  * Items are expected roughly in time order; an entry added out of order is
  * still filtered by time at lookup and leaves when it reaches the front.
  */
@@ -148,13 +167,164 @@ static bool shingle_char(uint32_t cp)
     }
 }
 
-uint64_t simhash64(const char *text, size_t len)
+/* Near-duplicates: the smaller text has at least 1/DUP_SIZE_RATIO of the
+ * larger's shingles and at least DUP_SHARE_NUM/DUP_SHARE_DEN of its sampled
+ * shingles are the larger's. Chosen on bench/neardup.py's dev part: a share
+ * of 3/4 found 0.982 of the copies and merged 0.82% of the items with
+ * another post, 27/32 0.985 and 0.07% (and 48 corpus links between texts
+ * its reference calls different), 7/8 0.978 and 0.01% (16 such links),
+ * 29/32 0.957 and none (4), missing 12% of the two-character edits. */
+#define DUP_SIZE_RATIO 2
+#define DUP_SHARE_NUM 7
+#define DUP_SHARE_DEN 8
+
+/* The sketch is a sample of the text's shingles by hash value: those below
+ * a limit that halves whenever DUP_SKETCH of them are held, so a text of
+ * any length keeps between DUP_SKETCH/2 and DUP_SKETCH, and two texts are
+ * sampled alike below the lower of their limits. The limit starts where a
+ * text of Chinese characters of this length would end up (halving from the
+ * top cost as much as the sampling). A shingle costs a store and a
+ * comparison; sorting (to compare) waits until a text is a candidate,
+ * which most never are. */
+static uint32_t sketch_start(size_t len)
+{
+    uint32_t shift = 0;
+    for (size_t chars = len / 3; (chars >> shift) > DUP_SKETCH && shift < 24;)
+        shift++;
+    return shift;
+}
+
+/* Sorts v[0..n), values below 2^(32 - shift), and drops repeats; returns
+ * how many are left. */
+static uint32_t values_sort_unique(uint32_t *v, uint32_t n, uint32_t shift)
+{
+    if (shift <= 26 && n > 8) {
+        /* The values are uniform below the limit: counted into 64 buckets by
+         * their top 6 bits, they come out nearly in order, and the insertion
+         * sort below has little left to do. */
+        uint32_t bits = 26 - shift, tmp[DUP_SKETCH];
+        uint8_t start[65] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            start[(v[i] >> bits) + 1]++;
+        for (int b = 1; b <= 64; b++)
+            start[b] = (uint8_t)(start[b] + start[b - 1]);
+        for (uint32_t i = 0; i < n; i++)
+            tmp[start[v[i] >> bits]++] = v[i];
+        memcpy(v, tmp, n * sizeof *v);
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = v[i], j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (k == 0 || v[k - 1] != v[i])
+            v[k++] = v[i];
+    }
+    return k;
+}
+
+/* Makes room in a full sample: halves the limit (2^(32 - sk->shift)) until
+ * fewer than DUP_SKETCH of the values held are below it; returns how many
+ * are. Halving keeps about half of distinct values: keeping all or none
+ * means a few shingles repeated fill the sample, and dropping the repeats
+ * makes room instead (a text of one shingle over and over keeps it). */
+static uint32_t sketch_halve(struct dup_sketch *sk, uint32_t n)
+{
+    while (n == DUP_SKETCH) {
+        uint64_t half = UINT64_C(1) << (31 - sk->shift);
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++)
+            k += sk->v[i] < half;
+        if (k == 0 || k == n) {
+            uint32_t u = values_sort_unique(sk->v, n, sk->shift);
+            sk->repeats += n - u;
+            if (u < n) {
+                n = u;
+                continue;
+            }
+        }
+        if (sk->shift == 31)
+            return n - 1; /* 64 distinct hashes of 0 or 1: no more room */
+        sk->shift++;
+        k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            sk->v[k] = sk->v[i];
+            k += sk->v[i] < half;
+        }
+        n = k;
+    }
+    return n;
+}
+
+/* One feature's hash into the votes and the sketch (its top 32 bits; *n
+ * values held, below *limit). Repeats count too: a repetitive text keeps
+ * fewer. */
+static inline void feature_add(struct votes *v, struct dup_sketch *sk, uint32_t *n, uint64_t *limit,
+                               uint64_t h)
+{
+    votes_add(v, h);
+    uint32_t x = (uint32_t)(h >> 32);
+    sk->v[*n] = x;
+    *n += x < *limit;
+    if (*n == DUP_SKETCH) {
+        *n = sketch_halve(sk, *n);
+        *limit = UINT64_C(1) << (32 - sk->shift);
+    }
+}
+
+/* The m smallest distinct values of the sketch into low[], ascending;
+ * returns how many there are (fewer when the sketch holds fewer). The
+ * values are uniform below the limit: the m smallest of n are nearly always
+ * among those below 2m/n of it, which are sorted alone. */
+static uint32_t sketch_lowest(const struct dup_sketch *sk, uint32_t m, uint32_t *low)
+{
+    uint32_t k = 0;
+    if (sk->sorted) {
+        k = sk->n < m ? sk->n : m;
+        memcpy(low, sk->v, k * sizeof *low);
+        return k;
+    }
+    uint64_t limit = UINT64_C(1) << (32 - sk->shift);
+    for (uint64_t below = sk->n > 4 * m ? limit / sk->n * 2 * m : limit;; below *= 2) {
+        uint32_t c[DUP_SKETCH], n = 0;
+        for (uint32_t i = 0; i < sk->n; i++) {
+            c[n] = sk->v[i];
+            n += sk->v[i] < below;
+        }
+        k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t x = c[i], j = k;
+            for (; j > 0 && low[j - 1] > x; j--)
+                ;
+            if ((j > 0 && low[j - 1] == x) || j == m)
+                continue;
+            uint32_t t = k < m ? k++ : m - 1; /* full: the largest drops out */
+            for (; t > j; t--)
+                low[t] = low[t - 1];
+            low[j] = x;
+        }
+        if (k == m || below >= limit)
+            return k;
+    }
+}
+
+/* SimHash and sketch of the text, the sketch's limit starting at 2^(32 -
+ * shift). */
+static uint64_t simhash_pass(const char *text, size_t len, struct dup_sketch *sk, uint32_t shift)
 {
     /* The collector's two threads may come here first at the same time. */
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, spread_init);
     struct votes v;
     memset(&v, 0, sizeof v);
+    uint32_t held = 0;
+    sk->shift = shift;
+    sk->sorted = 0;
+    sk->repeats = 0;
+    uint64_t limit = UINT64_C(1) << (32 - sk->shift);
     /* the last three code points, 21 bits each, the newest lowest: the
      * shingle's 63-bit key as it is */
     uint64_t key = 0;
@@ -183,19 +353,23 @@ uint64_t simhash64(const char *text, size_t len)
         if (gap && have > 0) {
             key = (key << 21 | ' ') & mask63;
             if (++have >= 3)
-                votes_add(&v, mix64(key));
+                feature_add(&v, sk, &held, &limit, mix64(key));
         }
         key = (key << 21 | cp) & mask63;
         if (++have >= 3)
-            votes_add(&v, mix64(key));
+            feature_add(&v, sk, &held, &limit, mix64(key));
         gap = false;
     }
     if (have > 0 && have < 3) {
         /* Too short for a shingle: each character is a feature, the older
          * first. */
         for (int k = have - 1; k >= 0; k--)
-            votes_add(&v, mix64((key >> (21 * k) & 0x1FFFFF) | (UINT64_C(1) << 63)));
+            feature_add(&v, sk, &held, &limit,
+                        mix64((key >> (21 * k) & 0x1FFFFF) | (UINT64_C(1) << 63)));
     }
+    sk->n = held;
+    sk->size = (uint32_t)v.n;
+    sk->n_low = sketch_lowest(sk, DUP_SKETCH_LOW, sk->low);
     if (v.in_block) {
         memset(v.block + v.in_block, 0, (16 - (size_t)v.in_block) * sizeof v.block[0]);
         votes_block(&v);
@@ -209,21 +383,104 @@ uint64_t simhash64(const char *text, size_t len)
     return out;
 }
 
+uint64_t simhash64_sketch(const char *text, size_t len, struct dup_sketch *sk)
+{
+    uint32_t shift = sketch_start(len);
+    uint64_t h = simhash_pass(text, len, sk, shift);
+    /* Fewer shingles than the length promised (emoji, punctuation, one
+     * phrase over and over) leave a thin sample: start again from the top. */
+    if (shift > 0 && sk->n < DUP_SKETCH / 8 && sk->size > sk->n)
+        simhash_pass(text, len, sk, 0);
+    return h;
+}
+
+uint64_t simhash64(const char *text, size_t len)
+{
+    struct dup_sketch sk;
+    return simhash64_sketch(text, len, &sk);
+}
+
 int simhash_distance(uint64_t a, uint64_t b)
 {
     return __builtin_popcountll(a ^ b);
 }
 
-/* ---- the banded index -------------------------------------------------- */
+void dup_sketch_sort(struct dup_sketch *sk)
+{
+    if (sk->sorted)
+        return;
+    uint32_t k = values_sort_unique(sk->v, sk->n, sk->shift);
+    /* The sample holds every occurrence of the shingles it holds: the share
+     * of repeats in it is the text's (exact when nothing was left out). */
+    uint64_t seen = (uint64_t)sk->n + sk->repeats;
+    if (k < seen)
+        sk->size = (uint32_t)((uint64_t)sk->size * k / seen);
+    sk->n = k;
+    sk->repeats = 0;
+    sk->sorted = 1;
+}
+
+bool dup_sketch_match(const struct dup_sketch *a, const struct dup_sketch *b)
+{
+    if (!a->sorted || !b->sorted)
+        abort(); /* dup_sketch_sort first */
+    if (a->size > b->size) {
+        const struct dup_sketch *t = a;
+        a = b;
+        b = t;
+    }
+    if (a->n == 0 || (uint64_t)a->size * DUP_SIZE_RATIO < b->size)
+        return false;
+    /* Below the lower limit both samples hold every shingle of their text:
+     * a value of the smaller's missing from the larger's sample is missing
+     * from the larger text. */
+    uint32_t shift = a->shift > b->shift ? a->shift : b->shift;
+    uint64_t limit = UINT64_C(1) << (32 - shift);
+    uint32_t samples = 0, missed = 0, j = 0;
+    for (uint32_t i = 0; i < a->n && a->v[i] < limit; i++) {
+        while (j < b->n && b->v[j] < a->v[i])
+            j++;
+        samples++;
+        if (j < b->n && b->v[j] == a->v[i])
+            continue;
+        /* there are at most a->n samples: past this many misses, no hope */
+        if (++missed * DUP_SHARE_DEN > a->n * (DUP_SHARE_DEN - DUP_SHARE_NUM))
+            return false;
+    }
+    return samples > 0 && missed * DUP_SHARE_DEN <= samples * (DUP_SHARE_DEN - DUP_SHARE_NUM);
+}
+
+/* ---- the index ---------------------------------------------------------- */
 
 #define MAX_BANDS 16
+/* An entry with a sketch is filed under the pairs of its PAIR_KEYS smallest
+ * values (3 keys); a lookup tries the pairs of its PAIR_PROBES smallest (6
+ * keys). In a model of the index run on bench/neardup.py's dev part, filing
+ * under 3 and probing 4 found 0.979 of the copies, probing 5 (10 keys)
+ * 0.981, and keys of three values instead of two cost 6 points of recall. */
+#define PAIR_KEYS 3
+#define PAIR_PROBES DUP_SKETCH_LOW
+#define MAX_PAIRS (PAIR_PROBES * (PAIR_PROBES - 1) / 2)
+/* Entries a lookup has turned down, not looked at again in another chain
+ * (a related text often shares several of the keys). */
+#define REJECTED_MAX 16
+/* The band number of pair keys in the slot table (bands are 0..MAX_BANDS-1). */
+#define PAIR_BAND MAX_BANDS
 
 struct dup_entry {
     int64_t id, at;
     uint64_t hash;
+    uint32_t low[PAIR_KEYS]; /* its sketch's smallest values; n_low == 0: */
+    uint32_t n_low;          /* filed under its SimHash's bands */
 };
 
-/* One (band, value) key: the chain of entries (sequence numbers, 0: none). */
+/* A chain's key: a SimHash band's value, or a pair of sketch values. */
+struct dup_key {
+    uint32_t band;
+    uint64_t value;
+};
+
+/* One key's slot: the chain of entries (sequence numbers, 0: none). */
 struct dup_slot {
     uint64_t value;
     uint64_t head, tail; /* 0: empty slot */
@@ -234,12 +491,15 @@ struct dup_index {
     int threshold, bands;
     int64_t window;
     int shift[MAX_BANDS], width[MAX_BANDS];
-    /* FIFO ring: entry with sequence s lives at s & (cap - 1); live ones are
-     * first..next-1. nexts[(s & (cap-1)) * bands + b] is the chain link. */
+    /* FIFO ring: entry with sequence s lives at s & (cap - 1), its sketch
+     * beside it; live ones are first..next-1. nexts[(s & (cap-1)) * stride
+     * + k] links the chain of the entry's k-th key. */
     struct dup_entry *ring;
+    struct dup_sketch *sketches;
     uint64_t *nexts;
-    size_t cap;
+    size_t cap, stride;
     uint64_t first, next;
+    size_t banded; /* live entries filed under their bands */
     struct dup_slot *slots;
     size_t n_slots, used;
 };
@@ -250,20 +510,73 @@ static inline uint64_t band_value(const struct dup_index *di, uint64_t h, int b)
     return di->width[b] >= 64 ? v : v & ((UINT64_C(1) << di->width[b]) - 1);
 }
 
-static inline size_t slot_home(const struct dup_index *di, int band, uint64_t value)
+/* The keys of the pairs of low[0..m) (ascending, distinct); a single value
+ * pairs with itself. */
+static int pair_keys(const uint32_t *low, uint32_t m, struct dup_key *keys)
 {
-    return (size_t)(mix64(value * UINT64_C(0x9e3779b97f4a7c15) + (uint64_t)band + 1) &
+    if (m == 1) {
+        keys[0] = (struct dup_key){PAIR_BAND, (uint64_t)low[0] << 32 | low[0]};
+        return 1;
+    }
+    int n = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        for (uint32_t j = i + 1; j < m; j++)
+            keys[n++] = (struct dup_key){PAIR_BAND, (uint64_t)low[i] << 32 | low[j]};
+    }
+    return n;
+}
+
+static inline struct dup_entry *ring_at(const struct dup_index *di, uint64_t seq)
+{
+    return &di->ring[seq & (di->cap - 1)];
+}
+
+static inline struct dup_sketch *sketch_at(const struct dup_index *di, uint64_t seq)
+{
+    return &di->sketches[seq & (di->cap - 1)];
+}
+
+/* The keys the entry is filed under, in the order of its links. */
+static int entry_keys(const struct dup_index *di, const struct dup_entry *e, struct dup_key *keys)
+{
+    if (e->n_low > 0)
+        return pair_keys(e->low, e->n_low, keys);
+    for (int b = 0; b < di->bands; b++)
+        keys[b] = (struct dup_key){(uint32_t)b, band_value(di, e->hash, b)};
+    return di->bands;
+}
+
+/* The entry's link in the chain of key. */
+static uint64_t *link_at(const struct dup_index *di, uint64_t seq, const struct dup_key *key)
+{
+    uint64_t *links = &di->nexts[(seq & (di->cap - 1)) * di->stride];
+    if (key->band != PAIR_BAND)
+        return &links[key->band];
+    struct dup_key keys[MAX_PAIRS];
+    int n = entry_keys(di, ring_at(di, seq), keys);
+    for (int k = 0; k < n; k++) {
+        if (keys[k].value == key->value)
+            return &links[k];
+    }
+    abort(); /* an entry is only in the chains of its keys */
+}
+
+static inline size_t slot_home(const struct dup_index *di, const struct dup_key *key)
+{
+    return (size_t)(mix64(key->value * UINT64_C(0x9e3779b97f4a7c15) + key->band + 1) &
                     (di->n_slots - 1));
 }
 
-static struct dup_slot *slot_find(struct dup_index *di, int band, uint64_t value)
+static struct dup_slot *slot_find(struct dup_index *di, const struct dup_key *key)
 {
-    size_t i = slot_home(di, band, value);
+    if (di->n_slots == 0)
+        return NULL;
+    size_t i = slot_home(di, key);
     for (;;) {
         struct dup_slot *s = &di->slots[i];
         if (s->head == 0)
             return NULL;
-        if (s->band == (uint32_t)band && s->value == value)
+        if (s->band == key->band && s->value == key->value)
             return s;
         i = (i + 1) & (di->n_slots - 1);
     }
@@ -271,17 +584,23 @@ static struct dup_slot *slot_find(struct dup_index *di, int band, uint64_t value
 
 static void slots_grow(struct dup_index *di);
 
-static struct dup_slot *slot_insert(struct dup_index *di, int band, uint64_t value)
+static struct dup_slot *slot_insert(struct dup_index *di, const struct dup_key *key)
 {
     if ((di->used + 1) * 2 > di->n_slots)
         slots_grow(di);
-    size_t i = slot_home(di, band, value);
+    size_t i = slot_home(di, key);
     while (di->slots[i].head != 0)
         i = (i + 1) & (di->n_slots - 1);
-    di->slots[i].band = (uint32_t)band;
-    di->slots[i].value = value;
+    di->slots[i].band = key->band;
+    di->slots[i].value = key->value;
     di->used++;
     return &di->slots[i];
+}
+
+static size_t slot_home_of(const struct dup_index *di, const struct dup_slot *s)
+{
+    struct dup_key key = {s->band, s->value};
+    return slot_home(di, &key);
 }
 
 static void slots_grow(struct dup_index *di)
@@ -293,7 +612,7 @@ static void slots_grow(struct dup_index *di)
     for (size_t i = 0; i < n_old; i++) {
         if (old[i].head == 0)
             continue;
-        size_t j = slot_home(di, (int)old[i].band, old[i].value);
+        size_t j = slot_home_of(di, &old[i]);
         while (di->slots[j].head != 0)
             j = (j + 1) & (di->n_slots - 1);
         di->slots[j] = old[i];
@@ -312,7 +631,7 @@ static void slot_delete(struct dup_index *di, struct dup_slot *s)
         j = (j + 1) & mask;
         if (di->slots[j].head == 0)
             break;
-        size_t home = slot_home(di, (int)di->slots[j].band, di->slots[j].value);
+        size_t home = slot_home_of(di, &di->slots[j]);
         /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
         bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
         if (stays)
@@ -333,6 +652,7 @@ struct dup_index *dup_index_new(int threshold, int64_t window)
         threshold = MAX_BANDS - 1;
     di->threshold = threshold;
     di->bands = threshold + 1;
+    di->stride = (size_t)(di->bands > PAIR_KEYS ? di->bands : PAIR_KEYS);
     di->window = window;
     for (int b = 0; b < di->bands; b++) {
         int lo = b * 64 / di->bands, hi = (b + 1) * 64 / di->bands;
@@ -343,32 +663,49 @@ struct dup_index *dup_index_new(int threshold, int64_t window)
     return di;
 }
 
-static inline struct dup_entry *ring_at(const struct dup_index *di, uint64_t seq)
-{
-    return &di->ring[seq & (di->cap - 1)];
-}
-
-static inline uint64_t *next_at(const struct dup_index *di, uint64_t seq, int b)
-{
-    return &di->nexts[(seq & (di->cap - 1)) * (size_t)di->bands + (size_t)b];
-}
-
 static void expire(struct dup_index *di, int64_t now)
 {
     while (di->first < di->next) {
         uint64_t seq = di->first;
-        struct dup_entry *e = ring_at(di, seq);
+        const struct dup_entry *e = ring_at(di, seq);
         if (e->at >= now - di->window)
             break;
-        for (int b = 0; b < di->bands; b++) {
-            struct dup_slot *s = slot_find(di, b, band_value(di, e->hash, b));
+        struct dup_key keys[MAX_BANDS];
+        int n = entry_keys(di, e, keys);
+        for (int k = 0; k < n; k++) {
+            struct dup_slot *s = slot_find(di, &keys[k]);
             if (!s || s->head != seq)
                 abort(); /* the oldest entry heads each of its chains */
-            s->head = *next_at(di, seq, b);
+            s->head = di->nexts[(seq & (di->cap - 1)) * di->stride + (size_t)k];
             if (s->head == 0)
                 slot_delete(di, s);
         }
+        if (e->n_low == 0)
+            di->banded--;
         di->first++;
+    }
+}
+
+/* The earliest entry filed under h's bands within the threshold of h, if
+ * it is earlier than *best (0: none yet). */
+static void find_banded(struct dup_index *di, uint64_t h, int64_t now, uint64_t *best,
+                        int64_t *best_id)
+{
+    for (int b = 0; b < di->bands; b++) {
+        struct dup_key key = {(uint32_t)b, band_value(di, h, b)};
+        struct dup_slot *s = slot_find(di, &key);
+        if (!s)
+            continue;
+        /* Chains are in add order: the first hit is this band's earliest. */
+        for (uint64_t seq = s->head; seq != 0 && (*best == 0 || seq < *best);
+             seq = *link_at(di, seq, &key)) {
+            const struct dup_entry *e = ring_at(di, seq);
+            if (e->at < now - di->window || simhash_distance(e->hash, h) > di->threshold)
+                continue;
+            *best = seq;
+            *best_id = e->id;
+            break;
+        }
     }
 }
 
@@ -377,18 +714,51 @@ int64_t dup_index_find(struct dup_index *di, uint64_t h, int64_t now)
     expire(di, now);
     uint64_t best = 0;
     int64_t best_id = 0;
-    if (di->n_slots == 0)
-        return 0;
-    for (int b = 0; b < di->bands; b++) {
-        struct dup_slot *s = slot_find(di, b, band_value(di, h, b));
+    find_banded(di, h, now, &best, &best_id);
+    return best_id;
+}
+
+int64_t dup_index_find_sketch(struct dup_index *di, uint64_t h, const struct dup_sketch *sk,
+                              int64_t now)
+{
+    if (!sk || sk->n == 0)
+        return dup_index_find(di, h, now);
+    expire(di, now);
+    uint64_t best = 0;
+    int64_t best_id = 0;
+    if (di->banded > 0)
+        find_banded(di, h, now, &best, &best_id);
+    struct dup_key keys[MAX_PAIRS];
+    int n = pair_keys(sk->low, sk->n_low, keys);
+    struct dup_sketch mine; /* sk sorted, once there is a candidate */
+    mine.sorted = 0;
+    uint64_t rejected[REJECTED_MAX];
+    int n_rejected = 0;
+    for (int k = 0; k < n; k++) {
+        struct dup_slot *s = slot_find(di, &keys[k]);
         if (!s)
             continue;
-        /* Chains are in add order: the first hit is this band's earliest. */
         for (uint64_t seq = s->head; seq != 0 && (best == 0 || seq < best);
-             seq = *next_at(di, seq, b)) {
+             seq = *link_at(di, seq, &keys[k])) {
             const struct dup_entry *e = ring_at(di, seq);
-            if (e->at < now - di->window || simhash_distance(e->hash, h) > di->threshold)
+            if (e->at < now - di->window)
                 continue;
+            bool seen = false;
+            for (int r = 0; r < n_rejected && !seen; r++)
+                seen = rejected[r] == seq;
+            if (seen)
+                continue;
+            if (!mine.sorted) {
+                mine = *sk;
+                dup_sketch_sort(&mine);
+            }
+            struct dup_sketch *theirs = sketch_at(di, seq);
+            dup_sketch_sort(theirs);
+            if (!dup_sketch_match(&mine, theirs)) {
+                if (n_rejected < REJECTED_MAX)
+                    rejected[n_rejected++] = seq;
+                continue;
+            }
             best = seq;
             best_id = e->id;
             break;
@@ -401,20 +771,25 @@ static void ring_grow(struct dup_index *di)
 {
     size_t ncap = di->cap ? di->cap * 2 : 1024;
     struct dup_entry *ring = xmalloc(ncap * sizeof *ring);
-    uint64_t *nexts = xmalloc(ncap * (size_t)di->bands * sizeof *nexts);
+    struct dup_sketch *sketches = xmalloc(ncap * sizeof *sketches);
+    uint64_t *nexts = xmalloc(ncap * di->stride * sizeof *nexts);
     for (uint64_t seq = di->first; seq < di->next; seq++) {
-        ring[seq & (ncap - 1)] = *ring_at(di, seq);
-        memcpy(&nexts[(seq & (ncap - 1)) * (size_t)di->bands], next_at(di, seq, 0),
-               (size_t)di->bands * sizeof *nexts);
+        size_t at = seq & (ncap - 1), was = seq & (di->cap - 1);
+        ring[at] = di->ring[was];
+        sketches[at] = di->sketches[was];
+        memcpy(&nexts[at * di->stride], &di->nexts[was * di->stride], di->stride * sizeof *nexts);
     }
     free(di->ring);
+    free(di->sketches);
     free(di->nexts);
     di->ring = ring;
+    di->sketches = sketches;
     di->nexts = nexts;
     di->cap = ncap;
 }
 
-void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at)
+void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const struct dup_sketch *sk,
+                          int64_t at)
 {
     if (di->next - di->first >= di->cap)
         ring_grow(di);
@@ -423,18 +798,32 @@ void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at)
     e->id = id;
     e->at = at;
     e->hash = h;
-    for (int b = 0; b < di->bands; b++) {
-        *next_at(di, seq, b) = 0;
-        uint64_t v = band_value(di, h, b);
-        struct dup_slot *s = di->n_slots ? slot_find(di, b, v) : NULL;
+    e->n_low = 0;
+    if (sk && sk->n > 0) {
+        *sketch_at(di, seq) = *sk;
+        e->n_low = sk->n_low < PAIR_KEYS ? sk->n_low : PAIR_KEYS;
+        memcpy(e->low, sk->low, e->n_low * sizeof *e->low);
+    } else {
+        di->banded++;
+    }
+    struct dup_key keys[MAX_BANDS];
+    int n = entry_keys(di, e, keys);
+    for (int k = 0; k < n; k++) {
+        di->nexts[(seq & (di->cap - 1)) * di->stride + (size_t)k] = 0;
+        struct dup_slot *s = slot_find(di, &keys[k]);
         if (s) {
-            *next_at(di, s->tail, b) = seq;
+            *link_at(di, s->tail, &keys[k]) = seq;
             s->tail = seq;
         } else {
-            s = slot_insert(di, b, v);
+            s = slot_insert(di, &keys[k]);
             s->head = s->tail = seq;
         }
     }
+}
+
+void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at)
+{
+    dup_index_add_sketch(di, id, h, NULL, at);
 }
 
 size_t dup_index_size(const struct dup_index *di)
@@ -447,6 +836,7 @@ void dup_index_clear(struct dup_index *di)
     if (di->slots)
         memset(di->slots, 0, di->n_slots * sizeof *di->slots);
     di->used = 0;
+    di->banded = 0;
     di->first = di->next = 1;
 }
 
@@ -455,6 +845,7 @@ void dup_index_free(struct dup_index *di)
     if (!di)
         return;
     free(di->ring);
+    free(di->sketches);
     free(di->nexts);
     free(di->slots);
     free(di);

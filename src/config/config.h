@@ -117,7 +117,8 @@ struct risk_config {
 struct analysis_config {
     struct scheme_config *schemes;
     size_t n_schemes;
-    int simhash_threshold;   /* max Hamming distance of near-duplicates (0..8, default 3) */
+    int simhash_threshold;   /* max Hamming distance of near-duplicates compared by SimHash
+                                (no letters or digits, restored without text; 0..8, default 3) */
     int duplicate_window;    /* hours a first copy stays findable (default 168) */
     int event_window;        /* hours an event stays open to new items (default 48) */
     double event_similarity; /* 0..1, text similarity to join an event (default 0.25) */

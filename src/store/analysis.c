@@ -512,8 +512,9 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
      * clock is the items' time, so the window ends at the newest first copy,
      * not at the wall clock (after a week off, the next item decides). */
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT i.id, a.simhash, i.fetched_at FROM items i JOIN analysis a ON "
-                           "a.item_id = i.id WHERE i.dup_of IS NULL ORDER BY i.id DESC",
+                           "SELECT i.id, a.simhash, i.fetched_at, a.normalized FROM items i "
+                           "JOIN analysis a ON a.item_id = i.id WHERE i.dup_of IS NULL "
+                           "ORDER BY i.id DESC",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "restore duplicates");
     int64_t cutoff = INT64_MIN;
@@ -524,7 +525,7 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
         if (at < cutoff)
             break;
         analyzer_restore_item(an, sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1),
-                              at);
+                              (const char *)sqlite3_column_text(s, 3), at);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -204,6 +204,62 @@ static void grouped_writes(void **state)
     assert_int_equal(event_items_of(f, 4, T0 + 180), 4);
 }
 
+/* Copies of a post as they reach the duty room: with a source prefix, with
+ * a comment and hashtags added, with two characters changed; each is folded
+ * into the first copy, also after a restart (the memory restored from the
+ * database). Another notice of the same template, two thirds the same
+ * words, is not. */
+static void near_duplicate_variants(void **state)
+{
+    struct fixture *f = *state;
+#define HEAD                                                                                                                                    \
+    "【平安城关·警情通报】为切实维护辖区社会治安秩序，保障人民群众生命财产安全，现将近期警情通报" \
+    "如下："
+#define TAIL "请广大群众提高警惕，发现可疑情况及时拨打110报警。"
+#define FACTS                                                                                                                                   \
+    "3月5日上午，人民路与解放路交叉口一名男子持刀威胁路人，民警迅速赶到将其控制，嫌疑人王某已被刑" \
+    "事拘留。"
+    static const char notice[] = HEAD FACTS TAIL;
+    static const char *const copies[] = {
+        "据平安城关报道：" HEAD FACTS TAIL,
+        HEAD FACTS TAIL " 转发理由：大家注意安全，为民警点赞！#平安城关#",
+        HEAD
+        "3月6日上午，人民路与解放路交叉口一名男子持棍威胁路人，民警迅速赶到将其控制，嫌疑人王某"
+        "已被刑事拘留。" TAIL,
+    };
+    static const char other[] = HEAD "3月7日晚，滨河公园附近一辆电动车被盗，民警调取监控于当晚将嫌"
+                                     "疑人李某抓获，被盗车辆已发还失主。" TAIL;
+    int64_t first = 0, id = 0;
+    struct store_item it;
+    struct jy_error err = {0};
+    assert_int_equal(record(f, "n0", notice, T0, &first), 1);
+    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+        char guid[8];
+        snprintf(guid, sizeof guid, "n%zu", i + 1);
+        assert_int_equal(record(f, guid, copies[i], T0 + 60 * (int64_t)(i + 1), &id), 1);
+        assert_int_equal(store_item_get(f->st, id, &it, &err), 0);
+        if (it.duplicate_of != first)
+            fail_msg("copy %zu: duplicate of %lld, want %lld", i, (long long)it.duplicate_of,
+                     (long long)first);
+        store_item_clear(&it);
+    }
+    assert_int_equal(record(f, "o1", other, T0 + 600, &id), 1);
+    assert_int_equal(store_item_get(f->st, id, &it, &err), 0);
+    assert_int_equal(it.duplicate_of, 0);
+    store_item_clear(&it);
+
+    close_all(f);
+    assert_int_equal(open_all(f), 0);
+    assert_int_equal(record(f, "n9", "转发：" HEAD FACTS TAIL "（来源：平安城关）", T0 + 900, &id),
+                     1);
+    assert_int_equal(store_item_get(f->st, id, &it, &err), 0);
+    assert_int_equal(it.duplicate_of, first);
+    store_item_clear(&it);
+#undef HEAD
+#undef TAIL
+#undef FACTS
+}
+
 /* What the collector's second thread makes ahead of a fetch's store (the
  * text analysis and the analysis row's columns) is used only for the item
  * it was made for: made for another media level (the source changed since)
@@ -751,6 +807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(grouped_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(columns_made_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(stored_with_analysis, setup, teardown),
+        cmocka_unit_test_setup_teardown(near_duplicate_variants, setup, teardown),
         cmocka_unit_test_setup_teardown(events_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_and_model, setup, teardown),
         cmocka_unit_test_setup_teardown(dark_source_alert_once, setup, teardown),
