@@ -482,40 +482,6 @@ static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
-/* Drops the category words and acts that stand inside a #topic#: a
- * trending topic pasted onto a post says what is hot, not what the post
- * tells. */
-static void drop_topic_words(struct risk_scan *sc)
-{
-    const char *open = NULL;
-    size_t spans[16][2], n = 0;
-    for (const char *p = sc->text; *p && n < 16; p++) {
-        if (*p != '#')
-            continue;
-        if (!open) {
-            open = p;
-        } else {
-            spans[n][0] = (size_t)(open - sc->text);
-            spans[n++][1] = (size_t)(p - sc->text);
-            open = NULL;
-        }
-    }
-    if (!n)
-        return;
-    int k = 0;
-    for (int i = 0; i < sc->n_hits; i++) {
-        const struct risk_hit *h = &sc->hits[i];
-        bool inside = false;
-        if (h->kind == VK_CAT || h->kind == VK_CAT_POLICE || h->kind == VK_ACT) {
-            for (size_t j = 0; j < n && !inside; j++)
-                inside = h->start > spans[j][0] && h->end <= spans[j][1];
-        }
-        if (!inside)
-            sc->hits[k++] = *h;
-    }
-    sc->n_hits = k;
-}
-
 /* Marks category c at the hit's severity (its own, else sev percent). */
 static void mark(struct risk_marks *m, int c, int own, int sev)
 {
@@ -533,7 +499,6 @@ static int default_severity(int c)
 void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
-    (void)drop_topic_words;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
     int alarm_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
