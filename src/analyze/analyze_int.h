@@ -279,7 +279,10 @@ bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t c
 void risk_scan_decide(struct risk_scan *sc);
 void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, const char *source,
                            struct risk_marks *marks);
-/* Whether a source's region names a local place. */
+/* Adds add's marks to m (categories, each category's highest severity,
+ * the flags). */
+void risk_marks_merge(struct risk_marks *m, const struct risk_marks *add);
+/* Whether a source's region (normalised) names a local place. */
 bool risk_vocab_local(const struct risk_vocab *rv, const char *region);
 
 /* The phase of an event (舆情演变), from its hourly series. */

@@ -342,11 +342,13 @@ struct segment {
     const char *s;
     size_t len;
 };
+#define CHAIN_KEEP 16 /* segments of a chain looked at, the deepest */
 static size_t chain_segments(const char *chain, struct segment *seg, size_t n)
 {
-    struct segment all[16];
+    /* the last CHAIN_KEEP segments, in a ring: the original is the last */
+    struct segment ring[CHAIN_KEEP];
     size_t k = 0;
-    for (const char *p = chain; p && k < 16;) {
+    for (const char *p = chain; p;) {
         const char *next = strstr(p, "//@");
         size_t len = next ? (size_t)(next - p) : strlen(p);
         const char *colon = memchr(p, ':', len < 96 ? len : 96);
@@ -358,12 +360,12 @@ static size_t chain_segments(const char *chain, struct segment *seg, size_t n)
             p++, len--;
         while (len > 0 && p[len - 1] == ' ')
             len--;
-        all[k++] = (struct segment){p, len};
+        ring[k++ % CHAIN_KEEP] = (struct segment){p, len};
         p = next ? next + 3 : NULL;
     }
     size_t m = 0;
-    for (size_t i = k; i-- > 0 && m < n;)
-        seg[m++] = all[i];
+    for (size_t i = k; i-- > 0 && m < n && k - i <= CHAIN_KEEP;)
+        seg[m++] = ring[i % CHAIN_KEEP];
     return m;
 }
 
@@ -373,23 +375,41 @@ static size_t chain_segments(const char *chain, struct segment *seg, size_t n)
  * are the original author's words, not the reposter's). *story becomes
  * the original's text, what the item tells for grouping. */
 static void repost_part(struct analyzer *an, struct an_result *out, enum media_level media,
-                        struct risk_scan *rscan, const char **story, size_t *story_len)
+                        struct risk_marks *marks, const char **story, size_t *story_len)
 {
-    const char *chain = out->norm.repost;
-    struct segment seg[1];
-    size_t n = chain_segments(chain, seg, 1);
+    /* The chain's texts without the reposters' names (a name holding 交警
+     * is no police actor in the story), one sentence each, deepest first. */
+    struct segment seg[CHAIN_KEEP];
+    size_t n = chain_segments(out->norm.repost, seg, CHAIN_KEEP);
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jy_buf_puts(&b, "。");
+        jy_buf_append(&b, seg[i].s, seg[i].len);
+    }
+    const char *chain = b.data ? b.data : "";
     bool own_matched = out->n_schemes > 0;
+    /* The story's risk words decide marks of their own, merged after: a
+     * denial in the chain weighs the chain's claims, not the reposter's. */
+    struct risk_marks cm;
+    memset(&cm, 0, sizeof cm);
+    struct risk_scan rscan;
+    rscan.m = &cm;
+    rscan.text = chain;
+    rscan.names_only = false;
+    rscan.n_hits = 0;
     struct ac_sink sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {own_matched ? NULL : scheme_engine_hit, an->schemes},
-        [VOCAB_RISK] = {risk_vocab_hit, rscan},
+        [VOCAB_RISK] = {risk_vocab_hit, &rscan},
     };
-    rscan->text = chain;
     if (!own_matched) {
         scheme_engine_begin(an->schemes);
         scheme_engine_field(an->schemes, false);
     }
-    ac_scan_parts(an->vocab, chain, strlen(chain), sinks);
-    risk_scan_decide(rscan);
+    ac_scan_parts(an->vocab, chain, b.len, sinks);
+    risk_scan_decide(&rscan);
+    risk_marks_merge(marks, &cm);
     if (!own_matched) {
         int *schemes = NULL;
         size_t n_schemes = 0, n_terms = 0;
@@ -406,6 +426,7 @@ static void repost_part(struct analyzer *an, struct an_result *out, enum media_l
             free(schemes);
         }
     }
+    jy_buf_free(&b);
     if (n > 0 && (out->via_repost || *story_len < DUP_MIN_BYTES)) {
         *story = seg[0].s;
         *story_len = seg[0].len;
@@ -464,7 +485,7 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     const char *story = body; /* what the item tells: its words, or its chain's original */
     size_t story_len = len;
     if (out->norm.repost)
-        repost_part(an, out, media, &rscan, &story, &story_len);
+        repost_part(an, out, media, marks, &story, &story_len);
     if (out->n_schemes > 0) { /* what an event needs, made here rather than where events are */
         uint16_t bg[EVENT_BIGRAMS_MAX];
         out->n_bigrams = event_bigrams(story, story_len, bg);
@@ -622,7 +643,9 @@ static bool source_local(struct analyzer *an, const char *region)
     if (!an->region || strcmp(an->region, region) != 0) {
         free(an->region);
         an->region = xstrdup(region);
-        an->region_local = risk_vocab_local(an->risk, region);
+        char *t = normalize_term(an->nz, region, strlen(region)); /* as the words are */
+        an->region_local = risk_vocab_local(an->risk, t);
+        free(t);
     }
     return an->region_local;
 }

@@ -1367,9 +1367,10 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     /* a state from before the severities: each category's default */
     a = json_object_get(o, "severity");
     for (int c = 0; c < N_CATEGORIES; c++) {
-        if (c < (int)json_array_size(a))
-            ev->severity[c] = (uint8_t)json_integer_value(json_array_get(a, (size_t)c));
-        else if (ev->categories & (1u << c))
+        if (c < (int)json_array_size(a)) {
+            json_int_t v = json_integer_value(json_array_get(a, (size_t)c));
+            ev->severity[c] = (uint8_t)(v < 0 ? 0 : v > 100 ? 100 : v);
+        } else if (ev->categories & (1u << c))
             ev->severity[c] = (uint8_t)(risk_category_severity((enum risk_category)c) * 100 + 0.5);
     }
     a = json_object_get(o, "hourly");

@@ -416,6 +416,34 @@ static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is the police actor a right after the act h its object (殴打民警, 打伤两名
+ * 民警)? Nothing but a count may stand between: no 被 (殴打妻子被民警抓获),
+ * no comma or sentence end, no other person. */
+static bool object_span(const struct risk_scan *sc, const struct risk_hit *h,
+                        const struct risk_hit *a)
+{
+    for (size_t i = h->end; i < a->start; i++) {
+        unsigned char c = (unsigned char)sc->text[i];
+        if (c == ',' || c == ';' || c == '.' || c == ' ')
+            return false;
+    }
+    if (sentence_break(sc->text, h->end, a->start))
+        return false;
+    for (int j = 0; j < sc->n_hits; j++) {
+        const struct risk_hit *b = &sc->hits[j];
+        if (b->cstart >= h->cend && b->cend <= a->cstart &&
+            (b->kind == VK_BEI || b->kind == VK_OTHER))
+            return false;
+    }
+    static const char *const stops[] = {"，", "、", "被"};
+    for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+        const char *f = strstr(sc->text + h->end, stops[k]);
+        if (f && (size_t)(f - sc->text) < a->start)
+            return false;
+    }
+    return true;
+}
+
 /* Who does h: 1 the police (a police actor before it in the same sentence,
  * nobody else between), -1 it is done to the police (民警被打, 殴打民警),
  * 0 neither. */
@@ -424,7 +452,7 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *a = &sc->hits[i];
         if (a->kind == VK_ACTOR && a->cstart >= h->cend && a->cstart - h->cend <= VICTIM_AFTER &&
-            h->kind == VK_ACT && !sentence_break(sc->text, h->end, a->start))
+            h->kind == VK_ACT && object_span(sc, h, a))
             return -1;
     }
     int role = 0;
@@ -510,8 +538,11 @@ void risk_scan_decide(struct risk_scan *sc)
                 mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_CAT_POLICE:
+            /* no enforced(): an enforcement verb between the police and
+             * the term already makes it someone else's (交警查处酒驾), and
+             * one after it punishes the officer (民警醉驾被刑拘) */
             if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
-                !enforced(sc, h) && police_role(sc, h) == 1)
+                police_role(sc, h) == 1)
                 mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_ACT:
@@ -626,6 +657,20 @@ void risk_vocab_scan_names(const struct risk_vocab *rv, const char *author, cons
 {
     scan_name(rv, author, marks);
     scan_name(rv, source, marks);
+}
+
+void risk_marks_merge(struct risk_marks *m, const struct risk_marks *add)
+{
+    m->categories |= add->categories;
+    for (int c = 0; c < N_CATEGORIES; c++) {
+        if (add->severity[c] > m->severity[c])
+            m->severity[c] = add->severity[c];
+    }
+    m->local |= add->local;
+    m->official |= add->official;
+    m->praise |= add->praise;
+    m->publicity |= add->publicity;
+    m->debunk |= add->debunk;
 }
 
 bool risk_vocab_local(const struct risk_vocab *rv, const char *region)

@@ -1230,6 +1230,8 @@ static int parse_risk(struct parse *p, yaml_node_t *map)
                                  scalar(v));
         } else if (!strcmp(name, "major_content")) {
             rc = get_number(p, v, key, 0, 1, &r->major_content);
+            if (!rc && r->major_content <= 0)
+                rc = parse_error(p, v, key, "must be more than 0 (at most 1)");
         } else if (!strcmp(name, "region_words")) {
             rc = get_word_list(p, v, key, &r->region_words, &r->n_region_words);
             p->region_words_given = true;

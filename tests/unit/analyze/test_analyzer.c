@@ -585,12 +585,13 @@ static void repost_carries_heat(void **state)
     snprintf(reposts[1], sizeof reposts[1], "等通报，求真相 //@路人:%s", orig);
     snprintf(reposts[2], sizeof reposts[2], "同问 //@观察员:转 //@路人:%s", orig);
     snprintf(reposts[3], sizeof reposts[3], "转 //@某人:民警在城关打人了，有视频");
-    const char *texts[] = {orig,       reposts[0],
-                           reposts[1], reposts[2],
-                           reposts[3], "城关民警打人？另一件事，与检查站无关的一个新说法"};
-    int64_t events[6];
-    struct an_result r[6];
-    for (int i = 0; i < 6; i++) {
+    const char *texts[] = {orig, reposts[0], reposts[1], reposts[2], reposts[3],
+                           "城关民警打人？另一件事，与检查站无关的一个新说法",
+                           /* a reposter's name is not the story: no 民警 here */
+                           "转发 //@清河民警之家:今天有人在城关打人了"};
+    int64_t events[7];
+    struct an_result r[7];
+    for (int i = 0; i < 7; i++) {
         struct an_item in = {.id = i + 1,
                              .text = texts[i],
                              .collected = 1700000000 + i * 60,
@@ -612,13 +613,15 @@ static void repost_carries_heat(void **state)
     assert_true(events[4] > 0 && events[4] != events[0]);
     /* another story sharing words stays apart */
     assert_true(events[5] != events[0]);
+    assert_int_equal(r[6].n_schemes, 0);
+    assert_int_equal(events[6], 0);
     struct an_event ev;
     assert_int_equal(analyzer_event(an, events[0], &ev, &err), 0);
     assert_int_equal(ev.items, 4);
     /* the attitude counts the angry repost, not the bare 转发微博 */
     assert_non_null(strstr(ev.explanation, "负面 1/"));
     an_event_clear(&ev);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         an_result_clear(&r[i]);
     analyzer_free(an);
     config_free(cfg);

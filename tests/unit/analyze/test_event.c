@@ -717,6 +717,13 @@ static void test_vocab_scan(void **state)
         {"今日新增死亡病例三例", NULL, NULL, 0, false, false, 0},
         {"小孩被拐卖", NULL, NULL, 1u << CAT_MINORS, false, false, 0},
         {"为防诈骗，民警上门宣传", NULL, NULL, 0, false, false, G},
+        /* an act before the police who come for it is not done to them;
+         * a punishment after an officer's offence keeps it his; 无故 is
+         * no negation */
+        {"清河县男子殴打妻子被民警抓获", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, G},
+        {"清河县男子殴打妻子，民警赶到", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, 0},
+        {"清河县一民警醉驾被刑拘", NULL, NULL, 1u << CAT_MISCONDUCT, true, false, G},
+        {"清河县民警无故殴打群众", NULL, NULL, 1u << CAT_ENFORCEMENT, true, false, 0},
         /* hearsay of a serious case, and its denial */
         {"网传清河有人偷小孩", NULL, NULL, 1u << CAT_RUMOUR, true, false, 0},
         {"警方辟谣：网传偷小孩系谣言", NULL, NULL, 0, false, false, G | D},
