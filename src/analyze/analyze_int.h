@@ -272,6 +272,16 @@ struct risk_scan {
     int n_hits;
     struct risk_hit hits[RISK_HITS_MAX]; /* the text's words, for the content rules */
 };
+/* Makes sc ready to scan text into m (its word list is not zeroed: words
+ * are written before they are read). */
+static inline void risk_scan_start(struct risk_scan *sc, struct risk_marks *m, const char *text,
+                                   bool names_only)
+{
+    sc->m = m;
+    sc->text = text;
+    sc->names_only = names_only;
+    sc->n_hits = 0;
+}
 const struct ac *risk_vocab_ac(const struct risk_vocab *rv);
 bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t cstart, size_t cend);
 /* The content rules over the words of the text scanned (who did what to

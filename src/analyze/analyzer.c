@@ -395,10 +395,7 @@ static void repost_part(struct analyzer *an, struct an_result *out, enum media_l
     struct risk_marks cm;
     memset(&cm, 0, sizeof cm);
     struct risk_scan rscan;
-    rscan.m = &cm;
-    rscan.text = chain;
-    rscan.names_only = false;
-    rscan.n_hits = 0;
+    risk_scan_start(&rscan, &cm, chain, false);
     struct ac_sink sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {own_matched ? NULL : scheme_engine_hit, an->schemes},
         [VOCAB_RISK] = {risk_vocab_hit, &rscan},
@@ -458,11 +455,8 @@ static int analyze_text(struct analyzer *an, const char *raw_title, const char *
     lex_hits_init(&lex);
     bool lexicon_needed = !an->model || sentiment_model_uses_lexicon(an->model);
     memset(marks, 0, sizeof *marks);
-    struct risk_scan rscan; /* its words are written before they are read: no zeroing */
-    rscan.m = marks;
-    rscan.text = body;
-    rscan.names_only = false;
-    rscan.n_hits = 0;
+    struct risk_scan rscan;
+    risk_scan_start(&rscan, marks, body, false);
     struct ac_sink sinks[VOCAB_PARTS] = {[VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes}};
     struct ac_sink body_sinks[VOCAB_PARTS] = {
         [VOCAB_SCHEMES] = {scheme_engine_hit, an->schemes},

@@ -356,18 +356,29 @@ bool risk_vocab_hit(void *ctx, int32_t value, size_t start, size_t end, size_t c
 
 /* ---- the content rules -------------------------------------------------------- */
 
-/* Does a sentence end in text[from, to) (bytes)? A comma does not end one. */
-static bool sentence_break(const char *text, size_t from, size_t to)
+/* Does text[from, to) (bytes) hold one of stops? */
+static bool span_has(const char *text, size_t from, size_t to, const char *const *stops, size_t n)
 {
-    static const char *const stops[] = {"。", "！", "？", "；", "!", "?", ";", "\n"};
     for (size_t i = from; i < to; i++) {
-        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
-            size_t n = strlen(stops[k]);
-            if (i + n <= to && memcmp(text + i, stops[k], n) == 0)
+        for (size_t k = 0; k < n; k++) {
+            size_t len = strlen(stops[k]);
+            if (i + len <= to && memcmp(text + i, stops[k], len) == 0)
                 return true;
         }
     }
     return false;
+}
+
+/* Ends of a sentence (a comma does not end one), and, for an act and its
+ * object, any pause at all. */
+static const char *const sentence_stops[] = {"。", "！", "？", "；", "!", "?", ";", "\n"};
+static const char *const pause_stops[] = {"。", "！", "？", "；", "!",  "?", ";",
+                                          "\n", ",",  ".",  " ",  "，", "、"};
+#define N_STOPS(a) (sizeof a / sizeof a[0])
+
+static bool sentence_break(const char *text, size_t from, size_t to)
+{
+    return span_has(text, from, to, sentence_stops, N_STOPS(sentence_stops));
 }
 
 /* Is the person word h acted on (把/将 right before it)? */
@@ -422,23 +433,12 @@ static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
 static bool object_span(const struct risk_scan *sc, const struct risk_hit *h,
                         const struct risk_hit *a)
 {
-    for (size_t i = h->end; i < a->start; i++) {
-        unsigned char c = (unsigned char)sc->text[i];
-        if (c == ',' || c == ';' || c == '.' || c == ' ')
-            return false;
-    }
-    if (sentence_break(sc->text, h->end, a->start))
+    if (span_has(sc->text, h->end, a->start, pause_stops, N_STOPS(pause_stops)))
         return false;
     for (int j = 0; j < sc->n_hits; j++) {
         const struct risk_hit *b = &sc->hits[j];
         if (b->cstart >= h->cend && b->cend <= a->cstart &&
             (b->kind == VK_BEI || b->kind == VK_OTHER))
-            return false;
-    }
-    static const char *const stops[] = {"，", "、", "被"};
-    for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
-        const char *f = strstr(sc->text + h->end, stops[k]);
-        if (f && (size_t)(f - sc->text) < a->start)
             return false;
     }
     return true;
@@ -629,11 +629,8 @@ static void scan_name(const struct risk_vocab *rv, const char *name, struct risk
         buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
     buf[n] = '\0';
-    struct risk_scan sc; /* names keep no words: nothing to zero */
-    sc.m = m;
-    sc.text = buf;
-    sc.names_only = true;
-    sc.n_hits = 0;
+    struct risk_scan sc;
+    risk_scan_start(&sc, m, buf, true);
     ac_scan(rv->ac, buf, n, risk_vocab_hit, &sc);
 }
 
@@ -642,9 +639,8 @@ void risk_vocab_scan(const struct risk_vocab *rv, const char *text, size_t len, 
 {
     memset(out, 0, sizeof *out);
     if (text && len > 0) {
-        struct risk_scan *sc = xcalloc(1, sizeof *sc);
-        sc->m = out;
-        sc->text = text;
+        struct risk_scan *sc = xmalloc(sizeof *sc);
+        risk_scan_start(sc, out, text, false);
         ac_scan(rv->ac, text, len, risk_vocab_hit, sc);
         risk_scan_decide(sc);
         free(sc);
@@ -678,7 +674,8 @@ bool risk_vocab_local(const struct risk_vocab *rv, const char *region)
     if (!region || !*region)
         return false;
     struct risk_marks m = {0};
-    struct risk_scan sc = {.m = &m, .text = region};
+    struct risk_scan sc;
+    risk_scan_start(&sc, &m, region, false);
     ac_scan(rv->ac, region, strlen(region), risk_vocab_hit, &sc);
     return m.local;
 }
