@@ -6,10 +6,13 @@ DEBS = meson ninja-build pkg-config gcc libc6-dev libncurses-dev libsqlite3-dev 
        libcurl4-openssl-dev libyaml-dev libxml2-dev libutf8proc-dev libjansson-dev \
        libcmocka-dev libssl-dev liblinear-dev python3 tmux locales ca-certificates
 BENCH_DEBS = newsboat sqlite3 time nginx-light
+# libFuzzer comes with Debian's clang (its runtime in libclang-rt-dev).
+FUZZ_DEBS = clang libclang-rt-dev
+FUZZ_SECONDS ?= 60
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all run test bench deps bench-deps clean format
+.PHONY: all run test bench fuzz deps bench-deps fuzz-deps clean format
 
 all: build/build.ninja
 	ninja -C build
@@ -31,6 +34,13 @@ bench-deps: deps
 	  echo "note: could not install$$missing; the benchmark skips what needs them"; \
 	fi
 
+fuzz-deps: deps
+	@missing=""; for p in $(FUZZ_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
 # The demo registers whoever runs it (the first person needs no admin; once
 # someone is registered this does nothing) so that the console can act.
 run: deps all
@@ -47,6 +57,16 @@ test: deps build-test/build.ninja
 	  tail -n 40 build-test/test-output.txt
 	python3 tests/summary.py build-test/meson-logs/testlog.json
 
+# `make fuzz [FUZZ_SECONDS=60]`: the libFuzzer harnesses of tests/fuzz, built
+# with clang, AddressSanitizer and UBSan, each run for FUZZ_SECONDS.
+build-fuzz/build.ninja:
+	CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz: fuzz-deps build-fuzz/build.ninja
+	ninja -C build-fuzz fuzzers
+	python3 tests/fuzz/run.py build-fuzz $(FUZZ_SECONDS)
+
 build-bench/build.ninja:
 	meson setup build-bench --buildtype=release
 
@@ -55,7 +75,7 @@ bench: bench-deps build-bench/build.ninja
 	bench/run.sh build-bench
 
 format:
-	clang-format -i src/*.c src/*/*.[ch] ui/*.[ch]
+	clang-format -i src/*.c src/*/*.[ch] ui/*.[ch] tests/unit/*/*.c bench/*.[ch] tests/fuzz/*.[ch]
 
 clean:
-	rm -rf build build-test build-bench
+	rm -rf build build-test build-bench build-fuzz

@@ -739,6 +739,25 @@ static void slightly_broken_feed_recovers(void **state)
     feed_free(&f);
 }
 
+/* Found by tests/fuzz/fuzz_feed: a broken document left a line break (and
+ * the rest of the channel's text) inside the channel's <link>. */
+static void links_and_ids_are_one_line(void **state)
+{
+    (void)state;
+    const char body[] = "<rss version=\"2.0\"><channel><title>t</title>"
+                        "<link>https://qinghe.example/\n\n清河\n</link>"
+                        "<item><title>a</title><link>https://qinghe.example/a\r\nb</link>"
+                        "<guid>qh-\n1</guid></item></channel></rss>";
+    struct feed f;
+    parse_str_ok(body, &f);
+    /* a line break becomes a space, as in a title */
+    assert_string_equal(f.link, "https://qinghe.example/  清河");
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].link, "https://qinghe.example/a b");
+    assert_string_equal(f.items[0].guid, "qh- 1");
+    feed_free(&f);
+}
+
 static void truncated_item_is_refused(void **state)
 {
     (void)state;
@@ -926,6 +945,7 @@ int main(void)
         cmocka_unit_test(format_json_feed_spec_examples),
         cmocka_unit_test(malformed_input_is_eparse),
         cmocka_unit_test(slightly_broken_feed_recovers),
+        cmocka_unit_test(links_and_ids_are_one_line),
         cmocka_unit_test(truncated_item_is_refused),
         cmocka_unit_test(shared_links_keep_distinct_items),
         cmocka_unit_test(entities_are_never_expanded),
