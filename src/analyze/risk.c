@@ -528,6 +528,7 @@ void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
+    bool questioned = false;
     int alarm_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
@@ -582,7 +583,10 @@ void risk_scan_decide(struct risk_scan *sc)
             }
             break;
         case VK_QUESTION:
-            if (!negated(sc, h) && police_near(sc, h, QUESTION_WINDOW))
+            if (negated(sc, h))
+                break;
+            questioned = true;
+            if (police_near(sc, h, QUESTION_WINDOW))
                 mark(m, CAT_ENFORCEMENT, h->severity, QUESTION_SEVERITY);
             break;
         case VK_PRAISE:
@@ -604,6 +608,11 @@ void risk_scan_decide(struct risk_scan *sc)
     if (carrier && !m->debunk)
         mark(m, CAT_RUMOUR, serious ? alarm_sev : 0,
              serious ? default_severity(CAT_RUMOUR) : RUMOUR_IDLE_SEVERITY);
+    /* A post that questions or demands (为什么, 给个说法, 难道) is no
+     * notice, tip or praise: the 通报 or 依法处理 it names is what it
+     * takes issue with. */
+    if (questioned)
+        m->praise = m->publicity = false;
     /* A post that denies a rumour is the denial: what it names is what
      * the rumour claimed, at a quarter of its weight. */
     if (m->debunk) {

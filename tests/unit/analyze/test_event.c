@@ -757,6 +757,9 @@ static void test_vocab_scan(void **state)
         {"今天天气很好", "路人甲", "微博", 0, false, false, 0},
         {"暴力执法，民警酒驾撞人致死", NULL, NULL,
          1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false, 0},
+        /* a notice the post takes issue with makes it no notice */
+        {"调查通报出来了，难道就这样算了", NULL, NULL, 0, false, false, 0},
+        {"调查通报出来了，事情已经查清", NULL, NULL, 0, false, false, G},
         /* a crackdown is not an officer's drink-driving */
         {"交警开展酒驾整治行动，查处酒驾司机12名", NULL, NULL, 0, false, false, G},
         {"民警醉驾撞人后逃逸", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_ENFORCEMENT, false,
