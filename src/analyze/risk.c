@@ -528,6 +528,7 @@ void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
+    bool questioned = false;
     int alarm_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
@@ -582,7 +583,10 @@ void risk_scan_decide(struct risk_scan *sc)
             }
             break;
         case VK_QUESTION:
-            if (!negated(sc, h) && police_near(sc, h, QUESTION_WINDOW))
+            if (negated(sc, h))
+                break;
+            questioned = true;
+            if (police_near(sc, h, QUESTION_WINDOW))
                 mark(m, CAT_ENFORCEMENT, h->severity, QUESTION_SEVERITY);
             break;
         case VK_PRAISE:
@@ -604,6 +608,11 @@ void risk_scan_decide(struct risk_scan *sc)
     if (carrier && !m->debunk)
         mark(m, CAT_RUMOUR, serious ? alarm_sev : 0,
              serious ? default_severity(CAT_RUMOUR) : RUMOUR_IDLE_SEVERITY);
+    /* A post that questions or demands (为什么, 给个说法, 难道) is no
+     * notice, tip or praise: the 通报 or 依法处理 it names is what it
+     * takes issue with. */
+    if (questioned)
+        m->praise = m->publicity = false;
     /* A post that denies a rumour is the denial: what it names is what
      * the rumour claimed, at a quarter of its weight. */
     if (m->debunk) {
@@ -684,10 +693,6 @@ const struct ac *risk_vocab_ac(const struct risk_vocab *rv)
 {
     return rv ? rv->ac : NULL;
 }
-
-#ifndef CONTENT_BASE
-#define CONTENT_BASE 0.7
-#endif
 
 /* ---- the score -------------------------------------------------------------- */
 
@@ -824,6 +829,12 @@ static double clamp01(double x)
     return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
+/* A ratio r >= 1 as a share of full on a log scale (1 -> 0, full -> 1). */
+static double log_share(double r, double full)
+{
+    return r <= 1 ? 0 : clamp01(log(r) / log(full));
+}
+
 static double media_value(enum media_level m)
 {
     switch (m) {
@@ -872,23 +883,28 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         memcpy(lmin, def, sizeof lmin);
     }
     int volume_full = rc->volume_full > 0 ? rc->volume_full : RISK_DEFAULT_VOLUME_FULL;
-    double velocity_full = rc->velocity_full > 1 ? rc->velocity_full : 6;
+    double velocity_full = rc->velocity_full > 1 ? rc->velocity_full : RISK_DEFAULT_VELOCITY_FULL;
     double major = rc->major_content > 0 ? rc->major_content : RISK_DEFAULT_MAJOR_CONTENT;
+    double content_base = clamp01(rc->content_base);
 
     int items = in->items > 0 ? in->items : 0;
     int top_cat;
     double v[N_IND];
     v[IND_CONTENT] = content_value(in, &top_cat);
     v[IND_ATTITUDE] = in->voiced > 0 ? clamp01((double)in->negative / in->voiced) : 0;
+    /* Intensity on log scales that keep ranking far past the first few
+     * dozen items: the early-warning question is which story will be big,
+     * and a volume that is full at 200 or a growth ratio full at 6 makes
+     * every fast story look the same. */
     double volume = clamp01(log1p((double)items) / log1p((double)volume_full));
-    double velocity = in->velocity <= 1 ? 0 : clamp01((in->velocity - 1) / (velocity_full - 1));
-    double accel =
-        in->acceleration <= 1 ? 0 : clamp01((in->acceleration - 1) / (velocity_full - 1));
-    v[IND_INTENSITY] = 0.75 * volume + 0.15 * velocity + 0.1 * accel;
-    /* Content weighs with the spread: what few have seen counts less (and
-     * the first hour's score then ranks stories by how far they went). */
+    double velocity = log_share(in->velocity, velocity_full);
+    double accel = log_share(in->acceleration, velocity_full);
+    v[IND_INTENSITY] = 0.6 * volume + 0.2 * velocity + 0.2 * accel;
+    /* Content weighs with the spread: what few have seen counts less, so
+     * the first hour's score ranks stories by how far they are going and
+     * not by the words of their first post. */
     double content = v[IND_CONTENT];
-    v[IND_CONTENT] = content * (CONTENT_BASE + (1 - CONTENT_BASE) * volume);
+    v[IND_CONTENT] = content * (content_base + (1 - content_base) * volume);
     double reach = media_value(in->top_media);
     if (in->official > 0 && reach < 0.6)
         reach = 0.6;

@@ -1228,6 +1228,8 @@ static int parse_risk(struct parse *p, yaml_node_t *map)
             if (!rc && (r->velocity_full <= 1 || r->velocity_full > 1000))
                 rc = parse_error(p, v, key, "%s is out of range (more than 1, at most 1000)",
                                  scalar(v));
+        } else if (!strcmp(name, "content_base")) {
+            rc = get_number(p, v, key, 0, 1, &r->content_base);
         } else if (!strcmp(name, "major_content")) {
             rc = get_number(p, v, key, 0, 1, &r->major_content);
             if (!rc && r->major_content <= 0)
@@ -1929,7 +1931,8 @@ static void config_defaults(struct config *cfg)
         *(double *)((char *)r + risk_weights[i].off) = weights[i];
     memcpy(r->level_min, levels, sizeof r->level_min);
     r->volume_full = RISK_DEFAULT_VOLUME_FULL;
-    r->velocity_full = 6;
+    r->velocity_full = RISK_DEFAULT_VELOCITY_FULL;
+    r->content_base = RISK_DEFAULT_CONTENT_BASE;
     r->major_content = RISK_DEFAULT_MAJOR_CONTENT;
     incident_defaults(&cfg->incident);
     duty_defaults(&cfg->duty);

@@ -92,9 +92,11 @@ struct scheme_config {
  * DB4401/T 12-2023 (媒体传播, 舆论强度, 民意态度, 舆情演变) with the 涉警
  * content and local relevance. Weights are points out of 100 (scaled to
  * 100 when they add up to something else). */
-#define RISK_DEFAULT_WEIGHTS 35, 10, 27, 10, 3, 15 /* content .. local, in struct order */
+#define RISK_DEFAULT_WEIGHTS 19, 5, 47, 10, 3, 16 /* content .. local, in struct order */
 #define RISK_DEFAULT_LEVELS 80, 65, 50, 35
-#define RISK_DEFAULT_VOLUME_FULL 200
+#define RISK_DEFAULT_VOLUME_FULL 1000
+#define RISK_DEFAULT_VELOCITY_FULL 20
+#define RISK_DEFAULT_CONTENT_BASE 0.3
 #define RISK_DEFAULT_MAJOR_CONTENT 0.7
 struct risk_config {
     double w_content;   /* 涉警内容: the most serious category, decided in context */
@@ -105,8 +107,12 @@ struct risk_config {
     double w_local; /* 本地关联: share of items naming a local place or from a local source */
     double level_min[4];  /* score at or above which the level is I, II, III, IV
                              (default RISK_DEFAULT_LEVELS); below IV: not graded */
-    int volume_full;      /* items at which the volume part is full (default 200) */
-    double velocity_full; /* ratio at which velocity and acceleration are full (default 6) */
+    int volume_full;      /* items at which the volume part is full, on a log scale
+                             (default 1000) */
+    double velocity_full; /* ratio at which velocity and acceleration are full, on a log
+                             scale (default 20) */
+    double content_base;  /* share of the content value an event has before it spreads;
+                             the rest grows with its volume (0..1, default 0.3) */
     double major_content; /* content value an event needs for I or II (default 0.7) */
     char **region_words;  /* local place names (default: the sources' regions) */
     size_t n_region_words;

@@ -33,15 +33,16 @@ static struct analysis_config acfg(void)
         .duplicate_window = 168,
         .event_window = 48,
         .event_similarity = 0.25,
-        .risk = {.w_content = 35,
-                 .w_attitude = 10,
-                 .w_intensity = 27,
+        .risk = {.w_content = 19,
+                 .w_attitude = 5,
+                 .w_intensity = 47,
                  .w_media = 10,
                  .w_evolution = 3,
-                 .w_local = 15,
+                 .w_local = 16,
                  .level_min = {80, 65, 50, 35},
-                 .volume_full = 200,
-                 .velocity_full = 6,
+                 .volume_full = 1000,
+                 .velocity_full = 20,
+                 .content_base = 0.3,
                  .major_content = 0.7},
     };
     return ac;
@@ -277,10 +278,10 @@ static void test_explanation_sums(void **state)
          .acceleration = 1.5,
          .phase = PHASE_SPREADING},
         {.items = 1, .top_media = MEDIA_UNKNOWN, .velocity = 1},
-        {.items = 500,
-         .negative = 499,
-         .voiced = 500,
-         .local = 500,
+        {.items = 1000,
+         .negative = 999,
+         .voiced = 1000,
+         .local = 1000,
          .official = 3,
          .sources = 40,
          .categories = 0x7f,
@@ -376,10 +377,63 @@ static void test_caps(void **state)
     risk_assess(&ac.risk, &r, &before, &lb, NULL);
     r.debunked = true;
     risk_assess(&ac.risk, &r, &after, &la, &ex);
-    assert_true(after < before - 15);
+    assert_true(after < before - 5);
+    assert_true(la >= lb);
+    /* where content weighs more, the denial takes the level down */
+    ac.risk.w_content = 35;
+    r.debunked = false;
+    risk_assess(&ac.risk, &r, &before, &lb, NULL);
+    r.debunked = true;
+    risk_assess(&ac.risk, &r, &after, &la, NULL);
     assert_true(la > lb);
     assert_non_null(strstr(ex, "已辟谣"));
     free(ex);
+}
+
+/* Intensity on log scales: the volume keeps ranking far past 200 items and
+ * the growth ratio past 6 (both were full there, so every fast story
+ * looked the same in its first hour). */
+static void test_intensity_log_scale(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct risk_inputs in = {.items = 200, .local = 200, .top_media = MEDIA_SELF, .velocity = 1};
+    double s200, s800, slow, fast;
+    enum risk_level level;
+    risk_assess(&ac.risk, &in, &s200, &level, NULL);
+    in.items = in.local = 800;
+    risk_assess(&ac.risk, &in, &s800, &level, NULL);
+    assert_true(s800 > s200 + 2);
+    in.velocity = in.acceleration = 8;
+    risk_assess(&ac.risk, &in, &slow, &level, NULL);
+    in.velocity = in.acceleration = 19;
+    risk_assess(&ac.risk, &in, &fast, &level, NULL);
+    assert_true(fast > slow + 2);
+    assert_true(slow > s800);
+}
+
+/* Content weighs with the spread: a post nobody has passed on has
+ * content_base of its content value, and two stories of the same size
+ * differ by their content alone. */
+static void test_content_with_spread(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    ac.risk = (struct risk_config){
+        .w_content = 100, .level_min = {80, 65, 50, 35}, .volume_full = 1000, .content_base = 0.3};
+    struct risk_inputs in = {.items = 1, .categories = 1u << CAT_ENFORCEMENT};
+    double one, many;
+    enum risk_level level;
+    risk_assess(&ac.risk, &in, &one, &level, NULL);
+    in.items = 1000;
+    risk_assess(&ac.risk, &in, &many, &level, NULL);
+    assert_true(fabs(many - 100) < 1e-6);
+    /* log1p(1) / log1p(1000) of the rest grows in with the first item */
+    assert_true(fabs(one - 100 * (0.3 + 0.7 * log(2) / log(1001))) < 0.1);
+    ac.risk.content_base = 1;
+    in.items = 1;
+    risk_assess(&ac.risk, &in, &one, &level, NULL);
+    assert_true(fabs(one - 100) < 1e-6);
 }
 
 /* The public's attitude: a bare 转发微博 says nothing, so thirty of them do
@@ -703,6 +757,9 @@ static void test_vocab_scan(void **state)
         {"今天天气很好", "路人甲", "微博", 0, false, false, 0},
         {"暴力执法，民警酒驾撞人致死", NULL, NULL,
          1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false, 0},
+        /* a notice the post takes issue with makes it no notice */
+        {"调查通报出来了，难道就这样算了", NULL, NULL, 0, false, false, 0},
+        {"调查通报出来了，事情已经查清", NULL, NULL, 0, false, false, G},
         /* a crackdown is not an officer's drink-driving */
         {"交警开展酒驾整治行动，查处酒驾司机12名", NULL, NULL, 0, false, false, G},
         {"民警醉驾撞人后逃逸", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_ENFORCEMENT, false,
@@ -880,6 +937,8 @@ int main(void)
         cmocka_unit_test(test_velocity_hourly),
         cmocka_unit_test(test_explanation_sums),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_intensity_log_scale),
+        cmocka_unit_test(test_content_with_spread),
         cmocka_unit_test(test_attitude_voiced),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_alert_once_per_level),

@@ -115,12 +115,13 @@ static void defaults_without_section(void **state)
     assert_int_equal(a->event_window, 48);
     assert_true(a->event_similarity == 0.25);
     const struct risk_config *r = &a->risk;
-    assert_true(r->w_content == 35 && r->w_attitude == 10 && r->w_intensity == 27);
-    assert_true(r->w_media == 10 && r->w_evolution == 3 && r->w_local == 15);
+    assert_true(r->w_content == 19 && r->w_attitude == 5 && r->w_intensity == 47);
+    assert_true(r->w_media == 10 && r->w_evolution == 3 && r->w_local == 16);
     assert_true(r->level_min[0] == 80 && r->level_min[1] == 65);
     assert_true(r->level_min[2] == 50 && r->level_min[3] == 35);
-    assert_int_equal(r->volume_full, 200);
-    assert_true(r->velocity_full == 6);
+    assert_int_equal(r->volume_full, 1000);
+    assert_true(r->velocity_full == 20);
+    assert_true(r->content_base == 0.3);
     assert_true(r->major_content == 0.7);
     /* The distinct regions of the sources, in order. */
     assert_words(r->region_words, r->n_region_words, (const char *const[]){"清河县", "清河", NULL});
@@ -171,6 +172,7 @@ static void full_section_is_read(void **state)
                     "    levels: {I: 90, II: 70, III: 45, IV: 20.5}\n"
                     "    volume_full: 80\n"
                     "    velocity_full: 4.5\n"
+                    "    content_base: 0.6\n"
                     "    major_content: 0.8\n"
                     "    region_words: [清河, 清河县]\n"
                     "    official_words: [公安, 警方]\n");
@@ -243,6 +245,7 @@ static void full_section_is_read(void **state)
     assert_true(r->level_min[2] == 45 && r->level_min[3] == 20.5);
     assert_int_equal(r->volume_full, 80);
     assert_true(r->velocity_full == 4.5);
+    assert_true(r->content_base == 0.6);
     /* Given words replace the sources' regions. */
     assert_words(r->region_words, r->n_region_words, (const char *const[]){"清河", "清河县", NULL});
     assert_words(r->official_words, r->n_official_words,
@@ -266,7 +269,7 @@ static void partial_risk_keeps_defaults(void **state)
                                      "    region_words: []\n");
     const struct risk_config *r = &cfg->analysis.risk;
     assert_int_equal(cfg->analysis.n_schemes, 0);
-    assert_true(r->w_content == 35 && r->w_evolution == 0);
+    assert_true(r->w_content == 19 && r->w_evolution == 0);
     assert_true(r->level_min[0] == 80 && r->level_min[3] == 30);
     /* An explicit empty list means no local words, not the sources' regions. */
     assert_int_equal(r->n_region_words, 0);
@@ -384,6 +387,8 @@ static void error_values(void **state)
                  "6:16", "analysis.schemes[0].enabled", "expected a boolean");
     expect_error(HEAD "  risk:\n    velocity_full: 1\n", "4:20", "analysis.risk.velocity_full",
                  "more than 1");
+    expect_error(HEAD "  risk:\n    content_base: 1.5\n", "4:19", "analysis.risk.content_base",
+                 "out of range");
     expect_error(HEAD "  risk:\n    volume_full: 0\n", "4:18", "analysis.risk.volume_full",
                  "out of range");
 }
