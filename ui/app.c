@@ -296,9 +296,12 @@ static void draw_all(struct ui_app *app)
         cursor_x = utf8_width(line);
         ui_put(stdscr, lo.msg_y, 0, line, cols, A_BOLD);
         free(line);
-    } else if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
-        const char *q =
-            app->prompt == UI_PROMPT_DISCARD ? "放弃本表单所填的内容？(y/n)" : app->prompt_label;
+    } else if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT ||
+               app->prompt == UI_PROMPT_DRAFT_DISCARD) {
+        const char *q = app->prompt == UI_PROMPT_DISCARD ? "放弃本表单所填的内容？(y/n)"
+                        : app->prompt == UI_PROMPT_DRAFT_DISCARD
+                            ? "确认丢弃这份草稿？丢弃后不能找回 (y 丢弃/n 保留)"
+                            : app->prompt_label;
         ui_put(stdscr, lo.msg_y, 0, q, cols, A_BOLD);
         cursor_x = utf8_width(q) < cols ? utf8_width(q) : cols - 1;
     } else {
@@ -551,15 +554,25 @@ static void handle_prompt_key(struct ui_app *app, int key)
             ui_app_message(app, false, "已取消退出");
         return;
     }
-    if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
+    if (app->prompt == UI_PROMPT_DRAFT || app->prompt == UI_PROMPT_DRAFT_DISCARD) {
+        bool yes = key == 'y' || key == 'Y';
+        bool discard = app->prompt == UI_PROMPT_DRAFT && (key == 'd' || key == 'D');
+        if (!yes && !discard && key != 'n' && key != 'N' && key != UI_KEY_ESC)
+            return; /* only an answer ends the question */
         enum ui_prompt p = app->prompt;
+        app->prompt = UI_PROMPT_NONE;
+        ui_drafts_answer(app, discard                ? UI_DRAFT_DISCARD_ASK
+                              : !yes                 ? UI_DRAFT_KEEP
+                              : p == UI_PROMPT_DRAFT ? UI_DRAFT_RESTORE
+                                                     : UI_DRAFT_DISCARD);
+        return;
+    }
+    if (app->prompt == UI_PROMPT_DISCARD) {
         bool yes = key == 'y' || key == 'Y';
         if (!yes && key != 'n' && key != 'N' && key != UI_KEY_ESC)
             return; /* only an answer ends the question */
         app->prompt = UI_PROMPT_NONE;
-        if (p == UI_PROMPT_DRAFT)
-            ui_drafts_answer(app, yes);
-        else if (yes)
+        if (yes)
             ui_form_leave(app);
         else
             ui_app_message(app, false, "继续填写");
