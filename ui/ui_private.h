@@ -247,6 +247,18 @@ char *ui_cell(const char *s, int cols);
 char **ui_wrap(const char *text, int cols, size_t *n);
 void ui_lines_free(char **lines, size_t n);
 
+/* One part of the header line, laid out by importance: when the line is too
+ * narrow, the least important part is shortened (to brief), then dropped,
+ * then the next, until the rest fits. rank 0 is never dropped. */
+struct ui_header_part {
+    const char *full, *brief; /* brief: NULL when there is no shorter form */
+    int rank;                 /* importance: lower goes first */
+    int shown;                /* set by ui_header_fit: 0 dropped, 1 brief, 2 full */
+};
+/* Chooses each part's form for cols columns with sep columns between the
+ * parts shown; returns the line's width. */
+int ui_header_fit(struct ui_header_part *p, size_t n, int cols, int sep);
+
 enum ui_cmd_kind {
     UI_CMD_EMPTY,
     UI_CMD_UNKNOWN,
