@@ -643,6 +643,9 @@ int cmd_scheme(const struct config *cfg, int argc, char **argv)
 {
     (void)cfg;
     if (argc != 2 || strcmp(argv[0], "test") != 0) {
+        for (int i = 0; i < argc; i++)
+            if (!strncmp(argv[i], "--", 2))
+                fprintf(stderr, "jingyu scheme: unknown option %s\n", argv[i]);
         fprintf(stderr, "usage: jingyu scheme test 'EXPR' < items.jsonl\n");
         return CMD_EXIT_USAGE;
     }
@@ -766,9 +769,11 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
                 fprintf(stderr, "jingyu train: --holdout must be 0 or at least 2\n");
                 return CMD_EXIT_USAGE;
             }
-        } else if (!file && argv[i][0] != '-') {
+        } else if (!file && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
             file = argv[i];
         } else {
+            if (argv[i][0] == '-')
+                fprintf(stderr, "jingyu train: unknown option %s\n", argv[i]);
             file = NULL;
             break;
         }

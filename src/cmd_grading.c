@@ -202,7 +202,10 @@ int cmd_train_grading(const struct config *cfg, int argc, char **argv)
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
         } else {
-            fprintf(stderr, "usage: jingyu train --grading-labels [--fit] [--db FILE]\n");
+            fprintf(stderr,
+                    "jingyu train: unknown option %s\n"
+                    "usage: jingyu train --grading-labels [--fit] [--db FILE]\n",
+                    argv[i]);
             return CMD_EXIT_USAGE;
         }
     }

@@ -112,6 +112,7 @@ struct opts {
     char **argv;
     const char *pos[4]; /* positional arguments */
     int n_pos;
+    const char *no_value; /* the last option, when its value is missing */
 };
 
 /* Options are --key VALUE (or flags); positional arguments in order. */
@@ -133,10 +134,8 @@ static int opts_parse(const struct cli *c, int argc, char **argv, struct opts *o
     o->argv = argv;
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "--", 2)) {
-            if (!is_flag(argv[i]) && ++i >= argc) {
-                fprintf(stderr, "%s: %s needs a value\n", c->name, argv[i - 1]);
-                return CMD_EXIT_USAGE;
-            }
+            if (!is_flag(argv[i]) && ++i >= argc)
+                o->no_value = argv[i - 1]; /* said after unknown options are */
         } else if (o->n_pos < 4) {
             o->pos[o->n_pos++] = argv[i];
         } else {
@@ -212,18 +211,66 @@ static bool opt_time(const struct cli *c, const struct opts *o, const char *key,
     return true;
 }
 
-/* Runs a subcommand: the store opened as the person acting, the options
- * read, body run, the store closed on every path. */
-static int cli_main(const struct config *cfg, const char *name, int argc, char **argv,
-                    int (*body)(struct cli *c, const struct opts *o))
+/* The options each verb of a command takes (space-separated). verb "*":
+ * the command has no verbs; verb "": the default verb when none is given.
+ * An option not listed is refused before anything is opened. */
+struct verb_opts {
+    const char *verb, *opts;
+};
+
+static bool opt_listed(const char *list, const char *key)
 {
-    struct cli c;
-    int rc = cli_open(&c, cfg, name);
-    if (rc)
-        return rc;
+    size_t n = strlen(key);
+    for (const char *p = list; (p = strstr(p, key)); p += n) {
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+static int opts_check(const char *name, const struct verb_opts *table, const struct opts *o)
+{
+    const char *verb = o->n_pos ? o->pos[0] : "";
+    const struct verb_opts *t = table;
+    while (t->verb && strcmp(t->verb, "*") && strcmp(t->verb, verb))
+        t = t + 1;
+    if (!t->verb) /* an unknown verb: the command says so with its usage */
+        return o->no_value ? usage_error(&(struct cli){.name = name}, "an option needs a value")
+                           : 0;
+    for (int i = 0; i < o->argc; i++) {
+        const char *a = o->argv[i];
+        if (strncmp(a, "--", 2))
+            continue;
+        if (!opt_listed(t->opts, a)) {
+            fprintf(stderr, "%s%s%s: unknown option %s\nusage: %s%s%s %s\n(see jingyu(1))\n", name,
+                    verb[0] ? " " : "", verb, a, name, verb[0] ? " " : "", verb,
+                    t->opts[0] ? t->opts : "(no options)");
+            return CMD_EXIT_USAGE;
+        }
+        if (!is_flag(a))
+            i++;
+    }
+    if (o->no_value) {
+        fprintf(stderr, "%s: %s needs a value\n", name, o->no_value);
+        return CMD_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Runs a subcommand: the options read and checked against its table, the
+ * store opened as the person acting, body run, the store closed on every
+ * path. */
+static int cli_main(const struct config *cfg, const char *name, int argc, char **argv,
+                    const struct verb_opts *table, int (*body)(struct cli *c, const struct opts *o))
+{
+    struct cli c = {.cfg = cfg, .name = name};
     struct opts o;
-    if (!(rc = opts_parse(&c, argc, argv, &o)))
-        rc = body(&c, &o);
+    int rc = opts_parse(&c, argc, argv, &o);
+    if (rc || (rc = opts_check(name, table, &o)))
+        return rc;
+    if ((rc = cli_open(&c, cfg, name)))
+        return rc;
+    rc = body(&c, &o);
     store_close(c.st);
     return rc;
 }
@@ -860,14 +907,42 @@ static int incident_main(struct cli *c, const struct opts *o)
     return cmd_incident_verb(c, o);
 }
 
+static const struct verb_opts incident_opts[] = {
+    {"new", "--event --alert --title --category --level --officer --departments --started --parent "
+            "--item --origin"},
+    {"list", "--all --json"},
+    {"show", "--json"},
+    {"assess", "--version --level --reason --strategy --reported-at"},
+    {"respond", "--channel --content --at"},
+    {"verify", "--version --facts --evidence --legal-opinion --legal-by --verified-by"},
+    {"move", "--reason --version"},
+    {"draft", "--text --file --final"},
+    {"submit", "--comment"},
+    {"approve", "--comment"},
+    {"return", "--comment"},
+    {"publish", "--channel --link --at"},
+    {"correct", "--reason --retract"},
+    {"close", "--version --outcome --effective --why --secondary --lessons --satisfaction"},
+    {"link", "--event --item"},
+    {"task", "--department --text --due"},
+    {"feedback", "--text"},
+    {NULL, NULL},
+};
+
 int cmd_incident(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu incident", argc, argv, incident_main);
+    return cli_main(cfg, "jingyu incident", argc, argv, incident_opts, incident_main);
 }
+
+static const struct verb_opts person_opts[] = {
+    {"add", "--name --roles --badge --unit --inactive"},
+    {"list", ""},
+    {NULL, NULL},
+};
 
 int cmd_people(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu person", argc, argv, person_main);
+    return cli_main(cfg, "jingyu person", argc, argv, person_opts, person_main);
 }
 
 /* ---- audit ----------------------------------------------------------------------- */
@@ -916,9 +991,15 @@ static int audit_main(struct cli *c, const struct opts *o)
     return rc;
 }
 
+static const struct verb_opts audit_opts[] = {
+    {"verify", ""},
+    {"log", "--incident --limit"},
+    {NULL, NULL},
+};
+
 int cmd_audit(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu audit", argc, argv, audit_main);
+    return cli_main(cfg, "jingyu audit", argc, argv, audit_opts, audit_main);
 }
 
 /* ---- silences ---------------------------------------------------------------------- */
@@ -1033,9 +1114,16 @@ static int silence_main(struct cli *c, const struct opts *o)
                           "| silence list [--all] [--json] | silence expire ID");
 }
 
+static const struct verb_opts silence_opts[] = {
+    {"add", "--event --source --reason --until"},
+    {"list", "--all --json"},
+    {"expire", ""},
+    {NULL, NULL},
+};
+
 int cmd_silence(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu silence", argc, argv, silence_main);
+    return cli_main(cfg, "jingyu silence", argc, argv, silence_opts, silence_main);
 }
 
 /* ---- kpi --------------------------------------------------------------------------- */
@@ -1060,10 +1148,17 @@ static int kpi_main(struct cli *c, const struct opts *o)
     }
     struct jy_buf b;
     jy_buf_init(&b, 0);
+    bool json = flag(o, "--json");
+    if (json) { /* one document: the period, then each KPI */
+        jy_buf_puts(&b, "{");
+        json_kv_str(&b, "from", fs, true);
+        json_kv_str(&b, "to", ts, false);
+        jy_buf_json_key(&b, "kpis", false);
+        jy_buf_puts(&b, "[");
+    }
     for (int i = 0; i < KPI_N; i++) {
-        if (flag(o, "--json")) {
-            jy_buf_reset(&b);
-            jy_buf_puts(&b, "{");
+        if (json) {
+            jy_buf_puts(&b, i ? ",{" : "{");
             json_kv_str(&b, "kpi", k[i].key, true);
             json_kv_str(&b, "label", k[i].label, false);
             json_kv_str(&b, "definition", k[i].definition, false);
@@ -1081,7 +1176,6 @@ static int kpi_main(struct cli *c, const struct opts *o)
             jy_buf_json_key(&b, "below_target", false);
             jy_buf_puts(&b, k[i].below ? "true" : "false");
             jy_buf_puts(&b, "}");
-            printf("%s\n", b.data);
             continue;
         }
         char value[32];
@@ -1095,13 +1189,20 @@ static int kpi_main(struct cli *c, const struct opts *o)
                k[i].denominator, k[i].target, k[i].kind == KPI_SATISFACTION ? "" : "%",
                k[i].below ? "低于目标\t" : "", k[i].definition);
     }
+    if (json)
+        printf("%s]}\n", b.data);
     jy_buf_free(&b);
     return rc;
 }
 
+static const struct verb_opts kpi_opts[] = {
+    {"*", "--from --to --json"},
+    {NULL, NULL},
+};
+
 int cmd_kpi(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu kpi", argc, argv, kpi_main);
+    return cli_main(cfg, "jingyu kpi", argc, argv, kpi_opts, kpi_main);
 }
 
 /* ---- duty and handover ---------------------------------------------------------------- */
@@ -1159,6 +1260,13 @@ static int duty_main(struct cli *c, const struct opts *o)
     int rc = 0;
     struct jy_error err = {0};
     int64_t today = roster_day_of(&c->cfg->duty, c->now);
+    /* between midnight and the day shift's start the shift on duty began the
+     * day before: "today" for the schedule is its day, or generating from
+     * today would leave the shift on duty now empty */
+    size_t shift;
+    int64_t shift_day;
+    if (roster_shift_at(&c->cfg->duty, c->now, &shift, &shift_day) && shift_day < today)
+        today = shift_day;
     const char *verb = o->n_pos ? o->pos[0] : "show";
     if (!strcmp(verb, "generate")) {
         int64_t from, to;
@@ -1239,9 +1347,20 @@ static int duty_main(struct cli *c, const struct opts *o)
     return rc;
 }
 
+static const struct verb_opts duty_opts[] = {
+    {"", "--from --to"},
+    {"show", "--from --to"},
+    {"gaps", "--from --to"},
+    {"generate", "--from --to"},
+    {"set", "--login"},
+    {"swap", "--first --second"},
+    {"now", ""},
+    {NULL, NULL},
+};
+
 int cmd_duty(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu duty", argc, argv, duty_main);
+    return cli_main(cfg, "jingyu duty", argc, argv, duty_opts, duty_main);
 }
 
 static int handover_main(struct cli *c, const struct opts *o)
@@ -1298,9 +1417,14 @@ static int handover_main(struct cli *c, const struct opts *o)
     return rc;
 }
 
+static const struct verb_opts handover_opts[] = {
+    {"", "--search"}, {"prefill", ""},      {"write", "--note --to"},
+    {"ack", ""},      {"list", "--search"}, {NULL, NULL},
+};
+
 int cmd_handover(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu handover", argc, argv, handover_main);
+    return cli_main(cfg, "jingyu handover", argc, argv, handover_opts, handover_main);
 }
 
 /* ---- notifications ---------------------------------------------------------------------- */
@@ -1391,9 +1515,14 @@ static int notify_main(struct cli *c, const struct opts *o)
     return rc;
 }
 
+static const struct verb_opts notify_opts[] = {
+    {"", ""},     {"status", ""}, {"run", "--once"}, {"send", "--subject --body --channel"},
+    {NULL, NULL},
+};
+
 int cmd_notify(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu notify", argc, argv, notify_main);
+    return cli_main(cfg, "jingyu notify", argc, argv, notify_opts, notify_main);
 }
 
 /* ---- directories ------------------------------------------------------------------------- */
@@ -1455,7 +1584,14 @@ static int directory_main(struct cli *c, const struct opts *o)
     return rc;
 }
 
+static const struct verb_opts directory_opts[] = {
+    {"list", "--search"},
+    {"export", ""},
+    {"import", ""},
+    {NULL, NULL},
+};
+
 int cmd_directory(const struct config *cfg, int argc, char **argv)
 {
-    return cli_main(cfg, "jingyu directory", argc, argv, directory_main);
+    return cli_main(cfg, "jingyu directory", argc, argv, directory_opts, directory_main);
 }

@@ -380,6 +380,7 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser(); /* once, before any thread parses: not thread-safe in libxml2 2.9 */
     const char *config_path = NULL, *cmd = NULL, *arg = NULL;
+    const char *console_opt = NULL; /* an option of the console alone, when given */
     bool collect = true, once = false, read_only = false;
     int exit_after = 0;
     for (int i = 1; i < argc; i++) {
@@ -400,11 +401,14 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--no-collect") == 0) {
             collect = false;
+            console_opt = a;
         } else if (strcmp(a, "--read-only") == 0) {
             read_only = true;
+            console_opt = a;
         } else if (strcmp(a, "--once") == 0) {
             once = true;
         } else if (strcmp(a, "--exit-after") == 0) {
+            console_opt = a;
             if (++i >= argc || (exit_after = atoi(argv[i])) <= 0) {
                 fprintf(stderr, "jingyu: --exit-after needs a positive number\n");
                 return EXIT_USAGE;
@@ -419,6 +423,11 @@ int main(int argc, char **argv)
                             strcmp(a, "kpi") == 0 || strcmp(a, "duty") == 0 ||
                             strcmp(a, "handover") == 0 || strcmp(a, "notify") == 0 ||
                             strcmp(a, "directory") == 0 || strcmp(a, "silence") == 0)) {
+            if (console_opt || once) {
+                fprintf(stderr, "jingyu %s: unknown option %s\n", a, once ? "--once" : console_opt);
+                usage(stderr);
+                return EXIT_USAGE;
+            }
             int rc = cmd_with_args(config_path, a, argc - i - 1, argv + i + 1);
             curl_global_cleanup();
             xmlCleanupParser();
@@ -431,6 +440,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "jingyu: too many arguments\n");
             return EXIT_USAGE;
         }
+    }
+    /* the console's options belong to it, --once to collect */
+    if ((cmd && console_opt) || (once && (!cmd || strcmp(cmd, "collect")))) {
+        fprintf(stderr, "jingyu%s%s: unknown option %s\n", cmd ? " " : "", cmd ? cmd : "",
+                cmd && console_opt ? console_opt : "--once");
+        usage(stderr);
+        return EXIT_USAGE;
     }
     int rc;
     if (!cmd) {

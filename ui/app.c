@@ -160,42 +160,72 @@ static void update_status(struct ui_app *app)
                  lease.pid);
 }
 
+/* The header: who and when, then the counts that call for action. At 80
+ * columns not everything fits: the parts are laid out by importance
+ * (ui_header_fit), so the overdue count and who collects always show and the
+ * bureau's name, the clock's seconds and zero counts give way first. */
 static void draw_header(struct ui_app *app, int cols)
 {
-    char clock[16];
+    char clock[16], hm[8];
     jy_time_local(jy_now(), "%H:%M:%S", clock, sizeof clock);
-    /* who is at the keyboard, then who is on duty now (when scheduled) */
-    char *head = xasprintf(" %s 警舆  %s  %s%s  %s%s", app->cfg->bureau ? app->cfg->bureau : "",
-                           clock, app->me.name,
-                           app->me.read_only ? "（只读）"
-                           : app->me.known   ? ""
-                                             : "（未登记）",
-                           app->duty_label, app->duty_label[0] ? "  " : "");
+    jy_time_local(jy_now(), "%H:%M", hm, sizeof hm);
+    const char *bureau = app->cfg->bureau ? app->cfg->bureau : "";
+    char *title = xasprintf(" %s%s警舆", bureau, bureau[0] ? " " : "");
+    char *title_brief = xasprintf(" %s", bureau[0] ? bureau : "警舆");
+    char *me = xasprintf("%s%s", app->me.name,
+                         app->me.read_only ? "（只读）"
+                         : app->me.known   ? ""
+                                           : "（未登记）");
     char *dark = xasprintf("失联信源 %d", app->dark);
+    char *dark_brief = xasprintf("失联 %d", app->dark);
     char *alerts = app->alert_sources
                        ? xasprintf("待确认事件 %d（信源 %d）", app->alerts, app->alert_sources)
                        : xasprintf("待确认事件 %d", app->alerts);
+    char *alerts_brief = xasprintf("待确认 %d", app->alerts + app->alert_sources);
     char *overdue = xasprintf("超时工单 %d", app->overdue);
-    char *h = xasprintf("%s%s  %s  %s  %s", head, dark, alerts, overdue, app->collect_label);
+    /* who collects, briefly: here, elsewhere, stale or nobody */
+    const char *coll = app->collect_label;
+    bool elsewhere = !strncmp(coll, "采集：", strlen("采集：")) && strcmp(coll, "采集：本机") &&
+                     strcmp(coll, "采集：未知");
+    const char *coll_brief = strstr(coll, "心跳超时") ? "采集超时"
+                             : elsewhere              ? "采集：他机"
+                                                      : NULL;
+    enum { P_TITLE, P_CLOCK, P_ME, P_DUTY, P_DARK, P_ALERTS, P_OVERDUE, P_COLLECT, P_N };
+    struct ui_header_part p[P_N] = {
+        [P_TITLE] = {title, title_brief, 4, 0},
+        [P_CLOCK] = {clock, hm, 5, 0},
+        [P_ME] = {me, NULL, 6, 0},
+        [P_DUTY] = {app->duty_label, NULL, 2, 0},
+        [P_DARK] = {dark, dark_brief, app->dark ? 7 : 1, 0},
+        [P_ALERTS] = {alerts, alerts_brief, app->alerts + app->alert_sources ? 8 : 3, 0},
+        [P_OVERDUE] = {overdue, NULL, 0, 0},
+        [P_COLLECT] = {coll, coll_brief, 9, 0},
+    };
+    ui_header_fit(p, P_N, cols, 2);
     attr_t attr = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_TITLE) : A_REVERSE);
     attr_t loud = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_ERROR) : A_NORMAL);
-    ui_put(stdscr, 0, 0, h, cols, attr);
-    int x = utf8_width(head);
-    if (app->dark > 0 && x < cols) /* stands out while any source is down */
-        ui_put(stdscr, 0, x, dark, utf8_width(dark) < cols - x ? utf8_width(dark) : cols - x, loud);
-    x += utf8_width(dark) + 2;
-    if (app->alerts + app->alert_sources > 0 && x < cols) /* ... and while any alert waits */
-        ui_put(stdscr, 0, x, alerts, utf8_width(alerts) < cols - x ? utf8_width(alerts) : cols - x,
-               loud);
-    x += utf8_width(alerts) + 2;
-    if (app->overdue > 0 && x < cols) /* ... and while any incident is overdue */
-        ui_put(stdscr, 0, x, overdue,
-               utf8_width(overdue) < cols - x ? utf8_width(overdue) : cols - x, loud);
-    free(overdue);
-    free(head);
+    ui_put(stdscr, 0, 0, "", cols, attr); /* the whole line in the header's colour */
+    int x = 0;
+    for (int i = 0; i < P_N && x < cols; i++) {
+        if (!p[i].shown)
+            continue;
+        const char *text = p[i].shown == 1 && p[i].brief ? p[i].brief : p[i].full;
+        /* a count stands out while it calls for action */
+        bool red = (i == P_DARK && app->dark > 0) ||
+                   (i == P_ALERTS && app->alerts + app->alert_sources > 0) ||
+                   (i == P_OVERDUE && app->overdue > 0);
+        int w = utf8_width(text);
+        ui_put(stdscr, 0, x, text, w < cols - x ? w : cols - x, red ? loud : attr);
+        x += w + 2;
+    }
+    free(title);
+    free(title_brief);
+    free(me);
     free(dark);
+    free(dark_brief);
     free(alerts);
-    free(h);
+    free(alerts_brief);
+    free(overdue);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -296,9 +326,12 @@ static void draw_all(struct ui_app *app)
         cursor_x = utf8_width(line);
         ui_put(stdscr, lo.msg_y, 0, line, cols, A_BOLD);
         free(line);
-    } else if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
-        const char *q =
-            app->prompt == UI_PROMPT_DISCARD ? "放弃本表单所填的内容？(y/n)" : app->prompt_label;
+    } else if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT ||
+               app->prompt == UI_PROMPT_DRAFT_DISCARD) {
+        const char *q = app->prompt == UI_PROMPT_DISCARD ? "放弃本表单所填的内容？(y/n)"
+                        : app->prompt == UI_PROMPT_DRAFT_DISCARD
+                            ? "确认丢弃这份草稿？丢弃后不能找回 (y 丢弃/n 保留)"
+                            : app->prompt_label;
         ui_put(stdscr, lo.msg_y, 0, q, cols, A_BOLD);
         cursor_x = utf8_width(q) < cols ? utf8_width(q) : cols - 1;
     } else {
@@ -551,15 +584,25 @@ static void handle_prompt_key(struct ui_app *app, int key)
             ui_app_message(app, false, "已取消退出");
         return;
     }
-    if (app->prompt == UI_PROMPT_DISCARD || app->prompt == UI_PROMPT_DRAFT) {
+    if (app->prompt == UI_PROMPT_DRAFT || app->prompt == UI_PROMPT_DRAFT_DISCARD) {
+        bool yes = key == 'y' || key == 'Y';
+        bool discard = app->prompt == UI_PROMPT_DRAFT && (key == 'd' || key == 'D');
+        if (!yes && !discard && key != 'n' && key != 'N' && key != UI_KEY_ESC)
+            return; /* only an answer ends the question */
         enum ui_prompt p = app->prompt;
+        app->prompt = UI_PROMPT_NONE;
+        ui_drafts_answer(app, discard                ? UI_DRAFT_DISCARD_ASK
+                              : !yes                 ? UI_DRAFT_KEEP
+                              : p == UI_PROMPT_DRAFT ? UI_DRAFT_RESTORE
+                                                     : UI_DRAFT_DISCARD);
+        return;
+    }
+    if (app->prompt == UI_PROMPT_DISCARD) {
         bool yes = key == 'y' || key == 'Y';
         if (!yes && key != 'n' && key != 'N' && key != UI_KEY_ESC)
             return; /* only an answer ends the question */
         app->prompt = UI_PROMPT_NONE;
-        if (p == UI_PROMPT_DRAFT)
-            ui_drafts_answer(app, yes);
-        else if (yes)
+        if (yes)
             ui_form_leave(app);
         else
             ui_app_message(app, false, "继续填写");

@@ -8,14 +8,19 @@
  * values wrap by display width. Each field can carry a validation message,
  * drawn beside its label, and, after a version conflict, the value someone
  * else saved, drawn under the operator's own. The model is plain data (the
- * unit tests drive it without a terminal); ui_draw_form draws it. A form
- * serialises to JSON so that a draft survives a dropped session. */
+ * unit tests drive it without a terminal); ui_draw_form draws it. Text is
+ * edited at a cursor by display column (textedit.c): Left/Right, Home/End
+ * (^A/^E), Delete, ^K, ^W, insertion anywhere, and Up/Down between the
+ * lines of a multi-line field (past its first or last line they move to
+ * the field before or after). A form serialises to JSON so that a draft
+ * survives a dropped session. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "textedit.h"
 #include "ui_private.h"
 
 #define FIELD_MAX_BYTES 20000
@@ -87,6 +92,7 @@ void ui_form_set(struct ui_form *fm, const char *key, const char *value)
         jy_buf_append(&f->value, clean, n);
         free(clean);
     }
+    f->cursor = f->value.len; /* typing goes on after what is there */
     if (f->kind == UI_FIELD_CHOICE && f->n_choices) {
         bool known = false;
         for (size_t i = 0; i < f->n_choices && !known; i++)
@@ -129,23 +135,6 @@ void ui_form_set_errors(struct ui_form *fm, const struct field_error *e, size_t 
     }
 }
 
-static void delete_last_char(struct jy_buf *b)
-{
-    while (b->len > 0) {
-        size_t start = b->len;
-        while (start > 0 && ((unsigned char)b->data[start - 1] & 0xC0) == 0x80)
-            start--;
-        if (start > 0)
-            start--;
-        uint32_t cp;
-        utf8_decode(b->data + start, b->len - start, &cp);
-        b->len = start;
-        b->data[b->len] = '\0';
-        if (utf8_cp_width(cp) > 0 || cp < 0x20)
-            break; /* combining marks go with the character they sit on */
-    }
-}
-
 static void step_choice(struct ui_field *f, int dir)
 {
     if (!f->n_choices)
@@ -156,6 +145,64 @@ static void step_choice(struct ui_field *f, int dir)
     at = at == f->n_choices ? 0 : (at + f->n_choices + (size_t)(dir > 0 ? 1 : -1)) % f->n_choices;
     jy_buf_reset(&f->value);
     jy_buf_puts(&f->value, f->choices[at]);
+    f->cursor = f->value.len;
+}
+
+/* The value laid out this wide when drawn (what Up and Down follow). */
+static int form_wrap(const struct ui_form *fm)
+{
+    return fm->wrap > 0 ? fm->wrap : 76;
+}
+
+/* An editing key on a line or multi-line field: IGNORED when it is not
+ * one, or did nothing. */
+static enum ui_form_result edit_key(struct ui_form *fm, struct ui_field *f, int key)
+{
+    bool changed = false, moved = false;
+    switch (key) {
+    case UI_FN(KEY_LEFT):
+        moved = textedit_left(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_RIGHT):
+        moved = textedit_right(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_HOME):
+    case UI_CTRL('A'):
+        moved = textedit_home(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_END):
+    case UI_CTRL('E'):
+        moved = textedit_end(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_BACKSPACE):
+    case 127:
+    case 8:
+        changed = textedit_backspace(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_DC):
+        changed = textedit_delete(&f->value, &f->cursor);
+        break;
+    case UI_CTRL('K'):
+        changed = textedit_kill_line(&f->value, &f->cursor);
+        break;
+    case UI_CTRL('W'):
+        changed = textedit_kill_word(&f->value, &f->cursor);
+        break;
+    case UI_FN(KEY_UP):
+    case UI_FN(KEY_DOWN):
+        if (f->kind != UI_FIELD_TEXT)
+            return UI_FORM_IGNORED;
+        moved =
+            textedit_vertical(&f->value, &f->cursor, form_wrap(fm), key == UI_FN(KEY_UP) ? -1 : 1);
+        break;
+    default:
+        return UI_FORM_IGNORED;
+    }
+    if (changed) {
+        f->error[0] = '\0';
+        return UI_FORM_CHANGED;
+    }
+    return moved ? UI_FORM_MOVED : UI_FORM_IGNORED;
 }
 
 enum ui_form_result ui_form_key(struct ui_form *fm, int key)
@@ -163,6 +210,11 @@ enum ui_form_result ui_form_key(struct ui_form *fm, int key)
     if (fm->n == 0)
         return UI_FORM_IGNORED;
     struct ui_field *f = &fm->f[fm->cur];
+    if (f->kind != UI_FIELD_CHOICE) {
+        enum ui_form_result r = edit_key(fm, f, key);
+        if (r != UI_FORM_IGNORED)
+            return r;
+    }
     switch (key) {
     case '\t':
         fm->cur = (fm->cur + 1) % fm->n;
@@ -180,7 +232,7 @@ enum ui_form_result ui_form_key(struct ui_form *fm, int key)
     case '\r':
     case UI_FN(KEY_ENTER):
         if (f->kind == UI_FIELD_TEXT) {
-            if (jy_buf_append(&f->value, "\n", 1))
+            if (textedit_insert(&f->value, &f->cursor, "\n", 1))
                 return UI_FORM_IGNORED;
             f->error[0] = '\0';
             return UI_FORM_CHANGED;
@@ -198,19 +250,12 @@ enum ui_form_result ui_form_key(struct ui_form *fm, int key)
         if (key != ' ')
             return UI_FORM_IGNORED;
         break;
-    case UI_FN(KEY_BACKSPACE):
-    case 127:
-    case 8:
-        if (f->kind == UI_FIELD_CHOICE || f->value.len == 0)
-            return UI_FORM_IGNORED;
-        delete_last_char(&f->value);
-        f->error[0] = '\0';
-        return UI_FORM_CHANGED;
     case UI_CTRL('U'):
         if (f->kind == UI_FIELD_CHOICE || f->value.len == 0)
             return UI_FORM_IGNORED;
         jy_buf_reset(&f->value);
         jy_buf_puts(&f->value, "");
+        f->cursor = 0;
         f->error[0] = '\0';
         return UI_FORM_CHANGED;
     default:
@@ -225,7 +270,7 @@ enum ui_form_result ui_form_key(struct ui_form *fm, int key)
         return UI_FORM_IGNORED; /* no control or direction-changing characters */
     char enc[4];
     size_t n = utf8_encode(cp, enc);
-    if (jy_buf_append(&f->value, enc, n))
+    if (textedit_insert(&f->value, &f->cursor, enc, n))
         return UI_FORM_IGNORED; /* full: ignore rather than cut */
     f->error[0] = '\0';
     return UI_FORM_CHANGED;
@@ -322,22 +367,24 @@ static void form_lines(const struct ui_form *fm, int cols, struct ui_text *t, si
                 *cursor_x = 4 + utf8_width(f->value.data);
             }
         } else {
+            /* laid out as textedit lays it out, so the cursor and Up/Down agree */
+            const char *v = f->value.data ? f->value.data : "";
             size_t n = 0;
-            char **wrapped = ui_wrap(f->value.data, w, &n);
-            if (n == 0) {
-                ui_text_add(t, "  ", 0);
-            } else {
-                for (size_t k = 0; k < n; k++) {
-                    char *line = xasprintf("  %s", wrapped[k]);
-                    ui_text_add(t, line, 0);
-                    free(line);
-                }
+            struct textedit_line *lines = textedit_layout(v, f->value.len, w, &n);
+            size_t first = t->n;
+            for (size_t k = 0; k < n; k++) {
+                char *line =
+                    xasprintf("  %.*s", (int)(lines[k].end - lines[k].start), v + lines[k].start);
+                ui_text_add(t, line, 0);
+                free(line);
             }
-            if (cur) { /* ui_wrap ends a value ending in a line break with an empty line */
-                *cursor_line = (int)t->n - 1;
-                *cursor_x = 2 + (n ? utf8_width(wrapped[n - 1]) : 0);
+            free(lines);
+            if (cur) {
+                int row, col;
+                textedit_locate(v, f->value.len, w, f->cursor, &row, &col);
+                *cursor_line = (int)(first + (size_t)row);
+                *cursor_x = 2 + col;
             }
-            ui_lines_free(wrapped, n);
         }
         if (f->theirs) {
             char *line = xasprintf("  已保存的版本：%s", f->theirs);
@@ -353,6 +400,7 @@ void ui_draw_form(WINDOW *w, int y, int x, int h, int cols, struct ui_form *fm, 
     struct ui_text t = {0};
     size_t field_line[UI_FORM_MAX_FIELDS];
     int cursor_line = 0, cursor_x = 0;
+    fm->wrap = cols - 4 > 10 ? cols - 4 : 10; /* as form_lines lays values out */
     form_lines(fm, cols, &t, field_line, &cursor_line, &cursor_x);
     /* keep the focused field (its label and the cursor) on screen */
     int top = fm->scroll;

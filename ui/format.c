@@ -380,6 +380,44 @@ void ui_lines_free(char **lines, size_t n)
     free(lines);
 }
 
+/* ---- the header's parts -------------------------------------------------------- */
+
+static int header_width(const struct ui_header_part *p, size_t n, int sep)
+{
+    int w = 0, shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].shown)
+            continue;
+        w += utf8_width(p[i].shown == 1 && p[i].brief ? p[i].brief : p[i].full);
+        shown++;
+    }
+    return w + (shown > 1 ? (shown - 1) * sep : 0);
+}
+
+/* The shown part of lowest rank that may still give way, or -1. */
+static int header_least(const struct ui_header_part *p, size_t n)
+{
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].shown && p[i].rank > 0 && (best < 0 || p[i].rank < p[best].rank))
+            best = (int)i;
+    }
+    return best;
+}
+
+int ui_header_fit(struct ui_header_part *p, size_t n, int cols, int sep)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i].shown = p[i].full && p[i].full[0] ? 2 : 0;
+    int w = header_width(p, n, sep), k;
+    /* the least important part first: its brief form, then nothing */
+    while (w > cols && (k = header_least(p, n)) >= 0) {
+        p[k].shown = p[k].shown == 2 && p[k].brief ? 1 : 0;
+        w = header_width(p, n, sep);
+    }
+    return w;
+}
+
 /* ---- `:` commands ---------------------------------------------------------- */
 
 static const char *skip_space(const char *s)

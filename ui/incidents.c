@@ -967,7 +967,8 @@ void ui_drafts_offer(struct ui_app *app)
         char when[32];
         ui_format_when(saved, jy_now(), when, sizeof when);
         snprintf(app->prompt_label, sizeof app->prompt_label,
-                 "有上次未保存的表单：工单 #%lld %s（%s）。恢复吗？(y/n)", (long long)d.incident_id,
+                 "有上次未保存的表单：工单 #%lld %s（%s）。恢复吗？(y 恢复/n 保留/d 丢弃)",
+                 (long long)d.incident_id,
                  d.kind == UI_FORM_PUBLISH    ? "发布登记"
                  : d.kind == UI_FORM_NEW      ? "手工立单"
                  : d.kind == UI_FORM_HANDOVER ? "交接班记录"
@@ -986,18 +987,31 @@ void ui_drafts_offer(struct ui_app *app)
     free(keys);
 }
 
-void ui_drafts_answer(struct ui_app *app, bool restore)
+/* The answer to the offer: restore it, keep it for later (n, Esc: the
+ * reflex after a dropped session must not lose the text), or discard it,
+ * which the officer confirms first. */
+void ui_drafts_answer(struct ui_app *app, enum ui_draft_answer answer)
 {
+    if (!app->draft_offer)
+        return;
+    if (answer == UI_DRAFT_KEEP) {
+        free(app->draft_offer);
+        app->draft_offer = NULL;
+        ui_app_message(app, false, "草稿已保留，下次启动时再问");
+        return;
+    }
+    if (answer == UI_DRAFT_DISCARD_ASK) {
+        app->prompt = UI_PROMPT_DRAFT_DISCARD; /* the offer stays until answered */
+        return;
+    }
     char *key = app->draft_offer;
     app->draft_offer = NULL;
-    if (!key)
-        return;
     struct jy_error err = {0};
     char *data = NULL;
     struct ui_form_draft d;
     if (store_draft_get(app->st, app->me.login, key, &data, NULL, &err) == 0 &&
         ui_form_draft_read(data, &d) == 0) {
-        if (restore) {
+        if (answer == UI_DRAFT_RESTORE) {
             app->incident_id = d.incident_id;
             form_open(app, d.kind);
             if (app->screen == UI_SCREEN_FORM) {

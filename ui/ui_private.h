@@ -152,6 +152,7 @@ struct ui_field {
     const char *label; /* Chinese */
     enum ui_field_kind kind;
     struct jy_buf value; /* UTF-8, capped */
+    size_t cursor;       /* byte offset into value, on a character boundary */
     const char *const *choices;
     size_t n_choices;
     char error[160]; /* shown beside the label until the field is edited */
@@ -168,6 +169,7 @@ struct ui_form {
     struct ui_field f[UI_FORM_MAX_FIELDS];
     size_t n, cur;
     int scroll;
+    int wrap;      /* display columns a value is laid out in (set when drawn): Up/Down follow it */
     bool conflict; /* someone saved first: the next save is on top of their version */
 };
 #define UI_FORM_PUBLISH 100  /* the publication record (not a form of the incident row) */
@@ -244,6 +246,18 @@ char *ui_cell(const char *s, int cols);
  * columns, breaking Latin words at spaces when it can. */
 char **ui_wrap(const char *text, int cols, size_t *n);
 void ui_lines_free(char **lines, size_t n);
+
+/* One part of the header line, laid out by importance: when the line is too
+ * narrow, the least important part is shortened (to brief), then dropped,
+ * then the next, until the rest fits. rank 0 is never dropped. */
+struct ui_header_part {
+    const char *full, *brief; /* brief: NULL when there is no shorter form */
+    int rank;                 /* importance: lower goes first */
+    int shown;                /* set by ui_header_fit: 0 dropped, 1 brief, 2 full */
+};
+/* Chooses each part's form for cols columns with sep columns between the
+ * parts shown; returns the line's width. */
+int ui_header_fit(struct ui_header_part *p, size_t n, int cols, int sep);
 
 enum ui_cmd_kind {
     UI_CMD_EMPTY,
@@ -422,10 +436,11 @@ enum ui_prompt {
     UI_PROMPT_SEARCH,
     UI_PROMPT_COMMAND,
     UI_PROMPT_QUIT,
-    UI_PROMPT_REASON,  /* a line of text for app->pending (a reason, a comment) */
-    UI_PROMPT_DISCARD, /* leave the form and drop what was typed? (y/n) */
-    UI_PROMPT_DRAFT,   /* a draft from an earlier session: restore it? (y/n) */
-    UI_PROMPT_FILTER   /* words that filter the directory list */
+    UI_PROMPT_REASON,        /* a line of text for app->pending (a reason, a comment) */
+    UI_PROMPT_DISCARD,       /* leave the form and drop what was typed? (y/n) */
+    UI_PROMPT_DRAFT,         /* a draft from an earlier session: restore it? (y/n/d) */
+    UI_PROMPT_DRAFT_DISCARD, /* discard that draft for good? (y/n) */
+    UI_PROMPT_FILTER         /* words that filter the directory list */
 };
 
 /* What a UI_PROMPT_REASON line is for. */
@@ -509,7 +524,7 @@ struct ui_app {
     struct ui_form form; /* the form open on UI_SCREEN_FORM */
     enum ui_pending pending;
     int64_t pending_id; /* the release or task a pending line is for */
-    char prompt_label[128];
+    char prompt_label[192];
     char *draft_offer;    /* UI_PROMPT_DRAFT: the draft's key */
     char duty_label[256]; /* the header's people on duty now ("" when nobody is scheduled) */
     int64_t duty_checked; /* when duty_label was last read */
@@ -588,7 +603,13 @@ void ui_form_leave(struct ui_app *app);
 /* At start: offers back a draft kept from an earlier session. */
 void ui_drafts_offer(struct ui_app *app);
 /* The answer to the offer. */
-void ui_drafts_answer(struct ui_app *app, bool restore);
+enum ui_draft_answer {
+    UI_DRAFT_RESTORE,
+    UI_DRAFT_KEEP,        /* n or Esc: asked again at the next start */
+    UI_DRAFT_DISCARD_ASK, /* d: asks to confirm */
+    UI_DRAFT_DISCARD      /* confirmed */
+};
+void ui_drafts_answer(struct ui_app *app, enum ui_draft_answer answer);
 /* `o`: opens an incident for the event (acknowledging its alerts). */
 void ui_app_incident_from_event(struct ui_app *app, int64_t event_id);
 /* False (with a message) when the person at the keyboard may not write. */

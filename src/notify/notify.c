@@ -21,7 +21,10 @@
 #include "notify.h"
 
 #define CLAIM_MAX 200
-#define CLAIM_STALE 120 /* seconds before a claim of a dead process is taken back */
+/* A claim is held per message, for one delivery: a claim older than the send
+ * timeout plus this margin belongs to a process that died mid-send, and the
+ * next pass takes the message back (the notify lock expires as soon). */
+#define CLAIM_MARGIN 30
 #define RESPONSE_MAX (64u << 10)
 #define ESCALATE_WINDOW 86400 /* alerts older than this are not escalated any more */
 
@@ -568,7 +571,7 @@ static void send_one(struct pass *p, const struct notify_channel *c, const struc
     struct jy_error err = {0};
     bool got = false;
     /* the lock is renewed before each send: a long pass keeps it */
-    store_notify_lock(p->st, p->holder, jy_now(), p->timeout + 30, &got, &err);
+    store_notify_lock(p->st, p->holder, jy_now(), p->timeout + CLAIM_MARGIN, &got, &err);
     if (!got) {
         store_outbox_defer(p->st, m->id, p->claim, jy_now(), &err);
         return;
@@ -630,6 +633,28 @@ static int make_digest(struct pass *p, const struct notify_channel *c, const str
     return rc;
 }
 
+/* Claims the next due message of channel c alone, for one delivery: 1 when
+ * there was one (in *m), 0 when none is due. */
+static int claim_next(struct pass *p, const struct notify_channel *c, struct store_outbox *m,
+                      struct jy_error *err)
+{
+    struct store_outbox *v;
+    size_t n;
+    int rc = store_outbox_claim(p->st, c->name, jy_now(), (int64_t)p->timeout + CLAIM_MARGIN,
+                                p->claim, 1, &v, &n, err);
+    if (rc)
+        return rc;
+    if (n)
+        *m = v[0];
+    free(v);
+    return n ? 1 : 0;
+}
+
+/* Messages of channel c within its rate: one claim per message, held only
+ * while that message is posted, so that a process killed mid-send holds one
+ * message, and only for a send timeout plus a margin. What is over the rate
+ * is claimed together only to be merged at once into one digest (no network
+ * between that claim and the digest's own row). */
 static int deliver_channel(struct pass *p, const struct notify_channel *c, int64_t now,
                            struct jy_error *err)
 {
@@ -638,12 +663,21 @@ static int deliver_channel(struct pass *p, const struct notify_channel *c, int64
     if (rc)
         return rc;
     int allowance = c->per_minute - sent;
-    /* a claim older than the longest a pass can take on this channel is a
-     * dead process's */
-    int64_t stale = (int64_t)c->per_minute * p->timeout + 120;
+    int64_t stale = (int64_t)p->timeout + CLAIM_MARGIN;
+    /* the last slot of the minute is kept for a digest of what is left */
+    for (int i = 0; i + 1 < allowance && !(p->stop && *p->stop); i++) {
+        struct store_outbox m;
+        if ((rc = claim_next(p, c, &m, err)) <= 0)
+            return rc;
+        send_one(p, c, &m);
+        store_outbox_clear(&m);
+    }
+    if (p->stop && *p->stop)
+        return 0;
     struct store_outbox *v;
     size_t n;
-    if ((rc = store_outbox_claim(p->st, c->name, now, stale, p->claim, CLAIM_MAX, &v, &n, err)))
+    if ((rc =
+             store_outbox_claim(p->st, c->name, jy_now(), stale, p->claim, CLAIM_MAX, &v, &n, err)))
         return rc;
     if (n == 0) {
         store_outbox_free(v, n);
@@ -662,25 +696,16 @@ static int deliver_channel(struct pass *p, const struct notify_channel *c, int64
             store_outbox_defer(p->st, v[0].id, p->claim, now + 60, err);
         }
         p->stats->deferred += (int)n;
-        store_outbox_free(v, n);
-        return rc;
-    }
-    size_t singles = n <= (size_t)allowance ? n : (size_t)allowance - 1;
-    size_t i = 0;
-    for (; i < singles && !(p->stop && *p->stop); i++)
-        send_one(p, c, &v[i]);
-    if (i < singles) {
-        /* stopping: what was claimed and not tried goes back as it was */
-        for (; i < n; i++)
-            store_outbox_defer(p->st, v[i].id, p->claim, now, err);
-    } else if (singles < n) {
+    } else if (n == 1) {
+        send_one(p, c, &v[0]);
+    } else {
         struct store_outbox d;
-        if ((rc = make_digest(p, c, v + singles, n - singles, &d, err)) == 0) {
+        if ((rc = make_digest(p, c, v, n, &d, err)) == 0) {
             p->stats->digests++;
             send_one(p, c, &d);
             store_outbox_clear(&d);
         } else {
-            for (size_t k = singles; k < n; k++)
+            for (size_t k = 0; k < n; k++)
                 store_outbox_defer(p->st, v[k].id, p->claim, now, err);
         }
     }
@@ -708,7 +733,7 @@ int notify_pass_until(struct store *st, const struct config *cfg, int64_t now,
     if (nc->secrets && (rc = notify_secrets_load(nc->secrets, &sec, err)))
         return rc;
     bool got = false;
-    if ((rc = store_notify_lock(st, holder, now, nc->timeout + 30, &got, err)) || !got) {
+    if ((rc = store_notify_lock(st, holder, now, nc->timeout + CLAIM_MARGIN, &got, err)) || !got) {
         notify_secrets_free(&sec);
         return rc;
     }

@@ -308,7 +308,8 @@ int store_dir_import(struct store *st, const struct actor *a, enum dir_kind k, c
         char *v[6] = {0};
         for (size_t i = 0; i < d->n_cols; i++) {
             const char *x = where[i] >= 0 && (size_t)where[i] < nf ? f[where[i]] : "";
-            v[i] = utf8_sanitize(x, strlen(x), 0);
+            /* a note may run over lines; other cells are one line */
+            v[i] = utf8_sanitize(x, strlen(x), strcmp(d->cols[i], "note") ? 0 : UTF8_KEEP_NEWLINES);
         }
         rc = check_row(k, v, line, err);
         bool is_new = false;

@@ -1,7 +1,9 @@
 /* csv.c: RFC 4180 records, read and written, for the directories' import
  * and export. Quoted fields may hold commas, quotes and line breaks; a cell
  * that a spreadsheet would take for a formula is written with a leading '
- * so that opening an export cannot run anything. */
+ * so that opening an export cannot run anything, and reading takes that '
+ * off again, so that an export imports back as it was. A phone number
+ * (+86 138 0000 0000) can call no function and is written as it is. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +51,10 @@ int jy_csv_record(const char **p, const char *end, char ***fields, size_t *n)
                 jy_buf_append(&f, s++, 1);
         }
         *fields = xrealloc(*fields, (*n + 1) * sizeof **fields);
-        (*fields)[(*n)++] = xstrdup(f.data);
+        const char *v = f.data;
+        if (v[0] == '\'' && (v[1] == '=' || v[1] == '+' || v[1] == '-' || v[1] == '@'))
+            v++; /* our own defusing of a formula (jy_csv_field) */
+        (*fields)[(*n)++] = xstrdup(v);
         if (s < end && *s == ',') {
             s++;
             continue;
@@ -77,6 +82,12 @@ void jy_csv_field(struct jy_buf *b, const char *s)
     if (!s)
         s = "";
     bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+    if (formula && (*s == '+' || *s == '-') && s[1]) {
+        /* digits, spaces and hyphens alone make a phone number, not a formula */
+        formula = false;
+        for (const char *p = s + 1; *p && !formula; p++)
+            formula = !((*p >= '0' && *p <= '9') || *p == ' ' || *p == '-');
+    }
     bool quote = formula || strpbrk(s, ",\"\r\n") || *s == ' ' || (*s && s[strlen(s) - 1] == ' ');
     if (!quote) {
         jy_buf_puts(b, s);

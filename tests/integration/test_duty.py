@@ -133,6 +133,21 @@ def main():
         c.check("now-after-0830", rc == 0 and "带班领导\tchen" in out and "值班员\tzhao" in out,
                 out + err)
 
+        # generate with no --from at 03:00: the shift on duty began the day
+        # before, and is filled too
+        db2 = os.path.join(top, "jy2.db")
+        j2 = J(jingyu, write_config(os.path.join(top, "config2.yaml"), db2, [], extra=DUTY))
+        j2("root", "person", "add", "admin", "--name", "管理员", "--roles", "admin")
+        for login, name, roles in (("li", "李四", "leader"), ("chen", "陈七", "leader"),
+                                   ("zhang", "张三", "operator")):
+            j2("admin", "person", "add", login, "--name", name, "--roles", roles)
+        night = T0 + 10 * 86400 + 3 * 3600
+        rc, out, err = j2("li", "duty", "generate", now=night)
+        rc2, out2, err2 = j2("li", "duty", "now", now=night)
+        c.check("generate-after-midnight-fills-the-shift-on-duty",
+                rc == 0 and rc2 == 0 and "值班员\t" in out2 and "未排班" not in out2,
+                out + err + out2 + err2)
+
         # handover: pre-filled with a waiting alert, an open incident and
         # the deadline falling in the next shift
         con = sqlite3.connect(db)
@@ -184,12 +199,13 @@ def main():
             f.write('王教授,法律,政法大学,010-12345678,"擅长""执法规范"",评议"\r\n')
             f.write("刘主任,媒体,市融媒体中心,=HYPERLINK(1),\r\n")
             f.write('赵研究员,社会学,社科院,,"多行\n备注"\r\n')
+            f.write('钱记者,传播学,日报社,+86 138 0000 0000,\r\n')
         rc, out, err = j("zhang", "directory", "import", "experts", csv)
         c.check("import-admin-only", rc == 3 and "管理员" in err, err)
         rc, out, err = j("admin", "directory", "import", "experts", csv)
-        c.check("import", rc == 0 and "3 added, 0 updated" in out, out + err)
+        c.check("import", rc == 0 and "4 added, 0 updated" in out, out + err)
         rc, out, err = j("admin", "directory", "import", "experts", csv)
-        c.check("import-again-updates", rc == 0 and "0 added, 3 updated" in out, out + err)
+        c.check("import-again-updates", rc == 0 and "0 added, 4 updated" in out, out + err)
         rc, out, err = j("admin", "directory", "list", "experts", "--search", "法律 政法")
         c.check("search", rc == 0 and out.startswith("王教授\t法律") and "刘主任" not in out, out)
         rc, out, err = j("admin", "directory", "export", "experts")
@@ -198,10 +214,23 @@ def main():
         rows = list(csvmod.reader(io.StringIO(out)))
         c.check("export-round-trip", rows[0] == ["name", "field", "unit", "contact", "note"] and
                 ["王教授", "法律", "政法大学", "010-12345678", '擅长"执法规范",评议'] in rows and
-                ["赵研究员", "社会学", "社科院", "", "多行 备注"] in rows, repr(rows))
+                ["赵研究员", "社会学", "社科院", "", "多行\n备注"] in rows and
+                ["钱记者", "传播学", "日报社", "+86 138 0000 0000", ""] in rows, repr(rows))
         c.check("export-defuses-formulas",
                 any(r[:4] == ["刘主任", "媒体", "市融媒体中心", "'=HYPERLINK(1)"] for r in rows),
                 repr(rows))
+        # the export imports back as it was: no apostrophe kept, line breaks kept
+        before = query(db, "SELECT * FROM experts ORDER BY name")
+        back = os.path.join(top, "experts-export.csv")
+        with open(back, "w", encoding="utf-8", newline="") as f:
+            f.write(out)
+        rc, out2, err2 = j("admin", "directory", "import", "experts", back)
+        after = query(db, "SELECT * FROM experts ORDER BY name")
+        c.check("export-imports-back-unchanged",
+                rc == 0 and "0 added, 4 updated" in out2 and
+                [{k: v for k, v in r.items() if k not in ("id", "updated_at")} for r in before] ==
+                [{k: v for k, v in r.items() if k not in ("id", "updated_at")} for r in after] and
+                any(r["contact"] == "=HYPERLINK(1)" for r in after), repr(after) + err2)
         bad = os.path.join(top, "training.csv")
         with open(bad, "w", encoding="utf-8") as f:
             f.write("login,course,day,hours\nzhang,舆情应对,2026-11-20,4\nwang,新闻发布,2026-02-30,2\n")

@@ -476,8 +476,12 @@ def case_kpi(c, jingyu, top):
       "--parent", 3, now=now1 - 600)
     rc, out, err = j("zhang", "kpi", "--from", "2026-12-02", "--to", "2026-12-02", "--json",
                      now=now1)
-    k = {r["kpi"]: r for r in map(json.loads, out.splitlines())} if rc == 0 else {}
-    c.check("kpi-ran", rc == 0 and len(k) == 6, out + err)
+    try:  # one JSON document, not lines
+        doc = json.loads(out) if rc == 0 else {}
+    except ValueError:
+        doc = {}
+    k = {r["kpi"]: r for r in doc.get("kpis", [])}
+    c.check("kpi-ran", rc == 0 and len(k) == 6 and doc.get("from") == "2026-12-02", out + err)
 
     def want(key, num, den, value, below):
         r = k.get(key, {})
@@ -509,13 +513,13 @@ def case_kpi(c, jingyu, top):
     walk_to_release(j, 7, "zhang", count_at - 3 * 3600, "II")
     rc, out, err = j("zhang", "kpi", "--from", "2026-12-05", "--to", "2026-12-05", "--json",
                      now=count_at)
-    k = {r["kpi"]: r for r in map(json.loads, out.splitlines())} if rc == 0 else {}
+    k = {r["kpi"]: r for r in json.loads(out)["kpis"]} if rc == 0 else {}
     r = k.get("guidance", {})
     c.check("kpi-guidance", (r.get("numerator"), r.get("denominator"), r.get("value")) ==
             (1, 2, 50), repr(r) + err)
     rc, out, err = j("zhang", "kpi", "--from", "2026-12-02", "--to", "2026-12-02", "--json",
                      now=T0 + 8 * 86400)
-    k = {r["kpi"]: r for r in map(json.loads, out.splitlines())} if rc == 0 else {}
+    k = {r["kpi"]: r for r in json.loads(out)["kpis"]} if rc == 0 else {}
     want("effective", 1, 2, 50, True)
     rc, out, err = j("zhang", "kpi", "--from", "2026-12-02", "--to", "2026-12-02", now=now1)
     c.check("kpi-text", rc == 0 and "预警及时率\t75.0%\t3/4\t目标 95%\t低于目标" in out and

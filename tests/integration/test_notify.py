@@ -15,7 +15,9 @@ Usage: test_notify.py PATH/TO/jingyu
 - over a channel's rate limit the waiting messages become one digest, never
   dropped;
 - while the receiver is down messages wait and retry with backoff; after
-  kill -9 of the sender and the receiver's return each arrives exactly once.
+  kill -9 of the sender and the receiver's return each arrives exactly once;
+- a sender killed in the middle of one delivery holds that one message, and
+  only for the send timeout plus a margin: another sender then delivers all.
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import base64
 import hashlib
@@ -52,6 +54,9 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         path = urllib.parse.urlparse(self.path)
         mode = next((m for p, m in Receiver.mode.items() if path.path.startswith(p)), "ok")
+        if mode == "hang":  # a receiver that takes the message and never answers
+            time.sleep(4)
+            return
         if mode == "down":
             self.send_response(503)
             self.end_headers()
@@ -289,6 +294,40 @@ notify:
                 not early and got == ["重试%d" % i for i in range(5)], repr(got))
         left = query(db, "SELECT count(*) n FROM outbox WHERE status IN ('waiting', 'sending')")
         c.eq("nothing-left-waiting", left[0]["n"], 0)
+
+        # 6. killed mid-send: one message claimed, taken back after timeout + margin
+        Receiver.requests.clear()
+        Receiver.mode["/json"] = "hang"
+        t = T0 + 9000
+        for i in range(5):
+            run(jingyu, cfg, "notify", "send", "--channel", "接口", "--subject", "中断%d" % i,
+                now=t)
+        env = dict(os.environ, JINGYU_USER="zhang", TZ="UTC", JINGYU_FAKE_NOW=str(t))
+        p = subprocess.Popen([jingyu, "--config", cfg, "notify", "run", "--once"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sending = []
+        for _ in range(50):  # until it is posting the first one
+            time.sleep(0.1)
+            sending = query(db, "SELECT subject FROM outbox WHERE status = 'sending' AND "
+                            "subject LIKE '中断%'")
+            if sending:
+                break
+        time.sleep(0.5)
+        sending = query(db, "SELECT subject FROM outbox WHERE status = 'sending' AND "
+                        "subject LIKE '中断%'")
+        p.kill()
+        p.wait()
+        c.check("a-claim-is-one-message", [r["subject"] for r in sending] == ["中断0"],
+                repr(sending))
+        Receiver.mode["/json"] = "ok"
+        run(jingyu, cfg, "notify", "run", "--once", now=t + 10 + 30 - 5)  # claim still held
+        held = [r[2]["subject"] for r in Receiver.requests if r[0] == "/json"]
+        held = [x for x in held if x.startswith("中断")]
+        run(jingyu, cfg, "notify", "run", "--once", now=t + 10 + 30 + 1)  # timeout 10 + margin
+        got = sorted(r[2]["subject"] for r in Receiver.requests if r[0] == "/json" and
+                     r[2]["subject"].startswith("中断"))
+        c.check("a-dead-senders-claim-expires-after-timeout-and-margin",
+                "中断0" not in held and got == ["中断%d" % i for i in range(5)], repr((held, got)))
 
         # a robot that answers 200 but refuses counts as a failure
         Receiver.requests.clear()

@@ -1081,9 +1081,10 @@ def main():
         con.keys("?")
         con.wait_text("帮助")
         text = con.text()
-        con.keys("PageDown")  # the table is longer than one screen
-        time.sleep(0.3)
-        text += con.text()
+        for _ in range(3):  # the table is longer than one screen
+            con.keys("PageDown")
+            time.sleep(0.3)
+            text += con.text()
         names = key_names()
         missing = [n for n in names if n not in text]
         case("? shows the keys", bool(names) and not missing and "退出" in text,

@@ -377,6 +377,42 @@ static void text_view_wraps_and_scrolls(void **state)
     ui_text_clear(&t);
 }
 
+/* The header at 80 columns: zero counts and the bureau's name give way
+ * first, the overdue count and who collects always stay. */
+static void header_keeps_what_matters(void **state)
+{
+    (void)state;
+    struct ui_header_part p[] = {
+        {" 清河县公安局 警舆", " 清河县公安局", 4, 0},
+        {"12:34:56", "12:34", 5, 0},
+        {"张三", NULL, 6, 0},
+        {"值班 张三·李四·王五·赵六", NULL, 2, 0},
+        {"失联信源 0", "失联 0", 1, 0},
+        {"待确认事件 3", "待确认 3", 8, 0},
+        {"超时工单 2", NULL, 0, 0},
+        {"采集：duty-room-server:12345", "采集：他机", 9, 0},
+    };
+    size_t n = sizeof p / sizeof p[0];
+    int w = ui_header_fit(p, n, 200, 2);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(p[i].shown, 2);
+    w = ui_header_fit(p, n, 80, 2);
+    assert_true(w <= 80);
+    assert_int_equal(p[6].shown, 2); /* 超时工单 */
+    assert_int_equal(p[7].shown, 2); /* 采集 in full: the duty line went first */
+    assert_int_equal(p[5].shown, 2);
+    assert_int_equal(p[3].shown, 0);
+    assert_int_equal(p[4].shown, 0);
+    w = ui_header_fit(p, n, 40, 2);
+    assert_true(w <= 40);
+    assert_int_equal(p[6].shown, 2);
+    assert_true(p[7].shown > 0);
+    assert_int_equal(p[0].shown, 0);
+    /* however narrow: the overdue count is never dropped */
+    ui_header_fit(p, n, 5, 2);
+    assert_int_equal(p[6].shown, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +424,7 @@ int main(void)
         cmocka_unit_test(feed_row_shows_duplicates),
         cmocka_unit_test(matched_terms_are_highlighted),
         cmocka_unit_test(text_view_wraps_and_scrolls),
+        cmocka_unit_test(header_keeps_what_matters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

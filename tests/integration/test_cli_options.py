@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Every subcommand refuses an option it does not know: a message naming the
+option, a usage line, exit status 2, and nothing written. One table covers
+every command and verb of jingyu(1); a second checks that the options each
+verb does take are still accepted.
+
+Usage: test_cli_options.py PATH/TO/jingyu
+Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Checks, binary_from_argv, query, write_config  # noqa: E402
+
+# every command and verb, with what it needs besides the bogus option
+REFUSED = [
+    [], ["check-config"], ["inspect", "FEED"], ["collect"], ["status"],
+    ["analyze"], ["scheme", "test", "民警"], ["train", "LABELS"], ["train", "--grading-labels"],
+    ["person", "list"], ["person", "add", "wang", "--name", "王五", "--roles", "operator"],
+    ["incident", "new", "--title", "x", "--category", "其他", "--level", "IV"],
+    ["incident", "list"], ["incident", "show", "1"],
+    ["incident", "assess", "1", "--version", "1", "--level", "IV", "--strategy", "s"],
+    ["incident", "respond", "1", "--channel", "内部报告", "--content", "c"],
+    ["incident", "verify", "1", "--version", "1", "--facts", "f", "--verified-by", "p"],
+    ["incident", "move", "1", "response"], ["incident", "draft", "1", "--text", "t"],
+    ["incident", "submit", "1"], ["incident", "approve", "1"],
+    ["incident", "return", "1", "--comment", "c"],
+    ["incident", "publish", "1", "--channel", "官方微博"],
+    ["incident", "correct", "1", "--reason", "r"],
+    ["incident", "close", "1", "--version", "1", "--outcome", "o", "--effective", "yes",
+     "--why", "w"],
+    ["incident", "link", "1", "--item", "1"],
+    ["incident", "task", "1", "--department", "治安", "--text", "t", "--due", "2h"],
+    ["incident", "feedback", "1", "--text", "t"],
+    ["audit", "verify"], ["audit", "log"],
+    ["kpi", "--from", "2026-12-01", "--to", "2026-12-02"],
+    ["duty"], ["duty", "show"], ["duty", "gaps"], ["duty", "now"], ["duty", "generate"],
+    ["duty", "set", "2026-12-01", "全天", "值班员"],
+    ["duty", "swap", "2026-12-01", "2026-12-02", "--first", "zhang", "--second", "zhang"],
+    ["handover"], ["handover", "prefill"], ["handover", "write"], ["handover", "ack", "1"],
+    ["handover", "list"],
+    ["notify"], ["notify", "status"], ["notify", "run", "--once"],
+    ["notify", "send", "--subject", "s"],
+    ["directory", "list", "units"], ["directory", "export", "units"],
+    ["directory", "import", "units", "CSV"],
+    ["silence", "add", "--event", "1", "--reason", "r", "--until", "2h"],
+    ["silence", "list"], ["silence", "expire", "1"],
+]
+
+# options each verb takes: still accepted (exit status not 2)
+ACCEPTED = [
+    ["person", "list"], ["incident", "list", "--all", "--json"],
+    ["kpi", "--from", "2026-12-01", "--to", "2026-12-02", "--json"],
+    ["duty", "show", "--from", "2026-12-01", "--to", "2026-12-02"],
+    ["handover", "list", "--search", "交接"], ["silence", "list", "--all", "--json"],
+    ["audit", "log", "--limit", "5"], ["notify", "status"],
+    ["directory", "list", "units", "--search", "派出所"],
+]
+
+
+def main():
+    jingyu = binary_from_argv()
+    c = Checks()
+    with tempfile.TemporaryDirectory(prefix="jy-cli-") as top:
+        db = os.path.join(top, "jy.db")
+        cfg = write_config(os.path.join(top, "config.yaml"), db, [],
+                           extra="identity: {from_env: true}\n")
+        files = {"FEED": os.path.join(top, "feed.xml"), "LABELS": os.path.join(top, "l.jsonl"),
+                 "CSV": os.path.join(top, "units.csv")}
+        with open(files["FEED"], "w") as f:
+            f.write("<rss><channel><title>t</title></channel></rss>")
+        with open(files["LABELS"], "w") as f:
+            f.write("")
+        with open(files["CSV"], "w") as f:
+            f.write("")
+        env = dict(os.environ, JINGYU_USER="zhang")
+
+        def run(args):
+            p = subprocess.run([jingyu, "--config", cfg] + [files.get(a, a) for a in args],
+                               capture_output=True, text=True, env=env, timeout=60,
+                               stdin=subprocess.DEVNULL)
+            return p.returncode, p.stdout, p.stderr
+        run(["person", "add", "zhang", "--name", "张三", "--roles", "operator,leader,admin"])
+        people = query(db, "SELECT count(*) n FROM people")[0]["n"]
+        audit = query(db, "SELECT count(*) n FROM audit")[0]["n"]
+        for args in REFUSED:
+            for bogus in (["--bogus", "1"], ["--bogus"]):
+                rc, out, err = run(args + bogus)
+                name = " ".join(["jingyu"] + args[:2] + bogus)
+                c.check("refused: " + name, rc == 2 and "--bogus" in err and "usage" in err,
+                        "exit %d: %s" % (rc, err.strip()[:300]))
+        c.eq("refused: nothing written",
+             (query(db, "SELECT count(*) n FROM people")[0]["n"],
+              query(db, "SELECT count(*) n FROM audit")[0]["n"]), (people, audit))
+        for args in ACCEPTED:
+            rc, out, err = run(args)
+            c.check("accepted: jingyu " + " ".join(args), rc != 2, "exit %d: %s" % (rc, err))
+        # the console's own options belong to the console
+        for args in (["--read-only", "person", "list"], ["status", "--once"],
+                     ["--no-collect", "kpi"]):
+            rc, out, err = run(args)
+            c.check("refused: jingyu " + " ".join(args), rc == 2 and "unknown option" in err,
+                    "exit %d: %s" % (rc, err))
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Screen tests of the operator's 3 a.m. list (issue 15): the real console in
+a private tmux server (TERM=screen, LANG=C.UTF-8), as tests/screen/
+test_screen.py drives it, whose helpers it uses.
+
+- at 80x24 the header keeps 超时工单 and 采集 (it gives way by importance);
+- a template's （地点） is filled in place: Up to its line, Home, Right to it,
+  Delete, typed text goes in where the cursor is;
+- a draft from a killed session survives Esc and n at the offer, and a d
+  that is not confirmed; only d then y discards it.
+
+usage: test_operator.py JINGYU   (exit 77 when tmux is missing)"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_screen import SKIP, Console, dcol, dwidth, query_one  # noqa: E402
+
+
+def setup(jingyu, tmp):
+    inbox = os.path.join(tmp, "inbox")
+    os.mkdir(inbox)
+    cfg = os.path.join(tmp, "config.yaml")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("database: %s\n" % os.path.join(tmp, "jingyu.db"))
+        f.write("bureau: 清河县公安局\n")
+        f.write("collector: {min_interval: 1}\n")
+        f.write("identity: {from_env: true}\n")
+        f.write("sources:\n")
+        f.write("  - {name: 内部报送, type: file-drop, path: %s, interval: 1}\n" % inbox)
+        f.write("duty:\n  rotations:\n")
+        f.write("    - {shift: 全天, post: 带班领导, people: [li], start: 2026-01-01}\n")
+        f.write("    - {shift: 全天, post: 值班员, people: [zhang], start: 2026-01-01}\n")
+        f.write("    - {shift: 全天, post: 技术保障, people: [wang], start: 2026-01-01}\n")
+
+    def cli(user, *args, at=None):
+        env = dict(os.environ, JINGYU_USER=user)
+        if at is not None:
+            env["JINGYU_FAKE_NOW"] = str(at)
+        return subprocess.run([jingyu, "--config", cfg] + [str(a) for a in args],
+                              capture_output=True, text=True, env=env)
+    for login, name, roles in (("zhang", "张三", "operator,approver,admin"),
+                               ("li", "李四", "leader,approver"), ("wang", "王五", "operator")):
+        cli("zhang", "person", "add", login, "--name", name, "--roles", roles)
+    day = time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400))
+    cli("li", "duty", "generate", "--from", day)
+    # an incident opened two days ago and never reported up: overdue
+    cli("zhang", "incident", "new", "--title", "超时未报的工单", "--category", "其他", "--level",
+        "II", at=int(time.time()) - 2 * 86400)
+    # and one in 核查, where a statement is drafted
+    cli("zhang", "incident", "new", "--title", "待通报的工单", "--category", "其他", "--level", "IV")
+    cli("zhang", "incident", "assess", 2, "--version", 1, "--level", "IV", "--strategy", "核实")
+    cli("zhang", "incident", "move", 2, "response")
+    cli("zhang", "incident", "respond", 2, "--channel", "内部报告", "--content", "已知悉")
+    r = cli("zhang", "incident", "move", 2, "verification")
+    if r.returncode:
+        raise SystemExit("setup: " + r.stderr)
+    return cli
+
+
+def case_header(jingyu, tmp, consoles, case):
+    c = Console(jingyu, tmp, "header", user="zhang")
+    consoles.append(c)
+    c.wait(lambda ls: "张三" in ls[0] and "采集：本机" in ls[0], 15)
+    c.run("resize-window", "-x", "80", "-y", "24")
+    ok = c.wait(lambda ls: dwidth(ls[0]) <= 80 and "超时工单 1" in ls[0] and "采集" in ls[0], 5)
+    case("80x24: the header keeps 超时工单 and 采集", ok, repr(c.lines()[0]))
+    c.run("resize-window", "-x", "100", "-y", "30")
+    c.wait(lambda ls: dwidth(ls[1]) > 80, 3)
+    return c
+
+
+def case_placeholder(c, tmp, case):
+    c.keys("i")
+    c.wait(lambda ls: any("待通报的工单" in l for l in ls), 5)
+    c.keys("j", "Enter")  # the overdue one is first
+    c.wait(lambda ls: any("工单 #2" in l for l in ls), 5)
+    c.keys("d")
+    ok = c.wait(lambda ls: "通报" in ls[1] and any("（地点）" in l for l in ls), 5)
+
+    def row_of(needle):
+        return next((i for i, l in enumerate(c.lines()) if needle in l), -1)
+
+    def cursor():
+        return int(c.fmt("cursor_y")), int(c.fmt("cursor_x"))
+    # Up to the line with （地点）, Home, then Right until the cursor is in
+    # front of 地点
+    for _ in range(40):
+        if cursor()[0] == row_of("（地点）"):
+            break
+        c.keys("Up")
+        time.sleep(0.05)
+    c.keys("Home")
+    line = c.lines()[row_of("（地点）")]
+    want = dcol(line, "（地点）") + 2
+    for _ in range(60):
+        time.sleep(0.05)
+        if cursor()[1] >= want:
+            break
+        c.keys("Right")
+    ok = ok and cursor() == (row_of("（地点）"), want)
+    c.keys("DC", "DC")
+    c.type("城关镇")
+    ok = ok and c.wait_text("（城关镇）发生（事件概述）", 3)
+    case("a template's （地点） is filled in place", ok, c.text())
+    c.keys("F2")
+    c.wait(lambda ls: "工单 #2" in ls[1] and "已保存" in ls[-1] + ls[-2], 5)
+    text = query_one(tmp, "SELECT text FROM release_versions ORDER BY id DESC LIMIT 1") or ""
+    case("the statement is saved as edited", "，（城关镇）发生（事件概述）" in text and
+         "（地点）" not in text, text)
+
+
+def case_draft(jingyu, tmp, consoles, case, c):
+    c.keys("q")  # back to the list
+    c.wait(lambda ls: any("超时未报的工单" in l for l in ls), 5)
+    c.keys("g", "Enter")
+    c.wait(lambda ls: any("工单 #1" in l for l in ls), 5)
+    c.keys("e")
+    c.wait(lambda ls: "研判" in ls[1], 5)
+    c.keys("Tab", "Tab")
+    c.type("凌晨写的策略不能丢")
+    c.wait_text("凌晨写的策略不能丢", 3)
+    os.kill(c.jingyu_pid(), signal.SIGKILL)
+    c.wait_text("JINGYU-EXITED", 5)
+    c.kill()
+
+    def drafts():
+        return query_one(tmp, "SELECT count(*) FROM drafts")
+
+    def offered(name, *answer, expect):
+        con = Console(jingyu, tmp, name, "--no-collect", user="zhang")
+        consoles.append(con)
+        ok = con.wait(lambda ls: any("有上次未保存的表单：工单 #1 研判" in l for l in ls), 10)
+        for k in answer:
+            con.keys(k)
+            time.sleep(0.3)
+        ok = ok and con.wait_text(expect, 3)
+        text = con.text()
+        con.keys("Q", "y")
+        con.exit_status()
+        con.kill()
+        return ok, text
+    ok, text = offered("esc", "Escape", expect="草稿已保留")
+    case("Esc at the draft offer keeps the draft", ok and drafts() == 1, text)
+    ok, text = offered("no", "n", expect="草稿已保留")
+    case("n at the draft offer keeps the draft", ok and drafts() == 1, text)
+    ok, text = offered("d-no", "d", "n", expect="草稿已保留")
+    case("d asks to confirm; n keeps the draft", ok and drafts() == 1, text)
+    ok, text = offered("d-yes", "d", "y", expect="已丢弃草稿")
+    case("d then y discards the draft", ok and drafts() == 0, text)
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    jingyu = os.path.abspath(sys.argv[1])
+    if not shutil.which("tmux"):
+        print("tmux not found: skipping screen tests")
+        return SKIP
+    results = []
+    tmp = tempfile.mkdtemp(prefix="jyoperator-")
+    consoles = []
+
+    def case(name, ok, why=""):
+        results.append(ok)
+        print("%s - %s%s" % ("ok" if ok else "FAIL", name, "" if ok else ": " + why), flush=True)
+
+    try:
+        setup(jingyu, tmp)
+        c = case_header(jingyu, tmp, consoles, case)
+        case_placeholder(c, tmp, case)
+        case_draft(jingyu, tmp, consoles, case, c)
+    finally:
+        for con in consoles:
+            con.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    passed = sum(1 for r in results if r)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
