@@ -79,16 +79,15 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
     bool clean = false;
     char *conv = parse_to_utf8_sanitized(body, len, opts->content_type, opts->encoding, &ulen,
                                          &charset, &clean);
-    /* Terminal escape sequences must go before the XML parser sees them:
-     * it would drop a raw ESC as an invalid character and leave "[2J" in
-     * the text, where nothing could recognise it any more. Control
-     * characters are not allowed in XML or raw in JSON strings anyway. */
+    /* Parse first, sanitise each field after: sanitising the document
+     * would let one unterminated escape sequence in a title swallow the
+     * markup of the items after it. The raw controls the parsers cannot
+     * take are hidden until the fields are made (parse_controls_hide). */
     char *utf8 = conv;
     if (!clean) {
-        utf8 = utf8_sanitize(conv, ulen, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
+        utf8 = parse_controls_hide(conv, ulen, &ulen);
         free(conv);
     }
-    ulen = strlen(utf8);
     size_t i = 0;
     while (i < ulen && isspace((unsigned char)utf8[i]))
         i++;
@@ -106,7 +105,7 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         while (n < 16 && i + n < ulen && utf8[i + n] != '\n' && utf8[i + n] != '\r')
             n++;
         /* The sample is for a log line: keep it printable. */
-        char *clean = utf8_sanitize(utf8 + i, n, 0);
+        char *clean = parse_sanitize(utf8 + i, n, 0);
         snprintf(start, sizeof start, "%.16s", clean);
         free(clean);
         rc = jy_error_set(err, JY_EPARSE, "not a feed: neither XML nor JSON (starts with \"%s\")",
@@ -119,6 +118,11 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         return rc;
     }
     out->charset = charset;
+    if (out->link) { /* taken as written: sanitised here like an item's */
+        char *l = parse_text_clip(out->link, lim.max_field, false);
+        free(out->link);
+        out->link = l;
+    }
     feed_guids_disambiguate(out);
     return 0;
 }

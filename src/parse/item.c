@@ -74,7 +74,50 @@ static size_t clip_len(const char *s, size_t n, size_t max)
 char *parse_text_clip(const char *s, size_t max, bool keep_newlines)
 {
     size_t n = clip_len(s, strlen(s), max);
-    return utf8_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+    return parse_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+}
+
+char *parse_controls_hide(const char *s, size_t len, size_t *out_len)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_reserve(&b, len + 16);
+    jy_buf_append(&b, "", 0);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* bytes below 0x20 are never part of a longer UTF-8 sequence */
+        if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        jy_buf_append(&b, s + run, i - run);
+        char enc[4];
+        jy_buf_append(&b, enc, utf8_encode(PARSE_HIDDEN_C0 + c, enc));
+        run = i + 1;
+    }
+    jy_buf_append(&b, s + run, len - run);
+    *out_len = b.len;
+    return jy_buf_steal(&b);
+}
+
+char *parse_sanitize(const char *s, size_t len, int flags)
+{
+    /* U+10FF00..U+10FF1F is F4 8F BC 80..9F */
+    if (!memmem(s, len, "\xF4\x8F\xBC", 3))
+        return utf8_sanitize(s, len, flags);
+    char *raw = xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (i + 4 <= len && memcmp(s + i, "\xF4\x8F\xBC", 3) == 0 &&
+            (unsigned char)s[i + 3] >= 0x80 && (unsigned char)s[i + 3] <= 0x9F) {
+            raw[o++] = (char)((unsigned char)s[i + 3] - 0x80);
+            i += 4;
+        } else {
+            raw[o++] = s[i++];
+        }
+    }
+    char *out = utf8_sanitize(raw, o, flags);
+    free(raw);
+    return out;
 }
 
 /* Replaces *field by its clipped, sanitised, trimmed copy (NULL if empty);

@@ -26,6 +26,25 @@ struct feed_item *parse_feed_item_add(struct feed *f);
  * parse_plain_text returned (sanitised already, with the same newlines), so
  * they are only cut and trimmed. */
 void parse_item_finish(struct feed_item *it, const struct parse_limits *lim, bool made_text);
+/* Raw C0 control characters (other than tab, newline and carriage return)
+ * are not allowed in XML nor raw in JSON strings, so a parser would drop
+ * them or refuse the document; yet an escape sequence can only be removed
+ * whole while its ESC is still there. parse_feed therefore stands each of
+ * them in for a code point of plane 16's private use area before parsing
+ * (U+10FF00 + the control), and the fields are sanitised after parsing,
+ * with the controls put back first, so that the sequence goes as a whole
+ * and one hostile title costs only itself. */
+#define PARSE_HIDDEN_C0 0x10FF00u
+/* Whether cp stands in for a control character (PARSE_HIDDEN_C0). */
+static inline bool parse_cp_hidden(uint32_t cp)
+{
+    return cp >= PARSE_HIDDEN_C0 && cp < PARSE_HIDDEN_C0 + 0x20;
+}
+/* A new string: s (valid UTF-8, len bytes) with its C0 controls hidden. */
+char *parse_controls_hide(const char *s, size_t len, size_t *out_len);
+/* utf8_sanitize of s with its hidden controls put back first. */
+char *parse_sanitize(const char *s, size_t len, int flags);
+
 /* A new string: s cut to at most max bytes without splitting a UTF-8
  * sequence, then sanitised (newlines kept when keep_newlines). */
 char *parse_text_clip(const char *s, size_t max, bool keep_newlines);

@@ -573,8 +573,10 @@ int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim,
         size_t ml = strlen(xe->message);
         while (ml > 0 && (xe->message[ml - 1] == '\n' || xe->message[ml - 1] == ' '))
             ml--;
-        snprintf(why, sizeof why, " (line %d: %.*s)", xe->line, (int)(ml > 200 ? 200 : ml),
-                 xe->message);
+        /* the message may quote the document: keep it printable */
+        char *msg = parse_sanitize(xe->message, ml > 200 ? 200 : ml, 0);
+        snprintf(why, sizeof why, " (line %d: %s)", xe->line, msg);
+        free(msg);
     }
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     int rc = 0;

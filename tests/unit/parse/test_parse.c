@@ -517,6 +517,92 @@ static void escape_sequences_removed_from_title(void **state)
     feed_free(&f);
 }
 
+/* Whether s holds anything an escape sequence is made of (C0 or C1
+ * controls other than newline and tab). */
+static bool has_control(const char *s)
+{
+    for (size_t i = 0; s && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+            return true;
+        if (c == 0xC2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+/* Issue 15.1: the document used to be sanitised before parsing, so an OSC
+ * (U+009D, ESC ]) or DCS (ESC P) in one title swallowed the markup up to
+ * the next terminator: the whole feed, or the items up to a later U+009C
+ * (and one title stored under another item's guid). */
+static void escape_sequence_costs_only_its_field(void **state)
+{
+    (void)state;
+    static const char *const hostile[] = {
+        "\xC2\x9D",
+        "\x1B]",
+        "\x1BP",
+        "\xC2\x9D"
+        "0;evil",
+        "\x1B]0;evil",
+        "\x1BPq#0",
+    };
+    for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+        for (int json = 0; json < 2; json++) {
+            struct jy_buf b;
+            jy_buf_init(&b, 0);
+            if (json)
+                jy_buf_puts(&b, "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[");
+            else
+                jy_buf_puts(&b, "<rss version=\"2.0\"><channel><title>t</title>");
+            for (int i = 1; i <= 5; i++) {
+                /* item 2 carries the sequence, item 4 a late string terminator */
+                const char *pre = i == 2 ? hostile[h] : "";
+                const char *post = i == 4 ? "\xC2\x9C" : "";
+                if (json)
+                    jy_buf_printf(&b, "%s{\"id\":\"g%d\",\"title\":\"标题%d%s\"}", i > 1 ? "," : "",
+                                  i, i, i == 2 ? "" : post);
+                else
+                    jy_buf_printf(&b,
+                                  "<item><guid>g%d</guid><title>标题%d%s%s</title>"
+                                  "<description>正文%d</description></item>",
+                                  i, i, pre, post, i);
+            }
+            jy_buf_puts(&b, json ? "]}" : "</channel></rss>");
+            if (json) { /* a raw control inside a JSON string: put it in item 2 */
+                char *p = strstr(b.data, "标题2");
+                assert_non_null(p);
+                struct jy_buf c;
+                jy_buf_init(&c, 0);
+                jy_buf_append(&c, b.data, (size_t)(p - b.data) + strlen("标题2"));
+                jy_buf_puts(&c, hostile[h]);
+                jy_buf_puts(&c, p + strlen("标题2"));
+                jy_buf_free(&b);
+                b = c;
+            }
+            struct feed f;
+            parse_ok(b.data, b.len, NULL, &f);
+            assert_int_equal(f.n_items, 5);
+            for (int i = 1; i <= 5; i++) {
+                char guid[8], title[16];
+                snprintf(guid, sizeof guid, "g%d", i);
+                snprintf(title, sizeof title, "标题%d", i);
+                const struct feed_item *it = &f.items[i - 1];
+                assert_string_equal(it->guid, guid);
+                assert_false(has_control(it->title));
+                assert_false(has_control(it->content));
+                /* the hostile title keeps its words before the sequence */
+                assert_memory_equal(it->title, title, strlen(title));
+                if (i != 2)
+                    assert_string_equal(it->title, title);
+                assert_null(strstr(it->title, "evil"));
+            }
+            feed_free(&f);
+            jy_buf_free(&b);
+        }
+    }
+}
+
 /* ---- formats ----------------------------------------------------------- */
 
 static void format_rss2(void **state)
@@ -919,6 +1005,7 @@ int main(void)
         cmocka_unit_test(charset_big5_and_bom_feeds),
         cmocka_unit_test(html_table),
         cmocka_unit_test(escape_sequences_removed_from_title),
+        cmocka_unit_test(escape_sequence_costs_only_its_field),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
