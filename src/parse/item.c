@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_internal.h"
@@ -31,9 +33,28 @@ void feed_free(struct feed *f)
     jy_free(&f->items);
     jy_free(&f->title);
     jy_free(&f->link);
+    jy_free(&f->warning);
     f->n_items = 0;
     f->format = NULL;
     f->charset = NULL;
+}
+
+void parse_feed_warn(struct feed *f, const char *fmt, ...)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    if (f->warning)
+        jy_buf_printf(&b, "%s; ", f->warning);
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    jy_buf_puts(&b, s ? s : "");
+    free(s);
+    free(f->warning);
+    f->warning = jy_buf_steal(&b);
 }
 
 struct feed_item *parse_feed_item_add(struct feed *f)
@@ -280,7 +301,8 @@ int parse_jsonl_item(const char *line, size_t len, struct feed_item *out, struct
         }
     }
     json_decref(root);
-    struct parse_limits lim = {PARSE_DEFAULT_MAX_FIELD, PARSE_DEFAULT_MAX_ITEMS};
+    struct parse_limits lim = {.max_field = PARSE_DEFAULT_MAX_FIELD,
+                               .max_items = PARSE_DEFAULT_MAX_ITEMS};
     parse_item_finish(out, &lim, false);
     return 0;
 }

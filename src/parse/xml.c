@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
@@ -394,6 +395,7 @@ static const xmlNode *xml_child(const xmlNode *n, enum xml_ns ns, const char *na
 
 static void xml_add_item_rss(struct feed *out, const xmlNode *item, const struct parse_limits *lim)
 {
+    (*lim->n_found)++;
     if (out->n_items >= lim->max_items)
         return;
     struct feed_item *it = parse_feed_item_add(out);
@@ -499,13 +501,74 @@ static int atom_read(const xmlNode *root, const struct parse_limits *lim, struct
     for (const xmlNode *c = root->children; c; c = c->next) {
         if (!(xml_is(c, NS_ATOM, "entry") || xml_is(c, NS_CORE, "entry")))
             continue;
+        (*lim->n_found)++;
         if (out->n_items >= lim->max_items)
-            break;
+            continue; /* counted: the warning says how many were left */
         struct feed_item *it = parse_feed_item_add(out);
         atom_entry_read(c, root, lim, it);
         parse_item_finish(it, lim, true);
     }
     return 0;
+}
+
+/* The tree builder's callbacks, each behind a look at the memory count:
+ * past the limit the parser is stopped (it cannot be refused memory). */
+static bool xml_mem_stop(void *ctx)
+{
+    if (!parse_mem_over())
+        return false;
+    xmlStopParser(ctx);
+    return true;
+}
+
+static void xml_start_bounded(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                              const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
+                              int nb_defaulted, const xmlChar **attrs)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_ns, ns, nb_attr, nb_defaulted, attrs);
+}
+
+static void xml_characters_bounded(void *ctx, const xmlChar *ch, int len)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Characters(ctx, ch, len);
+}
+
+static void xml_cdata_bounded(void *ctx, const xmlChar *ch, int len)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2CDataBlock(ctx, ch, len);
+}
+
+static void xml_reference_bounded(void *ctx, const xmlChar *name)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Reference(ctx, name);
+}
+
+static void xml_comment_bounded(void *ctx, const xmlChar *value)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Comment(ctx, value);
+}
+
+/* Puts the bounded callbacks in place of libxml2's tree builder's. */
+static void xml_sax_bound(xmlParserCtxt *ctxt)
+{
+    xmlSAXHandler *sax = ctxt->sax;
+    if (!sax)
+        return;
+    if (sax->startElementNs == xmlSAX2StartElementNs)
+        sax->startElementNs = xml_start_bounded;
+    if (sax->characters == xmlSAX2Characters)
+        sax->characters = xml_characters_bounded;
+    if (sax->cdataBlock == xmlSAX2CDataBlock)
+        sax->cdataBlock = xml_cdata_bounded;
+    if (sax->reference == xmlSAX2Reference)
+        sax->reference = xml_reference_bounded;
+    if (sax->comment == xmlSAX2Comment)
+        sax->comment = xml_comment_bounded;
 }
 
 /* Errors libxml2 reports when the input stops inside the document. */
@@ -560,13 +623,26 @@ int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim,
 {
     if (len > INT32_MAX)
         return jy_error_set(err, JY_EPARSE, "XML document too large");
+    /* The tree is what costs (a node for every few bytes of tiny
+     * elements): its making is bounded; walking it afterwards is not. */
+    parse_mem_begin(lim->max_memory, false);
     xmlParserCtxt *ctxt = xmlNewParserCtxt();
-    if (!ctxt)
+    if (!ctxt) {
+        parse_mem_end();
         return jy_error_set(err, JY_ENOMEM, "cannot create XML parser");
+    }
+    if (lim->max_memory)
+        xml_sax_bound(ctxt);
     /* No NOENT (never substitute entities), no DTDLOAD, no HUGE. */
     int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, NULL, "UTF-8", opts);
+    if (parse_mem_end()) {
+        if (doc)
+            xmlFreeDoc(doc);
+        xmlFreeParserCtxt(ctxt);
+        return parse_mem_error(err, lim->max_memory);
+    }
     const xmlError *xe = xmlCtxtGetLastError(ctxt);
     char why[300] = "";
     if (xe && xe->message) {

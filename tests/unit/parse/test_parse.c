@@ -925,6 +925,147 @@ static void caps_max_items_and_field(void **state)
     jy_buf_free(&b);
 }
 
+/* Issue 15.2: items past max_items used to go without a word. */
+static void max_items_loss_is_a_warning(void **state)
+{
+    (void)state;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel>");
+    for (int i = 0; i < 50; i++)
+        jy_buf_printf(&b, "<item><guid>g%d</guid><title>t%d</title></item>", i, i);
+    jy_buf_puts(&b, "</channel></rss>");
+    struct parse_opts o = {.max_items = 7};
+    struct feed f;
+    parse_ok(b.data, b.len, &o, &f);
+    assert_int_equal(f.n_items, 7);
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "50 items"));
+    assert_non_null(strstr(f.warning, "first 7"));
+    feed_free(&f);
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_null(f.warning);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    const char *json = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":["
+                       "{\"id\":\"1\",\"title\":\"a\"},{\"id\":\"2\",\"title\":\"b\"},"
+                       "{\"id\":\"3\",\"title\":\"c\"}]}";
+    o.max_items = 2;
+    parse_ok(json, strlen(json), &o, &f);
+    assert_int_equal(f.n_items, 2);
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "3 items"));
+    feed_free(&f);
+}
+
+/* Issue 15.2: GBK bytes under a UTF-8 declaration were stored as U+FFFD
+ * with no error. The declaration is tried first; bytes that are mostly not
+ * UTF-8 are decoded as GB18030, and the warning says so. */
+static void declared_utf8_falls_back_to_gb18030(void **state)
+{
+    (void)state;
+    /* 县公安局通报 and 白沙乡 in GBK */
+    const char gbk_decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel>"
+                            "<item><guid>1</guid><title>\xCF\xD8\xB9\xAB\xB0\xB2\xBE\xD6\xCD\xA8"
+                            "\xB1\xA8</title></item>"
+                            "<item><guid>2</guid><title>\xB0\xD7\xC9\xB3\xCF\xE7</title></item>"
+                            "</channel></rss>";
+    struct feed f;
+    parse_ok(gbk_decl, sizeof gbk_decl - 1, NULL, &f);
+    assert_int_equal(f.n_items, 2);
+    assert_string_equal(f.items[0].title, "县公安局通报");
+    assert_string_equal(f.items[1].title, "白沙乡");
+    assert_string_equal(f.charset, "GB18030");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "GB18030"));
+    assert_non_null(strstr(f.warning, "UTF-8"));
+    feed_free(&f);
+
+    /* the same through the Content-Type header */
+    const char gbk_bare[] = "<rss><channel><item><guid>1</guid><title>\xB0\xD7\xC9\xB3\xCF\xE7"
+                            "</title></item></channel></rss>";
+    struct parse_opts o = {.content_type = "application/rss+xml; charset=utf-8"};
+    parse_ok(gbk_bare, sizeof gbk_bare - 1, &o, &f);
+    assert_string_equal(f.items[0].title, "白沙乡");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "GB18030"));
+    feed_free(&f);
+
+    /* UTF-8 with one damaged byte stays UTF-8: the loss is still said */
+    const char damaged[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><item>"
+                           "<guid>1</guid><title>县公安局\xFF通报</title></item></channel></rss>";
+    parse_ok(damaged, sizeof damaged - 1, NULL, &f);
+    assert_string_equal(f.charset, "UTF-8");
+    assert_string_equal(f.items[0].title, "县公安局\xEF\xBF\xBD通报");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "1 byte "));
+    feed_free(&f);
+
+    /* valid UTF-8 as declared: nothing to say */
+    const char fine[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><item>"
+                        "<guid>1</guid><title>县公安局通报</title></item></channel></rss>";
+    parse_ok(fine, sizeof fine - 1, NULL, &f);
+    assert_null(f.warning);
+    feed_free(&f);
+}
+
+/* Issue 15.3: a document of tiny elements cost libxml2 some 28 times its
+ * size. With max_memory the parse fails cleanly instead. */
+static void parse_memory_is_bounded(void **state)
+{
+    (void)state;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel><item><guid>1</guid><title>t</title><description>");
+    for (int i = 0; i < 100000; i++)
+        jy_buf_puts(&b, "<a/>");
+    jy_buf_puts(&b, "</description></item></channel></rss>");
+    struct parse_opts o = {.max_memory = 1u << 20}; /* 400 KB of input, 1 MiB to parse */
+    struct feed f;
+    struct jy_error err = {0};
+    assert_int_equal(parse_feed(b.data, b.len, &o, &f, &err), JY_ETOOBIG);
+    assert_non_null(strstr(err.msg, "parse_memory"));
+    assert_int_equal(f.n_items, 0);
+    feed_free(&f);
+    /* without a limit it parses (and costs what it costs) */
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    /* JSON: a long array of small values */
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "{\"version\":\"https://jsonfeed.org/version/1.1\",\"x\":[");
+    for (int i = 0; i < 100000; i++)
+        jy_buf_puts(&b, i ? ",0" : "0");
+    jy_buf_puts(&b, "],\"items\":[{\"id\":\"1\",\"title\":\"t\"}]}");
+    err = (struct jy_error){0};
+    assert_int_equal(parse_feed(b.data, b.len, &o, &f, &err), JY_ETOOBIG);
+    feed_free(&f);
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    /* an ordinary feed well under the limit is not refused */
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel>");
+    for (int i = 0; i < 300; i++)
+        jy_buf_printf(&b,
+                      "<item><guid>g%d</guid><title>清河县公安局通报第%d号</title>"
+                      "<link>http://example.cn/%d</link><pubDate>Thu, 01 Jan 2004 19:48:21 "
+                      "GMT</pubDate><description>&lt;p&gt;城关镇派出所民警%d日巡查。&lt;/p&gt;"
+                      "</description></item>",
+                      i, i, i, i);
+    jy_buf_puts(&b, "</channel></rss>");
+    o.max_memory = 8 * b.len;
+    parse_ok(b.data, b.len, &o, &f);
+    assert_int_equal(f.n_items, 300);
+    feed_free(&f);
+    jy_buf_free(&b);
+}
+
 /* ---- output and JSON lines -------------------------------------------- */
 
 static void item_json_line(void **state)
@@ -1006,6 +1147,9 @@ int main(void)
         cmocka_unit_test(html_table),
         cmocka_unit_test(escape_sequences_removed_from_title),
         cmocka_unit_test(escape_sequence_costs_only_its_field),
+        cmocka_unit_test(max_items_loss_is_a_warning),
+        cmocka_unit_test(declared_utf8_falls_back_to_gb18030),
+        cmocka_unit_test(parse_memory_is_bounded),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
