@@ -36,9 +36,11 @@ static const struct charset_alias charset_aliases[] = {
     {"x-big5", "BIG5"},
     {"cp950", "BIG5"},
     {"big5-hkscs", "BIG5-HKSCS"},
-    {"iso-8859-1", "ISO-8859-1"},
-    {"latin1", "ISO-8859-1"},
-    {"iso8859-1", "ISO-8859-1"},
+    /* as browsers do: 0x80..0x9F in "Latin-1" feeds are cp1252's quotes
+     * and dashes, never C1 controls */
+    {"iso-8859-1", "WINDOWS-1252"},
+    {"latin1", "WINDOWS-1252"},
+    {"iso8859-1", "WINDOWS-1252"},
     {"windows-1252", "WINDOWS-1252"},
     {"cp1252", "WINDOWS-1252"},
     {"utf-16", "UTF-16"},

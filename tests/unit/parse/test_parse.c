@@ -1100,6 +1100,78 @@ static void parse_memory_is_bounded(void **state)
     jy_buf_free(&b);
 }
 
+/* Issue 15, feed conformance: what other parsers read and we did not. Each
+ * row: a document, and the first item's title, link, author and content as
+ * they must come out (NULL: not checked). */
+static void conformance_cases(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *title, *link, *author, *content;
+    } cases[] = {
+        {"<rss><channel><item><title>t</title><body><p>in body</p></body></item></channel></rss>",
+         "t", NULL, NULL, "in body"},
+        {"<rss xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"><channel><item><title>t</title>"
+         "<description>short</description><xhtml:body><xhtml:p>the whole text</xhtml:p>"
+         "</xhtml:body></item></channel></rss>",
+         "t", NULL, NULL, "the whole text"},
+        {"<rss><channel><item><title>t</title><fullitem>&lt;b&gt;full&lt;/b&gt; item</fullitem>"
+         "</item></channel></rss>",
+         "t", NULL, NULL, "full item"},
+        {"<CHANNEL HREF=\"http://example.com/\"><TITLE>c</TITLE>"
+         "<ITEM HREF=\"http://example.com/1\" LASTMOD=\"2003-12-31T10:14:55Z\"><TITLE>cdf "
+         "item</TITLE><ABSTRACT>cdf abstract</ABSTRACT></ITEM></CHANNEL>",
+         "cdf item", "http://example.com/1", NULL, "cdf abstract"},
+        {"<r:rss xmlns:r=\"http://backend.userland.com/rss2\"><r:channel><r:item><r:title>pre"
+         "</r:title><r:link>http://example.com/p</r:link></r:item></r:channel></r:rss>",
+         "pre", "http://example.com/p", NULL, NULL},
+        {"<rss><channel><item><title>g</title><guid>http://example.com/perma</guid></item>"
+         "</channel></rss>",
+         "g", "http://example.com/perma", NULL, NULL},
+        {"<rss><channel><item><title>g</title><guid isPermaLink=\"false\">http://example.com/x"
+         "</guid></item></channel></rss>",
+         "g", "", NULL, NULL},
+        {"<rss><channel><item><title>a</title><author>Example editor (me@example.com)</author>"
+         "</item></channel></rss>",
+         "a", NULL, "Example editor", NULL},
+        {"<rss><channel><item><title>a</title><author>me@example.com (Example editor)</author>"
+         "</item></channel></rss>",
+         "a", NULL, "Example editor", NULL},
+        {"<rss xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item><media:title>media "
+         "title</media:title></item></channel></rss>",
+         "media title", NULL, NULL, NULL},
+        {"<rss><channel><item><title>&#X41;&#x42;&#67;</title></item></channel></rss>", "ABC", NULL,
+         NULL, NULL},
+        {"<rss><channel><item><title>q</title><link>http://example.com/?a=1&b=2&c</link>"
+         "<description><![CDATA[a & b &amp; c]]></description></item></channel></rss>",
+         "q", "http://example.com/?a=1&b=2&c", NULL, "a & b & c"},
+        /* cp1252 bytes under a Latin-1 declaration: quotes and a dash */
+        {"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><item><title>\x93q\x94 "
+         "\x97 caf\xE9</title></item></channel></rss>",
+         "\xE2\x80\x9Cq\xE2\x80\x9D \xE2\x80\x94 caf\xC3\xA9", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        struct jy_error err = {0};
+        if (parse_feed(cases[i].doc, strlen(cases[i].doc), NULL, &f, &err) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (f.n_items < 1)
+            fail_msg("case %zu: no item", i);
+        const struct feed_item *it = &f.items[0];
+        const char *got[] = {it->title, it->link ? it->link : "", it->author, it->content};
+        const char *want[] = {cases[i].title, cases[i].link, cases[i].author, cases[i].content};
+        static const char *const names[] = {"title", "link", "author", "content"};
+        for (size_t k = 0; k < 4; k++) {
+            if (want[k] && (!got[k] || strcmp(got[k], want[k]) != 0))
+                fail_msg("case %zu %s: got \"%s\", want \"%s\"", i, names[k],
+                         got[k] ? got[k] : "(null)", want[k]);
+        }
+        if (i == 3 && (!it->has_date || it->published != 1072865695))
+            fail_msg("case 3: CDF LASTMOD not read");
+        feed_free(&f);
+    }
+}
+
 /* ---- output and JSON lines -------------------------------------------- */
 
 static void item_json_line(void **state)
@@ -1184,6 +1256,7 @@ int main(void)
         cmocka_unit_test(max_items_loss_is_a_warning),
         cmocka_unit_test(declared_utf8_falls_back_to_gb18030),
         cmocka_unit_test(parse_memory_is_bounded),
+        cmocka_unit_test(conformance_cases),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
