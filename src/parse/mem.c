@@ -41,8 +41,12 @@ static bool parse_mem_refuse(size_t more)
     return false;
 }
 
+/* Outside a bounded parse nothing is counted: the count starts afresh at
+ * each parse_mem_begin, and a block freed then only lowers it. */
 static void *parse_mem_malloc(size_t n)
 {
+    if (!parse_mem.limit)
+        return malloc(n);
     if (parse_mem_refuse(n))
         return NULL;
     void *p = malloc(n);
@@ -53,6 +57,8 @@ static void *parse_mem_malloc(size_t n)
 
 static void *parse_mem_realloc(void *p, size_t n)
 {
+    if (!parse_mem.limit)
+        return realloc(p, n);
     size_t old = p ? malloc_usable_size(p) : 0;
     if (n > old && parse_mem_refuse(n - old))
         return NULL;
@@ -66,7 +72,8 @@ static void parse_mem_free(void *p)
 {
     if (!p)
         return;
-    parse_mem.used -= (long long)malloc_usable_size(p);
+    if (parse_mem.limit)
+        parse_mem.used -= (long long)malloc_usable_size(p);
     free(p);
 }
 

@@ -80,7 +80,8 @@ char *parse_to_utf8(const char *body, size_t len, const char *content_type, cons
 
 /* Parses RFC 822 dates (with the usual deviations: missing weekday or
  * seconds, single-digit days, named and numeric zones, Chinese month or
- * weekday names are not required), RFC 3339 / ISO 8601, and
+ * weekday names are not required), RFC 3339 / ISO 8601 (also reduced,
+ * ordinal, week and compact forms, and two-digit years as 2000..2099), and
  * "YYYY-MM-DD HH:MM:SS" (taken as UTC+8 when no zone is given, since our
  * sources are Chinese). Returns 0 and sets *out (UTC seconds) or JY_EPARSE. */
 int parse_date(const char *s, int64_t *out);

@@ -767,7 +767,13 @@ static char *xml_repair(const char *doc, size_t len, size_t *out_len)
     while (amp) {
         /* a CDATA section or comment that opens before the next '&' is
          * passed over whole (its '&' are text) */
-        const char *bang = memmem(doc + i, (size_t)(amp - (doc + i)), "<!", 2);
+        const char *bang = NULL; /* '!' is rarer than '<' */
+        for (const char *q = doc + i; (q = memchr(q, '!', (size_t)(amp - q))) != NULL; q++) {
+            if (q > doc + i && q[-1] == '<') {
+                bang = q - 1;
+                break;
+            }
+        }
         if (bang) {
             i = (size_t)(bang - doc) + 2;
             for (size_t k = 0; k < 2; k++) {
