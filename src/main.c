@@ -341,6 +341,7 @@ static int cmd_status(const char *cli_path)
             print_time("failing since", s->failing_since);
         }
         print_field("last error", s->last_error);
+        print_field("warning", s->last_warning);
         print_field("etag", s->etag);
         print_field("last-modified", s->last_modified);
     }
@@ -378,7 +379,9 @@ int main(int argc, char **argv)
      * a socket must not kill the process */
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    xmlInitParser(); /* once, before any thread parses: not thread-safe in libxml2 2.9 */
+    /* once, before any thread parses: xmlInitParser is not thread-safe in
+     * libxml2 2.9, and the allocators of libxml2 and jansson are set here */
+    parse_init();
     const char *config_path = NULL, *cmd = NULL, *arg = NULL;
     const char *console_opt = NULL; /* an option of the console alone, when given */
     bool collect = true, once = false, read_only = false;

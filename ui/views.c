@@ -473,6 +473,13 @@ static void source_describe(struct ui_app *app, const struct store_source *s, en
     }
     ui_text_add_wrapped(t, line, cols, 0);
     free(line);
+    if (s->last_warning && st != SOURCE_DISABLED) {
+        /* collected, but not everything: the loss is said, not hidden */
+        line = xasprintf("  警告：上次采集有损失或猜测：%s", s->last_warning);
+        ui_text_add_wrapped(t, line, cols,
+                            A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_WARN) : A_UNDERLINE));
+        free(line);
+    }
     fmt_time(s->last_attempt, a, sizeof a);
     fmt_time(s->next_due, b, sizeof b);
     line = xasprintf("  上次尝试 %s；下次 %s；媒体 %s；地域 %s", a, st == SOURCE_DISABLED ? "—" : b,

@@ -16,6 +16,7 @@ struct transfer {
     struct jy_buf body;
     bool too_big;
     size_t max_body;
+    int parse_memory; /* collector.parse_memory */
     char errbuf[CURL_ERROR_SIZE];
     /* headers of the final response (reset at every status line) */
     char *etag, *last_modified, *retry_after, *content_type;
@@ -110,6 +111,10 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
 int local_replay(struct store *st, const struct config *cfg, const struct source_config *sc,
                  const struct store_source *row, int64_t now, int64_t next_due, size_t *inserted,
                  struct jy_error *err);
+
+/* The most parsing one document may hold: multiple (collector.parse_memory)
+ * times max_body. */
+size_t collect_parse_memory(size_t max_body, int multiple);
 
 /* The longest pause a Retry-After may impose: one day. */
 #define COLLECT_RETRY_AFTER_MAX 86400

@@ -823,7 +823,8 @@ int collect_inspect(const struct config *cfg, const char *url_or_file, struct fe
         int rc = jy_read_file(url_or_file, max, &data, &len, err);
         if (rc)
             return rc;
-        struct parse_opts po = {0};
+        struct parse_opts po = {
+            .max_memory = collect_parse_memory(max, cfg ? cfg->collector.parse_memory : 8)};
         rc = parse_feed(data, len, &po, out, err);
         free(data);
         return rc;
@@ -832,6 +833,7 @@ int collect_inspect(const struct config *cfg, const char *url_or_file, struct fe
                                   .timeout = 30,
                                   .connect_timeout = 10,
                                   .max_body = max,
+                                  .parse_memory = 8,
                                   .max_redirects = 5,
                                   .min_interval = 1,
                                   .max_backoff = 3600,

@@ -77,6 +77,7 @@ struct transfer *transfer_new(const struct collector_config *cc, const char *url
         return NULL;
     }
     t->max_body = cc->max_body;
+    t->parse_memory = cc->parse_memory;
     jy_buf_init(&t->body, cc->max_body);
     CURL *e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -213,7 +214,9 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
                  *retry_after >= 0 ? " (server asks to retry later)" : "");
         return;
     }
-    struct parse_opts po = {.content_type = t->content_type, .encoding = sc ? sc->encoding : NULL};
+    struct parse_opts po = {.content_type = t->content_type,
+                            .encoding = sc ? sc->encoding : NULL,
+                            .max_memory = collect_parse_memory(t->max_body, t->parse_memory)};
     struct jy_error perr = {0};
     if (parse_feed(t->body.data ? t->body.data : "", t->body.len, &po, feed, &perr) != 0) {
         snprintf(errmsg, errlen, "parse error: %s", perr.msg);
@@ -224,4 +227,12 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
     r->last_modified = t->last_modified ? t->last_modified : "";
     r->items = feed->items;
     r->n_items = feed->n_items;
+    r->warning = feed->warning;
+}
+
+size_t collect_parse_memory(size_t max_body, int multiple)
+{
+    if (multiple <= 0)
+        multiple = 8;
+    return max_body > SIZE_MAX / (size_t)multiple ? SIZE_MAX : max_body * (size_t)multiple;
 }

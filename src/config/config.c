@@ -538,6 +538,7 @@ static const struct {
     {"min_interval", offsetof(struct collector_config, min_interval), 1, 86400},
     {"max_backoff", offsetof(struct collector_config, max_backoff), 1, 7 * 86400},
     {"dark_after", offsetof(struct collector_config, dark_after), 1, 10000},
+    {"parse_memory", offsetof(struct collector_config, parse_memory), 1, 64},
 };
 
 static int parse_collector(struct parse *p, yaml_node_t *map)
@@ -1911,6 +1912,7 @@ static void config_defaults(struct config *cfg)
     cfg->collector.timeout = 30;
     cfg->collector.connect_timeout = 10;
     cfg->collector.max_body = 20u << 20;
+    cfg->collector.parse_memory = 8;
     cfg->collector.max_redirects = 5;
     cfg->collector.min_interval = 60;
     cfg->collector.max_backoff = 3600;

@@ -47,6 +47,8 @@ struct collector_config {
     int timeout;         /* whole transfer, seconds (default 30) */
     int connect_timeout; /* seconds (default 10) */
     size_t max_body;     /* bytes (default 20 MiB) */
+    int parse_memory;    /* parsing one document may hold this many times max_body
+                            (default 8) */
     int max_redirects;   /* default 5 */
     int min_interval;    /* seconds, floor for every source's interval (default 60; 1 for
                             the demo and tests) */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,9 +36,11 @@ static const struct charset_alias charset_aliases[] = {
     {"x-big5", "BIG5"},
     {"cp950", "BIG5"},
     {"big5-hkscs", "BIG5-HKSCS"},
-    {"iso-8859-1", "ISO-8859-1"},
-    {"latin1", "ISO-8859-1"},
-    {"iso8859-1", "ISO-8859-1"},
+    /* as browsers do: 0x80..0x9F in "Latin-1" feeds are cp1252's quotes
+     * and dashes, never C1 controls */
+    {"iso-8859-1", "WINDOWS-1252"},
+    {"latin1", "WINDOWS-1252"},
+    {"iso8859-1", "WINDOWS-1252"},
     {"windows-1252", "WINDOWS-1252"},
     {"cp1252", "WINDOWS-1252"},
     {"utf-16", "UTF-16"},
@@ -214,7 +217,8 @@ static char *charset_utf8_clean(const char *s, size_t len, size_t *out_len)
 
 /* Converts with iconv; undecodable bytes become U+FFFD and are skipped one
  * at a time. Returns NULL when iconv does not know the charset. */
-static char *charset_iconv(const char *s, size_t len, const char *from, size_t *out_len)
+static char *charset_iconv(const char *s, size_t len, const char *from, size_t *out_len,
+                           size_t *bad)
 {
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1)
@@ -238,6 +242,7 @@ static char *charset_iconv(const char *s, size_t len, const char *from, size_t *
         /* EILSEQ or EINVAL (truncated at the end): one replacement char per
          * bad byte keeps the rest of the text aligned. */
         charset_put_replacement(&b);
+        (*bad)++;
         in++;
         inleft--;
         iconv(cd, NULL, NULL, NULL, NULL);
@@ -249,16 +254,41 @@ static char *charset_iconv(const char *s, size_t len, const char *from, size_t *
     return clean;
 }
 
+/* How much of s looks like UTF-8: *multi gets the well-formed sequences
+ * of two bytes or more, *bad the bytes that fit no sequence. */
+static void charset_utf8_census(const char *s, size_t len, size_t *multi, size_t *bad)
+{
+    *multi = *bad = 0;
+    for (size_t i = 0; i < len;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if (cp == 0xFFFD && n == 1)
+            (*bad)++;
+        else
+            (*multi)++;
+        i += n;
+    }
+}
+
 char *parse_to_utf8(const char *body, size_t len, const char *content_type, const char *override,
                     size_t *out_len, const char **charset_used)
 {
-    return parse_to_utf8_sanitized(body, len, content_type, override, out_len, charset_used, NULL);
+    return parse_to_utf8_sanitized(body, len, content_type, override, out_len, charset_used, NULL,
+                                   NULL);
 }
 
 char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_type,
                               const char *override, size_t *out_len, const char **charset_used,
-                              bool *sanitized)
+                              bool *sanitized, struct charset_note *note)
 {
+    struct charset_note none;
+    if (!note)
+        note = &none;
+    memset(note, 0, sizeof *note);
     if (sanitized)
         *sanitized = false;
     size_t dummy;
@@ -286,15 +316,37 @@ char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_
         len -= 3;
     }
     if (!cs)
-        cs = charset_from_content_type(content_type);
+        cs = note->declared = charset_from_content_type(content_type);
     if (!cs && len > 0)
-        cs = charset_from_document(body, len);
-    if (!cs)
-        cs = utf8_valid(body, len) ? "UTF-8" : "GB18030";
-
+        cs = note->declared = charset_from_document(body, len);
     char *out = NULL;
-    if (strcmp(cs, "UTF-8") != 0)
-        out = charset_iconv(body, len, cs, out_len);
+    if (!cs) {
+        cs = utf8_valid(body, len) ? "UTF-8" : "GB18030";
+    } else if (note->declared && strcmp(cs, "UTF-8") == 0 && !utf8_valid(body, len)) {
+        /* Declared UTF-8, and it is not. Chinese sites that moved CMS often
+         * keep the old GBK bytes under the new declaration: when the bytes
+         * look more like something else than like damaged UTF-8, GB18030 is
+         * tried, and kept if it decodes more of them. */
+        size_t multi, bad;
+        charset_utf8_census(body, len, &multi, &bad);
+        note->bad = bad;
+        if (bad > multi) {
+            size_t gb_bad = 0, gb_len;
+            char *gb = charset_iconv(body, len, "GB18030", &gb_len, &gb_bad);
+            if (gb && gb_bad < bad) {
+                out = gb;
+                *out_len = gb_len;
+                cs = "GB18030";
+                note->fell_back = true;
+                note->bad = gb_bad;
+            } else {
+                free(gb);
+            }
+        }
+    }
+
+    if (!out && strcmp(cs, "UTF-8") != 0)
+        out = charset_iconv(body, len, cs, out_len, &note->bad);
     if (!out) {
         cs = "UTF-8";
         if (sanitized && body &&

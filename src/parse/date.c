@@ -63,9 +63,30 @@ struct date_zone {
  * as RFC 2822 section 4.3 advises (RFC 822 had their signs reversed, so no
  * sender can be trusted on them). */
 static const struct date_zone date_zones[] = {
-    {DW("gmt"), 0},         {DW("ut"), 0},          {DW("utc"), 0},         {DW("z"), 0},
-    {DW("est"), -5 * 3600}, {DW("edt"), -4 * 3600}, {DW("cst"), -6 * 3600}, {DW("cdt"), -5 * 3600},
-    {DW("mst"), -7 * 3600}, {DW("mdt"), -6 * 3600}, {DW("pst"), -8 * 3600}, {DW("pdt"), -7 * 3600},
+    {DW("gmt"), 0},
+    {DW("ut"), 0},
+    {DW("utc"), 0},
+    {DW("z"), 0},
+    {DW("est"), -5 * 3600},
+    {DW("edt"), -4 * 3600},
+    {DW("cst"), -6 * 3600},
+    {DW("cdt"), -5 * 3600},
+    {DW("mst"), -7 * 3600},
+    {DW("mdt"), -6 * 3600},
+    {DW("pst"), -8 * 3600},
+    {DW("pdt"), -7 * 3600},
+    /* North American names without the season, and central Europe's */
+    {DW("at"), -4 * 3600},
+    {DW("ast"), -4 * 3600},
+    {DW("adt"), -3 * 3600},
+    {DW("et"), -5 * 3600},
+    {DW("ct"), -6 * 3600},
+    {DW("mt"), -7 * 3600},
+    {DW("pt"), -8 * 3600},
+    {DW("met"), 3600},
+    {DW("mest"), 2 * 3600},
+    {DW("cet"), 3600},
+    {DW("cest"), 2 * 3600},
 };
 
 static bool date_days_valid(int y, int m, int d)
@@ -164,20 +185,156 @@ static int date_zone_lookup(const char *lw, size_t n, int *offset)
     return -1;
 }
 
+/* y-m-d of day `yday` (1-based) of year y; false when the year has no such
+ * day. */
+static bool date_from_ordinal(int y, int yday, int *mo, int *d)
+{
+    if (yday < 1)
+        return false;
+    for (int m = 1; m <= 12; m++) {
+        int n = 1;
+        while (date_days_valid(y, m, n + 1))
+            n++;
+        if (yday <= n) {
+            *mo = m;
+            *d = yday;
+            return true;
+        }
+        yday -= n;
+    }
+    return false;
+}
+
+/* y-m-d of ISO week w, weekday wd (1 = Monday) of ISO year y. */
+static bool date_from_week(int y, int w, int wd, int *oy, int *mo, int *d)
+{
+    if (w < 1 || w > 53 || wd < 1 || wd > 7)
+        return false;
+    /* Week 1 holds January 4th; days from the epoch of its Monday. */
+    int64_t jan4 = parse_days_from_civil(y, 1, 4);
+    int64_t jan4_wd = ((jan4 % 7) + 7 + 3) % 7 + 1; /* 1970-01-01 was a Thursday */
+    int64_t day = jan4 - (jan4_wd - 1) + (int64_t)(w - 1) * 7 + (wd - 1);
+    /* back to a civil date (the inverse of parse_days_from_civil) */
+    int64_t z = day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *mo = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *oy = (int)(yoe + era * 400 + (*mo <= 2));
+    return true;
+}
+
+/* The date part of ISO 8601 in the forms feeds use: YYYY-MM-DD (or with
+ * slashes), YYYYMMDD, YYYY-MM, YYYY, the ordinal YYYY-DDD and YYYYDDD, the
+ * week date YYYY-Www-D and YYYYWwwD, and the two-digit-year forms of old
+ * feeds: YYMMDD, YY-MM-DD, YYDDD, YY-DDD, -YYMM and -YY-MM (years 00..99 are
+ * 2000..2099). Leaves *pp after the date; *sep gets the separator used. */
+static int date_iso_day(const char **pp, int *y, int *mo, int *d, char *sep)
+{
+    const char *p = *pp;
+    *mo = *d = 1;
+    *sep = 0;
+    bool short_year = false, month_only = false;
+    if (*p == '-' && isdigit((unsigned char)p[1])) { /* -YYMM, -YY-MM */
+        p++;
+        month_only = true;
+        short_year = true;
+    }
+    const char *start = p;
+    int v;
+    int n = date_digits(&p, 8, &v);
+    if (month_only) {
+        if (n == 4) {
+            *y = v / 100;
+            *mo = v % 100;
+        } else if (n == 2 && *p == '-') {
+            *y = v;
+            p++;
+            if (date_digits(&p, 2, mo) != 2)
+                return JY_EPARSE;
+        } else {
+            return JY_EPARSE;
+        }
+    } else if (n == 8) { /* YYYYMMDD */
+        *y = v / 10000;
+        *mo = v / 100 % 100;
+        *d = v % 100;
+    } else if (n == 7) { /* YYYYDDD */
+        *y = v / 1000;
+        if (!date_from_ordinal(*y, v % 1000, mo, d))
+            return JY_EPARSE;
+    } else if (n == 6) { /* YYMMDD */
+        short_year = true;
+        *y = v / 10000;
+        *mo = v / 100 % 100;
+        *d = v % 100;
+    } else if (n == 5) { /* YYDDD */
+        *y = 2000 + v / 1000;
+        if (!date_from_ordinal(*y, v % 1000, mo, d))
+            return JY_EPARSE;
+    } else if (n == 4 || n == 2) {
+        *y = v;
+        short_year = n == 2;
+        if (n == 4 && (*p == 'W' || (*p == '-' && p[1] == 'W'))) { /* week date */
+            p += *p == '-' ? 2 : 1;
+            int w, wd = 1;
+            if (date_digits(&p, 2, &w) != 2)
+                return JY_EPARSE;
+            if (*p == '-')
+                p++;
+            if (isdigit((unsigned char)*p))
+                date_digits(&p, 1, &wd);
+            if (!date_from_week(*y, w, wd, y, mo, d))
+                return JY_EPARSE;
+            *pp = p;
+            return 0;
+        }
+        if (*p == '-' || *p == '/') {
+            *sep = *p;
+            p++;
+            const char *f = p;
+            int m;
+            int k = date_digits(&p, 3, &m);
+            if (k == 3 && *sep == '-') { /* ordinal YYYY-DDD / YY-DDD */
+                if (short_year)
+                    *y += 2000;
+                if (!date_from_ordinal(*y, m, mo, d))
+                    return JY_EPARSE;
+                *pp = p;
+                return 0;
+            }
+            if (k < 1 || k > 2 || p - f > 2)
+                return JY_EPARSE;
+            *mo = m;
+            if (*p == *sep) {
+                p++;
+                if (date_digits(&p, 2, d) < 1)
+                    return JY_EPARSE;
+            } else if (short_year) {
+                return JY_EPARSE;
+            }
+        } else if (short_year) {
+            return JY_EPARSE;
+        }
+    } else {
+        return JY_EPARSE;
+    }
+    (void)start;
+    if (short_year)
+        *y += 2000;
+    *pp = p;
+    return 0;
+}
+
 /* ISO 8601 / RFC 3339 and "YYYY-MM-DD HH:MM[:SS]" / "YYYY/MM/DD ...". */
 static int date_parse_iso(const char *p, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, s = 0;
-    if (date_digits(&p, 4, &y) != 4)
-        return JY_EPARSE;
-    char sep = *p;
-    if (sep != '-' && sep != '/')
-        return JY_EPARSE;
-    p++;
-    if (date_digits(&p, 2, &mo) < 1 || *p != sep)
-        return JY_EPARSE;
-    p++;
-    if (date_digits(&p, 2, &d) < 1)
+    char sep;
+    if (date_iso_day(&p, &y, &mo, &d, &sep) != 0)
         return JY_EPARSE;
     bool has_time = false, spaced = false;
     int offset = 0;
@@ -188,12 +345,22 @@ static int date_parse_iso(const char *p, int64_t *out)
             p++;
         if (*p == '\0')
             goto done;
-        if (date_digits(&p, 2, &h) < 1 || *p != ':')
+        int hn = date_digits(&p, 6, &h);
+        if (hn == 4 || hn == 6) { /* compact hhmm[ss] */
+            if (hn == 6) {
+                s = h % 100;
+                h /= 100;
+            }
+            mi = h % 100;
+            h /= 100;
+        } else if (hn < 1 || hn > 2 || *p != ':') {
             return JY_EPARSE;
-        p++;
-        if (date_digits(&p, 2, &mi) != 2)
-            return JY_EPARSE;
-        if (*p == ':') {
+        } else {
+            p++;
+            if (date_digits(&p, 2, &mi) != 2)
+                return JY_EPARSE;
+        }
+        if (*p == ':' && hn <= 2) {
             p++;
             if (date_digits(&p, 2, &s) != 2)
                 return JY_EPARSE;
@@ -293,6 +460,12 @@ static int date_parse_rfc822(const char *p, int64_t *out)
             int zo;
             if (date_is_weekday(lw, n))
                 continue;
+            if (n == 2 && memcmp(lw, "at", 2) == 0 && !has_time)
+                continue;                                           /* "Jan 2, 2006 at 3:04 PM" */
+            if (n == 3 && memcmp(lw, "etc", 3) == 0 && *p == '/') { /* "Etc/GMT" */
+                p++;
+                continue;
+            }
             if ((m = date_month_lookup(lw, n)) != 0) {
                 if (mo)
                     return JY_EPARSE;
@@ -410,11 +583,17 @@ int parse_date(const char *s, int64_t *out)
     buf[o] = '\0';
     int64_t t;
     int rc;
-    if (o >= 5 && isdigit((unsigned char)buf[0]) && isdigit((unsigned char)buf[1]) &&
-        isdigit((unsigned char)buf[2]) && isdigit((unsigned char)buf[3]) &&
-        (buf[4] == '-' || buf[4] == '/'))
-        rc = date_parse_iso(buf, &t);
-    else
+    /* ISO 8601 when it starts with digits and has no letters before its
+     * 'T' or 'W' (RFC 822 dates start with a weekday or a day and a
+     * month name); one that fails is tried as RFC 822 too ("2 Jan 2006"). */
+    size_t digits = strspn(buf, "0123456789");
+    bool iso = (digits >= 4 && (buf[digits] == '-' || buf[digits] == '/' || buf[digits] == 'T' ||
+                                buf[digits] == 'W' || buf[digits] == '\0' || buf[digits] == 'Z' ||
+                                buf[digits] == '+')) ||
+               (digits >= 2 && buf[digits] == '-') ||
+               (buf[0] == '-' && isdigit((unsigned char)buf[1]));
+    rc = iso ? date_parse_iso(buf, &t) : JY_EPARSE;
+    if (rc && buf[0] != '-')
         rc = date_parse_rfc822(buf, &t);
     if (rc == 0 && out)
         *out = t;

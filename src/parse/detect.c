@@ -68,27 +68,35 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
     struct parse_opts none = {0};
     if (!opts)
         opts = &none;
+    size_t n_found = 0;
     struct parse_limits lim = {
         .max_field = opts->max_field ? opts->max_field : PARSE_DEFAULT_MAX_FIELD,
         .max_items = opts->max_items ? opts->max_items : PARSE_DEFAULT_MAX_ITEMS,
+        .max_memory = opts->max_memory,
+        .n_found = &n_found,
     };
+    /* the parser's own context and dictionary cost some 100 KiB whatever
+     * the document */
+    if (lim.max_memory && lim.max_memory < PARSE_MIN_MEMORY)
+        lim.max_memory = PARSE_MIN_MEMORY;
+    parse_init();
     if (!body || len == 0)
         return jy_error_set(err, JY_EPARSE, "not a feed: the document is empty");
     size_t ulen;
     const char *charset;
     bool clean = false;
+    struct charset_note note;
     char *conv = parse_to_utf8_sanitized(body, len, opts->content_type, opts->encoding, &ulen,
-                                         &charset, &clean);
-    /* Terminal escape sequences must go before the XML parser sees them:
-     * it would drop a raw ESC as an invalid character and leave "[2J" in
-     * the text, where nothing could recognise it any more. Control
-     * characters are not allowed in XML or raw in JSON strings anyway. */
+                                         &charset, &clean, &note);
+    /* Parse first, sanitise each field after: sanitising the document
+     * would let one unterminated escape sequence in a title swallow the
+     * markup of the items after it. The raw controls the parsers cannot
+     * take are hidden until the fields are made (parse_controls_hide). */
     char *utf8 = conv;
     if (!clean) {
-        utf8 = utf8_sanitize(conv, ulen, UTF8_KEEP_NEWLINES | UTF8_KEEP_TABS);
+        utf8 = parse_controls_hide(conv, ulen, &ulen);
         free(conv);
     }
-    ulen = strlen(utf8);
     size_t i = 0;
     while (i < ulen && isspace((unsigned char)utf8[i]))
         i++;
@@ -96,7 +104,6 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
     if (i == ulen) {
         rc = jy_error_set(err, JY_EPARSE, "not a feed: the document is blank");
     } else if (utf8[i] == '<') {
-        xmlInitParser();
         rc = parse_xml_feed(utf8 + i, ulen - i, &lim, out, err);
     } else if (utf8[i] == '{') {
         rc = parse_json_feed(utf8 + i, ulen - i, &lim, out, err);
@@ -106,7 +113,7 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         while (n < 16 && i + n < ulen && utf8[i + n] != '\n' && utf8[i + n] != '\r')
             n++;
         /* The sample is for a log line: keep it printable. */
-        char *clean = utf8_sanitize(utf8 + i, n, 0);
+        char *clean = parse_sanitize(utf8 + i, n, 0);
         snprintf(start, sizeof start, "%.16s", clean);
         free(clean);
         rc = jy_error_set(err, JY_EPARSE, "not a feed: neither XML nor JSON (starts with \"%s\")",
@@ -119,6 +126,23 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         return rc;
     }
     out->charset = charset;
+    /* What was guessed or lost, for the source's warning: these losses
+     * used to be silent. */
+    if (note.fell_back)
+        parse_feed_warn(out, "declared %s, but the bytes are not UTF-8: decoded as GB18030",
+                        note.declared);
+    if (note.bad)
+        parse_feed_warn(out, "%zu byte%s could not be decoded as %s and became U+FFFD", note.bad,
+                        note.bad == 1 ? "" : "s", charset);
+    if (n_found > out->n_items)
+        parse_feed_warn(out,
+                        "the document has %zu items; only the first %zu were taken (max_items)",
+                        n_found, out->n_items);
+    if (out->link) { /* taken as written: sanitised here like an item's */
+        char *l = parse_text_clip(out->link, lim.max_field, false);
+        free(out->link);
+        out->link = l;
+    }
     feed_guids_disambiguate(out);
     return 0;
 }

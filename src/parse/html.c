@@ -150,6 +150,8 @@ static void html_emit_cp(struct html_out *o, uint32_t cp)
     }
     if (cp == 0xAD || cp == 0x200B)
         return;
+    if (parse_cp_hidden(cp)) /* a control parse_feed hid: back, to be sanitised */
+        cp -= PARSE_HIDDEN_C0;
     if (!utf8_plain_cp(cp) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         o->dirty = true;
     char enc[4];
@@ -169,7 +171,7 @@ static char *html_done(struct html_out *o)
         char *out = jy_buf_steal(&o->b);
         return cap > 2 * len + 4096 ? xrealloc(out, len + 1) : out;
     }
-    char *out = utf8_sanitize(o->b.data, o->b.len, o->keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+    char *out = parse_sanitize(o->b.data, o->b.len, o->keep_newlines ? UTF8_KEEP_NEWLINES : 0);
     jy_buf_free(&o->b);
     return out;
 }
@@ -197,7 +199,7 @@ static size_t html_plain_run(const char *s, size_t len, bool markup)
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if ((cp == 0xFFFD && n == 1) || cp == 0xA0 || cp == 0x3000 || cp == 0xAD || cp == 0x200B ||
-            cp < 0xA0 || !utf8_plain_cp(cp))
+            cp < 0xA0 || !utf8_plain_cp(cp) || parse_cp_hidden(cp))
             break;
         i += n;
     }

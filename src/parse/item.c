@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_internal.h"
@@ -31,9 +33,28 @@ void feed_free(struct feed *f)
     jy_free(&f->items);
     jy_free(&f->title);
     jy_free(&f->link);
+    jy_free(&f->warning);
     f->n_items = 0;
     f->format = NULL;
     f->charset = NULL;
+}
+
+void parse_feed_warn(struct feed *f, const char *fmt, ...)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    if (f->warning)
+        jy_buf_printf(&b, "%s; ", f->warning);
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    jy_buf_puts(&b, s ? s : "");
+    free(s);
+    free(f->warning);
+    f->warning = jy_buf_steal(&b);
 }
 
 struct feed_item *parse_feed_item_add(struct feed *f)
@@ -74,7 +95,50 @@ static size_t clip_len(const char *s, size_t n, size_t max)
 char *parse_text_clip(const char *s, size_t max, bool keep_newlines)
 {
     size_t n = clip_len(s, strlen(s), max);
-    return utf8_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+    return parse_sanitize(s, n, keep_newlines ? UTF8_KEEP_NEWLINES : 0);
+}
+
+char *parse_controls_hide(const char *s, size_t len, size_t *out_len)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_reserve(&b, len + 16);
+    jy_buf_append(&b, "", 0);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* bytes below 0x20 are never part of a longer UTF-8 sequence */
+        if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        jy_buf_append(&b, s + run, i - run);
+        char enc[4];
+        jy_buf_append(&b, enc, utf8_encode(PARSE_HIDDEN_C0 + c, enc));
+        run = i + 1;
+    }
+    jy_buf_append(&b, s + run, len - run);
+    *out_len = b.len;
+    return jy_buf_steal(&b);
+}
+
+char *parse_sanitize(const char *s, size_t len, int flags)
+{
+    /* U+10FF00..U+10FF1F is F4 8F BC 80..9F */
+    if (!memmem(s, len, "\xF4\x8F\xBC", 3))
+        return utf8_sanitize(s, len, flags);
+    char *raw = xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (i + 4 <= len && memcmp(s + i, "\xF4\x8F\xBC", 3) == 0 &&
+            (unsigned char)s[i + 3] >= 0x80 && (unsigned char)s[i + 3] <= 0x9F) {
+            raw[o++] = (char)((unsigned char)s[i + 3] - 0x80);
+            i += 4;
+        } else {
+            raw[o++] = s[i++];
+        }
+    }
+    char *out = utf8_sanitize(raw, o, flags);
+    free(raw);
+    return out;
 }
 
 /* Replaces *field by its clipped, sanitised, trimmed copy (NULL if empty);
@@ -237,7 +301,8 @@ int parse_jsonl_item(const char *line, size_t len, struct feed_item *out, struct
         }
     }
     json_decref(root);
-    struct parse_limits lim = {PARSE_DEFAULT_MAX_FIELD, PARSE_DEFAULT_MAX_ITEMS};
+    struct parse_limits lim = {.max_field = PARSE_DEFAULT_MAX_FIELD,
+                               .max_items = PARSE_DEFAULT_MAX_ITEMS};
     parse_item_finish(out, &lim, false);
     return 0;
 }

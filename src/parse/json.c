@@ -70,7 +70,12 @@ int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim
                     struct jy_error *err)
 {
     json_error_t je;
+    parse_mem_begin(lim->max_memory, true);
     json_t *root = json_loadb(utf8, len, 0, &je);
+    if (parse_mem_end()) {
+        json_decref(root);
+        return parse_mem_error(err, lim->max_memory);
+    }
     if (!root)
         return jy_error_set(err, JY_EPARSE, "JSON error at line %d column %d: %s", je.line,
                             je.column, je.text);
@@ -89,10 +94,13 @@ int parse_json_feed(const char *utf8, size_t len, const struct parse_limits *lim
     if (t)
         out->title = parse_plain_text(t, strlen(t), false);
     out->link = parse_strtrim(jf_str(root, "home_page_url"));
-    for (size_t i = 0; i < json_array_size(items) && out->n_items < lim->max_items; i++) {
+    for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *jit = json_array_get(items, i);
         if (!json_is_object(jit))
             continue;
+        (*lim->n_found)++;
+        if (out->n_items >= lim->max_items)
+            continue; /* counted: the warning says how many were left */
         struct feed_item *it = parse_feed_item_add(out);
         jf_item_read(jit, root, lim, it);
         parse_item_finish(it, lim, true);

@@ -33,6 +33,8 @@ struct feed {
     const char *charset; /* the input charset that was used (static or owned by the feed) */
     struct feed_item *items;
     size_t n_items;
+    char *warning; /* what was lost or guessed though the parse succeeded (items past
+                      max_items, a declared charset the bytes did not fit), or NULL */
 };
 
 struct parse_opts {
@@ -40,11 +42,19 @@ struct parse_opts {
     const char *encoding;     /* a source's encoding override ("gbk", ...), or NULL */
     size_t max_field;         /* longest title/content kept, in bytes (0 = 1 MiB) */
     size_t max_items;         /* most items taken from one document (0 = 10000) */
+    size_t max_memory;        /* most bytes the XML or JSON parser may hold while it
+                                 reads the document (0 = no limit) */
 };
+
+/* Installs the counting allocator behind max_memory in libxml2 and jansson
+ * and initialises libxml2. parse_feed calls it itself; a program with
+ * threads calls it first, before any thread uses libxml2 or jansson. */
+void parse_init(void);
 
 /* Parses one feed document of any supported format. On failure returns
  * JY_EPARSE with a message naming what was wrong (and the line where the
- * XML parser knows it); *out is then empty. */
+ * XML parser knows it), or JY_ETOOBIG when the parser needed more than
+ * max_memory; *out is then empty. */
 int parse_feed(const char *body, size_t len, const struct parse_opts *opts, struct feed *out,
                struct jy_error *err);
 void feed_free(struct feed *f);
@@ -70,7 +80,8 @@ char *parse_to_utf8(const char *body, size_t len, const char *content_type, cons
 
 /* Parses RFC 822 dates (with the usual deviations: missing weekday or
  * seconds, single-digit days, named and numeric zones, Chinese month or
- * weekday names are not required), RFC 3339 / ISO 8601, and
+ * weekday names are not required), RFC 3339 / ISO 8601 (also reduced,
+ * ordinal, week and compact forms, and two-digit years as 2000..2099), and
  * "YYYY-MM-DD HH:MM:SS" (taken as UTC+8 when no zone is given, since our
  * sources are Chinese). Returns 0 and sets *out (UTC seconds) or JY_EPARSE. */
 int parse_date(const char *s, int64_t *out);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
@@ -31,6 +32,8 @@ enum xml_ns {
     NS_CONTENT,
     NS_ITUNES,
     NS_RDF,
+    NS_XHTML,
+    NS_MEDIA,
     NS_OTHER,
 };
 
@@ -50,9 +53,18 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
         return NS_ITUNES;
     if (strcmp(h, "http://www.w3.org/1999/02/22-rdf-syntax-ns#") == 0)
         return NS_RDF;
+    /* RSS 1.0 and 0.90, and the namespaces RSS 2.0 was once given
+     * (<r:rss xmlns:r="http://backend.userland.com/rss2">) */
     if (strcmp(h, "http://purl.org/rss/1.0/") == 0 ||
-        strcmp(h, "http://my.netscape.com/rdf/simple/0.9/") == 0)
+        strcmp(h, "http://my.netscape.com/rdf/simple/0.9/") == 0 ||
+        strcmp(h, "http://backend.userland.com/rss2") == 0 ||
+        strcmp(h, "http://backend.userland.com/rss") == 0 ||
+        strcmp(h, "http://blogs.law.harvard.edu/tech/rss") == 0)
         return NS_CORE;
+    if (strcmp(h, "http://www.w3.org/1999/xhtml") == 0)
+        return NS_XHTML;
+    if (strncmp(h, "http://search.yahoo.com/mrss", 28) == 0)
+        return NS_MEDIA;
     const char *p = (const char *)ns->prefix;
     if (!p)
         return NS_CORE;
@@ -284,6 +296,18 @@ static char *rss_author_name(char *a)
         return NULL;
     char *open = strchr(a, '(');
     size_t n = strlen(a);
+    if (open && open > a && n > 0 && a[n - 1] == ')' && memchr(open, '@', (size_t)(a + n - open)) &&
+        !memchr(a, '@', (size_t)(open - a))) {
+        /* "Jane Doe (editor@example.com)": the name before the address */
+        char *before = xstrndup(a, (size_t)(open - a));
+        char *name = parse_strtrim(before);
+        free(before);
+        if (name && *name) {
+            free(a);
+            return name;
+        }
+        free(name);
+    }
     if (open && n > 0 && a[n - 1] == ')' && memchr(a, '@', (size_t)(open - a))) {
         char *inside = xstrndup(open + 1, (size_t)(a + n - 1 - (open + 1)));
         char *name = parse_strtrim(inside);
@@ -303,7 +327,8 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
     const xmlNode *author = NULL, *creator = NULL, *dcauthor = NULL, *itauthor = NULL;
     const xmlNode *pub = NULL, *dcdate = NULL, *apub = NULL, *aupd = NULL;
     const xmlNode *encoded = NULL, *desc = NULL, *dcdesc = NULL, *acontent = NULL;
-    const xmlNode *itsummary = NULL;
+    const xmlNode *itsummary = NULL, *body = NULL, *xbody = NULL, *fullitem = NULL;
+    const xmlNode *mtitle = NULL;
     for (const xmlNode *c = item->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
@@ -330,6 +355,10 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         TAKE(dcdesc, NS_DC, "description");
         TAKE(acontent, NS_ATOM, "content");
         TAKE(itsummary, NS_ITUNES, "summary");
+        TAKE(body, NS_CORE, "body");
+        TAKE(xbody, NS_XHTML, "body");
+        TAKE(fullitem, NS_CORE, "fullitem");
+        TAKE(mtitle, NS_MEDIA, "title");
 #undef TAKE
         if (ns == NS_CORE && strcmp(nm, "link") == 0 && !link) {
             char *s = xml_plain(c, lim);
@@ -343,7 +372,7 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
             free(rel);
         }
     }
-    it->title = xml_html_text(title ? title : dctitle, lim, false);
+    it->title = xml_html_text(title ? title : dctitle ? dctitle : mtitle, lim, false);
     if (link) {
         char *text = xml_plain(link, lim);
         if (text) {
@@ -361,6 +390,13 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         free(h);
     }
     it->guid = xml_plain(guid, lim);
+    if (it->guid && !it->link && strstr(it->guid, "://")) {
+        /* a permalink guid (isPermaLink absent or true) is the item's link */
+        char *perma = xml_attr(guid, "isPermaLink");
+        if (!perma || strcasecmp(perma, "false") != 0)
+            it->link = xstrdup(it->guid);
+        free(perma);
+    }
     if (!it->guid && xml_ns_of(item) != NS_OTHER) {
         xmlChar *about =
             xmlGetNsProp(item, (const xmlChar *)"about",
@@ -377,8 +413,11 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
     }
     const xmlNode *dn[] = {pub, dcdate, apub, aupd};
     xml_item_date(it, dn, 4, lim);
-    if (encoded)
-        it->content = xml_html_text(encoded, lim, true);
+    /* the full text first: content:encoded, an XHTML or plain body,
+     * <fullitem>, then Atom's content, then the summaries */
+    const xmlNode *full = encoded ? encoded : xbody ? xbody : body ? body : fullitem;
+    if (full)
+        it->content = xml_html_text(full, lim, true);
     else if (acontent)
         it->content = atom_text(acontent, lim, true);
     else if (desc)
@@ -400,6 +439,7 @@ static const xmlNode *xml_child(const xmlNode *n, enum xml_ns ns, const char *na
 
 static void xml_add_item_rss(struct feed *out, const xmlNode *item, const struct parse_limits *lim)
 {
+    (*lim->n_found)++;
     if (out->n_items >= lim->max_items)
         return;
     struct feed_item *it = parse_feed_item_add(out);
@@ -428,6 +468,70 @@ static int rss_read(const xmlNode *root, bool rdf, const struct parse_limits *li
                 xml_add_item_rss(out, c, lim);
         }
     }
+    return 0;
+}
+
+/* The first child named name in any case (CDF writes its names in capitals). */
+static const xmlNode *cdf_child(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && strcasecmp((const char *)c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* An attribute by name in any case. */
+static char *cdf_attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (strcasecmp((const char *)a->name, name) == 0) {
+            xmlChar *v = xmlNodeGetContent((const xmlNode *)a);
+            char *s = v ? parse_strtrim((const char *)v) : NULL;
+            xmlFree(v);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Microsoft's Channel Definition Format (1997): <CHANNEL HREF=...> with
+ * <ITEM HREF=... LASTMOD=...> holding <TITLE> and <ABSTRACT>; channels nest. */
+static void cdf_read_channel(const xmlNode *ch, const struct parse_limits *lim, struct feed *out,
+                             int depth)
+{
+    for (const xmlNode *c = ch->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcasecmp((const char *)c->name, "channel") == 0 && depth < 8) {
+            cdf_read_channel(c, lim, out, depth + 1);
+            continue;
+        }
+        if (strcasecmp((const char *)c->name, "item") != 0)
+            continue;
+        (*lim->n_found)++;
+        if (out->n_items >= lim->max_items)
+            continue;
+        struct feed_item *it = parse_feed_item_add(out);
+        it->title = xml_html_text(cdf_child(c, "title"), lim, false);
+        it->content = xml_html_text(cdf_child(c, "abstract"), lim, true);
+        char *href = cdf_attr(c, "href");
+        it->link = xml_href(c, href);
+        free(href);
+        char *mod = cdf_attr(c, "lastmod");
+        if (mod && parse_date(mod, &it->published) == 0)
+            it->has_date = true;
+        free(mod);
+        parse_item_finish(it, lim, true);
+    }
+}
+
+static int cdf_read(const xmlNode *root, const struct parse_limits *lim, struct feed *out)
+{
+    out->format = "rss";
+    out->title = xml_html_text(cdf_child(root, "title"), lim, false);
+    out->link = cdf_attr(root, "href");
+    cdf_read_channel(root, lim, out, 0);
     return 0;
 }
 
@@ -505,14 +609,78 @@ static int atom_read(const xmlNode *root, const struct parse_limits *lim, struct
     for (const xmlNode *c = root->children; c; c = c->next) {
         if (!(xml_is(c, NS_ATOM, "entry") || xml_is(c, NS_CORE, "entry")))
             continue;
+        (*lim->n_found)++;
         if (out->n_items >= lim->max_items)
-            break;
+            continue; /* counted: the warning says how many were left */
         struct feed_item *it = parse_feed_item_add(out);
         atom_entry_read(c, root, lim, it);
         parse_item_finish(it, lim, true);
     }
     return 0;
 }
+
+/* The tree builder's callbacks, each behind a look at the memory count:
+ * past the limit the parser is stopped (it cannot be refused memory). */
+static bool xml_mem_stop(void *ctx)
+{
+    if (!parse_mem_over())
+        return false;
+    xmlStopParser(ctx);
+    return true;
+}
+
+static void xml_start_bounded(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                              const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
+                              int nb_defaulted, const xmlChar **attrs)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_ns, ns, nb_attr, nb_defaulted, attrs);
+}
+
+static void xml_characters_bounded(void *ctx, const xmlChar *ch, int len)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Characters(ctx, ch, len);
+}
+
+static void xml_cdata_bounded(void *ctx, const xmlChar *ch, int len)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2CDataBlock(ctx, ch, len);
+}
+
+static void xml_reference_bounded(void *ctx, const xmlChar *name)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Reference(ctx, name);
+}
+
+static void xml_comment_bounded(void *ctx, const xmlChar *value)
+{
+    if (!xml_mem_stop(ctx))
+        xmlSAX2Comment(ctx, value);
+}
+
+/* Puts the bounded callbacks in place of libxml2's tree builder's. */
+static void xml_sax_bound(xmlParserCtxt *ctxt)
+{
+    xmlSAXHandler *sax = ctxt->sax;
+    if (!sax)
+        return;
+    if (sax->startElementNs == xmlSAX2StartElementNs)
+        sax->startElementNs = xml_start_bounded;
+    if (sax->characters == xmlSAX2Characters)
+        sax->characters = xml_characters_bounded;
+    if (sax->cdataBlock == xmlSAX2CDataBlock)
+        sax->cdataBlock = xml_cdata_bounded;
+    if (sax->reference == xmlSAX2Reference)
+        sax->reference = xml_reference_bounded;
+    if (sax->comment == xmlSAX2Comment)
+        sax->comment = xml_comment_bounded;
+}
+
+static int xml_parse_repaired(const char *utf8, size_t len, const struct parse_limits *lim,
+                              struct feed *out, struct jy_error *err);
 
 /* Errors libxml2 reports when the input stops inside the document. */
 static bool xml_error_is_truncation(int code)
@@ -561,26 +729,144 @@ static bool xml_last_item_unclosed(const char *doc, size_t len)
     return false;
 }
 
+/* Length of the character or entity reference at s (which starts with '&')
+ * as XML takes it, 0 when it is none; *upper_x: "&#X41;", which XML does not
+ * allow and HTML does. */
+static size_t xml_ref_len(const char *s, size_t len, bool *upper_x)
+{
+    size_t i = 1;
+    *upper_x = false;
+    if (i < len && s[i] == '#') {
+        i++;
+        bool hex = i < len && (s[i] == 'x' || s[i] == 'X');
+        if (hex) {
+            *upper_x = s[i] == 'X';
+            i++;
+        }
+        size_t start = i;
+        while (i < len && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])))
+            i++;
+        return i > start && i < len && s[i] == ';' ? i + 1 : 0;
+    }
+    if (i >= len || !(isalpha((unsigned char)s[i]) || s[i] == '_' || s[i] == ':' ||
+                      (unsigned char)s[i] >= 0x80))
+        return 0;
+    while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == ':' || s[i] == '-' ||
+                       s[i] == '.' || (unsigned char)s[i] >= 0x80))
+        i++;
+    return i < len && s[i] == ';' ? i + 1 : 0;
+}
+
+/* What feeds get wrong about '&' and libxml2 would recover from by dropping
+ * text: a bare '&' (links with "?a=1&b=2&c" lost their parameters) becomes
+ * "&amp;", and "&#X41;" becomes "&#x41;". CDATA sections and comments are
+ * left alone. NULL when there is nothing to repair (the common case). */
+static char *xml_repair(const char *doc, size_t len, size_t *out_len)
+{
+    static const struct {
+        const char *open, *close;
+    } skip[] = {{"<![CDATA[", "]]>"}, {"<!--", "-->"}};
+    struct jy_buf b;
+    bool started = false;
+    size_t run = 0, i = 0;
+    const char *amp = memchr(doc, '&', len);
+    while (amp) {
+        /* a CDATA section or comment that opens before the next '&' is
+         * passed over whole (its '&' are text) */
+        const char *bang = NULL; /* '!' is rarer than '<' */
+        for (const char *q = doc + i; (q = memchr(q, '!', (size_t)(amp - q))) != NULL; q++) {
+            if (q > doc + i && q[-1] == '<') {
+                bang = q - 1;
+                break;
+            }
+        }
+        if (bang) {
+            i = (size_t)(bang - doc) + 2;
+            for (size_t k = 0; k < 2; k++) {
+                size_t ol = strlen(skip[k].open), cl = strlen(skip[k].close);
+                size_t at = (size_t)(bang - doc);
+                if (len - at >= ol && memcmp(bang, skip[k].open, ol) == 0) {
+                    const char *e = memmem(doc + at + ol, len - at - ol, skip[k].close, cl);
+                    i = e ? (size_t)(e - doc) + cl : len;
+                    break;
+                }
+            }
+            if (doc + i > amp)
+                amp = i < len ? memchr(doc + i, '&', len - i) : NULL;
+            continue;
+        }
+        i = (size_t)(amp - doc);
+        bool upper_x;
+        size_t n = xml_ref_len(doc + i, len - i, &upper_x);
+        if (!n || upper_x) {
+            if (!started) {
+                jy_buf_init(&b, 0);
+                jy_buf_reserve(&b, len + 64);
+                started = true;
+            }
+            jy_buf_append(&b, doc + run, i - run);
+            jy_buf_append(&b, n ? "&#x" : "&amp;", n ? 3 : 5);
+            run = i + (n ? 3 : 1);
+        }
+        i += n ? n : 1;
+        amp = i < len ? memchr(doc + i, '&', len - i) : NULL;
+    }
+    if (!started)
+        return NULL;
+    jy_buf_append(&b, doc + run, len - run);
+    *out_len = b.len;
+    return jy_buf_steal(&b);
+}
+
 int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim, struct feed *out,
                    struct jy_error *err)
 {
+    size_t fixed_len = 0;
+    char *fixed = xml_repair(utf8, len, &fixed_len);
+    if (fixed) {
+        utf8 = fixed;
+        len = fixed_len;
+    }
+    int rc = xml_parse_repaired(utf8, len, lim, out, err);
+    free(fixed);
+    return rc;
+}
+
+static int xml_parse_repaired(const char *utf8, size_t len, const struct parse_limits *lim,
+                              struct feed *out, struct jy_error *err)
+{
     if (len > INT32_MAX)
         return jy_error_set(err, JY_EPARSE, "XML document too large");
+    /* The tree is what costs (a node for every few bytes of tiny
+     * elements): its making is bounded; walking it afterwards is not. */
+    parse_mem_begin(lim->max_memory, false);
     xmlParserCtxt *ctxt = xmlNewParserCtxt();
-    if (!ctxt)
+    if (!ctxt) {
+        parse_mem_end();
         return jy_error_set(err, JY_ENOMEM, "cannot create XML parser");
+    }
+    if (lim->max_memory)
+        xml_sax_bound(ctxt);
     /* No NOENT (never substitute entities), no DTDLOAD, no HUGE. */
     int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, NULL, "UTF-8", opts);
+    if (parse_mem_end()) {
+        if (doc)
+            xmlFreeDoc(doc);
+        xmlFreeParserCtxt(ctxt);
+        return parse_mem_error(err, lim->max_memory);
+    }
     const xmlError *xe = xmlCtxtGetLastError(ctxt);
     char why[300] = "";
     if (xe && xe->message) {
         size_t ml = strlen(xe->message);
         while (ml > 0 && (xe->message[ml - 1] == '\n' || xe->message[ml - 1] == ' '))
             ml--;
-        snprintf(why, sizeof why, " (line %d: %.*s)", xe->line, (int)(ml > 200 ? 200 : ml),
-                 xe->message);
+        /* the message may quote the document: keep it printable */
+        char *msg = parse_sanitize(xe->message, ml > 200 ? 200 : ml, 0);
+        snprintf(why, sizeof why, " (line %d: %s)", xe->line, msg);
+        free(msg);
     }
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     int rc = 0;
@@ -600,6 +886,8 @@ int parse_xml_feed(const char *utf8, size_t len, const struct parse_limits *lim,
         enum xml_ns ns = xml_ns_of(root);
         if (strcmp(rn, "rss") == 0 || strcmp(rn, "channel") == 0)
             rc = rss_read(root, false, lim, out);
+        else if (strcasecmp(rn, "channel") == 0)
+            rc = cdf_read(root, lim, out);
         else if (strcmp(rn, "RDF") == 0 && (ns == NS_RDF || ns == NS_CORE))
             rc = rss_read(root, true, lim, out);
         else if (strcmp(rn, "feed") == 0 && (ns == NS_ATOM || ns == NS_CORE))

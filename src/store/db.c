@@ -439,6 +439,9 @@ static const char *const migrations[] = {
     "  labelled_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX grading_labels_event ON grading_labels(event_id);",
+    /* 8: a source that succeeds may still have lost or guessed something
+     * (items past max_items, a charset the bytes did not fit): issue 15 */
+    "ALTER TABLE sources ADD COLUMN last_warning TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

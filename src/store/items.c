@@ -322,7 +322,8 @@ static int record_health(struct store *st, int64_t source_id, const struct fetch
                        "   ELSE nullif(?5, '') END,"
                        " next_due = ?6,"
                        " last_new_item = CASE WHEN ?7 > 0 THEN ?2 ELSE last_new_item END,"
-                       " replay_start = coalesce(?8, replay_start)"
+                       " replay_start = coalesce(?8, replay_start),"
+                       " last_warning = ?9"
                        " WHERE id = ?1",
                        err);
     } else {
@@ -345,6 +346,8 @@ static int record_health(struct store *st, int64_t source_id, const struct fetch
         sqlite3_bind_text(s, 5, r->last_modified, -1, SQLITE_STATIC);
         if (r->replay_start)
             sqlite3_bind_int64(s, 8, r->replay_start);
+        if (r->warning && *r->warning)
+            sqlite3_bind_text(s, 9, r->warning, -1, SQLITE_STATIC);
     } else {
         sqlite3_bind_text(s, 4, r->error ? r->error : "unknown error", -1, SQLITE_STATIC);
     }

@@ -31,6 +31,7 @@ int store_source_sync(struct store *st, const struct source_config *sc, int64_t 
         " failures = iif(" MOVED ", 0, failures),"
         " failing_since = iif(" MOVED ", NULL, failing_since),"
         " last_error = iif(" MOVED ", NULL, last_error),"
+        " last_warning = iif(" MOVED ", NULL, last_warning),"
         " next_due = iif(" MOVED ", 0, next_due),"
         " replay_start = iif(" MOVED ", NULL, replay_start),"
         " type = excluded.type, url = excluded.url,"
@@ -62,7 +63,7 @@ int store_source_sync(struct store *st, const struct source_config *sc, int64_t 
     " interval, coalesce(last_attempt, 0), coalesce(last_success, 0),"                             \
     " coalesce(last_status, 0), failures, coalesce(failing_since, 0), last_error, etag,"           \
     " last_modified, next_due, coalesce(last_new_item, 0), created_at,"                            \
-    " coalesce(replay_start, 0)"
+    " coalesce(replay_start, 0), last_warning"
 
 static void source_read_row(sqlite3_stmt *s, struct store_source *o)
 {
@@ -87,6 +88,7 @@ static void source_read_row(sqlite3_stmt *s, struct store_source *o)
     o->last_new_item = sqlite3_column_int64(s, 17);
     o->created_at = sqlite3_column_int64(s, 18);
     o->replay_start = sqlite3_column_int64(s, 19);
+    o->last_warning = store_col_text(s, 20);
 }
 
 void store_source_clear(struct store_source *s)
@@ -99,6 +101,7 @@ void store_source_clear(struct store_source *s)
     free(s->media_level);
     free(s->region);
     free(s->last_error);
+    free(s->last_warning);
     free(s->etag);
     free(s->last_modified);
     memset(s, 0, sizeof *s);

@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -67,7 +67,9 @@ struct store_source {
     int failures;                       /* consecutive failures */
     int64_t failing_since;              /* first of the current run of failures, 0 if none */
     char *last_error;                   /* NULL when the last attempt succeeded */
-    char *etag, *last_modified;         /* byte for byte as received */
+    char *last_warning;         /* what the last success lost or guessed (items past max_items, a
+                                   charset fallback), NULL when nothing */
+    char *etag, *last_modified; /* byte for byte as received */
     int64_t next_due;
     int64_t last_new_item; /* when an item from it was last stored, 0 if never */
     int64_t created_at;
@@ -95,13 +97,15 @@ int store_sources_down(const struct store_source *v, size_t n, int64_t now, int 
 
 /* One fetch's outcome, stored in one transaction together with its items. */
 struct fetch_result {
-    bool ok;           /* false: error says why */
-    bool not_modified; /* 304 */
-    bool items_only;   /* store the items but leave the health columns (one
-                          part of a fetch whose outcome is recorded later) */
-    int http_status;   /* 0 for non-HTTP sources or no response */
-    const char *error; /* when !ok */
-    const char *etag;  /* validators to store (NULL: keep the old ones, "": clear) */
+    bool ok;             /* false: error says why */
+    bool not_modified;   /* 304 */
+    bool items_only;     /* store the items but leave the health columns (one
+                            part of a fetch whose outcome is recorded later) */
+    int http_status;     /* 0 for non-HTTP sources or no response */
+    const char *error;   /* when !ok */
+    const char *warning; /* when ok: what the parse lost or guessed (NULL: nothing), kept
+                            as the source's warning until the next success */
+    const char *etag;    /* validators to store (NULL: keep the old ones, "": clear) */
     const char *last_modified;
     int64_t next_due;
     int64_t replay_start; /* replay sources, 0 = unchanged */

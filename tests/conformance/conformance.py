@@ -9,7 +9,7 @@ values in its own names, so they are mapped onto ours (see expected_items) and
 markup is reduced to text the way html_to_text does before comparing; only the
 fields gofeed's JSON actually has are compared, plus the number of items.
 
-Prints one line per failing case, the pass rate per folder and overall, and
+Prints one line per failing case, the pass rate per folder, per field and overall, and
 `N passed, N failed, N skipped`, where the skipped are the KNOWN differences
 (listed with reasons below); any other difference is a failure, so a
 regression shows in `make test`. Exits 1 if the program crashed on any input,
@@ -265,6 +265,8 @@ def main():
         print("SKIP: gofeed test data not found at %s" % base)
         return 77
     total_pass = total_fail = total_known = 0
+    field_n = {f: 0 for f in FIELDS}
+    field_ok_n = {f: 0 for f in FIELDS}
     crashes = 0
     rates = []
     for folder in ("rss", "atom", "json"):
@@ -288,7 +290,12 @@ def main():
             else:
                 for i, (g, w) in enumerate(zip(got, want)):
                     for field in FIELDS:
-                        if field in w and not field_ok(g.get(field), *w[field]):
+                        if field not in w:
+                            continue
+                        field_n[field] += 1
+                        if field_ok(g.get(field), *w[field]):
+                            field_ok_n[field] += 1
+                        else:
                             fails.append("item %d %s: got %r, want %r" %
                                          (i, field, g.get(field), w[field][0]))
             key = "%s/%s" % (folder, name)
@@ -308,6 +315,11 @@ def main():
                      (folder, npass, n, 100.0 * npass / n if n else 0, with_items))
     for r in rates:
         print(r)
+    # per field, over the items of the cases whose item count matched
+    print("fields: " + ", ".join(
+        "%s %d/%d (%.1f%%)" % (f, field_ok_n[f], field_n[f],
+                               100.0 * field_ok_n[f] / field_n[f] if field_n[f] else 0)
+        for f in FIELDS))
     n = total_pass + total_fail + total_known
     print("overall: %d/%d (%.1f%%) match gofeed; %d known differences" %
           (total_pass, n, 100.0 * total_pass / n if n else 0, total_known))

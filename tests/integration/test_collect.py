@@ -277,6 +277,91 @@ def case_big(c, jingyu, srv, top):
             "client read the whole 50 MB (sent=%r)" % (reqs[0].get("sent") if reqs else None))
 
 
+def hostile_feed():
+    """Issue 15.1: five items; item 2's title opens an OSC with U+009D (then
+    ESC ] and ESC P), item 4's closes one with U+009C."""
+    out = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>h</title>']
+    for i in range(1, 6):
+        t = "清河通报%d" % i
+        if i == 2:
+            t += "\u009d0;窗口标题\x1b]0;再来\x1bP一段"
+        if i == 4:
+            t += "\u009c"
+        out.append("<item><guid>qh-hostile-%d</guid><title>%s</title>"
+                   "<description>正文%d</description></item>" % (i, t, i))
+    out.append("</channel></rss>")
+    return "".join(out).encode("utf-8")
+
+
+def case_hostile_and_losses(c, jingyu, srv, top):
+    """Issue 15: one hostile title must not blind a feed (1); what a fetch
+    loses or guesses is a source warning (2); parse memory is bounded (3)."""
+    P = {"hostile": "/hostile.xml?case=h", "many": "/many.xml?case=h",
+         "gbk8": "/gbk-as-utf8.xml?case=h", "tiny": "/tiny.xml?case=h"}
+    srv.set_body(P["hostile"], hostile_feed())
+    n_many = 10050  # the parser takes 10,000 items of one document
+    srv.set_body(P["many"], ("<rss><channel>" + "".join(
+        "<item><guid>m%d</guid><title>第%d条</title></item>" % (i, i) for i in range(n_many)) +
+        "</channel></rss>").encode("utf-8"))
+    srv.set_body(P["gbk8"], fixture("gbk-header.xml"), "application/rss+xml; charset=utf-8")
+    good = fixture("ok.xml").replace(b"qh-ok-", b"qh-tiny-")
+    srv.set_body(P["tiny"], good)
+    k = Case(top, "hostile", [{"name": n, "url": srv.url(P[n])} for n in ("hostile", "many",
+                                                                          "gbk8")])
+    r = k.once(jingyu, timeout=180)
+    c.check("hostile-exit0", r.rc == 0, r.why())
+    # a small max_body, so that a small document can pass 8 times it
+    kt = Case(top, "tiny", [{"name": "tiny", "url": srv.url(P["tiny"])}], max_body="256K",
+              parse_memory=8)
+    r = kt.once(jingyu)
+    c.check("tiny-run1-exit0", r.rc == 0, r.why())
+
+    rows = items(k.db, "hostile")
+    c.eq("hostile-all-five-stored", len(rows), 5)
+    by_guid = {i["guid"]: i["title"] for i in rows}
+    for i in range(1, 6):
+        t = by_guid.get("qh-hostile-%d" % i) or ""
+        c.check("hostile-title-%d-under-its-guid" % i, t.startswith("清河通报%d" % i),
+                "guid qh-hostile-%d has title %r" % (i, t))
+    bad = [v for row in rows for v in row.values() if isinstance(v, str) and
+           re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", v)]
+    c.check("hostile-no-control-stored", not bad, "stored control characters: %r" % bad[:3])
+    s = source(k.db, "hostile")
+    c.check("hostile-source-ok", s and s["last_error"] is None, "row=%r" % s)
+
+    s = source(k.db, "many")
+    c.eq("many-stored-the-cap", len(items(k.db, "many")), 10000)
+    if c.check("many-row", s is not None, r.why()):
+        c.check("many-ok", s["last_error"] is None and s["failures"] == 0, "row=%r" % s)
+        w = s.get("last_warning") or ""
+        c.check("many-warned", str(n_many) in w and "10000" in w, "last_warning=%r" % w)
+
+    s = source(k.db, "gbk8")
+    c.eq("gbk-as-utf8-titles", titles(k.db, "gbk8"), GBKH_TITLES)
+    if c.check("gbk-as-utf8-row", s is not None, r.why()):
+        w = s.get("last_warning") or ""
+        c.check("gbk-as-utf8-warned", "GB18030" in w and "UTF-8" in w, "last_warning=%r" % w)
+        c.check("gbk-as-utf8-ok", s["last_error"] is None, "row=%r" % s)
+
+    c.eq("tiny-good-first", len(items(kt.db, "tiny")), 3)
+    # 60,000 empty elements: 240 KB, under max_body, but a tree of some
+    # 8 MB, past 8 x 256K
+    srv.set_body(P["tiny"], b"<rss><channel><item><guid>t1</guid><title>t</title><description>" +
+                 b"<a/>" * 60000 + b"</description></item></channel></rss>")
+    time.sleep(1.1)
+    r = kt.once(jingyu)
+    c.check("tiny-run2-exit0", r.rc == 0, r.why())
+    s = source(kt.db, "tiny")
+    if c.check("tiny-row", s is not None, r.why()):
+        c.check("tiny-error-says-memory", "parse_memory" in (s["last_error"] or ""),
+                "last_error=%r" % s["last_error"])
+        c.eq("tiny-failures", s["failures"], 1)
+    c.eq("tiny-nothing-lost", len(items(kt.db, "tiny")), 3)
+
+    st = run(jingyu, ["--config", k.config, "status"], timeout=30)
+    c.check("status-shows-warning", "GB18030" in st.out and "warning" in st.out, st.why())
+
+
 def case_malformed(c, jingyu, srv, top):
     path = "/var.xml?case=mal"
     good = fixture("ok.xml").replace(b"qh-ok-", b"qh-mal-")
@@ -411,7 +496,7 @@ def main():
     top = tempfile.mkdtemp(prefix="jingyu-integ-")
     keep = bool(os.environ.get("JINGYU_KEEP_TMP"))
     cases = [case_conditional, case_etag_rotate, case_retry_after, case_faults, case_big,
-             case_malformed, case_file_drop, case_inspect]
+             case_malformed, case_hostile_and_losses, case_file_drop, case_inspect]
     only = os.environ.get("JINGYU_ONLY")
     try:
         for case in cases:

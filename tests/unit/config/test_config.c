@@ -140,6 +140,7 @@ static void defaults_are_applied(void **state)
     assert_int_equal(cfg->collector.timeout, 30);
     assert_int_equal(cfg->collector.connect_timeout, 10);
     assert_int_equal(cfg->collector.max_body, 20 * 1024 * 1024);
+    assert_int_equal(cfg->collector.parse_memory, 8);
     assert_int_equal(cfg->collector.max_redirects, 5);
     assert_int_equal(cfg->collector.min_interval, 60);
     assert_int_equal(cfg->collector.max_backoff, 3600);
@@ -173,6 +174,7 @@ static void every_key_is_read(void **state)
                                      "  timeout: 12\n"
                                      "  connect_timeout: 4\n"
                                      "  max_body: 2048\n"
+                                     "  parse_memory: 3\n"
                                      "  max_redirects: 0\n"
                                      "  min_interval: 5\n"
                                      "  max_backoff: 600\n"
@@ -205,6 +207,7 @@ static void every_key_is_read(void **state)
     assert_int_equal(c->timeout, 12);
     assert_int_equal(c->connect_timeout, 4);
     assert_int_equal(c->max_body, 2048);
+    assert_int_equal(c->parse_memory, 3);
     assert_int_equal(c->max_redirects, 0);
     assert_int_equal(c->min_interval, 5);
     assert_int_equal(c->max_backoff, 600);
@@ -233,7 +236,7 @@ static void every_key_is_read(void **state)
     assert_true(r->speed == 2.5);
     assert_true(r->enabled);
     assert_int_equal(r->media_level, MEDIA_CENTRAL);
-    assert_int_equal(r->line, 31);
+    assert_int_equal(r->line, 32);
     assert_int_equal(r->column, 5); /* the flow mapping's { */
     config_free(cfg);
     tmp_remove(&t);

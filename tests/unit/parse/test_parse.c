@@ -98,6 +98,36 @@ static void date_table(void **state)
         {"Jan 1, 2004 7:48:21 PM GMT", T2004},
         {"Jan 1, 2004 12:48:21 am GMT", T2004 - 19 * 3600},
         {"2004-01-01 14:48:21 est", T2004},
+        /* issue 15: zones of other feeds */
+        {"Thu, 01 Jan 2004 20:48:21 MET", T2004},
+        {"Thu, 01 Jan 2004 21:48:21 MEST", T2004},
+        {"Thu, 01 Jan 2004 15:48:21 AT", T2004},
+        {"Thu, 01 Jan 2004 14:48:21 ET", T2004},
+        {"Thu, 01 Jan 2004 13:48:21 CT", T2004},
+        {"Thu, 01 Jan 2004 12:48:21 MT", T2004},
+        {"Thu, 01 Jan 2004 11:48:21 PT", T2004},
+        {"Thu, 01 Jan 2004 19:48:21 Etc/GMT", T2004},
+        {"Jan 1, 2004 at 7:48:21 PM GMT", T2004}, /* "at" before the time is a word */
+        /* issue 15: W3C-DTF and ISO 8601 reduced, ordinal, week, compact forms */
+        {"2003", 1041379200},
+        {"2003-12", 1070236800},
+        {"2003-12-31", 1072828800},
+        {"20031231", 1072828800},
+        {"2003-365", 1072828800},
+        {"2003365", 1072828800},
+        {"03-335", 1070236800},
+        {"03335", 1070236800},
+        {"031231", 1072828800},
+        {"03-12-31", 1072828800},
+        {"-0312", 1070236800},
+        {"-03-12", 1070236800},
+        {"2004-W01-1", 1072656000},
+        {"2004W011", 1072656000},
+        {"2003-12-31T10:14:55Z", 1072865695},
+        {"20031231T101455Z", 1072865695},
+        {"2003-12-31T101455Z", 1072865695},
+        {"2003-12-31T10:14:55 MET", 1072865695 - 3600},
+        {"2 Jan 2004 03:48:21 +0800", T2004},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -110,8 +140,12 @@ static void date_table(void **state)
         "",
         "   ",
         "not a date",
-        "12345",
+        "123456789", /* epoch seconds are no ISO 8601 ("12345" is: 2012's 345th day) */
+        "1234567890",
         "2004-13-01T00:00:00Z",
+        "2003-366",
+        "2004-W54-1",
+        "-03",
         "2023-02-29",
         "2004-01-01T25:00:00Z",
         "2004-01-01T19:48:21+99:00",
@@ -517,6 +551,92 @@ static void escape_sequences_removed_from_title(void **state)
     feed_free(&f);
 }
 
+/* Whether s holds anything an escape sequence is made of (C0 or C1
+ * controls other than newline and tab). */
+static bool has_control(const char *s)
+{
+    for (size_t i = 0; s && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+            return true;
+        if (c == 0xC2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+/* Issue 15.1: the document used to be sanitised before parsing, so an OSC
+ * (U+009D, ESC ]) or DCS (ESC P) in one title swallowed the markup up to
+ * the next terminator: the whole feed, or the items up to a later U+009C
+ * (and one title stored under another item's guid). */
+static void escape_sequence_costs_only_its_field(void **state)
+{
+    (void)state;
+    static const char *const hostile[] = {
+        "\xC2\x9D",
+        "\x1B]",
+        "\x1BP",
+        "\xC2\x9D"
+        "0;evil",
+        "\x1B]0;evil",
+        "\x1BPq#0",
+    };
+    for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+        for (int json = 0; json < 2; json++) {
+            struct jy_buf b;
+            jy_buf_init(&b, 0);
+            if (json)
+                jy_buf_puts(&b, "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[");
+            else
+                jy_buf_puts(&b, "<rss version=\"2.0\"><channel><title>t</title>");
+            for (int i = 1; i <= 5; i++) {
+                /* item 2 carries the sequence, item 4 a late string terminator */
+                const char *pre = i == 2 ? hostile[h] : "";
+                const char *post = i == 4 ? "\xC2\x9C" : "";
+                if (json)
+                    jy_buf_printf(&b, "%s{\"id\":\"g%d\",\"title\":\"标题%d%s\"}", i > 1 ? "," : "",
+                                  i, i, i == 2 ? "" : post);
+                else
+                    jy_buf_printf(&b,
+                                  "<item><guid>g%d</guid><title>标题%d%s%s</title>"
+                                  "<description>正文%d</description></item>",
+                                  i, i, pre, post, i);
+            }
+            jy_buf_puts(&b, json ? "]}" : "</channel></rss>");
+            if (json) { /* a raw control inside a JSON string: put it in item 2 */
+                char *p = strstr(b.data, "标题2");
+                assert_non_null(p);
+                struct jy_buf c;
+                jy_buf_init(&c, 0);
+                jy_buf_append(&c, b.data, (size_t)(p - b.data) + strlen("标题2"));
+                jy_buf_puts(&c, hostile[h]);
+                jy_buf_puts(&c, p + strlen("标题2"));
+                jy_buf_free(&b);
+                b = c;
+            }
+            struct feed f;
+            parse_ok(b.data, b.len, NULL, &f);
+            assert_int_equal(f.n_items, 5);
+            for (int i = 1; i <= 5; i++) {
+                char guid[8], title[16];
+                snprintf(guid, sizeof guid, "g%d", i);
+                snprintf(title, sizeof title, "标题%d", i);
+                const struct feed_item *it = &f.items[i - 1];
+                assert_string_equal(it->guid, guid);
+                assert_false(has_control(it->title));
+                assert_false(has_control(it->content));
+                /* the hostile title keeps its words before the sequence */
+                assert_memory_equal(it->title, title, strlen(title));
+                if (i != 2)
+                    assert_string_equal(it->title, title);
+                assert_null(strstr(it->title, "evil"));
+            }
+            feed_free(&f);
+            jy_buf_free(&b);
+        }
+    }
+}
+
 /* ---- formats ----------------------------------------------------------- */
 
 static void format_rss2(void **state)
@@ -858,6 +978,219 @@ static void caps_max_items_and_field(void **state)
     jy_buf_free(&b);
 }
 
+/* Issue 15.2: items past max_items used to go without a word. */
+static void max_items_loss_is_a_warning(void **state)
+{
+    (void)state;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel>");
+    for (int i = 0; i < 50; i++)
+        jy_buf_printf(&b, "<item><guid>g%d</guid><title>t%d</title></item>", i, i);
+    jy_buf_puts(&b, "</channel></rss>");
+    struct parse_opts o = {.max_items = 7};
+    struct feed f;
+    parse_ok(b.data, b.len, &o, &f);
+    assert_int_equal(f.n_items, 7);
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "50 items"));
+    assert_non_null(strstr(f.warning, "first 7"));
+    feed_free(&f);
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_null(f.warning);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    const char *json = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":["
+                       "{\"id\":\"1\",\"title\":\"a\"},{\"id\":\"2\",\"title\":\"b\"},"
+                       "{\"id\":\"3\",\"title\":\"c\"}]}";
+    o.max_items = 2;
+    parse_ok(json, strlen(json), &o, &f);
+    assert_int_equal(f.n_items, 2);
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "3 items"));
+    feed_free(&f);
+}
+
+/* Issue 15.2: GBK bytes under a UTF-8 declaration were stored as U+FFFD
+ * with no error. The declaration is tried first; bytes that are mostly not
+ * UTF-8 are decoded as GB18030, and the warning says so. */
+static void declared_utf8_falls_back_to_gb18030(void **state)
+{
+    (void)state;
+    /* 县公安局通报 and 白沙乡 in GBK */
+    const char gbk_decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel>"
+                            "<item><guid>1</guid><title>\xCF\xD8\xB9\xAB\xB0\xB2\xBE\xD6\xCD\xA8"
+                            "\xB1\xA8</title></item>"
+                            "<item><guid>2</guid><title>\xB0\xD7\xC9\xB3\xCF\xE7</title></item>"
+                            "</channel></rss>";
+    struct feed f;
+    parse_ok(gbk_decl, sizeof gbk_decl - 1, NULL, &f);
+    assert_int_equal(f.n_items, 2);
+    assert_string_equal(f.items[0].title, "县公安局通报");
+    assert_string_equal(f.items[1].title, "白沙乡");
+    assert_string_equal(f.charset, "GB18030");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "GB18030"));
+    assert_non_null(strstr(f.warning, "UTF-8"));
+    feed_free(&f);
+
+    /* the same through the Content-Type header */
+    const char gbk_bare[] = "<rss><channel><item><guid>1</guid><title>\xB0\xD7\xC9\xB3\xCF\xE7"
+                            "</title></item></channel></rss>";
+    struct parse_opts o = {.content_type = "application/rss+xml; charset=utf-8"};
+    parse_ok(gbk_bare, sizeof gbk_bare - 1, &o, &f);
+    assert_string_equal(f.items[0].title, "白沙乡");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "GB18030"));
+    feed_free(&f);
+
+    /* UTF-8 with one damaged byte stays UTF-8: the loss is still said */
+    const char damaged[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><item>"
+                           "<guid>1</guid><title>县公安局\xFF通报</title></item></channel></rss>";
+    parse_ok(damaged, sizeof damaged - 1, NULL, &f);
+    assert_string_equal(f.charset, "UTF-8");
+    assert_string_equal(f.items[0].title, "县公安局\xEF\xBF\xBD通报");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "1 byte "));
+    feed_free(&f);
+
+    /* valid UTF-8 as declared: nothing to say */
+    const char fine[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><item>"
+                        "<guid>1</guid><title>县公安局通报</title></item></channel></rss>";
+    parse_ok(fine, sizeof fine - 1, NULL, &f);
+    assert_null(f.warning);
+    feed_free(&f);
+}
+
+/* Issue 15.3: a document of tiny elements cost libxml2 some 28 times its
+ * size. With max_memory the parse fails cleanly instead. */
+static void parse_memory_is_bounded(void **state)
+{
+    (void)state;
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel><item><guid>1</guid><title>t</title><description>");
+    for (int i = 0; i < 100000; i++)
+        jy_buf_puts(&b, "<a/>");
+    jy_buf_puts(&b, "</description></item></channel></rss>");
+    struct parse_opts o = {.max_memory = 1u << 20}; /* 400 KB of input, 1 MiB to parse */
+    struct feed f;
+    struct jy_error err = {0};
+    assert_int_equal(parse_feed(b.data, b.len, &o, &f, &err), JY_ETOOBIG);
+    assert_non_null(strstr(err.msg, "parse_memory"));
+    assert_int_equal(f.n_items, 0);
+    feed_free(&f);
+    /* without a limit it parses (and costs what it costs) */
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    /* JSON: a long array of small values */
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "{\"version\":\"https://jsonfeed.org/version/1.1\",\"x\":[");
+    for (int i = 0; i < 100000; i++)
+        jy_buf_puts(&b, i ? ",0" : "0");
+    jy_buf_puts(&b, "],\"items\":[{\"id\":\"1\",\"title\":\"t\"}]}");
+    err = (struct jy_error){0};
+    assert_int_equal(parse_feed(b.data, b.len, &o, &f, &err), JY_ETOOBIG);
+    feed_free(&f);
+    parse_ok(b.data, b.len, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    feed_free(&f);
+    jy_buf_free(&b);
+
+    /* an ordinary feed well under the limit is not refused */
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "<rss><channel>");
+    for (int i = 0; i < 300; i++)
+        jy_buf_printf(&b,
+                      "<item><guid>g%d</guid><title>清河县公安局通报第%d号</title>"
+                      "<link>http://example.cn/%d</link><pubDate>Thu, 01 Jan 2004 19:48:21 "
+                      "GMT</pubDate><description>&lt;p&gt;城关镇派出所民警%d日巡查。&lt;/p&gt;"
+                      "</description></item>",
+                      i, i, i, i);
+    jy_buf_puts(&b, "</channel></rss>");
+    o.max_memory = 8 * b.len;
+    parse_ok(b.data, b.len, &o, &f);
+    assert_int_equal(f.n_items, 300);
+    feed_free(&f);
+    jy_buf_free(&b);
+}
+
+/* Issue 15, feed conformance: what other parsers read and we did not. Each
+ * row: a document, and the first item's title, link, author and content as
+ * they must come out (NULL: not checked). */
+static void conformance_cases(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *title, *link, *author, *content;
+    } cases[] = {
+        {"<rss><channel><item><title>t</title><body><p>in body</p></body></item></channel></rss>",
+         "t", NULL, NULL, "in body"},
+        {"<rss xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"><channel><item><title>t</title>"
+         "<description>short</description><xhtml:body><xhtml:p>the whole text</xhtml:p>"
+         "</xhtml:body></item></channel></rss>",
+         "t", NULL, NULL, "the whole text"},
+        {"<rss><channel><item><title>t</title><fullitem>&lt;b&gt;full&lt;/b&gt; item</fullitem>"
+         "</item></channel></rss>",
+         "t", NULL, NULL, "full item"},
+        {"<CHANNEL HREF=\"http://example.com/\"><TITLE>c</TITLE>"
+         "<ITEM HREF=\"http://example.com/1\" LASTMOD=\"2003-12-31T10:14:55Z\"><TITLE>cdf "
+         "item</TITLE><ABSTRACT>cdf abstract</ABSTRACT></ITEM></CHANNEL>",
+         "cdf item", "http://example.com/1", NULL, "cdf abstract"},
+        {"<r:rss xmlns:r=\"http://backend.userland.com/rss2\"><r:channel><r:item><r:title>pre"
+         "</r:title><r:link>http://example.com/p</r:link></r:item></r:channel></r:rss>",
+         "pre", "http://example.com/p", NULL, NULL},
+        {"<rss><channel><item><title>g</title><guid>http://example.com/perma</guid></item>"
+         "</channel></rss>",
+         "g", "http://example.com/perma", NULL, NULL},
+        {"<rss><channel><item><title>g</title><guid isPermaLink=\"false\">http://example.com/x"
+         "</guid></item></channel></rss>",
+         "g", "", NULL, NULL},
+        {"<rss><channel><item><title>a</title><author>Example editor (me@example.com)</author>"
+         "</item></channel></rss>",
+         "a", NULL, "Example editor", NULL},
+        {"<rss><channel><item><title>a</title><author>me@example.com (Example editor)</author>"
+         "</item></channel></rss>",
+         "a", NULL, "Example editor", NULL},
+        {"<rss xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item><media:title>media "
+         "title</media:title></item></channel></rss>",
+         "media title", NULL, NULL, NULL},
+        {"<rss><channel><item><title>&#X41;&#x42;&#67;</title></item></channel></rss>", "ABC", NULL,
+         NULL, NULL},
+        {"<rss><channel><item><title>q</title><link>http://example.com/?a=1&b=2&c</link>"
+         "<description><![CDATA[a & b &amp; c]]></description></item></channel></rss>",
+         "q", "http://example.com/?a=1&b=2&c", NULL, "a & b & c"},
+        /* cp1252 bytes under a Latin-1 declaration: quotes and a dash */
+        {"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><item><title>\x93q\x94 "
+         "\x97 caf\xE9</title></item></channel></rss>",
+         "\xE2\x80\x9Cq\xE2\x80\x9D \xE2\x80\x94 caf\xC3\xA9", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        struct jy_error err = {0};
+        if (parse_feed(cases[i].doc, strlen(cases[i].doc), NULL, &f, &err) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (f.n_items < 1)
+            fail_msg("case %zu: no item", i);
+        const struct feed_item *it = &f.items[0];
+        const char *got[] = {it->title, it->link ? it->link : "", it->author, it->content};
+        const char *want[] = {cases[i].title, cases[i].link, cases[i].author, cases[i].content};
+        static const char *const names[] = {"title", "link", "author", "content"};
+        for (size_t k = 0; k < 4; k++) {
+            if (want[k] && (!got[k] || strcmp(got[k], want[k]) != 0))
+                fail_msg("case %zu %s: got \"%s\", want \"%s\"", i, names[k],
+                         got[k] ? got[k] : "(null)", want[k]);
+        }
+        if (i == 3 && (!it->has_date || it->published != 1072865695))
+            fail_msg("case 3: CDF LASTMOD not read");
+        feed_free(&f);
+    }
+}
+
 /* ---- output and JSON lines -------------------------------------------- */
 
 static void item_json_line(void **state)
@@ -938,6 +1271,11 @@ int main(void)
         cmocka_unit_test(charset_big5_and_bom_feeds),
         cmocka_unit_test(html_table),
         cmocka_unit_test(escape_sequences_removed_from_title),
+        cmocka_unit_test(escape_sequence_costs_only_its_field),
+        cmocka_unit_test(max_items_loss_is_a_warning),
+        cmocka_unit_test(declared_utf8_falls_back_to_gb18030),
+        cmocka_unit_test(parse_memory_is_bounded),
+        cmocka_unit_test(conformance_cases),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
