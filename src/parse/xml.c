@@ -183,7 +183,7 @@ static char *xml_plain(const xmlNode *n, const struct parse_limits *lim)
     jy_buf_free(&b);
     if (!t || utf8_is_sanitized(t, strlen(t), 0))
         return t;
-    char *s = utf8_sanitize(t, strlen(t), 0);
+    char *s = parse_sanitize(t, strlen(t), 0); /* stand-ins become controls, then go */
     free(t);
     return s;
 }
