@@ -439,6 +439,34 @@ static const char *const migrations[] = {
     "  labelled_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX grading_labels_event ON grading_labels(event_id);",
+    /* 8: access and accountability. Read marks are per person (the old
+     * items.read_at, one mark for everyone, is no longer read). A
+     * statement's versions name their writer's person id, which the
+     * approver check compares. A handover acknowledged by a leader for the
+     * named receiver says so. Seals: an HMAC chain over the audit chain's
+     * head, made by whoever holds the key (see audit.c). */
+    "CREATE TABLE item_reads ("
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  read_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (item_id, person_id)"
+    ") WITHOUT ROWID;"
+    "ALTER TABLE release_versions ADD COLUMN written_by_id INTEGER REFERENCES people(id);"
+    "UPDATE release_versions SET written_by_id ="
+    "  (SELECT p.id FROM people p WHERE p.login = release_versions.written_by);"
+    "ALTER TABLE handovers ADD COLUMN acked_as_leader INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE audit_seals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  rows INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  prev TEXT NOT NULL,"
+    "  mac TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -440,16 +440,38 @@ struct store_audit_check {
     int64_t rows;   /* rows checked (up to and including the bad one) */
     int64_t bad_id; /* first broken row, 0 when the chain is whole */
     char why[96];
-    char head[65]; /* hash of the last good row */
+    char head[65];     /* hash of the last good row */
+    int64_t head_rows; /* rows in the whole chain (when it is whole) */
+    /* the keyed chain (seals): */
+    bool keyed;          /* checked with the key (else seals are only counted) */
+    size_t seals;        /* seals found (checked up to the bad one, when keyed) */
+    int64_t bad_seal;    /* first bad seal, 0 when none */
+    int64_t sealed_rows; /* rows the last good seal vouches for */
+    char seal_mac[65];   /* its MAC (the genesis value when none) */
 };
-/* Checks the whole chain in one read transaction. */
-int store_audit_verify(struct store *st, struct store_audit_check *out, struct jy_error *err);
+/* Checks the whole chain in one read transaction; with key (the secret
+ * named by audit.key; NULL: none) also the seals. */
+int store_audit_verify(struct store *st, const char *key, struct store_audit_check *out,
+                       struct jy_error *err);
+/* Checks the chain and its seals, then seals its head with key, in one
+ * write transaction. JY_ESTATE (why in out->why) when the chain or a seal
+ * is broken: a broken chain is never sealed. */
+int store_audit_seal(struct store *st, const char *key, int64_t now,
+                     struct store_audit_check *out, struct jy_error *err);
 
 struct store_audit {
     int64_t id, at, object_id;
     char *actor, *action, *object, *before, *after, *hash;
 };
-/* Newest first; object NULL for every object. */
+/* Newest first; object NULL for every object. Object "incident" is the
+ * incident's whole trail: its own rows and those of its releases (draft,
+ * submit, approve, return, publish, correct), tasks, grading label and
+ * alerts (raised, escalated, acknowledged). store_audit_page skips the
+ * newest offset rows and sets *more (when not NULL) when older rows
+ * remain. */
+int store_audit_page(struct store *st, const char *object, int64_t object_id, size_t offset,
+                     size_t limit, struct store_audit **out, size_t *n, bool *more,
+                     struct jy_error *err);
 int store_audit_list(struct store *st, const char *object, int64_t object_id, size_t limit,
                      struct store_audit **out, size_t *n, struct jy_error *err);
 void store_audit_free(struct store_audit *v, size_t n);
