@@ -29,7 +29,8 @@
  *   jingyu kpi --from DATE --to DATE [--json]
  *   jingyu duty show|gaps [--from DAY] [--to DAY] | now | generate [--from DAY] [--to DAY]
  *   jingyu duty set DAY SHIFT POST [--login LOGIN] | swap DAY1 DAY2 --first L1 --second L2
- *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID | list [--search WORDS]
+ *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID [--as-leader]
+ *   jingyu handover list [--search WORDS]
  *   jingyu notify run [--once] | send --subject S [--body B] [--channel NAME] | status
  *   jingyu silence add (--event ID | --source ID|NAME) --reason R --until TIME
  *   jingyu silence list [--all] [--json] | expire ID
@@ -120,8 +121,8 @@ struct opts {
 /* Options are --key VALUE (or flags); positional arguments in order. */
 static bool is_flag(const char *k)
 {
-    static const char *const flags[] = {"--json",    "--all",      "--final",
-                                        "--retract", "--inactive", "--once"};
+    static const char *const flags[] = {"--json",     "--all",  "--final",    "--retract",
+                                        "--inactive", "--once", "--as-leader"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (!strcmp(k, flags[i]))
             return true;
@@ -1384,10 +1385,10 @@ static int handover_main(struct cli *c, const struct opts *o)
     } else if (!strcmp(verb, "ack")) {
         int64_t id;
         if (o->n_pos != 2 || !parse_id(o->pos[1], &id)) {
-            rc = usage_error(c, "usage: handover ack ID");
+            rc = usage_error(c, "usage: handover ack ID [--as-leader]");
             return rc;
         }
-        if ((rc = store_handover_ack(c->st, &c->me, id, c->now, &err)))
+        if ((rc = store_handover_ack(c->st, &c->me, id, flag(o, "--as-leader"), c->now, &err)))
             rc = fail(c, rc, &err);
     } else if (!strcmp(verb, "list")) {
         struct store_handover *v;
@@ -1399,14 +1400,20 @@ static int handover_main(struct cli *c, const struct opts *o)
         for (size_t i = 0; i < n; i++) {
             char t[32];
             fmt_time(v[i].written_at, t, sizeof t);
-            printf("#%lld %s %s → %s %s\n", (long long)v[i].id, t, v[i].from_login,
-                   v[i].to_login ? v[i].to_login : "-", v[i].acked_by ? "已接班" : "未确认");
+            printf("#%lld %s %s → %s ", (long long)v[i].id, t, v[i].from_login,
+                   v[i].to_login ? v[i].to_login : "-");
+            if (!v[i].acked_by)
+                printf("未确认\n");
+            else if (v[i].acked_as_leader)
+                printf("由带班领导 %s 代为确认\n", v[i].acked_by);
+            else
+                printf("%s 已接班\n", v[i].acked_by);
             print_clean("  ", v[i].note);
         }
         store_handovers_free(v, n);
     } else {
-        rc = usage_error(c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
-                            "[--search WORDS]");
+        rc = usage_error(c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID "
+                            "[--as-leader]|list [--search WORDS]");
     }
     return rc;
 }

@@ -1257,6 +1257,9 @@ void ui_incident_prompt_done(struct ui_app *app, const char *text)
     case UI_PEND_SILENCE_UNTIL:
         ui_app_silence_prompt_done(app, what, text);
         return;
+    case UI_PEND_HANDOVER_FOR:
+        ui_handover_ack_for(app, text);
+        return;
     case UI_PEND_NONE:
         return;
     }

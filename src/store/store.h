@@ -644,19 +644,31 @@ struct store_handover {
     int64_t id, day;
     char *shift, *from_login, *to_login, *note, *prefill, *acked_by;
     int64_t written_at, acked_at;
+    bool acked_as_leader; /* acked_by, a leader, acknowledged it for to_login */
 };
+/* The post whose holder receives a handover note by default. */
+#define HANDOVER_RECEIVER_POST "值班员"
+/* The default receiver of a note written at now: the next shift's 值班员
+ * (else anyone on its other posts but the leader's), not writer; "" when
+ * none is scheduled. */
+int store_handover_receiver(struct store *st, const struct duty_config *dc, int64_t now,
+                            const char *writer, char *out, size_t size, struct jy_error *err);
 /* What the outgoing officer's note starts from: waiting alerts, open
  * incidents, and the deadlines that fall in the next shift. */
 int store_handover_prefill(struct store *st, const struct duty_config *dc,
                            const struct incident_config *ic, int64_t now, char **text,
                            struct jy_error *err);
-/* The outgoing officer writes the note for the shift covering now. */
+/* The outgoing officer writes the note for the shift covering now, to
+ * to_login (a registered person) or, when NULL or "", to the default
+ * receiver (store_handover_receiver). */
 int store_handover_write(struct store *st, const struct actor *a, const struct duty_config *dc,
                          const char *to_login, const char *note, const char *prefill, int64_t now,
                          int64_t *id, struct jy_error *err);
-/* The incoming officer acknowledges it (not its writer). */
-int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int64_t now,
-                       struct jy_error *err);
+/* The incoming officer acknowledges it (not its writer): only the named
+ * receiver, or a leader who says so (as_leader; recorded on the note and
+ * in the audit row). A note naming nobody: any officer. */
+int store_handover_ack(struct store *st, const struct actor *a, int64_t id, bool as_leader,
+                       int64_t now, struct jy_error *err);
 /* Newest first; words (NULL: all) must all occur in the note or the pre-fill. */
 int store_handovers_list(struct store *st, const char *words, size_t limit,
                          struct store_handover **out, size_t *n, struct jy_error *err);
