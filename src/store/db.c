@@ -629,6 +629,21 @@ static int set_wal(struct store *st, struct jy_error *err)
                         mode[0] ? mode : "unknown");
 }
 
+/* jy_reader(): the person whose read marks this connection's item rows
+ * show (store_set_reader). */
+static void sql_reader(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    const struct store *st = sqlite3_user_data(ctx);
+    sqlite3_result_int64(ctx, st->reader);
+}
+
+void store_set_reader(struct store *st, int64_t person_id)
+{
+    st->reader = person_id;
+}
+
 int store_open(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
@@ -645,6 +660,12 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
+    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL,
+                                NULL) != SQLITE_OK) {
+        rc = store_db_error(st, err, "register jy_reader");
+        store_close(st);
+        return rc;
+    }
     if ((rc = store_tokenizer_register(st->db, err)) || (rc = set_wal(st, err)) ||
         (rc = store_exec(st,
                          "PRAGMA synchronous = NORMAL;"

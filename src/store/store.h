@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "analyze/analyze.h"
 #include "config/config.h"
@@ -28,6 +29,15 @@ struct store;
 /* Opens (creating if needed) and migrates. A database whose schema is newer
  * than this binary is refused with JY_EVERSION. */
 int store_open(const char *path, struct store **out, struct jy_error *err);
+/* Before the first store_open of a process: creates the database's folder
+ * (0700, or 2770 owned by group) and the database (0600, or 0660 owned by
+ * group; SQLite gives -wal and -shm its mode) when they are missing, and
+ * fills *warnings (n strings, the caller frees them) with each of them
+ * found more open than that. group NULL: owner only. */
+int store_files_prepare(const char *db, const char *group, char ***warnings, size_t *n,
+                        struct jy_error *err);
+/* The id of group (files.group); JY_ECONFIG when there is none. */
+int store_files_group(const char *group, gid_t *gid, struct jy_error *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st, int *version);
 
@@ -171,7 +181,13 @@ int store_items_page(struct store *st, const struct store_cursor *from, bool old
 int store_items_tail(struct store *st, size_t limit, struct store_item **out, size_t *n,
                      struct jy_error *err);
 int store_item_get(struct store *st, int64_t id, struct store_item *out, struct jy_error *err);
-int store_item_mark_read(struct store *st, int64_t id, struct jy_error *err);
+/* Read marks are each person's own: item rows show those of the person
+ * set here (0, the default: none, every item unread). */
+void store_set_reader(struct store *st, int64_t person_id);
+/* Marks item id read for the person acting; a viewer, an unknown login or
+ * a read-only console changes nothing (and this returns 0). */
+int store_item_mark_read(struct store *st, const struct actor *a, int64_t id, int64_t now,
+                         struct jy_error *err);
 void store_item_clear(struct store_item *it);
 void store_items_free(struct store_item *items, size_t n);
 /* Feed pages (store_items_page, store_items_tail) show first copies only:
@@ -352,9 +368,10 @@ int store_item_label(struct store *st, int64_t item_id, int label, const char *w
 /* Every labelled item's text (title + content) and label, for `jingyu train`. */
 int store_labels_examples(struct store *st, char ***texts, int **labels, size_t *n,
                           struct jy_error *err);
-/* The trained sentiment model ("sentiment"). JY_ENOTFOUND when none. */
-int store_model_put(struct store *st, const char *name, const char *blob, size_t len,
-                    const char *info, int64_t now, struct jy_error *err);
+/* The trained sentiment model ("sentiment"). JY_ENOTFOUND when none.
+ * Replacing it is an admin's (JY_EPERM otherwise), and audited. */
+int store_model_put(struct store *st, const struct actor *a, const char *name, const char *blob,
+                    size_t len, const char *info, int64_t now, struct jy_error *err);
 int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
                     struct jy_error *err);
 
