@@ -1004,8 +1004,8 @@ static int audit_main(struct cli *c, const struct opts *o)
         struct store_audit *a;
         size_t n;
         bool more = false;
-        if ((rc = store_audit_page(c->st, id ? "incident" : NULL, id, (size_t)offset,
-                                   (size_t)limit, &a, &n, &more, &err))) {
+        if ((rc = store_audit_page(c->st, id ? "incident" : NULL, id, (size_t)offset, (size_t)limit,
+                                   &a, &n, &more, &err))) {
             rc = fail(c, rc, &err);
             return rc;
         }

@@ -256,8 +256,7 @@ void ui_handover_ack(struct ui_app *app)
         app->pending = UI_PEND_HANDOVER_FOR;
         app->pending_id = other;
         snprintf(app->prompt_label, sizeof app->prompt_label,
-                 "#%lld 交给 %s，以带班领导身份代为确认？(y/n) ", (long long)other,
-                 other_to);
+                 "#%lld 交给 %s，以带班领导身份代为确认？(y/n) ", (long long)other, other_to);
         ui_lineedit_clear(&app->le);
         app->prompt = UI_PROMPT_REASON;
         return;

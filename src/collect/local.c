@@ -207,8 +207,8 @@ static int move_to(const struct config *cfg, const char *dir, const char *sub, c
     } else if (reason) {
         char *rpath = xasprintf("%s.reason", to);
         unlink(rpath); /* a stale one, or a planted link */
-        int fd = open(rpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      group ? 0640 : 0600);
+        int fd =
+            open(rpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, group ? 0640 : 0600);
         if (fd >= 0) {
             size_t len = strlen(reason);
             if (write(fd, reason, len) != (ssize_t)len)
@@ -302,8 +302,8 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
         int bad = 0;
         char why[160];
         bool refused = false;
-        if (drop_read(cfg, path, cfg->collector.max_body, &data, &len, &refused, why,
-                      sizeof why) != 0) {
+        if (drop_read(cfg, path, cfg->collector.max_body, &data, &len, &refused, why, sizeof why) !=
+            0) {
             if (refused) {
                 /* not ours to take: left where it is, named in the error */
                 jy_buf_printf(&errors, "%s (skipped: %s) ", names[i], why);

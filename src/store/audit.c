@@ -233,8 +233,7 @@ static int chain_check(struct store *st, struct store_audit_check *out, struct j
             why = "rows are missing before it";
         else if (!r.prev.p || r.prev.n != strlen(prev) || memcmp(r.prev.p, prev, r.prev.n))
             why = "it does not chain to the row before it";
-        else if (row_hash(&r, hash) || !stored.p || stored.n != 64 ||
-                 memcmp(hash, stored.p, 64))
+        else if (row_hash(&r, hash) || !stored.p || stored.n != 64 || memcmp(hash, stored.p, 64))
             why = "its content does not match its hash";
         if (why) {
             out->bad_id = r.id;
@@ -388,8 +387,8 @@ int store_audit_verify(struct store *st, const char *key, struct store_audit_che
     return rc;
 }
 
-int store_audit_seal(struct store *st, const char *key, int64_t now,
-                     struct store_audit_check *out, struct jy_error *err)
+int store_audit_seal(struct store *st, const char *key, int64_t now, struct store_audit_check *out,
+                     struct jy_error *err)
 {
     memset(out, 0, sizeof *out);
     out->keyed = true;
@@ -408,9 +407,8 @@ int store_audit_seal(struct store *st, const char *key, int64_t now,
     int64_t id = (int64_t)out->seals + 1;
     char mac[65];
     if (seal_mac(key, id, out->head_rows, out->head, now, out->seal_mac, mac))
-        return store_write_end(st, nested,
-                               jy_error_set(err, JY_EIO, "audit seal: cannot compute the HMAC"),
-                               err);
+        return store_write_end(
+            st, nested, jy_error_set(err, JY_EIO, "audit seal: cannot compute the HMAC"), err);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO audit_seals (id, rows, hash, at, prev, mac) "
@@ -440,7 +438,7 @@ int store_audit_seal(struct store *st, const char *key, int64_t now,
     "(object = 'incident' AND object_id = ?2) OR "                                                 \
     "(object = 'release' AND object_id IN (SELECT id FROM releases WHERE incident_id = ?2)) OR "   \
     "(object = 'task' AND object_id IN (SELECT id FROM tasks WHERE incident_id = ?2)) OR "         \
-    "(object = 'grading_label' AND object_id IN "                                                 \
+    "(object = 'grading_label' AND object_id IN "                                                  \
     "  (SELECT id FROM grading_labels WHERE incident_id = ?2)) OR "                                \
     "(object = 'alert' AND object_id IN (SELECT a.id FROM alerts a WHERE a.incident_id = ?2 OR "   \
     "  a.id = (SELECT alert_id FROM incidents WHERE id = ?2) OR "                                  \
@@ -458,14 +456,14 @@ int store_audit_page(struct store *st, const char *object, int64_t object_id, si
     sqlite3_stmt *s = NULL;
     const char *cols = "SELECT id, at, actor, action, object, object_id, before, after, hash "
                        "FROM audit ";
-    char *sql = !object ? xasprintf("%sORDER BY id DESC LIMIT ?3 OFFSET ?4", cols)
-                : !strcmp(object, "incident")
-                    ? xasprintf("%sWHERE " AUDIT_INCIDENT_TRAIL
-                                " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-                                cols)
-                    : xasprintf("%sWHERE object = ?1 AND object_id = ?2 ORDER BY id DESC "
-                                "LIMIT ?3 OFFSET ?4",
-                                cols);
+    char *sql =
+        !object ? xasprintf("%sORDER BY id DESC LIMIT ?3 OFFSET ?4", cols)
+        : !strcmp(object, "incident")
+            ? xasprintf("%sWHERE " AUDIT_INCIDENT_TRAIL " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+                        cols)
+            : xasprintf("%sWHERE object = ?1 AND object_id = ?2 ORDER BY id DESC "
+                        "LIMIT ?3 OFFSET ?4",
+                        cols);
     int prc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     free(sql);
     if (prc != SQLITE_OK)

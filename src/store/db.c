@@ -660,8 +660,8 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
-    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL,
-                                NULL) != SQLITE_OK) {
+    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL, NULL) !=
+        SQLITE_OK) {
         rc = store_db_error(st, err, "register jy_reader");
         store_close(st);
         return rc;

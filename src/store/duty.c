@@ -565,8 +565,8 @@ int store_handover_ack(struct store *st, const struct actor *a, int64_t id, bool
     else if (!strcmp(from, a->login))
         rc = jy_error_set(err, JY_EPERM, "交班人不能自己确认接班");
     else if (for_other && !actor_has(a, ROLE_LEADER))
-        rc = jy_error_set(err, JY_EPERM, "此交接记录交给 %s，只有他本人（或带班领导明确代为确认）可以确认",
-                          to);
+        rc = jy_error_set(err, JY_EPERM,
+                          "此交接记录交给 %s，只有他本人（或带班领导明确代为确认）可以确认", to);
     else if (for_other && !as_leader)
         rc = jy_error_set(err, JY_EPERM,
                           "此交接记录交给 %s；带班领导代为确认须明确说明（jingyu handover ack %lld "

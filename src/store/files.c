@@ -42,10 +42,11 @@ static const char *too_open(mode_t m, bool dir, bool group)
 static void warn(char ***w, size_t *n, const char *path, mode_t m, const char *why)
 {
     *w = xrealloc(*w, (*n + 1) * sizeof **w);
-    (*w)[(*n)++] = xasprintf("%s has mode %04o: %s; chmod %s it", path, (unsigned)(m & 07777),
-                             why, S_ISDIR(m) ? "go-rwx (or 2770 with files.group)" : "600 (or 660 "
-                                                                                      "with "
-                                                                                      "files.group)");
+    (*w)[(*n)++] = xasprintf("%s has mode %04o: %s; chmod %s it", path, (unsigned)(m & 07777), why,
+                             S_ISDIR(m) ? "go-rwx (or 2770 with files.group)"
+                                        : "600 (or 660 "
+                                          "with "
+                                          "files.group)");
 }
 
 int store_files_prepare(const char *db, const char *group, char ***warnings, size_t *n,

@@ -473,8 +473,8 @@ int store_audit_verify(struct store *st, const char *key, struct store_audit_che
 /* Checks the chain and its seals, then seals its head with key, in one
  * write transaction. JY_ESTATE (why in out->why) when the chain or a seal
  * is broken: a broken chain is never sealed. */
-int store_audit_seal(struct store *st, const char *key, int64_t now,
-                     struct store_audit_check *out, struct jy_error *err);
+int store_audit_seal(struct store *st, const char *key, int64_t now, struct store_audit_check *out,
+                     struct jy_error *err);
 
 struct store_audit {
     int64_t id, at, object_id;
