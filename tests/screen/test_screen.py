@@ -21,6 +21,7 @@ the header to count events, not alerts; `z` silences the selected event
 and until when in the event view; `z` again ends the silence.
 
 usage: test_screen.py JINGYU   (exit 77 when tmux is missing)"""
+import getpass
 import json
 import pwd
 import sqlite3
@@ -935,6 +936,11 @@ def case_demo_truth(jingyu, tmp, consoles, case):
         if name.endswith(".jsonl"):
             with open(os.path.join(demo, name), encoding="utf-8") as f:
                 n_items += sum(1 for line in f if line.strip())
+    # the console collects as a registered person (a viewer's would not),
+    # as `make run` registers whoever runs the demo
+    subprocess.run([jingyu, "--config", os.path.join(d, "config.yaml"), "person", "add",
+                    getpass.getuser(), "--name", "演示值班员", "--roles", "operator,admin"],
+                   check=True, capture_output=True, timeout=60)
     con = Console(jingyu, d, "demo")
     consoles.append(con)
     end = time.monotonic() + 60
