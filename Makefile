@@ -48,10 +48,14 @@ run: deps all
 	  >/dev/null 2>&1 || true
 	./build/jingyu
 
+# The test tree compiles the test hooks in (JINGYU_FAKE_NOW); an existing
+# tree made without them is switched on here.
 build-test/build.ninja:
-	meson setup build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	meson setup build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dtest_hooks=true
 
 test: deps build-test/build.ninja
+	meson configure build-test -Dtest_hooks=true
 	ninja -C build-test
 	-meson test -C build-test --print-errorlogs --num-processes 2 --timeout-multiplier 3 >build-test/test-output.txt 2>&1; \
 	  tail -n 40 build-test/test-output.txt

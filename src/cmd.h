@@ -10,6 +10,16 @@
 
 #define CMD_EXIT_RUNTIME 1
 #define CMD_EXIT_USAGE 2
+#define CMD_EXIT_REFUSED 3 /* the person acting lacks the right */
+
+struct store;
+struct actor;
+/* The person acting on st: the Unix login (or $JINGYU_USER where the
+ * configuration allows it) mapped to a person. When need (role bits) is
+ * not 0, refuses with a message on stderr unless the person has one of
+ * them. Returns 0 or an exit status. */
+int cmd_actor(const struct config *cfg, struct store *st, const char *name, unsigned need,
+              struct actor *out);
 
 int cmd_analyze(const struct config *cfg, int argc, char **argv);
 int cmd_scheme(const struct config *cfg, int argc, char **argv);

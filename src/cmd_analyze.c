@@ -22,6 +22,7 @@
 #include "analyze/analyze.h"
 #include "cmd.h"
 #include "collect/collect.h"
+#include "incident/incident.h"
 #include "parse/parse.h"
 #include "store/store.h"
 
@@ -282,6 +283,26 @@ static const char *id_table_get(const struct id_table *t, int64_t seq)
     return seq >= 1 && (size_t)seq <= t->n ? t->text.data + t->at[seq - 1] : "null";
 }
 
+int cmd_actor(const struct config *cfg, struct store *st, const char *name, unsigned need,
+              struct actor *out)
+{
+    char login[64];
+    struct jy_error err = {0};
+    incident_login(cfg->identity_from_env, login, sizeof login);
+    if (store_actor_resolve(st, login, false, out, &err)) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        return CMD_EXIT_RUNTIME;
+    }
+    if (need && !actor_has(out, need)) {
+        char roles[64];
+        role_format_zh(need, roles, sizeof roles);
+        fprintf(stderr, "%s: %s 无权写入数据库（须有角色：%s）\n", name,
+                out->known ? out->name : out->login, roles);
+        return CMD_EXIT_REFUSED;
+    }
+    return 0;
+}
+
 /* The trained model from the database, if any. */
 static int load_model(struct store *st, const char *db, struct analyzer *an, struct jy_error *err)
 {
@@ -416,6 +437,37 @@ static int sink_lease(struct sink *k, struct jy_error *err)
     return 0;
 }
 
+/* The import's audit row: who stored how many lines under which sources
+ * (written also after a failure: the batches committed before it stay). */
+static int import_audit(struct sink *k, const struct actor *me, int64_t lines, size_t stored,
+                        bool complete)
+{
+    struct jy_buf b;
+    jy_buf_init(&b, 0);
+    jy_buf_puts(&b, "{");
+    jy_buf_json_key(&b, "lines", true);
+    jy_buf_json_int(&b, lines);
+    jy_buf_json_key(&b, "stored", false);
+    jy_buf_json_int(&b, (int64_t)stored);
+    jy_buf_json_key(&b, "complete", false);
+    jy_buf_puts(&b, complete ? "true" : "false");
+    jy_buf_json_key(&b, "sources", false);
+    jy_buf_puts(&b, "[");
+    for (size_t i = 0; i < k->n_src; i++) {
+        if (i)
+            jy_buf_puts(&b, ",");
+        jy_buf_json_str(&b, k->names[i]);
+    }
+    jy_buf_puts(&b, "]}");
+    struct jy_error err = {0};
+    int rc = store_audit_record(k->st, me->login, "items.import", "source",
+                                k->n_src ? k->src_ids[0] : 0, b.data, jy_now(), &err);
+    jy_buf_free(&b);
+    if (rc)
+        fprintf(stderr, "jingyu analyze: audit: %s\n", err.msg);
+    return rc;
+}
+
 /* The input id of a first copy stored by this run, else its database id. */
 static const char *sink_dup_id(const struct sink *k, const struct id_table *ids, int64_t db_id,
                                char *num, size_t size)
@@ -470,7 +522,21 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     /* Without --store nothing is persisted, and writing each event's state
      * would be a good part of the cost. */
     analyzer_keep_state(an, store);
-    if (db && (store_open(db, &k.st, &err) || load_model(k.st, db, an, &err) ||
+    struct actor me = {0};
+    if (db && store) {
+        /* importing items is an admin's, and audited */
+        int arc = store_open(db, &k.st, &err);
+        if (arc)
+            fprintf(stderr, "jingyu analyze: %s\n", err.msg);
+        else
+            arc = cmd_actor(cfg, k.st, "jingyu analyze", ROLE_ADMIN, &me);
+        if (arc) {
+            store_close(k.st);
+            analyzer_free(an);
+            return arc < 0 ? CMD_EXIT_RUNTIME : arc;
+        }
+    }
+    if (db && ((!k.st && store_open(db, &k.st, &err)) || load_model(k.st, db, an, &err) ||
                (store && (sink_lease(&k, &err) ||
                           store_analysis_restore(k.st, an, &cfg->analysis, &err))))) {
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
@@ -610,6 +676,11 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         } else if (rc) {
             store_tx_rollback(k.st);
         }
+        size_t stored = 0;
+        for (size_t i = 0; i < k.n_items; i++)
+            stored += k.item_ids[i] != 0;
+        if (stored && import_audit(&k, &me, seq, stored, rc == 0) != 0)
+            rc = CMD_EXIT_RUNTIME;
         store_lease_release(k.st, k.host, k.pid, NULL);
         store_close(k.st);
         for (size_t i = 0; i < k.n_src; i++)
@@ -789,11 +860,20 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
     }
     struct jy_error err = {0};
     struct store *st = NULL;
+    struct actor me;
+    int arc = 0;
     if (store_open(db, &st, &err) != 0) {
         fprintf(stderr, "jingyu train: %s\n", err.msg);
+        arc = CMD_EXIT_RUNTIME;
+    } else {
+        /* replacing the model is an admin's: refused before any work */
+        arc = cmd_actor(cfg, st, "jingyu train", ROLE_ADMIN, &me);
+    }
+    if (arc) {
+        store_close(st);
         if (f != stdin)
             fclose(f);
-        return CMD_EXIT_RUNTIME;
+        return arc;
     }
     struct sentiment_example *ex = NULL;
     char **texts = NULL;
@@ -865,7 +945,7 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
                                "\"negative_f1\":%.4f,\"lexicon_negative_f1\":%.4f}",
                                rep.n_train + rep.n_test, ln, holdout, rep.c, rep.macro_f1,
                                rep.lexicon_macro_f1, rep.negative_f1, rep.lexicon_negative_f1);
-        rc = store_model_put(st, "sentiment", model, model_len, info, jy_now(), &err);
+        rc = store_model_put(st, &me, "sentiment", model, model_len, info, jy_now(), &err);
         free(info);
     }
     if (rc == 0) {

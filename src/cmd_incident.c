@@ -24,11 +24,13 @@
  *   jingyu incident link ID (--event E | --item I)
  *   jingyu incident task ID --department D --text T --due TIME
  *   jingyu incident feedback TASK --text T
- *   jingyu audit verify | audit log [--incident ID] [--limit N]
+ *   jingyu audit verify | seal | anchor [--file F] [--channel NAME]
+ *   jingyu audit log [--incident ID] [--limit N] [--offset N]
  *   jingyu kpi --from DATE --to DATE [--json]
  *   jingyu duty show|gaps [--from DAY] [--to DAY] | now | generate [--from DAY] [--to DAY]
  *   jingyu duty set DAY SHIFT POST [--login LOGIN] | swap DAY1 DAY2 --first L1 --second L2
- *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID | list [--search WORDS]
+ *   jingyu handover prefill | write [--note T] [--to LOGIN] | ack ID [--as-leader]
+ *   jingyu handover list [--search WORDS]
  *   jingyu notify run [--once] | send --subject S [--body B] [--channel NAME] | status
  *   jingyu silence add (--event ID | --source ID|NAME) --reason R --until TIME
  *   jingyu silence list [--all] [--json] | expire ID
@@ -37,6 +39,8 @@
  * configuration's identity.from_env allows it). Exit status: 0 ok, 1 runtime
  * error, 2 bad usage, 3 refused by the rules (right, state, a field),
  * 4 someone else saved first. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,8 +122,8 @@ struct opts {
 /* Options are --key VALUE (or flags); positional arguments in order. */
 static bool is_flag(const char *k)
 {
-    static const char *const flags[] = {"--json",    "--all",      "--final",
-                                        "--retract", "--inactive", "--once"};
+    static const char *const flags[] = {"--json",     "--all",  "--final",    "--retract",
+                                        "--inactive", "--once", "--as-leader"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (!strcmp(k, flags[i]))
             return true;
@@ -947,32 +951,136 @@ int cmd_people(const struct config *cfg, int argc, char **argv)
 
 /* ---- audit ----------------------------------------------------------------------- */
 
+/* The audit key (the secret audit.key names in notify.secrets): *key NULL
+ * when none is configured; an error when one is but cannot be read. */
+static int audit_key_load(const struct cli *c, struct notify_secrets *sec, const char **key,
+                          struct jy_error *err)
+{
+    *key = NULL;
+    memset(sec, 0, sizeof *sec);
+    if (!c->cfg->audit_key)
+        return 0;
+    if (!c->cfg->notify.secrets)
+        return jy_error_set(err, JY_ECONFIG, "audit.key needs notify.secrets (the secrets file)");
+    int rc = notify_secrets_load(c->cfg->notify.secrets, sec, err);
+    if (rc)
+        return rc;
+    *key = notify_secret(sec, c->cfg->audit_key);
+    if (!*key || !**key)
+        return jy_error_set(err, JY_ECONFIG, "no secret named %s in the secrets file",
+                            c->cfg->audit_key);
+    return 0;
+}
+
+static void audit_print_check(const struct store_audit_check *chk)
+{
+    if (chk->bad_id) {
+        printf("audit chain BROKEN at row %lld: %s (%lld rows checked)\n", (long long)chk->bad_id,
+               chk->why, (long long)chk->rows);
+        return;
+    }
+    if (chk->bad_seal) {
+        printf("audit chain BROKEN: %s (%lld rows whole, %zu seals checked)\n", chk->why,
+               (long long)chk->rows, chk->seals);
+        return;
+    }
+    printf("audit chain ok: %lld rows, head %s\n", (long long)chk->rows, chk->head);
+    if (chk->keyed)
+        printf("keyed: %zu seals ok, rows 1-%lld sealed, last seal %s\n", chk->seals,
+               (long long)chk->sealed_rows, chk->seal_mac);
+    else if (chk->seals)
+        printf("keyed: %zu seals not checked (no key)\n", chk->seals);
+}
+
+/* audit anchor: the head (and last seal) as one line, appended to a file
+ * and/or sent to a channel, to be compared later from outside. */
+static int audit_anchor(struct cli *c, const struct opts *o, const struct store_audit_check *chk,
+                        bool keyed)
+{
+    char at[32];
+    jy_time_rfc3339(c->now, at);
+    char *line = keyed ? xasprintf("%s rows %lld head %s seals %zu mac %s\n", at,
+                                   (long long)chk->rows, chk->head, chk->seals, chk->seal_mac)
+                       : xasprintf("%s rows %lld head %s\n", at, (long long)chk->rows, chk->head);
+    fputs(line, stdout);
+    int rc = 0;
+    struct jy_error err = {0};
+    const char *file = opt(o, "--file") ? opt(o, "--file") : c->cfg->audit_anchor;
+    if (file) {
+        int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        size_t len = strlen(line);
+        if (fd < 0 || write(fd, line, len) != (ssize_t)len) {
+            fprintf(stderr, "%s: %s: %s\n", c->name, file, strerror(errno));
+            rc = CMD_EXIT_RUNTIME;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    const char *channel = opt(o, "--channel");
+    if (!rc && channel) {
+        size_t i = 0;
+        while (i < c->cfg->notify.n_channels && strcmp(c->cfg->notify.channels[i].name, channel))
+            i++;
+        int e = 0;
+        if (i == c->cfg->notify.n_channels)
+            rc = usage_error(c, "no such channel");
+        else if (!keyed && (e = actor_check_write(&c->me, &err)))
+            rc = fail(c, e, &err);
+        else if ((e = store_outbox_add(c->st, &channel, 1, "audit.anchor", 0, "审计链锚点", line,
+                                       c->now, &err)))
+            rc = fail(c, e, &err);
+    }
+    free(line);
+    return rc;
+}
+
 static int audit_main(struct cli *c, const struct opts *o)
 {
     int rc = 0;
     struct jy_error err = {0};
-    if (o->n_pos == 1 && !strcmp(o->pos[0], "verify")) {
-        struct store_audit_check chk;
-        if ((rc = store_audit_verify(c->st, &chk, &err))) {
-            rc = fail(c, rc, &err);
-        } else if (chk.bad_id) {
-            printf("audit chain BROKEN at row %lld: %s (%lld rows checked)\n",
-                   (long long)chk.bad_id, chk.why, (long long)chk.rows);
-            rc = CMD_EXIT_RUNTIME;
-        } else {
-            printf("audit chain ok: %lld rows, head %s\n", (long long)chk.rows, chk.head);
+    const char *verb = o->n_pos == 1 ? o->pos[0] : "";
+    if (!strcmp(verb, "verify") || !strcmp(verb, "seal") || !strcmp(verb, "anchor")) {
+        struct notify_secrets sec;
+        const char *key = NULL;
+        if ((rc = audit_key_load(c, &sec, &key, &err))) {
+            if (strcmp(verb, "verify")) {
+                rc = fail(c, rc, &err);
+                notify_secrets_free(&sec);
+                return rc;
+            }
+            /* verify still checks the rows; the seals need the key */
+            fprintf(stderr, "%s: seals not checked: %s\n", c->name, err.msg);
+            jy_error_clear(&err);
+            key = NULL;
         }
-    } else if (o->n_pos == 1 && !strcmp(o->pos[0], "log")) {
-        int64_t id = 0, limit = 50;
+        if (!strcmp(verb, "seal") && !key) {
+            notify_secrets_free(&sec);
+            return usage_error(c, "audit seal needs audit.key (a secret in notify.secrets)");
+        }
+        struct store_audit_check chk;
+        rc = key && strcmp(verb, "verify") ? store_audit_seal(c->st, key, c->now, &chk, &err)
+                                           : store_audit_verify(c->st, key, &chk, &err);
+        notify_secrets_free(&sec);
+        if (rc && rc != JY_ESTATE)
+            return fail(c, rc, &err);
+        audit_print_check(&chk);
+        if (chk.bad_id || chk.bad_seal)
+            return CMD_EXIT_RUNTIME;
+        if (!strcmp(verb, "anchor"))
+            rc = audit_anchor(c, o, &chk, key != NULL);
+    } else if (!strcmp(verb, "log")) {
+        int64_t id = 0, limit = 50, offset = 0;
         const char *v = opt(o, "--incident");
-        if ((v && !parse_id(v, &id)) || ((v = opt(o, "--limit")) && !parse_id(v, &limit))) {
-            rc = usage_error(c, "--incident and --limit need numbers");
+        if ((v && !parse_id(v, &id)) || ((v = opt(o, "--limit")) && !parse_id(v, &limit)) ||
+            ((v = opt(o, "--offset")) && strcmp(v, "0") && !parse_id(v, &offset))) {
+            rc = usage_error(c, "--incident, --limit and --offset need numbers");
             return rc;
         }
         struct store_audit *a;
         size_t n;
-        if ((rc = store_audit_list(c->st, id ? "incident" : NULL, id, (size_t)limit, &a, &n,
-                                   &err))) {
+        bool more = false;
+        if ((rc = store_audit_page(c->st, id ? "incident" : NULL, id, (size_t)offset, (size_t)limit,
+                                   &a, &n, &more, &err))) {
             rc = fail(c, rc, &err);
             return rc;
         }
@@ -985,8 +1093,14 @@ static int audit_main(struct cli *c, const struct opts *o)
             free(after);
         }
         store_audit_free(a, n);
+        if (more)
+            fprintf(stderr,
+                    "%s: older rows not shown: the %lld above are the newest from offset %lld; "
+                    "add --offset %lld for the next page\n",
+                    c->name, (long long)n, (long long)offset, (long long)(offset + (int64_t)n));
     } else {
-        rc = usage_error(c, "usage: audit verify | audit log [--incident ID] [--limit N]");
+        rc = usage_error(c, "usage: audit verify | seal | anchor [--file F] [--channel NAME] | "
+                            "log [--incident ID] [--limit N] [--offset N]");
     }
     return rc;
 }
@@ -1390,10 +1504,10 @@ static int handover_main(struct cli *c, const struct opts *o)
     } else if (!strcmp(verb, "ack")) {
         int64_t id;
         if (o->n_pos != 2 || !parse_id(o->pos[1], &id)) {
-            rc = usage_error(c, "usage: handover ack ID");
+            rc = usage_error(c, "usage: handover ack ID [--as-leader]");
             return rc;
         }
-        if ((rc = store_handover_ack(c->st, &c->me, id, c->now, &err)))
+        if ((rc = store_handover_ack(c->st, &c->me, id, flag(o, "--as-leader"), c->now, &err)))
             rc = fail(c, rc, &err);
     } else if (!strcmp(verb, "list")) {
         struct store_handover *v;
@@ -1405,14 +1519,20 @@ static int handover_main(struct cli *c, const struct opts *o)
         for (size_t i = 0; i < n; i++) {
             char t[32];
             fmt_time(v[i].written_at, t, sizeof t);
-            printf("#%lld %s %s → %s %s\n", (long long)v[i].id, t, v[i].from_login,
-                   v[i].to_login ? v[i].to_login : "-", v[i].acked_by ? "已接班" : "未确认");
+            printf("#%lld %s %s → %s ", (long long)v[i].id, t, v[i].from_login,
+                   v[i].to_login ? v[i].to_login : "-");
+            if (!v[i].acked_by)
+                printf("未确认\n");
+            else if (v[i].acked_as_leader)
+                printf("由带班领导 %s 代为确认\n", v[i].acked_by);
+            else
+                printf("%s 已接班\n", v[i].acked_by);
             print_clean("  ", v[i].note);
         }
         store_handovers_free(v, n);
     } else {
-        rc = usage_error(c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID|list "
-                            "[--search WORDS]");
+        rc = usage_error(c, "usage: handover prefill|write [--note T] [--to LOGIN]|ack ID "
+                            "[--as-leader]|list [--search WORDS]");
     }
     return rc;
 }

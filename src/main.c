@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <libgen.h>
 #include <libxml/parser.h>
 
 #include "analyze/analyze.h"
@@ -90,27 +89,24 @@ static int load_config(const char *cli_path, struct config **cfg)
     return 0;
 }
 
-/* Creates the database's folder (e.g. ~/.local/share/jingyu for the demo). */
-static int ensure_db_dir(const char *db)
+/* Creates the database's folder (e.g. ~/.local/share/jingyu for the demo)
+ * and the database with owner-only modes (or files.group's), and warns of
+ * any of them found more open. */
+static int ensure_db_dir(const struct config *cfg)
 {
-    char *copy = xstrdup(db);
-    char *dir = dirname(copy);
-    char *p = dir;
-    int rc = 0;
-    for (char *s = p + 1; *s; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0775);
-            *s = '/';
-        }
+    struct jy_error err = {0};
+    char **warn = NULL;
+    size_t n = 0;
+    if (store_files_prepare(cfg->database, cfg->files_group, &warn, &n, &err)) {
+        fprintf(stderr, "jingyu: %s\n", err.msg);
+        return err.code == JY_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
     }
-    struct stat sb;
-    if (mkdir(p, 0775) != 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        fprintf(stderr, "jingyu: cannot create the database folder %s\n", p);
-        rc = EXIT_RUNTIME;
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "jingyu: warning: %s\n", warn[i]);
+        free(warn[i]);
     }
-    free(copy);
-    return rc;
+    free(warn);
+    return 0;
 }
 
 /* For commands that open the database: the configuration, and the folder the
@@ -121,7 +117,7 @@ static int load_config_and_db_dir(const char *cli_path, struct config **cfg)
     int rc = load_config(cli_path, cfg);
     if (rc)
         return rc;
-    if ((rc = ensure_db_dir((*cfg)->database))) {
+    if ((rc = ensure_db_dir(*cfg))) {
         config_free(*cfg);
         *cfg = NULL;
     }
@@ -296,7 +292,7 @@ static int cmd_status(const char *cli_path)
     struct jy_error err = {0};
     struct store_source *src = NULL;
     size_t n = 0;
-    if ((rc = ensure_db_dir(cfg->database)) || (rc = store_open(cfg->database, &st, &err)) ||
+    if ((rc = ensure_db_dir(cfg)) || (rc = store_open(cfg->database, &st, &err)) ||
         (rc = store_sources_list(st, &src, &n, &err))) {
         if (rc < 0)
             fprintf(stderr, "jingyu status: %s\n", err.msg);

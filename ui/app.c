@@ -947,16 +947,20 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
         return rc;
     }
     snprintf(app.operator, sizeof app.operator, "%s", app.me.login);
+    store_set_reader(app.st, app.me.person_id); /* each person's own read marks */
+    /* a read-only or viewer console writes nothing: no login row, no
+     * collector (its lease, imports and moved drop files) */
+    bool writes = actor_can_write(&app.me);
     char session[160];
     snprintf(session, sizeof session, "{\"read_only\":%s,\"known\":%s,\"pid\":%d}",
              app.me.read_only ? "true" : "false", app.me.known ? "true" : "false", (int)getpid());
-    if ((rc = store_audit_record(app.st, app.me.login, "login", "session", 0, session, jy_now(),
-                                 err))) {
+    if (writes && (rc = store_audit_record(app.st, app.me.login, "login", "session", 0, session,
+                                           jy_now(), err))) {
         store_close(app.st);
         return rc;
     }
     struct jy_error cerr = {0};
-    if (!opts || opts->collect) {
+    if (writes && (!opts || opts->collect)) {
         if (collector_start(cfg, &app.coll, &cerr)) {
             ui_app_message(&app, true, "采集线程未启动：%s", cerr.msg);
             app.coll = NULL;
@@ -1007,7 +1011,8 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
                        app.me.login);
     else if (!app.msg[0])
         ui_app_message(&app, false, "%s，您好。按 ? 查看帮助，Q 退出", app.me.name);
-    ui_drafts_offer(&app); /* a form a dropped session left behind */
+    if (writes)
+        ui_drafts_offer(&app); /* a form a dropped session left behind */
 
     loop(&app, opts);
 

@@ -342,13 +342,21 @@ void ui_incident_build(struct ui_app *app)
     }
     struct store_audit *a;
     size_t na;
-    if (store_audit_list(app->st, "incident", x.id, 50, &a, &na, &err) == 0) {
+    bool more = false;
+    if (store_audit_page(app->st, "incident", x.id, 0, 50, &a, &na, &more, &err) == 0) {
         ui_text_add(t, "", 0);
-        ui_text_add(t, "历史（审计记录，新的在前）", A_BOLD);
+        ui_text_add(t, "历史（审计记录，含通报审批与预警确认，新的在前）", A_BOLD);
         for (size_t i = 0; i < na; i++) {
             char when[32];
             ui_format_when(a[i].at, now, when, sizeof when);
             char *line = xasprintf("  %s  %s  %s", when, a[i].actor, a[i].action);
+            ui_text_add(t, line, A_DIM);
+            free(line);
+        }
+        if (more) {
+            char *line = xasprintf("  ……只列出最近 %zu 条；全部：jingyu audit log --incident %lld "
+                                   "--offset %zu",
+                                   na, (long long)x.id, na);
             ui_text_add(t, line, A_DIM);
             free(line);
         }
@@ -1270,6 +1278,9 @@ void ui_incident_prompt_done(struct ui_app *app, const char *text)
     case UI_PEND_SILENCE_REASON:
     case UI_PEND_SILENCE_UNTIL:
         ui_app_silence_prompt_done(app, what, text);
+        return;
+    case UI_PEND_HANDOVER_FOR:
+        ui_handover_ack_for(app, text);
         return;
     case UI_PEND_NONE:
         return;

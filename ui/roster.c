@@ -160,9 +160,11 @@ void ui_roster_build(struct ui_app *app)
             ui_text_add(&app->text, "交接班（H 写交班记录，A 确认接班，/ 查找）", A_BOLD);
         }
         for (size_t i = 0; i < nh; i++) {
-            char when[32], acked[64] = "";
+            char when[32], acked[96] = "";
             ui_format_when(h[i].written_at, now, when, sizeof when);
-            if (h[i].acked_by)
+            if (h[i].acked_by && h[i].acked_as_leader)
+                snprintf(acked, sizeof acked, "由带班领导 %s 代为确认", h[i].acked_by);
+            else if (h[i].acked_by)
                 snprintf(acked, sizeof acked, "已由 %s 接班", h[i].acked_by);
             char *head = xasprintf("  #%lld %s %s → %s  %s", (long long)h[i].id, when,
                                    h[i].from_login, h[i].to_login ? h[i].to_login : "下一班",
@@ -190,26 +192,11 @@ void ui_handover_open(struct ui_app *app)
         ui_app_message(app, true, "%s", err.msg);
         return;
     }
-    /* the next shift's people, as the default receiver */
-    const struct duty_config *dc = &app->cfg->duty;
+    /* the default receiver: the next shift's 值班员 */
     char to[64] = "";
-    size_t shift;
-    int64_t day;
-    if (roster_shift_at(dc, jy_now(), &shift, &day)) {
-        int64_t a, e;
-        roster_shift_window(dc, shift, day, &a, &e);
-        struct roster_slot *v;
-        size_t n;
-        if (store_duty_at(app->st, dc, e, &v, &n, &err) == 0) {
-            for (size_t i = 0; i < n; i++) {
-                if (strcmp(v[i].login, app->me.login)) {
-                    snprintf(to, sizeof to, "%s", v[i].login);
-                    break;
-                }
-            }
-            roster_slots_free(v, n);
-        }
-    }
+    if (store_handover_receiver(app->st, &app->cfg->duty, jy_now(), app->me.login, to, sizeof to,
+                                &err))
+        to[0] = '\0';
     struct ui_form *fm = &app->form;
     ui_form_free(fm);
     ui_form_init(fm, "交接班记录");
@@ -249,24 +236,57 @@ void ui_handover_ack(struct ui_app *app)
         ui_app_message(app, true, "%s", err.msg);
         return;
     }
-    /* the newest note still waiting that someone else wrote */
-    int64_t id = 0;
-    for (size_t i = 0; i < nh && !id; i++)
-        if (!h[i].acked_by && strcmp(h[i].from_login, app->me.login) &&
-            (!h[i].to_login || !strcmp(h[i].to_login, app->me.login) ||
-             actor_has(&app->me, ROLE_LEADER)))
+    /* the newest note still waiting that someone else wrote, for me or
+     * for nobody in particular; a leader may take one for its named
+     * receiver, but says so */
+    int64_t id = 0, other = 0;
+    char other_to[24] = "";
+    for (size_t i = 0; i < nh && !id; i++) {
+        if (h[i].acked_by || !strcmp(h[i].from_login, app->me.login))
+            continue;
+        if (!h[i].to_login || !strcmp(h[i].to_login, app->me.login))
             id = h[i].id;
+        else if (!other && actor_has(&app->me, ROLE_LEADER)) {
+            other = h[i].id;
+            snprintf(other_to, sizeof other_to, "%s", h[i].to_login);
+        }
+    }
     store_handovers_free(h, nh);
+    if (!id && other) {
+        app->pending = UI_PEND_HANDOVER_FOR;
+        app->pending_id = other;
+        snprintf(app->prompt_label, sizeof app->prompt_label,
+                 "#%lld 交给 %s，以带班领导身份代为确认？(y/n) ", (long long)other, other_to);
+        ui_lineedit_clear(&app->le);
+        app->prompt = UI_PROMPT_REASON;
+        return;
+    }
     if (!id) {
         ui_app_message(app, false, "没有等待您确认的交接班记录");
         return;
     }
-    if (store_handover_ack(app->st, &app->me, id, jy_now(), &err)) {
+    if (store_handover_ack(app->st, &app->me, id, false, jy_now(), &err)) {
         ui_app_message(app, true, "%s", err.msg);
         return;
     }
     ui_app_refresh(app);
     ui_app_message(app, false, "已确认接班（交接记录 #%lld，%s）", (long long)id, app->me.name);
+}
+
+void ui_handover_ack_for(struct ui_app *app, const char *answer)
+{
+    if (strcmp(answer, "y") && strcmp(answer, "Y") && strcmp(answer, "是")) {
+        ui_app_message(app, false, "未确认交接记录 #%lld", (long long)app->pending_id);
+        return;
+    }
+    struct jy_error err = {0};
+    if (store_handover_ack(app->st, &app->me, app->pending_id, true, jy_now(), &err)) {
+        ui_app_message(app, true, "%s", err.msg);
+        return;
+    }
+    ui_app_refresh(app);
+    ui_app_message(app, false, "已代为确认交接记录 #%lld（带班领导 %s）",
+                   (long long)app->pending_id, app->me.name);
 }
 
 /* ---- directories ------------------------------------------------------------------ */

@@ -453,7 +453,8 @@ enum ui_pending {
     UI_PEND_RETRACT,        /* ... retracted */
     UI_PEND_FEEDBACK,       /* a department's feedback on its task (app->pending_id) */
     UI_PEND_SILENCE_REASON, /* why event app->pending_id is silenced */
-    UI_PEND_SILENCE_UNTIL   /* ... and until when */
+    UI_PEND_SILENCE_UNTIL,  /* ... and until when */
+    UI_PEND_HANDOVER_FOR    /* a leader acknowledges note app->pending_id for its receiver */
 };
 
 struct ui_app;
@@ -586,6 +587,8 @@ void ui_roster_build(struct ui_app *app);
 void ui_handover_open(struct ui_app *app);
 void ui_handover_save(struct ui_app *app);
 void ui_handover_ack(struct ui_app *app);
+/* A leader's answer (y) to acknowledging a note for its named receiver. */
+void ui_handover_ack_for(struct ui_app *app, const char *answer);
 void ui_view_directory_open(struct ui_app *app);
 void ui_directory_build(struct ui_app *app);
 

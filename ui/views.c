@@ -580,7 +580,7 @@ int ui_view_pager_open(struct ui_app *app, int64_t item_id)
     app->item = it;
     app->have_item = true;
     if (!it.read) {
-        if (store_item_mark_read(app->st, item_id, &err))
+        if (store_item_mark_read(app->st, &app->me, item_id, jy_now(), &err))
             ui_app_message(app, true, "标记已读失败：%s", err.msg);
         /* Show it as read at once; the next refresh confirms it. */
         struct ui_list *lists[2] = {&app->feed, &app->search};

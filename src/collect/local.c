@@ -4,7 +4,12 @@
  * under another name, then rename to *.jsonl). Each file is imported once,
  * then moved to done/, or to failed/ with NAME.reason saying what was wrong
  * with which line. The good lines of a partly bad file are kept: bad input
- * never costs data, and importing a file again adds nothing twice.
+ * never costs data, and importing a file again adds nothing twice. Only
+ * regular files owned by the user running jingyu (or a login named in
+ * files.drop_owners) are taken, opened without following a symbolic link;
+ * anything else is skipped and named in the source's error. No byte of a
+ * file ever goes into an error or a .reason file: a link to /etc/shadow
+ * must not print its lines where every console shows them.
  *
  * replay: plays the bundled demo scenario (the .jsonl files of data/demo), whose items
  * carry "at", minutes from the scenario's start; speed says how many
@@ -13,7 +18,9 @@
  * running keeps moving. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +46,8 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Lists *.jsonl regular files in dir, sorted; returns count. */
+/* Lists *.jsonl regular files in dir (not symbolic links), sorted;
+ * returns count. */
 static size_t list_jsonl(const char *dir, char **names, size_t max)
 {
     DIR *d = opendir(dir);
@@ -52,13 +60,99 @@ static size_t list_jsonl(const char *dir, char **names, size_t max)
             continue;
         char *p = xasprintf("%s/%s", dir, e->d_name);
         struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
-            names[n++] = xstrdup(e->d_name);
+        if (lstat(p, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)))
+            names[n++] = xstrdup(e->d_name); /* links are listed to be refused by name */
         free(p);
     }
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     return n;
+}
+
+/* Whether uid may own a dropped file: the user running jingyu, or a login
+ * of files.drop_owners. */
+static bool drop_owner_ok(const struct config *cfg, uid_t uid)
+{
+    if (uid == getuid())
+        return true;
+    for (size_t i = 0; cfg && i < cfg->n_drop_owners; i++) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (getpwnam_r(cfg->drop_owners[i], &pw, buf, sizeof buf, &res) == 0 && res &&
+            res->pw_uid == uid)
+            return true;
+    }
+    return false;
+}
+
+/* Reads a dropped file through a descriptor opened without following a
+ * link, after checking what it is: a regular file of an allowed owner, at
+ * most max bytes. why (no byte of the file in it) says what is wrong:
+ * refused (skipped, left where it is) or unreadable. */
+static int drop_read(const struct config *cfg, const char *path, size_t max, char **data,
+                     size_t *len, bool *refused, char *why, size_t why_size)
+{
+    *data = NULL;
+    *len = 0;
+    *refused = false;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *refused = errno == ELOOP;
+        snprintf(why, why_size, "%s", errno == ELOOP ? "a symbolic link" : strerror(errno));
+        return JY_EIO;
+    }
+    struct stat sb;
+    int rc = 0;
+    if (fstat(fd, &sb) != 0) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        rc = JY_EIO;
+    } else if (!S_ISREG(sb.st_mode)) {
+        *refused = true;
+        snprintf(why, why_size, "not a regular file");
+        rc = JY_EIO;
+    } else if (!drop_owner_ok(cfg, sb.st_uid)) {
+        *refused = true;
+        snprintf(why, why_size, "owned by uid %u, not an allowed user (files.drop_owners)",
+                 (unsigned)sb.st_uid);
+        rc = JY_EIO;
+    } else if ((uint64_t)sb.st_size > max) {
+        snprintf(why, why_size, "larger than collector.max_body (%zu bytes)", max);
+        rc = JY_ETOOBIG;
+    }
+    if (!rc) {
+        size_t cap = (size_t)sb.st_size + 1, n = 0;
+        char *buf = xmalloc(cap);
+        ssize_t got = 0;
+        while (n < cap - 1 && (got = read(fd, buf + n, cap - 1 - n)) > 0)
+            n += (size_t)got;
+        if (got < 0) {
+            snprintf(why, why_size, "%s", strerror(errno));
+            free(buf);
+            rc = JY_EIO;
+        } else {
+            buf[n] = '\0';
+            *data = buf;
+            *len = n;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+/* A line's parse error, told without quoting the line (the parser's own
+ * message may show the bytes near the error). */
+static void drop_line_error(struct jy_buf *reason, int lineno, const char *msg)
+{
+    const char *col = strstr(msg, " at column ");
+    if (col)
+        jy_buf_printf(reason, "line %d: not valid JSON (column %d)\n", lineno,
+                      atoi(col + strlen(" at column ")));
+    else if (strstr(msg, "not an object"))
+        jy_buf_printf(reason, "line %d: not a JSON object\n", lineno);
+    else if (strstr(msg, "neither"))
+        jy_buf_printf(reason, "line %d: neither \"title\" nor \"content\"\n", lineno);
+    else
+        jy_buf_printf(reason, "line %d: not an item\n", lineno);
 }
 
 struct item_list {
@@ -85,20 +179,25 @@ static void item_list_free(struct item_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Moves dir/name into dir/sub/, not overwriting an earlier file of that name. */
-static int move_to(const char *dir, const char *sub, const char *name, const char *reason,
-                   struct jy_error *err)
+/* Moves dir/name into dir/sub/ (a real folder, made private), not
+ * overwriting an earlier file of that name; the reason file is made anew,
+ * owner-only (group-readable with files.group), never through a link. */
+static int move_to(const struct config *cfg, const char *dir, const char *sub, const char *name,
+                   const char *reason, struct jy_error *err)
 {
+    bool group = cfg && cfg->files_group;
     char *subdir = xasprintf("%s/%s", dir, sub);
-    if (mkdir(subdir, 0775) != 0 && errno != EEXIST) {
-        int rc = jy_error_set(err, JY_EIO, "mkdir %s: %s", subdir, strerror(errno));
+    struct stat sb;
+    if (mkdir(subdir, group ? 02770 : 0700) != 0 &&
+        (errno != EEXIST || lstat(subdir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        int rc = jy_error_set(err, JY_EIO, "mkdir %s: %s", subdir,
+                              errno == EEXIST ? "exists and is not a folder" : strerror(errno));
         free(subdir);
         return rc;
     }
     char *from = xasprintf("%s/%s", dir, name);
     char *to = xasprintf("%s/%s", subdir, name);
-    struct stat sb;
-    for (int k = 1; stat(to, &sb) == 0 && k < 10000; k++) {
+    for (int k = 1; lstat(to, &sb) == 0 && k < 10000; k++) {
         free(to);
         to = xasprintf("%s/%s.%d", subdir, name, k);
     }
@@ -107,10 +206,14 @@ static int move_to(const char *dir, const char *sub, const char *name, const cha
         rc = jy_error_set(err, JY_EIO, "move %s to %s: %s", from, to, strerror(errno));
     } else if (reason) {
         char *rpath = xasprintf("%s.reason", to);
-        FILE *f = fopen(rpath, "w");
-        if (f) {
-            fputs(reason, f);
-            fclose(f);
+        unlink(rpath); /* a stale one, or a planted link */
+        int fd =
+            open(rpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, group ? 0640 : 0600);
+        if (fd >= 0) {
+            size_t len = strlen(reason);
+            if (write(fd, reason, len) != (ssize_t)len)
+                rc = jy_error_set(err, JY_EIO, "write %s: %s", rpath, strerror(errno));
+            close(fd);
         }
         free(rpath);
     }
@@ -143,7 +246,7 @@ static void parse_lines(const char *data, size_t len, struct item_list *items,
             items->n--;
             feed_item_clear(it);
             (*bad)++;
-            jy_buf_printf(reason, "line %d: %s\n", lineno, e.msg);
+            drop_line_error(reason, lineno, e.msg);
         }
     }
 }
@@ -193,13 +296,22 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
         }
         char *data = NULL;
         size_t len = 0;
-        struct jy_error ferr = {0};
         struct item_list items = {0};
         struct jy_buf reason;
         jy_buf_init(&reason, 64 * 1024);
         int bad = 0;
-        if (jy_read_file(path, cfg->collector.max_body, &data, &len, &ferr) != 0) {
-            jy_buf_printf(&reason, "%s\n", ferr.msg);
+        char why[160];
+        bool refused = false;
+        if (drop_read(cfg, path, cfg->collector.max_body, &data, &len, &refused, why, sizeof why) !=
+            0) {
+            if (refused) {
+                /* not ours to take: left where it is, named in the error */
+                jy_buf_printf(&errors, "%s (skipped: %s) ", names[i], why);
+                jy_buf_free(&reason);
+                free(path);
+                continue;
+            }
+            jy_buf_printf(&reason, "%s\n", why);
             bad = 1;
         } else {
             parse_lines(data, len, &items, &reason, &bad);
@@ -210,7 +322,7 @@ int local_file_drop(struct store *st, const struct config *cfg, const struct sou
         *inserted += got;
         struct jy_error merr = {0};
         /* only once stored: a failed commit leaves the file to try again */
-        if (!rc && move_to(sc->path, bad ? "failed" : "done", names[i],
+        if (!rc && move_to(cfg, sc->path, bad ? "failed" : "done", names[i],
                            bad ? (reason.data ? reason.data : "unreadable\n") : NULL, &merr)) {
             /* its items are stored (a second import adds nothing); say why
              * it stays, and go on with the other files */

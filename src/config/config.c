@@ -164,6 +164,10 @@ void config_free(struct config *cfg)
         return;
     incident_config_clear(&cfg->incident);
     duty_config_clear(&cfg->duty);
+    free(cfg->audit_key);
+    free(cfg->audit_anchor);
+    free(cfg->files_group);
+    strings_free(cfg->drop_owners, cfg->n_drop_owners);
     notify_config_clear(cfg);
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
@@ -1432,6 +1436,52 @@ static int parse_identity(struct parse *p, yaml_node_t *map)
     return 0;
 }
 
+static int parse_audit(struct parse *p, yaml_node_t *map)
+{
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "audit");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "audit.%s", scalar(k));
+        if (!strcmp(scalar(k), "key"))
+            rc = get_string(p, v, key, false, &p->cfg->audit_key);
+        else if (!strcmp(scalar(k), "anchor"))
+            rc = get_path(p, v, key, &p->cfg->audit_anchor);
+        else
+            rc = parse_error(p, k, key, "unknown key (known: key, anchor)");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_files(struct parse *p, yaml_node_t *map)
+{
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "files");
+    if (rc)
+        return rc;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "files.%s", scalar(k));
+        if (!strcmp(scalar(k), "group"))
+            rc = get_string(p, v, key, false, &p->cfg->files_group);
+        else if (!strcmp(scalar(k), "drop_owners"))
+            rc = get_word_list(p, v, key, &p->cfg->drop_owners, &p->cfg->n_drop_owners);
+        else
+            rc = parse_error(p, k, key, "unknown key (known: group, drop_owners)");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static char **strings_of(const char *const *v, size_t n)
 {
     char **out = xcalloc(n, sizeof *out);
@@ -1977,6 +2027,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_incident(p, v);
         else if (!strcmp(key, "identity"))
             rc = parse_identity(p, v);
+        else if (!strcmp(key, "audit"))
+            rc = parse_audit(p, v);
+        else if (!strcmp(key, "files"))
+            rc = parse_files(p, v);
         else if (!strcmp(key, "duty"))
             rc = parse_duty(p, v);
         else if (!strcmp(key, "escalation"))

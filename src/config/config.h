@@ -245,6 +245,18 @@ struct config {
     /* identity.from_env: JINGYU_USER chooses who the operator is, in place
      * of the Unix login. For tests and the demo only (default false). */
     bool identity_from_env;
+    /* audit.key: the name, in notify.secrets, of the key that seals the
+     * audit chain (HMAC-SHA256); NULL: unkeyed. audit.anchor: the file
+     * `jingyu audit anchor` appends the head to (NULL: stdout only). */
+    char *audit_key, *audit_anchor;
+    /* files.group: a group that may read (and, for the database, write) the
+     * database, its -wal and -shm, and the logs, for a duty room whose
+     * officers run jingyu under their own logins; NULL: owner only (0600,
+     * folders 0700). files.drop_owners: logins whose files a drop folder
+     * takes (besides the user running jingyu). */
+    char *files_group;
+    char **drop_owners;
+    size_t n_drop_owners;
 };
 
 /* Finds the configuration file. cli_path is --config's value or NULL.

@@ -33,6 +33,7 @@ enum role {
  * viewer (known = false); read_only (jingyu --read-only) takes every right
  * away whatever the roles. */
 struct actor {
+    int64_t person_id; /* people.id; 0 when unknown or inactive */
     char login[64];
     char name[64]; /* the person's name, or the login when unknown */
     unsigned roles;

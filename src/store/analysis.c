@@ -1114,24 +1114,43 @@ int store_labels_examples(struct store *st, char ***texts, int **labels, size_t 
     return 0;
 }
 
-int store_model_put(struct store *st, const char *name, const char *blob, size_t len,
-                    const char *info, int64_t now, struct jy_error *err)
+int store_model_put(struct store *st, const struct actor *a, const char *name, const char *blob,
+                    size_t len, const char *info, int64_t now, struct jy_error *err)
 {
+    if (!actor_has(a, ROLE_ADMIN))
+        return jy_error_set(err, JY_EPERM, "只有管理员可以更换模型（%s 不是管理员）",
+                            a ? a->name : "?");
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT OR REPLACE INTO models (name, data, info, created_at) VALUES "
                            "(?1, ?2, ?3, ?4)",
                            -1, &s, NULL) != SQLITE_OK)
-        return store_db_error(st, err, "store model");
+        return store_write_end(st, nested, store_db_error(st, err, "store model"), err);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(s, 2, blob, len, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, info, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
-    int rc = sqlite3_step(s);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "store model");
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_db_error(st, err, "store model");
-    return 0;
+    if (!rc) {
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_puts(&b, "{");
+        jy_buf_json_key(&b, "name", true);
+        jy_buf_json_str(&b, name);
+        jy_buf_json_key(&b, "bytes", false);
+        jy_buf_json_int(&b, (int64_t)len);
+        jy_buf_json_key(&b, "info", false);
+        jy_buf_json_str(&b, info ? info : "");
+        jy_buf_puts(&b, "}");
+        rc = store_audit_append(st, a->login, "model.put", "model", 0, NULL, b.data, now, err);
+        jy_buf_free(&b);
+    }
+    return store_write_end(st, nested, rc, err);
 }
 
 int store_model_get(struct store *st, const char *name, char **blob, size_t *len,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "store_int.h"
 
@@ -42,19 +43,38 @@ int store_write_end(struct store *st, bool nested, int rc, struct jy_error *err)
     return nested ? store_exec(st, "RELEASE w", err) : store_commit(st, err);
 }
 
+/* A field's bytes: its length counts, not its first NUL (a byte changed
+ * after a NUL in the file must still break the chain). */
+struct field {
+    const char *p; /* NULL: SQL NULL */
+    size_t n;
+};
+
+static struct field field_str(const char *s)
+{
+    return (struct field){s, s ? strlen(s) : 0};
+}
+
+static struct field field_col(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+        return (struct field){NULL, 0};
+    const char *p = (const char *)sqlite3_column_blob(s, i);
+    return (struct field){p ? p : "", (size_t)sqlite3_column_bytes(s, i)};
+}
+
 /* Feeds one field: its length, then its bytes (NULL is "-"), so that no
  * two different rows hash the same text. */
-static void hash_field(EVP_MD_CTX *ctx, const char *s)
+static void hash_field(EVP_MD_CTX *ctx, struct field f)
 {
     char len[32];
-    if (!s) {
+    if (!f.p) {
         EVP_DigestUpdate(ctx, "-;", 2);
         return;
     }
-    size_t n = strlen(s);
-    int w = snprintf(len, sizeof len, "%zu:", n);
+    int w = snprintf(len, sizeof len, "%zu:", f.n);
     EVP_DigestUpdate(ctx, len, (size_t)w);
-    EVP_DigestUpdate(ctx, s, n);
+    EVP_DigestUpdate(ctx, f.p, f.n);
     EVP_DigestUpdate(ctx, ";", 1);
 }
 
@@ -62,13 +82,13 @@ static void hash_int(EVP_MD_CTX *ctx, int64_t v, bool null)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%lld", (long long)v);
-    hash_field(ctx, null ? NULL : buf);
+    hash_field(ctx, field_str(null ? NULL : buf));
 }
 
 struct audit_row {
     int64_t id, at, object_id;
     bool object_id_null;
-    const char *actor, *action, *object, *before, *after, *prev;
+    struct field actor, action, object, before, after, prev;
 };
 
 static int row_hash(const struct audit_row *r, char out[65])
@@ -124,12 +144,12 @@ int store_audit_append(struct store *st, const char *actor, const char *action, 
                           .at = now,
                           .object_id = object_id,
                           .object_id_null = object_id == 0,
-                          .actor = actor && *actor ? actor : "?",
-                          .action = action,
-                          .object = object,
-                          .before = before,
-                          .after = after,
-                          .prev = prev};
+                          .actor = field_str(actor && *actor ? actor : "?"),
+                          .action = field_str(action),
+                          .object = field_str(object),
+                          .before = field_str(before),
+                          .after = field_str(after),
+                          .prev = field_str(prev)};
     char hash[65];
     if ((rc = row_hash(&r, hash)))
         return jy_error_set(err, rc, "audit: cannot compute SHA-256");
@@ -140,7 +160,7 @@ int store_audit_append(struct store *st, const char *actor, const char *action, 
         return store_db_error(st, err, "audit");
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, now);
-    sqlite3_bind_text(s, 3, r.actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r.actor.p, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, object, -1, SQLITE_STATIC);
     if (object_id)
@@ -179,53 +199,48 @@ static const char *col(sqlite3_stmt *s, int i)
     return (const char *)sqlite3_column_text(s, i);
 }
 
-int store_audit_verify(struct store *st, struct store_audit_check *out, struct jy_error *err)
+/* Checks the rows against their hashes and the head, inside the caller's
+ * transaction. */
+static int chain_check(struct store *st, struct store_audit_check *out, struct jy_error *err)
 {
-    memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    /* one read transaction: a consistent chain even while others append */
-    int rc = store_exec(st, "BEGIN", err);
-    if (rc)
-        return rc;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT id, at, actor, action, object, object_id, before, after, prev, "
                            "hash FROM audit ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK) {
-        rc = store_db_error(st, err, "audit verify");
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "audit verify");
     char prev[65] = GENESIS;
     int64_t expect_id = 1;
+    int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct audit_row r = {
             .id = sqlite3_column_int64(s, 0),
             .at = sqlite3_column_int64(s, 1),
-            .actor = col(s, 2),
-            .action = col(s, 3),
-            .object = col(s, 4),
+            .actor = field_col(s, 2),
+            .action = field_col(s, 3),
+            .object = field_col(s, 4),
             .object_id = sqlite3_column_int64(s, 5),
             .object_id_null = sqlite3_column_type(s, 5) == SQLITE_NULL,
-            .before = col(s, 6),
-            .after = col(s, 7),
-            .prev = col(s, 8),
+            .before = field_col(s, 6),
+            .after = field_col(s, 7),
+            .prev = field_col(s, 8),
         };
-        const char *stored = col(s, 9);
+        struct field stored = field_col(s, 9);
         out->rows++;
         const char *why = NULL;
         char hash[65];
         if (r.id != expect_id)
             why = "rows are missing before it";
-        else if (!r.prev || strcmp(r.prev, prev))
+        else if (!r.prev.p || r.prev.n != strlen(prev) || memcmp(r.prev.p, prev, r.prev.n))
             why = "it does not chain to the row before it";
-        else if (row_hash(&r, hash) || !stored || strcmp(hash, stored))
+        else if (row_hash(&r, hash) || !stored.p || stored.n != 64 || memcmp(hash, stored.p, 64))
             why = "its content does not match its hash";
         if (why) {
             out->bad_id = r.id;
             snprintf(out->why, sizeof out->why, "%s", why);
             break;
         }
-        snprintf(prev, sizeof prev, "%s", stored);
+        memcpy(prev, hash, sizeof prev);
         expect_id = r.id + 1;
     }
     bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
@@ -253,38 +268,223 @@ int store_audit_verify(struct store *st, struct store_audit_check *out, struct j
         }
         sqlite3_finalize(s);
     }
-    if (!ok) {
-        rc = store_db_error(st, err, "audit verify");
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (!ok)
+        return store_db_error(st, err, "audit verify");
     snprintf(out->head, sizeof out->head, "%s", prev);
+    out->head_rows = expect_id - 1;
     return 0;
 }
 
-int store_audit_list(struct store *st, const char *object, int64_t object_id, size_t limit,
-                     struct store_audit **out, size_t *n, struct jy_error *err)
+/* ---- the keyed chain: seals ------------------------------------------------
+ *
+ * Anyone able to write the file can recompute the plain chain after
+ * changing a row, or cut rows off its end and rewrite the head. A seal is
+ * an HMAC-SHA256, under a key kept in the owner-only secrets file, over the
+ * head (rows, hash) at the time and the previous seal's MAC: without the
+ * key no seal can be made or changed, and since each row's hash covers all
+ * rows before it, a seal vouches for every row up to its count. Processes
+ * without the key (operators' consoles under their own logins) append
+ * rows as before; `jingyu audit seal` (or anchor, or a cron job) seals
+ * them. Rows after the last seal are covered by the next one. */
+
+static int seal_mac(const char *key, int64_t id, int64_t rows, const char *hash, int64_t at,
+                    const char *prev, char out[65])
+{
+    char *msg = xasprintf("jingyu-seal-1;%lld;%lld;%s;%lld;%s", (long long)id, (long long)rows,
+                          hash, (long long)at, prev);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    bool ok = HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg, strlen(msg), md,
+                   &len) != NULL &&
+              len == 32;
+    free(msg);
+    if (!ok)
+        return JY_EIO;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+/* The stored hash of row id (checked by chain_check beforehand). */
+static int row_stored_hash(struct store *st, int64_t id, char out[65], struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT hash FROM audit WHERE id = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "audit seal");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    const char *h = rc == SQLITE_ROW ? col(s, 0) : NULL;
+    snprintf(out, 65, "%s", h ? h : "");
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(st, err, "audit seal");
+}
+
+/* Checks the seals (with key) after chain_check found the rows whole. */
+static int seals_check(struct store *st, const char *key, struct store_audit_check *out,
+                       struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, rows, hash, at, prev, mac FROM audit_seals ORDER BY id", -1,
+                           &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "audit seals");
+    char prev[65] = GENESIS;
+    int64_t expect_id = 1, last_rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        out->seals++;
+        if (!key)
+            continue;
+        int64_t id = sqlite3_column_int64(s, 0), rows = sqlite3_column_int64(s, 1),
+                at = sqlite3_column_int64(s, 3);
+        const char *hash = col(s, 2), *sprev = col(s, 4), *mac = col(s, 5);
+        char want[65] = "", row_hash_now[65] = "";
+        const char *why = NULL;
+        if (id != expect_id)
+            why = "seals are missing before it";
+        else if (!sprev || strcmp(sprev, prev))
+            why = "it does not chain to the seal before it";
+        else if (!hash || seal_mac(key, id, rows, hash, at, prev, want) || !mac ||
+                 strcmp(want, mac))
+            why = "its MAC does not match (made without the key, or changed)";
+        else if (rows < last_rows)
+            why = "it seals fewer rows than the seal before it";
+        else if (rows > out->head_rows)
+            why = "rows it sealed are missing at the end of the chain";
+        else if (rows > 0 && ((rc = row_stored_hash(st, rows, row_hash_now, err)) ||
+                              strcmp(row_hash_now, hash)))
+            why = rc ? "cannot read the row it sealed" : "the row it sealed has changed";
+        if (why) {
+            out->bad_seal = id;
+            snprintf(out->why, sizeof out->why, "seal %lld: %s", (long long)id, why);
+            break;
+        }
+        snprintf(prev, sizeof prev, "%s", mac);
+        expect_id = id + 1;
+        last_rows = rows;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "audit seals");
+    out->sealed_rows = last_rows;
+    snprintf(out->seal_mac, sizeof out->seal_mac, "%s", prev);
+    return 0;
+}
+
+int store_audit_verify(struct store *st, const char *key, struct store_audit_check *out,
+                       struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->keyed = key != NULL;
+    /* one read transaction: a consistent chain even while others append */
+    int rc = store_exec(st, "BEGIN", err);
+    if (rc)
+        return rc;
+    if (!(rc = chain_check(st, out, err)) && !out->bad_id)
+        rc = seals_check(st, key, out, err);
+    sqlite3_exec(st->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_audit_seal(struct store *st, const char *key, int64_t now, struct store_audit_check *out,
+                     struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->keyed = true;
+    if (!key || !*key)
+        return jy_error_set(err, JY_ECONFIG, "no audit key: set audit.key to a secret's name");
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
+    if (!(rc = chain_check(st, out, err)) && !out->bad_id)
+        rc = seals_check(st, key, out, err);
+    if (!rc && (out->bad_id || out->bad_seal))
+        rc = jy_error_set(err, JY_ESTATE, "not sealed: %s", out->why);
+    if (rc)
+        return store_write_end(st, nested, rc, err);
+    int64_t id = (int64_t)out->seals + 1;
+    char mac[65];
+    if (seal_mac(key, id, out->head_rows, out->head, now, out->seal_mac, mac))
+        return store_write_end(
+            st, nested, jy_error_set(err, JY_EIO, "audit seal: cannot compute the HMAC"), err);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO audit_seals (id, rows, hash, at, prev, mac) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "audit seal"), err);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, out->head_rows);
+    sqlite3_bind_text(s, 3, out->head, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_text(s, 5, out->seal_mac, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, mac, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "audit seal");
+    sqlite3_finalize(s);
+    if (!rc) {
+        out->seals++;
+        out->sealed_rows = out->head_rows;
+        snprintf(out->seal_mac, sizeof out->seal_mac, "%s", mac);
+    }
+    return store_write_end(st, nested, rc, err);
+}
+
+/* An incident's own trail: its rows, and those of its releases, its tasks,
+ * its grading label and the alerts that led to it or were raised on its
+ * events (raised, risen, escalated, acknowledged). */
+#define AUDIT_INCIDENT_TRAIL                                                                       \
+    "(object = 'incident' AND object_id = ?2) OR "                                                 \
+    "(object = 'release' AND object_id IN (SELECT id FROM releases WHERE incident_id = ?2)) OR "   \
+    "(object = 'task' AND object_id IN (SELECT id FROM tasks WHERE incident_id = ?2)) OR "         \
+    "(object = 'grading_label' AND object_id IN "                                                  \
+    "  (SELECT id FROM grading_labels WHERE incident_id = ?2)) OR "                                \
+    "(object = 'alert' AND object_id IN (SELECT a.id FROM alerts a WHERE a.incident_id = ?2 OR "   \
+    "  a.id = (SELECT alert_id FROM incidents WHERE id = ?2) OR "                                  \
+    "  a.event_id = (SELECT event_id FROM incidents WHERE id = ?2) OR "                            \
+    "  a.event_id IN (SELECT event_id FROM incident_events WHERE incident_id = ?2)))"
+
+int store_audit_page(struct store *st, const char *object, int64_t object_id, size_t offset,
+                     size_t limit, struct store_audit **out, size_t *n, bool *more,
+                     struct jy_error *err)
 {
     *out = NULL;
     *n = 0;
+    if (more)
+        *more = false;
     sqlite3_stmt *s = NULL;
-    const char *sql =
-        object ? "SELECT id, at, actor, action, object, object_id, before, after, hash FROM audit "
-                 "WHERE object = ?1 AND object_id = ?2 ORDER BY id DESC LIMIT ?3"
-               : "SELECT id, at, actor, action, object, object_id, before, after, hash FROM audit "
-                 "ORDER BY id DESC LIMIT ?3";
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    const char *cols = "SELECT id, at, actor, action, object, object_id, before, after, hash "
+                       "FROM audit ";
+    char *sql =
+        !object ? xasprintf("%sORDER BY id DESC LIMIT ?3 OFFSET ?4", cols)
+        : !strcmp(object, "incident")
+            ? xasprintf("%sWHERE " AUDIT_INCIDENT_TRAIL " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+                        cols)
+            : xasprintf("%sWHERE object = ?1 AND object_id = ?2 ORDER BY id DESC "
+                        "LIMIT ?3 OFFSET ?4",
+                        cols);
+    int prc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    free(sql);
+    if (prc != SQLITE_OK)
         return store_db_error(st, err, "audit list");
     if (object) {
         sqlite3_bind_text(s, 1, object, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, object_id);
     }
-    sqlite3_bind_int64(s, 3, (int64_t)limit);
+    /* one row more than asked tells whether there are more */
+    sqlite3_bind_int64(s, 3, (int64_t)limit + 1);
+    sqlite3_bind_int64(s, 4, (int64_t)offset);
     struct store_audit *v = xcalloc(limit ? limit : 1, sizeof *v);
     size_t k = 0;
     int rc = SQLITE_DONE;
-    while (k < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (k == limit) {
+            if (more)
+                *more = true;
+            rc = SQLITE_DONE;
+            break;
+        }
         struct store_audit *a = &v[k++];
         a->id = sqlite3_column_int64(s, 0);
         a->at = sqlite3_column_int64(s, 1);
@@ -297,13 +497,19 @@ int store_audit_list(struct store *st, const char *object, int64_t object_id, si
         a->hash = store_col_text(s, 8);
     }
     sqlite3_finalize(s);
-    if (k < limit && rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE) {
         store_audit_free(v, k);
         return store_db_error(st, err, "audit list");
     }
     *out = v;
     *n = k;
     return 0;
+}
+
+int store_audit_list(struct store *st, const char *object, int64_t object_id, size_t limit,
+                     struct store_audit **out, size_t *n, struct jy_error *err)
+{
+    return store_audit_page(st, object, object_id, 0, limit, out, n, NULL, err);
 }
 
 void store_audit_free(struct store_audit *v, size_t n)

@@ -442,6 +442,34 @@ static const char *const migrations[] = {
     /* 8: a source that succeeds may still have lost or guessed something
      * (items past max_items, a charset the bytes did not fit): issue 15 */
     "ALTER TABLE sources ADD COLUMN last_warning TEXT;",
+    /* 9: access and accountability. Read marks are per person (the old
+     * items.read_at, one mark for everyone, is no longer read). A
+     * statement's versions name their writer's person id, which the
+     * approver check compares. A handover acknowledged by a leader for the
+     * named receiver says so. Seals: an HMAC chain over the audit chain's
+     * head, made by whoever holds the key (see audit.c). */
+    "CREATE TABLE item_reads ("
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  read_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (item_id, person_id)"
+    ") WITHOUT ROWID;"
+    "ALTER TABLE release_versions ADD COLUMN written_by_id INTEGER REFERENCES people(id);"
+    "UPDATE release_versions SET written_by_id ="
+    "  (SELECT p.id FROM people p WHERE p.login = release_versions.written_by);"
+    "ALTER TABLE handovers ADD COLUMN acked_as_leader INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE audit_seals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  rows INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  prev TEXT NOT NULL,"
+    "  mac TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -604,6 +632,21 @@ static int set_wal(struct store *st, struct jy_error *err)
                         mode[0] ? mode : "unknown");
 }
 
+/* jy_reader(): the person whose read marks this connection's item rows
+ * show (store_set_reader). */
+static void sql_reader(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    const struct store *st = sqlite3_user_data(ctx);
+    sqlite3_result_int64(ctx, st->reader);
+}
+
+void store_set_reader(struct store *st, int64_t person_id)
+{
+    st->reader = person_id;
+}
+
 int store_open(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
@@ -620,6 +663,12 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
+    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL, NULL) !=
+        SQLITE_OK) {
+        rc = store_db_error(st, err, "register jy_reader");
+        store_close(st);
+        return rc;
+    }
     if ((rc = store_tokenizer_register(st->db, err)) || (rc = set_wal(st, err)) ||
         (rc = store_exec(st,
                          "PRAGMA synchronous = NORMAL;"

@@ -436,6 +436,35 @@ int store_handover_prefill(struct store *st, const struct duty_config *dc,
     return 0;
 }
 
+int store_handover_receiver(struct store *st, const struct duty_config *dc, int64_t now,
+                            const char *writer, char *out, size_t size, struct jy_error *err)
+{
+    out[0] = '\0';
+    size_t shift;
+    int64_t day;
+    if (!roster_shift_at(dc, now, &shift, &day))
+        return 0;
+    int64_t start, end;
+    roster_shift_window(dc, shift, day, &start, &end);
+    struct roster_slot *v;
+    size_t n;
+    int rc = store_duty_at(st, dc, end, &v, &n, err);
+    if (rc)
+        return rc;
+    /* the 值班员 first; else any post but the leader's */
+    for (int pass = 0; pass < 2 && !out[0]; pass++) {
+        for (size_t i = 0; i < n && !out[0]; i++) {
+            if (!v[i].login[0] || (writer && !strcmp(v[i].login, writer)))
+                continue;
+            if (pass == 0 ? !strcmp(v[i].post, HANDOVER_RECEIVER_POST)
+                          : strcmp(v[i].post, "带班领导") != 0)
+                snprintf(out, size, "%s", v[i].login);
+        }
+    }
+    roster_slots_free(v, n);
+    return 0;
+}
+
 int store_handover_write(struct store *st, const struct actor *a, const struct duty_config *dc,
                          const char *to_login, const char *note, const char *prefill, int64_t now,
                          int64_t *id, struct jy_error *err)
@@ -446,6 +475,24 @@ int store_handover_write(struct store *st, const struct actor *a, const struct d
         return rc;
     if (inc_blank(note) && inc_blank(prefill))
         return jy_error_set(err, JY_EINVAL, "note: 交接内容不能为空");
+    /* the receiver: the one named (a registered person), else the next
+     * shift's 值班员 */
+    char dflt[64];
+    if (to_login && *to_login) {
+        struct store_person p;
+        if ((rc = store_person_get(st, to_login, &p, err)) == JY_ENOTFOUND)
+            return jy_error_set(err, JY_EINVAL, "to: 接班人 %s 未登记", to_login);
+        if (rc)
+            return rc;
+        bool active = p.active;
+        store_person_clear(&p);
+        if (!active)
+            return jy_error_set(err, JY_EINVAL, "to: 接班人 %s 已停用", to_login);
+    } else {
+        if ((rc = store_handover_receiver(st, dc, now, a->login, dflt, sizeof dflt, err)))
+            return rc;
+        to_login = dflt;
+    }
     size_t shift = 0;
     int64_t day = roster_day_of(dc, now);
     bool in_shift = roster_shift_at(dc, now, &shift, &day);
@@ -488,8 +535,8 @@ int store_handover_write(struct store *st, const struct actor *a, const struct d
     return store_write_end(st, nested, rc, err);
 }
 
-int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int64_t now,
-                       struct jy_error *err)
+int store_handover_ack(struct store *st, const struct actor *a, int64_t id, bool as_leader,
+                       int64_t now, struct jy_error *err)
 {
     int rc = actor_check_write(a, err);
     if (rc)
@@ -508,32 +555,53 @@ int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int6
     char *acked = step == SQLITE_ROW ? store_col_text(s, 1) : NULL;
     char *to = step == SQLITE_ROW ? store_col_text(s, 2) : NULL;
     sqlite3_finalize(s);
+    /* for someone else: only a leader who says so (as_leader), and the
+     * note then records that the leader acknowledged it for them */
+    bool for_other = to && *to && strcmp(to, a->login) != 0;
     if (step != SQLITE_ROW)
         rc = jy_error_set(err, JY_ENOTFOUND, "没有交接记录 #%lld", (long long)id);
     else if (acked)
         rc = jy_error_set(err, JY_ESTATE, "交接记录 #%lld 已由 %s 确认", (long long)id, acked);
     else if (!strcmp(from, a->login))
         rc = jy_error_set(err, JY_EPERM, "交班人不能自己确认接班");
-    else if (to && *to && strcmp(to, a->login) && !actor_has(a, ROLE_LEADER))
-        rc = jy_error_set(err, JY_EPERM, "此交接记录交给 %s，只有他本人或带班领导可以确认", to);
-    free(from);
-    free(acked);
-    free(to);
+    else if (for_other && !actor_has(a, ROLE_LEADER))
+        rc = jy_error_set(err, JY_EPERM,
+                          "此交接记录交给 %s，只有他本人（或带班领导明确代为确认）可以确认", to);
+    else if (for_other && !as_leader)
+        rc = jy_error_set(err, JY_EPERM,
+                          "此交接记录交给 %s；带班领导代为确认须明确说明（jingyu handover ack %lld "
+                          "--as-leader）",
+                          to, (long long)id);
     if (!rc) {
         if (sqlite3_prepare_v2(st->db,
-                               "UPDATE handovers SET acked_by = ?2, acked_at = ?3 WHERE id = ?1",
+                               "UPDATE handovers SET acked_by = ?2, acked_at = ?3, "
+                               "acked_as_leader = ?4 WHERE id = ?1",
                                -1, &s, NULL) != SQLITE_OK) {
             rc = store_db_error(st, err, "handover");
         } else {
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_text(s, 2, a->login, -1, SQLITE_STATIC);
             sqlite3_bind_int64(s, 3, now);
+            sqlite3_bind_int(s, 4, for_other);
             rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "handover");
             sqlite3_finalize(s);
         }
     }
-    if (!rc)
-        rc = store_audit_append(st, a->login, "handover.ack", "handover", id, NULL, NULL, now, err);
+    if (!rc) {
+        struct jy_buf b;
+        jy_buf_init(&b, 0);
+        jy_buf_puts(&b, "{");
+        jy_buf_json_key(&b, "to", true);
+        jy_buf_json_str(&b, to ? to : "");
+        jy_buf_json_key(&b, "as_leader", false);
+        jy_buf_puts(&b, for_other ? "true}" : "false}");
+        rc = store_audit_append(st, a->login, for_other ? "handover.ack.as_leader" : "handover.ack",
+                                "handover", id, NULL, b.data, now, err);
+        jy_buf_free(&b);
+    }
+    free(from);
+    free(acked);
+    free(to);
     return store_write_end(st, nested, rc, err);
 }
 
@@ -552,7 +620,7 @@ int store_handovers_list(struct store *st, const char *words, size_t limit,
     struct jy_buf sql;
     jy_buf_init(&sql, 0);
     jy_buf_puts(&sql, "SELECT id, day, shift, from_login, to_login, note, prefill, acked_by, "
-                      "written_at, coalesce(acked_at, 0) FROM handovers WHERE 1");
+                      "written_at, coalesce(acked_at, 0), acked_as_leader FROM handovers WHERE 1");
     for (size_t i = 0; i < np; i++)
         jy_buf_printf(&sql, " AND instr(note || ' ' || prefill, ?%zu) > 0", i + 2);
     jy_buf_puts(&sql, " ORDER BY id DESC LIMIT ?1");
@@ -580,6 +648,7 @@ int store_handovers_list(struct store *st, const char *words, size_t limit,
         h->acked_by = store_col_text(s, 7);
         h->written_at = sqlite3_column_int64(s, 8);
         h->acked_at = sqlite3_column_int64(s, 9);
+        h->acked_as_leader = sqlite3_column_int(s, 10) != 0;
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {

@@ -187,15 +187,21 @@ int store_item_get(struct store *st, int64_t id, struct store_item *out, struct 
     return store_db_error(st, err, "read item");
 }
 
-int store_item_mark_read(struct store *st, int64_t id, struct jy_error *err)
+int store_item_mark_read(struct store *st, const struct actor *a, int64_t id, int64_t now,
+                         struct jy_error *err)
 {
+    /* a viewer, an unknown login or a read-only console marks nothing */
+    if (!actor_can_write(a) || !a->person_id)
+        return 0;
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db,
-                           "UPDATE items SET read_at = ?2 WHERE id = ?1 AND read_at IS NULL", -1,
-                           &s, NULL) != SQLITE_OK)
+                           "INSERT OR IGNORE INTO item_reads (item_id, person_id, read_at) "
+                           "VALUES (?1, ?2, ?3)",
+                           -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "mark read");
     sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, jy_now());
+    sqlite3_bind_int64(s, 2, a->person_id);
+    sqlite3_bind_int64(s, 3, now);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "mark read");

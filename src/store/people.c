@@ -231,6 +231,7 @@ int store_actor_resolve(struct store *st, const char *login, bool read_only, str
     if (rc)
         return rc;
     if (p.active) {
+        out->person_id = p.id;
         out->known = true;
         out->roles = p.roles;
         snprintf(out->name, sizeof out->name, "%s", p.name);

@@ -282,8 +282,8 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
     }
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO release_versions (release_id, version, text, written_by, "
-                           "written_at) SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4 "
-                           "FROM release_versions WHERE release_id = ?1",
+                           "written_at, written_by_id) SELECT ?1, coalesce(max(version), 0) + 1, "
+                           "?2, ?3, ?4, ?5 FROM release_versions WHERE release_id = ?1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = store_db_error(st, err, "draft");
         goto done;
@@ -292,6 +292,8 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
     sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, a->login, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
+    if (a->person_id)
+        sqlite3_bind_int64(s, 5, a->person_id);
     rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "draft");
     sqlite3_finalize(s);
     if (!rc)
@@ -362,20 +364,28 @@ static int release_begin(struct store *st, const struct actor *a, int64_t id, bo
     return 0;
 }
 
-static bool wrote_a_version(const struct store_release *r, const char *login)
+/* Whether the person acting wrote any version of release id: compared by
+ * person id, never by names (a login may hold any character, "、" too). */
+static int wrote_a_version(struct store *st, int64_t id, const struct actor *a, bool *wrote,
+                           struct jy_error *err)
 {
-    if (!r->drafters)
-        return false;
-    const char *p = r->drafters;
-    size_t n = strlen(login);
-    while (*p) {
-        const char *sep = strstr(p, "、");
-        size_t len = sep ? (size_t)(sep - p) : strlen(p);
-        if (len == n && !strncmp(p, login, n))
-            return true;
-        p += len + (sep ? strlen("、") : 0);
-    }
-    return false;
+    *wrote = false;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM release_versions WHERE release_id = ?1 AND "
+                           "(written_by_id = ?2 OR (written_by_id IS NULL AND written_by = ?3)) "
+                           "LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read release versions");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, a->person_id);
+    sqlite3_bind_text(s, 3, a->login, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "read release versions");
+    *wrote = rc == SQLITE_ROW;
+    return 0;
 }
 
 int store_release_submit(struct store *st, const struct actor *a, int64_t release_id, int64_t now,
@@ -412,9 +422,12 @@ int store_release_decide(struct store *st, const struct actor *a, int64_t releas
     if (rc)
         return rc;
     char *before = release_json(&r);
+    bool wrote = false;
     if (!actor_has(a, ROLE_APPROVER))
         rc = jy_error_set(err, JY_EPERM, "只有审批领导可以审批（%s 没有审批权限）", a->name);
-    else if (wrote_a_version(&r, a->login))
+    else if ((rc = wrote_a_version(st, release_id, a, &wrote, err)))
+        ;
+    else if (wrote)
         rc = jy_error_set(err, JY_EPERM, "起草人不能审批自己起草的通报稿");
     else if (strcmp(r.status, "submitted"))
         rc = jy_error_set(err, JY_ESTATE, "此稿未提交审批（现为 %s）", r.status);

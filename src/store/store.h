@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "analyze/analyze.h"
 #include "config/config.h"
@@ -21,13 +22,22 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
 /* Opens (creating if needed) and migrates. A database whose schema is newer
  * than this binary is refused with JY_EVERSION. */
 int store_open(const char *path, struct store **out, struct jy_error *err);
+/* Before the first store_open of a process: creates the database's folder
+ * (0700, or 2770 owned by group) and the database (0600, or 0660 owned by
+ * group; SQLite gives -wal and -shm its mode) when they are missing, and
+ * fills *warnings (n strings, the caller frees them) with each of them
+ * found more open than that. group NULL: owner only. */
+int store_files_prepare(const char *db, const char *group, char ***warnings, size_t *n,
+                        struct jy_error *err);
+/* The id of group (files.group); JY_ECONFIG when there is none. */
+int store_files_group(const char *group, gid_t *gid, struct jy_error *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st, int *version);
 
@@ -175,7 +185,13 @@ int store_items_page(struct store *st, const struct store_cursor *from, bool old
 int store_items_tail(struct store *st, size_t limit, struct store_item **out, size_t *n,
                      struct jy_error *err);
 int store_item_get(struct store *st, int64_t id, struct store_item *out, struct jy_error *err);
-int store_item_mark_read(struct store *st, int64_t id, struct jy_error *err);
+/* Read marks are each person's own: item rows show those of the person
+ * set here (0, the default: none, every item unread). */
+void store_set_reader(struct store *st, int64_t person_id);
+/* Marks item id read for the person acting; a viewer, an unknown login or
+ * a read-only console changes nothing (and this returns 0). */
+int store_item_mark_read(struct store *st, const struct actor *a, int64_t id, int64_t now,
+                         struct jy_error *err);
 void store_item_clear(struct store_item *it);
 void store_items_free(struct store_item *items, size_t n);
 /* Feed pages (store_items_page, store_items_tail) show first copies only:
@@ -356,9 +372,10 @@ int store_item_label(struct store *st, int64_t item_id, int label, const char *w
 /* Every labelled item's text (title + content) and label, for `jingyu train`. */
 int store_labels_examples(struct store *st, char ***texts, int **labels, size_t *n,
                           struct jy_error *err);
-/* The trained sentiment model ("sentiment"). JY_ENOTFOUND when none. */
-int store_model_put(struct store *st, const char *name, const char *blob, size_t len,
-                    const char *info, int64_t now, struct jy_error *err);
+/* The trained sentiment model ("sentiment"). JY_ENOTFOUND when none.
+ * Replacing it is an admin's (JY_EPERM otherwise), and audited. */
+int store_model_put(struct store *st, const struct actor *a, const char *name, const char *blob,
+                    size_t len, const char *info, int64_t now, struct jy_error *err);
 int store_model_get(struct store *st, const char *name, char **blob, size_t *len,
                     struct jy_error *err);
 
@@ -444,16 +461,38 @@ struct store_audit_check {
     int64_t rows;   /* rows checked (up to and including the bad one) */
     int64_t bad_id; /* first broken row, 0 when the chain is whole */
     char why[96];
-    char head[65]; /* hash of the last good row */
+    char head[65];     /* hash of the last good row */
+    int64_t head_rows; /* rows in the whole chain (when it is whole) */
+    /* the keyed chain (seals): */
+    bool keyed;          /* checked with the key (else seals are only counted) */
+    size_t seals;        /* seals found (checked up to the bad one, when keyed) */
+    int64_t bad_seal;    /* first bad seal, 0 when none */
+    int64_t sealed_rows; /* rows the last good seal vouches for */
+    char seal_mac[65];   /* its MAC (the genesis value when none) */
 };
-/* Checks the whole chain in one read transaction. */
-int store_audit_verify(struct store *st, struct store_audit_check *out, struct jy_error *err);
+/* Checks the whole chain in one read transaction; with key (the secret
+ * named by audit.key; NULL: none) also the seals. */
+int store_audit_verify(struct store *st, const char *key, struct store_audit_check *out,
+                       struct jy_error *err);
+/* Checks the chain and its seals, then seals its head with key, in one
+ * write transaction. JY_ESTATE (why in out->why) when the chain or a seal
+ * is broken: a broken chain is never sealed. */
+int store_audit_seal(struct store *st, const char *key, int64_t now, struct store_audit_check *out,
+                     struct jy_error *err);
 
 struct store_audit {
     int64_t id, at, object_id;
     char *actor, *action, *object, *before, *after, *hash;
 };
-/* Newest first; object NULL for every object. */
+/* Newest first; object NULL for every object. Object "incident" is the
+ * incident's whole trail: its own rows and those of its releases (draft,
+ * submit, approve, return, publish, correct), tasks, grading label and
+ * alerts (raised, escalated, acknowledged). store_audit_page skips the
+ * newest offset rows and sets *more (when not NULL) when older rows
+ * remain. */
+int store_audit_page(struct store *st, const char *object, int64_t object_id, size_t offset,
+                     size_t limit, struct store_audit **out, size_t *n, bool *more,
+                     struct jy_error *err);
 int store_audit_list(struct store *st, const char *object, int64_t object_id, size_t limit,
                      struct store_audit **out, size_t *n, struct jy_error *err);
 void store_audit_free(struct store_audit *v, size_t n);
@@ -626,19 +665,31 @@ struct store_handover {
     int64_t id, day;
     char *shift, *from_login, *to_login, *note, *prefill, *acked_by;
     int64_t written_at, acked_at;
+    bool acked_as_leader; /* acked_by, a leader, acknowledged it for to_login */
 };
+/* The post whose holder receives a handover note by default. */
+#define HANDOVER_RECEIVER_POST "值班员"
+/* The default receiver of a note written at now: the next shift's 值班员
+ * (else anyone on its other posts but the leader's), not writer; "" when
+ * none is scheduled. */
+int store_handover_receiver(struct store *st, const struct duty_config *dc, int64_t now,
+                            const char *writer, char *out, size_t size, struct jy_error *err);
 /* What the outgoing officer's note starts from: waiting alerts, open
  * incidents, and the deadlines that fall in the next shift. */
 int store_handover_prefill(struct store *st, const struct duty_config *dc,
                            const struct incident_config *ic, int64_t now, char **text,
                            struct jy_error *err);
-/* The outgoing officer writes the note for the shift covering now. */
+/* The outgoing officer writes the note for the shift covering now, to
+ * to_login (a registered person) or, when NULL or "", to the default
+ * receiver (store_handover_receiver). */
 int store_handover_write(struct store *st, const struct actor *a, const struct duty_config *dc,
                          const char *to_login, const char *note, const char *prefill, int64_t now,
                          int64_t *id, struct jy_error *err);
-/* The incoming officer acknowledges it (not its writer). */
-int store_handover_ack(struct store *st, const struct actor *a, int64_t id, int64_t now,
-                       struct jy_error *err);
+/* The incoming officer acknowledges it (not its writer): only the named
+ * receiver, or a leader who says so (as_leader; recorded on the note and
+ * in the audit row). A note naming nobody: any officer. */
+int store_handover_ack(struct store *st, const struct actor *a, int64_t id, bool as_leader,
+                       int64_t now, struct jy_error *err);
 /* Newest first; words (NULL: all) must all occur in the note or the pre-fill. */
 int store_handovers_list(struct store *st, const char *words, size_t limit,
                          struct store_handover **out, size_t *n, struct jy_error *err);

@@ -62,6 +62,7 @@ struct store {
     bool tx_lost;
     /* an analysis row's JSON columns (topics, schemes, terms), reused */
     struct jy_buf json;
+    int64_t reader; /* whose read marks item rows show (jy_reader() in SQL); 0: nobody's */
 };
 
 /* Whether stored items are analysed (now, or by an analyzer made on first
@@ -135,7 +136,8 @@ int store_token_class(uint32_t cp);
  * store_item_read_row expects; items are "i", sources "s". */
 #define STORE_ITEM_COLS                                                                            \
     "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
-    "i.fetched_at, i.sort_at, i.date_missing, i.read_at IS NOT NULL, "                             \
+    "i.fetched_at, i.sort_at, i.date_missing, "                                                    \
+    "EXISTS (SELECT 1 FROM item_reads r WHERE r.item_id = i.id AND r.person_id = jy_reader()), "   \
     "i.sentiment IS NOT NULL, i.dups, i.dup_of, i.event_id, coalesce(i.sentiment, 0), "            \
     "coalesce((SELECT l.label FROM labels l WHERE l.item_id = i.id), 2)"
 #define STORE_ITEM_NCOLS 18

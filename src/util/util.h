@@ -234,8 +234,10 @@ char *utf8_truncate(const char *s, int cols);
 
 /* ---- time -------------------------------------------------------------- */
 
-/* Seconds since the epoch, UTC. Overridable for tests through the
- * environment variable JINGYU_FAKE_NOW (seconds) (read at every call). */
+/* Seconds since the epoch, UTC. In a test build only (meson option
+ * test_hooks, which `make test` sets; off in an installed binary), the
+ * environment variable JINGYU_FAKE_NOW (seconds) overrides it (read at
+ * every call). */
 int64_t jy_now(void);
 /* Monotonic milliseconds, for intervals and timeouts. */
 int64_t jy_mono_ms(void);

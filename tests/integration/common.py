@@ -167,3 +167,14 @@ def binary_from_argv():
         print("not executable: %s" % b, file=sys.stderr)
         sys.exit(2)
     return b
+
+
+def register_me(binary, config, roles="operator,admin"):
+    """Registers the Unix login running the tests (the first person needs
+    nobody's leave): consoles and commands then act as a person with roles,
+    as `make run` does for the demo (a viewer's console writes nothing)."""
+    import getpass
+    r = run(binary, ["--config", config, "person", "add", getpass.getuser(), "--name", "测试值班员",
+                     "--roles", roles])
+    if r.rc != 0:
+        raise RuntimeError("person add: " + r.why())

@@ -23,7 +23,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Checks, binary_from_argv, lease, query, run, write_config  # noqa: E402
+from common import (Checks, binary_from_argv, lease, query, register_me, run,  # noqa: E402
+                    write_config)
 from httpd import FixtureServer  # noqa: E402
 
 FEED_PATH = "/grow.xml?case=mp"
@@ -167,7 +168,7 @@ class Console:
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True)
 
 
-def scenario(prefix):
+def scenario(prefix, jingyu_binary):
     """A temp folder with a drop folder, a loopback feed server and a config
     with both as sources: (top, drop, stage, db, config, server)."""
     top = tempfile.mkdtemp(prefix=prefix)
@@ -183,6 +184,7 @@ def scenario(prefix):
         {"name": "信访投递", "type": "file-drop", "path": drop, "interval": 1},
         {"name": "滚动快讯", "url": srv.url(FEED_PATH), "interval": 1},
     ], timeout=5)
+    register_me(jingyu_binary, config)  # a viewer's console would not collect
     return top, drop, stage, db, config, srv
 
 
@@ -193,7 +195,7 @@ def consoles_and_collector(c, jingyu):
     if not shutil.which("tmux"):
         print("# tmux missing: consoles scenario skipped")
         return
-    top, drop, stage, db, config, srv = scenario("jingyu-mp2-")
+    top, drop, stage, db, config, srv = scenario("jingyu-mp2-", jingyu)
     producer = Producer(srv, drop, stage)
     consoles, procs = [], []
     try:
@@ -269,7 +271,7 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     consoles_and_collector(c, jingyu)
-    top, drop, stage, db, config, srv = scenario("jingyu-mp-")
+    top, drop, stage, db, config, srv = scenario("jingyu-mp-", jingyu)
     procs = []
     producer = Producer(srv, drop, stage)
     hosts = {socket.gethostname(), os.uname().nodename}

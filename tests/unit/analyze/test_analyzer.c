@@ -470,7 +470,8 @@ static void labels_and_model(void **state)
     char *blob;
     size_t len;
     assert_int_equal(store_model_get(f->st, "sentiment", &blob, &len, &err), JY_ENOTFOUND);
-    assert_int_equal(store_model_put(f->st, "sentiment", "abc\0def", 7, "{}", T0, &err), 0);
+    struct actor admin = {.login = "admin", .name = "admin", .roles = ROLE_ADMIN, .known = true};
+    assert_int_equal(store_model_put(f->st, &admin, "sentiment", "abc\0def", 7, "{}", T0, &err), 0);
     assert_int_equal(store_model_get(f->st, "sentiment", &blob, &len, &err), 0);
     assert_int_equal(len, 7);
     assert_memory_equal(blob, "abc\0def", 7);
