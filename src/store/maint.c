@@ -256,15 +256,17 @@ int store_db_vacuum(struct store *st, const struct actor *a, int step, bool may_
     if ((rc = pragma_int(st, "PRAGMA freelist_count", &free0, err)))
         return rc;
     int64_t left = free0;
+    /* a pragma takes no parameters: the step is a number we made */
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%d)", step);
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA incremental_vacuum(?1)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "vacuum");
     while (left > 0) {
         /* one short write transaction a step: others write in between */
         if ((rc = store_begin(st, err)))
             break;
         sqlite3_reset(s);
-        sqlite3_bind_int(s, 1, step);
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW)
             ;
