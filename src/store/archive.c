@@ -26,11 +26,13 @@
  * and nothing ends up in both. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
@@ -407,9 +409,7 @@ static int archive_create(struct run *r, struct jy_error *err)
     return store_exec(st, "COMMIT", err);
 }
 
-/* Attaches the archive at path (creating it when create), synced on every
- * commit, and reads the columns it shares with the live file. */
-static int attach(struct run *r, const char *path, bool create, struct jy_error *err)
+static int attach_file(struct run *r, const char *path, struct jy_error *err)
 {
     struct store *st = r->st;
     sqlite3_stmt *s;
@@ -421,18 +421,52 @@ static int attach(struct run *r, const char *path, bool create, struct jy_error 
     if (rc != SQLITE_DONE)
         return jy_error_set(err, JY_EDB, "%s: cannot open: %s", path, sqlite3_errmsg(st->db));
     r->attached = true;
-    int64_t has = 0;
     if ((rc = run_sql(st, "PRAGMA ar.journal_mode = DELETE", 0, 0, 0, NULL, err)) ||
-        (rc = run_sql(st, "PRAGMA ar.synchronous = FULL", 0, 0, 0, NULL, err)) ||
-        (rc = query_int(st, "SELECT count(*) FROM ar.sqlite_master WHERE name = 'arc_pending'", 0,
+        (rc = run_sql(st, "PRAGMA ar.synchronous = FULL", 0, 0, 0, NULL, err)))
+        detach(r);
+    return rc;
+}
+
+/* Attaches the archive at path, synced on every commit, and reads the
+ * columns it shares with the live file. A new one (when create) is made
+ * under another name and renamed when its tables are there, so that a
+ * file with the archive's name is always a whole archive. */
+static int attach(struct run *r, const char *path, bool create, struct jy_error *err)
+{
+    struct store *st = r->st;
+    int rc;
+    if (access(path, F_OK) != 0) {
+        if (!create)
+            return jy_error_set(err, JY_ENOTFOUND, "%s: no such archive", path);
+        char *tmp = xasprintf("%s.new", path), *tmpj = xasprintf("%s.new-journal", path);
+        unlink(tmp); /* left by a run killed while making it */
+        unlink(tmpj);
+        if (!(rc = attach_file(r, tmp, err))) {
+            rc = archive_create(r, err);
+            detach(r);
+            if (!rc && rename(tmp, path) != 0)
+                rc = jy_error_set(err, JY_EIO, "%s: %s", path, strerror(errno));
+            int dfd = rc ? -1 : open(r->o->dir, O_RDONLY | O_DIRECTORY);
+            if (dfd >= 0) { /* the rename itself on disk */
+                fsync(dfd);
+                close(dfd);
+            }
+        }
+        free(tmp);
+        free(tmpj);
+        if (rc)
+            return rc;
+    }
+    if ((rc = attach_file(r, path, err)))
+        return rc;
+    int64_t has = 0;
+    if ((rc = query_int(st, "SELECT count(*) FROM ar.sqlite_master WHERE name = 'arc_pending'", 0,
                         0, &has, err)))
         goto fail;
-    if (!has && !create) {
+    if (!has) {
         rc = jy_error_set(err, JY_ESTATE, "%s: not a jingyu archive", path);
         goto fail;
     }
-    if (!has && (rc = archive_create(r, err)))
-        goto fail;
     static const char *const tables[4] = {"sources", "items", "analysis", "events"};
     for (int i = 0; i < 4; i++)
         if ((rc = common_columns(st, tables[i], &r->cols[i], err)))
