@@ -35,5 +35,8 @@ int cmd_handover(const struct config *cfg, int argc, char **argv);
 int cmd_notify(const struct config *cfg, int argc, char **argv);
 int cmd_directory(const struct config *cfg, int argc, char **argv);
 int cmd_silence(const struct config *cfg, int argc, char **argv);
+/* cmd_db.c: db stats|vacuum|archive, search */
+int cmd_db(const struct config *cfg, int argc, char **argv);
+int cmd_search(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -1107,7 +1107,9 @@ static int audit_main(struct cli *c, const struct opts *o)
 
 static const struct verb_opts audit_opts[] = {
     {"verify", ""},
-    {"log", "--incident --limit"},
+    {"log", "--incident --limit --offset"},
+    {"seal", ""},
+    {"anchor", "--file --channel"},
     {NULL, NULL},
 };
 
@@ -1539,7 +1541,7 @@ static int handover_main(struct cli *c, const struct opts *o)
 
 static const struct verb_opts handover_opts[] = {
     {"", "--search"}, {"prefill", ""},      {"write", "--note --to"},
-    {"ack", ""},      {"list", "--search"}, {NULL, NULL},
+    {"ack", "--as-leader"}, {"list", "--search"}, {NULL, NULL},
 };
 
 int cmd_handover(const struct config *cfg, int argc, char **argv)

@@ -15,6 +15,8 @@
  *   jingyu kpi --from DATE --to DATE [--json]                the plan's KPIs
  *   jingyu duty ... / jingyu handover ...                    duty schedule, handover notes
  *   jingyu silence add|list|expire                           silences of events and sources
+ *   jingyu db stats|vacuum|archive                           the file's upkeep, retention
+ *   jingyu search WORDS [--archive M | --archives]           full-text search, archives too
  *
  * Exit status: 0 ok, 1 runtime error, 2 bad usage or bad configuration. */
 #include <curl/curl.h>
@@ -70,6 +72,10 @@ static void usage(FILE *f)
           "       jingyu [--config FILE] silence add (--event ID | --source ID) --reason R "
           "--until TIME\n"
           "       jingyu [--config FILE] silence list [--all] [--json] | silence expire ID\n"
+          "       jingyu [--config FILE] db stats | db vacuum [--step PAGES] | db archive "
+          "[--dry-run]\n"
+          "       jingyu [--config FILE] search WORDS... [--archive YYYY-MM | --archives] "
+          "[--limit N]\n"
           "       jingyu --version | --help\n"
           "See jingyu(1) and jingyu.yaml(5).\n",
           f);
@@ -173,6 +179,10 @@ static int cmd_with_args(const char *cli_path, const char *cmd, int argc, char *
         rc = cmd_directory(cfg, argc, argv);
     else if (strcmp(cmd, "silence") == 0)
         rc = cmd_silence(cfg, argc, argv);
+    else if (strcmp(cmd, "db") == 0)
+        rc = cmd_db(cfg, argc, argv);
+    else if (strcmp(cmd, "search") == 0)
+        rc = cmd_search(cfg, argc, argv);
     else
         rc = cmd_train(cfg, argc, argv);
     config_free(cfg);
@@ -421,7 +431,8 @@ int main(int argc, char **argv)
                             strcmp(a, "person") == 0 || strcmp(a, "audit") == 0 ||
                             strcmp(a, "kpi") == 0 || strcmp(a, "duty") == 0 ||
                             strcmp(a, "handover") == 0 || strcmp(a, "notify") == 0 ||
-                            strcmp(a, "directory") == 0 || strcmp(a, "silence") == 0)) {
+                            strcmp(a, "directory") == 0 || strcmp(a, "silence") == 0 ||
+                            strcmp(a, "db") == 0 || strcmp(a, "search") == 0)) {
             if (console_opt || once) {
                 fprintf(stderr, "jingyu %s: unknown option %s\n", a, once ? "--once" : console_opt);
                 usage(stderr);

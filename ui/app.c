@@ -106,11 +106,15 @@ int ui_app_search_start(struct ui_app *app, const char *query)
         return rc;
     }
     app->focus = 0;
+    /* archived months are not searched here: say how to reach them */
+    const char *older = app->cfg->retention.months > 0 && app->search.at_oldest
+                            ? "；更早的已归档：jingyu search --archives 词"
+                            : "";
     if (!app->search.n)
-        ui_app_message(app, false, "搜索：%s — 没有结果（Esc 返回）", app->query);
+        ui_app_message(app, false, "搜索：%s — 没有结果（Esc 返回%s）", app->query, older);
     else
-        ui_app_message(app, false, "搜索：%s — 找到 %zu%s 条（n 下一条，N 上一条，Esc 返回）",
-                       app->query, app->search.n, app->search.at_oldest ? "" : "+");
+        ui_app_message(app, false, "搜索：%s — 找到 %zu%s 条（n 下一条，N 上一条，Esc 返回%s）",
+                       app->query, app->search.n, app->search.at_oldest ? "" : "+", older);
     return 0;
 }
 

@@ -30,6 +30,11 @@
 #define LANE_QUEUE 128
 #define LANE_QUEUE_BYTES ((size_t)64 << 20)
 #define INDEX_IDLE_MS 200
+/* retention: the first archive run after start, its time slice, how often */
+#define ARCHIVE_FIRST_MS 5000
+#define ARCHIVE_BUDGET_MS 3000
+#define ARCHIVE_EVERY_MS ((int64_t)24 * 3600 * 1000)
+#define ARCHIVE_RETRY_MS ((int64_t)3600 * 1000)
 
 struct collector {
     const struct config *cfg;
@@ -69,6 +74,7 @@ struct loop {
     int64_t dark_checked_ms; /* when the sources were last checked for going dark */
     bool backlog_done;       /* every item stored before analysis existed is analysed */
     int64_t *dark_alerted;   /* per config source: the dark spell already alerted */
+    int64_t archive_next_ms; /* retention: when the archive runs next (monotonic) */
     char last_error[1024];
 };
 
@@ -117,6 +123,7 @@ static int loop_open(struct loop *l, const struct config *cfg, bool once, struct
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
     l->once = once;
+    l->archive_next_ms = jy_mono_ms() + ARCHIVE_FIRST_MS;
     l->pid = (int)getpid();
     if (gethostname(l->host, sizeof l->host - 1) != 0)
         snprintf(l->host, sizeof l->host, "localhost");
@@ -601,6 +608,32 @@ static void analysis_idle(struct loop *l, int64_t now, bool busy)
         l->backlog_done = true;
 }
 
+/* Retention (retention.months): once a day, between fetches, the items
+ * that may leave move to their monthly archives, a few seconds at a time
+ * (the run is restartable, so a cut never loses anything), and only by the
+ * lease's holder. */
+
+static void retention_idle(struct loop *l, bool busy)
+{
+    const struct retention_config *rc = &l->cfg->retention;
+    int64_t mono = jy_mono_ms();
+    if (rc->months <= 0 || busy || l->once || mono < l->archive_next_ms)
+        return;
+    struct store_archive_opts o = {.months = rc->months,
+                                   .dir = rc->archive_dir,
+                                   .now = jy_now(),
+                                   .budget_ms = ARCHIVE_BUDGET_MS};
+    struct store_archive_report rep;
+    struct jy_error err = {0};
+    if (store_archive_run(l->st, &o, &rep, &err) != 0) {
+        loop_error(l, err.msg);
+        l->archive_next_ms = mono + ARCHIVE_RETRY_MS;
+    } else {
+        l->archive_next_ms = mono + (rep.more ? 1000 : ARCHIVE_EVERY_MS);
+    }
+    store_archive_report_clear(&rep);
+}
+
 /* One turn: lease, schedule, transfers, index. Returns whether --once still
  * has work. */
 static bool turn(struct loop *l)
@@ -672,8 +705,10 @@ static bool turn(struct loop *l)
     if (keep)
         done_store(l, keep, jy_now());
     lane_recycle(l->lane, keep);
-    if (l->leader)
+    if (l->leader) {
         analysis_idle(l, jy_now(), keep != NULL);
+        retention_idle(l, keep != NULL || l->n_inflight > 0);
+    }
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);
     return pending || l->n_inflight > 0 || lane_pending(l->lane) > 0;

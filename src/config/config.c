@@ -168,6 +168,7 @@ void config_free(struct config *cfg)
     free(cfg->audit_anchor);
     free(cfg->files_group);
     strings_free(cfg->drop_owners, cfg->n_drop_owners);
+    free(cfg->retention.archive_dir);
     notify_config_clear(cfg);
     for (size_t i = 0; i < cfg->n_sources; i++)
         source_config_clear(&cfg->sources[i]);
@@ -1415,6 +1416,32 @@ static int parse_incident(struct parse *p, yaml_node_t *map)
     return 0;
 }
 
+static int parse_retention(struct parse *p, yaml_node_t *map)
+{
+    if (node_is_null(map))
+        return 0;
+    int rc = expect_mapping(p, map, "retention");
+    if (rc)
+        return rc;
+    struct retention_config *r = &p->cfg->retention;
+    yaml_node_t *k, *v;
+    for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
+        char key[256];
+        snprintf(key, sizeof key, "retention.%s", scalar(k));
+        if (!strcmp(scalar(k), "months")) {
+            rc = get_int(p, v, key, 0, 1200, &r->months);
+        } else if (!strcmp(scalar(k), "archive_dir")) {
+            jy_free(&r->archive_dir);
+            rc = get_path(p, v, key, &r->archive_dir);
+        } else {
+            rc = parse_error(p, k, key, "unknown key");
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_identity(struct parse *p, yaml_node_t *map)
 {
     if (node_is_null(map))
@@ -2031,6 +2058,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_audit(p, v);
         else if (!strcmp(key, "files"))
             rc = parse_files(p, v);
+        else if (!strcmp(key, "retention"))
+            rc = parse_retention(p, v);
         else if (!strcmp(key, "duty"))
             rc = parse_duty(p, v);
         else if (!strcmp(key, "escalation"))
@@ -2044,6 +2073,11 @@ static int parse_root(struct parse *p, yaml_node_t *root)
     }
     if (!cfg->database)
         return parse_error(p, root, "database", "missing required key");
+    if (!cfg->retention.archive_dir) { /* "archive" beside the database */
+        const char *slash = strrchr(cfg->database, '/');
+        size_t dir = slash ? (size_t)(slash - cfg->database) : 0;
+        cfg->retention.archive_dir = xasprintf("%.*s/archive", (int)dir, cfg->database);
+    }
 
     /* min_interval may come after the sources, so the floor is applied last. */
     for (size_t i = 0; i < cfg->n_sources; i++) {

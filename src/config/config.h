@@ -228,6 +228,14 @@ struct notify_config {
     int timeout; /* seconds per delivery (default 10) */
 };
 
+/* Retention (retention:): items older than `months` whole months move, with
+ * their analysis and events, to one archive file a month in archive_dir
+ * (see store_archive_run). */
+struct retention_config {
+    int months;        /* 0: keep everything in the live file (default) */
+    char *archive_dir; /* absolute; default: "archive" beside the database */
+};
+
 struct config {
     char *path;     /* the file it was read from */
     char *dir;      /* that file's folder, for relative paths */
@@ -242,6 +250,7 @@ struct config {
     struct duty_config duty;
     struct escalation_config escalation;
     struct notify_config notify;
+    struct retention_config retention;
     /* identity.from_env: JINGYU_USER chooses who the operator is, in place
      * of the Unix login. For tests and the demo only (default false). */
     bool identity_from_env;

@@ -647,6 +647,30 @@ void store_set_reader(struct store *st, int64_t person_id)
     st->reader = person_id;
 }
 
+int store_register_reader(struct store *st, struct jy_error *err)
+{
+    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "register jy_reader");
+    return 0;
+}
+
+/* A new file is made in incremental auto-vacuum mode, so that `jingyu db
+ * vacuum` can give pages back in short steps while others write (see
+ * maint.c). The mode can only be chosen before the first table. */
+static int set_auto_vacuum(struct store *st, struct jy_error *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "read schema");
+    int rc = sqlite3_step(s);
+    bool empty = rc == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return store_db_error(st, err, "read schema");
+    return empty ? store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL", err) : 0;
+}
+
 int store_open(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
@@ -663,13 +687,12 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
-    if (sqlite3_create_function(st->db, "jy_reader", 0, SQLITE_UTF8, st, sql_reader, NULL, NULL) !=
-        SQLITE_OK) {
-        rc = store_db_error(st, err, "register jy_reader");
+    if ((rc = store_register_reader(st, err))) {
         store_close(st);
         return rc;
     }
-    if ((rc = store_tokenizer_register(st->db, err)) || (rc = set_wal(st, err)) ||
+    if ((rc = store_tokenizer_register(st->db, err)) || (rc = set_auto_vacuum(st, err)) ||
+        (rc = set_wal(st, err)) ||
         (rc = store_exec(st,
                          "PRAGMA synchronous = NORMAL;"
                          "PRAGMA foreign_keys = ON;"

@@ -814,6 +814,97 @@ int store_index_step(struct store *st, int batch, int *done, struct jy_error *er
 int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
                     struct jy_error *err);
 
+/* ---- retention, archives and upkeep (archive.c, maint.c) ------------------ */
+
+struct store_archive_opts {
+    int months;      /* items collected before the start of the month `months` back leave */
+    const char *dir; /* the archive folder (created when needed) */
+    int64_t now;
+    bool dry_run;              /* only count what would leave (the report's months) */
+    int64_t budget_ms;         /* stop after about this long (0: no limit); report.more */
+    const struct actor *actor; /* NULL: the collector ("jingyu"); else an admin's */
+    /* called between steps: nonzero stops the run there, as a kill would
+     * (tests); the CLI renews its lease here */
+    int (*step_hook)(void *ctx, int step);
+    void *hook_ctx;
+};
+struct store_archive_month {
+    char month[8]; /* "2026-03" */
+    int64_t items, events;
+};
+struct store_archive_report {
+    struct store_archive_month *months; /* what moved (or would, dry run), by archive month */
+    size_t n;
+    int64_t cutoff;     /* items collected before this could leave */
+    int64_t recovered;  /* rows of an interrupted run that were settled */
+    int64_t dry_events; /* dry run: events that would leave with their items */
+    bool more;          /* the budget ran out: call again */
+    char current[8];    /* the month being written */
+};
+/* Moves items collected before the cutoff, with their analysis, index
+ * entries and events, to one archive file a month in o->dir
+ * ("jingyu-YYYY-MM.db", with the same tables and its own full-text index),
+ * and leaves in the live file everything an incident, an alert, a silence,
+ * a grading label, a sentiment label or the audit trail needs (see
+ * archive.c). Each batch is copied and synced before it is deleted, so the
+ * run can be killed at any point and the next run finishes it: nothing is
+ * lost or kept twice. Call with no other process holding the collector
+ * lease (or from its holder, whose fence it honours). One audit row
+ * ("db.archive") per month moved. An actor must be an admin (JY_EPERM). */
+int store_archive_run(struct store *st, const struct store_archive_opts *o,
+                      struct store_archive_report *rep, struct jy_error *err);
+void store_archive_report_clear(struct store_archive_report *rep);
+/* dir/jingyu-MONTH.db, a new string. */
+char *store_archive_path(const char *dir, const char *month);
+/* The months that have an archive file in dir, newest first (none when
+ * the folder does not exist). */
+int store_archive_list(const char *dir, char ***months, size_t *n, struct jy_error *err);
+/* Opens an archive read-only: store_search works on it. */
+int store_open_archive(const char *path, struct store **out, struct jy_error *err);
+
+struct store_table_stats {
+    char *name;
+    int64_t rows;  /* -1: not counted (virtual tables' shadow tables are counted) */
+    int64_t bytes; /* -1 when dbstat is not available */
+};
+struct store_month_count {
+    char month[8];
+    int64_t items;
+};
+struct store_archive_file {
+    char month[8];
+    int64_t bytes, items; /* items -1 when it cannot be read */
+};
+struct store_db_stats {
+    int64_t file_bytes, wal_bytes;
+    int64_t page_size, pages, free_pages;
+    int auto_vacuum;                  /* 0 none, 1 full, 2 incremental */
+    bool dbstat;                      /* per-table bytes are from dbstat */
+    struct store_table_stats *tables; /* largest first */
+    size_t n_tables;
+    struct store_month_count *months; /* items by month of collection, oldest first */
+    size_t n_months;
+    int64_t index_lag, index_oldest;
+    struct store_archive_file *archives; /* newest first */
+    size_t n_archives;
+};
+/* Sizes of the file and its -wal, rows and bytes per table (dbstat when
+ * SQLite has it, else the page counts only), items per month, the index
+ * lag, and the archive files in archive_dir (NULL: none). */
+int store_db_stats(struct store *st, const char *archive_dir, struct store_db_stats *out,
+                   struct jy_error *err);
+void store_db_stats_clear(struct store_db_stats *s);
+/* Returns free pages to the file system while others read and write:
+ * PRAGMA incremental_vacuum in short transactions of `step` pages, calling
+ * progress (freed so far, free pages at the start) after each. A file not
+ * yet in incremental auto-vacuum mode is converted first by one full
+ * VACUUM, when may_convert (writers wait meanwhile: hold the collector
+ * lease; progress gets (-1, seconds) while it runs), else JY_EBUSY says
+ * so. *freed gets the pages returned. An admin's; audited ("db.vacuum"). */
+int store_db_vacuum(struct store *st, const struct actor *a, int step, bool may_convert,
+                    void (*progress)(void *ctx, int64_t done, int64_t total), void *ctx,
+                    int64_t now, int64_t *freed, struct jy_error *err);
+
 /* ---- change detection ---------------------------------------------------- */
 
 /* PRAGMA data_version: changes whenever another connection commits. */

@@ -143,4 +143,9 @@ int store_token_class(uint32_t cp);
 #define STORE_ITEM_NCOLS 18
 void store_item_read_row(sqlite3_stmt *s, struct store_item *it);
 
+/* Registers jy_reader() (whose read marks item rows show) on st's
+ * connection: store_open does, and so must any other opener whose SQL
+ * reads item rows. */
+int store_register_reader(struct store *st, struct jy_error *err);
+
 #endif

@@ -1,0 +1,385 @@
+/* Unit tests for retention (src/store/archive.c): what leaves and what
+ * stays, and a run stopped at every one of its steps (as a kill -9 would
+ * stop it) and finished by the next run, with nothing lost or kept twice
+ * and the full-text indexes of both files matching their items. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define N_ITEMS 35
+
+struct fixture {
+    char dir[64], path[128], arch[128];
+    struct store *st;
+    int64_t src;
+};
+
+static int64_t day(int y, int m, int d)
+{
+    return jy_days_from_civil(y, m, d) * 86400;
+}
+
+static void raw(struct fixture *f, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+/* 10 items in each of January, February and March 2026, 5 in July; ids
+ * 1..35 in that order, all analysed and indexed. */
+static void fill(struct fixture *f)
+{
+    static const int64_t when[4][3] = {{2026, 1, 10}, {2026, 2, 10}, {2026, 3, 10}, {2026, 7, 10}};
+    int id = 0;
+    for (int m = 0; m < 4; m++) {
+        int n = m < 3 ? 10 : 5;
+        struct feed_item it[10];
+        char guid[10][16], title[10][64], body[10][96];
+        for (int i = 0; i < n; i++) {
+            id++;
+            snprintf(guid[i], sizeof guid[i], "g%d", id);
+            snprintf(title[i], sizeof title[i], "清河警情通报第%d号", id);
+            snprintf(body[i], sizeof body[i], "城关派出所处置纠纷，编号%d。", id);
+            it[i] = (struct feed_item){.guid = guid[i],
+                                       .title = title[i],
+                                       .content = body[i],
+                                       .published =
+                                           day((int)when[m][0], (int)when[m][1], (int)when[m][2]),
+                                       .has_date = true};
+        }
+        int64_t now = day((int)when[m][0], (int)when[m][1], (int)when[m][2]) + 3600;
+        struct fetch_result r = {.ok = true, .http_status = 200, .items = it, .n_items = (size_t)n};
+        size_t ins = 0;
+        struct jy_error err = {0};
+        assert_int_equal(store_fetch_record(f->st, f->src, &r, now, &ins, &err), 0);
+        assert_int_equal(ins, (size_t)n);
+    }
+    int done = 1;
+    struct jy_error err = {0};
+    while (done)
+        assert_int_equal(store_index_step(f->st, 100, &done, &err), 0);
+    /* analyses, events, duplicates and what pins items, written as the
+     * analyzer and the console would have */
+    raw(f, "INSERT INTO analysis (item_id, normalized, simhash, sentiment_score, analyzed_at) "
+           "SELECT id, title, id, 0, fetched_at FROM items;"
+           "INSERT INTO events (id, title, first_seen, last_seen, first_collected, items, sources,"
+           " negative, velocity, score, level, state, updated_at) VALUES "
+           "(1, 'E1', 0, 0, 0, 2, 1, 0, 0, 0, 0, '{}', 0), (2, 'E2', 0, 0, 0, 2, 1, 0, 0, 0, 0,"
+           " '{}', 0), (3, 'E3', 0, 0, 0, 1, 1, 0, 0, 0, 0, '{}', 0), (4, 'E4', 0, 0, 0, 2, 1, 0,"
+           " 0, 0, 0, '{}', 0);"
+           /* E1: two January items, leaves; E2: a January item and a July one, stays;
+            * E3: alerted, stays; E4: January and February, leaves with February */
+           "UPDATE items SET event_id = 1 WHERE id IN (1, 2);"
+           "UPDATE items SET event_id = 2 WHERE id IN (3, 31);"
+           "UPDATE items SET event_id = 3 WHERE id = 4;"
+           "UPDATE items SET event_id = 4 WHERE id IN (9, 12);"
+           "INSERT INTO alerts (kind, dedup_key, event_id, level, title, raised_at)"
+           " VALUES ('event', 'e3', 3, 3, 'a', 0);"
+           /* 5 a copy of 1 (both leave); 32 (July) a copy of 7: 7 stays */
+           "UPDATE items SET dup_of = 1 WHERE id = 5;"
+           "UPDATE items SET dup_of = 7 WHERE id = 32;"
+           "INSERT INTO labels VALUES (8, 1, 'x', 0);"
+           "INSERT INTO incident_items VALUES (1, 10);");
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    /* tmpfs when there is one: the archive syncs every commit, and this
+     * test makes a few hundred of them */
+    snprintf(f->dir, sizeof f->dir, "%s/jy-arch-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    snprintf(f->arch, sizeof f->arch, "%s/archive", f->dir);
+    struct jy_error err = {0};
+    if (store_open(f->path, &f->st, &err) != 0)
+        return -1;
+    struct source_config sc = {.name = "某某日报",
+                               .type = SOURCE_FEED,
+                               .url = "http://127.0.0.1/rss",
+                               .interval = 300,
+                               .enabled = true};
+    if (store_source_sync(f->st, &sc, &f->src, &err) != 0)
+        return -1;
+    fill(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+struct stop {
+    int at, seen;
+};
+
+static int stop_at(void *ctx, int step)
+{
+    struct stop *s = ctx;
+    s->seen = step;
+    return s->at && step >= s->at;
+}
+
+static int archive(struct fixture *f, struct stop *s, struct store_archive_report *rep)
+{
+    struct store_archive_opts o = {
+        .months = 3, .dir = f->arch, .now = day(2026, 7, 20), .step_hook = stop_at, .hook_ctx = s};
+    struct jy_error err = {0};
+    return store_archive_run(f->st, &o, rep, &err);
+}
+
+/* Appends "file:id" of every item (and "ev:file:id" of every event), and
+ * checks that each file's index holds exactly its indexed items. */
+static void list_file(const char *path, const char *tag, bool live, char *out, size_t n)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM items ORDER BY id", -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(out + strlen(out), n - strlen(out), "%s:%lld ", tag,
+                 (long long)sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM events ORDER BY id", -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(out + strlen(out), n - strlen(out), "ev%s:%lld ", tag,
+                 (long long)sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+    /* every item has its analysis, and the index's documents are the items
+     * (in the live file: those up to the index mark) */
+    const char *q = live ? "SELECT (SELECT count(*) FROM items i LEFT JOIN analysis a ON "
+                           "a.item_id = i.id WHERE a.item_id IS NULL) + (SELECT count(*) FROM "
+                           "items_fts_docsize d LEFT JOIN items i ON i.id = d.id WHERE i.id IS "
+                           "NULL) + (SELECT count(*) FROM items i, fts_state t WHERE i.id <= "
+                           "t.indexed_upto AND i.id NOT IN (SELECT id FROM items_fts_docsize))"
+                         : "SELECT (SELECT count(*) FROM items i LEFT JOIN analysis a ON "
+                           "a.item_id = i.id WHERE a.item_id IS NULL) + (SELECT count(*) FROM "
+                           "items_fts_docsize d LEFT JOIN items i ON i.id = d.id WHERE i.id IS "
+                           "NULL) + (SELECT count(*) FROM items i WHERE i.id NOT IN (SELECT id "
+                           "FROM items_fts_docsize)) + (SELECT count(*) FROM arc_pending)";
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    if (sqlite3_column_int(s, 0) != 0)
+        fail_msg("%s: %d rows out of step between items, analyses, index and pending", path,
+                 sqlite3_column_int(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void state_of(struct fixture *f, char *out, size_t n)
+{
+    out[0] = '\0';
+    list_file(f->path, "live", true, out, n);
+    static const char *const months[] = {"2026-01", "2026-02", "2026-03"};
+    for (int i = 0; i < 3; i++) {
+        char *p = store_archive_path(f->arch, months[i]);
+        if (access(p, F_OK) == 0)
+            list_file(p, months[i], false, out, n);
+        free(p);
+    }
+}
+
+#define EXPECTED                                                                                   \
+    "live:3 live:4 live:7 live:8 live:10 live:31 live:32 live:33 live:34 live:35 evlive:2 "        \
+    "evlive:3 2026-01:1 2026-01:2 2026-01:5 2026-01:6 ev2026-01:1 2026-02:9 2026-02:11 "           \
+    "2026-02:12 2026-02:13 2026-02:14 2026-02:15 2026-02:16 2026-02:17 2026-02:18 2026-02:19 "     \
+    "2026-02:20 ev2026-02:4 2026-03:21 2026-03:22 2026-03:23 2026-03:24 2026-03:25 2026-03:26 "    \
+    "2026-03:27 2026-03:28 2026-03:29 2026-03:30 "
+
+static void what_leaves_and_what_stays(void **state)
+{
+    struct fixture *f = *state;
+    struct stop s = {0};
+    struct store_archive_report rep;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(archive(f, &s, &rep), 0);
+    assert_int_equal(rep.n, 3);
+    assert_int_equal(rep.months[0].items + rep.months[1].items + rep.months[2].items, 25);
+    store_archive_report_clear(&rep);
+    char got[4096];
+    state_of(f, got, sizeof got);
+    assert_string_equal(got, EXPECTED);
+    /* a second run has nothing to do; search opens an archive */
+    assert_int_equal(archive(f, &s, &rep), 0);
+    assert_int_equal(rep.n, 0);
+    store_archive_report_clear(&rep);
+    struct store *ar = NULL;
+    struct jy_error err = {0};
+    char *p = store_archive_path(f->arch, "2026-02");
+    assert_int_equal(store_open_archive(p, &ar, &err), 0);
+    struct store_item *v;
+    size_t n;
+    assert_int_equal(store_search(ar, "警情通报", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 11);
+    assert_string_equal(v[0].source_name, "某某日报");
+    store_items_free(v, n);
+    assert_int_equal(store_search(ar, "第12号", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    store_items_free(v, n);
+    store_close(ar);
+    free(p);
+    /* the live file's search no longer finds what left */
+    assert_int_equal(store_search(f->st, "警情通报", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 10);
+    store_items_free(v, n);
+}
+
+/* Stops the run at step k (k = 1, 2, ... until a run has no step k), then
+ * reopens the store as a restarted process would and runs again: the end
+ * is always the same. */
+static void stopped_anywhere_finishes_alike(void **state)
+{
+    struct fixture *f = *state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    char want[4096], got[4096];
+    for (int k = 1;; k++) {
+        struct stop s = {.at = k};
+        struct store_archive_report rep;
+        int rc = archive(f, &s, &rep);
+        store_archive_report_clear(&rep);
+        if (rc == 0) { /* fewer than k steps: every point was tried */
+            state_of(f, got, sizeof got);
+            assert_string_equal(got, EXPECTED);
+            assert_true(k > 10);
+            break;
+        }
+        store_close(f->st);
+        struct jy_error err = {0};
+        assert_int_equal(store_open(f->path, &f->st, &err), 0);
+        struct stop none = {0};
+        assert_int_equal(archive(f, &none, &rep), 0);
+        store_archive_report_clear(&rep);
+        state_of(f, got, sizeof got);
+        if (strcmp(got, EXPECTED))
+            fail_msg("stopped at step %d: got %s", k, got);
+        /* a fresh store for the next k */
+        store_close(f->st);
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "rm -rf %s/*", f->dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(store_open(f->path, &f->st, &err), 0);
+        struct source_config sc = {.name = "某某日报",
+                                   .type = SOURCE_FEED,
+                                   .url = "http://127.0.0.1/rss",
+                                   .interval = 300,
+                                   .enabled = true};
+        assert_int_equal(store_source_sync(f->st, &sc, &f->src, &err), 0);
+        fill(f);
+        (void)want;
+    }
+}
+
+static void pinned_meanwhile_stays_once(void **state)
+{
+    /* an item linked to an incident between the copy and the delete stays
+     * live, and its copy leaves the archive */
+    struct fixture *f = *state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    struct stop s = {.at = 2}; /* after the first batch's copy */
+    struct store_archive_report rep;
+    assert_int_not_equal(archive(f, &s, &rep), 0);
+    store_archive_report_clear(&rep);
+    raw(f, "INSERT INTO incident_items VALUES (2, 6);");
+    struct stop none = {0};
+    assert_int_equal(archive(f, &none, &rep), 0);
+    store_archive_report_clear(&rep);
+    char got[4096];
+    state_of(f, got, sizeof got);
+    assert_non_null(strstr(got, "live:6 "));
+    assert_null(strstr(got, "2026-01:6 "));
+}
+
+static void refused_without_admin_or_retention(void **state)
+{
+    struct fixture *f = *state;
+    struct actor viewer = {.login = "v", .roles = ROLE_OPERATOR, .known = true};
+    struct store_archive_opts o = {
+        .months = 3, .dir = f->arch, .now = day(2026, 7, 20), .actor = &viewer};
+    struct store_archive_report rep;
+    struct jy_error err = {0};
+    assert_int_equal(store_archive_run(f->st, &o, &rep, &err), JY_EPERM);
+    o.actor = NULL;
+    o.months = 0;
+    assert_int_equal(store_archive_run(f->st, &o, &rep, &err), JY_EINVAL);
+    assert_int_not_equal(access(f->arch, F_OK), 0);
+}
+
+static void vacuum_gives_pages_back(void **state)
+{
+    struct fixture *f = *state;
+    struct actor admin = {.login = "a", .roles = ROLE_ADMIN, .known = true};
+    struct actor op = {.login = "o", .roles = ROLE_OPERATOR, .known = true};
+    raw(f, "CREATE TABLE filler (x BLOB); INSERT INTO filler WITH RECURSIVE n(i) AS "
+           "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT zeroblob(4000) FROM n;"
+           "DROP TABLE filler;");
+    struct store_db_stats s;
+    struct jy_error err = {0};
+    assert_int_equal(store_db_stats(f->st, f->arch, &s, &err), 0);
+    assert_int_equal(s.auto_vacuum, 2); /* new files are made incremental */
+    assert_true(s.free_pages >= 400);
+    int64_t pages = s.pages;
+    store_db_stats_clear(&s);
+    int64_t freed = 0;
+    assert_int_equal(store_db_vacuum(f->st, &op, 100, true, NULL, NULL, 0, &freed, &err), JY_EPERM);
+    assert_int_equal(store_db_vacuum(f->st, &admin, 100, false, NULL, NULL, 0, &freed, &err), 0);
+    assert_true(freed >= 400);
+    assert_int_equal(store_db_stats(f->st, NULL, &s, &err), 0);
+    assert_int_equal(s.free_pages, 0);
+    assert_true(s.pages <= pages - 400);
+    bool found = false;
+    for (size_t i = 0; i < s.n_tables; i++)
+        if (!strcmp(s.tables[i].name, "items"))
+            found = s.tables[i].rows == N_ITEMS;
+    assert_true(found);
+    store_db_stats_clear(&s);
+    struct store_audit *a;
+    size_t n;
+    assert_int_equal(store_audit_list(f->st, NULL, 0, 1, &a, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].action, "db.vacuum");
+    store_audit_free(a, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(what_leaves_and_what_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(stopped_anywhere_finishes_alike, setup, teardown),
+        cmocka_unit_test_setup_teardown(pinned_meanwhile_stays_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_without_admin_or_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(vacuum_gives_pages_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
