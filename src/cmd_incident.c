@@ -1106,10 +1106,8 @@ static int audit_main(struct cli *c, const struct opts *o)
 }
 
 static const struct verb_opts audit_opts[] = {
-    {"verify", ""},
-    {"log", "--incident --limit --offset"},
-    {"seal", ""},
-    {"anchor", "--file --channel"},
+    {"verify", ""}, {"log", "--incident --limit --offset"},
+    {"seal", ""},   {"anchor", "--file --channel"},
     {NULL, NULL},
 };
 
@@ -1540,7 +1538,7 @@ static int handover_main(struct cli *c, const struct opts *o)
 }
 
 static const struct verb_opts handover_opts[] = {
-    {"", "--search"}, {"prefill", ""},      {"write", "--note --to"},
+    {"", "--search"},       {"prefill", ""},      {"write", "--note --to"},
     {"ack", "--as-leader"}, {"list", "--search"}, {NULL, NULL},
 };
 
