@@ -335,12 +335,18 @@ static int lex_hit_cmp(const void *x, const void *y)
     return 0;
 }
 
-/* Sorts hits by lex_hit_cmp, keeping ties in the order found (as qsort's
- * merge sort did). The automaton finds them by their end, so they come
- * nearly sorted by start and an insertion sort has little to do, where
- * qsort's calls through a pointer cost more than the scoring. */
+/* Sorts hits by lex_hit_cmp, keeping ties in the order found (glibc's
+ * qsort is a merge sort: stable too). The automaton finds them by their
+ * end, so a post's few come nearly sorted by start and an insertion sort
+ * has little to do, where qsort's calls through a pointer cost as much as
+ * the scoring; a long article's many still go to qsort. */
+#define LEX_SORT_INSERTION 32
 static void lex_hits_sort(struct lex_hit *h, size_t n)
 {
+    if (n > LEX_SORT_INSERTION) {
+        qsort(h, n, sizeof *h, lex_hit_cmp);
+        return;
+    }
     for (size_t i = 1; i < n; i++) {
         struct lex_hit x = h[i];
         size_t j = i;
