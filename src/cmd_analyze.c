@@ -134,7 +134,7 @@ static enum media_level json_media(const struct jy_jval *v)
  * by whichever thread comes to it first: the main thread makes those the
  * lane has not reached itself rather than wait, so both cores stay busy
  * whichever part is the slower. Text results do not depend on who makes
- * them, nor on what was made before (the analyzer's memo only saves work),
+ * them, nor on what was made before (the analyzers' memos only save work),
  * so the output is the same as on one thread. With one thread (--threads 1,
  * or when no thread can be started) the main thread reads and analyses
  * everything itself. */
@@ -156,6 +156,7 @@ struct intake_item {
 struct intake_batch {
     struct intake_item item[INTAKE_BATCH];
     size_t n, bytes;
+    size_t scan; /* items before it the lane has tried to claim (under mu) */
     struct intake_batch *next;
 };
 
@@ -172,8 +173,6 @@ struct intake {
     struct intake_batch *tail; /* the last batch read */
     size_t n_batches, bytes;   /* queued */
     bool eof, stop;
-    struct intake_batch *lane_b; /* where the lane looks for an item to claim, or NULL */
-    size_t lane_i;
     struct analyzer *an;      /* the lane's, or NULL when it analyses nothing */
     struct intake_batch *cur; /* the main thread's batch (the head once taken), */
     size_t next;              /* and its next item there */
@@ -235,30 +234,33 @@ static void intake_append(struct intake *f, struct intake_batch *b)
         f->tail = b;
         f->n_batches++;
         f->bytes += b->bytes;
-        if (!f->lane_b) {
-            f->lane_b = b;
-            f->lane_i = 0;
-        }
     }
     pthread_cond_broadcast(&f->cv);
 }
 
-/* Under mu: the next item nobody has claimed, now the lane's; NULL when
- * every item read is claimed. */
+/* Under mu: an item nobody has claimed, now the lane's; NULL when every
+ * item read is claimed. The lane takes the first unclaimed item of the
+ * newest batch that has one, the main thread the oldest items, each
+ * making those the other has not reached: they meet only when all that was
+ * read is made, so the main thread seldom waits for an item the lane is
+ * making, and does the text analysis of as many items as it has time for. */
 static struct intake_item *intake_lane_claim(struct intake *f)
 {
-    while (f->lane_b) {
-        if (f->lane_i == f->lane_b->n) {
-            f->lane_b = f->lane_b->next;
-            f->lane_i = 0;
-            continue;
+    for (;;) {
+        struct intake_batch *newest = NULL;
+        for (struct intake_batch *b = f->head; b; b = b->next) {
+            if (b->scan < b->n)
+                newest = b;
         }
-        struct intake_item *it = &f->lane_b->item[f->lane_i++];
-        int waiting = ITEM_WAITING;
-        if (it->object && atomic_compare_exchange_strong(&it->state, &waiting, ITEM_LANE))
-            return it;
+        if (!newest)
+            return NULL;
+        while (newest->scan < newest->n) {
+            struct intake_item *it = &newest->item[newest->scan++];
+            int waiting = ITEM_WAITING;
+            if (it->object && atomic_compare_exchange_strong(&it->state, &waiting, ITEM_LANE))
+                return it;
+        }
     }
-    return NULL;
 }
 
 static void *intake_lane(void *arg)
@@ -287,7 +289,7 @@ static void *intake_lane(void *arg)
         }
         struct intake_item *it = f->an ? intake_lane_claim(f) : NULL;
         if (!it) {
-            if (f->eof && (!f->an || !f->lane_b))
+            if (f->eof)
                 break; /* all read, all claimed */
             pthread_cond_wait(&f->cv, &f->mu);
             continue;
@@ -362,10 +364,6 @@ static struct intake_item *intake_next(struct intake *f)
                 f->tail = NULL;
             f->n_batches--;
             f->bytes -= done->bytes;
-            if (f->lane_b == done) {
-                f->lane_b = done->next;
-                f->lane_i = 0;
-            }
         }
         if (!f->threaded && !f->head && !f->eof)
             intake_append(f, intake_read_batch(f->lr));
