@@ -132,12 +132,11 @@ static enum media_level json_media(const struct jy_jval *v)
  * order, does what needs the items before them (near-duplicates, events,
  * risk), stores and writes them. An item's text analysis is claimed once,
  * by whichever thread comes to it first: the main thread makes those the
- * lane has not reached itself rather than wait, so both cores stay busy
- * whichever part is the slower. Text results do not depend on who makes
- * them, nor on what was made before (the analyzers' memos only save work),
- * so the output is the same as on one thread. With one thread (--threads 1,
- * or when no thread can be started) the main thread reads and analyses
- * everything itself. */
+ * lane has not reached itself rather than wait (and reads when the lane
+ * has not), so both cores stay busy whichever part is the slower. Text results do not depend on who
+ * makes them, nor on what was made before (the analyzers' memos only save work), so the output is
+ * the same as on one thread. With one thread (--threads 1, or when no thread can be started) the
+ * main thread reads and analyses everything itself. */
 #define INTAKE_BATCH 64                /* lines read at once */
 #define INTAKE_AHEAD 8                 /* batches read ahead of the main thread, at most */
 #define INTAKE_AHEAD_BYTES (16u << 20) /* and the bytes of their lines */
@@ -173,9 +172,11 @@ struct intake {
     struct intake_batch *tail; /* the last batch read */
     size_t n_batches, bytes;   /* queued */
     bool eof, stop;
-    struct analyzer *an;      /* the lane's, or NULL when it analyses nothing */
-    struct intake_batch *cur; /* the main thread's batch (the head once taken), */
-    size_t next;              /* and its next item there */
+    bool reading;               /* one thread reads at a time */
+    struct intake_batch *spent; /* done with by the main thread, for the lane to free */
+    struct analyzer *an;        /* the lane's, or NULL when it analyses nothing */
+    struct intake_batch *cur;   /* the main thread's batch (the head once taken), */
+    size_t next;                /* and its next item there */
 };
 
 static struct an_item intake_item_text(const struct intake_item *it)
@@ -211,13 +212,18 @@ static struct intake_batch *intake_read_batch(struct line_reader *lr)
     return b;
 }
 
-static void intake_batch_free(struct intake_batch *b)
+/* Frees a list of batches. */
+static void intake_batches_free(struct intake_batch *b)
 {
-    for (size_t i = 0; b && i < b->n; i++) {
-        free(b->item[i].line);
-        an_text_free(b->item[i].pre);
+    while (b) {
+        struct intake_batch *next = b->next;
+        for (size_t i = 0; i < b->n; i++) {
+            free(b->item[i].line);
+            an_text_free(b->item[i].pre);
+        }
+        free(b);
+        b = next;
     }
-    free(b);
 }
 
 /* Under mu: the batch read goes to the end of the queue (NULL: the input
@@ -263,6 +269,25 @@ static struct intake_item *intake_lane_claim(struct intake *f)
     }
 }
 
+/* Under mu (or on one thread): reads the next batch into the queue, mu let
+ * go meanwhile; the one who reads is the only one who does. */
+static void intake_read_locked(struct intake *f)
+{
+    f->reading = true;
+    if (f->threaded)
+        pthread_mutex_unlock(&f->mu);
+    struct intake_batch *b = intake_read_batch(f->lr);
+    if (f->threaded)
+        pthread_mutex_lock(&f->mu);
+    f->reading = false;
+    intake_append(f, b);
+}
+
+static bool intake_room(const struct intake *f)
+{
+    return !f->eof && !f->reading && f->n_batches < INTAKE_AHEAD && f->bytes < INTAKE_AHEAD_BYTES;
+}
+
 static void *intake_lane(void *arg)
 {
     struct intake *f = arg;
@@ -280,11 +305,18 @@ static void *intake_lane(void *arg)
     while (!f->stop) {
         /* Reading comes first: a tenth of the work of analysing, and what
          * is read the main thread may analyse too. */
-        if (!f->eof && f->n_batches < INTAKE_AHEAD && f->bytes < INTAKE_AHEAD_BYTES) {
+        if (intake_room(f)) {
+            intake_read_locked(f);
+            continue;
+        }
+        if (f->spent) {
+            /* the main thread is done with them, and the lane makes none
+             * of their items now: freed here, where their memory came from */
+            struct intake_batch *list = f->spent;
+            f->spent = NULL;
             pthread_mutex_unlock(&f->mu);
-            struct intake_batch *b = intake_read_batch(f->lr);
+            intake_batches_free(list);
             pthread_mutex_lock(&f->mu);
-            intake_append(f, b);
             continue;
         }
         struct intake_item *it = f->an ? intake_lane_claim(f) : NULL;
@@ -302,7 +334,6 @@ static void *intake_lane(void *arg)
         pthread_mutex_lock(&f->mu);
         it->pre = t;
         atomic_store(&it->state, ITEM_READY);
-        pthread_cond_broadcast(&f->cv);
     }
     pthread_mutex_unlock(&f->mu);
     return NULL;
@@ -336,11 +367,8 @@ static void intake_free(struct intake *f)
         pthread_mutex_unlock(&f->mu);
         pthread_join(f->thread, NULL); /* it may finish reading a batch first */
     }
-    while (f->head) {
-        struct intake_batch *b = f->head;
-        f->head = b->next;
-        intake_batch_free(b);
-    }
+    intake_batches_free(f->head);
+    intake_batches_free(f->spent);
     analyzer_free(f->an); /* after the results whose terms are its strings */
     line_reader_free(f->lr);
     free(f->model);
@@ -349,47 +377,61 @@ static void intake_free(struct intake *f)
     free(f);
 }
 
-/* The next input item in order, NULL at the end. Its text analysis, when
- * the lane made it, is in ->pre; when nobody has claimed it, it is the
- * caller's to make (->pre NULL). The item is good until the next call. */
+/* The next input item in order, NULL at the end; good until the next
+ * call. The main thread never waits for the lane's analysis of an item:
+ * one the lane is still making, it makes too (on a busy machine the lane
+ * may be off the processor for a while), and the lane's is thrown away.
+ * Batches done with go back to the lane (spent), which frees them with the
+ * text results it made and the main thread gave back (an_text_give_back):
+ * memory freed on the thread that allocated it costs glibc's malloc less,
+ * and the lane cannot free a batch while it makes one of its items. */
 static struct intake_item *intake_next(struct intake *f)
 {
     if (!f->cur || f->next == f->cur->n) {
         if (f->threaded)
             pthread_mutex_lock(&f->mu);
-        struct intake_batch *done = f->cur; /* f->head */
+        struct intake_batch *done = f->cur; /* the head */
         if (done) {
             f->head = done->next;
             if (!f->head)
                 f->tail = NULL;
             f->n_batches--;
             f->bytes -= done->bytes;
+            done->next = NULL;
+            if (f->threaded) { /* for the lane to free */
+                done->next = f->spent;
+                f->spent = done;
+                done = NULL;
+            }
         }
-        if (!f->threaded && !f->head && !f->eof)
-            intake_append(f, intake_read_batch(f->lr));
-        if (f->threaded) {
-            pthread_cond_broadcast(&f->cv); /* room for the lane to read */
-            while (!f->head && !f->eof)
+        while (!f->head && !f->eof) {
+            if (!f->reading)
+                intake_read_locked(f);
+            else
                 pthread_cond_wait(&f->cv, &f->mu);
         }
+        if (f->threaded)
+            pthread_cond_broadcast(&f->cv); /* room for the lane to read */
         f->cur = f->head;
         f->next = 0;
         if (f->threaded)
             pthread_mutex_unlock(&f->mu);
-        intake_batch_free(done);
+        intake_batches_free(done);
         if (!f->cur)
             return NULL;
     }
     struct intake_item *it = &f->cur->item[f->next++];
     int waiting = ITEM_WAITING;
-    if (it->object && !atomic_compare_exchange_strong(&it->state, &waiting, ITEM_MAIN) &&
-        waiting == ITEM_LANE) {
-        pthread_mutex_lock(&f->mu);
-        while (atomic_load(&it->state) == ITEM_LANE)
-            pthread_cond_wait(&f->cv, &f->mu);
-        pthread_mutex_unlock(&f->mu);
-    }
+    if (it->object)
+        atomic_compare_exchange_strong(&it->state, &waiting, ITEM_MAIN);
     return it;
+}
+
+/* The item's text analysis as the lane made it, or NULL: the caller's to
+ * make. */
+static struct an_text *intake_pre(const struct intake_item *it)
+{
+    return atomic_load(&it->state) == ITEM_READY ? it->pre : NULL;
 }
 
 /* The output line of one item, written straight into b (a jansson tree per
@@ -853,7 +895,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         }
         struct an_result res;
         struct an_event ev = {0};
-        if (analyzer_run_text(an, &in, it->pre, &res, &err) != 0 ||
+        struct an_text *pre = intake_pre(it); /* the same till given back */
+        if (analyzer_run_text(an, &in, pre, &res, &err) != 0 ||
             (res.event_id && analyzer_event_explain(an, res.event_id, &ev.score, &ev.level,
                                                     &ev.explanation, &err) != 0) ||
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
@@ -872,6 +915,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
                      dup);
         fwrite(out.data, 1, out.len, stdout);
         an_event_clear(&ev);
+        an_text_give_back(pre, &res); /* freed where it was made */
         an_result_clear(&res);
         if (!k.st)
             analyzer_settle(an);
