@@ -11,6 +11,8 @@
  * tree per line) and output lines written straight into a buffer: at tens
  * of thousands of lines a second, both cost as much as parts of the
  * analysis. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +122,317 @@ static enum media_level json_media(const struct jy_jval *v)
             strcmp(s, media_level_label((enum media_level)m)) == 0)
             return (enum media_level)m;
     return MEDIA_UNKNOWN;
+}
+
+/* ---- the input, read and analysed ahead ----------------------------------
+ *
+ * analyze's input goes through an intake: a second thread (the lane) reads
+ * lines in batches, picks their members and makes each item's text
+ * analysis (analyzer_text: what the item's own words decide) with an
+ * analyzer of its own, while the main thread takes the items in input
+ * order, does what needs the items before them (near-duplicates, events,
+ * risk), stores and writes them. An item's text analysis is claimed once,
+ * by whichever thread comes to it first: the main thread makes those the
+ * lane has not reached itself rather than wait (and reads when the lane
+ * has not), so both cores stay busy whichever part is the slower. Text results do not depend on who
+ * makes them, nor on what was made before (the analyzers' memos only save work), so the output is
+ * the same as on one thread. With one thread (--threads 1, or when no thread can be started) the
+ * main thread reads and analyses everything itself. */
+#define INTAKE_BATCH 64                /* lines read at once */
+#define INTAKE_AHEAD 8                 /* batches read ahead of the main thread, at most */
+#define INTAKE_AHEAD_BYTES (16u << 20) /* and the bytes of their lines */
+
+enum { ITEM_WAITING, ITEM_LANE, ITEM_READY, ITEM_MAIN }; /* who makes its text analysis */
+
+struct intake_item {
+    char *line; /* owned; v's strings point into it */
+    size_t len;
+    bool too_long, object;
+    struct jy_jval v[N_ITEM_KEYS];
+    atomic_int state;
+    struct an_text *pre; /* made by the lane (ITEM_READY), or NULL */
+};
+
+struct intake_batch {
+    struct intake_item item[INTAKE_BATCH];
+    size_t n, bytes;
+    size_t scan; /* items before it the lane has tried to claim (under mu) */
+    struct intake_batch *next;
+};
+
+struct intake {
+    struct line_reader *lr;
+    const struct config *cfg;
+    char *model; /* the sentiment model both analyzers use, or NULL */
+    size_t model_len;
+    bool threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;         /* a batch read, an item made, room made, or stop */
+    struct intake_batch *head; /* the main thread's batch; the queue from there */
+    struct intake_batch *tail; /* the last batch read */
+    size_t n_batches, bytes;   /* queued */
+    bool eof, stop;
+    bool reading;               /* one thread reads at a time */
+    struct intake_batch *spent; /* done with by the main thread, for the lane to free */
+    struct analyzer *an;        /* the lane's, or NULL when it analyses nothing */
+    struct intake_batch *cur;   /* the main thread's batch (the head once taken), */
+    size_t next;                /* and its next item there */
+};
+
+static struct an_item intake_item_text(const struct intake_item *it)
+{
+    return (struct an_item){
+        .title = json_str(&it->v[K_TITLE]),
+        .text = json_str(&it->v[K_TEXT]),
+        .media_level = json_media(&it->v[K_MEDIA]),
+    };
+}
+
+/* Reads up to INTAKE_BATCH lines into a new batch, members picked; NULL at
+ * the end of the input. */
+static struct intake_batch *intake_read_batch(struct line_reader *lr)
+{
+    struct intake_batch *b = NULL;
+    char *line;
+    size_t len;
+    bool too_long;
+    while ((!b || b->n < INTAKE_BATCH) && (line = read_line(lr, &len, &too_long))) {
+        if (!b)
+            b = xcalloc(1, sizeof *b);
+        struct intake_item *it = &b->item[b->n++];
+        it->line = xmalloc(len + 1);
+        memcpy(it->line, line, len + 1);
+        it->len = len;
+        it->too_long = too_long;
+        it->object =
+            !too_long && len > 0 && jy_json_pick(it->line, len, item_keys, N_ITEM_KEYS, it->v) == 0;
+        atomic_init(&it->state, ITEM_WAITING);
+        b->bytes += len;
+    }
+    return b;
+}
+
+/* Frees a list of batches. */
+static void intake_batches_free(struct intake_batch *b)
+{
+    while (b) {
+        struct intake_batch *next = b->next;
+        for (size_t i = 0; i < b->n; i++) {
+            free(b->item[i].line);
+            an_text_free(b->item[i].pre);
+        }
+        free(b);
+        b = next;
+    }
+}
+
+/* Under mu: the batch read goes to the end of the queue (NULL: the input
+ * ended). */
+static void intake_append(struct intake *f, struct intake_batch *b)
+{
+    if (!b) {
+        f->eof = true;
+    } else {
+        if (f->tail)
+            f->tail->next = b;
+        else
+            f->head = b;
+        f->tail = b;
+        f->n_batches++;
+        f->bytes += b->bytes;
+    }
+    pthread_cond_broadcast(&f->cv);
+}
+
+/* Under mu: an item nobody has claimed, now the lane's; NULL when every
+ * item read is claimed. The lane takes the first unclaimed item of the
+ * newest batch that has one, the main thread the oldest items, each
+ * making those the other has not reached: they meet only when all that was
+ * read is made, so the main thread seldom waits for an item the lane is
+ * making, and does the text analysis of as many items as it has time for. */
+static struct intake_item *intake_lane_claim(struct intake *f)
+{
+    for (;;) {
+        struct intake_batch *newest = NULL;
+        for (struct intake_batch *b = f->head; b; b = b->next) {
+            if (b->scan < b->n)
+                newest = b;
+        }
+        if (!newest)
+            return NULL;
+        while (newest->scan < newest->n) {
+            struct intake_item *it = &newest->item[newest->scan++];
+            int waiting = ITEM_WAITING;
+            if (it->object && atomic_compare_exchange_strong(&it->state, &waiting, ITEM_LANE))
+                return it;
+        }
+    }
+}
+
+/* Under mu (or on one thread): reads the next batch into the queue, mu let
+ * go meanwhile; the one who reads is the only one who does. */
+static void intake_read_locked(struct intake *f)
+{
+    f->reading = true;
+    if (f->threaded)
+        pthread_mutex_unlock(&f->mu);
+    struct intake_batch *b = intake_read_batch(f->lr);
+    if (f->threaded)
+        pthread_mutex_lock(&f->mu);
+    f->reading = false;
+    intake_append(f, b);
+}
+
+static bool intake_room(const struct intake *f)
+{
+    return !f->eof && !f->reading && f->n_batches < INTAKE_AHEAD && f->bytes < INTAKE_AHEAD_BYTES;
+}
+
+static void *intake_lane(void *arg)
+{
+    struct intake *f = arg;
+    struct jy_error err = {0};
+    /* Without an analyzer (its failure is the main thread's to report: it
+     * makes one from the same configuration) the lane only reads. */
+    if (analyzer_new(f->cfg, &f->an, &err) == 0) {
+        analyzer_keep_state(f->an, false);
+        if (f->model && analyzer_set_model(f->an, f->model, f->model_len, &err) != 0) {
+            analyzer_free(f->an);
+            f->an = NULL;
+        }
+    }
+    pthread_mutex_lock(&f->mu);
+    while (!f->stop) {
+        /* Reading comes first: a tenth of the work of analysing, and what
+         * is read the main thread may analyse too. */
+        if (intake_room(f)) {
+            intake_read_locked(f);
+            continue;
+        }
+        if (f->spent) {
+            /* the main thread is done with them, and the lane makes none
+             * of their items now: freed here, where their memory came from */
+            struct intake_batch *list = f->spent;
+            f->spent = NULL;
+            pthread_mutex_unlock(&f->mu);
+            intake_batches_free(list);
+            pthread_mutex_lock(&f->mu);
+            continue;
+        }
+        struct intake_item *it = f->an ? intake_lane_claim(f) : NULL;
+        if (!it) {
+            if (f->eof)
+                break; /* all read, all claimed */
+            pthread_cond_wait(&f->cv, &f->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&f->mu);
+        struct an_item in = intake_item_text(it);
+        struct an_text *t = NULL;
+        if (analyzer_text(f->an, &in, &t, &err) != 0)
+            t = NULL; /* the main thread makes it again, and says why */
+        pthread_mutex_lock(&f->mu);
+        it->pre = t;
+        atomic_store(&it->state, ITEM_READY);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static struct intake *intake_new(FILE *in, const struct config *cfg, const char *model,
+                                 size_t model_len, int threads)
+{
+    struct intake *f = xcalloc(1, sizeof *f);
+    f->lr = line_reader_new(in);
+    f->cfg = cfg;
+    if (model) {
+        f->model = xmalloc(model_len ? model_len : 1);
+        memcpy(f->model, model, model_len);
+        f->model_len = model_len;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    f->threaded = threads > 1 && pthread_create(&f->thread, NULL, intake_lane, f) == 0;
+    return f;
+}
+
+static void intake_free(struct intake *f)
+{
+    if (!f)
+        return;
+    if (f->threaded) {
+        pthread_mutex_lock(&f->mu);
+        f->stop = true;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->thread, NULL); /* it may finish reading a batch first */
+    }
+    intake_batches_free(f->head);
+    intake_batches_free(f->spent);
+    analyzer_free(f->an); /* after the results whose terms are its strings */
+    line_reader_free(f->lr);
+    free(f->model);
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+/* The next input item in order, NULL at the end; good until the next
+ * call. The main thread never waits for the lane's analysis of an item:
+ * one the lane is still making, it makes too (on a busy machine the lane
+ * may be off the processor for a while), and the lane's is thrown away.
+ * Batches done with go back to the lane (spent), which frees them with the
+ * text results it made and the main thread gave back (an_text_give_back):
+ * memory freed on the thread that allocated it costs glibc's malloc less,
+ * and the lane cannot free a batch while it makes one of its items. */
+static struct intake_item *intake_next(struct intake *f)
+{
+    if (!f->cur || f->next == f->cur->n) {
+        if (f->threaded)
+            pthread_mutex_lock(&f->mu);
+        struct intake_batch *done = f->cur; /* the head */
+        if (done) {
+            f->head = done->next;
+            if (!f->head)
+                f->tail = NULL;
+            f->n_batches--;
+            f->bytes -= done->bytes;
+            done->next = NULL;
+            if (f->threaded) { /* for the lane to free */
+                done->next = f->spent;
+                f->spent = done;
+                done = NULL;
+            }
+        }
+        while (!f->head && !f->eof) {
+            if (!f->reading)
+                intake_read_locked(f);
+            else
+                pthread_cond_wait(&f->cv, &f->mu);
+        }
+        if (f->threaded)
+            pthread_cond_broadcast(&f->cv); /* room for the lane to read */
+        f->cur = f->head;
+        f->next = 0;
+        if (f->threaded)
+            pthread_mutex_unlock(&f->mu);
+        intake_batches_free(done);
+        if (!f->cur)
+            return NULL;
+    }
+    struct intake_item *it = &f->cur->item[f->next++];
+    int waiting = ITEM_WAITING;
+    if (it->object)
+        atomic_compare_exchange_strong(&it->state, &waiting, ITEM_MAIN);
+    return it;
+}
+
+/* The item's text analysis as the lane made it, or NULL: the caller's to
+ * make. */
+static struct an_text *intake_pre(const struct intake_item *it)
+{
+    return atomic_load(&it->state) == ITEM_READY ? it->pre : NULL;
 }
 
 /* The output line of one item, written straight into b (a jansson tree per
@@ -303,19 +616,19 @@ int cmd_actor(const struct config *cfg, struct store *st, const char *name, unsi
     return 0;
 }
 
-/* The trained model from the database, if any. */
-static int load_model(struct store *st, const char *db, struct analyzer *an, struct jy_error *err)
+/* The trained model from the database, if any, into *blob (NULL: none, the
+ * lexicon is used). */
+static int load_model(struct store *st, const char *db, char **blob, size_t *len,
+                      struct jy_error *err)
 {
-    char *blob = NULL;
-    size_t len = 0;
-    int rc = store_model_get(st, "sentiment", &blob, &len, err);
+    *blob = NULL;
+    *len = 0;
+    int rc = store_model_get(st, "sentiment", blob, len, err);
     if (rc == JY_ENOTFOUND) {
         fprintf(stderr, "jingyu analyze: %s has no trained model; using the lexicon\n", db);
+        *blob = NULL;
         rc = 0;
-    } else if (rc == 0) {
-        rc = analyzer_set_model(an, blob, len, err);
     }
-    free(blob);
     return rc;
 }
 
@@ -495,15 +808,19 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
 {
     const char *db = NULL;
     bool store = false;
+    int threads = 2;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
         } else if (strcmp(argv[i], "--store") == 0) {
             store = true;
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc &&
+                   (strcmp(argv[i + 1], "1") == 0 || strcmp(argv[i + 1], "2") == 0)) {
+            threads = atoi(argv[++i]);
         } else {
             fprintf(stderr,
                     "jingyu analyze: unknown argument %s\n"
-                    "usage: jingyu analyze [--db FILE [--store]] < items.jsonl\n",
+                    "usage: jingyu analyze [--db FILE [--store]] [--threads 1|2] < items.jsonl\n",
                     argv[i]);
             return CMD_EXIT_USAGE;
         }
@@ -536,13 +853,18 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             return arc < 0 ? CMD_EXIT_RUNTIME : arc;
         }
     }
-    if (db && ((!k.st && store_open(db, &k.st, &err)) || load_model(k.st, db, an, &err) ||
+    char *model = NULL;
+    size_t model_len = 0;
+    if (db && ((!k.st && store_open(db, &k.st, &err)) ||
+               load_model(k.st, db, &model, &model_len, &err) ||
+               (model && analyzer_set_model(an, model, model_len, &err)) ||
                (store && (sink_lease(&k, &err) ||
                           store_analysis_restore(k.st, an, &cfg->analysis, &err))))) {
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
         if (k.st && k.pid)
             store_lease_release(k.st, k.host, k.pid, NULL); /* ours only */
         store_close(k.st);
+        free(model);
         analyzer_free(an);
         return CMD_EXIT_RUNTIME;
     }
@@ -563,16 +885,16 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     struct jy_buf out;
     jy_buf_init(&out, 0);
     int64_t now = jy_now(), seq = 0;
-    size_t len, bad = 0, bad_dates = 0, cap_items = 0;
-    bool too_long;
-    char *line;
+    size_t bad = 0, bad_dates = 0, cap_items = 0;
     int rc = 0;
-    struct line_reader *lr = line_reader_new(stdin);
-    while ((line = read_line(lr, &len, &too_long))) {
+    struct intake *input = intake_new(stdin, cfg, model, model_len, threads);
+    free(model);
+    struct intake_item *it;
+    while ((it = intake_next(input))) {
         seq++;
-        struct jy_jval v[N_ITEM_KEYS];
-        bool object =
-            !too_long && len > 0 && jy_json_pick(line, len, item_keys, N_ITEM_KEYS, v) == 0;
+        const struct jy_jval *v = it->v;
+        size_t len = it->len;
+        bool object = it->object, too_long = it->too_long;
         if (k.st) {
             if (k.n_items == cap_items) {
                 cap_items = cap_items ? 2 * cap_items : 1024;
@@ -640,7 +962,8 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         }
         struct an_result res;
         struct an_event ev = {0};
-        if (analyzer_run(an, &in, &res, &err) != 0 ||
+        struct an_text *pre = intake_pre(it); /* the same till given back */
+        if (analyzer_run_text(an, &in, pre, &res, &err) != 0 ||
             (res.event_id && analyzer_event_explain(an, res.event_id, &ev.score, &ev.level,
                                                     &ev.explanation, &err) != 0) ||
             (k.st && store_analysis_record(k.st, an, &res, now, &err) != 0)) {
@@ -659,6 +982,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
                      dup);
         fwrite(out.data, 1, out.len, stdout);
         an_event_clear(&ev);
+        an_text_give_back(pre, &res); /* freed where it was made */
         an_result_clear(&res);
         if (!k.st)
             analyzer_settle(an);
@@ -668,7 +992,6 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
             break;
         }
     }
-    line_reader_free(lr);
     if (k.st) {
         if (rc == 0 && sink_flush(&k, an, now, &err) != 0) {
             fprintf(stderr, "jingyu analyze: %s\n", err.msg);
@@ -697,6 +1020,7 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     jy_buf_free(&terms.text);
     jy_buf_free(&ids.text);
     free(ids.at);
+    intake_free(input); /* after the term cache, which holds its analyzer's strings' addresses */
     analyzer_free(an);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "jingyu analyze: cannot write the output\n");

@@ -555,7 +555,11 @@ static bool nz_map(struct normalizer *nz, const char *s, size_t len, bool weibo,
                 if (b & T2S_CONVERTS)
                     span_mark(t2s, out->len, out->len + n);
             }
-            sbuf_put(out, s + i, n);
+            /* n is 3 (a BMP ideograph, never overlong): a fixed-size copy,
+             * not a call for each character */
+            sbuf_reserve(out, 3);
+            memcpy(out->d + out->len, s + i, 3);
+            out->len += 3;
             i += n;
             continue;
         }

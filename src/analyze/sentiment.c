@@ -335,6 +335,27 @@ static int lex_hit_cmp(const void *x, const void *y)
     return 0;
 }
 
+/* Sorts hits by lex_hit_cmp, keeping ties in the order found (glibc's
+ * qsort is a merge sort: stable too). The automaton finds them by their
+ * end, so a post's few come nearly sorted by start and an insertion sort
+ * has little to do, where qsort's calls through a pointer cost as much as
+ * the scoring; a long article's many still go to qsort. */
+#define LEX_SORT_INSERTION 32
+static void lex_hits_sort(struct lex_hit *h, size_t n)
+{
+    if (n > LEX_SORT_INSERTION) {
+        qsort(h, n, sizeof *h, lex_hit_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct lex_hit x = h[i];
+        size_t j = i;
+        for (; j > 0 && lex_hit_cmp(&h[j - 1], &x) > 0; j--)
+            h[j] = h[j - 1];
+        h[j] = x;
+    }
+}
+
 /* Punctuation ends a negation's reach: "不，开心" is not "不开心". Text is
  * normalised (NFKC), so full-width marks arrive as ASCII. */
 static bool lex_is_break(uint32_t cp)
@@ -433,7 +454,7 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
 {
     struct lex_hits *hs = hits;
     /* Leftmost-longest, non-overlapping: compact the kept hits in place. */
-    qsort(hs->h, hs->n, sizeof *hs->h, lex_hit_cmp);
+    lex_hits_sort(hs->h, hs->n);
     size_t kept = 0;
     uint32_t last_end = 0;
     bool sarcasm = false, action = false, report = false;

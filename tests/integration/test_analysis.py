@@ -5,6 +5,8 @@ Usage: test_analysis.py PATH/TO/jingyu
 
 - `jingyu analyze`: one JSON line per item in input order, normalisation,
   schemes, near-duplicates, events, risk with its explanation; no database.
+- `jingyu analyze` on two threads writes what it writes on one, byte for
+  byte, with and without a trained model.
 - `jingyu analyze --db FILE --store`: items stored with their analysis,
   event and alert, once; without --store nothing is stored.
 - `jingyu scheme test`: an error points at its column; matches are listed.
@@ -137,6 +139,59 @@ def case_analyze_cli(c, jingyu, top):
     heads = [ln.split(',"normalized"')[0] for ln in out.splitlines() if ln.strip()]
     c.eq("analyze-other-ids", heads, ['{"id":100.0', '{"id":["é","/"]', '{"id":{"a":2}',
                                       '{"id":true', '{"id":"警\U0001F600"'])
+
+
+def case_analyze_threads(c, jingyu, top):
+    """The second thread that analyses the items' text ahead changes nothing:
+    the output and the messages are byte for byte those of one thread, over
+    many batches with repeats (the analyzers' memos), reposts, traditional
+    characters, bad lines and items that match no scheme, with and without
+    a trained model."""
+    d = os.path.join(top, "threads")
+    os.makedirs(d)
+    db = os.path.join(d, "t.db")
+    cfg = write_config(os.path.join(d, "c.yaml"), db, [], extra=ANALYSIS)
+    rnd = random.Random(7)
+    words = ["清河县", "民警", "暴力执法", "打人", "视频", "网友", "愤怒", "辟谣", "网传", "公安",
+             "警察", "谣言", "天气", "公园", "火锅", "執法", "當事", "報道", "派出所", "感谢",
+             "zorblax", "flimflam"]
+    lines = []
+    for k in range(1500):
+        r = rnd.random()
+        if r < 0.02:
+            lines.append("not json %d\n" % k)
+            continue
+        if r < 0.3 and lines:
+            text = POST if rnd.random() < 0.5 else rnd.choice(words) * 3  # repeats
+        else:
+            text = "".join(rnd.choice(words) for _ in range(rnd.randint(2, 40)))
+        if rnd.random() < 0.2:
+            text += "//@路人%d:%s" % (k % 7, "".join(rnd.choice(words) for _ in range(6)))
+        row = {"id": k, "text": text, "published": 1700000000 + 60 * k, "source": "微博",
+               "media_level": rnd.choice(["self-media", "local", "central"])}
+        if rnd.random() < 0.1:
+            row["title"] = rnd.choice(words) + rnd.choice(words)
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    text = "".join(lines)
+    base = ["--config", cfg, "analyze"]
+    one = run_input(jingyu, base + ["--threads", "1"], text)
+    two = run_input(jingyu, base, text)
+    c.eq("threads-exit0", (one[0], two[0]), (0, 0))
+    c.eq("threads-lines", len(two[1].splitlines()), sum(1 for ln in lines if ln[0] == "{"))
+    c.check("threads-same-output", one[1] == two[1], "outputs differ")
+    c.check("threads-same-messages", one[2] == two[2], "%r vs %r" % (one[2][:300], two[2][:300]))
+    c.eq("threads-usage", run_input(jingyu, base + ["--threads", "3"], "")[0], 2)
+    # with a trained model, which both threads' analyzers must use
+    ex = os.path.join(d, "ex.jsonl")
+    with open(ex, "w", encoding="utf-8") as f:
+        f.write(jl(labelled_examples()))
+    register_me(jingyu, cfg)  # replacing the model is an admin's
+    rc, _, err = run_input(jingyu, ["--config", cfg, "train", ex, "--db", db], "")
+    c.eq("threads-train", rc, 0)
+    one = run_input(jingyu, base + ["--db", db, "--threads", "1"], text)
+    two = run_input(jingyu, base + ["--db", db, "--threads", "2"], text)
+    c.check("threads-model-same-output", one[0] == two[0] == 0 and one[1] == two[1],
+            "exit %d/%d, outputs differ" % (one[0], two[0]))
 
 
 def case_analyze_store(c, jingyu, top):
@@ -586,7 +641,7 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-analysis-") as top:
-        for case in (case_analyze_cli, case_analyze_store, case_scheme_test, case_train, case_collect_http,
+        for case in (case_analyze_cli, case_analyze_threads, case_analyze_store, case_scheme_test, case_train, case_collect_http,
                      case_pipeline, case_missing_data, case_dark):
             try:
                 case(c, jingyu, top)
