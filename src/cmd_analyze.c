@@ -1263,19 +1263,25 @@ int cmd_train(const struct config *cfg, int argc, char **argv)
     if (rc == 0)
         rc = sentiment_train(nz, ex, n, holdout, &model, &model_len, &rep, &err);
     if (rc == 0) {
-        char *info = xasprintf("{\"model\":\"logistic regression\",\"examples\":%zu,"
-                               "\"console_labels\":%zu,\"holdout\":%d,\"c\":%g,"
-                               "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f,"
-                               "\"negative_f1\":%.4f,\"lexicon_negative_f1\":%.4f}",
-                               rep.n_train + rep.n_test, ln, holdout, rep.c, rep.macro_f1,
-                               rep.lexicon_macro_f1, rep.negative_f1, rep.lexicon_negative_f1);
+        char *info =
+            xasprintf("{\"model\":\"logistic regression\",\"examples\":%zu,"
+                      "\"console_labels\":%zu,\"holdout\":%d,\"c\":%g,"
+                      "\"negative_threshold\":%g,"
+                      "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f,"
+                      "\"negative_f1\":%.4f,\"lexicon_negative_f1\":%.4f}",
+                      rep.n_train + rep.n_test, ln, holdout, rep.c, rep.threshold, rep.macro_f1,
+                      rep.lexicon_macro_f1, rep.negative_f1, rep.lexicon_negative_f1);
         rc = store_model_put(st, &me, "sentiment", model, model_len, info, jy_now(), &err);
         free(info);
     }
     if (rc == 0) {
         printf("trained on %zu examples (%zu from console labels), %zu held back\n", rep.n_train,
                ln, rep.n_test);
-        if (rep.cv_f1 >= 0)
+        if (rep.cv_f1 >= 0 && rep.threshold > 0)
+            printf("logistic regression, C = %g and negative from P(negative) %.3f by 5-fold "
+                   "cross-validation (macro-F1 negative vs rest %.3f)\n",
+                   rep.c, rep.threshold, rep.cv_f1);
+        else if (rep.cv_f1 >= 0)
             printf("logistic regression, C = %g by 5-fold cross-validation (macro-F1 negative "
                    "vs rest %.3f)\n",
                    rep.c, rep.cv_f1);

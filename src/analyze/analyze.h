@@ -75,9 +75,11 @@ struct train_report {
     double accuracy, lexicon_accuracy;
     /* macro-F1 of negative against the rest, what a duty room acts on */
     double negative_f1, lexicon_negative_f1;
-    double c;     /* the regularisation chosen */
-    double cv_f1; /* its cross-validated negative_f1 on the training part (-1: too
-                     few examples to cross-validate, C left at 1) */
+    double c;         /* the regularisation chosen */
+    double cv_f1;     /* its cross-validated negative_f1 on the training part (-1: too
+                         few examples to cross-validate, C left at 1) */
+    double threshold; /* P(negative) from which a text is negative, chosen with C
+                         (0: the likeliest class decides) */
 };
 /* Trains on examples, holding back every holdout-th example (0: none) to
  * measure. *model gets a serialised model (free with free()). The lexicon

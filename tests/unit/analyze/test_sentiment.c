@@ -543,10 +543,10 @@ static void test_model_blob(void **state)
     assert_int_equal(sentiment_train(f->nz, ex, n, 0, &blob, &len, &rep, &err), 0);
 
     /* The header as documented, little-endian. */
-    size_t fixed = 48 + 12 + 12 * (size_t)LEXF_N;
+    size_t fixed = 48 + 16 + 12 * (size_t)LEXF_N;
     assert_true(len > fixed);
     assert_memory_equal(blob, "JYLR", 4);
-    assert_int_equal(le32(blob + 4), 1);  /* version */
+    assert_int_equal(le32(blob + 4), 2);  /* version */
     assert_int_equal(le32(blob + 8), 18); /* bits */
     assert_int_equal(le32(blob + 12), 2); /* bigrams */
     assert_int_equal(le32(blob + 16), 3); /* classes */
@@ -575,7 +575,8 @@ static void test_model_blob(void **state)
         size_t len;
     } bad[] = {
         {"magic", 0, 'X', len},
-        {"version", 4, 2, len},
+        {"version", 4, 3, len},
+        {"version 0", 4, 0, len},
         {"bucket bits", 8, 40, len},
         {"n-gram length", 12, 4, len},
         {"classes", 16, 4, len},
@@ -583,8 +584,9 @@ static void test_model_blob(void **state)
         {"same label twice", 24, (char)blob[20], len},
         {"lexicon features", 32, LEXF_N + 1, len},
         {"entry count", 36, (char)(blob[36] + 1), len},
-        {"reserved", 44, 1, len},
-        {"bucket order", 0, 'J', len}, /* first bucket = second, below */
+        {"n-gram weighing", 44, 7, len},
+        {"threshold", 48 + 15, 0x40, len}, /* 2.0 or more: nothing would be negative */
+        {"bucket order", 0, 'J', len},     /* first bucket = second, below */
         {"truncated", 0, 'J', len - 1},
         {"header only", 0, 'J', 20},
     };
@@ -693,6 +695,109 @@ static void test_model_old_blob(void **state)
     config_free(cfg);
     free(blob);
     (void)f;
+}
+
+/* A hand-made logistic regression blob over 256 buckets of unigrams, two
+ * classes (negative, neutral), no lexicon features: bias, and weight w on
+ * the bucket of 差. Version 1 (what `jingyu train` made before the
+ * threshold) or 2. */
+static char *lr_test_blob(uint32_t version, float threshold, float bias, float w, size_t *len)
+{
+    size_t fixed = 48 + 12 + (version >= 2 ? 4 : 0);
+    *len = fixed + 16;
+    char *p = calloc(1, *len);
+    memcpy(p, "JYLR", 4);
+    put32(p + 4, version);
+    put32(p + 8, 8);             /* bits */
+    put32(p + 12, 1);            /* unigrams */
+    put32(p + 16, 2);            /* classes */
+    put32(p + 20, (uint32_t)-1); /* negative */
+    put32(p + 24, 0);            /* neutral */
+    put32(p + 32, 0);            /* lexicon features */
+    put32(p + 36, 1);            /* entries */
+    memcpy(p + 48, &bias, 4);
+    if (version >= 2)
+        memcpy(p + 60, &threshold, 4);
+    uint64_t x = 0x5DEE; /* 差, as in old_nb_blob */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    put32(p + fixed, (uint32_t)(x >> 56));
+    memcpy(p + fixed + 4, &w, 4);
+    return p;
+}
+
+static double lr_test_p_negative(const char *blob, size_t len, const char *text, enum sentiment *s)
+{
+    struct sentiment_model *m = NULL;
+    struct jy_error err = {0};
+    if (sentiment_model_load(blob, len, &m, &err) != 0)
+        fail_msg("not loaded: %s", err.msg);
+    double p[3];
+    *s = sentiment_model_probs(m, text, strlen(text), NULL, p);
+    sentiment_model_free(m);
+    return p[0];
+}
+
+static double logistic(double x)
+{
+    return 1 / (1 + exp(-x));
+}
+
+/* Version 1 blobs (databases trained before version 2) load and score as
+ * they did: counts over the square root of the n-grams, the likeliest
+ * class. */
+static void test_model_lr_version1(void **state)
+{
+    (void)state;
+    size_t len;
+    char *blob = lr_test_blob(1, 0, -1.0f, 1.5f, &len);
+    enum sentiment s;
+    assert_near(lr_test_p_negative(blob, len, "差", &s), logistic(0.5), 1e-6);
+    assert_int_equal(s, SENT_NEGATIVE);
+    /* four of them: 6 / sqrt(4) */
+    assert_near(lr_test_p_negative(blob, len, "差差差差", &s), logistic(2.0), 1e-6);
+    assert_near(lr_test_p_negative(blob, len, "好", &s), logistic(-1.0), 1e-6);
+    assert_int_equal(s, SENT_NEUTRAL);
+    /* Its reserved field stays reserved. */
+    put32(blob + 44, 1);
+    struct sentiment_model *m = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(sentiment_model_load(blob, len, &m, &err), JY_EINVAL);
+    assert_null(m);
+    free(blob);
+}
+
+/* Version 2: the P(negative) threshold. */
+static void test_model_lr_version2(void **state)
+{
+    (void)state;
+    size_t len;
+    enum sentiment s;
+    /* n-grams weigh as in version 1 */
+    char *blob = lr_test_blob(2, 0, -1.0f, 1.5f, &len);
+    assert_near(lr_test_p_negative(blob, len, "差差差差", &s), logistic(2.0), 1e-6);
+    assert_int_equal(s, SENT_NEGATIVE);
+    free(blob);
+
+    /* P(negative) = logistic(-0.5) = 0.38: neutral is likelier, but a
+     * threshold of 0.3 makes it negative, and one of 0.4 does not. */
+    blob = lr_test_blob(2, 0.3f, -2.0f, 1.5f, &len);
+    assert_near(lr_test_p_negative(blob, len, "差", &s), logistic(-0.5), 1e-6);
+    assert_int_equal(s, SENT_NEGATIVE);
+    lr_test_p_negative(blob, len, "好", &s);
+    assert_int_equal(s, SENT_NEUTRAL);
+    free(blob);
+    blob = lr_test_blob(2, 0.4f, -2.0f, 1.5f, &len);
+    lr_test_p_negative(blob, len, "差", &s);
+    assert_int_equal(s, SENT_NEUTRAL);
+    free(blob);
+    blob = lr_test_blob(2, 0, -2.0f, 1.5f, &len);
+    lr_test_p_negative(blob, len, "差", &s);
+    assert_int_equal(s, SENT_NEUTRAL);
+    free(blob);
 }
 
 /* ---- the real corpus ----------------------------------------------------------- */
@@ -826,6 +931,8 @@ int main(void)
         cmocka_unit_test(test_model_two_classes),
         cmocka_unit_test(test_model_blob),
         cmocka_unit_test(test_model_old_blob),
+        cmocka_unit_test(test_model_lr_version1),
+        cmocka_unit_test(test_model_lr_version2),
         cmocka_unit_test(test_real_corpus),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
