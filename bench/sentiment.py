@@ -74,7 +74,10 @@ def police_set():
         return None
     want = {}
     with open(LABELS, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
+        header = f.readline()
+        while header.startswith("#"):  # the file opens with a comment on how it was made
+            header = f.readline()
+        header = header.rstrip("\n").split("\t")
         for line in f:
             cols = dict(zip(header, line.rstrip("\n").split("\t")))
             c = POLICE_CLASS.get(cols.get("sent", "").strip())

@@ -82,6 +82,7 @@ enum vocab_kind {
     VK_PUBLICITY,  /* publicity.txt */
     VK_ENFORCE,    /* enforce.txt: the police act on what follows */
     VK_QUESTION,   /* question.txt: a question or demand put to the police */
+    VK_SANCTION,   /* sanction.txt: an official's disciplinary sanction (停职, 处分) */
     VK_LOCAL,
     VK_OFFICIAL,
 };
@@ -101,6 +102,10 @@ enum vocab_kind {
 #define QUESTION_SEVERITY 40    /* questions put to the police */
 #define QUESTION_WINDOW 30      /* a question this near a police actor */
 #define MENTION_MAX 30          /* an @mention name is at most this many characters */
+#define GRAFT_WINDOW 40         /* a plain 民警违纪 term this near the police is theirs */
+#define GRAFT_OTHER_SEVERITY 30 /* graft with no police near: another office's */
+#define SANCTION_WINDOW 20      /* a sanction this near the police punishes an officer */
+#define DISPUTE_WINDOW 10       /* a question this near a denial disputes it */
 
 struct risk_vocab {
     struct ac *ac;
@@ -122,11 +127,12 @@ static const struct {
     const char *file;
     enum vocab_kind kind;
 } word_files[] = {
-    {"actors", VK_ACTOR},    {"acts", VK_ACT},
-    {"others", VK_OTHER},    {"negation", VK_NEG},
-    {"debunk", VK_DEBUNK},   {"harm", VK_HARM},
-    {"praise", VK_PRAISE},   {"publicity", VK_PUBLICITY},
-    {"enforce", VK_ENFORCE}, {"question", VK_QUESTION},
+    {"actors", VK_ACTOR},      {"acts", VK_ACT},
+    {"others", VK_OTHER},      {"negation", VK_NEG},
+    {"debunk", VK_DEBUNK},     {"harm", VK_HARM},
+    {"praise", VK_PRAISE},     {"publicity", VK_PUBLICITY},
+    {"enforce", VK_ENFORCE},   {"question", VK_QUESTION},
+    {"sanction", VK_SANCTION},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -510,6 +516,38 @@ static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is the denial h disputed: part of what the police did (以谣言依法处理):
+ * a 执法争议 term that counts (a "警:" one done by the police) holding it,
+ * or naming a rumour (谣) and ending at most two characters before it? A
+ * denial after any other term denies it (暴力执法，系谣言). */
+static bool denial_disputed(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *e = &sc->hits[i];
+        if ((e->kind != VK_CAT && e->kind != VK_CAT_POLICE) || e->cat != CAT_ENFORCEMENT)
+            continue;
+        bool holds = e->cend >= h->cend;
+        bool names_rumour = holds || (e->cend + 2 >= h->cstart &&
+                                      memmem(sc->text + e->start, e->end - e->start, "谣", 3));
+        if (e->cstart <= h->cstart && names_rumour && !negated(sc, e) &&
+            (e->kind == VK_CAT || police_role(sc, e) == 1))
+            return true;
+    }
+    /* a question or demand right at the denial disputes it (难道公安局自己
+     * 断定是谣言, 是谣言？凭什么) */
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *q = &sc->hits[i];
+        if (q->kind != VK_QUESTION || negated(sc, q))
+            continue;
+        uint32_t gap = q->cstart >= h->cend   ? q->cstart - h->cend
+                       : h->cstart >= q->cend ? h->cstart - q->cend
+                                              : 0;
+        if (gap <= DISPUTE_WINDOW)
+            return true;
+    }
+    return false;
+}
+
 /* Marks category c at the hit's severity (its own, else sev percent). */
 static void mark(struct risk_marks *m, int c, int own, int sev)
 {
@@ -534,17 +572,32 @@ void risk_scan_decide(struct risk_scan *sc)
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
         case VK_CAT:
-            if (h->cat < N_CATEGORIES && !negated(sc, h) && !enforced(sc, h) &&
-                !inside_genre(sc, h))
+            if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) || inside_genre(sc, h))
+                break;
+            if (h->cat == CAT_MISCONDUCT && !police_near(sc, h, GRAFT_WINDOW)) {
+                /* 腐败, 截留, 渎职 with no officer near are another
+                 * office's (a charity's, a health board's): negative, but
+                 * no 民警违纪 */
+                mark(m, h->cat, 0, GRAFT_OTHER_SEVERITY);
+            } else {
                 mark(m, h->cat, h->severity, default_severity(h->cat));
+            }
             break;
         case VK_CAT_POLICE:
             /* no enforced(): an enforcement verb between the police and
              * the term already makes it someone else's (交警查处酒驾), and
-             * one after it punishes the officer (民警醉驾被刑拘) */
+             * one after it punishes the officer (民警醉驾被刑拘); but a
+             * term right after 把/将 is what the police act on (民警把赌博
+             * 人员带回) */
             if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
-                police_role(sc, h) == 1)
+                !object_marked(sc, h) && police_role(sc, h) == 1)
                 mark(m, h->cat, h->severity, default_severity(h->cat));
+            break;
+        case VK_SANCTION:
+            /* an officer's sanction (辅警...已停职, 两民警被警告处分) tells of
+             * misconduct, whatever the notice's tone */
+            if (!negated(sc, h) && police_near(sc, h, SANCTION_WINDOW))
+                mark(m, CAT_MISCONDUCT, h->severity, default_severity(CAT_MISCONDUCT));
             break;
         case VK_ACT:
             if (!negated(sc, h)) {
@@ -568,7 +621,8 @@ void risk_scan_decide(struct risk_scan *sc)
                 alarm_sev = h->severity;
             break;
         case VK_DEBUNK:
-            m->debunk = true;
+            if (!denial_disputed(sc, h))
+                m->debunk = true;
             break;
         case VK_MINOR:
             minor = true;

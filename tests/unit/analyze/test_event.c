@@ -784,6 +784,18 @@ static void test_vocab_scan(void **state)
         /* hearsay of a serious case, and its denial */
         {"网传清河有人偷小孩", NULL, NULL, 1u << CAT_RUMOUR, true, false, 0},
         {"警方辟谣：网传偷小孩系谣言", NULL, NULL, 0, false, false, G | D},
+        /* what the police find or take away is not their own doing */
+        {"民警获悉有人聚众赌博", NULL, NULL, 0, false, false, 0},
+        {"民警把赌博的5人带回", NULL, NULL, 0, false, false, 0},
+        /* an officer's sanction tells of misconduct, however plain the notice */
+        {"陈某确为崇州市辅警，目前陈某已停职接受调查", NULL, NULL, 1u << CAT_MISCONDUCT, false,
+         false, 0},
+        /* a denial that is what the police did, or that the post questions,
+         * is no denial; one after the claim is */
+        {"八名医生在群里探讨病情，被警察以谣言依法处理", NULL, NULL, 1u << CAT_ENFORCEMENT, false,
+         false, G},
+        {"难道公安局自己断定是谣言", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"网传民警暴力执法，系谣言", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, G | D},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
@@ -806,6 +818,13 @@ static void test_vocab_scan(void **state)
     risk_vocab_scan(rv, den, strlen(den), NULL, NULL, &m);
     assert_true(m.categories & (1u << CAT_ENFORCEMENT));
     assert_int_equal(m.severity[CAT_ENFORCEMENT], 25);
+    /* graft is an officer's only with an officer near: else another office's */
+    const char *graft = "红十字会截留捐赠物资";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 30);
+    graft = "派出所所长截留捐赠物资";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
     risk_vocab_free(rv);
     /* configured words replace the defaults */
     char *regions[] = {"河东"};
