@@ -14,7 +14,7 @@
  *   jingyu incident verify ID --version V --facts F --verified-by P [--evidence E]
  *                          [--legal-opinion O --legal-by P]
  *   jingyu incident move ID STATE [--reason R] [--version V]
- *   jingyu incident draft ID (--text T | --file F) [--final]
+ *   jingyu incident draft ID (--text T | --file F | --template) [--final]
  *   jingyu incident submit|approve RELEASE [--comment C]
  *   jingyu incident return RELEASE --comment C
  *   jingyu incident publish RELEASE --channel C [--link L] [--at TIME]
@@ -122,8 +122,8 @@ struct opts {
 /* Options are --key VALUE (or flags); positional arguments in order. */
 static bool is_flag(const char *k)
 {
-    static const char *const flags[] = {"--json",     "--all",  "--final",    "--retract",
-                                        "--inactive", "--once", "--as-leader"};
+    static const char *const flags[] = {"--json",     "--all",  "--final",     "--retract",
+                                        "--inactive", "--once", "--as-leader", "--template"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (!strcmp(k, flags[i]))
             return true;
@@ -482,6 +482,14 @@ static int inc_new(struct cli *c, const struct opts *o)
     size_t nfe = 0;
     int64_t id;
     struct jy_error err = {0};
+    /* from an event and no --category: the one the console would choose */
+    struct store_event ev = {0};
+    const struct incident_config *ic = &c->cfg->incident;
+    if (!n.category && n.event_id && store_event_get(c->st, n.event_id, c->now, &ev, &err) == 0)
+        n.category = incident_category_for_event(
+            ev.explanation, (const char *const *)ic->categories, ic->n_categories);
+    store_event_clear(&ev);
+    err.msg[0] = '\0';
     int rc =
         store_incident_create(c->st, &c->me, &n, &c->cfg->incident, c->now, &id, fe, &nfe, &err);
     if (rc) {
@@ -806,9 +814,22 @@ static int inc_draft(struct cli *c, const struct opts *o, int64_t id)
         }
         text = buf;
     }
+    if (!text && flag(o, "--template")) {
+        /* the template the console drafts from, chosen by the category */
+        struct incident x;
+        if (store_incident_get(c->st, id, &x, &err))
+            return fail(c, JY_ENOTFOUND, &err);
+        buf = incident_template_text(config_datadir(), x.category, c->cfg->bureau, &err);
+        incident_clear(&x);
+        if (!buf) {
+            fprintf(stderr, "%s: %s\n", c->name, err.msg);
+            return CMD_EXIT_RUNTIME;
+        }
+        text = buf;
+    }
     if (!text) {
         free(buf);
-        return usage_error(c, "--text T or --file F is required");
+        return usage_error(c, "--text T, --file F or --template is required");
     }
     int64_t rid;
     int rc = store_release_draft(c->st, &c->me, id, text, flag(o, "--final"), c->now, &rid, &err);
@@ -920,7 +941,7 @@ static const struct verb_opts incident_opts[] = {
     {"respond", "--channel --content --at"},
     {"verify", "--version --facts --evidence --legal-opinion --legal-by --verified-by"},
     {"move", "--reason --version"},
-    {"draft", "--text --file --final"},
+    {"draft", "--text --file --template --final"},
     {"submit", "--comment"},
     {"approve", "--comment"},
     {"return", "--comment"},

@@ -448,7 +448,8 @@ int main(int argc, char **argv)
         } else if (!arg) {
             arg = a;
         } else {
-            fprintf(stderr, "jingyu: too many arguments\n");
+            fprintf(stderr, "jingyu %s: unexpected argument %s\n", cmd, a);
+            usage(stderr);
             return EXIT_USAGE;
         }
     }
@@ -456,6 +457,14 @@ int main(int argc, char **argv)
     if ((cmd && console_opt) || (once && (!cmd || strcmp(cmd, "collect")))) {
         fprintf(stderr, "jingyu%s%s: unknown option %s\n", cmd ? " " : "", cmd ? cmd : "",
                 cmd && console_opt ? console_opt : "--once");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    /* the commands without an option table take no argument but inspect's
+     * one: a stray word (a mistyped option) is refused, not ignored */
+    if (cmd && arg &&
+        (!strcmp(cmd, "check-config") || !strcmp(cmd, "collect") || !strcmp(cmd, "status"))) {
+        fprintf(stderr, "jingyu %s: unexpected argument %s\n", cmd, arg);
         usage(stderr);
         return EXIT_USAGE;
     }

@@ -306,7 +306,9 @@ static void draw_all(struct ui_app *app)
         ui_view_draw(app, stdscr, 1, rows - 3, cols);
     }
     if (lo.hint_y > 0) {
-        char *hint = ui_keymap_hint(current_view(app), cols - 1);
+        bool inc = app->screen == UI_SCREEN_INCIDENT;
+        char *hint = ui_keymap_hint_first(current_view(app), cols - 1, inc ? app->inc_keys : NULL,
+                                          inc ? app->n_inc_keys : 0);
         ui_put(stdscr, lo.hint_y, 0, hint, cols, A_DIM);
         free(hint);
     }
@@ -870,6 +872,7 @@ static void app_free(struct ui_app *app)
     normalizer_free(app->nz);
     app->nz = NULL;
     incidents_free(app->incs, app->n_incs);
+    store_people_free(app->people, app->n_people);
     app->incs = NULL;
     app->n_incs = 0;
     ui_form_free(&app->form);

@@ -36,8 +36,23 @@ void ui_form_free(struct ui_form *fm)
     for (size_t i = 0; i < fm->n; i++) {
         jy_buf_free(&fm->f[i].value);
         free(fm->f[i].theirs);
+        free(fm->f[i].opened);
     }
     fm->n = 0;
+}
+
+void ui_form_mark_opened(struct ui_form *fm)
+{
+    for (size_t i = 0; i < fm->n; i++) {
+        free(fm->f[i].opened);
+        fm->f[i].opened = xstrdup(fm->f[i].value.data ? fm->f[i].value.data : "");
+    }
+}
+
+bool ui_form_touched(const struct ui_field *f)
+{
+    const char *v = f->value.data ? f->value.data : "";
+    return !f->opened || strcmp(f->opened, v) != 0;
 }
 
 struct ui_field *ui_form_add(struct ui_form *fm, const char *key, const char *label,

@@ -24,6 +24,111 @@ bool ui_app_may_write(struct ui_app *app)
     return true;
 }
 
+/* ---- names and labels ----------------------------------------------------------- */
+
+void ui_person_label(struct ui_app *app, const char *logins, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!logins)
+        return;
+    if (app->people_version != app->data_version || !app->people_version) {
+        struct store_person *v;
+        size_t nv;
+        struct jy_error err = {0};
+        if (store_people_list(app->st, &v, &nv, &err) == 0) {
+            store_people_free(app->people, app->n_people);
+            app->people = v;
+            app->n_people = nv;
+            app->people_version = app->data_version ? app->data_version : 1;
+        }
+    }
+    size_t len = 0;
+    for (const char *p = logins; *p && len + 1 < n;) {
+        const char *sep = strstr(p, "、");
+        size_t l = sep ? (size_t)(sep - p) : strlen(p);
+        const char *name = NULL;
+        for (size_t i = 0; i < app->n_people && !name; i++)
+            if (strlen(app->people[i].login) == l && !strncmp(app->people[i].login, p, l) &&
+                app->people[i].name && *app->people[i].name)
+                name = app->people[i].name;
+        int w = name ? snprintf(buf + len, n - len, "%s%s", len ? "、" : "", name)
+                     : snprintf(buf + len, n - len, "%s%.*s", len ? "、" : "", (int)l, p);
+        len = w < 0 ? len : len + (size_t)w < n ? len + (size_t)w : n - 1;
+        p += l;
+        if (sep)
+            p += strlen("、");
+    }
+}
+
+const char *ui_release_status_label(const char *status)
+{
+    static const struct {
+        const char *status, *label;
+    } labels[] = {{"draft", "草稿"},
+                  {"submitted", "待审批"},
+                  {"approved", "已批准"},
+                  {"returned", "已退回"},
+                  {"published", "已发布"}};
+    for (size_t i = 0; status && i < sizeof labels / sizeof labels[0]; i++)
+        if (!strcmp(status, labels[i].status))
+            return labels[i].label;
+    return status ? status : "";
+}
+
+void ui_audit_action_label(const char *action, char *buf, size_t n)
+{
+    static const struct {
+        const char *action, *label;
+    } labels[] = {
+        {"incident.create", "立单"},
+        {"incident.save.header", "修改标题、类别、负责人、部门"},
+        {"incident.save.assessment", "填写研判"},
+        {"incident.save.response", "填写回应"},
+        {"incident.save.verification", "填写核查"},
+        {"incident.save.release", "填写通报"},
+        {"incident.save.closure", "填写办结"},
+        {"incident.save.task", "填写任务"},
+        {"incident.link", "关联事件或信息"},
+        {"incident.event_level", "事件等级变化"},
+        {"response.add", "记录回应"},
+        {"task.add", "派任务"},
+        {"task.feedback", "记录任务反馈"},
+        {"release.draft", "起草通报稿"},
+        {"release.submit", "提交审批"},
+        {"release.approve", "批准通报稿"},
+        {"release.return", "退回通报稿"},
+        {"release.publish", "登记发布"},
+        {"release.correct", "标为更正"},
+        {"release.retract", "标为撤回"},
+        {"release.reset", "通报稿退回草稿"},
+        {"alert.ack", "确认预警"},
+        {"alert.rise", "预警升级"},
+        {"alert.notify", "推送预警"},
+        {"alert.escalate", "预警逐级上报"},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        if (!strcmp(action, labels[i].action)) {
+            snprintf(buf, n, "%s", labels[i].label);
+            return;
+        }
+    }
+    /* incident.advance|return|reopen.STATE */
+    static const struct {
+        const char *prefix, *fmt;
+    } moves[] = {{"incident.advance.", "转入「%s」"},
+                 {"incident.return.", "退回「%s」"},
+                 {"incident.reopen.", "重新打开，转入「%s」"}};
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        size_t l = strlen(moves[i].prefix);
+        int st;
+        if (!strncmp(action, moves[i].prefix, l) && (st = inc_state_parse(action + l)) >= 0) {
+            snprintf(buf, n, moves[i].fmt, inc_state_label((enum inc_state)st));
+            return;
+        }
+    }
+    snprintf(buf, n, "%s", action); /* a new kind of row: shown as recorded */
+}
+
 int ui_incidents_reload(struct ui_app *app, struct jy_error *err)
 {
     struct incident *v;
@@ -87,12 +192,22 @@ void ui_incidents_build(struct ui_app *app)
                     A_DIM);
         return;
     }
+    /* the deadline column as wide as its widest entry: "首次回应（黄金4小时）
+     * 已超时 1天20小时" was cut at a fixed 26 columns whatever the width */
+    int dl_w = 8;
+    for (size_t i = 0; i < app->n_incs; i++) {
+        char when[96];
+        bool overdue;
+        next_deadline(app, &app->incs[i], now, when, sizeof when, &overdue);
+        int w = utf8_width(when);
+        dl_w = w > dl_w ? w : dl_w;
+    }
     for (size_t i = 0; i < app->n_incs; i++) {
         const struct incident *x = &app->incs[i];
         char when[96];
         bool overdue;
         next_deadline(app, x, now, when, sizeof when, &overdue);
-        char *dl = ui_cell(when, 26);
+        char *dl = ui_cell(when, dl_w);
         char *line = xasprintf("#%-4lld %-3s %s  %s  %s", (long long)x->id, level_roman(x->level),
                                inc_state_label(x->state), dl, x->title);
         char *cell = ui_cell(line, cols);
@@ -188,7 +303,8 @@ static void build_clocks(struct ui_app *app, const struct incident *x, int64_t n
 {
     struct inc_clock c[INC_N_CLOCKS];
     size_t nc = incident_clocks(x, &app->cfg->incident, now, c);
-    ui_text_add(&app->text, "时限", A_BOLD);
+    bool closed = x->state == INC_CLOSED && x->closed_at;
+    ui_text_add(&app->text, closed ? "时限（已办结，停止计时）" : "时限", A_BOLD);
     for (size_t i = 0; i < nc; i++) {
         char due[32], status[64], span[32];
         ui_format_when(c[i].due_at, now, due, sizeof due);
@@ -203,11 +319,17 @@ static void build_clocks(struct ui_app *app, const struct incident *x, int64_t n
             snprintf(status, sizeof status, "逾期完成（晚 %s）", span);
             break;
         case CLOCK_OVERDUE:
-            inc_format_span(now - c[i].due_at, span, sizeof span);
-            snprintf(status, sizeof status, "已超时 %s", span);
-            attr = ui_alarm_attr();
+            /* a closed incident's clocks stopped at its closing */
+            inc_format_span((closed ? x->closed_at : now) - c[i].due_at, span, sizeof span);
+            snprintf(status, sizeof status, "%s %s", closed ? "办结时已超时" : "已超时", span);
+            attr = closed ? 0 : ui_alarm_attr();
             break;
         case CLOCK_PENDING:
+            if (closed) { /* no countdown: nothing is running any more */
+                snprintf(status, sizeof status, "办结时未到期，不再计时");
+                attr = A_DIM;
+                break;
+            }
             inc_format_span(c[i].due_at - now, span, sizeof span);
             snprintf(status, sizeof status, "剩余 %s", span);
             break;
@@ -218,6 +340,64 @@ static void build_clocks(struct ui_app *app, const struct incident *x, int64_t n
         free(line);
         free(label);
     }
+}
+
+/* The keys of the incident's next step, most likely first, for the front
+ * of the hint line: after each change of state the officer sees what to
+ * press next. */
+static size_t next_keys(const struct inc_facts *f, enum ui_action out[6])
+{
+    size_t n = 0;
+#define K(a) (out[n++] = (a))
+    switch (f->state) {
+    case INC_ASSESSMENT:
+        if (!f->assessed)
+            K(UI_ACT_INC_EDIT);
+        K(UI_ACT_INC_NEXT);
+        K(UI_ACT_INC_HEADER);
+        break;
+    case INC_RESPONSE:
+        if (!f->responses)
+            K(UI_ACT_INC_RESPOND);
+        K(UI_ACT_INC_NEXT);
+        if (f->responses)
+            K(UI_ACT_INC_RESPOND);
+        break;
+    case INC_VERIFICATION:
+        if (!f->verified)
+            K(UI_ACT_INC_EDIT);
+        K(UI_ACT_INC_DRAFT);
+        K(UI_ACT_INC_SUBMIT);
+        K(UI_ACT_INC_TASK);
+        break;
+    case INC_APPROVAL:
+        if (f->release_approved) {
+            K(UI_ACT_INC_PUBLISH);
+        } else {
+            K(UI_ACT_INC_APPROVE);
+            K(UI_ACT_INC_REJECT);
+            K(UI_ACT_INC_DRAFT);
+        }
+        break;
+    case INC_RELEASED:
+        K(UI_ACT_INC_NEXT);
+        K(UI_ACT_INC_CORRECT);
+        K(UI_ACT_INC_RETRACT);
+        break;
+    case INC_FOLLOWUP:
+        K(UI_ACT_INC_CLOSE);
+        K(UI_ACT_INC_TASK);
+        K(UI_ACT_INC_FEEDBACK);
+        K(UI_ACT_INC_DRAFT);
+        K(UI_ACT_INC_BACK);
+        break;
+    case INC_CLOSED:
+    case INC_N_STATES:
+        K(UI_ACT_INC_NEXT); /* reopen */
+        break;
+    }
+#undef K
+    return n;
 }
 
 void ui_incident_build(struct ui_app *app)
@@ -238,7 +418,9 @@ void ui_incident_build(struct ui_app *app)
     free(head);
     add_field(t, "标题：", x.title, cols);
     add_field(t, "来源：", x.origin, cols);
-    add_field(t, "负责人：", x.officer, cols);
+    char officer[96];
+    ui_person_label(app, x.officer, officer, sizeof officer);
+    add_field(t, "负责人：", officer, cols);
     add_field(t, "部门：", x.departments, cols);
     char *evs, *its;
     if (store_incident_links(app->st, x.id, &evs, &its, &err) == 0) {
@@ -265,8 +447,10 @@ void ui_incident_build(struct ui_app *app)
         for (size_t i = 0; i < nr; i++) {
             char when[32];
             ui_format_when(resp[i].responded_at, now, when, sizeof when);
-            char *line = xasprintf("  %s %s（%s）：%s", when, resp[i].channel, resp[i].created_by,
-                                   resp[i].content);
+            char who[96];
+            ui_person_label(app, resp[i].created_by, who, sizeof who);
+            char *line =
+                xasprintf("  %s %s（%s）：%s", when, resp[i].channel, who, resp[i].content);
             ui_text_add_wrapped(t, line, cols, 0);
             free(line);
         }
@@ -290,10 +474,13 @@ void ui_incident_build(struct ui_app *app)
         for (size_t i = 0; i < nrel; i++) {
             char name[64];
             inc_release_name(rel[i].seq, name, sizeof name);
+            char drafters[192], approver[96];
+            ui_person_label(app, rel[i].drafters, drafters, sizeof drafters);
+            ui_person_label(app, rel[i].approver, approver, sizeof approver);
             char *line =
                 xasprintf("  %s%s [%s] 第%d稿  起草 %s%s%s", name, rel[i].final ? "（结果）" : "",
-                          rel[i].status, rel[i].version, rel[i].drafters ? rel[i].drafters : "-",
-                          rel[i].approver ? "  审批 " : "", rel[i].approver ? rel[i].approver : "");
+                          ui_release_status_label(rel[i].status), rel[i].version,
+                          drafters[0] ? drafters : "-", rel[i].approver ? "  审批 " : "", approver);
             ui_text_add(t, line, 0);
             free(line);
             if (rel[i].correction) {
@@ -349,7 +536,10 @@ void ui_incident_build(struct ui_app *app)
         for (size_t i = 0; i < na; i++) {
             char when[32];
             ui_format_when(a[i].at, now, when, sizeof when);
-            char *line = xasprintf("  %s  %s  %s", when, a[i].actor, a[i].action);
+            char who[96], what[128];
+            ui_person_label(app, a[i].actor, who, sizeof who);
+            ui_audit_action_label(a[i].action, what, sizeof what);
+            char *line = xasprintf("  %s  %s  %s", when, who, what);
             ui_text_add(t, line, A_DIM);
             free(line);
         }
@@ -362,6 +552,8 @@ void ui_incident_build(struct ui_app *app)
         }
         store_audit_free(a, na);
     }
+    struct inc_facts f = incident_facts(&x);
+    app->n_inc_keys = next_keys(&f, app->inc_keys);
     incident_clear(&x);
 }
 
@@ -374,23 +566,20 @@ void ui_view_incident_open(struct ui_app *app, int64_t id)
     app->text.top = 0;
 }
 
-/* The category an event's incident starts with: 其他 when configured, else
- * the first; the operator corrects it in assessment. */
-static const char *default_category(const struct incident_config *ic)
-{
-    for (size_t i = 0; i < ic->n_categories; i++) {
-        if (!strcmp(ic->categories[i], "其他"))
-            return ic->categories[i];
-    }
-    return ic->n_categories ? ic->categories[0] : "其他";
-}
-
 void ui_app_incident_from_event(struct ui_app *app, int64_t event_id)
 {
     if (!ui_app_may_write(app))
         return;
-    struct store_incident_new n = {.event_id = event_id,
-                                   .category = default_category(&app->cfg->incident)};
+    /* the category the risk model found most severe in the event; the
+     * operator corrects it in assessment */
+    const struct incident_config *ic = &app->cfg->incident;
+    const char *const *cats = (const char *const *)ic->categories;
+    struct store_event ev = {0};
+    struct jy_error everr = {0};
+    const char *category = store_event_get(app->st, event_id, jy_now(), &ev, &everr) == 0
+                               ? incident_category_for_event(ev.explanation, cats, ic->n_categories)
+                               : incident_category_default(cats, ic->n_categories);
+    struct store_incident_new n = {.event_id = event_id, .category = category};
     struct field_error fe[INC_MAX_FIELD_ERRORS];
     size_t nfe = 0;
     int64_t id;
@@ -398,8 +587,10 @@ void ui_app_incident_from_event(struct ui_app *app, int64_t event_id)
     if (store_incident_create(app->st, &app->me, &n, &app->cfg->incident, jy_now(), &id, fe, &nfe,
                               &err)) {
         ui_app_message(app, true, "立单失败：%s", err.msg);
+        store_event_clear(&ev);
         return;
     }
+    store_event_clear(&ev);
     ui_app_refresh(app);
     ui_view_incident_open(app, id);
     ui_app_message(app, false, "已立处置工单 #%lld（%s），该事件的预警已确认", (long long)id,
@@ -468,35 +659,13 @@ static void incident_value(const struct incident *x, const char *key, char *buf,
         snprintf(buf, n, "%s", s);
 }
 
-/* The text a new statement starts from: data/templates/NAME.txt with the
- * bureau's name filled in. */
+/* The text a new statement starts from: the category's template
+ * (incident_template_file) with the bureau's name filled in. */
 static char *release_template(const struct ui_app *app, const struct incident *x)
 {
-    char *path = xasprintf("%s/templates/%s", config_datadir(),
-                           !strcmp(x->category, "警情谣言") ? "jingqing.txt" : "qingkuang.txt");
-    char *text = NULL;
-    size_t len;
     struct jy_error err = {0};
-    if (jy_read_file(path, 1 << 16, &text, &len, &err) != 0)
-        text = xstrdup("");
-    free(path);
-    /* {bureau} -> the bureau's name */
-    const char *bureau = app->cfg->bureau ? app->cfg->bureau : "";
-    struct jy_buf b;
-    jy_buf_init(&b, 0);
-    jy_buf_puts(&b, "");
-    for (const char *p = text; *p;) {
-        const char *at = strstr(p, "{bureau}");
-        if (!at) {
-            jy_buf_puts(&b, p);
-            break;
-        }
-        jy_buf_append(&b, p, (size_t)(at - p));
-        jy_buf_puts(&b, bureau);
-        p = at + strlen("{bureau}");
-    }
-    free(text);
-    return jy_buf_steal(&b);
+    char *text = incident_template_text(config_datadir(), x->category, app->cfg->bureau, &err);
+    return text ? text : xstrdup("");
 }
 
 /* The incident's newest release not yet published (NULL when none); the
@@ -674,6 +843,7 @@ static void form_open(struct ui_app *app, int kind)
     }
 #undef FROM
     incident_clear(&x);
+    ui_form_mark_opened(fm);
     app->screen = UI_SCREEN_FORM;
     ui_app_message(app, false, "Tab 下一栏  F2/^O 保存  Esc 取消；输入随时保存为草稿");
 }
@@ -784,13 +954,23 @@ static void show_conflict(struct ui_app *app, const struct incident *theirs)
         char buf[20000];
         incident_value(theirs, fm->f[i].key, buf, sizeof buf);
         jy_free(&fm->f[i].theirs);
-        if (strcmp(buf, fm->f[i].value.data))
-            fm->f[i].theirs = xstrdup(buf[0] ? buf : "（空）");
+        if (!strcmp(buf, fm->f[i].value.data))
+            continue;
+        /* a field nobody touched here (still as the form opened, e.g. a
+         * prefilled 核查人 or time) is no conflict: it takes their value, so
+         * the next save does not undo what they saved */
+        if (!ui_form_touched(&fm->f[i])) {
+            ui_form_set(fm, fm->f[i].key, buf);
+            continue;
+        }
+        fm->f[i].theirs = xstrdup(buf[0] ? buf : "（空）");
     }
+    char who[96];
+    ui_person_label(app, theirs->updated_by, who, sizeof who);
     ui_app_message(app, true,
                    "版本冲突：%s 已先保存（版本 %lld），未覆盖。黄色为已保存的内容；再按 F2 "
                    "以你的内容保存，Esc 放弃你的修改",
-                   theirs->updated_by ? theirs->updated_by : "?", (long long)theirs->version);
+                   who[0] ? who : "?", (long long)theirs->version);
 }
 
 static void form_done(struct ui_app *app, const char *what)

@@ -16,7 +16,9 @@
     (UI_VIEW_SEARCH | UI_VIEW_PAGER | UI_VIEW_HELP | UI_VIEW_SOURCES | UI_VIEW_EVENT |             \
      UI_VIEW_INCIDENTS | UI_VIEW_INCIDENT | UI_VIEW_KPI | UI_VIEW_ROSTER | UI_VIEW_DIRECTORY)
 
-/* One entry per line: codes, name, description, hint label, action, views. */
+/* One entry per line: codes, name, description, hint label, action, views.
+ * The hint line takes entries in this order while they fit: `:` comes last
+ * so that at 80 columns the board's o, ? and Q keep their places. */
 // clang-format off
 static const struct ui_key keymap[] = {
     {{'j', UI_FN(KEY_DOWN)},                    "j/Down",  "下移一行",                 NULL,     UI_ACT_DOWN,        V_SCROLL},
@@ -41,19 +43,19 @@ static const struct ui_key keymap[] = {
     {{UI_FN(KEY_F(2)), UI_CTRL('O')},           "F2/^O",   "表单：保存（字段有误时提示在栏旁）", "保存", UI_ACT_FORM_SAVE, UI_VIEW_FORM},
     {{UI_KEY_ESC},                              "Esc",     "表单：取消（确认后放弃所填内容）", "取消", UI_ACT_FORM_CANCEL, UI_VIEW_FORM},
     {{'e'},                                     "e",       "工单：填写本阶段的表单（研判、回应、核查、通报稿、办结）", "填表", UI_ACT_INC_EDIT, UI_VIEW_INCIDENT},
-    {{'E'},                                     "E",       "工单：修改标题、类别、等级、负责人、部门", NULL, UI_ACT_INC_HEADER, UI_VIEW_INCIDENT},
-    {{'r'},                                     "r",       "工单：记录一次回应",       NULL,     UI_ACT_INC_RESPOND, UI_VIEW_INCIDENT},
+    {{'E'},                                     "E",       "工单：修改标题、类别、等级、负责人、部门", "改项", UI_ACT_INC_HEADER, UI_VIEW_INCIDENT},
+    {{'r'},                                     "r",       "工单：记录一次回应",       "回应",     UI_ACT_INC_RESPOND, UI_VIEW_INCIDENT},
     {{'d'},                                     "d",       "工单：起草或修改通报稿（每次保存留一稿）", "起草", UI_ACT_INC_DRAFT, UI_VIEW_INCIDENT},
     {{'t'},                                     "t",       "工单：提交通报稿审批",     "提交",   UI_ACT_INC_SUBMIT,  UI_VIEW_INCIDENT},
     {{'y'},                                     "y",       "工单：批准通报稿（审批领导，且非起草人）", "批准", UI_ACT_INC_APPROVE, UI_VIEW_INCIDENT},
     {{'x'},                                     "x",       "工单：退回通报稿（须写意见）", "退回", UI_ACT_INC_REJECT, UI_VIEW_INCIDENT},
     {{'p'},                                     "p",       "工单：登记发布（渠道、链接、时间）", "发布", UI_ACT_INC_PUBLISH, UI_VIEW_INCIDENT},
     {{'n'},                                     "n",       "工单：进入下一阶段（已办结时重新打开）", "下一步", UI_ACT_INC_NEXT, UI_VIEW_INCIDENT},
-    {{'b'},                                     "b",       "工单：有新情况，退回核查（须写理由）", NULL, UI_ACT_INC_BACK, UI_VIEW_INCIDENT},
-    {{'c'},                                     "c",       "工单：填写办结表并办结",   NULL,     UI_ACT_INC_CLOSE,   UI_VIEW_INCIDENT},
-    {{'C'},                                     "C",       "工单：把最近一次发布标为更正（须写理由）", NULL, UI_ACT_INC_CORRECT, UI_VIEW_INCIDENT},
-    {{'W'},                                     "W",       "工单：把最近一次发布标为撤回（须写理由）", NULL, UI_ACT_INC_RETRACT, UI_VIEW_INCIDENT},
-    {{'F'},                                     "F",       "工单：记录部门对最早一项未反馈任务的反馈", NULL, UI_ACT_INC_FEEDBACK, UI_VIEW_INCIDENT},
+    {{'b'},                                     "b",       "工单：有新情况，退回核查（须写理由）", "退核查", UI_ACT_INC_BACK, UI_VIEW_INCIDENT},
+    {{'c'},                                     "c",       "工单：填写办结表并办结",   "办结",     UI_ACT_INC_CLOSE,   UI_VIEW_INCIDENT},
+    {{'C'},                                     "C",       "工单：把最近一次发布标为更正（须写理由）", "更正", UI_ACT_INC_CORRECT, UI_VIEW_INCIDENT},
+    {{'W'},                                     "W",       "工单：把最近一次发布标为撤回（须写理由）", "撤回", UI_ACT_INC_RETRACT, UI_VIEW_INCIDENT},
+    {{'F'},                                     "F",       "工单：记录部门对最早一项未反馈任务的反馈", "反馈", UI_ACT_INC_FEEDBACK, UI_VIEW_INCIDENT},
     {{'a'},                                     "a",       "确认预警（风险看板与事件视图：该事件的预警；信源视图：信源失联预警）", "确认", UI_ACT_ACK, UI_VIEW_MAIN | UI_VIEW_EVENT | UI_VIEW_SOURCES},
     {{'i'},                                     "i",       "处置工单列表（超时的在前，红色）", "工单", UI_ACT_INCIDENTS, V_LISTS | UI_VIEW_EVENT | UI_VIEW_INCIDENT},
     {{'K'},                                     "K",       "考核指标（本月至今：预警及时率、处置及时率……低于目标的标红）", NULL, UI_ACT_KPI, V_LISTS | UI_VIEW_INCIDENTS},
@@ -62,16 +64,16 @@ static const struct ui_key keymap[] = {
     {{'H'},                                     "H",       "值班表：写交接班记录（自动带入未确认预警、未办结工单、下一班到期时限）", "交班", UI_ACT_HANDOVER, UI_VIEW_ROSTER},
     {{'A'},                                     "A",       "值班表：确认接班（接班人确认最近一份交接记录）", "接班", UI_ACT_HANDOVER_ACK, UI_VIEW_ROSTER},
     {{'N'},                                     "N",       "工单列表：手工立单（电话举报、内部报告）", "立单", UI_ACT_INC_NEW, UI_VIEW_INCIDENTS},
-    {{'T'},                                     "T",       "工单：给部门派任务（协同联动）", NULL, UI_ACT_INC_TASK, UI_VIEW_INCIDENT},
-    {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", NULL, UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
+    {{'T'},                                     "T",       "工单：给部门派任务（协同联动）", "派任务", UI_ACT_INC_TASK, UI_VIEW_INCIDENT},
+    {{'o'},                                     "o",       "为所选事件立处置工单（同时确认其预警）", "立单", UI_ACT_NEW_INCIDENT, UI_VIEW_MAIN | UI_VIEW_EVENT},
     {{'z'},                                     "z",       "静默所选事件（问理由和截止时间；期间预警照记，但不升级、不计入待确认）；已静默时解除", NULL, UI_ACT_SILENCE, UI_VIEW_MAIN | UI_VIEW_EVENT},
     {{'-'},                                     "-",       "人工标注本条为负面（训练数据）", "标负面", UI_ACT_LABEL_NEG, UI_VIEW_PAGER},
     {{'0'},                                     "0",       "人工标注本条为中性",       "标中性",   UI_ACT_LABEL_NEU,   UI_VIEW_PAGER},
     {{'+', '='},                                "+",       "人工标注本条为正面（= 亦可）", "标正面", UI_ACT_LABEL_POS, UI_VIEW_PAGER},
-    {{':'},                                     ":",       "命令行（:source list|enable|disable 名称，:help，:quit）", "命令", UI_ACT_COMMAND, UI_VIEW_ALL},
     {{'?'},                                     "?",       "帮助（本表）",             "帮助",   UI_ACT_HELP,        UI_VIEW_ALL},
     {{UI_CTRL('L')},                            "^L",      "重绘屏幕",                 NULL,     UI_ACT_REDRAW,      UI_VIEW_ALL | UI_VIEW_FORM},
     {{'Q'},                                     "Q",       "退出（需确认 y/n）",       "退出",   UI_ACT_QUIT,        UI_VIEW_ALL},
+    {{':'},                                     ":",       "命令行（:source list|enable|disable 名称，:help，:quit）", "命令", UI_ACT_COMMAND, UI_VIEW_ALL},
 };
 // clang-format on
 
@@ -93,25 +95,45 @@ enum ui_action ui_keymap_lookup(unsigned view, int key)
     return UI_ACT_NONE;
 }
 
-char *ui_keymap_hint(unsigned view, int cols)
+/* Adds k's "NAME hint" to the line when it fits. */
+static void hint_add(struct jy_buf *b, int *used, const struct ui_key *k, int cols)
+{
+    char item[128];
+    snprintf(item, sizeof item, "%s%s %s", *used ? "  " : "", k->name, k->hint);
+    int w = utf8_width(item);
+    if (*used + w > cols)
+        return; /* a shorter later entry may still fit */
+    jy_buf_puts(b, item);
+    *used += w;
+}
+
+char *ui_keymap_hint_first(unsigned view, int cols, const enum ui_action *first, size_t n_first)
 {
     struct jy_buf b;
     jy_buf_init(&b, 0);
     jy_buf_puts(&b, "");
     int used = 0;
-    for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
+    const size_t nk = sizeof keymap / sizeof keymap[0];
+    for (size_t f = 0; f < n_first; f++)
+        for (size_t i = 0; i < nk; i++)
+            if (keymap[i].action == first[f] && keymap[i].hint && (keymap[i].views & view))
+                hint_add(&b, &used, &keymap[i], cols);
+    for (size_t i = 0; i < nk; i++) {
         const struct ui_key *k = &keymap[i];
         if (!k->hint || !(k->views & view))
             continue;
-        char item[128];
-        snprintf(item, sizeof item, "%s%s %s", used ? "  " : "", k->name, k->hint);
-        int w = utf8_width(item);
-        if (used + w > cols)
-            continue; /* a shorter later entry may still fit */
-        jy_buf_puts(&b, item);
-        used += w;
+        bool done = false;
+        for (size_t f = 0; f < n_first && !done; f++)
+            done = k->action == first[f];
+        if (!done)
+            hint_add(&b, &used, k, cols);
     }
     return jy_buf_steal(&b);
+}
+
+char *ui_keymap_hint(unsigned view, int cols)
+{
+    return ui_keymap_hint_first(view, cols, NULL, 0);
 }
 
 const char *ui_view_names(unsigned views, char *buf, size_t n)
@@ -119,11 +141,11 @@ const char *ui_view_names(unsigned views, char *buf, size_t n)
     static const struct {
         unsigned v;
         const char *name;
-    } names[] = {{UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},
-                 {UI_VIEW_PAGER, "阅读"},         {UI_VIEW_HELP, "帮助"},
-                 {UI_VIEW_SOURCES, "信源"},       {UI_VIEW_EVENT, "事件"},
-                 {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"},
-                 {UI_VIEW_FORM, "表单"},          {UI_VIEW_KPI, "考核指标"}};
+    } names[] = {
+        {UI_VIEW_MAIN, "主屏"},          {UI_VIEW_SEARCH, "搜索"},   {UI_VIEW_PAGER, "阅读"},
+        {UI_VIEW_HELP, "帮助"},          {UI_VIEW_SOURCES, "信源"},  {UI_VIEW_EVENT, "事件"},
+        {UI_VIEW_INCIDENTS, "工单列表"}, {UI_VIEW_INCIDENT, "工单"}, {UI_VIEW_FORM, "表单"},
+        {UI_VIEW_KPI, "考核指标"},       {UI_VIEW_ROSTER, "值班表"}, {UI_VIEW_DIRECTORY, "名录"}};
     if ((views & UI_VIEW_ALL) == UI_VIEW_ALL) {
         snprintf(buf, n, "全部");
         return buf;

@@ -160,15 +160,19 @@ void ui_roster_build(struct ui_app *app)
             ui_text_add(&app->text, "交接班（H 写交班记录，A 确认接班，/ 查找）", A_BOLD);
         }
         for (size_t i = 0; i < nh; i++) {
-            char when[32], acked[96] = "";
+            char when[32], acked[160] = "";
             ui_format_when(h[i].written_at, now, when, sizeof when);
+            char from[96], to[96], by[96];
+            ui_person_label(app, h[i].from_login, from, sizeof from);
+            ui_person_label(app, h[i].to_login, to, sizeof to);
+            ui_person_label(app, h[i].acked_by, by, sizeof by);
             if (h[i].acked_by && h[i].acked_as_leader)
-                snprintf(acked, sizeof acked, "由带班领导 %s 代为确认", h[i].acked_by);
+                snprintf(acked, sizeof acked, "由带班领导 %s 代为确认", by);
             else if (h[i].acked_by)
-                snprintf(acked, sizeof acked, "已由 %s 接班", h[i].acked_by);
-            char *head = xasprintf("  #%lld %s %s → %s  %s", (long long)h[i].id, when,
-                                   h[i].from_login, h[i].to_login ? h[i].to_login : "下一班",
-                                   h[i].acked_by ? acked : "待接班确认");
+                snprintf(acked, sizeof acked, "已由 %s 接班", by);
+            char *head =
+                xasprintf("  #%lld %s %s → %s  %s", (long long)h[i].id, when, from,
+                          h[i].to_login ? to : "下一班", h[i].acked_by ? acked : "待接班确认");
             ui_text_add(&app->text, head, h[i].acked_by ? 0 : A_BOLD);
             free(head);
             if (h[i].note && *h[i].note) {
@@ -323,22 +327,34 @@ void ui_directory_build(struct ui_app *app)
         ui_text_add(&app->text, err.msg, ui_alarm_attr());
         return;
     }
-    int w = (cols - 2) / (int)d->n_cols;
+    /* n columns and the n - 1 spaces between them fill the line exactly
+     * (a row one column too wide was cut with "…") */
+    int w = (cols - ((int)d->n_cols - 1)) / (int)d->n_cols;
     if (w < 6)
         w = 6;
     struct jy_buf b;
     jy_buf_init(&b, 0);
     for (size_t i = 0; i < d->n_cols; i++) {
         char *c = ui_cell(d->labels[i], w);
-        jy_buf_printf(&b, "%s ", c);
+        jy_buf_printf(&b, "%s%s", i ? " " : "", c);
         free(c);
     }
     ui_text_add(&app->text, b.data, A_DIM);
     for (size_t r = 0; r < n; r++) {
         jy_buf_reset(&b);
         for (size_t i = 0; i < d->n_cols; i++) {
-            char *c = ui_cell(rows[r][i], w);
-            jy_buf_printf(&b, "%s ", c);
+            /* roles in Chinese: 值班员、审批领导, not operator,approver */
+            char zh[160];
+            const char *v = rows[r][i];
+            unsigned roles;
+            struct jy_error rerr = {0};
+            if (app->dir_kind == DIR_PEOPLE && !strcmp(d->cols[i], "roles") &&
+                role_parse(v, &roles, &rerr) == 0) {
+                role_format_zh(roles, zh, sizeof zh);
+                v = zh;
+            }
+            char *c = ui_cell(v, w);
+            jy_buf_printf(&b, "%s%s", i ? " " : "", c);
             free(c);
         }
         ui_text_add(&app->text, b.data, 0);

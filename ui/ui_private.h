@@ -115,6 +115,9 @@ enum ui_action ui_keymap_lookup(unsigned view, int key);
 /* The hint line for view: "NAME hint" pairs in table order, as many whole
  * pairs as fit in cols display columns. A new string. */
 char *ui_keymap_hint(unsigned view, int cols);
+/* The same with the entries of the actions in first (in that order) ahead
+ * of the rest: the incident view puts its next step's keys there. */
+char *ui_keymap_hint_first(unsigned view, int cols, const enum ui_action *first, size_t n_first);
 /* The help screen's lines for every entry ("NAME  description  (views)"). */
 char **ui_keymap_help_lines(size_t *n);
 const char *ui_view_names(unsigned views, char *buf, size_t n);
@@ -157,6 +160,7 @@ struct ui_field {
     size_t n_choices;
     char error[160]; /* shown beside the label until the field is edited */
     char *theirs;    /* after a conflict: the value someone else saved, when it differs */
+    char *opened;    /* the value the form opened with (ui_form_mark_opened), NULL: not kept */
 };
 
 #define UI_FORM_MAX_FIELDS 8
@@ -184,6 +188,11 @@ struct ui_field *ui_form_add(struct ui_form *fm, const char *key, const char *la
                              enum ui_field_kind kind, const char *initial);
 struct ui_field *ui_form_field(struct ui_form *fm, const char *key);
 const char *ui_form_get(const struct ui_form *fm, const char *key); /* "" when none */
+/* Keeps each field's value as the form opened with it ... */
+void ui_form_mark_opened(struct ui_form *fm);
+/* ... so that a field the officer never changed is told apart: true when
+ * its value differs from that one (or none was kept). */
+bool ui_form_touched(const struct ui_field *f);
 /* Sets a value (sanitised: one line unless multi-line; a choice not among
  * the choices becomes the first). */
 void ui_form_set(struct ui_form *fm, const char *key, const char *value);
@@ -521,8 +530,13 @@ struct ui_app {
     struct incident *incs;
     size_t n_incs, inc_sel;
     int overdue;
-    int64_t incident_id; /* the incident in the incident view */
-    struct ui_form form; /* the form open on UI_SCREEN_FORM */
+    int64_t incident_id;        /* the incident in the incident view */
+    enum ui_action inc_keys[6]; /* its next step's keys, first in the hint line */
+    size_t n_inc_keys;
+    struct store_person *people; /* who is who, for names on screen (ui_person_label) */
+    size_t n_people;
+    int64_t people_version; /* data_version they were read at (0: not read) */
+    struct ui_form form;    /* the form open on UI_SCREEN_FORM */
     enum ui_pending pending;
     int64_t pending_id; /* the release or task a pending line is for */
     char prompt_label[192];
@@ -571,6 +585,15 @@ struct normalizer *ui_app_normalizer(struct ui_app *app);
 /* Re-reads what the panes, the header and an open view show (after our own
  * writes, which do not move data_version). */
 void ui_app_refresh(struct ui_app *app);
+
+/* The people behind one login, or several joined by "、" ("zhang、li"), as
+ * the screen names them: by name ("张三"), the login alone when nobody is
+ * registered under it; "" for NULL. */
+void ui_person_label(struct ui_app *app, const char *logins, char *buf, size_t n);
+/* A release's status in Chinese (草稿, 待审批, 已批准, 已发布). */
+const char *ui_release_status_label(const char *status);
+/* An audit row's action in Chinese ("incident.advance.closed" -> 转入「办结」). */
+void ui_audit_action_label(const char *action, char *buf, size_t n);
 
 /* incidents.c: the incident list and view, and opening an incident. */
 int ui_incidents_reload(struct ui_app *app, struct jy_error *err);

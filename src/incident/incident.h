@@ -188,6 +188,22 @@ bool inc_blank(const char *s);
 
 /* A release's name by its number: 1 首次通报, 2 续报一, 3 续报二, ... */
 void inc_release_name(int seq, char *buf, size_t size);
+
+/* ---- categories and templates (template.c) ---------------------------------- */
+
+/* 其他 when configured, else the first configured category. */
+const char *incident_category_default(const char *const *cats, size_t n);
+/* The category an incident opened from an event starts with: the most
+ * severe sensitive category the risk model names in the event's explanation
+ * (a debunked rumour last), mapped to one of the n configured categories;
+ * the default when none maps. */
+const char *incident_category_for_event(const char *explanation, const char *const *cats, size_t n);
+/* The file under DATADIR/templates/ a statement of this category starts from. */
+const char *incident_template_file(const char *category);
+/* That template's text with {bureau} filled in; NULL (err set) when it
+ * cannot be read. A new string. */
+char *incident_template_text(const char *datadir, const char *category, const char *bureau,
+                             struct jy_error *err);
 /* Chinese numerals 1..9999: 一, 十, 十一, 二十, 一百零五, ... */
 void inc_zh_number(int n, char *buf, size_t size);
 

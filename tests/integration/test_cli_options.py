@@ -97,6 +97,16 @@ def main():
         for args in ACCEPTED:
             rc, out, err = run(args)
             c.check("accepted: jingyu " + " ".join(args), rc != 2, "exit %d: %s" % (rc, err))
+        # the commands main.c handles without an option table: a stray
+        # word or lone option right after the command name is refused too
+        for args in (["status", "bogus"], ["check-config", "bogus"], ["collect", "bogus"],
+                     ["collect", "--once", "bogus"], ["inspect", "FEED", "bogus"],
+                     ["status", "-"], ["status", "--bogus"], ["check-config", "--bogus"],
+                     ["collect", "--bogus"], ["inspect", "--bogus"], ["status", "-x"]):
+            rc, out, err = run(args)
+            c.check("refused: jingyu " + " ".join(args),
+                    rc == 2 and args[-1] in err and "usage" in err,
+                    "exit %d: %s" % (rc, err.strip()[:300]))
         # the console's own options belong to the console
         for args in (["--read-only", "person", "list"], ["status", "--once"],
                      ["--no-collect", "kpi"]):

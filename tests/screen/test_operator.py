@@ -7,7 +7,10 @@ test_screen.py drives it, whose helpers it uses.
 - a template's （地点） is filled in place: Up to its line, Home, Right to it,
   Delete, typed text goes in where the cursor is;
 - a draft from a killed session survives Esc and n at the offer, and a d
-  that is not confirmed; only d then y discards it.
+  that is not confirmed; only d then y discards it;
+- the incident view speaks Chinese (people by name, 草稿, 转入「核查」) and
+  its hint line starts with the next step's key, which changes with the
+  state; the board's hint has o; directory rows are not cut with "…".
 
 usage: test_operator.py JINGYU   (exit 77 when tmux is missing)"""
 import os
@@ -115,6 +118,48 @@ def case_placeholder(c, tmp, case):
          "（地点）" not in text, text)
 
 
+def case_chinese_and_hints(c, cli, tmp, case):
+    # in incident #2's view (核查, a statement drafted): names, not logins;
+    # states and release statuses in Chinese
+    ok = c.wait(lambda ls: "工单 #2" in ls[2] and any("[草稿]" in l for l in ls), 5)
+    text = c.text()
+    c.keys("G")  # the history is at the end
+    c.wait(lambda ls: any("历史" in l for l in ls), 3)
+    text += c.text()
+    c.keys("g")
+    bad = [w for w in ("[draft]", "zhang", "incident.", "release.") if w in text]
+    case("the incident view speaks Chinese", ok and not bad and "张三" in text and
+         "转入「核查」" in text, "%s\n%s" % (bad, text))
+    hint = c.lines()[-3]
+    case("核查 unverified: the hint starts with e", hint.startswith("e 填表"), repr(hint))
+    # verified (by another officer, from the CLI): the next step is the
+    # statement; submitted: the approver's keys come first
+    version = query_one(tmp, "SELECT version FROM incidents WHERE id = 2")
+    cli("wang", "incident", "verify", 2, "--version", version, "--facts", "属实", "--verified-by", "王五")
+    ok = c.wait(lambda ls: ls[-3].startswith("d 起草  t 提交"), 5)
+    case("verified: the hint starts with d and t", ok, repr(c.lines()[-3]))
+    c.keys("t")
+    ok = c.wait(lambda ls: ls[-3].startswith("y 批准"), 5)
+    case("after submitting the hint starts with y", ok, repr(c.lines()[-3:]))
+    c.keys("q", "q")
+    ok = c.wait(lambda ls: "实时信息" in ls[1], 5)
+    case("the board's hint has o", ok and "o 立单" in c.lines()[-3], repr(c.lines()[-3]))
+    c.keys("D")
+    ok = c.wait(lambda ls: any("张三" in l for l in ls[1:]), 5)
+    rows = [l for l in c.lines()[1:] if "张三" in l or "李四" in l]
+    # 李四's row is short: nothing of it is cut (every row ended in "…")
+    case("directory rows are whole, roles in Chinese",
+         ok and rows and not any(r.rstrip().endswith("…") for r in rows if "李四" in r) and
+         any("审批领导" in r for r in rows) and not any("approver" in r for r in rows),
+         "\n".join(rows))
+    c.keys("q")
+    c.wait(lambda ls: "实时信息" in ls[1], 5)
+    c.keys("i")
+    c.wait(lambda ls: any("待通报的工单" in l for l in ls), 5)
+    c.keys("Enter")
+    c.wait(lambda ls: "工单 #" in ls[2], 5)
+
+
 def case_draft(jingyu, tmp, consoles, case, c):
     c.keys("q")  # back to the list
     c.wait(lambda ls: any("超时未报的工单" in l for l in ls), 5)
@@ -172,9 +217,10 @@ def main():
         print("%s - %s%s" % ("ok" if ok else "FAIL", name, "" if ok else ": " + why), flush=True)
 
     try:
-        setup(jingyu, tmp)
+        cli = setup(jingyu, tmp)
         c = case_header(jingyu, tmp, consoles, case)
         case_placeholder(c, tmp, case)
+        case_chinese_and_hints(c, cli, tmp, case)
         case_draft(jingyu, tmp, consoles, case, c)
     finally:
         for con in consoles:

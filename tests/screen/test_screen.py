@@ -340,7 +340,9 @@ def case_risk_board(jingyu, tmp, consoles, case):
     case("o opens an incident from the event",
          ok and "[研判]" in text and "时限" in text and "预警确认" in text and "内部上报" in text
          and "剩余" in text and STORY in text and "已立处置工单 #1（值班员甲）" in text
-         and "incident.create" in text, text)
+         and "立单" in text and "incident.create" not in text
+         # the category the risk model found (执法争议), not 其他 (issue 15)
+         and "[研判]  II 重大  执法争议" in text, text)
     con.keys("q")
     ok = con.wait(lambda ls: "处置工单（超时的在前）" in ls[1] and
                   any(l.strip().startswith("#1") for l in ls), 5)
@@ -524,7 +526,7 @@ def case_incident_walk(jingyu, tmp, consoles, case):
     a.keys("Tab")
     a.type("我局已关注网传视频，正在调查核实，结果将及时公布。")
     a.keys("F2")
-    ok = ok and saved(a, "官方微博（zhang）：我局已关注网传视频")
+    ok = ok and saved(a, "官方微博（张三）：我局已关注网传视频")
     case("walk: a response recorded", ok, a.text())
     a.keys("n")
     a.wait(lambda ls: any("[核查]" in l for l in ls), 5)
@@ -675,7 +677,7 @@ def case_drafts(jingyu, tmp, consoles, case, d):
                         "--level", "IV", "--strategy", "李四的策略"], capture_output=True, text=True,
                        env=dict(os.environ, JINGYU_USER="li"))
     c.keys("F2")
-    ok = c.wait(lambda ls: any("版本冲突：li 已先保存" in l for l in ls) and
+    ok = c.wait(lambda ls: any("版本冲突：李四 已先保存" in l for l in ls) and
                 any("已保存的版本：李四的策略" in l for l in ls), 5)
     case("a stale save shows both versions and overwrites nothing",
          r.returncode == 0 and ok and "李四的策略" in query_one(d, "SELECT strategy FROM "
@@ -867,7 +869,7 @@ def case_duty(jingyu, tmp, consoles, case):
     b.wait(lambda ls: "值班表" in ls[1], 5)
     b.keys("A")
     ok = b.wait(lambda ls: any("已确认接班（交接记录 #1，李四）" in l for l in ls) and
-                any("已由 li 接班" in l for l in ls), 5)
+                any("已由 李四 接班" in l for l in ls), 5)
     case("the next officer acknowledges it", ok, b.text())
     b.keys("/")
     b.wait_text("筛选：", 3)
@@ -890,7 +892,7 @@ def case_duty(jingyu, tmp, consoles, case):
     b.type("李四")
     b.keys("Enter")
     ok = ok and b.wait(lambda ls: any("筛选：李四" in l for l in ls) and
-                       any("李四" in l and "leader" in l for l in ls) and
+                       any("李四" in l and "带班领导" in l for l in ls) and
                        not any("张三" in l for l in ls[2:]), 5)
     b.keys("D")
     ok = ok and b.wait(lambda ls: any("【单位】" in l for l in ls) and

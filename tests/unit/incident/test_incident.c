@@ -395,6 +395,40 @@ static void test_kpi(void **state)
     assert_false(k[KPI_GUIDANCE].below);
 }
 
+/* An incident opened from an event takes the most severe category the risk
+ * model names in its explanation (a 警情谣言 event was opened as 其他 and
+ * drafted from the wrong template); the template follows the category. */
+static void test_category_and_template(void **state)
+{
+    (void)state;
+    const char *const cats[] = {"执法争议", "民警违纪", "警情谣言", "袭警", "重大案事件", "其他"};
+    size_t n = sizeof cats / sizeof cats[0];
+    const char *rumour = "[{\"indicator\":\"content\",\"label\":\"涉警内容\",\"value\":0.8,"
+                         "\"detail\":\"涉及 警情谣言\"},{\"indicator\":\"media\"}]";
+    assert_string_equal(incident_category_for_event(rumour, cats, n), "警情谣言");
+    const char *two = "[{\"indicator\":\"content\",\"detail\":\"涉及 警情谣言、执法争议\"}]";
+    assert_string_equal(incident_category_for_event(two, cats, n), "执法争议");
+    /* a debunked rumour weighs a quarter: any other category goes first */
+    const char *debunked =
+        "[{\"indicator\":\"content\",\"detail\":\"涉及 警情谣言(已辟谣)、重大案事件\"}]";
+    assert_string_equal(incident_category_for_event(debunked, cats, n), "重大案事件");
+    const char *assault = "[{\"indicator\":\"content\",\"detail\":\"涉及 袭警/民警受伤\"}]";
+    assert_string_equal(incident_category_for_event(assault, cats, n), "袭警");
+    /* only the content indicator counts; nothing sensitive: the default */
+    const char *none = "[{\"indicator\":\"content\",\"detail\":\"未涉及敏感类别\"},"
+                       "{\"indicator\":\"media\",\"detail\":\"警情谣言\"}]";
+    assert_string_equal(incident_category_for_event(none, cats, n), "其他");
+    assert_string_equal(incident_category_for_event(NULL, cats, n), "其他");
+    /* a category not configured is not invented */
+    const char *const few[] = {"执法争议", "其他"};
+    assert_string_equal(incident_category_for_event(rumour, few, 2), "其他");
+    const char *const no_other[] = {"执法争议"};
+    assert_string_equal(incident_category_default(no_other, 1), "执法争议");
+    assert_string_equal(incident_template_file("警情谣言"), "jingqing.txt");
+    assert_string_equal(incident_template_file("其他"), "qingkuang.txt");
+    assert_string_equal(incident_template_file(NULL), "qingkuang.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_kpi),
         cmocka_unit_test(test_blank),
+        cmocka_unit_test(test_category_and_template),
     };
     return cmocka_run_group_tests(tests, load_defaults, free_defaults);
 }

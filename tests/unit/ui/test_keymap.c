@@ -207,6 +207,36 @@ static void hint_line_is_generated_and_fits(void **state)
     free(h);
 }
 
+/* `o` is in the board's and the event view's hint line; the incident
+ * view's keys all have a label; the next step's keys go first; every key's
+ * views are named on `?` (H and A showed "[]"). */
+static void hints_name_every_step(void **state)
+{
+    (void)state;
+    char *h = ui_keymap_hint(UI_VIEW_MAIN, 100);
+    assert_non_null(strstr(h, "o 立单"));
+    free(h);
+    h = ui_keymap_hint(UI_VIEW_EVENT, 100);
+    assert_non_null(strstr(h, "o 立单"));
+    free(h);
+    size_t n;
+    const struct ui_key *k = ui_keymap_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (k[i].views == UI_VIEW_INCIDENT && !k[i].hint)
+            fail_msg("%s has no hint label in the incident view", k[i].name);
+    enum ui_action first[] = {UI_ACT_INC_PUBLISH, UI_ACT_INC_CORRECT};
+    h = ui_keymap_hint_first(UI_VIEW_INCIDENT, 80, first, 2);
+    assert_true(!strncmp(h, "p 发布  C 更正", strlen("p 发布  C 更正")));
+    assert_true(utf8_width(h) <= 80);
+    assert_null(strstr(strstr(h, "p 发布") + 1, "p 发布")); /* not twice */
+    free(h);
+    char **lines = ui_keymap_help_lines(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strstr(lines[i], "[]"))
+            fail_msg("no views on ?: %s", lines[i]);
+    ui_lines_free(lines, n);
+}
+
 static void help_lines_list_every_key(void **state)
 {
     (void)state;
@@ -562,6 +592,7 @@ int main(void)
         cmocka_unit_test(man_lists_every_key),
         cmocka_unit_test(keys_required_by_the_issue_exist),
         cmocka_unit_test(no_key_is_bound_twice_in_a_view),
+        cmocka_unit_test(hints_name_every_step),
         cmocka_unit_test(hint_line_is_generated_and_fits),
         cmocka_unit_test(help_lines_list_every_key),
         cmocka_unit_test(lineedit_edits_whole_characters),
