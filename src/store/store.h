@@ -21,7 +21,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
