@@ -6,14 +6,21 @@
  * two- and four-character terms of the base texts, and counts how many
  * stored items contain each, so the search figures say what they searched.
  *
- *   gen_db DB N TERMS_FILE      (DB is replaced; TERMS_FILE gets the terms
- *                                and the timings, KEY=VALUE lines)
+ *   gen_db DB N TERMS_FILE [CONFIG]
+ *
+ * DB is replaced; TERMS_FILE gets the terms and the timings, KEY=VALUE lines.
+ * With CONFIG (a jingyu configuration: its schemes and risk model), every
+ * item is analysed as the collector would store it, so the database also
+ * holds events with their state, alerts and analysis rows: the store a
+ * county has after months of collecting, which the console's board reads.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/analyze.h"
+#include "config/config.h"
 #include "store/store.h"
 #include "text.h"
 
@@ -151,8 +158,8 @@ static void remove_db(const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: gen_db DB N TERMS_FILE\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: gen_db DB N TERMS_FILE [CONFIG]\n");
         return 2;
     }
     const char *db = argv[1], *terms_path = argv[3];
@@ -174,6 +181,14 @@ int main(int argc, char **argv)
     struct store *st;
     if (store_open(db, &st, &err))
         return die("open", &err);
+    struct config *cfg = NULL;
+    struct analyzer *an = NULL;
+    if (argc == 5) {
+        if (config_load(argv[4], &cfg, &err) || analyzer_new(cfg, &an, &err) ||
+            store_set_analyzer(st, an, &cfg->analysis, &err))
+            return die("analyzer", &err);
+        printf("gen_db: every item analysed with the schemes and risk model of %s\n", argv[4]);
+    }
     int64_t src_ids[N_SOURCES];
     for (int s = 0; s < N_SOURCES; s++) {
         char name[32], url[64];
@@ -249,6 +264,8 @@ int main(int argc, char **argv)
     printf("index: %zu rows in %.1f s of store_index_step(%d) = %.0f rows/s; lag after: %lld\n",
            indexed, idx_secs, INDEX_BATCH, (double)indexed / idx_secs, (long long)pending);
     store_close(st);
+    analyzer_free(an);
+    config_free(cfg);
 
     FILE *f = fopen(terms_path, "w");
     if (!f) {
@@ -263,9 +280,9 @@ int main(int argc, char **argv)
     }
     fprintf(f,
             "GEN_ITEMS=%zu\nGEN_INSERT_S=%.1f\nGEN_INSERT_RPS=%.0f\nGEN_INDEX_S=%.1f\n"
-            "GEN_INDEX_RPS=%.0f\nGEN_TEXT='%s'\nGEN_SCHEMA=%d\n",
+            "GEN_INDEX_RPS=%.0f\nGEN_TEXT='%s'\nGEN_SCHEMA=%d\nGEN_ANALYSED=%s\n",
             n_items, ins_secs, (double)n_items / ins_secs, idx_secs, (double)indexed / idx_secs,
-            bt.from_corpus ? "corpus" : "generated", STORE_SCHEMA_VERSION);
+            bt.from_corpus ? "corpus" : "generated", STORE_SCHEMA_VERSION, an ? "yes" : "no");
     fclose(f);
     free(items);
     jy_buf_free(&title);

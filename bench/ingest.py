@@ -23,6 +23,15 @@ feed_server.py's /stats.
    newest id; the search API itself then uses no scan).
 
 Prints human lines and, last, KEY=VALUE lines (prefixed "RESULT ") for run.sh.
+
+  ingest.py --sweep JINGYU WORKDIR ITEMS FEEDS,FEEDS,... [JINGYU_BASE]
+
+3. the scale sweep: one server holding the largest number of feeds, and for
+   each count N a fresh database filled by one `collect --once` of the first N
+   feeds. Prints the cost per feed (wall and CPU ms), the blocks read and
+   written per item (getrusage), and with strace installed a second, untimed
+   pass counting fsync/fdatasync calls. With JINGYU_BASE (another binary)
+   each count runs both, alternating, so the two are measured in one sitting.
 """
 import ctypes
 import grp
@@ -295,7 +304,93 @@ def fmt(x):
     return f"{x:.3f}"
 
 
+def sweep_one(jingyu, work, port, n, tag):
+    """collect --once of the first n feeds into a fresh database; returns a dict."""
+    cfg = os.path.join(work, f"sweep-{tag}-{n}.yaml")
+    db = os.path.join(work, f"sweep-{tag}.db")
+    write_jingyu_config(cfg, db, port, n)
+    remove_db(db)
+    t0 = time.monotonic()
+    p = subprocess.Popen([jingyu, "--config", cfg, "collect", "--once"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    items = count(db, "SELECT count(*) FROM items")
+    r = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "items": items,
+         "inblock": ru.ru_inblock, "oublock": ru.ru_oublock, "rc": os.waitstatus_to_exitcode(status),
+         "err": err.decode(errors="replace")[-300:], "fsync": None}
+    strace = shutil.which("strace")
+    if strace and os.environ.get("BENCH_STRACE", "1") != "0":
+        remove_db(db)
+        out = os.path.join(work, "strace.out")
+        subprocess.run([strace, "-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync,pread64,pwrite64",
+                        jingyu, "--config", cfg, "collect", "--once"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        calls = {}
+        try:
+            with open(out) as f:
+                for line in f:
+                    w = line.split()
+                    if len(w) >= 5 and w[-1] in ("fsync", "fdatasync", "pread64", "pwrite64"):
+                        calls[w[-1]] = int(w[3])
+        except OSError:
+            pass
+        r["fsync"] = calls.get("fsync", 0) + calls.get("fdatasync", 0)
+        r["preads"] = calls.get("pread64", 0)
+        r["pwrites"] = calls.get("pwrite64", 0)
+    remove_db(db)
+    return r
+
+
+def sweep(argv):
+    jingyu, work, items, counts = argv[0], argv[1], int(argv[2]), \
+        [int(x) for x in argv[3].split(",")]
+    base = argv[4] if len(argv) > 4 else None
+    os.makedirs(work, exist_ok=True)
+    server = start_server(max(counts), items, work)
+    res = {}
+    try:
+        print(f"ingest sweep: the first N of {max(counts)} feeds x {items} items, fresh database "
+              f"each, one `collect --once`; feeds served by {server.desc}")
+        bins = [("new", jingyu)] + ([("base", base)] if base else [])
+        print(f"{'feeds':>6} {'binary':>6} {'items':>7} {'wall s':>7} {'ms/feed':>8} "
+              f"{'CPU ms/feed':>11} {'us/item':>8} {'blk r/item':>10} {'blk w/item':>10} "
+              f"{'fsyncs':>6} {'pread/item':>10} {'pwrite/item':>11}")
+        for n in counts:
+            for tag, binary in (bins if n % 2 else bins[::-1]):
+                r = sweep_one(binary, work, server.port, n, tag)
+                if r["rc"] or r["items"] != n * items:
+                    print(f"  {tag} at {n} feeds: exit {r['rc']}, {r['items']} items: {r['err']}")
+                it = max(r["items"], 1)
+                fs = "-" if r["fsync"] is None else str(r["fsync"])
+                pr = "-" if r["fsync"] is None else f"{r['preads'] / it:.2f}"
+                pw = "-" if r["fsync"] is None else f"{r['pwrites'] / it:.2f}"
+                print(f"{n:>6} {tag:>6} {r['items']:>7} {r['wall']:>7.2f} "
+                      f"{r['wall'] * 1e3 / n:>8.2f} {r['cpu'] * 1e3 / n:>11.2f} "
+                      f"{r['cpu'] * 1e6 / it:>8.1f} {r['inblock'] / it:>10.2f} "
+                      f"{r['oublock'] / it:>10.2f} {fs:>6} {pr:>10} {pw:>11}", flush=True)
+                key = "SWEEP" if tag == "new" else "SWEEP_BASE"
+                res[f"{key}_{n}_MS_FEED"] = f"{r['wall'] * 1e3 / n:.2f}"
+                res[f"{key}_{n}_CPU_MS_FEED"] = f"{r['cpu'] * 1e3 / n:.2f}"
+                if r["fsync"] is not None:
+                    res[f"{key}_{n}_FSYNC"] = str(r["fsync"])
+        lo, hi = counts[0], counts[-1]
+        for key in ("SWEEP", "SWEEP_BASE"):
+            a, b = res.get(f"{key}_{lo}_CPU_MS_FEED"), res.get(f"{key}_{hi}_CPU_MS_FEED")
+            if a and b:
+                res[f"{key}_GROWTH"] = f"{float(b) / float(a):.2f}"
+                print(f"{'this binary' if key == 'SWEEP' else 'base binary'}: CPU per feed at "
+                      f"{hi} feeds / at {lo} feeds = {res[f'{key}_GROWTH']} (flat: 1.0)")
+    finally:
+        server.stop()
+    for k, v in res.items():
+        print(f"RESULT {k}={v}")
+
+
 def main():
+    if sys.argv[1:2] == ["--sweep"]:
+        return sweep(sys.argv[2:])
     jingyu, work, feeds, items, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
         int(sys.argv[4]), int(sys.argv[5])
     os.makedirs(work, exist_ok=True)

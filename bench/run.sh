@@ -4,8 +4,10 @@
 # prints the figures, then a summary. Nothing is asserted: these machines
 # are noisy, so every figure comes with a baseline measured in the same run.
 #
-#   BENCH_SCALE=small  20 feeds and a 10,000-item database (about a minute)
-#   (default: full)    200 feeds x 50 items and a 1,000,000-item database
+#   BENCH_SCALE=small  20 feeds and a 10,000-item database (about a minute);
+#                      the ingest sweep at 20, 100, 300 and 1,000 feeds
+#   (default: full)    200 feeds x 50 items and a 1,000,000-item database;
+#                      the ingest sweep at 200, 1,000, 3,000 and 10,000 feeds
 #   JINGYU_SHARED      where corpus/weibo_police_2020.jsonl (and the labelled
 #                      weibo_emotion_2020.jsonl) are (default ../shared beside
 #                      the repository); generated text when absent, and the
@@ -34,9 +36,9 @@ fi
 
 case "${BENCH_SCALE:-full}" in
 small) FEEDS=20; ITEMS=50; DB_ITEMS=10000; REPEATS=1; SEARCH_REPEATS=10; LIKE_REPEATS=2
-       KEYS=30; LAG_ITEMS=10000; AN_ITEMS=50000 ;;
+       KEYS=30; LAG_ITEMS=10000; AN_ITEMS=50000; SWEEP=20,100,300,1000 ;;
 *)     FEEDS=200; ITEMS=50; DB_ITEMS=1000000; REPEATS=3; SEARCH_REPEATS=30; LIKE_REPEATS=3
-       KEYS=200; LAG_ITEMS=10000; AN_ITEMS=1000000 ;;
+       KEYS=200; LAG_ITEMS=10000; AN_ITEMS=1000000; SWEEP=200,1000,3000,10000 ;;
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jybench.XXXXXX")
@@ -67,6 +69,13 @@ echo "jingyu benchmarks: scale ${BENCH_SCALE:-full}, $(nproc) cores, $(uname -sr
 section "1. ingest: $FEEDS local feeds x $ITEMS items"
 python3 "$HERE/ingest.py" "$JY" "$WORK/ingest" "$FEEDS" "$ITEMS" "$REPEATS" | keep
 
+# ---- 1b ingest at scale: cost per feed as the feeds grow -----------------------
+# BENCH_SWEEP_BASE=BINARY runs another jingyu beside this one at every count
+# (the two alternate), for before/after figures from one sitting.
+section "1b. ingest sweep: cost per feed at $SWEEP feeds x $ITEMS items"
+python3 "$HERE/ingest.py" --sweep "$JY" "$WORK/sweep" "$ITEMS" "$SWEEP" ${BENCH_SWEEP_BASE:-} | keep
+rm -rf "$WORK/sweep"
+
 # ---- 4 index lag: store_index_step catching up -------------------------------
 section "4. index lag: store_index_step catching up $LAG_ITEMS items"
 line=$("$BUILD/bench/store_bench" lag "$WORK/lag.db" "$LAG_ITEMS")
@@ -87,11 +96,12 @@ text_kind=generated
 [ -r "$JINGYU_SHARED/corpus/weibo_police_2020.jsonl" ] && text_kind=corpus
 reuse=no
 if [ -s "$TERMS" ] && [ -s "$DB" ]; then
-    GEN_TEXT=; GEN_SCHEMA=
+    GEN_TEXT=; GEN_SCHEMA=; GEN_ANALYSED=
     . "$TERMS"
     # the cache holds if it was made from the same kind of text by a store
     # of the same schema version (the store refuses newer files anyway)
-    if [ "$GEN_TEXT" = "$text_kind" ] &&
+    # (and analysed: events and their state, which the console's board reads)
+    if [ "$GEN_TEXT" = "$text_kind" ] && [ "$GEN_ANALYSED" = yes ] &&
        [ "$GEN_SCHEMA" = "$(sed -n 's/^#define STORE_SCHEMA_VERSION //p' "$HERE/../src/store/store.h")" ]; then
         reuse=yes
     fi
@@ -101,7 +111,7 @@ if [ $reuse = yes ]; then
     echo "delete $DATA to rebuild)"
 else
     rm -f "$TERMS"
-    "$BUILD/bench/gen_db" "$DB" "$DB_ITEMS" "$TERMS.tmp" 2>"$WORK/gen.err" || {
+    "$BUILD/bench/gen_db" "$DB" "$DB_ITEMS" "$TERMS.tmp" "$HERE/../config.yaml" 2>"$WORK/gen.err" || {
         cat "$WORK/gen.err" >&2; exit 1; }
     mv "$TERMS.tmp" "$TERMS"
 fi
@@ -150,6 +160,11 @@ echo "store_items_page, 30 rows (the query behind the feed pane), 200 calls each
 "$BUILD/bench/store_bench" page "$DB" 200 30 | sed 's/^/  /' | tee "$WORK/page.out"
 echo "PAGE_NEWEST_MS=$(field median_ms "$(grep kind=newest "$WORK/page.out")")" >>"$RESULTS"
 echo "PAGE_OLDER_MS=$(field median_ms "$(grep kind=older "$WORK/page.out")")" >>"$RESULTS"
+echo "one console refresh (what a console re-reads when another connection commits), 50 calls each:"
+"$BUILD/bench/store_bench" refresh "$DB" 50 | sed 's/^/  /' | tee "$WORK/refresh.out"
+echo "REFRESH_BOARD_MS=$(field median_ms "$(grep call=board "$WORK/refresh.out")")" >>"$RESULTS"
+echo "REFRESH_ALL_MS=$(field median_ms "$(grep call=all "$WORK/refresh.out")")" >>"$RESULTS"
+echo "REFRESH_ALL_FIRST_MS=$(field first_ms "$(grep call=all "$WORK/refresh.out")")" >>"$RESULTS"
 if command -v tmux >/dev/null 2>&1; then
     printf 'database: %s\nui:\n  refresh_ms: 250\n' "$DB" >"$WORK/console.yaml"
     python3 "$HERE/console.py" "$JY" "$WORK/console.yaml" "$KEYS" | keep
@@ -211,6 +226,11 @@ echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IP
 echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x); feeds served by $(v FEED_SERVER)"
 echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v GEN_INDEX_RPS) rows/s$( [ "$(v GEN_CACHED)" = yes ] && echo ' (cached from an earlier run)')"
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
+sw=""; for n in $(echo "$SWEEP" | tr ',' ' '); do
+    sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs);"
+done
+echo "ingest sweep, per feed:    $sw CPU growth $(v SWEEP_GROWTH)x (flat: 1.0)"
+echo "console refresh ($DB_ITEMS):  risk board $(v REFRESH_BOARD_MS) ms, all re-read calls $(v REFRESH_ALL_MS) ms (first $(v REFRESH_ALL_FIRST_MS) ms)"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
 echo "grading (dev / held):       Spearman $(v GRADING_DEV_SPEARMAN) / $(v GRADING_HELD_SPEARMAN) (balanced $(v GRADING_DEV_SPEARMAN_BALANCED) / $(v GRADING_HELD_SPEARMAN_BALANCED); target 0.60); high >= III $(v GRADING_DEV_HIGH_III) / $(v GRADING_HELD_HIGH_III) (target 0.80); low >= III $(v GRADING_DEV_LOW_III) / $(v GRADING_HELD_LOW_III) (target 0.10); reposts joined $(v GRADING_DEV_JOINED)"

@@ -14,6 +14,13 @@
  *                                           sized calls (50 items), then time
  *                                           store_index_step(2000) until
  *                                           store_index_lag reports 0
+ *   store_bench refresh DB REPEATS          the store calls of one console
+ *                                           refresh (what it re-reads when
+ *                                           data_version moves): the risk
+ *                                           board (72 h, 200 events), the
+ *                                           newest feed page, the waiting
+ *                                           alerts, sources, open incidents;
+ *                                           first call and median of each
  * Every figure is printed as one line with KEY=VALUE fields for run.sh.
  */
 #include <sqlite3.h>
@@ -23,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "incident/incident.h"
 #include "store/store.h"
 #include "text.h"
 
@@ -256,6 +264,81 @@ static int cmd_lag(const char *db, size_t n_items)
     return 0;
 }
 
+/* One of the store calls a console refresh makes; returns 0 or an error. */
+static int refresh_call(struct store *st, int which, struct jy_error *err)
+{
+    int64_t now = jy_now();
+    int rc = 0;
+    switch (which) {
+    case 0: {
+        struct store_event *ev;
+        size_t n;
+        if (!(rc = store_events_board(st, now, 72, 200, &ev, &n, err)))
+            store_events_free(ev, n);
+        break;
+    }
+    case 1: {
+        struct store_item *items;
+        size_t n;
+        if (!(rc = store_items_page(st, NULL, true, 30, &items, &n, err)))
+            store_items_free(items, n);
+        break;
+    }
+    case 2: {
+        int events, sources;
+        rc = store_alerts_waiting(st, now, &events, &sources, err);
+        break;
+    }
+    case 3: {
+        struct store_source *src;
+        size_t n;
+        if (!(rc = store_sources_list(st, &src, &n, err)))
+            store_sources_free(src, n);
+        break;
+    }
+    default: {
+        struct incident *v;
+        size_t n;
+        if (!(rc = store_incidents_list(st, true, 500, &v, &n, err)))
+            incidents_free(v, n);
+        break;
+    }
+    }
+    return rc;
+}
+
+static int cmd_refresh(const char *db, int repeats)
+{
+    static const char *const names[] = {"board", "page", "alerts", "sources", "incidents"};
+    struct store *st;
+    struct jy_error err = {0};
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    double *t = xcalloc((size_t)repeats, sizeof *t);
+    double total_first = 0, total_med = 0;
+    for (int k = 0; k < 5; k++) {
+        double t0 = now_ms();
+        if (refresh_call(st, k, &err))
+            return die(names[k], &err);
+        double first = now_ms() - t0;
+        for (int r = 0; r < repeats; r++) {
+            t0 = now_ms();
+            if (refresh_call(st, k, &err))
+                return die(names[k], &err);
+            t[r] = now_ms() - t0;
+        }
+        double med = quantile(t, (size_t)repeats, 0.5);
+        printf("refresh call=%s first_ms=%.3f median_ms=%.3f p95_ms=%.3f\n", names[k], first, med,
+               quantile(t, (size_t)repeats, 0.95));
+        total_first += first;
+        total_med += med;
+    }
+    printf("refresh call=all first_ms=%.3f median_ms=%.3f\n", total_first, total_med);
+    free(t);
+    store_close(st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "search") == 0)
@@ -266,7 +349,9 @@ int main(int argc, char **argv)
         return cmd_page(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "lag") == 0)
         return cmd_lag(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc == 4 && strcmp(argv[1], "refresh") == 0)
+        return cmd_refresh(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: store_bench search|like DB REPEATS TERM... | page DB REPEATS ROWS |"
-                    " lag DB N\n");
+                    " lag DB N | refresh DB REPEATS\n");
     return 2;
 }

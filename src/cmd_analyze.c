@@ -855,11 +855,11 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
     }
     char *model = NULL;
     size_t model_len = 0;
-    if (db && ((!k.st && store_open(db, &k.st, &err)) ||
-               load_model(k.st, db, &model, &model_len, &err) ||
-               (model && analyzer_set_model(an, model, model_len, &err)) ||
-               (store && (sink_lease(&k, &err) ||
-                          store_analysis_restore(k.st, an, &cfg->analysis, &err))))) {
+    if (db &&
+        ((!k.st && store_open(db, &k.st, &err)) || load_model(k.st, db, &model, &model_len, &err) ||
+         (model && analyzer_set_model(an, model, model_len, &err)) ||
+         (store &&
+          (sink_lease(&k, &err) || store_analysis_restore(k.st, an, &cfg->analysis, &err))))) {
         fprintf(stderr, "jingyu analyze: %s\n", err.msg);
         if (k.st && k.pid)
             store_lease_release(k.st, k.host, k.pid, NULL); /* ours only */

@@ -70,14 +70,14 @@ static int record_event(struct store *st, const struct an_event *e, int64_t now,
         st, STMT_EVENT_UPSERT,
         "INSERT INTO events (id, title, rep_item, first_seen, last_seen, first_collected, items, "
         "sources, top_media, negative, velocity, schemes, terms, topics, score, level, "
-        "explanation, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET "
+        "explanation, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?19) ON CONFLICT(id) DO UPDATE SET "
         "title = excluded.title, rep_item = excluded.rep_item, first_seen = excluded.first_seen, "
         "last_seen = excluded.last_seen, first_collected = excluded.first_collected, "
         "items = excluded.items, sources = excluded.sources, top_media = excluded.top_media, "
         "negative = excluded.negative, velocity = excluded.velocity, schemes = excluded.schemes, "
         "terms = excluded.terms, topics = excluded.topics, score = excluded.score, "
-        "level = excluded.level, explanation = excluded.explanation, state = excluded.state, "
+        "level = excluded.level, explanation = excluded.explanation, "
         "updated_at = excluded.updated_at",
         err);
     if (!s)
@@ -100,12 +100,29 @@ static int record_event(struct store *st, const struct an_event *e, int64_t now,
     sqlite3_bind_double(s, 15, e->score);
     sqlite3_bind_int(s, 16, (int)e->level);
     sqlite3_bind_text(s, 17, e->explanation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 18, e->state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 19, now);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "store event");
+    /* its state beside it (migration 8): none when the analyzer keeps none */
+    if (e->state)
+        s = store_stmt(st, STMT_EVENT_STATE_UPSERT,
+                       "INSERT INTO event_states (event_id, state) VALUES (?1, ?2) "
+                       "ON CONFLICT(event_id) DO UPDATE SET state = excluded.state",
+                       err);
+    else
+        s = store_stmt(st, STMT_EVENT_STATE_DELETE, "DELETE FROM event_states WHERE event_id = ?1",
+                       err);
+    if (!s)
+        return JY_EDB;
+    sqlite3_bind_int64(s, 1, e->id);
+    if (e->state)
+        sqlite3_bind_text(s, 2, e->state, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store event state");
     return 0;
 }
 
@@ -542,8 +559,9 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
 
     /* Events still open: the same item clock (see above). */
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, state FROM events WHERE last_seen >= (SELECT max(last_seen) "
-                           "FROM events) - ?1 AND state IS NOT NULL ORDER BY id",
+                           "SELECT e.id, t.state FROM events e JOIN event_states t ON "
+                           "t.event_id = e.id WHERE e.last_seen >= (SELECT max(last_seen) FROM "
+                           "events) - ?1 ORDER BY e.id",
                            -1, &s, NULL) != SQLITE_OK)
         return store_db_error(st, err, "restore events");
     sqlite3_bind_int64(s, 1, (int64_t)ac->event_window * 3600);

@@ -47,6 +47,7 @@
 static const char *const known_refs[] = {
     "analysis",       /* items: copied into the archive */
     "item_reads",     /* items: one person's read mark, dropped with the item */
+    "event_states",   /* events: the analyzer's memory of an open event, dropped with it */
     "labels",         /* items: pinned */
     "incident_items", /* items: pinned */
     "incident_events", "incidents", "alerts", "silences", "grading_labels", /* events: pinned */
@@ -785,7 +786,12 @@ static int move_events(struct run *r, struct jy_error *err)
                               (long long)have, (long long)want);
             break;
         }
-        if ((rc = run_sql(st, "DELETE FROM main.events WHERE id IN (SELECT id FROM temp.arc_batch)",
+        /* an event that leaves is closed: the analyzer's memory of it goes */
+        if ((rc = run_sql(st,
+                          "DELETE FROM main.event_states WHERE event_id IN "
+                          "(SELECT id FROM temp.arc_batch)",
+                          0, 0, 0, NULL, err)) ||
+            (rc = run_sql(st, "DELETE FROM main.events WHERE id IN (SELECT id FROM temp.arc_batch)",
                           0, 0, 0, &moved, err)) ||
             (rc = store_commit(st, err))) {
             store_rollback(st);

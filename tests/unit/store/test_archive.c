@@ -79,10 +79,12 @@ static void fill(struct fixture *f)
     raw(f, "INSERT INTO analysis (item_id, normalized, simhash, sentiment_score, analyzed_at) "
            "SELECT id, title, id, 0, fetched_at FROM items;"
            "INSERT INTO events (id, title, first_seen, last_seen, first_collected, items, sources,"
-           " negative, velocity, score, level, state, updated_at) VALUES "
-           "(1, 'E1', 0, 0, 0, 2, 1, 0, 0, 0, 0, '{}', 0), (2, 'E2', 0, 0, 0, 2, 1, 0, 0, 0, 0,"
-           " '{}', 0), (3, 'E3', 0, 0, 0, 1, 1, 0, 0, 0, 0, '{}', 0), (4, 'E4', 0, 0, 0, 2, 1, 0,"
-           " 0, 0, 0, '{}', 0);"
+           " negative, velocity, score, level, updated_at) VALUES "
+           "(1, 'E1', 0, 0, 0, 2, 1, 0, 0, 0, 0, 0), (2, 'E2', 0, 0, 0, 2, 1, 0, 0, 0, 0,"
+           " 0), (3, 'E3', 0, 0, 0, 1, 1, 0, 0, 0, 0, 0), (4, 'E4', 0, 0, 0, 2, 1, 0,"
+           " 0, 0, 0, 0);"
+           /* open events' analyzer state, which leaves with the event */
+           "INSERT INTO event_states VALUES (1, '{}'), (2, '{}'), (3, '{}'), (4, '{}');"
            /* E1: two January items, leaves; E2: a January item and a July one, stays;
             * E3: alerted, stays; E4: January and February, leaves with February */
            "UPDATE items SET event_id = 1 WHERE id IN (1, 2);"

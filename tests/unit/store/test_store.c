@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 
 struct fixture {
     char dir[64];
@@ -116,6 +117,70 @@ static void wal_and_foreign_keys_on(void **state)
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
     sqlite3_finalize(s);
     sqlite3_close(db);
+}
+
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* A store of millions of items needs more than SQLite's 2 MB page cache
+ * (see STORE_SIZING_PRAGMAS): every connection the store opens is sized. */
+static void connection_sized_for_a_large_store(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(pragma_int(f->st->db, "PRAGMA cache_size"), -65536);
+    assert_int_equal(pragma_int(f->st->db, "PRAGMA wal_autocheckpoint"), 4000);
+    /* the build's SQLite may cap the map (SQLITE_MAX_MMAP_SIZE), never to 0 */
+    assert_true(pragma_int(f->st->db, "PRAGMA mmap_size") > 0);
+}
+
+/* Migration 8 moves an event's state out of its row: a file of schema 7
+ * keeps every state, and the analyzer's restore still finds it. */
+static void migration_moves_event_state(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    /* the file as schema 9 left it: the state a column of events */
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE event_states;"
+                                  "ALTER TABLE events ADD COLUMN state TEXT;"
+                                  "INSERT INTO events (id, title, first_seen, last_seen, "
+                                  "first_collected, items, sources, negative, velocity, score, "
+                                  "level, state, updated_at) VALUES "
+                                  "(1, '甲', 10, 20, 10, 2, 1, 0, 0, 0.5, 4, '{\"v\":1}', 30),"
+                                  "(2, '乙', 10, 20, 10, 1, 1, 0, 0, 0.1, 0, NULL, 30);"
+                                  "PRAGMA user_version = 9;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct jy_error err = {0};
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+    int v = 0;
+    assert_int_equal(store_schema_version(f->st, &v), 0);
+    assert_int_equal(v, STORE_SCHEMA_VERSION);
+    sqlite3 *h = f->st->db;
+    assert_int_equal(pragma_int(h, "SELECT count(*) FROM pragma_table_info('events') WHERE name = "
+                                   "'state'"),
+                     0);
+    assert_int_equal(pragma_int(h, "SELECT count(*) FROM event_states"), 1);
+    sqlite3_stmt *s;
+    assert_int_equal(
+        sqlite3_prepare_v2(h, "SELECT state FROM event_states WHERE event_id = 1", -1, &s, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "{\"v\":1}");
+    sqlite3_finalize(s);
+    /* the events themselves are untouched */
+    assert_int_equal(pragma_int(h, "SELECT count(*) FROM events WHERE title IN ('甲', '乙')"), 2);
 }
 
 static void refetch_never_duplicates(void **state)
@@ -469,6 +534,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(migrations_fresh_and_newer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(connection_sized_for_a_large_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(migration_moves_event_state, setup, teardown),
         cmocka_unit_test_setup_teardown(wal_and_foreign_keys_on, setup, teardown),
         cmocka_unit_test_setup_teardown(refetch_never_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(pages_are_keyset_and_ordered, setup, teardown),
