@@ -39,12 +39,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct jy_jval out[N_KEYS];
     int picked = jy_json_pick(copy, size, keys, N_KEYS, out);
 
+    /* jansson's buffer reader lets a NUL byte end a token (it accepts
+     * {"a":2<NUL>}), where RFC 8259 and jsonpick refuse it: texts with a NUL
+     * are only run through jsonpick, for crashes. */
+    if (memchr(data, '\0', size)) {
+        free(copy);
+        return 0;
+    }
     json_error_t jerr;
     json_t *root = json_loadb((const char *)data, size, 0, &jerr);
     bool object = root && json_is_object(root);
     if ((picked == 0) != object) {
         fprintf(stderr, "jsonpick %s, jansson %s (%s)\n", picked == 0 ? "accepts" : "refuses",
-                object ? "accepts" : "refuses", root ? "not an object" : jerr.text);
+                object ? "accepts" : "refuses",
+                !root    ? jerr.text
+                : object ? "an object"
+                         : "not an object");
         abort();
     }
     if (object) {
