@@ -16,6 +16,10 @@ Usage: test_incident.py PATH/TO/jingyu
 - the audit chain: verify passes; UPDATE and DELETE are refused; one byte
   changed in an old row's stored bytes, or a row removed, is named.
 - KPIs on a fixture with known answers (fake clock).
+- an incident opened from an event without --category takes the risk
+  model's category (a 警情谣言 event: 警情谣言), and draft --template writes
+  that category's template (jingqing.txt; any other category qingkuang.txt)
+  with the bureau's name.
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import json
 import os
@@ -526,12 +530,66 @@ def case_kpi(c, jingyu, top):
             "满意度\t85.0" in out, out + err)
 
 
+def template_text(name, bureau):
+    path = os.path.join(os.environ.get("JINGYU_DATADIR", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "data")), "templates", name)
+    with open(path, encoding="utf-8") as f:
+        return f.read().replace("{bureau}", bureau)
+
+
+def case_template(c, jingyu, top):
+    """Category from the event, template from the category (CLI as console)."""
+    d = os.path.join(top, "template")
+    os.makedirs(d)
+    db = os.path.join(d, "jy.db")
+    bureau = "清河县公安局"
+    cfg = write_config(os.path.join(d, "config.yaml"), db, [],
+                       extra="bureau: %s\nidentity:\n  from_env: true\n" % bureau)
+    j = J(jingyu, cfg)
+    j("root", "person", "add", "zhang", "--name", "张三", "--roles", "operator,admin")
+    now = T0 + 600
+    got = {}
+    for key, detail in (("rumour", "涉及 警情谣言"), ("force", "涉及 执法争议")):
+        eid = add_event(db, title="事件" + key)
+        # the explanation as src/analyze/risk.c writes it (compact JSON)
+        con = sqlite3.connect(db)
+        con.execute("UPDATE events SET explanation = ? WHERE id = ?",
+                    (json.dumps([{"indicator": "content", "label": "涉警内容", "value": 0.8,
+                                  "detail": detail}, {"indicator": "media", "value": 0.1}],
+                                ensure_ascii=False, separators=(",", ":")), eid))
+        con.commit()
+        con.close()
+        rc, out, err = j("zhang", "incident", "new", "--event", eid, now=now)
+        iid = out.strip()
+        c.check("template-new-" + key, rc == 0 and iid.isdigit(), "%s %s %s" % (rc, out, err))
+        if rc:
+            continue
+        # to 核查, where a statement is drafted
+        j("zhang", "incident", "assess", iid, "--version", 1, "--level", "II", "--strategy", "核实",
+          now=now)
+        j("zhang", "incident", "move", iid, "response", now=now)
+        j("zhang", "incident", "respond", iid, "--channel", "内部报告", "--content", "已知悉", now=now)
+        j("zhang", "incident", "move", iid, "verification", now=now)
+        rc, out, err = j("zhang", "incident", "draft", iid, "--template", now=now)
+        text = query(db, "SELECT v.text FROM release_versions v JOIN releases r ON r.id = "
+                     "v.release_id WHERE r.incident_id = ? ORDER BY v.id DESC LIMIT 1", (iid,))
+        got[key] = (show(j, iid, now=now).get("category"), rc, err,
+                    text[0]["text"] if text else None)
+    rumour, force = got.get("rumour"), got.get("force")
+    c.check("template-category-from-event", rumour and rumour[0] == "警情谣言" and
+            force and force[0] == "执法争议", repr(got))
+    c.check("template-rumour-drafts-jingqing", rumour and rumour[1] == 0 and
+            rumour[3] == template_text("jingqing.txt", bureau), repr(rumour))
+    c.check("template-other-drafts-qingkuang", force and force[1] == 0 and
+            force[3] == template_text("qingkuang.txt", bureau), repr(force))
+
+
 def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-incident-") as top:
         for case in (case_people, case_walk, case_separation, case_conflict, case_audit,
-                     case_kpi):
+                     case_kpi, case_template):
             try:
                 case(c, jingyu, top)
             except Exception as e:  # a crash in one case must not hide the others

@@ -10,10 +10,15 @@ test_screen.py drives it, whose helpers it uses.
   that is not confirmed; only d then y discards it;
 - the incident view speaks Chinese (people by name, 草稿, 转入「核查」) and
   its hint line starts with the next step's key, which changes with the
-  state; the board's hint has o; directory rows are not cut with "…".
+  state; the board's hint has o; directory rows are not cut with "…";
+- at 160 columns the incident list shows a row's whole deadline text (a
+  long "首次回应（黄金4小时） 已超时 …" was cut at 26 columns);
+- a closed incident's clocks say they stopped (时限（已办结，停止计时）,
+  办结时未到期，不再计时) and count nothing down.
 
 usage: test_operator.py JINGYU   (exit 77 when tmux is missing)"""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -200,6 +205,78 @@ def case_draft(jingyu, tmp, consoles, case, c):
     case("d then y discards the draft", ok and drafts() == 0, text)
 
 
+def case_list_and_closed(jingyu, tmp, consoles, case, cli):
+    c = Console(jingyu, tmp, "closed", "--no-collect", user="zhang")
+    consoles.append(c)
+    c.wait(lambda ls: "张三" in ls[0], 15)
+    c.run("resize-window", "-x", "160", "-y", "40")
+    c.wait(lambda ls: dwidth(ls[1]) > 100, 3)
+    # an incident (II) opened two days ago and reported up at once, with no
+    # response since: its next clock is the long 首次回应（黄金4小时）, overdue by
+    # more than a day
+    now = int(time.time())
+    t0 = now - 2 * 86400
+    r = cli("zhang", "incident", "new", "--title", "未回应的工单", "--category", "其他", "--level",
+            "II", at=t0)
+    cli("zhang", "incident", "assess", r.stdout.strip(), "--version", 1, "--level", "II",
+        "--strategy", "核实", "--reported-at", "@%d" % (t0 + 300), at=t0 + 300)
+    c.keys("i")
+    ok = c.wait(lambda ls: any("未回应的工单" in l for l in ls), 5)
+    row = next((l for l in c.lines() if "未回应的工单" in l), "")
+    case("160 columns: the list shows the whole deadline",
+         ok and "…" not in row and
+         re.search(r"首次回应（黄金4小时） 已超时 \d+天\d+小时\s+未回应的工单", row) is not None,
+         repr(row))
+    c.keys("q")
+    c.wait(lambda ls: "实时信息" in ls[1], 5)
+    # another (II) opened three hours ago, walked to its statement within the
+    # hour and closed an hour ago: the 新闻发布会 clock (24 hours) had not
+    # come due when it closed
+    t0 = now - 3 * 3600
+    r = cli("zhang", "incident", "new", "--title", "已办结的工单", "--category", "其他", "--level",
+            "II", at=t0)
+    iid = r.stdout.strip()
+
+    def version():
+        return query_one(tmp, "SELECT version FROM incidents WHERE id = %d" % int(iid or 0))
+    cli("zhang", "incident", "assess", iid, "--version", version(), "--level", "II",
+        "--strategy", "核实", "--reported-at", "@%d" % (t0 + 300), at=t0 + 300)
+    cli("zhang", "incident", "move", iid, "response", at=t0 + 300)
+    cli("zhang", "incident", "respond", iid, "--channel", "官方微博", "--content", "已关注",
+        at=t0 + 600)
+    cli("zhang", "incident", "move", iid, "verification", at=t0 + 600)
+    cli("wang", "incident", "verify", iid, "--version", version(), "--facts", "属实",
+        "--verified-by", "王五", at=t0 + 900)
+    cli("zhang", "incident", "move", iid, "approval", at=t0 + 900)
+    rid = cli("zhang", "incident", "draft", iid, "--text", "通报", at=t0 + 900).stdout.strip()
+    cli("zhang", "incident", "submit", rid, at=t0 + 1000)
+    cli("li", "incident", "approve", rid, at=t0 + 1100)
+    cli("zhang", "incident", "publish", rid, "--channel", "官方微博", at=t0 + 1200)
+    cli("zhang", "incident", "move", iid, "followup", at=now - 3600)
+    r = cli("zhang", "incident", "close", iid, "--version", version(), "--outcome", "已处置",
+            "--effective", "yes", "--why", "及时通报", "--satisfaction", 90, at=now - 3600)
+    shown = cli("zhang", "incident", "show", iid).stdout
+    case("setup: #%s closed through the CLI" % iid, r.returncode == 0 and "已办结" in shown,
+         r.stderr + shown)
+    c.keys("i")
+    c.wait(lambda ls: any("已办结的工单" in l for l in ls), 5)
+    c.keys("G", "Enter")  # closed incidents sort last
+    ok = c.wait(lambda ls: any("工单 #%s" % iid in l for l in ls[:4]) and
+                any(l.strip().startswith("时限") for l in ls), 5)
+    lines = c.lines()
+    top = next((i for i, l in enumerate(lines) if l.strip().startswith("时限")), len(lines))
+    clocks = []
+    for l in lines[top + 1:]:
+        if not l.startswith(" ") or not l.strip():
+            break
+        clocks.append(l)
+    text = "\n".join(lines)
+    case("a closed incident's clocks stopped",
+         ok and "时限（已办结，停止计时）" in lines[top] and
+         any("办结时未到期，不再计时" in l for l in clocks) and
+         not any("剩余" in l or re.search(r"(?<!办结时)已超时", l) for l in clocks), text)
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -222,6 +299,7 @@ def main():
         case_placeholder(c, tmp, case)
         case_chinese_and_hints(c, cli, tmp, case)
         case_draft(jingyu, tmp, consoles, case, c)
+        case_list_and_closed(jingyu, tmp, consoles, case, cli)
     finally:
         for con in consoles:
             con.kill()
