@@ -170,21 +170,16 @@ static char *xml_html_text(const xmlNode *n, const struct parse_limits *lim, boo
     return s;
 }
 
-/* Plain text content, trimmed, on one line (links, ids, dates): a line
- * break inside a link is an accident of the document (or an attack on the
- * screen that shows it), so control characters go, not just the ends. */
+/* Plain text content, trimmed (links, ids, dates; parse_item_finish and
+ * parse_feed clean them, line breaks included). */
 static char *xml_plain(const xmlNode *n, const struct parse_limits *lim)
 {
     if (!n)
         return NULL;
     struct jy_buf b;
     xml_text_buf(n, lim, false, &b);
-    char *t = parse_strtrim(b.data);
+    char *s = parse_strtrim(b.data);
     jy_buf_free(&b);
-    if (!t || utf8_is_sanitized(t, strlen(t), 0))
-        return t;
-    char *s = parse_sanitize(t, strlen(t), 0); /* stand-ins become controls, then go */
-    free(t);
     return s;
 }
 
