@@ -341,6 +341,7 @@ static int seals_check(struct store *st, const char *key, struct store_audit_che
         const char *hash = col(s, 2), *sprev = col(s, 4), *mac = col(s, 5);
         char want[65] = "", row_hash_now[65] = "";
         const char *why = NULL;
+        int hrc = 0;
         if (id != expect_id)
             why = "seals are missing before it";
         else if (!sprev || strcmp(sprev, prev))
@@ -352,9 +353,13 @@ static int seals_check(struct store *st, const char *key, struct store_audit_che
             why = "it seals fewer rows than the seal before it";
         else if (rows > out->head_rows)
             why = "rows it sealed are missing at the end of the chain";
-        else if (rows > 0 && ((rc = row_stored_hash(st, rows, row_hash_now, err)) ||
+        else if (rows > 0 && ((hrc = row_stored_hash(st, rows, row_hash_now, err)) ||
                               strcmp(row_hash_now, hash)))
-            why = rc ? "cannot read the row it sealed" : "the row it sealed has changed";
+            why = "the row it sealed has changed";
+        if (hrc) { /* a read that failed is no verdict */
+            sqlite3_finalize(s);
+            return hrc;
+        }
         if (why) {
             out->bad_seal = id;
             snprintf(out->why, sizeof out->why, "seal %lld: %s", (long long)id, why);
