@@ -12,11 +12,14 @@ Usage: test_seal.py PATH/TO/jingyu
 - a second collector, without the lease, neither seals nor anchors; once
   the holder leaves it takes the lease and seals;
 - an anchor file that cannot be written: `jingyu status` says FAILING and
-  why, the collector says so, and the drop folder is still collected;
+  why, the collector says so, a console says so and its sources view
+  warns, and the drop folder is still collected;
 - with a seal beyond them, rows cut off the end (head rewritten) and rows
   cut then written again are both caught by `audit verify`.
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import os
+import pty
+import select
 import signal
 import sqlite3
 import subprocess
@@ -111,6 +114,35 @@ class Env:
         return [r["guid"] for r in query(self.db, "SELECT guid FROM items ORDER BY id")]
 
 
+def console(e, config, now, keys, ticks=12):
+    """A console (--no-collect) on a pseudo-terminal: keys typed after a
+    moment; it exits by itself after `ticks` refreshes. Returns its screen
+    output, escapes and all."""
+    env = dict(e.env(now), TERM="screen", LANG="C.UTF-8")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([JINGYU, "--config", config, "--no-collect", "--exit-after", str(ticks)],
+                         stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    out, sent, start = b"", False, time.time()
+    while p.poll() is None and time.time() - start < 60:
+        r, _, _ = select.select([master], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(master, 65536)
+            except OSError:
+                break
+        if not sent and time.time() - start > 1.0:
+            os.write(master, keys)
+            sent = True
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    os.close(master)
+    return out.decode("utf-8", "replace")
+
+
 def stop(p):
     if p.poll() is None:
         p.send_signal(signal.SIGTERM)
@@ -177,6 +209,9 @@ def case_daily(c, top):
     rc, out, err = e.cli(cfg, T_0600, "audit", "verify")
     c.check("verify-verifies-seal", rc == 0 and "audit chain ok" in out and
             ("%d seals ok" % len(seals)) in out, out + err)
+    screen = console(e, cfg, T_0600 + 60, b"s")
+    c.check("console-sources-no-warning", "锚定到文件" in screen and "警告" not in screen,
+            screen[-2000:])
     rc, out, err = e.cli(cfg, T_0600 + 60, "status")
     c.check("status-shows-anchor", rc == 0 and "audit anchor file" in out and "[ok]" in out and
             "last success" in out and "FAILING" not in out, out + err)
@@ -229,6 +264,9 @@ def case_failing_anchor(c, top):
             out + err)
     log = stop(p)
     c.check("collector-says-failing", "audit chain upkeep" in log and bad in log, log)
+    screen = console(e, cfg, NEXT_0601 + 60, b"s")
+    c.check("console-sources-warns", "锚定到文件" in screen and "警告" in screen and
+            "Not a" in screen and "审计链：封存或锚定" in screen, screen[-2000:])
     c.check("collector-went-on", "lost" not in log, log)
 
 
