@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "collect/collect.h"
 #include "incident/incident.h"
 #include "notify/notify.h"
 #include "roster/roster.h"
@@ -1014,30 +1015,29 @@ static void audit_print_check(const struct store_audit_check *chk)
 }
 
 /* audit anchor: the head (and last seal) as one line, appended to a file
- * and/or sent to a channel, to be compared later from outside. */
+ * and/or sent to a channel (by default the configuration's), to be
+ * compared later from outside. Each is noted like the collector's daily
+ * anchor (see src/collect/seal.c), so that `jingyu status` shows it. */
 static int audit_anchor(struct cli *c, const struct opts *o, const struct store_audit_check *chk,
                         bool keyed)
 {
-    char at[32];
-    jy_time_rfc3339(c->now, at);
-    char *line = keyed ? xasprintf("%s rows %lld head %s seals %zu mac %s\n", at,
-                                   (long long)chk->rows, chk->head, chk->seals, chk->seal_mac)
-                       : xasprintf("%s rows %lld head %s\n", at, (long long)chk->rows, chk->head);
+    char *line = collect_anchor_line(chk, c->now);
     fputs(line, stdout);
     int rc = 0;
     struct jy_error err = {0};
     const char *file = opt(o, "--file") ? opt(o, "--file") : c->cfg->audit_anchor;
     if (file) {
-        int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        size_t len = strlen(line);
-        if (fd < 0 || write(fd, line, len) != (ssize_t)len) {
-            fprintf(stderr, "%s: %s: %s\n", c->name, file, strerror(errno));
+        int e = collect_anchor_append(file, line, &err);
+        if (e)
+            fprintf(stderr, "%s: %s\n", c->name, err.msg);
+        struct jy_error nerr = {0};
+        if (keyed || actor_can_write(&c->me)) /* a viewer writes nothing */
+            store_audit_upkeep_note(c->st, "anchor:file", file, c->now, e ? err.msg : NULL, &nerr);
+        if (e)
             rc = CMD_EXIT_RUNTIME;
-        }
-        if (fd >= 0)
-            close(fd);
+        jy_error_clear(&err);
     }
-    const char *channel = opt(o, "--channel");
+    const char *channel = opt(o, "--channel") ? opt(o, "--channel") : c->cfg->audit_anchor_channel;
     if (!rc && channel) {
         size_t i = 0;
         while (i < c->cfg->notify.n_channels && strcmp(c->cfg->notify.channels[i].name, channel))
@@ -1050,6 +1050,8 @@ static int audit_anchor(struct cli *c, const struct opts *o, const struct store_
         else if ((e = store_outbox_add(c->st, &channel, 1, "audit.anchor", 0, "审计链锚点", line,
                                        c->now, &err)))
             rc = fail(c, e, &err);
+        else
+            store_audit_upkeep_note(c->st, "anchor:channel", channel, c->now, NULL, &err);
     }
     free(line);
     return rc;

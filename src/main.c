@@ -293,6 +293,38 @@ static void print_field(const char *label, const char *value)
     free(clean);
 }
 
+/* The audit chain's seal and anchors: when last done, when next due, and
+ * whether one is failing or overdue (see src/collect/seal.c). */
+static void print_audit_status(struct store *st, const struct config *cfg, int64_t now)
+{
+    struct collect_audit_status as;
+    struct jy_error err = {0};
+    if (collect_audit_status(st, cfg, now, &as, &err)) {
+        printf("audit: cannot read: %s\n", err.msg);
+        return;
+    }
+    printf("audit: %lld rows", (long long)as.head_rows);
+    if (as.sealed_rows)
+        printf(", rows 1-%lld sealed", (long long)as.sealed_rows);
+    printf("%s\n", cfg->audit_key || cfg->audit_anchor || cfg->audit_anchor_channel
+                       ? ""
+                       : " (no audit.key or audit.anchor: neither sealed nor anchored)");
+    for (size_t i = 0; i < as.n; i++) {
+        const struct collect_upkeep_item *it = &as.items[i];
+        const char *state = it->error[0] ? "FAILING" : it->overdue ? "OVERDUE" : "ok";
+        printf("audit %s%s%s [%s]\n", !strcmp(it->kind, "seal") ? "seal" : "anchor",
+               it->target ? (!strcmp(it->kind, "anchor:file") ? " file " : " channel ") : "",
+               it->target ? it->target : "", state);
+        if (it->last_ok)
+            print_time("last success", it->last_ok);
+        else
+            printf("  %-14s %s\n", "last success", "never");
+        print_time("last attempt", it->tried_at);
+        print_time("next due", it->next_at);
+        print_field("last error", it->error[0] ? it->error : NULL);
+    }
+}
+
 static int cmd_status(const char *cli_path)
 {
     struct config *cfg;
@@ -332,6 +364,7 @@ static int cmd_status(const char *cli_path)
     if (pending && oldest)
         printf(", oldest waiting %llds", (long long)(now - oldest));
     printf("\n");
+    print_audit_status(st, cfg, now);
     for (size_t i = 0; i < n; i++) {
         struct store_source *s = &src[i];
         printf("source %s [%s] %s\n", s->name,

@@ -128,6 +128,30 @@ void ui_app_search_end(struct ui_app *app)
 
 /* ---- header ------------------------------------------------------------------- */
 
+/* The audit chain's seal and anchors fall due with time: looked at every
+ * AUDIT_CHECK_MS; one newly overdue or failing is said once, loudly (the
+ * sources view says which and why). */
+#define AUDIT_CHECK_MS 10000
+
+static void audit_update(struct ui_app *app)
+{
+    const struct config *cfg = app->cfg;
+    int64_t mono = jy_mono_ms();
+    if ((!cfg->audit_key && !cfg->audit_anchor && !cfg->audit_anchor_channel) ||
+        (app->audit_checked_ms && mono - app->audit_checked_ms < AUDIT_CHECK_MS))
+        return;
+    app->audit_checked_ms = mono;
+    struct collect_audit_status as;
+    struct jy_error err = {0};
+    if (collect_audit_status(app->st, cfg, jy_now(), &as, &err))
+        return; /* busy: next time */
+    if (as.warn && !app->audit_warn) {
+        beep();
+        ui_app_message(app, true, "审计链：封存或锚定逾期/失败（按 s 查看）");
+    }
+    app->audit_warn = as.warn;
+}
+
 static void update_status(struct ui_app *app)
 {
     /* Darkness comes with time, not with new data: judge the sources the
@@ -142,6 +166,7 @@ static void update_status(struct ui_app *app)
         ui_app_message(app, true, "信源异常：%d 个信源失败或失联（按 s 查看）", dark);
     }
     app->dark = dark;
+    audit_update(app);
     ui_duty_update(app); /* shifts change with time too */
     if (app->coll && collector_is_leader(app->coll)) {
         snprintf(app->collect_label, sizeof app->collect_label, "采集：本机");

@@ -557,6 +557,8 @@ struct ui_app {
 
     int64_t data_version;
     int dark;
+    bool audit_warn;          /* the audit chain's seal or an anchor is overdue or failing */
+    int64_t audit_checked_ms; /* when that was last looked at (monotonic) */
     char collect_label[320];
     int rows, cols;
     bool quit;

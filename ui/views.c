@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/collect.h"
 #include "ui_private.h"
 
 static int text_cols(const struct ui_app *app)
@@ -489,6 +490,58 @@ static void source_describe(struct ui_app *app, const struct store_source *s, en
     ui_text_add(t, "", 0);
 }
 
+/* The audit chain's seal and anchors, at the head of the sources view:
+ * when last done and next due; one overdue or failing is a warning. */
+static void audit_describe(struct ui_app *app, int64_t now)
+{
+    const struct config *cfg = app->cfg;
+    struct ui_text *t = &app->text;
+    int cols = text_cols(app);
+    attr_t warn = A_BOLD | (ui_use_color ? COLOR_PAIR(UI_PAIR_WARN) : A_UNDERLINE);
+    if (!cfg->audit_key && !cfg->audit_anchor && !cfg->audit_anchor_channel)
+        return;
+    struct collect_audit_status as;
+    struct jy_error err = {0};
+    if (collect_audit_status(app->st, cfg, now, &as, &err)) {
+        char *line = xasprintf("审计链：无法读取（%s）", err.msg);
+        ui_text_add_wrapped(t, line, cols, warn);
+        free(line);
+        ui_text_add(t, "", 0);
+        return;
+    }
+    char *line = as.sealed_rows
+                     ? xasprintf("审计链  共 %lld 条，已封存至第 %lld 条", (long long)as.head_rows,
+                                 (long long)as.sealed_rows)
+                     : xasprintf("审计链  共 %lld 条，尚未封存", (long long)as.head_rows);
+    ui_text_add_wrapped(t, line, cols, A_BOLD);
+    free(line);
+    for (size_t i = 0; i < as.n; i++) {
+        const struct collect_upkeep_item *it = &as.items[i];
+        char last[64], next[64];
+        fmt_time(it->last_ok, last, sizeof last);
+        fmt_time(it->next_at, next, sizeof next);
+        const char *what = !strcmp(it->kind, "seal")          ? "封存（密钥）"
+                           : !strcmp(it->kind, "anchor:file") ? "锚定到文件"
+                                                              : "锚定到通道";
+        char *target = it->target ? utf8_sanitize(it->target, strlen(it->target), 0) : NULL;
+        line =
+            xasprintf("  %s%s%s：上次 %s；下次 %s", what, target ? " " : "", target ? target : "",
+                      it->last_ok ? last : "从未", it->next_at ? next : "—");
+        ui_text_add_wrapped(t, line, cols, 0);
+        free(line);
+        free(target);
+        if (it->error[0] || it->overdue) {
+            char *why = it->error[0] ? utf8_sanitize(it->error, strlen(it->error), 0) : NULL;
+            line = why ? xasprintf("  警告：%s失败：%s", what, why)
+                       : xasprintf("  警告：%s已逾期（采集进程是否在运行？jingyu status）", what);
+            ui_text_add_wrapped(t, line, cols, warn);
+            free(line);
+            free(why);
+        }
+    }
+    ui_text_add(t, "", 0);
+}
+
 static int sources_build(struct ui_app *app)
 {
     struct store_source *src = NULL;
@@ -501,6 +554,7 @@ static int sources_build(struct ui_app *app)
         return rc;
     }
     int64_t now = jy_now();
+    audit_describe(app, now);
     if (!n)
         ui_text_add(&app->text, "（未配置信源）", 0);
     for (size_t i = 0; i < n; i++)

@@ -50,4 +50,48 @@ int collect_run(const struct config *cfg, bool once, volatile sig_atomic_t *stop
 int collect_inspect(const struct config *cfg, const char *url_or_file, struct feed *out,
                     struct jy_error *err);
 
+/* ---- the audit chain's upkeep (seal.c) -------------------------------------
+ *
+ * The lease's holder seals the chain (audit.key) and anchors its head
+ * (audit.anchor, audit.anchor_channel) once a day at audit.anchor_at, and
+ * seals new rows once the last seal is audit.seal_every old. */
+
+/* Seconds past its time after which a seal or anchor counts as overdue. */
+#define COLLECT_UPKEEP_GRACE 900
+
+/* The last daily anchor time (minutes after local midnight) at or before
+ * now, and the first one after t. */
+int64_t collect_anchor_due(int64_t now, int minutes);
+int64_t collect_anchor_next(int64_t t, int minutes);
+/* The line an anchor records: time, rows, head (and, keyed, seals and the
+ * last seal's MAC), ending in a newline. */
+char *collect_anchor_line(const struct store_audit_check *chk, int64_t now);
+/* Appends line to file, created 0600, never through a link, synced. */
+int collect_anchor_append(const char *file, const char *line, struct jy_error *err);
+/* Seals and anchors what is due at now, noting each attempt in the store;
+ * the first failure in err (the others are noted too). JY_EBUSY: st's
+ * process no longer holds the lease. */
+int collect_audit_upkeep(struct store *st, const struct config *cfg, int64_t now,
+                         struct jy_error *err);
+
+struct collect_upkeep_item {
+    const char *kind;   /* "seal", "anchor:file", "anchor:channel" */
+    const char *target; /* the file or channel (the configuration's); NULL for the seal */
+    int64_t last_ok;    /* the last success, 0 when none */
+    int64_t tried_at;   /* the last attempt, 0 when none */
+    char error[256];    /* the last attempt's error, "" when it succeeded */
+    int64_t next_at;    /* when it is due next (0: nothing to do) */
+    bool overdue;       /* due for longer than COLLECT_UPKEEP_GRACE */
+};
+struct collect_audit_status {
+    int64_t head_rows, sealed_rows, seal_at;
+    struct collect_upkeep_item items[3];
+    size_t n;  /* the configured ones: the seal (with a key), then the anchors */
+    bool warn; /* one is overdue or failing */
+};
+/* What the upkeep has done and what is overdue, for `jingyu status` and
+ * the console. */
+int collect_audit_status(struct store *st, const struct config *cfg, int64_t now,
+                         struct collect_audit_status *out, struct jy_error *err);
+
 #endif

@@ -35,6 +35,8 @@
 #define ARCHIVE_BUDGET_MS 3000
 #define ARCHIVE_EVERY_MS ((int64_t)24 * 3600 * 1000)
 #define ARCHIVE_RETRY_MS ((int64_t)3600 * 1000)
+/* the audit chain's upkeep (seal.c): how often the holder looks */
+#define UPKEEP_EVERY_MS 5000
 
 struct collector {
     const struct config *cfg;
@@ -75,6 +77,7 @@ struct loop {
     bool backlog_done;       /* every item stored before analysis existed is analysed */
     int64_t *dark_alerted;   /* per config source: the dark spell already alerted */
     int64_t archive_next_ms; /* retention: when the archive runs next (monotonic) */
+    int64_t upkeep_next_ms;  /* the audit chain's sealing and anchoring (monotonic) */
     char last_error[1024];
 };
 
@@ -634,6 +637,25 @@ static void retention_idle(struct loop *l, bool busy)
     store_archive_report_clear(&rep);
 }
 
+/* The audit chain: sealed and anchored when due (see seal.c), by the
+ * lease's holder only. A failure is noted in the store, where `jingyu
+ * status` and the consoles show it, said once here, and tried again later;
+ * collecting goes on. */
+static void audit_idle(struct loop *l)
+{
+    int64_t mono = jy_mono_ms();
+    if (l->once || mono < l->upkeep_next_ms)
+        return;
+    l->upkeep_next_ms = mono + UPKEEP_EVERY_MS;
+    struct jy_error err = {0};
+    int rc = collect_audit_upkeep(l->st, l->cfg, jy_now(), &err);
+    if (rc && rc != JY_EBUSY) { /* EBUSY: the lease is gone; beat() says so */
+        char *msg = xasprintf("audit chain upkeep: %s", err.msg);
+        loop_error(l, msg);
+        free(msg);
+    }
+}
+
 /* One turn: lease, schedule, transfers, index. Returns whether --once still
  * has work. */
 static bool turn(struct loop *l)
@@ -708,6 +730,7 @@ static bool turn(struct loop *l)
     if (l->leader) {
         analysis_idle(l, jy_now(), keep != NULL);
         retention_idle(l, keep != NULL || l->n_inflight > 0);
+        audit_idle(l);
     }
     if (l->n_inflight > 0)
         curl_multi_poll(l->multi, NULL, 0, POLL_MS, NULL);

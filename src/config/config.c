@@ -37,7 +37,8 @@ struct parse {
     yaml_document_t *doc;
     struct jy_error *err;
     struct config *cfg;
-    bool region_words_given; /* analysis.risk.region_words, even when [] */
+    bool region_words_given;     /* analysis.risk.region_words, even when [] */
+    yaml_node_t *anchor_channel; /* audit.anchor_channel, checked against notify's channels */
 };
 
 /* ---- names ------------------------------------------------------------- */
@@ -166,6 +167,7 @@ void config_free(struct config *cfg)
     duty_config_clear(&cfg->duty);
     free(cfg->audit_key);
     free(cfg->audit_anchor);
+    free(cfg->audit_anchor_channel);
     free(cfg->files_group);
     strings_free(cfg->drop_owners, cfg->n_drop_owners);
     free(cfg->retention.archive_dir);
@@ -1463,6 +1465,31 @@ static int parse_identity(struct parse *p, yaml_node_t *map)
     return 0;
 }
 
+static int get_clock(struct parse *p, yaml_node_t *n, const char *key, int *out);
+
+/* A span of time: "90s", "30m", "1h", "1d", or a number of seconds. */
+static int get_span(struct parse *p, yaml_node_t *n, const char *key, int min, int max, int *out)
+{
+    const char *v = n->type == YAML_SCALAR_NODE && !node_is_null(n) ? scalar(n) : "";
+    char *end = NULL;
+    errno = 0;
+    long long x = v[0] >= '0' && v[0] <= '9' ? strtoll(v, &end, 10) : -1;
+    long long mult = !end          ? 0
+                     : !*end       ? 1
+                     : end[1]      ? 0
+                     : *end == 's' ? 1
+                     : *end == 'm' ? 60
+                     : *end == 'h' ? 3600
+                     : *end == 'd' ? 86400
+                                   : 0;
+    if (x < 0 || !mult || errno == ERANGE)
+        return parse_error(p, n, key, "expected a span of time like \"30m\", \"1h\" or 0");
+    if (x > max / mult || x * mult < min)
+        return parse_error(p, n, key, "%s is out of range (%ds..%ds)", v, min, max);
+    *out = (int)(x * mult);
+    return 0;
+}
+
 static int parse_audit(struct parse *p, yaml_node_t *map)
 {
     if (node_is_null(map))
@@ -1474,12 +1501,22 @@ static int parse_audit(struct parse *p, yaml_node_t *map)
     for (size_t at = 0; mapping_pair(p, map, at, &k, &v); at++) {
         char key[256];
         snprintf(key, sizeof key, "audit.%s", scalar(k));
-        if (!strcmp(scalar(k), "key"))
+        if (!strcmp(scalar(k), "key")) {
             rc = get_string(p, v, key, false, &p->cfg->audit_key);
-        else if (!strcmp(scalar(k), "anchor"))
+        } else if (!strcmp(scalar(k), "anchor")) {
             rc = get_path(p, v, key, &p->cfg->audit_anchor);
-        else
-            rc = parse_error(p, k, key, "unknown key (known: key, anchor)");
+        } else if (!strcmp(scalar(k), "anchor_channel")) {
+            rc = get_string(p, v, key, false, &p->cfg->audit_anchor_channel);
+            p->anchor_channel = v;
+        } else if (!strcmp(scalar(k), "anchor_at")) {
+            rc = get_clock(p, v, key, &p->cfg->audit_anchor_at);
+        } else if (!strcmp(scalar(k), "seal_every")) {
+            rc = get_span(p, v, key, 0, 7 * 86400, &p->cfg->audit_seal_every);
+        } else {
+            rc = parse_error(p, k, key,
+                             "unknown key (known: key, anchor, anchor_channel, anchor_at, "
+                             "seal_every)");
+        }
         if (rc)
             return rc;
     }
@@ -1994,6 +2031,8 @@ static void config_defaults(struct config *cfg)
     cfg->collector.min_interval = 60;
     cfg->collector.max_backoff = 3600;
     cfg->collector.dark_after = 6;
+    cfg->audit_anchor_at = 6 * 60;
+    cfg->audit_seal_every = 3600;
     cfg->collector.user_agent = xstrdup("jingyu/" JY_VERSION);
     cfg->collector.proxy = NULL;
     cfg->ui.color = true;
@@ -2073,6 +2112,16 @@ static int parse_root(struct parse *p, yaml_node_t *root)
     }
     if (!cfg->database)
         return parse_error(p, root, "database", "missing required key");
+    if (cfg->audit_anchor_channel) {
+        size_t i = 0;
+        while (i < cfg->notify.n_channels &&
+               strcmp(cfg->notify.channels[i].name, cfg->audit_anchor_channel))
+            i++;
+        if (i == cfg->notify.n_channels)
+            return parse_error(p, p->anchor_channel, "audit.anchor_channel",
+                               "no channel named \"%s\" in notify.channels",
+                               cfg->audit_anchor_channel);
+    }
     if (!cfg->retention.archive_dir) { /* "archive" beside the database */
         const char *slash = strrchr(cfg->database, '/');
         size_t dir = slash ? (size_t)(slash - cfg->database) : 0;

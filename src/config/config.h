@@ -256,8 +256,14 @@ struct config {
     bool identity_from_env;
     /* audit.key: the name, in notify.secrets, of the key that seals the
      * audit chain (HMAC-SHA256); NULL: unkeyed. audit.anchor: the file
-     * `jingyu audit anchor` appends the head to (NULL: stdout only). */
-    char *audit_key, *audit_anchor;
+     * `jingyu audit anchor` and the collector append the head to;
+     * audit.anchor_channel: a notify channel it is sent to (NULL: none).
+     * The collector seals and anchors once a day at audit.anchor_at
+     * (minutes after local midnight, default 06:00), and seals new rows
+     * once the last seal is audit.seal_every seconds old (default 3600;
+     * 0: only daily). */
+    char *audit_key, *audit_anchor, *audit_anchor_channel;
+    int audit_anchor_at, audit_seal_every;
     /* files.group: a group that may read (and, for the database, write) the
      * database, its -wal and -shm, and the logs, for a duty room whose
      * officers run jingyu under their own logins; NULL: owner only (0600,

@@ -341,6 +341,7 @@ static int seals_check(struct store *st, const char *key, struct store_audit_che
         const char *hash = col(s, 2), *sprev = col(s, 4), *mac = col(s, 5);
         char want[65] = "", row_hash_now[65] = "";
         const char *why = NULL;
+        int hrc = 0;
         if (id != expect_id)
             why = "seals are missing before it";
         else if (!sprev || strcmp(sprev, prev))
@@ -352,9 +353,13 @@ static int seals_check(struct store *st, const char *key, struct store_audit_che
             why = "it seals fewer rows than the seal before it";
         else if (rows > out->head_rows)
             why = "rows it sealed are missing at the end of the chain";
-        else if (rows > 0 && ((rc = row_stored_hash(st, rows, row_hash_now, err)) ||
+        else if (rows > 0 && ((hrc = row_stored_hash(st, rows, row_hash_now, err)) ||
                               strcmp(row_hash_now, hash)))
-            why = rc ? "cannot read the row it sealed" : "the row it sealed has changed";
+            why = "the row it sealed has changed";
+        if (hrc) { /* a read that failed is no verdict */
+            sqlite3_finalize(s);
+            return hrc;
+        }
         if (why) {
             out->bad_seal = id;
             snprintf(out->why, sizeof out->why, "seal %lld: %s", (long long)id, why);
@@ -398,7 +403,8 @@ int store_audit_seal(struct store *st, const char *key, int64_t now, struct stor
     int rc = store_write_begin(st, &nested, err);
     if (rc)
         return rc;
-    if (!(rc = chain_check(st, out, err)) && !out->bad_id)
+    /* the collector's connection seals only while it holds the lease */
+    if (!(rc = store_fence_check(st, err)) && !(rc = chain_check(st, out, err)) && !out->bad_id)
         rc = seals_check(st, key, out, err);
     if (!rc && (out->bad_id || out->bad_seal))
         rc = jy_error_set(err, JY_ESTATE, "not sealed: %s", out->why);
@@ -428,6 +434,117 @@ int store_audit_seal(struct store *st, const char *key, int64_t now, struct stor
         out->sealed_rows = out->head_rows;
         snprintf(out->seal_mac, sizeof out->seal_mac, "%s", mac);
     }
+    return store_write_end(st, nested, rc, err);
+}
+
+/* ---- upkeep: what the collector's sealing and anchoring did ------------------ */
+
+static void upkeep_clear(struct store_upkeep *u)
+{
+    free(u->target);
+    free(u->error);
+    memset(u, 0, sizeof *u);
+}
+
+void store_audit_state_clear(struct store_audit_state *s)
+{
+    for (size_t i = 0; i < s->n_upkeep; i++)
+        upkeep_clear(&s->upkeep[i]);
+    memset(s, 0, sizeof *s);
+}
+
+const struct store_upkeep *store_audit_upkeep_find(const struct store_audit_state *s,
+                                                   const char *kind)
+{
+    for (size_t i = 0; i < s->n_upkeep; i++)
+        if (!strcmp(s->upkeep[i].kind, kind))
+            return &s->upkeep[i];
+    return NULL;
+}
+
+static int state_read(struct store *st, struct store_audit_state *out, struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = SQLITE_DONE;
+    /* the head, the last seal and the time of the first row after it */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT h.rows, s.rows, s.at, "
+                           "  (SELECT a.at FROM audit a WHERE a.id = COALESCE(s.rows, 0) + 1) "
+                           "FROM audit_head h LEFT JOIN "
+                           "  (SELECT rows, at FROM audit_seals ORDER BY id DESC LIMIT 1) s "
+                           "WHERE h.id = 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "audit state");
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        out->head_rows = sqlite3_column_int64(s, 0);
+        out->sealed_rows = sqlite3_column_int64(s, 1);
+        out->seal_at = sqlite3_column_int64(s, 2);
+        out->first_unsealed_at = sqlite3_column_int64(s, 3);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "audit state");
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT kind, target, ok_at, tried_at, error FROM audit_upkeep "
+                           "ORDER BY kind",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "audit upkeep");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->n_upkeep < STORE_UPKEEP_MAX) {
+        struct store_upkeep *u = &out->upkeep[out->n_upkeep++];
+        snprintf(u->kind, sizeof u->kind, "%s", col(s, 0) ? col(s, 0) : "");
+        u->target = store_col_text(s, 1);
+        u->ok_at = sqlite3_column_int64(s, 2);
+        u->tried_at = sqlite3_column_int64(s, 3);
+        u->error = store_col_text(s, 4);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, err, "audit upkeep");
+    return 0;
+}
+
+int store_audit_state_get(struct store *st, struct store_audit_state *out, struct jy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    /* one read transaction: the head and the seal from the same moment */
+    int rc = store_exec(st, "BEGIN", err);
+    if (rc)
+        return rc;
+    rc = state_read(st, out, err);
+    sqlite3_exec(st->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    if (rc)
+        store_audit_state_clear(out);
+    return rc;
+}
+
+int store_audit_upkeep_note(struct store *st, const char *kind, const char *target, int64_t now,
+                            const char *error, struct jy_error *err)
+{
+    bool nested;
+    int rc = store_write_begin(st, &nested, err);
+    if (rc)
+        return rc;
+    if ((rc = store_fence_check(st, err)))
+        return store_write_end(st, nested, rc, err);
+    sqlite3_stmt *s = NULL;
+    /* a success sets ok_at; a failure keeps the last success, unless the
+     * target changed (a new file has never had a line) */
+    if (sqlite3_prepare_v2(
+            st->db,
+            "INSERT INTO audit_upkeep (kind, target, ok_at, tried_at, error) "
+            "VALUES (?1, ?2, CASE WHEN ?4 IS NULL THEN ?3 END, ?3, ?4) "
+            "ON CONFLICT (kind) DO UPDATE SET "
+            "  ok_at = CASE WHEN excluded.error IS NULL THEN excluded.tried_at "
+            "               WHEN target IS excluded.target THEN ok_at END, "
+            "  target = excluded.target, tried_at = excluded.tried_at, error = excluded.error",
+            -1, &s, NULL) != SQLITE_OK)
+        return store_write_end(st, nested, store_db_error(st, err, "audit upkeep"), err);
+    sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_text(s, 4, error, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_db_error(st, err, "audit upkeep");
+    sqlite3_finalize(s);
     return store_write_end(st, nested, rc, err);
 }
 

@@ -479,6 +479,17 @@ static const char *const migrations[] = {
     ");"
     "INSERT INTO event_states SELECT id, state FROM events WHERE state IS NOT NULL;"
     "ALTER TABLE events DROP COLUMN state;",
+    /* 11: the collector's upkeep of the audit chain: for the seal and each
+     * anchor target, the last success, the last attempt and its error, so
+     * that `jingyu status` and every console can say when it is overdue
+     * or failing (see src/collect/seal.c). */
+    "CREATE TABLE audit_upkeep ("
+    "  kind TEXT PRIMARY KEY," /* 'seal', 'anchor:file', 'anchor:channel' */
+    "  target TEXT,"           /* the file or the channel */
+    "  ok_at INTEGER,"         /* the last success */
+    "  tried_at INTEGER NOT NULL,"
+    "  error TEXT" /* the last attempt's; NULL when it succeeded */
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

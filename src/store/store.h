@@ -22,7 +22,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -476,9 +476,39 @@ int store_audit_verify(struct store *st, const char *key, struct store_audit_che
                        struct jy_error *err);
 /* Checks the chain and its seals, then seals its head with key, in one
  * write transaction. JY_ESTATE (why in out->why) when the chain or a seal
- * is broken: a broken chain is never sealed. */
+ * is broken: a broken chain is never sealed. On the collector's connection
+ * (fenced), only while it holds the lease (JY_EBUSY). */
 int store_audit_seal(struct store *st, const char *key, int64_t now, struct store_audit_check *out,
                      struct jy_error *err);
+
+/* The audit chain's upkeep (sealing and anchoring, see src/collect/seal.c):
+ * the chain's length, its last seal, and for each kind of work ("seal",
+ * "anchor:file", "anchor:channel") the last success and attempt. */
+#define STORE_UPKEEP_MAX 8
+struct store_upkeep {
+    char kind[24];
+    char *target;     /* the anchor file or channel; NULL for the seal */
+    int64_t ok_at;    /* the last success, 0 when none */
+    int64_t tried_at; /* the last attempt */
+    char *error;      /* the last attempt's error; NULL when it succeeded */
+};
+struct store_audit_state {
+    int64_t head_rows;         /* rows in the chain, by its head record */
+    int64_t sealed_rows;       /* rows the last seal covers, 0 when none */
+    int64_t seal_at;           /* when it was made, 0 when none */
+    int64_t first_unsealed_at; /* when the first row after it was written, 0 when none */
+    struct store_upkeep upkeep[STORE_UPKEEP_MAX];
+    size_t n_upkeep;
+};
+int store_audit_state_get(struct store *st, struct store_audit_state *out, struct jy_error *err);
+void store_audit_state_clear(struct store_audit_state *s);
+/* The upkeep row of kind, or NULL. */
+const struct store_upkeep *store_audit_upkeep_find(const struct store_audit_state *s,
+                                                   const char *kind);
+/* Records an attempt of kind on target at now: error NULL for a success.
+ * On the collector's connection, only while it holds the lease (JY_EBUSY). */
+int store_audit_upkeep_note(struct store *st, const char *kind, const char *target, int64_t now,
+                            const char *error, struct jy_error *err);
 
 struct store_audit {
     int64_t id, at, object_id;

@@ -1,4 +1,5 @@
 /* time.c: wall-clock and monotonic time, and the one output format. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,13 +7,28 @@
 
 #include "util.h"
 
+#ifdef JY_TEST_HOOKS
+/* the monotonic time of the first look at a running fake clock */
+static _Atomic int64_t fake_base_ms;
+#endif
+
 int64_t jy_now(void)
 {
 #ifdef JY_TEST_HOOKS
-    /* the tests' fake clock: compiled in only with -Dtest_hooks=true */
+    /* the tests' fake clock: compiled in only with -Dtest_hooks=true.
+     * "SECONDS" stands still; "SECONDS+" starts there at the process's
+     * first look and runs (a collector crossing a time of day). */
     const char *fake = getenv("JINGYU_FAKE_NOW");
-    if (fake && *fake)
-        return strtoll(fake, NULL, 10);
+    if (fake && *fake) {
+        char *end;
+        int64_t t = strtoll(fake, &end, 10);
+        if (*end == '+') {
+            int64_t zero = 0, mono = jy_mono_ms();
+            atomic_compare_exchange_strong(&fake_base_ms, &zero, mono);
+            t += (mono - atomic_load(&fake_base_ms)) / 1000;
+        }
+        return t;
+    }
 #endif
     return (int64_t)time(NULL);
 }

@@ -237,7 +237,8 @@ char *utf8_truncate(const char *s, int cols);
 /* Seconds since the epoch, UTC. In a test build only (meson option
  * test_hooks, which `make test` sets; off in an installed binary), the
  * environment variable JINGYU_FAKE_NOW (seconds) overrides it (read at
- * every call). */
+ * every call); "SECONDS+" is a clock that starts there at the first call
+ * and runs. */
 int64_t jy_now(void);
 /* Monotonic milliseconds, for intervals and timeouts. */
 int64_t jy_mono_ms(void);

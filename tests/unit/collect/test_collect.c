@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -30,6 +31,30 @@ static void retry_after_values(void **state)
     assert_int_equal(collect_retry_after("9000000000", 1000), COLLECT_RETRY_AFTER_MAX);
     assert_int_equal(collect_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 1795568400),
                      COLLECT_RETRY_AFTER_MAX);
+}
+
+/* The daily anchor time in local time (here +08:00): the last one passed,
+ * and the next one after a moment. */
+static void anchor_times_in_local_time(void **state)
+{
+    (void)state;
+    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    setenv("TZ", "<+0800>-08:00", 1);
+    tzset();
+    const int64_t day = 1796140800; /* 2026-12-02 00:00 +08:00 */
+    const int at = 6 * 60;          /* 06:00 */
+    assert_int_equal(collect_anchor_due(day + 6 * 3600, at), day + 6 * 3600);
+    assert_int_equal(collect_anchor_due(day + 6 * 3600 - 1, at), day - 86400 + 6 * 3600);
+    assert_int_equal(collect_anchor_due(day + 23 * 3600, at), day + 6 * 3600);
+    assert_int_equal(collect_anchor_next(day + 6 * 3600 - 1, at), day + 6 * 3600);
+    assert_int_equal(collect_anchor_next(day + 6 * 3600, at), day + 86400 + 6 * 3600);
+    assert_int_equal(collect_anchor_due(day + 30, 0), day);
+    if (old)
+        setenv("TZ", old, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(old);
 }
 
 static void backoff_grows_with_jitter_and_cap(void **state)
@@ -254,6 +279,7 @@ int main(void)
         cmocka_unit_test(drop_file_that_cannot_move_blocks_nothing),
         cmocka_unit_test(replay_plays_backlog_at_once),
         cmocka_unit_test(once_refuses_while_another_collects),
+        cmocka_unit_test(anchor_times_in_local_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,6 +435,45 @@ static void error_empty_file(void **state)
     expect_error("- a\n- b\n", "1:1", NULL, "expected a mapping");
 }
 
+/* audit: the collector's sealing and anchoring (src/collect/seal.c). */
+static void audit_upkeep_keys(void **state)
+{
+    (void)state;
+    struct tmp t;
+    struct config *cfg = load_ok(&t, "database: x.db\n");
+    assert_null(cfg->audit_key);
+    assert_int_equal(cfg->audit_anchor_at, 6 * 60);
+    assert_int_equal(cfg->audit_seal_every, 3600);
+    config_free(cfg);
+    tmp_remove(&t);
+    cfg = load_ok(&t, "database: x.db\nnotify:\n  channels:\n"
+                      "    - {name: 值班群, type: json, url: \"https://h.example/x\"}\n"
+                      "audit:\n  key: k\n  anchor: anchors\n  anchor_channel: 值班群\n"
+                      "  anchor_at: \"07:45\"\n  seal_every: 30m\n");
+    assert_string_equal(cfg->audit_anchor_channel, "值班群");
+    assert_int_equal(cfg->audit_anchor_at, 7 * 60 + 45);
+    assert_int_equal(cfg->audit_seal_every, 1800);
+    assert_true(cfg->audit_anchor[0] == '/'); /* beside the config */
+    config_free(cfg);
+    tmp_remove(&t);
+    cfg = load_ok(&t, "database: x.db\naudit:\n  seal_every: 0\n");
+    assert_int_equal(cfg->audit_seal_every, 0);
+    config_free(cfg);
+    tmp_remove(&t);
+    cfg = load_ok(&t, "database: x.db\naudit:\n  seal_every: 2h\n");
+    assert_int_equal(cfg->audit_seal_every, 7200);
+    config_free(cfg);
+    tmp_remove(&t);
+    expect_error("database: x.db\naudit:\n  seal_every: soon\n", "3:15", "audit.seal_every",
+                 "expected a span of time");
+    expect_error("database: x.db\naudit:\n  seal_every: 8d\n", "3:15", "audit.seal_every",
+                 "out of range");
+    expect_error("database: x.db\naudit:\n  anchor_at: \"25:00\"\n", "3:14", "audit.anchor_at",
+                 "time of day");
+    expect_error("database: x.db\naudit:\n  anchor_channel: 无此群\n", "3:19",
+                 "audit.anchor_channel", "no channel named");
+}
+
 static void error_unknown_keys(void **state)
 {
     (void)state;
@@ -826,6 +865,7 @@ int main(void)
         cmocka_unit_test_setup(names_and_labels, setup_env),
         cmocka_unit_test_setup(error_yaml_syntax, setup_env),
         cmocka_unit_test_setup(error_empty_file, setup_env),
+        cmocka_unit_test_setup(audit_upkeep_keys, setup_env),
         cmocka_unit_test_setup(error_unknown_keys, setup_env),
         cmocka_unit_test_setup(error_wrong_types, setup_env),
         cmocka_unit_test_setup(error_out_of_range, setup_env),

@@ -152,6 +152,7 @@ static void migration_moves_event_state(void **state)
     /* the file as schema 9 left it: the state a column of events */
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE event_states;"
+                                  "DROP TABLE audit_upkeep;"
                                   "ALTER TABLE events ADD COLUMN state TEXT;"
                                   "INSERT INTO events (id, title, first_seen, last_seen, "
                                   "first_collected, items, sources, negative, velocity, score, "

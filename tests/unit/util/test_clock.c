@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -26,8 +27,30 @@ static void test_fake_now(void **state)
     unsetenv("JINGYU_FAKE_NOW");
 }
 
+/* "SECONDS+": starts at SECONDS and runs with the monotonic clock. */
+static void test_fake_now_running(void **state)
+{
+    (void)state;
+    int64_t real = jy_now();
+    (void)real;
+    setenv("JINGYU_FAKE_NOW", "12345+", 1);
+#ifdef JY_TEST_HOOKS
+    int64_t t0 = jy_now();
+    assert_true(t0 >= 12345 && t0 <= 12346);
+    struct timespec ts = {1, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    int64_t t1 = jy_now();
+    assert_true(t1 >= t0 + 1 && t1 <= t0 + 3);
+#else
+    int64_t t = jy_now();
+    assert_true(t >= real && t < real + 60);
+#endif
+    unsetenv("JINGYU_FAKE_NOW");
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_fake_now)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_fake_now),
+                                       cmocka_unit_test(test_fake_now_running)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
