@@ -106,6 +106,12 @@ enum vocab_kind {
 #define GRAFT_OTHER_SEVERITY 30 /* graft with no police near: another office's */
 #define SANCTION_WINDOW 20      /* a sanction this near the police punishes an officer */
 #define DISPUTE_WINDOW 10       /* a question this near a denial disputes it */
+#define PLEDGE_BEFORE 4         /* a condition this near before a denial (如有不实) */
+#define PLEDGE_AFTER 20         /* a pledge this near after one (...愿受法律制裁) */
+/* A capped score bends into the CAP_SOFT points under its ceiling: over
+ * points above the knee become CAP_SOFT * over / (over + CAP_SOFT_SCALE). */
+#define CAP_SOFT 5.0
+#define CAP_SOFT_SCALE 10.0
 
 struct risk_vocab {
     struct ac *ac;
@@ -516,6 +522,32 @@ static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is the denial h a whistleblower's pledge rather than a denial: under a
+ * condition (如有不实, 若有虚假 ...) or followed by a promise to answer for
+ * it (有夸大不实我愿受法律制裁)? The post makes the claims, it does not deny
+ * them. */
+static bool denial_pledged(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    static const char *const conditions[] = {"如", "若", "倘"};
+    static const char *const pledges[] = {"法律责任", "法律制裁", "愿受法律", "承担一切责任"};
+    size_t i = h->start;
+    for (int chars = 0; i > 0 && chars < PLEDGE_BEFORE; chars++) {
+        size_t j = i - 1;
+        while (j > 0 && ((unsigned char)sc->text[j] & 0xc0) == 0x80)
+            j--;
+        if (span_has(sc->text, j, i, conditions, N_STOPS(conditions)))
+            return true;
+        i = j;
+    }
+    size_t to = h->end;
+    for (int chars = 0; sc->text[to] && chars < PLEDGE_AFTER; chars++) {
+        to++;
+        while (sc->text[to] && ((unsigned char)sc->text[to] & 0xc0) == 0x80)
+            to++;
+    }
+    return span_has(sc->text, h->end, to, pledges, N_STOPS(pledges));
+}
+
 /* Is the denial h disputed: part of what the police did (以谣言依法处理):
  * a 执法争议 term that counts (a "警:" one done by the police) holding it,
  * or naming a rumour (谣) and ending at most two characters before it? A
@@ -621,7 +653,7 @@ void risk_scan_decide(struct risk_scan *sc)
                 alarm_sev = h->severity;
             break;
         case VK_DEBUNK:
-            if (!denial_disputed(sc, h))
+            if (!denial_disputed(sc, h) && !denial_pledged(sc, h))
                 m->debunk = true;
             break;
         case VK_MINOR:
@@ -1005,11 +1037,20 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     total = round_to(total, 0.1);
     if (total > 100)
         total = 100;
-    /* A capped event's score stops just under the next level up, and the
-     * explanation says so, so that what the officer reads still adds up. */
+    /* A capped event's score stays under the next level up, and the
+     * explanation says so, so that what the officer reads still adds up.
+     * It bends towards the ceiling rather than stopping at it: the last
+     * CAP_SOFT points below the ceiling take ever more of the uncapped
+     * score, so that capped events still rank by it (a notice that spreads
+     * to thousands above one that a few saw) and do not all tie at 49.9. */
     double ceiling = cap == LEVEL_I ? 100 : round_to(lmin[cap - 2] - 0.1, 0.1);
-    if (total > ceiling) {
-        double cut = round_to(ceiling - total, 0.1);
+    double knee = ceiling - CAP_SOFT;
+    double over = cap != LEVEL_I ? total - knee : 0;
+    double bent = round_to(knee + CAP_SOFT * over / (over + CAP_SOFT_SCALE), 0.1);
+    if (bent > ceiling)
+        bent = ceiling;
+    double cut = over > 0 ? round_to(bent - total, 0.1) : 0;
+    if (cut < 0) {
         if (explanation) {
             jy_buf_puts(&b, ",{\"indicator\":\"cap\",\"label\":\"定级上限\",\"value\":");
             jy_buf_json_int(&b, cap);

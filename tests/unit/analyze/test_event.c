@@ -357,6 +357,20 @@ static void test_caps(void **state)
     big.genre = 4000;
     risk_assess(&ac.risk, &big, &score, &level, NULL);
     assert_int_equal(level, LEVEL_IV);
+    /* a capped score bends under its ceiling instead of stopping there:
+     * a notice thousands passed on still ranks above one a few hundred did */
+    double wide = score;
+    struct risk_inputs small = big;
+    small.items = small.negative = small.voiced = small.local = 300;
+    small.genre = 240;
+    small.sources = 20;
+    small.velocity = small.acceleration = 10;
+    enum risk_level small_level;
+    double narrow;
+    risk_assess(&ac.risk, &small, &narrow, &small_level, NULL);
+    assert_int_equal(small_level, LEVEL_IV);
+    assert_true(wide < 50);
+    assert_true(wide > narrow);
     /* but not when an officer did wrong in it */
     big.categories |= 1u << CAT_MISCONDUCT;
     risk_assess(&ac.risk, &big, &score, &level, NULL);
@@ -397,7 +411,12 @@ static void test_intensity_log_scale(void **state)
 {
     (void)state;
     struct analysis_config ac = acfg();
-    struct risk_inputs in = {.items = 200, .local = 200, .top_media = MEDIA_SELF, .velocity = 1};
+    /* a serious matter, so that no cap bends the scores it compares */
+    struct risk_inputs in = {.items = 200,
+                             .local = 200,
+                             .top_media = MEDIA_SELF,
+                             .velocity = 1,
+                             .categories = 1u << CAT_ENFORCEMENT};
     double s200, s800, slow, fast;
     enum risk_level level;
     risk_assess(&ac.risk, &in, &s200, &level, NULL);
@@ -796,6 +815,14 @@ static void test_vocab_scan(void **state)
          false, G},
         {"难道公安局自己断定是谣言", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
         {"网传民警暴力执法，系谣言", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, G | D},
+        /* a whistleblower's pledge is no denial: under a condition, or
+         * with a promise to answer for it */
+        {"实名举报派出所民警违规违纪，如有不实本人承担法律责任", NULL, NULL, 1u << CAT_MISCONDUCT,
+         false, false, 0},
+        {"曝光民警违规违纪的事实，有夸大不实我愿受法律制裁", NULL, NULL, 1u << CAT_MISCONDUCT,
+         false, false, 0},
+        /* a demand that officers be dismissed names their misconduct */
+        {"公安局相关负责人应该被革职", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
