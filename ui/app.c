@@ -998,7 +998,11 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     struct ui_app app;
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
-    int rc = store_open(cfg->database, &app.st, err);
+    /* a read-only console opens the file read-only: it neither migrates
+     * nor writes anything (a file older than this binary is refused) */
+    bool ro = opts && opts->read_only;
+    int rc = ro ? store_open_readonly(cfg->database, &app.st, err)
+                : store_open(cfg->database, &app.st, err);
     if (rc)
         return rc;
     /* who is at the keyboard: the login mapped to a person (a viewer when

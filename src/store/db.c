@@ -763,6 +763,44 @@ int store_open(const char *path, struct store **out, struct jy_error *err)
     return 0;
 }
 
+int store_open_readonly(const char *path, struct store **out, struct jy_error *err)
+{
+    *out = NULL;
+    struct store *st = xcalloc(1, sizeof *st);
+    jy_buf_init(&st->json, 0);
+    st->path = xstrdup(path);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        rc = jy_error_set(err, JY_EDB, "%s: cannot open database: %s", path,
+                          st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        store_close(st);
+        return rc;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_extended_result_codes(st->db, 1);
+    int v = 0;
+    if ((rc = store_register_reader(st, err)) || (rc = store_tokenizer_register(st->db, err)) ||
+        (rc = store_exec(st, "PRAGMA query_only = ON;" STORE_SIZING_PRAGMAS, err)) ||
+        (rc = get_version(st, &v, err))) {
+        store_close(st);
+        return rc;
+    }
+    if (v != STORE_SCHEMA_VERSION) {
+        rc = jy_error_set(err, JY_EVERSION,
+                          v > STORE_SCHEMA_VERSION
+                              ? "%s: database schema version %d is newer than this jingyu (%d); "
+                                "use a newer jingyu"
+                              : "%s: database schema version %d is older than this jingyu (%d), "
+                                "and a read-only console does not migrate it; open it once "
+                                "without --read-only (or run jingyu status) to migrate",
+                          path, v, STORE_SCHEMA_VERSION);
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
 void store_close(struct store *st)
 {
     if (!st)

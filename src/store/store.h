@@ -29,6 +29,11 @@ struct store;
 /* Opens (creating if needed) and migrates. A database whose schema is newer
  * than this binary is refused with JY_EVERSION. */
 int store_open(const char *path, struct store **out, struct jy_error *err);
+/* Opens for reading only (a --read-only console): SQLITE_OPEN_READONLY and
+ * query_only, no migration, no change of journal mode: nothing is written.
+ * A file whose schema is older or newer than this binary is refused with
+ * JY_EVERSION and a message saying so. */
+int store_open_readonly(const char *path, struct store **out, struct jy_error *err);
 /* Before the first store_open of a process: creates the database's folder
  * (0700, or 2770 owned by group) and the database (0600, or 0660 owned by
  * group; SQLite gives -wal and -shm its mode) when they are missing, and
