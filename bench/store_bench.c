@@ -20,7 +20,9 @@
  *                                           board (72 h, 200 events), the
  *                                           newest feed page, the waiting
  *                                           alerts, sources, open incidents;
- *                                           first call and median of each
+ *                                           first call and median of each;
+ *                                           and the change marks a console
+ *                                           reads first (store_marks_read)
  *   store_bench write DB SECONDS [CONFIG]   a collector's commits for the
  *                                           console CPU figure: every
  *                                           second one fetch of 5 new
@@ -343,6 +345,17 @@ static int cmd_refresh(const char *db, int repeats)
         total_med += med;
     }
     printf("refresh call=all first_ms=%.3f median_ms=%.3f\n", total_first, total_med);
+    /* what a console pays for a commit that changed nothing it shows: the
+     * change marks, read to find that out */
+    for (int r = 0; r < repeats; r++) {
+        struct store_marks m;
+        double t0 = now_ms();
+        if (store_marks_read(st, &m, &err))
+            return die("marks", &err);
+        t[r] = now_ms() - t0;
+    }
+    printf("refresh call=marks median_ms=%.3f p95_ms=%.3f\n", quantile(t, (size_t)repeats, 0.5),
+           quantile(t, (size_t)repeats, 0.95));
     free(t);
     store_close(st);
     return 0;
