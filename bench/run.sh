@@ -36,9 +36,9 @@ fi
 
 case "${BENCH_SCALE:-full}" in
 small) FEEDS=20; ITEMS=50; DB_ITEMS=10000; REPEATS=1; SEARCH_REPEATS=10; LIKE_REPEATS=2
-       KEYS=30; LAG_ITEMS=10000; AN_ITEMS=50000; SWEEP=20,100,300,1000 ;;
+       KEYS=30; CPU_SECS=20; LAG_ITEMS=10000; AN_ITEMS=50000; SWEEP=20,100,300,1000 ;;
 *)     FEEDS=200; ITEMS=50; DB_ITEMS=1000000; REPEATS=3; SEARCH_REPEATS=30; LIKE_REPEATS=3
-       KEYS=200; LAG_ITEMS=10000; AN_ITEMS=1000000; SWEEP=200,1000,3000,10000 ;;
+       KEYS=200; CPU_SECS=60; LAG_ITEMS=10000; AN_ITEMS=1000000; SWEEP=200,1000,3000,10000 ;;
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jybench.XXXXXX")
@@ -165,9 +165,16 @@ echo "one console refresh (what a console re-reads when another connection commi
 echo "REFRESH_BOARD_MS=$(field median_ms "$(grep call=board "$WORK/refresh.out")")" >>"$RESULTS"
 echo "REFRESH_ALL_MS=$(field median_ms "$(grep call=all "$WORK/refresh.out")")" >>"$RESULTS"
 echo "REFRESH_ALL_FIRST_MS=$(field first_ms "$(grep call=all "$WORK/refresh.out")")" >>"$RESULTS"
+echo "REFRESH_MARKS_MS=$(field median_ms "$(grep call=marks "$WORK/refresh.out")")" >>"$RESULTS"
 if command -v tmux >/dev/null 2>&1; then
-    printf 'database: %s\nui:\n  refresh_ms: 250\n' "$DB" >"$WORK/console.yaml"
-    python3 "$HERE/console.py" "$JY" "$WORK/console.yaml" "$KEYS" | keep
+    # on a copy: the CPU figure's writer adds items to it (the cached
+    # database stays as gen_db made it)
+    cp --reflink=auto "$DB" "$WORK/console.db"
+    printf 'database: %s\nui:\n  refresh_ms: 250\n' "$WORK/console.db" >"$WORK/console.yaml"
+    python3 "$HERE/console.py" "$JY" "$WORK/console.yaml" "$KEYS" --terms "$TERMS" \
+        --writer "$BUILD/bench/store_bench" "$WORK/console.db" "$HERE/../config.yaml" "$CPU_SECS" |
+        keep
+    rm -f "$WORK"/console.db*
 else
     echo "tmux is not installed: console timings skipped"
 fi
@@ -230,9 +237,12 @@ sw=""; for n in $(echo "$SWEEP" | tr ',' ' '); do
     sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs);"
 done
 echo "ingest sweep, per feed:    $sw CPU growth $(v SWEEP_GROWTH)x (flat: 1.0)"
-echo "console refresh ($DB_ITEMS):  risk board $(v REFRESH_BOARD_MS) ms, all re-read calls $(v REFRESH_ALL_MS) ms (first $(v REFRESH_ALL_FIRST_MS) ms)"
+echo "console refresh ($DB_ITEMS):  risk board $(v REFRESH_BOARD_MS) ms, all re-read calls $(v REFRESH_ALL_MS) ms (first $(v REFRESH_ALL_FIRST_MS) ms); a commit that changes nothing shown: the change marks, $(v REFRESH_MARKS_MS) ms"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"
+echo "console keys (CPU ms):      Tab $(v CON_TAB_CPU_MS), event $(v CON_EVENT_CPU_MS), incidents $(v CON_INCIDENTS_CPU_MS), roster $(v CON_ROSTER_CPU_MS); first screen $(v CON_FIRST_CPU_MS) ms of CPU"
+echo "console search (ms):        common2 $(v CON_SEARCH_COMMON2_MED_MS) (CPU $(v CON_SEARCH_COMMON2_CPU_MS)), rare2 $(v CON_SEARCH_RARE2_MED_MS) (CPU $(v CON_SEARCH_RARE2_CPU_MS)), common4 $(v CON_SEARCH_COMMON4_MED_MS) (CPU $(v CON_SEARCH_COMMON4_CPU_MS)), rare4 $(v CON_SEARCH_RARE4_MED_MS) (CPU $(v CON_SEARCH_RARE4_CPU_MS)), Enter -> results on screen"
+echo "console CPU:                $(v CON_CPU_WRITES_PCT)% while a collector's commits land ($CPU_SECS s; store_bench write), $(v CON_CPU_IDLE_PCT)% with nobody writing"
 echo "grading (dev / held):       Spearman $(v GRADING_DEV_SPEARMAN) / $(v GRADING_HELD_SPEARMAN) (balanced $(v GRADING_DEV_SPEARMAN_BALANCED) / $(v GRADING_HELD_SPEARMAN_BALANCED); target 0.60); high >= III $(v GRADING_DEV_HIGH_III) / $(v GRADING_HELD_HIGH_III) (target 0.80); low >= III $(v GRADING_DEV_LOW_III) / $(v GRADING_HELD_LOW_III) (target 0.10); reposts joined $(v GRADING_DEV_JOINED)"
 echo "cascades (dev / held):      B-cubed P $(v CASCADE_DEV_BCUBED_P) / $(v CASCADE_HELD_BCUBED_P), F1 $(v CASCADE_DEV_BCUBED_F1) / $(v CASCADE_HELD_BCUBED_F1) (target 0.90); first-hour AUC score $(v CASCADE_DEV_AUC_SCORE) / $(v CASCADE_HELD_AUC_SCORE) vs count $(v CASCADE_DEV_AUC_COUNT) / $(v CASCADE_HELD_AUC_COUNT)"
 echo "analyze $(v AN_ITEMS) items:      $(v AN_IPS) items/s, $(v AN_MBS) MB/s, peak RSS $(v AN_RSS_MB) MiB with 200 schemes / 5000 terms (target 65,000, aiming at 150,000; one thread: $(v AN_IPS_T1)); one scheme: $(v AN_IPS_ONE) items/s ($(v AN_RATIO_ONE)x faster)"

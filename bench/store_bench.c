@@ -20,7 +20,16 @@
  *                                           board (72 h, 200 events), the
  *                                           newest feed page, the waiting
  *                                           alerts, sources, open incidents;
- *                                           first call and median of each
+ *                                           first call and median of each;
+ *                                           and the change marks a console
+ *                                           reads first (store_marks_read)
+ *   store_bench write DB SECONDS [CONFIG]   a collector's commits for the
+ *                                           console CPU figure: every
+ *                                           second one fetch of 5 new
+ *                                           items (analysed with CONFIG's
+ *                                           schemes and risk model), one of
+ *                                           nothing new (a 304: the source's
+ *                                           health only), and an index step
  * Every figure is printed as one line with KEY=VALUE fields for run.sh.
  */
 #include <sqlite3.h>
@@ -30,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze/analyze.h"
+#include "config/config.h"
 #include "incident/incident.h"
 #include "store/store.h"
 #include "text.h"
@@ -334,8 +345,99 @@ static int cmd_refresh(const char *db, int repeats)
         total_med += med;
     }
     printf("refresh call=all first_ms=%.3f median_ms=%.3f\n", total_first, total_med);
+    /* what a console pays for a commit that changed nothing it shows: the
+     * change marks, read to find that out */
+    for (int r = 0; r < repeats; r++) {
+        struct store_marks m;
+        double t0 = now_ms();
+        if (store_marks_read(st, &m, &err))
+            return die("marks", &err);
+        t[r] = now_ms() - t0;
+    }
+    printf("refresh call=marks median_ms=%.3f p95_ms=%.3f\n", quantile(t, (size_t)repeats, 0.5),
+           quantile(t, (size_t)repeats, 0.95));
     free(t);
     store_close(st);
+    return 0;
+}
+
+/* What a console sees while a collector runs: each second, a fetch that
+ * brings items (and, analysed, moves events), a fetch that brings nothing
+ * but the source's health, and the background index catching up. */
+static int cmd_write(const char *db, int seconds, const char *config_path)
+{
+    struct store *st;
+    struct jy_error err = {0};
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    struct config *cfg = NULL;
+    struct analyzer *an = NULL;
+    if (config_path && (config_load(config_path, &cfg, &err) || analyzer_new(cfg, &an, &err) ||
+                        store_set_analyzer(st, an, &cfg->analysis, &err)))
+        return die("analyzer", &err);
+    struct store_source *src = NULL;
+    size_t n_src = 0;
+    if (store_sources_list(st, &src, &n_src, &err))
+        return die("sources", &err);
+    if (n_src < 2) {
+        fprintf(stderr, "store_bench: write: %s has fewer than 2 sources\n", db);
+        return 1;
+    }
+    int64_t max_id = 0;
+    store_items_max_id(st, &max_id, &err);
+    struct bench_text bt;
+    bench_text_load(&bt, 12000);
+    enum { PER_FETCH = 5 };
+    struct feed_item items[PER_FETCH];
+    struct jy_buf title, content;
+    jy_buf_init(&title, 0);
+    jy_buf_init(&content, 0);
+    size_t stored = 0, commits = 0;
+    double t_end = now_ms() + seconds * 1000.0, next = now_ms();
+    for (int k = 0; now_ms() < t_end; k++) {
+        int64_t now = jy_now();
+        for (size_t j = 0; j < PER_FETCH; j++) {
+            size_t i = (size_t)max_id + (size_t)k * PER_FETCH + j;
+            bench_text_item(&bt, i, 200, &title, &content);
+            items[j] = (struct feed_item){.guid = xasprintf("write-%lld-%zu", (long long)now, i),
+                                          .title = jy_buf_steal(&title),
+                                          .content = jy_buf_steal(&content),
+                                          .published = now,
+                                          .has_date = true};
+        }
+        struct fetch_result r = {.ok = true,
+                                 .http_status = 200,
+                                 .items = items,
+                                 .n_items = PER_FETCH,
+                                 .next_due = now + 300};
+        size_t ins = 0;
+        if (store_fetch_record(st, src[(size_t)k % n_src].id, &r, now, &ins, &err))
+            return die("insert", &err);
+        for (size_t j = 0; j < PER_FETCH; j++)
+            feed_item_clear(&items[j]);
+        stored += ins;
+        struct fetch_result nm = {
+            .ok = true, .not_modified = true, .http_status = 304, .next_due = now + 300};
+        if (store_fetch_record(st, src[(size_t)(k + 1) % n_src].id, &nm, now, NULL, &err))
+            return die("not modified", &err);
+        int done = 0;
+        if (store_index_step(st, 2000, &done, &err))
+            return die("index", &err);
+        commits += 2 + (done > 0);
+        next += 1000.0;
+        double wait = next - now_ms();
+        if (wait > 0)
+            usleep((useconds_t)(wait * 1000.0));
+    }
+    printf("write seconds=%d items=%zu commits=%zu analysed=%s\n", seconds, stored, commits,
+           an ? "yes" : "no");
+    jy_buf_free(&title);
+    jy_buf_free(&content);
+    bench_text_free(&bt);
+    store_sources_free(src, n_src);
+    store_close(st);
+    analyzer_free(an);
+    config_free(cfg);
     return 0;
 }
 
@@ -351,7 +453,9 @@ int main(int argc, char **argv)
         return cmd_lag(argv[2], strtoull(argv[3], NULL, 10));
     if (argc == 4 && strcmp(argv[1], "refresh") == 0)
         return cmd_refresh(argv[2], atoi(argv[3]));
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "write") == 0)
+        return cmd_write(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     fprintf(stderr, "usage: store_bench search|like DB REPEATS TERM... | page DB REPEATS ROWS |"
-                    " lag DB N | refresh DB REPEATS\n");
+                    " lag DB N | refresh DB REPEATS | write DB SECONDS [CONFIG]\n");
     return 2;
 }

@@ -2,8 +2,10 @@
  * app: the console's loop. It opens its own store connection, starts the
  * collector thread, and then waits for keys with a timeout of
  * ui.refresh_ms: on every timeout it polls PRAGMA data_version (through
- * store_data_version) and re-queries the visible rows when another
- * connection committed, so new items appear without a keypress; the clock
+ * store_data_version) and, when another connection committed, re-queries
+ * the visible parts whose change marks moved (refresh.c), so new items
+ * appear without a keypress and a commit that changes nothing shown costs
+ * one small query; everything is re-read once a minute anyway; the clock
  * and the header's counters update each second. The header also counts the
  * events whose alert waits to be acknowledged (each event once, however
  * many alerts it raised, and none that a silence holds); the bell rings
@@ -26,6 +28,11 @@
 #include "ui_private.h"
 
 static volatile sig_atomic_t ui_signalled;
+
+/* Everything is re-read at least this often, whether or not anyone
+ * committed: what changes with time alone (a silence ending, a deadline
+ * passing, the board's 72 hours moving on) shows within it. */
+#define UI_FULL_REFRESH_MS 60000
 
 static void ui_on_signal(int sig)
 {
@@ -420,25 +427,66 @@ static void update_alerts(struct ui_app *app)
     }
 }
 
-static void refresh_data(struct ui_app *app)
+/* Re-reads the parts (UI_RELOAD_*) of what the screen shows. */
+static void refresh_parts(struct ui_app *app, unsigned parts)
 {
     struct jy_error err = {0};
+    if ((parts & UI_RELOAD_HEALTH) && ui_health_reload(app, &err)) {
+        ui_app_message(app, true, "读取失败：%s", err.msg);
+        jy_error_clear(&err);
+    }
     for (size_t i = 0; i < app->n_panes; i++) {
-        if (app->panes[i]->reload(app, &err)) {
+        unsigned part = i == 0 ? UI_RELOAD_FEED : UI_RELOAD_BOARD;
+        if ((parts & part) && app->panes[i]->reload(app, &err)) {
             ui_app_message(app, true, "读取失败：%s", err.msg);
             jy_error_clear(&err);
         }
     }
-    update_alerts(app);
-    app->duty_checked = 0; /* the schedule may have changed too */
-    ui_duty_update(app);
-    if (ui_incidents_reload(app, &err))
+    if (parts & UI_RELOAD_ALERTS)
+        update_alerts(app);
+    if (parts & UI_RELOAD_DUTY) {
+        app->duty_checked = 0; /* the schedule may have changed too */
+        ui_duty_update(app);
+    }
+    if ((parts & UI_RELOAD_INCIDENTS) && ui_incidents_reload(app, &err))
         ui_app_message(app, true, "读取工单失败：%s", err.msg);
-    if (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
-        app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT ||
-        app->screen == UI_SCREEN_KPI || app->screen == UI_SCREEN_ROSTER ||
-        app->screen == UI_SCREEN_DIRECTORY)
+    if ((parts & UI_RELOAD_VIEW) &&
+        (app->screen == UI_SCREEN_SOURCES || app->screen == UI_SCREEN_EVENT ||
+         app->screen == UI_SCREEN_INCIDENTS || app->screen == UI_SCREEN_INCIDENT ||
+         app->screen == UI_SCREEN_KPI || app->screen == UI_SCREEN_ROSTER ||
+         app->screen == UI_SCREEN_DIRECTORY))
         ui_view_rebuild(app);
+}
+
+/* Everything, after our own writes (which do not move data_version) and
+ * at start; the change marks are taken first, so that a commit landing
+ * in between is seen at the next poll. */
+static void refresh_data(struct ui_app *app)
+{
+    struct jy_error err = {0};
+    if (store_marks_read(app->st, &app->marks, &err))
+        memset(&app->marks, 0, sizeof app->marks);
+    app->deferred = 0;
+    app->full_refresh_at = jy_mono_ms();
+    refresh_parts(app, UI_RELOAD_ALL);
+}
+
+/* Another connection committed: re-reads what its commit changed and the
+ * screen shows (ui_refresh_plan). Returns true when anything was re-read. */
+static bool refresh_changed(struct ui_app *app)
+{
+    struct store_marks now;
+    struct jy_error err = {0};
+    if (store_marks_read(app->st, &now, &err)) {
+        refresh_data(app); /* cannot tell what changed: everything */
+        return true;
+    }
+    unsigned areas = store_marks_diff(&app->marks, &now);
+    app->marks = now;
+    unsigned parts = ui_refresh_plan(areas, app->screen, &app->deferred);
+    if (parts)
+        refresh_parts(app, parts);
+    return parts != 0;
 }
 
 void ui_app_refresh(struct ui_app *app)
@@ -916,6 +964,11 @@ static void loop(struct ui_app *app, const struct ui_options *opts)
     bool dirty = true;
     char last_coll_err[256] = "";
     while (!app->quit && !ui_signalled) {
+        if (app->deferred && app->screen == UI_SCREEN_MAIN) {
+            refresh_parts(app, app->deferred); /* back from a view: what changed meanwhile */
+            app->deferred = 0;
+            dirty = true;
+        }
         if (dirty)
             draw_all(app);
         dirty = false;
@@ -938,8 +991,11 @@ static void loop(struct ui_app *app, const struct ui_options *opts)
         now_ms = jy_mono_ms();
         if (now_ms >= next_poll) {
             next_poll = now_ms + refresh_ms;
-            if (data_changed(app)) {
-                refresh_data(app);
+            if (now_ms - app->full_refresh_at >= UI_FULL_REFRESH_MS) {
+                data_changed(app);
+                refresh_data(app); /* what time alone changes: ages, silences ending */
+                dirty = true;
+            } else if (data_changed(app) && refresh_changed(app)) {
                 dirty = true;
             }
             if (opts && opts->exit_after > 0 && ++ticks >= opts->exit_after)
@@ -967,7 +1023,11 @@ int ui_run(const struct config *cfg, const struct ui_options *opts, struct jy_er
     struct ui_app app;
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
-    int rc = store_open(cfg->database, &app.st, err);
+    /* a read-only console opens the file read-only: it neither migrates
+     * nor writes anything (a file older than this binary is refused) */
+    bool ro = opts && opts->read_only;
+    int rc = ro ? store_open_readonly(cfg->database, &app.st, err)
+                : store_open(cfg->database, &app.st, err);
     if (rc)
         return rc;
     /* who is at the keyboard: the login mapped to a person (a viewer when

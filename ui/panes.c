@@ -2,9 +2,10 @@
  * panes: the two panes of the main screen, each a struct ui_pane_ops. The
  * feed pane shows the live feed (or search results) through a ui_list; the
  * risk board lists the events of the last 72 hours as the store ranks them
- * (level, then score). Both re-query only when the store's data_version
- * moved, and only what they show. The sources are re-read with the board,
- * for the header's 失联信源 count; their details are in the sources view.
+ * (level, then score). Both re-query only when another connection changed
+ * what they show (ui_refresh_plan), and only what they show. The sources
+ * are re-read when they change, for the header's 失联信源 count; their
+ * details are in the sources view.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,10 +173,7 @@ static int board_reload(struct ui_app *app, struct jy_error *err)
 {
     struct store_event *ev = NULL;
     size_t n = 0;
-    int rc = ui_health_reload(app, err);
-    if (rc)
-        return rc;
-    rc = store_events_board(app->st, jy_now(), BOARD_HOURS, BOARD_LIMIT, &ev, &n, err);
+    int rc = store_events_board(app->st, jy_now(), BOARD_HOURS, BOARD_LIMIT, &ev, &n, err);
     if (rc)
         return rc;
     struct ui_board *b = &app->board;

@@ -466,6 +466,24 @@ enum ui_pending {
     UI_PEND_HANDOVER_FOR    /* a leader acknowledges note app->pending_id for its receiver */
 };
 
+/* ---- what a commit makes the console re-read (refresh.c) ------------------ */
+
+enum {
+    UI_RELOAD_FEED = 1 << 0,      /* the feed pane (and a search's results) */
+    UI_RELOAD_HEALTH = 1 << 1,    /* the sources the header judges */
+    UI_RELOAD_BOARD = 1 << 2,     /* the risk board */
+    UI_RELOAD_ALERTS = 1 << 3,    /* the header's waiting alerts and escalations */
+    UI_RELOAD_INCIDENTS = 1 << 4, /* open incidents (the header's overdue count) */
+    UI_RELOAD_DUTY = 1 << 5,      /* the header's people on duty */
+    UI_RELOAD_VIEW = 1 << 6,      /* the open view's text */
+    UI_RELOAD_ALL = (1 << 7) - 1
+};
+/* The parts to re-read now, given the areas a commit changed (1 <<
+ * STORE_AREA_*) and the screen shown. *deferred carries the hidden panes'
+ * parts from one call to the next: the feed and the board are re-read when
+ * the main screen shows again. */
+unsigned ui_refresh_plan(unsigned areas, enum ui_screen screen, unsigned *deferred);
+
 struct ui_app;
 
 /* A pane of the main screen: the feed, and the risk board below it. */
@@ -556,6 +574,9 @@ struct ui_app {
     struct ui_lineedit le;
 
     int64_t data_version;
+    struct store_marks marks; /* the change marks the screen was read at */
+    unsigned deferred;        /* UI_RELOAD_* parts waiting for the main screen */
+    int64_t full_refresh_at;  /* jy_mono_ms() of the last re-read of everything */
     int dark;
     bool audit_warn;          /* the audit chain's seal or an anchor is overdue or failing */
     int64_t audit_checked_ms; /* when that was last looked at (monotonic) */

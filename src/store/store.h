@@ -22,13 +22,18 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 
 /* Opens (creating if needed) and migrates. A database whose schema is newer
  * than this binary is refused with JY_EVERSION. */
 int store_open(const char *path, struct store **out, struct jy_error *err);
+/* Opens for reading only (a --read-only console): SQLITE_OPEN_READONLY and
+ * query_only, no migration, no change of journal mode: nothing is written.
+ * A file whose schema is older or newer than this binary is refused with
+ * JY_EVERSION and a message saying so. */
+int store_open_readonly(const char *path, struct store **out, struct jy_error *err);
 /* Before the first store_open of a process: creates the database's folder
  * (0700, or 2770 owned by group) and the database (0600, or 0660 owned by
  * group; SQLite gives -wal and -shm its mode) when they are missing, and
@@ -939,6 +944,27 @@ int store_db_vacuum(struct store *st, const struct actor *a, int step, bool may_
 
 /* PRAGMA data_version: changes whenever another connection commits. */
 int store_data_version(struct store *st, int64_t *v, struct jy_error *err);
+
+/* What a commit changed, by area of the screen: each area has a counter
+ * that triggers move (migration 11), and new items show as a higher
+ * max(items.id). A commit that moves none of them (the lease's heartbeat,
+ * the index catching up, a form's draft) changed nothing a console shows. */
+enum store_area {
+    STORE_AREA_ITEMS,     /* item rows (new ones by id), read marks, labels, source names */
+    STORE_AREA_SOURCES,   /* sources and their health */
+    STORE_AREA_EVENTS,    /* events, alerts, silences, escalations */
+    STORE_AREA_INCIDENTS, /* incidents with their records, tasks, releases; audit rows */
+    STORE_AREA_DUTY,      /* the schedule, handover notes, people */
+    STORE_AREA_DIRECTORY, /* units, experts, media contacts, training */
+    STORE_AREA_N
+};
+struct store_marks {
+    int64_t n[STORE_AREA_N];
+    int64_t items_max;
+};
+int store_marks_read(struct store *st, struct store_marks *out, struct jy_error *err);
+/* The areas (1 << STORE_AREA_*) whose marks differ between a and b. */
+unsigned store_marks_diff(const struct store_marks *a, const struct store_marks *b);
 
 /* ---- collector lease ----------------------------------------------------- */
 

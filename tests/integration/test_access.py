@@ -195,6 +195,52 @@ def case_consoles(c, jingyu, top):
     c.check("login-row-for-writer", "login" in actions(db), repr(actions(db)))
 
 
+
+# ---- 8b: a read-only console opens the file read-only and never migrates ----
+
+def file_bytes(db):
+    """The database file's bytes and the log's (a reader may leave an empty
+    -wal and the -shm index behind it: SQLite's readers need them)."""
+    out = []
+    for sfx in ("", "-wal"):
+        if os.path.exists(db + sfx):
+            with open(db + sfx, "rb") as f:
+                out.append(f.read())
+        else:
+            out.append(b"")
+    return out
+
+
+def case_read_only_old_schema(c, jingyu, top):
+    j, db, d = setup(top, "readonly", jingyu)
+    # the read-only console of an up-to-date file runs and leaves it as it was
+    j("admin", "status")  # the last writer leaves no -wal behind
+    before = file_bytes(db)
+    rc, out, err = j.console("zhang", "--read-only", ticks=3)
+    c.check("ro-current-runs", rc == 0, "%d %s" % (rc, err[-300:]))
+    c.check("ro-current-untouched", file_bytes(db) == before, "the file changed")
+    # the file as the schema before the change marks left it
+    h = sqlite3.connect(db)
+    names = [r[0] for r in h.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                     " AND name LIKE 'mark_%'")]
+    for n in names:
+        h.execute('DROP TRIGGER "%s"' % n)
+    h.execute("DROP TABLE changes")
+    h.execute("PRAGMA user_version = 11")
+    h.commit()
+    h.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    h.close()
+    before = file_bytes(db)
+    rc, out, err = j.console("zhang", "--read-only", ticks=3)
+    c.check("ro-old-refused", rc != 0 and "older" in err and "read-only" in err,
+            "%d %s" % (rc, err[-300:]))
+    c.check("ro-old-untouched", file_bytes(db) == before, "the file changed")
+    c.eq("ro-old-not-migrated", query(db, "PRAGMA user_version")[0]["user_version"], 11)
+    # a console that may write migrates it
+    rc, out, err = j.console("zhang", "--no-collect", ticks=3)
+    c.check("rw-migrates", rc == 0, "%d %s" % (rc, err[-300:]))
+    c.check("rw-migrated", query(db, "PRAGMA user_version")[0]["user_version"] > 11, "")
+
 # ---- 9: the approver check compares person ids --------------------------------
 
 def case_approver(c, jingyu, top):
@@ -428,7 +474,8 @@ def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-access-") as top:
-        for case in (case_train_import, case_consoles, case_approver, case_drop, case_files,
+        for case in (case_train_import, case_consoles, case_read_only_old_schema, case_approver,
+                     case_drop, case_files,
                      case_audit_nul, case_audit_keyed, case_trail, case_handover):
             try:
                 case(c, jingyu, top)

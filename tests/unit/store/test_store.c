@@ -531,6 +531,66 @@ static void data_version_sees_other_connections(void **state)
     store_close(other);
 }
 
+/* The change marks say which areas another connection's commit touched,
+ * so that a console re-reads only those: new items move the items mark and
+ * nothing of incidents, duty or events; a heartbeat of the lease or the
+ * index catching up moves none. */
+static void change_marks_name_the_areas_a_commit_touched(void **state)
+{
+    struct fixture *f = *state;
+    struct store *other;
+    assert_int_equal(store_open(f->path, &other, NULL), 0);
+    struct store_marks m0, m1;
+    struct jy_error err = {0};
+    assert_int_equal(store_marks_read(f->st, &m0, &err), 0);
+
+    /* a fetch with new items: the items, and the source (its newest item) */
+    struct feed_item v[] = {mk("a", "新消息", "正文", 100), mk("b", "又一条", "正文二", 110)};
+    struct fetch_result r = {.ok = true, .items = v, .n_items = 2, .items_only = true};
+    assert_int_equal(store_fetch_record(other, f->src, &r, 100, NULL, NULL), 0);
+    assert_int_equal(store_marks_read(f->st, &m1, &err), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1),
+                     (1u << STORE_AREA_ITEMS) | (1u << STORE_AREA_SOURCES));
+    m0 = m1;
+
+    /* a fetch that brought nothing: the source's health only */
+    struct fetch_result nm = {.ok = true, .not_modified = true, .http_status = 304};
+    assert_int_equal(store_fetch_record(other, f->src, &nm, 200, NULL, NULL), 0);
+    assert_int_equal(store_marks_read(f->st, &m1, &err), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1), 1u << STORE_AREA_SOURCES);
+    m0 = m1;
+
+    /* the lease's heartbeat and the index catching up: nothing shown */
+    bool got = false;
+    assert_int_equal(store_lease_acquire(other, "host", 1, 300, 20, &got, NULL), 0);
+    int done = 0;
+    assert_int_equal(store_index_step(other, 100, &done, NULL), 0);
+    assert_int_equal(done, 2);
+    assert_int_equal(store_marks_read(f->st, &m1, &err), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1), 0);
+
+    /* an audit row (an incident's trail) and a person: their areas */
+    assert_int_equal(store_audit_record(other, "zhang", "login", "session", 0, "{}", 400, NULL), 0);
+    assert_int_equal(store_marks_read(f->st, &m1, &err), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1), 1u << STORE_AREA_INCIDENTS);
+    m0 = m1;
+    assert_int_equal(store_exec(other,
+                                "INSERT INTO people (login, name, roles, created_at, updated_at)"
+                                " VALUES ('li', '李四', 'operator', 1, 1)",
+                                NULL),
+                     0);
+    assert_int_equal(store_exec(other,
+                                "INSERT INTO events (title, first_seen, last_seen, first_collected,"
+                                " items, sources, negative, velocity, score, level, updated_at)"
+                                " VALUES ('事件', 1, 1, 1, 1, 1, 0, 0, 0, 0, 1)",
+                                NULL),
+                     0);
+    assert_int_equal(store_marks_read(f->st, &m1, &err), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1),
+                     (1u << STORE_AREA_DUTY) | (1u << STORE_AREA_EVENTS));
+    store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +610,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(fence_stops_a_collector_that_lost_the_lease, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(data_version_sees_other_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(change_marks_name_the_areas_a_commit_touched, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
