@@ -67,10 +67,8 @@ static inline uint64_t ngram_mix(uint64_t x)
  * Code points fit in 21 bits, so an n-gram packs into one 64-bit key; a
  * trigram key has the top bit set and a bigram key is at least 2^21, so keys
  * of different n never collide before hashing. Spaces are skipped: they
- * separate, they say nothing. salt (0 for the plain n-grams, which both
- * formats hash so) marks the n-grams of a scope (see LR_FEATURES_FOR_EACH)
- * as other features than the same n-grams outside it. */
-#define NGRAM_FOR_EACH_BUCKET(text, len, max_n, shift, salt, BODY)                                 \
+ * separate, they say nothing. */
+#define NGRAM_FOR_EACH_BUCKET(text, len, max_n, shift, BODY)                                       \
     do {                                                                                           \
         uint64_t ng_p1 = 0, ng_p2 = 0;                                                             \
         for (size_t ng_i = 0; ng_i < (len);) {                                                     \
@@ -85,117 +83,11 @@ static inline uint64_t ngram_mix(uint64_t x)
             if ((max_n) >= 3 && ng_p2)                                                             \
                 ng_keys[ng_k++] = 1ULL << 63 | ng_p2 << 42 | ng_p1 << 21 | ng_cp;                  \
             for (int ng_j = 0; ng_j < ng_k; ng_j++) {                                              \
-                uint32_t bucket = (uint32_t)(ngram_mix(ng_keys[ng_j] ^ (salt)) >> (shift));        \
+                uint32_t bucket = (uint32_t)(ngram_mix(ng_keys[ng_j]) >> (shift));                 \
                 BODY;                                                                              \
             }                                                                                      \
             ng_p2 = ng_p1;                                                                         \
             ng_p1 = ng_cp;                                                                         \
-        }                                                                                          \
-    } while (0)
-
-/* Scoped features (JYLR version 3's feature bits): besides the plain
- * n-grams, the n-grams of some stretches of the text again, as other
- * features, so that the model can weigh 满意 apart from 不满意's 满意 and
- * 打人 in a question apart from 打人 in a report:
- *   LRF_NEGATION  from a negation (不 没 别 未 无) to the end of its clause;
- *   LRF_QUESTION  a clause that ends in "?" (凭什么抓人?);
- *   LRF_TOPIC     the text of a #topic# (what a post is filed under, not
- *                 what its author says);
- *   LRF_EMOTICON  a Weibo emoticon [怒] [允悲] whole, one feature each.
- * Clauses end at , . ! ? ; : 。 and line ends. */
-enum lr_feature_bit {
-    LRF_NEGATION = 1u << 0,
-    LRF_QUESTION = 1u << 1,
-    LRF_TOPIC = 1u << 2,
-    LRF_EMOTICON = 1u << 3,
-};
-#define LRF_ALL (LRF_NEGATION | LRF_QUESTION | LRF_TOPIC | LRF_EMOTICON)
-#define LR_SALT_NEGATION 0x6e65676174696f6eULL
-#define LR_SALT_QUESTION 0x7175657374696f6eULL
-#define LR_SALT_TOPIC 0x746f706963746f70ULL
-#define LR_SALT_EMOTICON 0x656d6f7469636f6eULL
-/* An emoticon's name is short; a longer bracket is text. */
-#define LR_EMOTICON_MAX 18
-
-/* The byte length of a clause break at text[i] (0: none). */
-static inline size_t lr_clause_break(const char *text, size_t len, size_t i)
-{
-    unsigned char c = (unsigned char)text[i];
-    if (c == ',' || c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n')
-        return 1;
-    /* 。 U+3002 */
-    if (c == 0xe3 && i + 2 < len && (unsigned char)text[i + 1] == 0x80 &&
-        (unsigned char)text[i + 2] == 0x82)
-        return 3;
-    return 0;
-}
-
-/* Whether the code point at text[i] is a negation that opens a scope. */
-static inline bool lr_is_negation(const char *text, size_t len, size_t i)
-{
-    if (i + 3 > len || (unsigned char)text[i] < 0xe4)
-        return false;
-    /* 不 U+4E0D, 没 U+6CA1, 别 U+522B, 未 U+672A, 无 U+65E0 */
-    static const char neg[][4] = {"\xe4\xb8\x8d", "\xe6\xb2\xa1", "\xe5\x88\xab", "\xe6\x9c\xaa",
-                                  "\xe6\x97\xa0"};
-    for (size_t k = 0; k < sizeof neg / sizeof neg[0]; k++)
-        if (memcmp(text + i, neg[k], 3) == 0)
-            return true;
-    return false;
-}
-
-/* Runs BODY for every feature bucket of text under the feature bits
- * `features`: the plain n-grams, then each scope's (see lr_feature_bit). */
-#define LR_FEATURES_FOR_EACH(text, len, max_n, shift, features, BODY)                              \
-    do {                                                                                           \
-        NGRAM_FOR_EACH_BUCKET(text, len, max_n, shift, 0, BODY);                                   \
-        if (!(features))                                                                           \
-            break;                                                                                 \
-        size_t lf_from = 0;                                                                        \
-        while (((features) & (LRF_NEGATION | LRF_QUESTION)) && lf_from < (len)) {                  \
-            size_t lf_end = lf_from, lf_brk = 0, lf_neg = (len);                                   \
-            while (lf_end < (len) && !(lf_brk = lr_clause_break(text, len, lf_end))) {             \
-                if (lf_neg == (len) && lr_is_negation(text, len, lf_end))                          \
-                    lf_neg = lf_end;                                                               \
-                lf_end++;                                                                          \
-            }                                                                                      \
-            bool lf_q = false;                                                                     \
-            size_t lf_next = lf_end;                                                               \
-            while (lf_next < (len) && (lf_brk = lr_clause_break(text, len, lf_next))) {            \
-                lf_q = lf_q || (text)[lf_next] == '?';                                             \
-                lf_next += lf_brk;                                                                 \
-            }                                                                                      \
-            if (((features)&LRF_NEGATION) && lf_neg < lf_end)                                      \
-                NGRAM_FOR_EACH_BUCKET((text) + lf_neg, lf_end - lf_neg, max_n, shift,              \
-                                      LR_SALT_NEGATION, BODY);                                     \
-            if (((features)&LRF_QUESTION) && lf_q && lf_from < lf_end)                             \
-                NGRAM_FOR_EACH_BUCKET((text) + lf_from, lf_end - lf_from, max_n, shift,            \
-                                      LR_SALT_QUESTION, BODY);                                     \
-            lf_from = lf_next;                                                                     \
-        }                                                                                          \
-        for (size_t lf_i = 0; ((features) & (LRF_TOPIC | LRF_EMOTICON)) && lf_i < (len);) {       \
-            char lf_c = (text)[lf_i];                                                              \
-            const char *lf_close = NULL;                                                           \
-            if (lf_c == '#' && ((features)&LRF_TOPIC))                                             \
-                lf_close = memchr((text) + lf_i + 1, '#', (len)-lf_i - 1);                         \
-            else if (lf_c == '[' && ((features)&LRF_EMOTICON))                                     \
-                lf_close = memchr((text) + lf_i + 1, ']',                                          \
-                                  (len)-lf_i - 1 < LR_EMOTICON_MAX ? (len)-lf_i - 1                \
-                                                                   : LR_EMOTICON_MAX);             \
-            if (!lf_close) {                                                                       \
-                lf_i++;                                                                            \
-                continue;                                                                          \
-            }                                                                                      \
-            size_t lf_in = lf_i + 1, lf_n = (size_t)(lf_close - (text)) - lf_in;                   \
-            if (lf_c == '#') {                                                                     \
-                NGRAM_FOR_EACH_BUCKET((text) + lf_in, lf_n, max_n, shift, LR_SALT_TOPIC, BODY);    \
-            } else if (lf_n > 0) {                                                                 \
-                uint32_t bucket = (uint32_t)(ngram_mix(jy_hash64((text) + lf_in, lf_n) ^          \
-                                                       LR_SALT_EMOTICON) >>                        \
-                                             (shift));                                             \
-                BODY;                                                                              \
-            }                                                                                      \
-            lf_i = (size_t)(lf_close - (text)) + 1;                                                \
         }                                                                                          \
     } while (0)
 
@@ -247,7 +139,6 @@ struct sentiment_model {
     /* LR: P(negative) at or above which a text is negative (0: the
      * likeliest class decides) */
     float neg_threshold;
-    uint32_t features; /* LR: enum lr_feature_bit (0 before version 3) */
 };
 
 void sentiment_model_free(struct sentiment_model *m)
@@ -343,7 +234,7 @@ static enum sentiment nb_model_probs(const struct sentiment_model *m, const char
     double lp[CLASSES];
     for (int c = 0; c < CLASSES; c++)
         lp[c] = m->bias[c];
-    NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, 64 - m->bits, 0, {
+    NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, 64 - m->bits, {
         const float *row = m->table + (size_t)bucket * CLASSES;
         lp[0] += row[0];
         lp[1] += row[1];
@@ -365,7 +256,7 @@ static enum sentiment nb_model_probs(const struct sentiment_model *m, const char
 /* ---- logistic regression ------------------------------------------------------------ */
 
 #define LR_MAGIC "JYLR"
-#define LR_VERSION 3u
+#define LR_VERSION 2u
 #define LR_HEADER 48u
 #define LR_ENTRY 16u
 /* Unigrams and bigrams, counts over the square root of the text's
@@ -376,13 +267,6 @@ static enum sentiment nb_model_probs(const struct sentiment_model *m, const char
  * the repeats), and trigrams cost half as many lookups again. */
 #define LR_BITS 18u
 #define LR_MAX_N 2u
-/* The scoped features the trainer uses. */
-#define LR_FEATURES LRF_ALL
-static uint32_t lr_features(void)
-{
-    const char *e = getenv("JY_LR_FEATURES"); /* EXPERIMENT: removed before commit */
-    return e ? (uint32_t)strtoul(e, NULL, 0) & LRF_ALL : LR_FEATURES;
-}
 
 static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_model **out,
                          struct jy_error *err)
@@ -400,19 +284,14 @@ static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_mo
     size_t fixed = LR_HEADER + 12 + (version >= 2 ? 4 : 0) + (size_t)n_lex * 12;
     if (bits < 8 || bits > 24 || max_n < 1 || max_n > 3 || classes < 2 || classes > CLASSES ||
         n_lex > LEXF_N || n > (1u << bits) || len < fixed || (len - fixed) % LR_ENTRY ||
-        (len - fixed) / LR_ENTRY != n)
+        (len - fixed) / LR_ENTRY != n || get_u32(p + 44) != 0)
         return jy_error_set(err, JY_EINVAL, "sentiment model: bad sizes (%zu bytes)", len);
-    /* version 3 names its scoped features where the older ones keep 0 */
-    uint32_t features = get_u32(p + 44);
-    if (features & ~(version >= 3 ? (uint32_t)LRF_ALL : 0u))
-        return jy_error_set(err, JY_EINVAL, "sentiment model: unknown features %#x", features);
     struct sentiment_model *m = xcalloc(1, sizeof *m);
     m->kind = MODEL_LR;
     m->bits = bits;
     m->max_n = max_n;
     m->n_classes = (int)classes;
     m->n_w = classes == 2 ? 1 : (int)classes;
-    m->features = features;
     bool ok = true;
     for (int k = 0; k < CLASSES; k++) {
         int32_t l = (int32_t)get_u32(p + 20 + 4 * k);
@@ -500,12 +379,12 @@ static enum sentiment lr_model_probs(const struct sentiment_model *m, const char
     size_t count = 0;
     const unsigned shift = 64 - m->bits;
     if (m->n_w == 1) {
-        LR_FEATURES_FOR_EACH(text, len, m->max_n, shift, m->features, {
+        NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
             acc[0] += m->table[bucket];
             count++;
         });
     } else {
-        LR_FEATURES_FOR_EACH(text, len, m->max_n, shift, m->features, {
+        NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
             const float *row = m->table + (size_t)bucket * CLASSES;
             acc[0] += row[0];
             acc[1] += row[1];
@@ -661,14 +540,12 @@ static void lr_data_add(struct lr_data *d, const char *text, const struct lex_fe
                         double y, uint32_t **scratch, size_t *scratch_cap)
 {
     size_t len = strlen(text), n = 0;
-    /* at most LR_MAX_N per character, plainly and in each of three scopes,
-     * and an emoticon */
-    if (*scratch_cap < (4 * LR_MAX_N + 1) * len + 1) {
-        *scratch_cap = (4 * LR_MAX_N + 1) * len + 1;
+    if (*scratch_cap < 3 * len + 1) {
+        *scratch_cap = 3 * len + 1;
         *scratch = xrealloc(*scratch, *scratch_cap * sizeof **scratch);
     }
     uint32_t *b = *scratch;
-    LR_FEATURES_FOR_EACH(text, len, LR_MAX_N, 64 - LR_BITS, lr_features(), { b[n++] = bucket; });
+    NGRAM_FOR_EACH_BUCKET(text, len, LR_MAX_N, 64 - LR_BITS, { b[n++] = bucket; });
     qsort(b, n, sizeof *b, bucket_cmp);
     d->start = xrealloc(d->start, (d->n + 1) * sizeof *d->start);
     d->y = xrealloc(d->y, (d->n + 1) * sizeof *d->y);
@@ -822,7 +699,6 @@ static char *lr_blob(const struct model *lm, const struct lr_data *d, double thr
         put_u32(p + 20 + 4 * k, (uint32_t)(k < nr_class ? labels[k] : 0));
     put_u32(p + 32, LEXF_N);
     put_u32(p + 36, (uint32_t)n);
-    put_u32(p + 44, lr_features());
     unsigned char *q = p + LR_HEADER;
     const double *w = lm->w;
     size_t bias_at = d->n_buckets + LEXF_N;
