@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """sentiment: how well jingyu tells negative posts from the rest.
 
-  sentiment.py [JINGYU] [--quiet]     (default: build-bench/jingyu, else build/jingyu)
+  sentiment.py [JINGYU] [--quiet] [--dev-only] [--set=emotion|police]
+                                      (default: build-bench/jingyu, else build/jingyu)
+
+--dev-only measures the dev parts alone (what to look at while tuning: the
+held parts are looked at once, at the end); --set= measures one set.
 
 The figure is macro-F1 over two classes, negative against the rest (the mean
 of the F1 of "negative" and the F1 of "not negative"), which is what a duty
@@ -160,6 +164,8 @@ def cross_validate(jingyu, cfg, work, name, rows, folds=3):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    dev_only = "--dev-only" in sys.argv[1:]
+    only = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--set=")]
     jingyu = args[0] if args else None
     if not jingyu:
         for cand in ("build-bench/jingyu", "build/jingyu"):
@@ -174,7 +180,7 @@ def main():
         print(f"sentiment: {EMOTION} not found: emotion set skipped")
     if sets["police"] is None:
         print(f"sentiment: {LABELS} or {POLICE} not found: police set skipped")
-    sets = {k: v for k, v in sets.items() if v}
+    sets = {k: v for k, v in sets.items() if v and (not only or k in only)}
     if not sets:
         return 0
     results = {}
@@ -199,7 +205,7 @@ def main():
         for set_name, p in parts.items():
             for model, db in models.items():
                 row = []
-                for part in ("dev", "held"):
+                for part in ("dev",) if dev_only else ("dev", "held"):
                     rows = p[part]
                     if part == "dev" and model == set_name + "-trained":
                         rows, pred = cross_validate(jingyu, cfg, work, set_name, rows)
@@ -210,7 +216,8 @@ def main():
                     results[f"SENT_{set_name}_{model}_{part}".upper().replace("-", "_")] = \
                         f"{f1:.3f}"
                 note = "  (dev: 3-fold cross-validation)" if model == set_name + "-trained" else ""
-                print(f"  {set_name + ' / ' + model:30s} {row[0]:6.3f} {row[1]:6.3f}{note}")
+                held_f1 = f"{row[1]:6.3f}" if len(row) > 1 else "     -"
+                print(f"  {set_name + ' / ' + model:30s} {row[0]:6.3f} {held_f1}{note}")
     for k, v in results.items():
         print(f"RESULT {k}={v}")
     return 0

@@ -168,6 +168,11 @@ enum lex_feature {
     LEXF_ACTION,   /* police action words, n/(n+1) */
     LEXF_QUESTION, /* question marks, n/(n+1) */
     LEXF_EXCLAIM,  /* exclamation marks, n/(n+1) */
+    /* added later: a model trained before has fewer (its n_lex), and the
+     * ones it lacks weigh nothing in it */
+    LEXF_AT_POLICE, /* negative words in the clause after a police word, n/(n+1) */
+    LEXF_NEGATION,  /* negations, n/(n+1) */
+    LEXF_LENGTH,    /* characters, log(1 + n) / log(1001), at most 1 */
     LEXF_N
 };
 struct lex_features {

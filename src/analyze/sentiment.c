@@ -472,7 +472,8 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
     /* neg and pos: the magnitudes of what counted each way; irony waits
      * for the rest to be known. */
     double neg = 0, pos = 0, irony = 0, crime = 0;
-    int n_demand = 0, n_sarcasm = 0, n_action = 0;
+    int n_demand = 0, n_sarcasm = 0, n_action = 0, n_negation = 0, n_at_police = 0;
+    int32_t police = -1; /* the last police word */
     size_t topic_at = 0, topic_close = 0;
     bool in_topic = false;
     int32_t demand = -1; /* the last rhetorical question or demand seen */
@@ -481,7 +482,8 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
         const struct lex_hit *hit = &hs->h[i];
         const struct lex_entry *e = &lx->entries[hit->entry];
         if (e->kind == LEX_POLICE)
-            doer = (int32_t)i;
+            doer = police = (int32_t)i;
+        n_negation += e->kind == LEX_NEGATION;
         if (e->kind == LEX_NEGATION || e->kind == LEX_DEGREE || e->kind == LEX_IGNORE ||
             e->kind == LEX_POLICE || e->kind == LEX_REPORT)
             continue;
@@ -542,6 +544,10 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
         lex_topic_advance(text, len, hit->start, &topic_at, &topic_close, &in_topic);
         if (in_topic)
             v *= LEX_TOPIC_WEIGHT;
+        /* a crime is news, unless they did it */
+        if (v < 0 && police >= 0 && (e->kind != LEX_CRIME || by_police) &&
+            lex_same_clause(text, hs->h[police].end, hit->start, LEX_RHETORIC_REACH))
+            n_at_police++;
         if (e->kind == LEX_IRONY)
             irony += v;
         else if (e->kind == LEX_CRIME && !by_police)
@@ -588,6 +594,12 @@ enum sentiment lexicon_score_hits(const struct lexicon *lx, const char *text, si
         lf->v[LEXF_ACTION] = (float)n_action / (float)(n_action + 1);
         lf->v[LEXF_QUESTION] = (float)q / (float)(q + 1);
         lf->v[LEXF_EXCLAIM] = (float)x / (float)(x + 1);
+        lf->v[LEXF_AT_POLICE] = (float)n_at_police / (float)(n_at_police + 1);
+        lf->v[LEXF_NEGATION] = (float)n_negation / (float)(n_negation + 1);
+        size_t chars = 0;
+        for (size_t i = 0; i < len; i++)
+            chars += ((unsigned char)text[i] & 0xc0) != 0x80;
+        lf->v[LEXF_LENGTH] = (float)fmin(1.0, log1p((double)chars) / log(1001.0));
     }
     if (s <= -LEX_THRESHOLD)
         return SENT_NEGATIVE;

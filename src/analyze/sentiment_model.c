@@ -7,7 +7,8 @@
  * buckets (counts divided by the square root of the number of n-grams, so
  * a long article does not shout), and what the lexicon saw in the text
  * (struct lex_features: its score, how much counted each way, demands,
- * sarcasm, crimes, police action, question marks). The regularisation C
+ * sarcasm, crimes, police action, question marks, negative words aimed at
+ * the police, negations, the text's length). The regularisation C
  * is chosen by cross-validation on the training part, and with it a
  * threshold on P(negative): a duty room acts on negative against the rest,
  * and with a few hundred examples, a third of them negative, the likeliest

@@ -132,6 +132,13 @@ static void test_lexicon_words(void **state)
         {"不是不满意", SENT_POSITIVE}, /* two negations */
         {"没有暴力执法", SENT_POSITIVE},
         {"不作为", SENT_NEGATIVE},
+        /* everyday talk, not only police talk */
+        {"唉，又涨价了", SENT_NEGATIVE},
+        {"胡说八道！", SENT_NEGATIVE},
+        {"晕死，卧槽", SENT_NEGATIVE},
+        {"心情沉重", SENT_NEGATIVE},
+        {"妈妈疼爱孩子", SENT_NEUTRAL}, /* 疼爱 is not 疼 */
+        {"慈悲为怀", SENT_NEUTRAL},     /* nor 慈悲 悲 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double score = 9;
@@ -364,8 +371,29 @@ static void test_lexicon_features(void **state)
     assert_true(lf.v[LEXF_CRIME] > 0 && lf.v[LEXF_ACTION] > 0);
     assert_near(lf.v[LEXF_QUESTION], 0.5, 1e-6); /* one "?" */
     assert_near(lf.v[LEXF_EXCLAIM], 0.5, 1e-6);
+    assert_near(lf.v[LEXF_LENGTH], log(1 + 20.0) / log(1001.0), 1e-6); /* 20 characters */
     for (int k = 0; k < LEXF_N; k++)
         assert_true(lf.v[k] >= -1 && lf.v[k] <= 1);
+    /* Negativity aimed at the police: a negative word in the clause after
+     * a police word, not before it, not in another clause, and not a
+     * crime (which is news) */
+    static const struct {
+        const char *text;
+        float at_police, negation;
+    } aim[] = {
+        {"民警态度恶劣", 0.5f, 0}, {"民警态度恶劣,不作为", 0.5f, 0}, /* 不作为 is one word */
+        {"态度恶劣的民警", 0, 0},  {"民警来了.态度恶劣", 0, 0},      {"民警说嫌疑人杀人", 0, 0},
+        {"我不开心", 0, 0.5f},     {"不是不开心", 0, 2.0f / 3},
+    };
+    for (size_t i = 0; i < sizeof aim / sizeof aim[0]; i++) {
+        lex_hits_init(&hs);
+        ac_scan(lexicon_ac(f->lx), aim[i].text, strlen(aim[i].text), lex_hit_collect, &hs);
+        lexicon_score_hits(f->lx, aim[i].text, strlen(aim[i].text), &hs, &s, &lf);
+        if (fabs(lf.v[LEXF_AT_POLICE] - aim[i].at_police) > 1e-6 ||
+            fabs(lf.v[LEXF_NEGATION] - aim[i].negation) > 1e-6)
+            fail_msg("\"%s\": at police %.3f negation %.3f, want %.3f %.3f", aim[i].text,
+                     lf.v[LEXF_AT_POLICE], lf.v[LEXF_NEGATION], aim[i].at_police, aim[i].negation);
+    }
     /* Nothing seen, nothing set. */
     lex_hits_init(&hs);
     lexicon_score_hits(f->lx, "", 0, &hs, &s, &lf);
@@ -800,6 +828,60 @@ static void test_model_lr_version2(void **state)
     free(blob);
 }
 
+/* A version 2 blob trained before the lexicon features grew (9 of them)
+ * loads, and scores exactly as before: the features added since weigh
+ * nothing in it, whatever their values. */
+static void test_model_lr_version2_lexicon(void **state)
+{
+    (void)state;
+    enum { OLD_LEXF = 9 };
+    size_t fixed = 48 + 16 + 12 * OLD_LEXF, len = fixed + 16;
+    char *p = calloc(1, len);
+    memcpy(p, "JYLR", 4);
+    put32(p + 4, 2);
+    put32(p + 8, 8);  /* bits */
+    put32(p + 12, 1); /* unigrams */
+    put32(p + 16, 2); /* classes */
+    put32(p + 20, (uint32_t)-1);
+    put32(p + 24, 0);
+    put32(p + 32, OLD_LEXF);
+    put32(p + 36, 1);
+    float bias = -0.5f, w = 1.5f, lw[OLD_LEXF];
+    memcpy(p + 48, &bias, 4);
+    for (int k = 0; k < OLD_LEXF; k++) {
+        lw[k] = 0.25f * (float)(k + 1);
+        memcpy(p + 64 + 12 * k, &lw[k], 4);
+    }
+    uint64_t x = 0x5DEE; /* 差 */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    put32(p + fixed, (uint32_t)(x >> 56));
+    memcpy(p + fixed + 4, &w, 4);
+
+    struct sentiment_model *m = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(sentiment_model_load(p, len, &m, &err), 0);
+    struct lex_features lf;
+    for (int k = 0; k < LEXF_N; k++)
+        lf.v[k] = 0.5f;
+    double want = bias + w; /* one 差: 1.5 / sqrt(1) */
+    for (int k = 0; k < OLD_LEXF; k++)
+        want += (double)lw[k] * 0.5;
+    double prob[3];
+    sentiment_model_probs(m, "差", strlen("差"), &lf, prob);
+    assert_near(prob[0], logistic(want), 1e-6);
+    /* the newer features changed: the same */
+    for (int k = OLD_LEXF; k < LEXF_N; k++)
+        lf.v[k] = 1.0f;
+    sentiment_model_probs(m, "差", strlen("差"), &lf, prob);
+    assert_near(prob[0], logistic(want), 1e-6);
+    sentiment_model_free(m);
+    free(p);
+}
+
 /* ---- the real corpus ----------------------------------------------------------- */
 
 /* The corpus labels emotions; this is the mapping to three classes. */
@@ -933,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_model_old_blob),
         cmocka_unit_test(test_model_lr_version1),
         cmocka_unit_test(test_model_lr_version2),
+        cmocka_unit_test(test_model_lr_version2_lexicon),
         cmocka_unit_test(test_real_corpus),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
