@@ -1005,9 +1005,45 @@ int store_archive_list(const char *dir, char ***months, size_t *n, struct jy_err
     return 0;
 }
 
+/* A run killed in the middle of a commit to the archive leaves a hot
+ * journal, which a read-only connection cannot roll back (SQLite answers
+ * SQLITE_READONLY_ROLLBACK, "attempt to write a readonly database"), so
+ * search would refuse the month until the next archive run. Any writer's
+ * first read rolls it back, restoring the last committed state and losing
+ * nothing: do that once, when the file may be written. 0 when the file
+ * needs no rollback or now has none. */
+static int settle_hot_journal(const char *path, struct jy_error *err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(db, 1);
+        rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    db = NULL;
+    if (rc != SQLITE_READONLY_ROLLBACK)
+        return 0; /* anything else is for the real open to report */
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    if (rc != SQLITE_OK)
+        return jy_error_set(err, JY_EDB,
+                            "%s: a stopped archive run left a journal to roll back, and this "
+                            "user may not write the file; run `jingyu db archive` to finish it",
+                            path);
+    return 0;
+}
+
 int store_open_archive(const char *path, struct store **out, struct jy_error *err)
 {
     *out = NULL;
+    int settled = settle_hot_journal(path, err);
+    if (settled)
+        return settled;
     struct store *st = xcalloc(1, sizeof *st);
     jy_buf_init(&st->json, 0);
     st->path = xstrdup(path);

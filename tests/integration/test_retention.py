@@ -63,6 +63,12 @@ def all_ids(db, arch):
     if os.path.isdir(arch):
         for f in sorted(os.listdir(arch)):
             if f.endswith(".db"):
+                # a run killed mid-commit leaves a hot journal, which a
+                # read-only reader cannot roll back: settle it the way
+                # jingyu's own archive reader does (a read by a writer)
+                con = sqlite3.connect(os.path.join(arch, f))
+                con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+                con.close()
                 # a stopped move's rows are still live until a later run settles it
                 out[f] = [r["id"] for r in query(os.path.join(arch, f), (
                     "SELECT id FROM items WHERE id NOT IN "

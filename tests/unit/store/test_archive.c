@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -256,6 +257,53 @@ static void what_leaves_and_what_stays(void **state)
     store_items_free(v, n);
 }
 
+/* A run killed in the middle of a commit to an archive leaves a hot
+ * journal: search still opens the month, as it was before that commit. */
+static void killed_commit_leaves_month_readable(void **state)
+{
+    struct fixture *f = *state;
+    struct stop s = {0};
+    struct store_archive_report rep;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(archive(f, &s, &rep), 0);
+    store_archive_report_clear(&rep);
+    char *p = store_archive_path(f->arch, "2026-02");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* a writer that spills its pages into the file, then dies */
+        sqlite3 *db;
+        if (sqlite3_open(p, &db) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 10; BEGIN; UPDATE items SET title = 'x';"
+                         "CREATE TABLE junk (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                         "SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO junk SELECT "
+                         "randomblob(1000) FROM n;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char journal[160];
+    snprintf(journal, sizeof journal, "%s-journal", p);
+    assert_int_equal(access(journal, F_OK), 0);
+    struct store *ar = NULL;
+    struct jy_error err = {0};
+    if (store_open_archive(p, &ar, &err))
+        fail_msg("%s", err.msg);
+    struct store_item *v;
+    size_t n;
+    assert_int_equal(store_search(ar, "警情通报", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 11);
+    assert_string_not_equal(v[0].title, "x");
+    store_items_free(v, n);
+    store_close(ar);
+    free(p);
+}
+
 /* Stops the run at step k (k = 1, 2, ... until a run has no step k), then
  * reopens the store as a restarted process would and runs again: the end
  * is always the same. */
@@ -379,6 +427,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(what_leaves_and_what_stays, setup, teardown),
         cmocka_unit_test_setup_teardown(stopped_anywhere_finishes_alike, setup, teardown),
+        cmocka_unit_test_setup_teardown(killed_commit_leaves_month_readable, setup, teardown),
         cmocka_unit_test_setup_teardown(pinned_meanwhile_stays_once, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_without_admin_or_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(vacuum_gives_pages_back, setup, teardown),
