@@ -479,6 +479,22 @@ static const char *const migrations[] = {
     ");"
     "INSERT INTO event_states SELECT id, state FROM events WHERE state IS NOT NULL;"
     "ALTER TABLE events DROP COLUMN state;",
+    /* 11: what the analyzer's near-duplicate index files each first copy
+     * under (its SimHash and the smallest values of its sketch), so that a
+     * restart refiles the week's first copies without reading and
+     * sketching their texts; a sketch is made from the text only when a
+     * look-up meets the copy (see restore_lazy in analysis.c). Every first
+     * copy from `complete_from` on has its row; older ones are read the old
+     * way, and given their row, by the first restore that meets them. */
+    "CREATE TABLE first_copies ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL," /* the item's fetched_at */
+    "  simhash INTEGER NOT NULL,"
+    "  low BLOB" /* NULL: filed under its SimHash; else 4 bytes (little-endian) a value */
+    ");"
+    "CREATE TABLE first_copies_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  complete_from INTEGER NOT NULL);"
+    "INSERT INTO first_copies_state SELECT 1, coalesce(max(id), 0) + 1 FROM items;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
