@@ -209,7 +209,7 @@ static uint32_t keys_encode(const struct an_dup_keys *k, unsigned char low[4 * D
  * near-duplicate index files it under. judge: the item may have been
  * analysed before, and a row it had goes when it is no longer a first copy. */
 static int first_copy_record(struct store *st, const struct an_result *r, bool judge,
-                             struct jy_error *err)
+                             int64_t fetched, struct jy_error *err)
 {
     struct an_dup_keys k = {.skip = true};
     if (!r->duplicate_of)
@@ -224,12 +224,21 @@ static int first_copy_record(struct store *st, const struct an_result *r, bool j
             return JY_EDB;
         sqlite3_bind_int64(s, 1, r->id);
     } else {
-        s = store_stmt(
-            st, STMT_FIRST_COPY_PUT,
-            "INSERT INTO first_copies (item_id, at, simhash, low) SELECT id, "
-            "fetched_at, ?2, ?3 FROM items WHERE id = ?1 ON CONFLICT(item_id) DO "
-            "UPDATE SET at = excluded.at, simhash = excluded.simhash, low = excluded.low",
-            err);
+        /* an upsert for the reason record_analysis gives; the item's
+         * fetched_at looked up when the caller does not know it */
+        if (fetched)
+            s = store_stmt(st, STMT_FIRST_COPY_PUT,
+                           "INSERT INTO first_copies (item_id, simhash, low, at) VALUES (?1, ?2, "
+                           "?3, ?4) ON CONFLICT(item_id) DO UPDATE SET at = excluded.at, "
+                           "simhash = excluded.simhash, low = excluded.low",
+                           err);
+        else
+            s = store_stmt(st, STMT_FIRST_COPY_PUT_LOOKUP,
+                           "INSERT INTO first_copies (item_id, simhash, low, at) SELECT id, ?2, "
+                           "?3, fetched_at FROM items WHERE id = ?1 ON CONFLICT(item_id) DO "
+                           "UPDATE SET at = excluded.at, simhash = excluded.simhash, "
+                           "low = excluded.low",
+                           err);
         if (!s)
             return JY_EDB;
         unsigned char low[4 * DUP_KEYS];
@@ -238,17 +247,21 @@ static int first_copy_record(struct store *st, const struct an_result *r, bool j
         sqlite3_bind_int64(s, 2, (sqlite3_int64)r->simhash);
         if (bytes)
             sqlite3_bind_blob(s, 3, low, (int)bytes, SQLITE_TRANSIENT);
+        if (fetched)
+            sqlite3_bind_int64(s, 4, fetched);
     }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store first copy");
 }
 
-/* The item's analysis row, the count of copies on its first copy, and its
+/* The item's analysis row (and first_copies row, fetched: its fetched_at,
+ * 0 when not known), the count of copies on its first copy, and its
  * event to flush; with judge, its verdict on its row too (an item inserted
  * before it was analysed). */
 static int record_analysis(struct store *st, const struct analyzer *an, const struct an_result *r,
-                           int64_t now, bool judge, const char *cols, struct jy_error *err)
+                           int64_t now, int64_t fetched, bool judge, const char *cols,
+                           struct jy_error *err)
 {
     /* An upsert, not INSERT OR REPLACE: a REPLACE that may delete a row
      * under foreign keys makes SQLite keep a statement journal (a copy of
@@ -286,7 +299,7 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "store analysis");
 
-    if ((rc = first_copy_record(st, r, judge, err)))
+    if ((rc = first_copy_record(st, r, judge, fetched, err)))
         return rc;
     if (judge && (rc = record_verdict(st, r, err)))
         return rc;
@@ -308,7 +321,7 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err)
 {
-    return record_analysis(st, an, r, now, true, NULL, err);
+    return record_analysis(st, an, r, now, 0, true, NULL, err);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -1512,7 +1525,7 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
         return rc;
     rc = text_check(st, err);
     if (!rc)
-        rc = record_analysis(st, st->an, &res, now, true, NULL, err);
+        rc = record_analysis(st, st->an, &res, now, collected, true, NULL, err);
     an_text_give_back(pre, &res); /* freed where it was made */
     an_result_clear(&res);
     return rc;
@@ -1565,7 +1578,7 @@ int store_insert_analysed(struct store *st, int64_t source_id, const struct fetc
         if (!rc)
             rc = store_item_insert_judged(st, source_id, it, now, &res, err);
         if (!rc)
-            rc = record_analysis(st, st->an, &res, now, false, cols, err);
+            rc = record_analysis(st, st->an, &res, now, now, false, cols, err); /* fetched now */
         an_text_give_back(r->pre ? r->pre[i] : NULL, &res); /* freed where it was made */
         an_result_clear(&res);
         if (!rc) {
