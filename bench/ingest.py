@@ -376,6 +376,19 @@ def sweep(argv):
                 if r["fsync"] is not None:
                     res[f"{key}_{n}_FSYNC"] = str(r["fsync"])
         lo, hi = counts[0], counts[-1]
+        # what one more feed costs between two counts: the start (config,
+        # analyzer, sources) drops out, and so does the all-at-once tail
+        for key in ("SWEEP", "SWEEP_BASE"):
+            cpu = {n: float(res[f"{key}_{n}_CPU_MS_FEED"]) * n for n in counts
+                   if f"{key}_{n}_CPU_MS_FEED" in res}
+            steps = [(a, b) for a, b in zip(counts, counts[1:]) if a in cpu and b in cpu]
+            if steps:
+                marg = [(cpu[b] - cpu[a]) / (b - a) for a, b in steps]
+                print(f"{'this binary' if key == 'SWEEP' else 'base binary'}: CPU ms per "
+                      f"added feed " + ", ".join(f"{a}->{b}: {m:.2f}"
+                                                 for (a, b), m in zip(steps, marg)))
+                res[f"{key}_MARGINAL_LAST"] = f"{marg[-1]:.2f}"
+                res[f"{key}_MARGINAL_FIRST"] = f"{marg[0]:.2f}"
         for key in ("SWEEP", "SWEEP_BASE"):
             a, b = res.get(f"{key}_{lo}_CPU_MS_FEED"), res.get(f"{key}_{hi}_CPU_MS_FEED")
             if a and b:

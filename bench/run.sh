@@ -12,6 +12,8 @@
 #                      weibo_emotion_2020.jsonl) are (default ../shared beside
 #                      the repository); generated text when absent, and the
 #                      sentiment figures are skipped
+#   BENCH_SWEEP_BASE   another jingyu binary run beside this one in the ingest sweep
+#   BENCH_ONCE_BASE    another jingyu binary for the collect --once start figures
 #   BENCH_FEED_SERVER  python: serve the ingest feeds with bench/feed_server.py
 #                      even when nginx is installed (default: nginx if present)
 #
@@ -123,6 +125,13 @@ echo "size:   $(du -m "$DB" | cut -f1) MiB; text: $GEN_TEXT"
     echo "GEN_INSERT_RPS=$GEN_INSERT_RPS"; echo "GEN_INDEX_RPS=$GEN_INDEX_RPS"
     echo "GEN_INDEX_S=$GEN_INDEX_S"; echo "GEN_CACHED=$reuse"
 } >>"$RESULTS"
+
+# ---- 2b collect --once start on the large database ----------------------------
+# BENCH_ONCE_BASE=BINARY does the same with another jingyu on a fresh copy (it
+# must read the database's schema) for before/after figures from one sitting.
+section "2b. collect --once start on $DB_ITEMS items (the analyzer's memory restored)"
+python3 "$HERE/once_start.py" "$JY" "$DB" "$WORK/once" ${BENCH_ONCE_BASE:-} | keep
+rm -rf "$WORK/once"
 
 # ---- 3 search ---------------------------------------------------------------
 section "3. search on $DB_ITEMS items: newest 50 hits"
@@ -236,7 +245,10 @@ echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_com
 sw=""; for n in $(echo "$SWEEP" | tr ',' ' '); do
     sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs);"
 done
-echo "ingest sweep, per feed:    $sw CPU growth $(v SWEEP_GROWTH)x (flat: 1.0)"
+echo "ingest sweep, per feed:    $sw CPU growth $(v SWEEP_GROWTH)x (flat: 1.0); CPU per added feed $(v SWEEP_MARGINAL_FIRST) ms at the smallest step, $(v SWEEP_MARGINAL_LAST) ms at the largest"
+once_base=""
+[ "$(v ONCE_BASE_CPU_S)" != n/a ] && once_base="; base binary $(v ONCE_BASE_CPU_S) s, $(v ONCE_BASE_RSS_MB) MiB"
+echo "collect --once start:       $(v ONCE_CPU_S) s CPU, $(v ONCE_RSS_MB) MiB on $DB_ITEMS items (empty store $(v ONCE_EMPTY_CPU_S) s; first start after an upgrade $(v ONCE_FIRST_CPU_S) s)$once_base"
 echo "console refresh ($DB_ITEMS):  risk board $(v REFRESH_BOARD_MS) ms, all re-read calls $(v REFRESH_ALL_MS) ms (first $(v REFRESH_ALL_FIRST_MS) ms); a commit that changes nothing shown: the change marks, $(v REFRESH_MARKS_MS) ms"
 echo "index lag:                  store_index_step catches up $LAG_ITEMS items in $(v LAG_CATCHUP_MS) ms; behind a background collector: $(v LAG_E2E_S) s after the last commit (20 ms polling)"
 echo "console:                    first screen $(v CON_FIRST_MS) ms (tmux+echo baseline $(v CON_FIRST_BASE_MS) ms); j -> redraw median $(v CON_KEY_MED_MS) ms, p95 $(v CON_KEY_P95_MS) ms (capture-pane floor $(v CON_KEY_FLOOR_MS) ms); store_items_page $(v PAGE_NEWEST_MS) ms newest, $(v PAGE_OLDER_MS) ms deep"

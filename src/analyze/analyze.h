@@ -270,6 +270,30 @@ void analyzer_restore_next_event(struct analyzer *an, int64_t next_id);
  * normalised text (the sketch is made from it; "" when the item had none). */
 void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
                            const char *normalized, int64_t at);
+/* What the near-duplicate index files a first copy under, as a full restore
+ * (analyzer_restore_item) would file it from its stored normalised text:
+ * nothing (skip: a text too short to be a first copy), its SimHash's bands
+ * (n == 0), or the n smallest values of its sketch. The store keeps them
+ * beside each first copy so that a restart files the copies without their
+ * texts (analyzer_restore_keys). */
+#define DUP_KEYS 3
+struct an_dup_keys {
+    bool skip;
+    uint32_t n;
+    uint32_t low[DUP_KEYS];
+};
+/* The keys of an analysed item (r->duplicate_of == 0), from r alone. */
+void an_dup_keys_of(const struct an_result *r, struct an_dup_keys *out);
+/* analyzer_restore_item, telling what the item was filed under (NULL: no need). */
+void analyzer_restore_item_keys_out(struct analyzer *an, int64_t id, uint64_t simhash,
+                                    const char *normalized, int64_t at, struct an_dup_keys *filed);
+/* A first copy filed by its keys alone: its sketch is made from its
+ * normalised text, which text(ctx, id) gives back (a new string; NULL when
+ * it cannot: the copy then matches nothing), when a look-up first needs
+ * it. Files it exactly where analyzer_restore_item would. */
+void analyzer_restore_keys(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const struct an_dup_keys *k, int64_t at);
+void analyzer_set_text_source(struct analyzer *an, char *(*text)(void *ctx, int64_t id), void *ctx);
 /* An event still open (from an_event.state). JY_EINVAL when state is bad. */
 int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state,
                            struct jy_error *err);

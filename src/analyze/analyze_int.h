@@ -135,6 +135,15 @@ void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at);
 /* Adds an entry found by its sketch (NULL or empty: by h, as dup_index_add). */
 void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const struct dup_sketch *sk,
                           int64_t at);
+/* Adds an entry by the keys its sketch files it under (n_low of its
+ * smallest values, as struct an_dup_keys has them; 0: by h), whose sketch
+ * is made by the sketcher when a look-up first has it as a candidate. */
+void dup_index_add_keys(struct dup_index *di, int64_t id, uint64_t h, const uint32_t *low,
+                        uint32_t n_low, int64_t at);
+/* What makes a lazy entry's sketch; false: it cannot (the entry matches nothing). */
+void dup_index_set_sketcher(struct dup_index *di,
+                            bool (*sketch)(void *ctx, int64_t id, struct dup_sketch *out),
+                            void *ctx);
 size_t dup_index_size(const struct dup_index *di);
 void dup_index_clear(struct dup_index *di);
 void dup_index_free(struct dup_index *di);

@@ -40,6 +40,9 @@ struct analyzer {
     int64_t dup_window;
     char *region;      /* the last source region asked about, and */
     bool region_local; /* whether it is local */
+    /* the normalised text of a first copy restored by its keys alone */
+    char *(*text)(void *ctx, int64_t id);
+    void *text_ctx;
 };
 
 /* What an item's own text decides (normalised text, schemes and terms,
@@ -284,9 +287,31 @@ void analyzer_restore_next_event(struct analyzer *an, int64_t next_id)
     event_engine_set_next_id(an->events, next_id);
 }
 
-void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
-                           const char *normalized, int64_t at)
+void an_dup_keys_of(const struct an_result *r, struct an_dup_keys *out)
 {
+    memset(out, 0, sizeof *out);
+    size_t len = r->norm.text ? strlen(r->norm.text) : 0;
+    /* what analyzer_restore_item makes of the stored text: the sketch of a
+     * text is the one analyze_text made of it (its body) */
+    if (len == 0)
+        return;
+    if (len < DUP_MIN_BYTES) {
+        out->skip = true;
+        return;
+    }
+    if (r->sketch.n == 0)
+        return;
+    out->n = r->sketch.n_low < DUP_KEYS ? r->sketch.n_low : DUP_KEYS;
+    memcpy(out->low, r->sketch.low, out->n * sizeof *out->low);
+}
+
+void analyzer_restore_item_keys_out(struct analyzer *an, int64_t id, uint64_t simhash,
+                                    const char *normalized, int64_t at, struct an_dup_keys *filed)
+{
+    struct an_dup_keys none;
+    if (!filed)
+        filed = &none;
+    memset(filed, 0, sizeof *filed);
     size_t len = normalized ? strlen(normalized) : 0;
     if (len == 0) {
         /* No text: it was judged on its title, which the store does not
@@ -294,11 +319,50 @@ void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
         dup_index_add(an->dups, id, simhash, at);
         return;
     }
-    if (len < DUP_MIN_BYTES)
+    if (len < DUP_MIN_BYTES) {
+        filed->skip = true;
         return; /* too short to have been a first copy (see state_part) */
+    }
     struct dup_sketch sk;
     simhash64_sketch(normalized, len, &sk);
     dup_index_add_sketch(an->dups, id, simhash, &sk, at);
+    if (sk.n > 0) {
+        filed->n = sk.n_low < DUP_KEYS ? sk.n_low : DUP_KEYS;
+        memcpy(filed->low, sk.low, filed->n * sizeof *filed->low);
+    }
+}
+
+void analyzer_restore_item(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const char *normalized, int64_t at)
+{
+    analyzer_restore_item_keys_out(an, id, simhash, normalized, at, NULL);
+}
+
+void analyzer_restore_keys(struct analyzer *an, int64_t id, uint64_t simhash,
+                           const struct an_dup_keys *k, int64_t at)
+{
+    if (k->skip)
+        return;
+    dup_index_add_keys(an->dups, id, simhash, k->low, k->n, at);
+}
+
+/* The dup index's sketcher: the sketch analyzer_restore_item would have made. */
+static bool sketch_from_text(void *ctx, int64_t id, struct dup_sketch *out)
+{
+    struct analyzer *an = ctx;
+    char *text = an->text ? an->text(an->text_ctx, id) : NULL;
+    if (!text)
+        return false;
+    simhash64_sketch(text, strlen(text), out);
+    free(text);
+    return true;
+}
+
+void analyzer_set_text_source(struct analyzer *an, char *(*text)(void *ctx, int64_t id), void *ctx)
+{
+    an->text = text;
+    an->text_ctx = ctx;
+    dup_index_set_sketcher(an->dups, text ? sketch_from_text : NULL, an);
 }
 
 int analyzer_restore_event(struct analyzer *an, int64_t id, const char *state, struct jy_error *err)

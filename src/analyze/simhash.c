@@ -472,7 +472,11 @@ struct dup_entry {
     uint64_t hash;
     uint32_t low[PAIR_KEYS]; /* its sketch's smallest values; n_low == 0: */
     uint32_t n_low;          /* filed under its SimHash's bands */
+    bool lazy;               /* its sketch is made when a look-up first needs it */
 };
+
+_Static_assert(PAIR_KEYS == DUP_KEYS,
+               "the store keeps DUP_KEYS values a first copy is filed under");
 
 /* A chain's key: a SimHash band's value, or a pair of sketch values. */
 struct dup_key {
@@ -502,6 +506,9 @@ struct dup_index {
     size_t banded; /* live entries filed under their bands */
     struct dup_slot *slots;
     size_t n_slots, used;
+    /* makes a lazy entry's sketch (see dup_index_add_keys) */
+    bool (*sketch)(void *ctx, int64_t id, struct dup_sketch *out);
+    void *sketch_ctx;
 };
 
 static inline uint64_t band_value(const struct dup_index *di, uint64_t h, int b)
@@ -753,6 +760,13 @@ int64_t dup_index_find_sketch(struct dup_index *di, uint64_t h, const struct dup
                 dup_sketch_sort(&mine);
             }
             struct dup_sketch *theirs = sketch_at(di, seq);
+            if (e->lazy) {
+                /* made now from the same text as a full restore made it then;
+                 * one that cannot be made any more matches nothing */
+                if (!di->sketch || !di->sketch(di->sketch_ctx, e->id, theirs))
+                    memset(theirs, 0, sizeof *theirs);
+                ring_at(di, seq)->lazy = false;
+            }
             dup_sketch_sort(theirs);
             if (!dup_sketch_match(&mine, theirs)) {
                 if (n_rejected < REJECTED_MAX)
@@ -776,7 +790,9 @@ static void ring_grow(struct dup_index *di)
     for (uint64_t seq = di->first; seq < di->next; seq++) {
         size_t at = seq & (ncap - 1), was = seq & (di->cap - 1);
         ring[at] = di->ring[was];
-        sketches[at] = di->sketches[was];
+        /* only the sketches made: the pages of the others are never touched */
+        if (ring[at].n_low > 0 && !ring[at].lazy)
+            sketches[at] = di->sketches[was];
         memcpy(&nexts[at * di->stride], &di->nexts[was * di->stride], di->stride * sizeof *nexts);
     }
     free(di->ring);
@@ -788,8 +804,11 @@ static void ring_grow(struct dup_index *di)
     di->cap = ncap;
 }
 
-void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const struct dup_sketch *sk,
-                          int64_t at)
+/* Files entry id under its n_low smallest sketch values low (n_low == 0:
+ * under its SimHash's bands; banded says so, see dup_index_add_sketch),
+ * with its sketch sk, or lazy (sk NULL, see dup_index_add_keys). */
+static void add_entry(struct dup_index *di, int64_t id, uint64_t h, const uint32_t *low,
+                      uint32_t n_low, const struct dup_sketch *sk, bool banded, int64_t at)
 {
     if (di->next - di->first >= di->cap)
         ring_grow(di);
@@ -798,14 +817,14 @@ void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const st
     e->id = id;
     e->at = at;
     e->hash = h;
-    e->n_low = 0;
-    if (sk && sk->n > 0) {
+    e->n_low = n_low;
+    if (n_low)
+        memcpy(e->low, low, n_low * sizeof *e->low);
+    e->lazy = !banded && !sk;
+    if (sk)
         *sketch_at(di, seq) = *sk;
-        e->n_low = sk->n_low < PAIR_KEYS ? sk->n_low : PAIR_KEYS;
-        memcpy(e->low, sk->low, e->n_low * sizeof *e->low);
-    } else {
+    if (banded)
         di->banded++;
-    }
     struct dup_key keys[MAX_BANDS];
     int n = entry_keys(di, e, keys);
     for (int k = 0; k < n; k++) {
@@ -821,9 +840,35 @@ void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const st
     }
 }
 
+void dup_index_add_sketch(struct dup_index *di, int64_t id, uint64_t h, const struct dup_sketch *sk,
+                          int64_t at)
+{
+    if (sk && sk->n > 0)
+        add_entry(di, id, h, sk->low, sk->n_low < PAIR_KEYS ? sk->n_low : PAIR_KEYS, sk, false, at);
+    else
+        add_entry(di, id, h, NULL, 0, NULL, true, at);
+}
+
 void dup_index_add(struct dup_index *di, int64_t id, uint64_t h, int64_t at)
 {
     dup_index_add_sketch(di, id, h, NULL, at);
+}
+
+void dup_index_add_keys(struct dup_index *di, int64_t id, uint64_t h, const uint32_t *low,
+                        uint32_t n_low, int64_t at)
+{
+    if (n_low == 0 || n_low > PAIR_KEYS)
+        add_entry(di, id, h, NULL, 0, NULL, true, at);
+    else
+        add_entry(di, id, h, low, n_low, NULL, false, at);
+}
+
+void dup_index_set_sketcher(struct dup_index *di,
+                            bool (*sketch)(void *ctx, int64_t id, struct dup_sketch *out),
+                            void *ctx)
+{
+    di->sketch = sketch;
+    di->sketch_ctx = ctx;
 }
 
 size_t dup_index_size(const struct dup_index *di)

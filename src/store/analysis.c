@@ -193,11 +193,75 @@ static int record_verdict(struct store *st, const struct an_result *r, struct jy
     return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store verdict");
 }
 
-/* The item's analysis row, the count of copies on its first copy, and its
+/* A first copy's keys as first_copies.low holds them: 4 bytes a value,
+ * little-endian (the file may move to another machine). */
+static uint32_t keys_encode(const struct an_dup_keys *k, unsigned char low[4 * DUP_KEYS])
+{
+    uint32_t n = k->n < DUP_KEYS ? k->n : DUP_KEYS;
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t b = 0; b < 4; b++)
+            low[4 * i + b] = (unsigned char)(k->low[i] >> (8 * b));
+    }
+    return 4 * n;
+}
+
+/* A first copy's row in first_copies (migration 13): what the
+ * near-duplicate index files it under. judge: the item may have been
+ * analysed before, and a row it had goes when it is no longer a first copy. */
+static int first_copy_record(struct store *st, const struct an_result *r, bool judge,
+                             int64_t fetched, struct jy_error *err)
+{
+    struct an_dup_keys k = {.skip = true};
+    if (!r->duplicate_of)
+        an_dup_keys_of(r, &k);
+    sqlite3_stmt *s;
+    if (k.skip) {
+        if (!judge) /* a new item has no row to drop */
+            return 0;
+        s = store_stmt(st, STMT_FIRST_COPY_DELETE, "DELETE FROM first_copies WHERE item_id = ?1",
+                       err);
+        if (!s)
+            return JY_EDB;
+        sqlite3_bind_int64(s, 1, r->id);
+    } else {
+        /* an upsert for the reason record_analysis gives; the item's
+         * fetched_at looked up when the caller does not know it */
+        if (fetched)
+            s = store_stmt(st, STMT_FIRST_COPY_PUT,
+                           "INSERT INTO first_copies (item_id, simhash, low, at) VALUES (?1, ?2, "
+                           "?3, ?4) ON CONFLICT(item_id) DO UPDATE SET at = excluded.at, "
+                           "simhash = excluded.simhash, low = excluded.low",
+                           err);
+        else
+            s = store_stmt(st, STMT_FIRST_COPY_PUT_LOOKUP,
+                           "INSERT INTO first_copies (item_id, simhash, low, at) SELECT id, ?2, "
+                           "?3, fetched_at FROM items WHERE id = ?1 ON CONFLICT(item_id) DO "
+                           "UPDATE SET at = excluded.at, simhash = excluded.simhash, "
+                           "low = excluded.low",
+                           err);
+        if (!s)
+            return JY_EDB;
+        unsigned char low[4 * DUP_KEYS];
+        uint32_t bytes = keys_encode(&k, low);
+        sqlite3_bind_int64(s, 1, r->id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)r->simhash);
+        if (bytes)
+            sqlite3_bind_blob(s, 3, low, (int)bytes, SQLITE_TRANSIENT);
+        if (fetched)
+            sqlite3_bind_int64(s, 4, fetched);
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store first copy");
+}
+
+/* The item's analysis row (and first_copies row, fetched: its fetched_at,
+ * 0 when not known), the count of copies on its first copy, and its
  * event to flush; with judge, its verdict on its row too (an item inserted
  * before it was analysed). */
 static int record_analysis(struct store *st, const struct analyzer *an, const struct an_result *r,
-                           int64_t now, bool judge, const char *cols, struct jy_error *err)
+                           int64_t now, int64_t fetched, bool judge, const char *cols,
+                           struct jy_error *err)
 {
     /* An upsert, not INSERT OR REPLACE: a REPLACE that may delete a row
      * under foreign keys makes SQLite keep a statement journal (a copy of
@@ -235,6 +299,8 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
     if (rc != SQLITE_DONE)
         return store_db_error(st, err, "store analysis");
 
+    if ((rc = first_copy_record(st, r, judge, fetched, err)))
+        return rc;
     if (judge && (rc = record_verdict(st, r, err)))
         return rc;
     if (r->duplicate_of) {
@@ -255,7 +321,7 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
 int store_analysis_record(struct store *st, const struct analyzer *an, const struct an_result *r,
                           int64_t now, struct jy_error *err)
 {
-    return record_analysis(st, an, r, now, true, NULL, err);
+    return record_analysis(st, an, r, now, 0, true, NULL, err);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -519,8 +585,11 @@ int store_alert_source_dark(struct store *st, int64_t source_id, int64_t now, bo
 
 /* ---- restoring the analyzer ------------------------------------------------- */
 
-static int restore_reads(struct store *st, struct analyzer *an, const struct analysis_config *ac,
-                         struct jy_error *err)
+/* The first copies of the duplicate window, each read with its text and
+ * sketched: what every restore did before first_copies, and what
+ * store_analysis_restore still does. */
+static int restore_dups_full(struct store *st, struct analyzer *an,
+                             const struct analysis_config *ac, struct jy_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = 0;
@@ -547,7 +616,179 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_db_error(st, err, "restore duplicates");
+    return 0;
+}
 
+/* The normalised text of first copy id, for the analyzer's lazy sketches
+ * (analyzer_set_text_source); NULL when it is gone. A failure to read is
+ * remembered, and fails the write that met it (see store_text_check). */
+static char *first_copy_text(void *ctx, int64_t id)
+{
+    struct store *st = ctx;
+    sqlite3_stmt *s = store_stmt(st, STMT_FIRST_COPY_TEXT,
+                                 "SELECT normalized FROM analysis WHERE item_id = ?1", NULL);
+    if (!s) {
+        st->text_failed = true;
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    char *text = rc == SQLITE_ROW ? store_col_text(s, 0) : NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st->text_failed = true;
+    sqlite3_reset(s);
+    return text;
+}
+
+static int text_check(struct store *st, struct jy_error *err)
+{
+    if (!st->text_failed)
+        return 0;
+    st->text_failed = false;
+    return jy_error_set(err, JY_EDB, "%s: read a first copy's text: %s", st->path,
+                        sqlite3_errmsg(st->db));
+}
+
+struct backfill {
+    int64_t id, at;
+    uint64_t simhash;
+    struct an_dup_keys k;
+};
+
+static int backfill_write(struct store *st, const struct backfill *v, size_t n, int64_t from,
+                          struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT OR IGNORE INTO first_copies (item_id, at, simhash, low) VALUES "
+                           "(?1, ?2, ?3, ?4)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, err, "store first copies");
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+        unsigned char low[4 * DUP_KEYS];
+        uint32_t bytes = keys_encode(&v[i].k, low);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        sqlite3_bind_int64(s, 1, v[i].id);
+        sqlite3_bind_int64(s, 2, v[i].at);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)v[i].simhash);
+        if (bytes)
+            sqlite3_bind_blob(s, 4, low, (int)bytes, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, err, "store first copies");
+    if (sqlite3_prepare_v2(st->db, "UPDATE first_copies_state SET complete_from = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, err, "store first copies");
+    sqlite3_bind_int64(s, 1, from);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : store_db_error(st, err, "store first copies");
+}
+
+/* What restore_dups_full files, in the same order, from first_copies: each
+ * copy by its keys, its sketch made from its text only when a look-up meets
+ * it (most never are). Copies older than first_copies_state.complete_from
+ * without a row are read the old way, merged in by id; with backfill (the
+ * caller's transaction writes) they are given their rows, so that the next
+ * restart finds them too. */
+static int restore_dups_lazy(struct store *st, struct analyzer *an,
+                             const struct analysis_config *ac, bool backfill, struct jy_error *err)
+{
+    sqlite3_stmt *nw = NULL, *old = NULL;
+    int64_t from = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT complete_from FROM first_copies_state", -1, &nw, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "restore duplicates");
+    int rc = sqlite3_step(nw);
+    if (rc == SQLITE_ROW)
+        from = sqlite3_column_int64(nw, 0);
+    sqlite3_finalize(nw);
+    nw = NULL;
+    if (rc != SQLITE_ROW)
+        return store_db_error(st, err, "restore duplicates");
+    rc = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT item_id, simhash, at, low FROM first_copies "
+                           "ORDER BY item_id DESC",
+                           -1, &nw, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "SELECT i.id, a.simhash, i.fetched_at, a.normalized FROM items i "
+                           "JOIN analysis a ON a.item_id = i.id WHERE i.dup_of IS NULL AND "
+                           "i.id < ?1 AND NOT EXISTS (SELECT 1 FROM first_copies f WHERE "
+                           "f.item_id = i.id) ORDER BY i.id DESC",
+                           -1, &old, NULL) != SQLITE_OK) {
+        rc = store_db_error(st, err, "restore duplicates");
+        sqlite3_finalize(nw);
+        return rc;
+    }
+    sqlite3_bind_int64(old, 1, from);
+    int rn = sqlite3_step(nw), ro = sqlite3_step(old);
+    int64_t cutoff = INT64_MIN, stop = 0;
+    struct backfill *fill = NULL;
+    size_t n_fill = 0, cap_fill = 0;
+    bool met_old = false;
+    while (rn == SQLITE_ROW || ro == SQLITE_ROW) {
+        bool take_new = ro != SQLITE_ROW || (rn == SQLITE_ROW && sqlite3_column_int64(nw, 0) >
+                                                                     sqlite3_column_int64(old, 0));
+        sqlite3_stmt *s = take_new ? nw : old;
+        int64_t id = sqlite3_column_int64(s, 0), at = sqlite3_column_int64(s, 2);
+        uint64_t h = (uint64_t)sqlite3_column_int64(s, 1);
+        if (cutoff == INT64_MIN)
+            cutoff = at - (int64_t)ac->duplicate_window * 3600;
+        if (at < cutoff) {
+            stop = id;
+            break;
+        }
+        if (take_new) {
+            struct an_dup_keys k = {0};
+            const unsigned char *low = sqlite3_column_blob(nw, 3);
+            int bytes = sqlite3_column_bytes(nw, 3);
+            k.n = low ? (uint32_t)bytes / 4 : 0;
+            if (k.n > DUP_KEYS)
+                k.n = DUP_KEYS;
+            for (uint32_t i = 0; i < k.n; i++)
+                k.low[i] = (uint32_t)low[4 * i] | (uint32_t)low[4 * i + 1] << 8 |
+                           (uint32_t)low[4 * i + 2] << 16 | (uint32_t)low[4 * i + 3] << 24;
+            analyzer_restore_keys(an, id, h, &k, at);
+            rn = sqlite3_step(nw);
+        } else {
+            struct backfill b = {.id = id, .at = at, .simhash = h};
+            analyzer_restore_item_keys_out(an, id, h, (const char *)sqlite3_column_text(old, 3), at,
+                                           &b.k);
+            met_old = true;
+            if (backfill && !b.k.skip) {
+                if (n_fill == cap_fill) {
+                    cap_fill = cap_fill ? 2 * cap_fill : 1024;
+                    fill = xrealloc(fill, cap_fill * sizeof *fill);
+                }
+                fill[n_fill++] = b;
+            }
+            ro = sqlite3_step(old);
+        }
+    }
+    if ((rn != SQLITE_ROW && rn != SQLITE_DONE) || (ro != SQLITE_ROW && ro != SQLITE_DONE))
+        rc = store_db_error(st, err, "restore duplicates");
+    sqlite3_finalize(nw);
+    sqlite3_finalize(old);
+    /* every first copy from stop + 1 on (every one, when the old ones ran
+     * out) now has its row */
+    int64_t now_from = ro == SQLITE_ROW ? stop + 1 : 0;
+    if (!rc && backfill && (met_old || ro != SQLITE_ROW) && now_from < from)
+        rc = backfill_write(st, fill, n_fill, now_from, err);
+    free(fill);
+    return rc;
+}
+
+/* The next event id and the events still open. */
+static int restore_events(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                          struct jy_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = 0;
     if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) + 1 FROM events", -1, &s, NULL) !=
             SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
@@ -557,7 +798,7 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
     analyzer_restore_next_event(an, sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);
 
-    /* Events still open: the same item clock (see above). */
+    /* Events still open: the same item clock (see restore_dups_full). */
     if (sqlite3_prepare_v2(st->db,
                            "SELECT e.id, t.state FROM events e JOIN event_states t ON "
                            "t.event_id = e.id WHERE e.last_seen >= (SELECT max(last_seen) FROM "
@@ -579,8 +820,11 @@ static int restore_reads(struct store *st, struct analyzer *an, const struct ana
     return 0;
 }
 
-int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
-                           struct jy_error *err)
+/* lazy: for the store's own analyzer (see analyzer_fresh), whose first
+ * copies are filed by their keys and sketched from their texts on demand,
+ * within the caller's write transaction (which backfills first_copies). */
+static int restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                   bool lazy, struct jy_error *err)
 {
     /* One read transaction: duplicates, the next event id and the events
      * come from the same snapshot. */
@@ -588,13 +832,23 @@ int store_analysis_restore(struct store *st, struct analyzer *an, const struct a
     int rc = own ? store_exec(st, "BEGIN", err) : 0;
     if (rc)
         return rc;
-    rc = restore_reads(st, an, ac, err);
+    rc = lazy ? restore_dups_lazy(st, an, ac, !own, err) : restore_dups_full(st, an, ac, err);
+    if (!rc)
+        rc = restore_events(st, an, ac, err);
     if (own) {
         int end = store_exec(st, rc ? "ROLLBACK" : "COMMIT", rc ? NULL : err);
         if (!rc)
             rc = end;
     }
+    if (!rc && lazy)
+        analyzer_set_text_source(an, first_copy_text, st);
     return rc;
+}
+
+int store_analysis_restore(struct store *st, struct analyzer *an, const struct analysis_config *ac,
+                           struct jy_error *err)
+{
+    return restore(st, an, ac, false, err);
 }
 
 int store_analysis_backlog(struct store *st, size_t limit, struct store_item **out, size_t *n,
@@ -1222,7 +1476,7 @@ static int analyzer_fresh(struct store *st, struct jy_error *err)
     if (st->n_pend) /* events left to write by this transaction's earlier writes */
         return jy_error_set(err, JY_ESTATE, "%s: the analysis must start again", st->path);
     analyzer_reset(st->an);
-    int rc = store_analysis_restore(st, st->an, st->an_cfg, err);
+    int rc = restore(st, st->an, st->an_cfg, true, err);
     if (rc == 0)
         st->an_dirty = false;
     return rc;
@@ -1269,7 +1523,9 @@ static int analyze_one(struct store *st, const struct store_source *src, int64_t
     int rc = analyzer_run_text(st->an, &in, pre, &res, err);
     if (rc)
         return rc;
-    rc = record_analysis(st, st->an, &res, now, true, NULL, err);
+    rc = text_check(st, err);
+    if (!rc)
+        rc = record_analysis(st, st->an, &res, now, collected, true, NULL, err);
     an_text_give_back(pre, &res); /* freed where it was made */
     an_result_clear(&res);
     return rc;
@@ -1318,9 +1574,11 @@ int store_insert_analysed(struct store *st, int64_t source_id, const struct fetc
         struct an_result res;
         if ((rc = analyzer_run_text(st->an, &in, pre, &res, err)))
             break;
-        rc = store_item_insert_judged(st, source_id, it, now, &res, err);
+        rc = text_check(st, err);
         if (!rc)
-            rc = record_analysis(st, st->an, &res, now, false, cols, err);
+            rc = store_item_insert_judged(st, source_id, it, now, &res, err);
+        if (!rc)
+            rc = record_analysis(st, st->an, &res, now, now, false, cols, err); /* fetched now */
         an_text_give_back(r->pre ? r->pre[i] : NULL, &res); /* freed where it was made */
         an_result_clear(&res);
         if (!rc) {

@@ -48,6 +48,7 @@ static const char *const known_refs[] = {
     "analysis",       /* items: copied into the archive */
     "item_reads",     /* items: one person's read mark, dropped with the item */
     "event_states",   /* events: the analyzer's memory of an open event, dropped with it */
+    "first_copies",   /* items: what the near-duplicate index files it under, dropped with it */
     "labels",         /* items: pinned */
     "incident_items", /* items: pinned */
     "incident_events", "incidents", "alerts", "silences", "grading_labels", /* events: pinned */

@@ -13,7 +13,7 @@
 
 #include "store_int.h"
 
-/* A trigger that moves an area's change mark (migration 11): name, the
+/* A trigger that moves an area's change mark (migration 12): name, the
  * event ("INSERT", "UPDATE OF col", ...), the table, the area's number. */
 #define MARK_ON(name, event, table, area)                                                          \
     "CREATE TRIGGER IF NOT EXISTS mark_" name " AFTER " event " ON " table                         \
@@ -522,6 +522,22 @@ static const char *const migrations[] = {
                                 MARK_ALL("handovers", "4") MARK_ALL("people", "4")
                                     MARK_ALL("units", "5") MARK_ALL("experts", "5")
                                         MARK_ALL("media_contacts", "5") MARK_ALL("training", "5"),
+    /* 13: what the analyzer's near-duplicate index files each first copy
+     * under (its SimHash and the smallest values of its sketch), so that a
+     * restart refiles the week's first copies without reading and
+     * sketching their texts; a sketch is made from the text only when a
+     * look-up meets the copy (see restore_lazy in analysis.c). Every first
+     * copy from `complete_from` on has its row; older ones are read the old
+     * way, and given their row, by the first restore that meets them. */
+    "CREATE TABLE first_copies ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL," /* the item's fetched_at */
+    "  simhash INTEGER NOT NULL,"
+    "  low BLOB" /* NULL: filed under its SimHash; else 4 bytes (little-endian) a value */
+    ");"
+    "CREATE TABLE first_copies_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  complete_from INTEGER NOT NULL);"
+    "INSERT INTO first_copies_state SELECT 1, coalesce(max(id), 0) + 1 FROM items;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

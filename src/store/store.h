@@ -22,7 +22,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -946,7 +946,7 @@ int store_db_vacuum(struct store *st, const struct actor *a, int step, bool may_
 int store_data_version(struct store *st, int64_t *v, struct jy_error *err);
 
 /* What a commit changed, by area of the screen: each area has a counter
- * that triggers move (migration 11), and new items show as a higher
+ * that triggers move (migration 12), and new items show as a higher
  * max(items.id). A commit that moves none of them (the lease's heartbeat,
  * the index catching up, a form's draft) changed nothing a console shows. */
 enum store_area {

@@ -34,6 +34,10 @@ enum stmt_id {
     STMT_EVENT_STATE_DELETE,
     STMT_ALERT_INSERT,
     STMT_EVENT_HOURLY,
+    STMT_FIRST_COPY_PUT,
+    STMT_FIRST_COPY_PUT_LOOKUP,
+    STMT_FIRST_COPY_DELETE,
+    STMT_FIRST_COPY_TEXT,
     STMT_COUNT
 };
 
@@ -48,7 +52,8 @@ struct store {
     int (*an_make)(void *ctx, struct analyzer **out, struct jy_error *err);
     void *an_make_ctx;
     const struct analysis_config *an_cfg;
-    bool an_dirty; /* the analyzer's memory may hold what a rollback undid */
+    bool an_dirty;    /* the analyzer's memory may hold what a rollback undid */
+    bool text_failed; /* a first copy's text could not be read (see first_copy_text) */
     /* Events touched since the last store_analysis_flush, one entry per item,
      * with the level an item raised an alert for (0: none). */
     struct store_pending {

@@ -219,13 +219,15 @@ def case_read_only_old_schema(c, jingyu, top):
     rc, out, err = j.console("zhang", "--read-only", ticks=3)
     c.check("ro-current-runs", rc == 0, "%d %s" % (rc, err[-300:]))
     c.check("ro-current-untouched", file_bytes(db) == before, "the file changed")
-    # the file as the schema before the change marks left it
+    # the file as the schema before the change marks (12) and first copies (13) left it
     h = sqlite3.connect(db)
     names = [r[0] for r in h.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                      " AND name LIKE 'mark_%'")]
     for n in names:
         h.execute('DROP TRIGGER "%s"' % n)
     h.execute("DROP TABLE changes")
+    h.execute("DROP TABLE first_copies")
+    h.execute("DROP TABLE first_copies_state")
     h.execute("PRAGMA user_version = 11")
     h.commit()
     h.execute("PRAGMA wal_checkpoint(TRUNCATE)")

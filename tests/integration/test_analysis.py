@@ -21,6 +21,10 @@ Usage: test_analysis.py PATH/TO/jingyu
   of the same items, with the trained model, on a first and a later fetch.
 - Items stored before analysis existed are analysed in the background.
 - A source that goes dark raises one 信源失联 alert.
+- Restarts file the first copies by what first_copies keeps: the
+  near-duplicates and events of items collected across restarts are those
+  of one uninterrupted collector and of the full restore, also for a file
+  upgraded from schema 12 (its first restore backfills the rows).
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import json
 import os
@@ -637,12 +641,152 @@ def case_dark(c, jingyu, top):
             "静默信源" in al[0]["title"], repr(al))
 
 
+# Stories for the restart case: each a text long enough to be sketched, its
+# near-duplicates (a prefix, a tail, a character changed) arriving a batch
+# later, after a restart.
+RESTART_STORIES = [
+    "清河县城关派出所民警暴力执法打人，视频曝光后引发网友愤怒，当事人称被无故殴打第%d回",
+    "柳林镇夜市今晚第%d次开张，摊主们早早出摊，烧烤、凉皮、冰粉一应俱全，游客络绎不绝",
+    "网传清河县公安局辅警在高速路口收钱放行第%d辆货车，记者连夜赶赴现场核实情况",
+    "县教育局发布通知：第%d批中小学教师暑期培训将于下周一开始，地点在县第一中学礼堂",
+    "城关镇居民反映小区门口道路积水严重已有第%d天，雨天出行困难，希望有关部门尽快处理",
+]
+
+
+def restart_batches():
+    """Six batches: new stories, and copies of the batch before's."""
+    batches, k = [], 0
+    for b in range(6):
+        rows = []
+        for i, story in enumerate(RESTART_STORIES):
+            text = story % (b * 10 + i)
+            rows.append(text)
+            if b > 0:
+                prev = story % ((b - 1) * 10 + i)
+                rows.append("转发：" + prev)
+                rows.append(prev + "，大家怎么看？")
+                rows.append(prev.replace("，", "。", 1))
+        batch = []
+        for text in rows:
+            batch.append({"guid": "r%d" % k, "title": "", "content": text,
+                          "published": "2026-11-25T%02d:%02d:00+08:00" % (8 + b, k % 60)})
+            k += 1
+        batches.append(batch)
+    return batches
+
+
+def restart_outcome(db):
+    """Per guid: the guid of its first copy and a name for its event (the
+    smallest guid number in it), so that runs that gave different ids
+    compare."""
+    rows = query(db, "SELECT i.guid, f.guid AS first, i.event_id FROM items i "
+                     "LEFT JOIN items f ON f.id = i.dup_of ORDER BY i.id")
+    members = {}
+    for r in rows:
+        if r["event_id"] is not None:
+            members.setdefault(r["event_id"], []).append(int(r["guid"][1:]))
+    return [(r["guid"], r["first"], None if r["event_id"] is None else min(members[r["event_id"]]))
+            for r in rows]
+
+
+def case_restart_lazy(c, jingyu, top):
+    """A restart files the first copies by what first_copies keeps and
+    sketches a copy's text only when a look-up meets it: the near-duplicates
+    and events of items collected after restarts are those of one
+    uninterrupted collector, and those of the old full restore (every text
+    read and sketched again, forced by emptying first_copies)."""
+    batches = restart_batches()
+    runs = {}
+    for mode in ("uninterrupted", "lazy", "full", "upgraded"):
+        d = os.path.join(top, "restart-" + mode)
+        inbox = os.path.join(d, "in")
+        os.makedirs(inbox)
+        db = os.path.join(d, "r.db")
+        cfg = write_config(os.path.join(d, "c.yaml"), db,
+                           [{"name": "投递", "type": "file-drop", "path": "in", "interval": 1,
+                             "media_level": "local"}], extra=ANALYSIS)
+        p = None
+        if mode == "uninterrupted":
+            p = subprocess.Popen([jingyu, "--config", cfg, "collect"], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            total = 0
+            for b, batch in enumerate(batches):
+                tmp = os.path.join(d, "b%d.tmp" % b)
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write(jl(batch))
+                os.rename(tmp, os.path.join(inbox, "b%d.jsonl" % b))
+                total += len(batch)
+                if p:
+                    deadline = time.time() + 30
+                    while time.time() < deadline:
+                        try:
+                            got = query(db, "SELECT count(*) AS n FROM items")
+                        except sqlite3.Error:  # not made yet
+                            got = None
+                        if got and got[0]["n"] >= total:
+                            break
+                        time.sleep(0.1)
+                    continue
+                # full: every restart reads every text (as before migration
+                # 13); upgraded: a file of schema 12 from the fourth run on,
+                # whose first restore reads them and backfills their rows
+                if (mode == "full" and b > 0) or (mode == "upgraded" and b == 3):
+                    con = sqlite3.connect(db)
+                    con.execute("DELETE FROM first_copies")
+                    con.execute("UPDATE first_copies_state SET complete_from = 1000000000")
+                    con.commit()
+                    con.close()
+                r = run(jingyu, ["--config", cfg, "collect", "--once"])
+                c.check("restart-%s-run%d" % (mode, b), r.rc == 0, r.why())
+        finally:
+            if p:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.communicate(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.communicate()
+        runs[mode] = restart_outcome(db)
+        if mode in ("lazy", "upgraded"):
+            # every first copy long enough to be filed (or with no text) has its row
+            missing = query(db, "SELECT count(*) AS n FROM items i JOIN analysis a ON "
+                                "a.item_id = i.id WHERE i.dup_of IS NULL AND "
+                                "(length(CAST(a.normalized AS BLOB)) = 0 OR "
+                                "length(CAST(a.normalized AS BLOB)) >= 12) AND NOT EXISTS "
+                                "(SELECT 1 FROM first_copies f WHERE f.item_id = i.id)")
+            rows = query(db, "SELECT count(*) AS n FROM first_copies")
+            c.check("restart-first-copies-kept-" + mode, missing[0]["n"] == 0 and rows[0]["n"] > 0,
+                    "%r without a row, %r rows" % (missing, rows))
+    n = sum(len(b) for b in batches)
+    u, lz, full, up = runs["uninterrupted"], runs["lazy"], runs["full"], runs["upgraded"]
+    c.check("restart-all-stored", len(u) == len(lz) == len(full) == n,
+            "%d %d %d of %d" % (len(u), len(lz), len(full), n))
+    dups = sum(1 for r in lz if r[1])
+    c.check("restart-copies-found", dups >= 3 * len(RESTART_STORIES) * (len(batches) - 1) * 2 // 3,
+            "%d near-duplicates" % dups)
+    # the stories the schemes match (the first and the third) each grew one
+    # event across the restarts
+    ev = {}
+    for guid, _, e in lz:
+        ev.setdefault(e, set()).add(guid)
+    c.check("restart-events-across-batches",
+            sum(1 for e, g in ev.items() if e is not None and len(g) >= 10) >= 2,
+            repr({e: len(g) for e, g in ev.items()}))
+    c.check("restart-lazy-equals-full", lz == full,
+            repr([(a, b) for a, b in zip(lz, full) if a != b][:5]))
+    c.check("restart-upgraded-equals-full", up == full,
+            repr([(a, b) for a, b in zip(up, full) if a != b][:5]))
+    c.check("restart-lazy-equals-uninterrupted", lz == u,
+            repr([(a, b) for a, b in zip(lz, u) if a != b][:5]))
+
+
 def main():
     jingyu = binary_from_argv()
     c = Checks()
     with tempfile.TemporaryDirectory(prefix="jy-analysis-") as top:
         for case in (case_analyze_cli, case_analyze_threads, case_analyze_store, case_scheme_test, case_train, case_collect_http,
-                     case_pipeline, case_missing_data, case_dark):
+                     case_pipeline, case_missing_data, case_dark, case_restart_lazy):
             try:
                 case(c, jingyu, top)
             except Exception as e:  # a crash in one case must not hide the others

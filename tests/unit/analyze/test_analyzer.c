@@ -750,6 +750,118 @@ static void text_made_ahead(void **state)
 /* An event's title is the start of its first item's text made safe to
  * draw: a long text is cut to 60 columns with an ellipsis, and a text that
  * opens with kilobytes of terminal escapes still gets the words after them. */
+/* The lazy restore's text source: the texts of the first copies, counting
+ * what it is asked for. */
+struct texts {
+    char (*text)[256];
+    size_t n;
+    int asked;
+    bool gone; /* answer NULL: the text cannot be had */
+};
+
+static char *texts_get(void *ctx, int64_t id)
+{
+    struct texts *t = ctx;
+    t->asked++;
+    if (t->gone || id < 1 || (size_t)id > t->n)
+        return NULL;
+    return strdup(t->text[id - 1]);
+}
+
+/* A restart that files first copies by their keys (what the store keeps in
+ * first_copies) finds the same near-duplicates as one that sketches every
+ * text again, and reads only the texts of the copies a look-up meets. */
+static void restore_by_keys_sketches_on_demand(void **state)
+{
+    (void)state;
+    struct config *cfg = config_with_schemes("    - name: 执法\n      subject: [民警]\n"
+                                             "      event: [打人]\n");
+    static const char *const words[] = {"清河", "民警", "夜市", "道路", "积水", "学校", "通知",
+                                        "培训", "游客", "摊主", "视频", "网友", "高速", "货车",
+                                        "记者", "现场", "居民", "小区", "雨天", "出行"};
+    enum { N = 300 };
+    struct texts t = {.text = calloc(N, sizeof *t.text), .n = N};
+    struct an_dup_keys *keys = calloc(N, sizeof *keys);
+    uint64_t *hash = calloc(N, sizeof *hash);
+    struct analyzer *first = NULL, *full = NULL, *lazy = NULL;
+    struct jy_error err = {0};
+    assert_int_equal(analyzer_new(cfg, &first, &err), 0);
+    uint32_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        char *p = t.text[i];
+        size_t len = 0;
+        for (int w = 0; w < 14; w++) {
+            x = x * 1103515245u + 12345u;
+            len += (size_t)snprintf(p + len, 256 - len, "%s", words[(x >> 16) % 20]);
+        }
+        snprintf(p + len, 256 - len, "，第%d条", i);
+        struct an_item in = {.id = i + 1, .text = p, .collected = 1700000000 + i};
+        struct an_result r;
+        assert_int_equal(analyzer_run(first, &in, &r, &err), 0);
+        assert_int_equal(r.duplicate_of, 0);
+        an_dup_keys_of(&r, &keys[i]);
+        assert_false(keys[i].skip);
+        assert_true(keys[i].n > 0);
+        hash[i] = r.simhash;
+        /* the text as the store keeps it */
+        snprintf(t.text[i], sizeof t.text[i], "%s", r.norm.text);
+        an_result_clear(&r);
+    }
+    assert_int_equal(analyzer_new(cfg, &full, &err), 0);
+    assert_int_equal(analyzer_new(cfg, &lazy, &err), 0);
+    analyzer_set_text_source(lazy, texts_get, &t);
+    for (int i = N - 1; i >= 0; i--) { /* newest first, as the store restores */
+        struct an_dup_keys filed;
+        analyzer_restore_item_keys_out(full, i + 1, hash[i], t.text[i], 1700000000 + i, &filed);
+        assert_memory_equal(&filed, &keys[i], sizeof filed); /* what the store keeps */
+        analyzer_restore_keys(lazy, i + 1, hash[i], &keys[i], 1700000000 + i);
+    }
+    assert_int_equal(t.asked, 0); /* nothing read to restore */
+    /* copies of ten of them (a prefix, a tail), and ten new texts */
+    int found = 0;
+    for (int k = 0; k < 20; k++) {
+        char text[320];
+        if (k < 10)
+            snprintf(text, sizeof text, "%s%s", k % 2 ? "转发：" : "", t.text[k * 29]);
+        else
+            snprintf(text, sizeof text, "全新的一条：%s", words[k]);
+        if (k < 10 && k % 2 == 0)
+            strcat(text, "，大家怎么看");
+        struct an_item in = {.id = N + 1 + k, .text = text, .collected = 1700000000 + N + k};
+        struct an_result a, b;
+        assert_int_equal(analyzer_run(full, &in, &a, &err), 0);
+        assert_int_equal(analyzer_run(lazy, &in, &b, &err), 0);
+        assert_int_equal(a.duplicate_of, b.duplicate_of);
+        assert_int_equal(a.event_id, b.event_id);
+        found += a.duplicate_of == k * 29 + 1;
+        an_result_clear(&a);
+        an_result_clear(&b);
+    }
+    assert_int_equal(found, 10);
+    /* only the copies met were read (each once), not the 300 */
+    assert_true(t.asked >= 10 && t.asked <= 20);
+    /* a copy whose text is gone matches nothing */
+    struct analyzer *gone = NULL;
+    assert_int_equal(analyzer_new(cfg, &gone, &err), 0);
+    struct texts none = {.gone = true};
+    analyzer_set_text_source(gone, texts_get, &none);
+    analyzer_restore_keys(gone, 1, hash[0], &keys[0], 1700000000);
+    struct an_item in = {.id = N + 100, .text = t.text[0], .collected = 1700000000 + N + 100};
+    struct an_result r;
+    assert_int_equal(analyzer_run(gone, &in, &r, &err), 0);
+    assert_int_equal(r.duplicate_of, 0);
+    assert_int_equal(none.asked, 1);
+    an_result_clear(&r);
+    analyzer_free(gone);
+    analyzer_free(first);
+    analyzer_free(full);
+    analyzer_free(lazy);
+    free(t.text);
+    free(keys);
+    free(hash);
+    config_free(cfg);
+}
+
 static void event_title_of_long_text(void **state)
 {
     (void)state;
@@ -819,6 +931,7 @@ int main(void)
         cmocka_unit_test(repost_carries_heat),
         cmocka_unit_test(repeated_text_same_results),
         cmocka_unit_test(text_made_ahead),
+        cmocka_unit_test(restore_by_keys_sketches_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

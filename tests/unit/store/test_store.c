@@ -149,8 +149,11 @@ static void migration_moves_event_state(void **state)
     f->st = NULL;
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    /* the file as schema 9 left it: the state a column of events */
+    /* the file as schema 9 left it: the state a column of events (and no
+     * first_copies, migration 13) */
     assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE first_copies;"
+                                  "DROP TABLE first_copies_state;"
                                   "DROP TABLE event_states;"
                                   "DROP TABLE audit_upkeep;"
                                   "ALTER TABLE events ADD COLUMN state TEXT;"
@@ -182,6 +185,30 @@ static void migration_moves_event_state(void **state)
     sqlite3_finalize(s);
     /* the events themselves are untouched */
     assert_int_equal(pragma_int(h, "SELECT count(*) FROM events WHERE title IN ('甲', '乙')"), 2);
+}
+
+/* Migration 13 adds first_copies empty, complete from past the newest item:
+ * the older first copies are restored from their texts (and backfilled by
+ * the collector's first restore). */
+static void migration_adds_first_copies(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item a[] = {mk("g1", "一", "内容一", 1000), mk("g2", "二", "内容二", 2000)};
+    assert_int_equal(record(f, a, 2, 5000), 2);
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE first_copies; DROP TABLE first_copies_state;"
+                                  "PRAGMA user_version = 12;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct jy_error err = {0};
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+    assert_int_equal(pragma_int(f->st->db, "SELECT count(*) FROM first_copies"), 0);
+    assert_int_equal(pragma_int(f->st->db, "SELECT complete_from FROM first_copies_state"), 3);
 }
 
 static void refetch_never_duplicates(void **state)
@@ -597,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_fresh_and_newer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(connection_sized_for_a_large_store, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_moves_event_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(migration_adds_first_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(wal_and_foreign_keys_on, setup, teardown),
         cmocka_unit_test_setup_teardown(refetch_never_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(pages_are_keyset_and_ordered, setup, teardown),
