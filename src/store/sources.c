@@ -114,13 +114,15 @@ void store_sources_free(struct store_source *s, size_t n)
     free(s);
 }
 
+/* Every source, however many: the collector schedules from this list, so a
+ * cap would leave the sources past it unfetched and unreported. */
 int store_sources_list(struct store *st, struct store_source **out, size_t *n, struct jy_error *err)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT " SOURCE_COLS " FROM sources ORDER BY id LIMIT 10000",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT " SOURCE_COLS " FROM sources ORDER BY id", -1, &s,
+                           NULL) != SQLITE_OK)
         return store_db_error(st, err, "list sources");
     size_t cap = 16, k = 0;
     struct store_source *v = xcalloc(cap, sizeof *v);

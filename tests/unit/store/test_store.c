@@ -78,6 +78,29 @@ static struct feed_item mk(const char *guid, const char *title, const char *cont
     return it;
 }
 
+/* The collector schedules from store_sources_list: every source is in
+ * it, past 10,000 too (a county with many feeds lost the rest). */
+static void sources_list_has_every_source(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_exec(f->st, "BEGIN", NULL), 0);
+    for (int i = 0; i < 10050; i++) {
+        char name[32], url[64];
+        snprintf(name, sizeof name, "源%d", i);
+        snprintf(url, sizeof url, "http://127.0.0.1/%d", i);
+        struct source_config sc = {
+            .name = name, .type = SOURCE_FEED, .url = url, .interval = 300, .enabled = true};
+        assert_int_equal(store_source_sync(f->st, &sc, NULL, NULL), 0);
+    }
+    assert_int_equal(store_exec(f->st, "COMMIT", NULL), 0);
+    struct store_source *v;
+    size_t n;
+    assert_int_equal(store_sources_list(f->st, &v, &n, NULL), 0);
+    assert_int_equal(n, 10051);
+    assert_string_equal(v[n - 1].name, "源10049");
+    store_sources_free(v, n);
+}
+
 static void migrations_fresh_and_newer_refused(void **state)
 {
     struct fixture *f = *state;
@@ -622,6 +645,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(migrations_fresh_and_newer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(sources_list_has_every_source, setup, teardown),
         cmocka_unit_test_setup_teardown(connection_sized_for_a_large_store, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_moves_event_state, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_adds_first_copies, setup, teardown),
