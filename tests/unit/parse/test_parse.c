@@ -76,7 +76,7 @@ static void date_table(void **state)
         {"Thu 01 Jan 2004 19:48:21 UT", T2004}, /* comma missing */
         {"Thu, 01 Jan 2004 19:48:21 UTC", T2004},
         {"Thu, 01 Jan 2004 19:48:21 Z", T2004},
-        {"Thu, 01 Jan 2004 19:48:21 A", T2004}, /* military: RFC 2822 says UTC */
+        {"Thu, 01 Jan 2004 19:48:21 A", T2004 + 3600}, /* military, RFC 822's signs: A is -1 */
         {"Jan 1, 2004 19:48:21 GMT", T2004},
         {"Thu Jan  1 19:48:21 2004", T2004}, /* asctime */
         {"01-Jan-2004 19:48:21 GMT", T2004},
@@ -128,6 +128,32 @@ static void date_table(void **state)
         {"2003-12-31T101455Z", 1072865695},
         {"2003-12-31T10:14:55 MET", 1072865695 - 3600},
         {"2 Jan 2004 03:48:21 +0800", T2004},
+        /* feedparser's documented forms (issue 15): the military letters
+         * with RFC 822's signs, an unsigned number (no telling east from
+         * west: UTC), PM on a 24-hour clock, the hour alone, -YY-MM-DD */
+        {"Sat, 06 Mar 2010 07:05:09 M", 1267902309},
+        {"Sat, 06 Mar 2010 07:05:09 N", 1267855509},
+        {"Sat, 06 Mar 2010 07:05:09 Y", 1267815909},
+        {"Sat, 06 Mar 2010 07:05:09 0100", 1267859109},
+        {"Thu, 01 Jan 2004 19:48:21 PM", T2004},
+        {"2003-12-31T10Z", 1072864800},
+        {"-03-12-31", 1072828800},
+        /* Perforce, with its weekday */
+        {"Fri, 2006/09/15 08:19:53 EDT", 1158322793},
+        /* Korean blogs, UTC+9: Nate (오전/오후, 12-hour clock) and OnBlog */
+        {"2004-05-25 오후 11:23:17", 1085494997},
+        {"2004-05-25 오전 3:00:00", 1085421600},
+        {"2004-05-25 오전 12:00:00", 1085410800},
+        {"2004-05-25 오후 12:00:00", 1085454000},
+        {"2004년 05월 28일  01:31:15", 1085675475},
+        {"2004년 5월 28일 01:31:15", 1085675475},
+        /* Greek names in RFC 822 order, Hungarian months in W3C-DTF */
+        {"Κυρ, 11 Ιούλ 2004 12:00:00 EST", 1089565200},
+        {"Τετ, 01 Ιαν 2004 19:48:21 GMT", T2004},
+        {"2004-július-13T9:15-05:00", 1089728100},
+        {"2004-január-13T09:15+01:00", 1073981700},
+        {"2004-december-01T23:59Z", 1101945540},
+        {"01-december-2004 10:00 GMT", 1101895200}, /* English, not Hungarian */
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -157,6 +183,13 @@ static void date_table(void **state)
         "2004-01-01 19:48:21 Greenwichmeantimezone",
         "Thu, 01 Jan 19:48:21 GMT",
         "2004-01-01Tgarbage",
+        "2004-05-25 오후 13:00:00",
+        "2004-05-25 오전 0:00:00",
+        "2004년 13월 28일 01:31:15",
+        "Κυρ, 11 Ιούλ 2004 25:00:00 EST",
+        "2004-日-13T09:15Z",
+        "Sat, 06 Mar 2010 07:05:09 2400",
+        "2003-12-31T1Z",
         NULL,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
