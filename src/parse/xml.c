@@ -29,6 +29,7 @@ enum xml_ns {
     NS_CORE, /* no namespace, RSS 1.0/0.90, or an unknown default namespace */
     NS_ATOM,
     NS_DC,
+    NS_DCTERMS,
     NS_CONTENT,
     NS_ITUNES,
     NS_RDF,
@@ -47,6 +48,8 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
         return NS_ATOM;
     if (strncmp(h, "http://purl.org/dc/elements/1.1", 31) == 0)
         return NS_DC;
+    if (strcmp(h, "http://purl.org/dc/terms/") == 0)
+        return NS_DCTERMS;
     if (strcmp(h, "http://purl.org/rss/1.0/modules/content/") == 0)
         return NS_CONTENT;
     if (strcasestr(h, "itunes.com/dtds/podcast"))
@@ -70,6 +73,8 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
         return NS_CORE;
     if (strcmp(p, "dc") == 0)
         return NS_DC;
+    if (strcmp(p, "dcterms") == 0)
+        return NS_DCTERMS;
     if (strcmp(p, "content") == 0)
         return NS_CONTENT;
     if (strcmp(p, "atom") == 0)
@@ -316,11 +321,33 @@ static char *rss_author_name(char *a)
     return a;
 }
 
+/* An Atom person construct (author, contributor): its name, else its
+ * email (feedparser's author when there is no name). */
+static char *atom_person(const xmlNode *person, const struct parse_limits *lim)
+{
+    static const char *const parts[] = {"name", "email"};
+    for (size_t i = 0; i < 2; i++) {
+        for (const xmlNode *c = person->children; c; c = c->next) {
+            if (!(xml_is(c, NS_ATOM, parts[i]) || xml_is(c, NS_CORE, parts[i])))
+                continue;
+            char *s = xml_nonempty(xml_plain(c, lim));
+            if (s) {
+                char *t = xml_nonempty(parse_plain_text(s, strlen(s), false));
+                free(s);
+                if (t)
+                    return t;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, struct feed_item *it)
 {
     const xmlNode *title = NULL, *dctitle = NULL, *link = NULL, *atomlink = NULL, *guid = NULL;
     const xmlNode *author = NULL, *creator = NULL, *dcauthor = NULL, *itauthor = NULL;
     const xmlNode *pub = NULL, *dcdate = NULL, *apub = NULL, *aupd = NULL;
+    const xmlNode *issued = NULL, *created = NULL, *modified = NULL, *aauthor = NULL;
     const xmlNode *encoded = NULL, *desc = NULL, *dcdesc = NULL, *acontent = NULL;
     const xmlNode *itsummary = NULL, *body = NULL, *xbody = NULL, *fullitem = NULL;
     const xmlNode *mtitle = NULL;
@@ -345,6 +372,10 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         TAKE(dcdate, NS_DC, "date");
         TAKE(apub, NS_ATOM, "published");
         TAKE(aupd, NS_ATOM, "updated");
+        TAKE(issued, NS_DCTERMS, "issued");
+        TAKE(created, NS_DCTERMS, "created");
+        TAKE(modified, NS_DCTERMS, "modified");
+        TAKE(aauthor, NS_ATOM, "author");
         TAKE(encoded, NS_CONTENT, "encoded");
         TAKE(desc, NS_CORE, "description");
         TAKE(dcdesc, NS_DC, "description");
@@ -406,8 +437,13 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         if (an[i])
             it->author = rss_author_name(xml_nonempty(xml_html_text(an[i], lim, false)));
     }
-    const xmlNode *dn[] = {pub, dcdate, apub, aupd};
-    xml_item_date(it, dn, 4, lim);
+    if (!it->author && aauthor)
+        it->author = atom_person(aauthor, lim);
+    /* publication before modification, as feedparser ranks them: pubDate,
+     * dc:date, dcterms:issued, atom:published, dcterms:created, then the
+     * updates (dcterms:modified, atom:updated) */
+    const xmlNode *dn[] = {pub, dcdate, issued, apub, created, modified, aupd};
+    xml_item_date(it, dn, 7, lim);
     /* the full text first: content:encoded, an XHTML or plain body,
      * <fullitem>, then Atom's content, then the summaries */
     const xmlNode *full = encoded ? encoded : xbody ? xbody : body ? body : fullitem;
@@ -566,13 +602,9 @@ static char *atom_author(const xmlNode *parent, const struct parse_limits *lim)
     for (const xmlNode *c = parent->children; c; c = c->next) {
         if (!(xml_is(c, NS_ATOM, "author") || xml_is(c, NS_CORE, "author")))
             continue;
-        const xmlNode *name = atom_child(c, "name");
-        char *s = name ? xml_plain(name, lim) : NULL;
-        if (s) {
-            char *t = parse_plain_text(s, strlen(s), false);
-            free(s);
-            return t;
-        }
+        char *s = atom_person(c, lim);
+        if (s)
+            return s;
     }
     return NULL;
 }

@@ -1224,6 +1224,74 @@ static void conformance_cases(void **state)
     }
 }
 
+/* Which element gives the date and the author, as feedparser documents
+ * them: dcterms:issued/created/modified (RSS 2.0 and RSS 1.0), publication
+ * before modification, atom:author inside RSS, an Atom author with only an
+ * email (issue 15). */
+static void conformance_dates_and_authors(void **state)
+{
+    (void)state;
+#define RSS_NS                                                                                     \
+    "<rss version=\"2.0\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "                            \
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "                                               \
+    "xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>c</title><item><title>t</title>"
+#define RSS_END "</item></channel></rss>"
+    static const struct {
+        const char *doc, *author;
+        int64_t published; /* 0: no date */
+    } cases[] = {
+        {RSS_NS "<dcterms:issued>2004-01-01T19:48:21Z</dcterms:issued>" RSS_END, NULL, T2004},
+        {RSS_NS "<dcterms:created>2004-01-01T19:48:21Z</dcterms:created>" RSS_END, NULL, T2004},
+        {RSS_NS "<dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified>" RSS_END, NULL, T2004},
+        /* publication wins over modification, whatever the order */
+        {RSS_NS "<dcterms:modified>2005-01-01T00:00:00Z</dcterms:modified>"
+                "<dcterms:issued>2004-01-01T19:48:21Z</dcterms:issued>" RSS_END,
+         NULL, T2004},
+        {RSS_NS "<atom:updated>2005-01-01T00:00:00Z</atom:updated>"
+                "<dcterms:created>2004-01-01T19:48:21Z</dcterms:created>" RSS_END,
+         NULL, T2004},
+        {RSS_NS "<dcterms:modified>2005-01-01T00:00:00Z</dcterms:modified>"
+                "<pubDate>Thu, 01 Jan 2004 19:48:21 GMT</pubDate>" RSS_END,
+         NULL, T2004},
+        {"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+         "xmlns=\"http://purl.org/rss/1.0/\" xmlns:dcterms=\"http://purl.org/dc/terms/\">"
+         "<item rdf:about=\"http://example.org/a\"><title>t</title>"
+         "<dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified></item></rdf:RDF>",
+         NULL, T2004},
+        {RSS_NS "<atom:author><atom:name>Jane Doe</atom:name></atom:author>" RSS_END, "Jane Doe",
+         0},
+        {RSS_NS "<dc:creator>Jane Doe (jane@example.org)</dc:creator>" RSS_END, "Jane Doe", 0},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><id>x</id>"
+         "<author><email>jane@example.org</email></author></entry></feed>",
+         "jane@example.org", 0},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><id>x</id>"
+         "<author><name> </name><email>jane@example.org</email></author></entry></feed>",
+         "jane@example.org", 0},
+        {"<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title>"
+         "<id>x</id><modified>2005-01-01T00:00:00Z</modified><issued>2004-01-01T19:48:21Z</issued>"
+         "<author><name>Jane Doe</name></author></entry></feed>",
+         "Jane Doe", T2004},
+    };
+#undef RSS_NS
+#undef RSS_END
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        struct jy_error err = {0};
+        if (parse_feed(cases[i].doc, strlen(cases[i].doc), NULL, &f, &err) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (f.n_items != 1)
+            fail_msg("case %zu: %zu items", i, f.n_items);
+        const struct feed_item *it = &f.items[0];
+        if (cases[i].published && (!it->has_date || it->published != cases[i].published))
+            fail_msg("case %zu: date %d %lld, want %lld", i, it->has_date, (long long)it->published,
+                     (long long)cases[i].published);
+        if (cases[i].author && (!it->author || strcmp(it->author, cases[i].author) != 0))
+            fail_msg("case %zu: author \"%s\", want \"%s\"", i, it->author ? it->author : "(null)",
+                     cases[i].author);
+        feed_free(&f);
+    }
+}
+
 /* ---- output and JSON lines -------------------------------------------- */
 
 static void item_json_line(void **state)
@@ -1309,6 +1377,7 @@ int main(void)
         cmocka_unit_test(declared_utf8_falls_back_to_gb18030),
         cmocka_unit_test(parse_memory_is_bounded),
         cmocka_unit_test(conformance_cases),
+        cmocka_unit_test(conformance_dates_and_authors),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
