@@ -368,12 +368,12 @@ static int date_parse_iso(const char *p, int64_t *out)
                 return JY_EPARSE;
         } else {
             p++;
-            if (date_digits(&p, 2, &mi) != 2)
+            if (date_digits(&p, 2, &mi) < 1)
                 return JY_EPARSE;
         }
         if (*p == ':' && hn <= 2) {
             p++;
-            if (date_digits(&p, 2, &s) != 2)
+            if (date_digits(&p, 2, &s) < 1)
                 return JY_EPARSE;
             if (*p == '.' || *p == ',') {
                 p++;
@@ -485,6 +485,8 @@ static int date_parse_rfc822(const char *p, int64_t *out)
                 ampm = 1;
             } else if (n == 2 && memcmp(lw, "pm", 2) == 0) {
                 ampm = 2;
+            } else if (has_zone && has_time && date_zone_lookup(lw, n, &zo) == 0) {
+                /* "-0400 EDT": the name after the offset says it again */
             } else if (!has_zone && date_zone_lookup(lw, n, &zo) == 0) {
                 offset = zo;
                 has_zone = true;

@@ -153,7 +153,9 @@ static void date_table(void **state)
         {"2004-július-13T9:15-05:00", 1089728100},
         {"2004-január-13T09:15+01:00", 1073981700},
         {"2004-december-01T23:59Z", 1101945540},
-        {"01-december-2004 10:00 GMT", 1101895200}, /* English, not Hungarian */
+        {"01-december-2004 10:00 GMT", 1101895200},         /* English, not Hungarian */
+        {"Mon, 5 May 2008 10:05:00 -0400 EDT", 1209996300}, /* the zone named twice */
+        {"2004-1-5T1:2:3Z", 1073264523},                    /* one-digit fields */
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
