@@ -877,7 +877,10 @@ static int xml_parse_repaired(const char *utf8, size_t len, const struct parse_l
     /* No NOENT (never substitute entities), no DTDLOAD, no HUGE. */
     int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA;
-    xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, NULL, "UTF-8", opts);
+    /* the document's address is its base URI: xml:base and links resolve
+     * against it (xml_href) */
+    const char *url = lim->base_url && strstr(lim->base_url, "://") ? lim->base_url : NULL;
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, url, "UTF-8", opts);
     if (parse_mem_end()) {
         if (doc)
             xmlFreeDoc(doc);

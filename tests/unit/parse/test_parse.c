@@ -1294,6 +1294,50 @@ static void conformance_dates_and_authors(void **state)
     }
 }
 
+/* Relative links resolve against the feed's own address when no xml:base
+ * says otherwise, and a relative xml:base against that address too (issue
+ * 15; feedparser's "Relative link resolution"). */
+static void relative_links_use_feed_url(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *link;
+    } cases[] = {
+        {"<rss version=\"2.0\"><channel><title>c</title><item><title>t</title>"
+         "<link>rel.html</link></item></channel></rss>",
+         "http://example.org/dir/rel.html"},
+        {"<rss version=\"2.0\"><channel><title>c</title><item xml:base=\"sub/\"><title>t</title>"
+         "<link>/abs.html</link></item></channel></rss>",
+         "http://example.org/abs.html"},
+        {"<rss version=\"2.0\"><channel xml:base=\"sub/\"><title>c</title><item><title>t</title>"
+         "<link>rel.html</link></item></channel></rss>",
+         "http://example.org/dir/sub/rel.html"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title><entry><title>t</title>"
+         "<id>x</id><link href=\"../up.html\"/></entry></feed>",
+         "http://example.org/up.html"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://other.org/b/\">"
+         "<title>f</title><entry><title>t</title><id>x</id><link href=\"x.html\"/></entry></feed>",
+         "http://other.org/b/x.html"},
+        {"<rss version=\"2.0\"><channel><title>c</title><item><title>t</title>"
+         "<link>http://example.com/abs</link></item></channel></rss>",
+         "http://example.com/abs"},
+    };
+    struct parse_opts o = {.base_url = "http://example.org/dir/feed.xml"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        parse_ok(cases[i].doc, strlen(cases[i].doc), &o, &f);
+        if (f.n_items != 1 || !f.items[0].link || strcmp(f.items[0].link, cases[i].link) != 0)
+            fail_msg("case %zu: link \"%s\", want \"%s\"", i,
+                     f.n_items && f.items[0].link ? f.items[0].link : "(null)", cases[i].link);
+        feed_free(&f);
+    }
+    /* without an address a relative link stays as written */
+    struct feed f;
+    parse_str_ok(cases[0].doc, &f);
+    assert_string_equal(f.items[0].link, "rel.html");
+    feed_free(&f);
+}
+
 /* ---- output and JSON lines -------------------------------------------- */
 
 static void item_json_line(void **state)
@@ -1380,6 +1424,7 @@ int main(void)
         cmocka_unit_test(parse_memory_is_bounded),
         cmocka_unit_test(conformance_cases),
         cmocka_unit_test(conformance_dates_and_authors),
+        cmocka_unit_test(relative_links_use_feed_url),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
