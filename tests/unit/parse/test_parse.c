@@ -216,6 +216,48 @@ static void charset_case(const char *body, size_t len, const char *ct, const cha
     free(got);
 }
 
+/* UTF-16 and UTF-32 without a byte order mark, UTF-32's marks, and EBCDIC
+ * are told by how the first '<' is written (XML 1.0 Appendix F; issue 15,
+ * feedparser's "Character encoding detection"), whatever the HTTP header
+ * claims. */
+static void charset_sniffed_from_first_bytes(void **state)
+{
+    (void)state;
+    /* "<a>é" in each */
+    static const char u16le[] = "<\0a\0>\0\xE9\0";
+    static const char u16be[] = "\0<\0a\0>\0\xE9";
+    static const char u32le[] = "<\0\0\0a\0\0\0>\0\0\0\xE9\0\0\0";
+    static const char u32be[] = "\0\0\0<\0\0\0a\0\0\0>\0\0\0\xE9";
+    static const char u32le_bom[] = "\xFF\xFE\0\0<\0\0\0a\0\0\0>\0\0\0\xE9\0\0\0";
+    static const char u32be_bom[] = "\0\0\xFE\xFF\0\0\0<\0\0\0a\0\0\0>\0\0\0\xE9";
+    static const char ebcdic[] = "\x4C\x6F\xA7\x94\x6E\x51"; /* "<?xm>é" in CP037 */
+    charset_case(u16le, 8, NULL, NULL, "<a>é", "UTF-16LE");
+    charset_case(u16be, 8, "text/xml; charset=utf-8", NULL, "<a>é", "UTF-16BE");
+    charset_case(u32le, 16, NULL, NULL, "<a>é", "UTF-32LE");
+    charset_case(u32be, 16, NULL, NULL, "<a>é", "UTF-32BE");
+    charset_case(u32le_bom, 20, NULL, NULL, "<a>é", "UTF-32LE");
+    charset_case(u32be_bom, 20, NULL, NULL, "<a>é", "UTF-32BE");
+    charset_case(ebcdic, 6, NULL, NULL, "<?xm>é", "IBM037");
+    /* and a whole feed in UTF-16LE without a mark */
+    static const char *const doc = "<rss><channel><item><title>café</title></item></channel></rss>";
+    char wide[256];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)doc; *p; p++) {
+        uint32_t cp = *p;
+        if (*p >= 0xC0) { /* the one two-byte sequence, é */
+            cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            p++;
+        }
+        wide[n++] = (char)(cp & 0xFF);
+        wide[n++] = (char)(cp >> 8);
+    }
+    struct feed f;
+    parse_ok(wide, n, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].title, "café");
+    feed_free(&f);
+}
+
 /* UTF-8 input is copied with every invalid byte made U+FFFD and NUL bytes
  * dropped, however the bytes fall: random strings of ASCII runs, NULs,
  * valid sequences of one to four bytes, stray and truncated ones, against
@@ -1412,6 +1454,7 @@ int main(void)
         cmocka_unit_test(date_table),
         cmocka_unit_test(days_from_civil_matches_timegm),
         cmocka_unit_test(charset_detection),
+        cmocka_unit_test(charset_sniffed_from_first_bytes),
         cmocka_unit_test(charset_utf8_cleaned_like_reference),
         cmocka_unit_test(charset_gbk_feed_without_declaration),
         cmocka_unit_test(charset_gbk_feed_with_declaration),
