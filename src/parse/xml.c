@@ -87,7 +87,7 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
 static bool xml_is(const xmlNode *n, enum xml_ns ns, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && xml_ns_of(n) == ns &&
-           strcmp((const char *)n->name, name) == 0;
+           strcasecmp((const char *)n->name, name) == 0; /* <Title>, <PubDate>: as feedparser */
 }
 
 /* Appends at most what fits under b->max, so that one huge text node is cut
@@ -222,6 +222,21 @@ static char *atom_text(const xmlNode *n, const struct parse_limits *lim, bool ke
 {
     if (!n)
         return NULL;
+    /* Atom 0.3's multipart/alternative holds the alternatives as <content>
+     * children, the preferred first */
+    for (int depth = 0; depth < 8; depth++) {
+        char *mt = xml_attr(n, "type");
+        bool multi = mt && strncasecmp(mt, "multipart/", 10) == 0;
+        free(mt);
+        const xmlNode *first = NULL;
+        for (const xmlNode *c = multi ? n->children : NULL; c && !first; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE && strcasecmp((const char *)c->name, "content") == 0)
+                first = c;
+        }
+        if (!first)
+            break;
+        n = first;
+    }
     char *type = xml_attr(n, "type");
     char *mode = xml_attr(n, "mode");
     const char *t = type ? type : "text";
@@ -357,7 +372,7 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         enum xml_ns ns = xml_ns_of(c);
         const char *nm = (const char *)c->name;
 #define TAKE(var, wantns, wantname)                                                                \
-    if (!var && ns == (wantns) && strcmp(nm, (wantname)) == 0) {                                   \
+    if (!var && ns == (wantns) && strcasecmp(nm, (wantname)) == 0) {                               \
         var = c;                                                                                   \
         continue;                                                                                  \
     }
@@ -386,12 +401,12 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         TAKE(fullitem, NS_CORE, "fullitem");
         TAKE(mtitle, NS_MEDIA, "title");
 #undef TAKE
-        if (ns == NS_CORE && strcmp(nm, "link") == 0 && !link) {
+        if (ns == NS_CORE && strcasecmp(nm, "link") == 0 && !link) {
             char *s = xml_plain(c, lim);
             if (s || xmlHasProp(c, (const xmlChar *)"href"))
                 link = c;
             free(s);
-        } else if (ns == NS_ATOM && strcmp(nm, "link") == 0 && !atomlink) {
+        } else if (ns == NS_ATOM && strcasecmp(nm, "link") == 0 && !atomlink) {
             char *rel = xml_attr(c, "rel");
             if (!rel || strcmp(rel, "alternate") == 0)
                 atomlink = c;

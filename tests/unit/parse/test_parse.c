@@ -1245,6 +1245,16 @@ static void conformance_cases(void **state)
         {"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><item><title>\x93q\x94 "
          "\x97 caf\xE9</title></item></channel></rss>",
          "\xE2\x80\x9Cq\xE2\x80\x9D \xE2\x80\x94 caf\xC3\xA9", NULL, NULL, NULL},
+        /* element names in any case, as feedparser reads them */
+        {"<rss><channel><item><Title>UT</Title><Link>http://example.com/up</Link>"
+         "<Description>ud</Description></item></channel></rss>",
+         "UT", "http://example.com/up", NULL, "ud"},
+        /* Atom 0.3 multipart/alternative: the first alternative */
+        {"<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>m</title>"
+         "<content type=\"multipart/alternative\"><content type=\"text/plain\">alt plain</content>"
+         "<content type=\"text/html\" mode=\"escaped\">&lt;b&gt;alt html&lt;/b&gt;</content>"
+         "</content></entry></feed>",
+         "m", NULL, NULL, "alt plain"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct feed f;
@@ -1302,6 +1312,7 @@ static void conformance_dates_and_authors(void **state)
          "<item rdf:about=\"http://example.org/a\"><title>t</title>"
          "<dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified></item></rdf:RDF>",
          NULL, T2004},
+        {RSS_NS "<PubDate>Thu, 01 Jan 2004 19:48:21 GMT</PubDate>" RSS_END, NULL, T2004},
         {RSS_NS "<atom:author><atom:name>Jane Doe</atom:name></atom:author>" RSS_END, "Jane Doe",
          0},
         {RSS_NS "<dc:creator>Jane Doe (jane@example.org)</dc:creator>" RSS_END, "Jane Doe", 0},
