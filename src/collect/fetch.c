@@ -214,9 +214,12 @@ void transfer_finish(struct transfer *t, CURLcode res, const struct source_confi
                  *retry_after >= 0 ? " (server asks to retry later)" : "");
         return;
     }
+    char *where = NULL; /* after redirects: the address the feed came from */
+    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &where);
     struct parse_opts po = {.content_type = t->content_type,
                             .encoding = sc ? sc->encoding : NULL,
-                            .max_memory = collect_parse_memory(t->max_body, t->parse_memory)};
+                            .max_memory = collect_parse_memory(t->max_body, t->parse_memory),
+                            .base_url = where};
     struct jy_error perr = {0};
     if (parse_feed(t->body.data ? t->body.data : "", t->body.len, &po, feed, &perr) != 0) {
         snprintf(errmsg, errlen, "parse error: %s", perr.msg);

@@ -46,6 +46,12 @@ static const struct charset_alias charset_aliases[] = {
     {"utf-16", "UTF-16"},
     {"utf-16le", "UTF-16LE"},
     {"utf-16be", "UTF-16BE"},
+    {"utf-32", "UTF-32"},
+    {"utf-32le", "UTF-32LE"},
+    {"utf-32be", "UTF-32BE"},
+    {"cp037", "IBM037"},
+    {"ibm037", "IBM037"},
+    {"ebcdic-cp-us", "IBM037"},
     {"shift_jis", "SHIFT_JIS"},
     {"euc-jp", "EUC-JP"},
     {"euc-kr", "EUC-KR"},
@@ -281,6 +287,27 @@ char *parse_to_utf8(const char *body, size_t len, const char *content_type, cons
                                    NULL);
 }
 
+/* The encoding family that the first bytes of an XML document show when it
+ * has no byte order mark (XML 1.0 Appendix F): a document starts with '<',
+ * and in UTF-16 or UTF-32 that character has NUL bytes beside it, in EBCDIC
+ * it is 0x4C. NULL when the bytes are ASCII-compatible. */
+static const char *charset_sniff_xml(const unsigned char *b, size_t len)
+{
+    if (len < 4)
+        return NULL;
+    if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == '<')
+        return "UTF-32BE";
+    if (b[0] == '<' && b[1] == 0 && b[2] == 0 && b[3] == 0)
+        return "UTF-32LE";
+    if (b[0] == 0 && b[1] == '<' && b[2] == 0 && b[3] != 0)
+        return "UTF-16BE";
+    if (b[0] == '<' && b[1] == 0 && b[2] != 0 && b[3] == 0)
+        return "UTF-16LE";
+    if (b[0] == 0x4C && b[1] == 0x6F && b[2] == 0xA7 && b[3] == 0x94) /* "<?xm" */
+        return "IBM037";
+    return NULL;
+}
+
 char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_type,
                               const char *override, size_t *out_len, const char **charset_used,
                               bool *sanitized, struct charset_note *note)
@@ -303,6 +330,14 @@ char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_
         body += 3;
         len -= 3;
         cs = "UTF-8";
+    } else if (!cs && len >= 4 && memcmp(body, "\x00\x00\xFE\xFF", 4) == 0) {
+        body += 4;
+        len -= 4;
+        cs = "UTF-32BE";
+    } else if (!cs && len >= 4 && memcmp(body, "\xFF\xFE\x00\x00", 4) == 0) {
+        body += 4;
+        len -= 4;
+        cs = "UTF-32LE";
     } else if (!cs && len >= 2 && memcmp(body, "\xFF\xFE", 2) == 0) {
         body += 2;
         len -= 2;
@@ -315,6 +350,8 @@ char *parse_to_utf8_sanitized(const char *body, size_t len, const char *content_
         body += 3;
         len -= 3;
     }
+    if (!cs)
+        cs = charset_sniff_xml((const unsigned char *)body, len);
     if (!cs)
         cs = note->declared = charset_from_content_type(content_type);
     if (!cs && len > 0)

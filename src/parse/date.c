@@ -59,9 +59,8 @@ struct date_zone {
     int offset; /* seconds east of UTC */
 };
 
-/* RFC 822 section 5 names. Military letters other than Z are taken as UTC,
- * as RFC 2822 section 4.3 advises (RFC 822 had their signs reversed, so no
- * sender can be trusted on them). */
+/* RFC 822 section 5 names; the military letters are read in
+ * date_zone_lookup, with RFC 822's signs. */
 static const struct date_zone date_zones[] = {
     {DW("gmt"), 0},
     {DW("ut"), 0},
@@ -178,8 +177,12 @@ static int date_zone_lookup(const char *lw, size_t n, int *offset)
             return 0;
         }
     }
-    if (n == 1 && lw[0] != 'j') {
-        *offset = 0;
+    if (n == 1 && lw[0] >= 'a' && lw[0] <= 'y' && lw[0] != 'j') {
+        /* RFC 822's military letters: A..I are -1..-9 hours, K..M -10..-12,
+         * N..Y +1..+12 (as feedparser reads them) */
+        int c = lw[0];
+        int h = c <= 'i' ? -(c - 'a' + 1) : c <= 'm' ? -(c - 'k' + 10) : c - 'n' + 1;
+        *offset = h * 3600;
         return 0;
     }
     return -1;
@@ -255,6 +258,11 @@ static int date_iso_day(const char **pp, int *y, int *mo, int *d, char *sep)
             p++;
             if (date_digits(&p, 2, mo) != 2)
                 return JY_EPARSE;
+            if (*p == '-') { /* -YY-MM-DD */
+                p++;
+                if (date_digits(&p, 2, d) != 2)
+                    return JY_EPARSE;
+            }
         } else {
             return JY_EPARSE;
         }
@@ -353,16 +361,19 @@ static int date_parse_iso(const char *p, int64_t *out)
             }
             mi = h % 100;
             h /= 100;
-        } else if (hn < 1 || hn > 2 || *p != ':') {
+        } else if (hn < 1 || hn > 2) {
             return JY_EPARSE;
+        } else if (*p != ':') { /* the hour alone: "2003-12-31T10Z" */
+            if (hn != 2 || isdigit((unsigned char)*p))
+                return JY_EPARSE;
         } else {
             p++;
-            if (date_digits(&p, 2, &mi) != 2)
+            if (date_digits(&p, 2, &mi) < 1)
                 return JY_EPARSE;
         }
         if (*p == ':' && hn <= 2) {
             p++;
-            if (date_digits(&p, 2, &s) != 2)
+            if (date_digits(&p, 2, &s) < 1)
                 return JY_EPARSE;
             if (*p == '.' || *p == ',') {
                 p++;
@@ -474,6 +485,8 @@ static int date_parse_rfc822(const char *p, int64_t *out)
                 ampm = 1;
             } else if (n == 2 && memcmp(lw, "pm", 2) == 0) {
                 ampm = 2;
+            } else if (has_zone && has_time && date_zone_lookup(lw, n, &zo) == 0) {
+                /* "-0400 EDT": the name after the offset says it again */
             } else if (!has_zone && date_zone_lookup(lw, n, &zo) == 0) {
                 offset = zo;
                 has_zone = true;
@@ -527,6 +540,12 @@ static int date_parse_rfc822(const char *p, int64_t *out)
                 return JY_EPARSE; /* more than 9 digits */
             if (n <= 2 && d < 0) {
                 d = v;
+            } else if (n == 4 && has_time && y >= 0 && !has_zone) {
+                /* "07:05:09 0100": no sign, so no telling east from west;
+                 * read as UTC, as feedparser does */
+                if (v / 100 > 14 || v % 100 > 59)
+                    return JY_EPARSE;
+                has_zone = true;
             } else if (y < 0) {
                 y = v;
                 ydigits = n;
@@ -546,6 +565,8 @@ static int date_parse_rfc822(const char *p, int64_t *out)
     } else if (ydigits == 3) {
         return JY_EPARSE;
     }
+    if (ampm && h > 12 && ampm == 2)
+        ampm = 0; /* "19:48:21 PM": a 24-hour clock that says PM too */
     if (ampm) {
         if (h < 1 || h > 12)
             return JY_EPARSE;
@@ -555,6 +576,141 @@ static int date_parse_rfc822(const char *p, int64_t *out)
             h += 12;
     }
     return date_make(y, mo, d, h, mi, s, offset, out);
+}
+
+/* Words of dates in the languages feedparser reads besides English: Greek
+ * month and weekday abbreviations (RFC 822 order, "Κυρ, 11 Ιούλ 2004
+ * 12:00:00 EST") and Hungarian month names inside W3C-DTF
+ * ("2004-július-13T9:15-05:00"). Each is replaced by the English month
+ * (Greek), its number (Hungarian) or nothing (a weekday) before parsing. */
+struct date_alias {
+    const char *from, *to;
+};
+static const struct date_alias date_aliases[] = {
+    {"Ιαν", "Jan"},       {"Φεβ", "Feb"},    {"Μάρ", "Mar"},     {"Μαρ", "Mar"},
+    {"Μάώ", "Mar"},       {"Απρ", "Apr"},    {"Μάι", "May"},     {"Μαϊ", "May"},
+    {"Μάϊ", "May"},       {"Μαι", "May"},    {"Ιούν", "Jun"},    {"Ιουν", "Jun"},
+    {"Ιούλ", "Jul"},      {"Ιουλ", "Jul"},   {"Αύγ", "Aug"},     {"Αυγ", "Aug"},
+    {"Σεπ", "Sep"},       {"Οκτ", "Oct"},    {"Νοέ", "Nov"},     {"Νοε", "Nov"},
+    {"Δεκ", "Dec"},       {"Κυρ", ""},       {"Δευ", ""},        {"Τρί", ""},
+    {"Τρι", ""},          {"Τετ", ""},       {"Πέμ", ""},        {"Πεμ", ""},
+    {"Παρ", ""},          {"Σάβ", ""},       {"Σαβ", ""},        {"január", "01"},
+    {"február", "02"},    {"március", "03"}, {"április", "04"},  {"május", "05"},
+    {"máujus", "05"},     {"június", "06"},  {"július", "07"},   {"augusztus", "08"},
+    {"szeptember", "09"}, {"október", "10"}, {"november", "11"}, {"december", "12"},
+};
+
+/* buf with the aliases above replaced, in place (every replacement is
+ * shorter); false when a byte outside ASCII is left over. The Hungarian
+ * names in ASCII ("november", "december") are read only where W3C-DTF has
+ * its month, between "YYYY-" and "-". */
+static bool date_unalias(char *buf)
+{
+    char *o = buf;
+    bool ok = true;
+    for (const char *p = buf; *p;) {
+        size_t i, n = 0;
+        for (i = 0; i < sizeof date_aliases / sizeof date_aliases[0]; i++) {
+            n = strlen(date_aliases[i].from);
+            bool ascii = (unsigned char)date_aliases[i].from[0] < 0x80;
+            if (ascii && (p - buf != 5 || p[-1] != '-' || p[n] != '-'))
+                continue;
+            if (strncmp(p, date_aliases[i].from, n) == 0)
+                break;
+        }
+        if (i < sizeof date_aliases / sizeof date_aliases[0]) {
+            size_t m = strlen(date_aliases[i].to);
+            memmove(o, date_aliases[i].to, m);
+            o += m;
+            p += n;
+            continue;
+        }
+        if ((unsigned char)*p >= 0x80)
+            ok = false;
+        *o++ = *p++;
+    }
+    *o = '\0';
+    return ok;
+}
+
+static bool date_utf8_word(const char **pp, const char *w)
+{
+    size_t n = strlen(w);
+    if (strncmp(*pp, w, n) != 0)
+        return false;
+    *pp += n;
+    return true;
+}
+
+/* Korean blogs, in Korea's time (UTC+9): Nate's "2004-05-25 오후 11:23:17"
+ * (오전 morning, 오후 afternoon, a 12-hour clock) and OnBlog's "2004년 05월
+ * 28일 01:31:15". */
+static int date_parse_korean(const char *p, int64_t *out)
+{
+    int y, mo, d, h, mi, s = 0, half = 0;
+    if (date_digits(&p, 4, &y) != 4)
+        return JY_EPARSE;
+    if (*p == '-') {
+        p++;
+        if (date_digits(&p, 2, &mo) < 1 || *p++ != '-' || date_digits(&p, 2, &d) < 1)
+            return JY_EPARSE;
+    } else if (date_utf8_word(&p, "년")) {
+        while (*p == ' ')
+            p++;
+        if (date_digits(&p, 2, &mo) < 1 || !date_utf8_word(&p, "월"))
+            return JY_EPARSE;
+        while (*p == ' ')
+            p++;
+        if (date_digits(&p, 2, &d) < 1 || !date_utf8_word(&p, "일"))
+            return JY_EPARSE;
+    } else {
+        return JY_EPARSE;
+    }
+    while (*p == ' ')
+        p++;
+    if (date_utf8_word(&p, "오전"))
+        half = 1;
+    else if (date_utf8_word(&p, "오후"))
+        half = 2;
+    while (*p == ' ')
+        p++;
+    if (date_digits(&p, 2, &h) < 1 || *p++ != ':' || date_digits(&p, 2, &mi) != 2)
+        return JY_EPARSE;
+    if (*p == ':') {
+        p++;
+        if (date_digits(&p, 2, &s) != 2)
+            return JY_EPARSE;
+    }
+    while (*p == ' ')
+        p++;
+    if (*p != '\0')
+        return JY_EPARSE;
+    if (half) {
+        if (h < 1 || h > 12)
+            return JY_EPARSE;
+        if (half == 1 && h == 12)
+            h = 0;
+        else if (half == 2 && h != 12)
+            h += 12;
+    }
+    return date_make(y, mo, d, h, mi, s, 9 * 3600, out);
+}
+
+/* Past a weekday that stands before a numeric date, as Perforce writes
+ * "Fri, 2006/09/15 08:19:53 EDT". */
+static const char *date_skip_weekday(const char *buf)
+{
+    const char *p = buf;
+    while (isalpha((unsigned char)*p))
+        p++;
+    char lw[DATE_WORD_MAX + 1];
+    size_t n = (size_t)(p - buf);
+    if (n == 0 || !date_lower(buf, n, lw) || !date_is_weekday(lw, n))
+        return buf;
+    while (*p == ',' || *p == ' ')
+        p++;
+    size_t digits = strspn(p, "0123456789");
+    return digits == 4 && (p[4] == '/' || p[4] == '-') ? p : buf;
 }
 
 int parse_date(const char *s, int64_t *out)
@@ -583,16 +739,24 @@ int parse_date(const char *s, int64_t *out)
     buf[o] = '\0';
     int64_t t;
     int rc;
+    if (strstr(buf, "년") || strstr(buf, "오전") || strstr(buf, "오후")) {
+        rc = date_parse_korean(buf, &t);
+        if (rc == 0 && out)
+            *out = t;
+        return rc;
+    }
+    if (!date_unalias(buf))
+        return JY_EPARSE;
+    const char *b = date_skip_weekday(buf);
     /* ISO 8601 when it starts with digits and has no letters before its
      * 'T' or 'W' (RFC 822 dates start with a weekday or a day and a
      * month name); one that fails is tried as RFC 822 too ("2 Jan 2006"). */
-    size_t digits = strspn(buf, "0123456789");
-    bool iso = (digits >= 4 && (buf[digits] == '-' || buf[digits] == '/' || buf[digits] == 'T' ||
-                                buf[digits] == 'W' || buf[digits] == '\0' || buf[digits] == 'Z' ||
-                                buf[digits] == '+')) ||
-               (digits >= 2 && buf[digits] == '-') ||
-               (buf[0] == '-' && isdigit((unsigned char)buf[1]));
-    rc = iso ? date_parse_iso(buf, &t) : JY_EPARSE;
+    size_t digits = strspn(b, "0123456789");
+    bool iso = (digits >= 4 &&
+                (b[digits] == '-' || b[digits] == '/' || b[digits] == 'T' || b[digits] == 'W' ||
+                 b[digits] == '\0' || b[digits] == 'Z' || b[digits] == '+')) ||
+               (digits >= 2 && b[digits] == '-') || (b[0] == '-' && isdigit((unsigned char)b[1]));
+    rc = iso ? date_parse_iso(b, &t) : JY_EPARSE;
     if (rc && buf[0] != '-')
         rc = date_parse_rfc822(buf, &t);
     if (rc == 0 && out)

@@ -73,6 +73,7 @@ int parse_feed(const char *body, size_t len, const struct parse_opts *opts, stru
         .max_field = opts->max_field ? opts->max_field : PARSE_DEFAULT_MAX_FIELD,
         .max_items = opts->max_items ? opts->max_items : PARSE_DEFAULT_MAX_ITEMS,
         .max_memory = opts->max_memory,
+        .base_url = opts->base_url,
         .n_found = &n_found,
     };
     /* the parser's own context and dictionary cost some 100 KiB whatever

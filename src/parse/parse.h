@@ -44,6 +44,8 @@ struct parse_opts {
     size_t max_items;         /* most items taken from one document (0 = 10000) */
     size_t max_memory;        /* most bytes the XML or JSON parser may hold while it
                                  reads the document (0 = no limit) */
+    const char *base_url;     /* where the document was fetched from: relative links
+                                 resolve against it (under any xml:base), or NULL */
 };
 
 /* Installs the counting allocator behind max_memory in libxml2 and jansson

@@ -17,8 +17,9 @@
 struct parse_limits {
     size_t max_field;
     size_t max_items;
-    size_t max_memory; /* 0: none */
-    size_t *n_found;   /* gets the items in the document, taken or not */
+    size_t max_memory;    /* 0: none */
+    const char *base_url; /* the document's address, or NULL */
+    size_t *n_found;      /* gets the items in the document, taken or not */
 };
 
 /* Between these two calls, what libxml2 and jansson allocate on this thread

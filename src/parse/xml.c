@@ -29,6 +29,7 @@ enum xml_ns {
     NS_CORE, /* no namespace, RSS 1.0/0.90, or an unknown default namespace */
     NS_ATOM,
     NS_DC,
+    NS_DCTERMS,
     NS_CONTENT,
     NS_ITUNES,
     NS_RDF,
@@ -47,6 +48,8 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
         return NS_ATOM;
     if (strncmp(h, "http://purl.org/dc/elements/1.1", 31) == 0)
         return NS_DC;
+    if (strcmp(h, "http://purl.org/dc/terms/") == 0)
+        return NS_DCTERMS;
     if (strcmp(h, "http://purl.org/rss/1.0/modules/content/") == 0)
         return NS_CONTENT;
     if (strcasestr(h, "itunes.com/dtds/podcast"))
@@ -70,6 +73,8 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
         return NS_CORE;
     if (strcmp(p, "dc") == 0)
         return NS_DC;
+    if (strcmp(p, "dcterms") == 0)
+        return NS_DCTERMS;
     if (strcmp(p, "content") == 0)
         return NS_CONTENT;
     if (strcmp(p, "atom") == 0)
@@ -82,7 +87,7 @@ static enum xml_ns xml_ns_of(const xmlNode *n)
 static bool xml_is(const xmlNode *n, enum xml_ns ns, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && xml_ns_of(n) == ns &&
-           strcmp((const char *)n->name, name) == 0;
+           strcasecmp((const char *)n->name, name) == 0; /* <Title>, <PubDate>: as feedparser */
 }
 
 /* Appends at most what fits under b->max, so that one huge text node is cut
@@ -217,6 +222,21 @@ static char *atom_text(const xmlNode *n, const struct parse_limits *lim, bool ke
 {
     if (!n)
         return NULL;
+    /* Atom 0.3's multipart/alternative holds the alternatives as <content>
+     * children, the preferred first */
+    for (int depth = 0; depth < 8; depth++) {
+        char *mt = xml_attr(n, "type");
+        bool multi = mt && strncasecmp(mt, "multipart/", 10) == 0;
+        free(mt);
+        const xmlNode *first = NULL;
+        for (const xmlNode *c = multi ? n->children : NULL; c && !first; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE && strcasecmp((const char *)c->name, "content") == 0)
+                first = c;
+        }
+        if (!first)
+            break;
+        n = first;
+    }
     char *type = xml_attr(n, "type");
     char *mode = xml_attr(n, "mode");
     const char *t = type ? type : "text";
@@ -316,11 +336,33 @@ static char *rss_author_name(char *a)
     return a;
 }
 
+/* An Atom person construct (author, contributor): its name, else its
+ * email (feedparser's author when there is no name). */
+static char *atom_person(const xmlNode *person, const struct parse_limits *lim)
+{
+    static const char *const parts[] = {"name", "email"};
+    for (size_t i = 0; i < 2; i++) {
+        for (const xmlNode *c = person->children; c; c = c->next) {
+            if (!(xml_is(c, NS_ATOM, parts[i]) || xml_is(c, NS_CORE, parts[i])))
+                continue;
+            char *s = xml_nonempty(xml_plain(c, lim));
+            if (s) {
+                char *t = xml_nonempty(parse_plain_text(s, strlen(s), false));
+                free(s);
+                if (t)
+                    return t;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, struct feed_item *it)
 {
     const xmlNode *title = NULL, *dctitle = NULL, *link = NULL, *atomlink = NULL, *guid = NULL;
     const xmlNode *author = NULL, *creator = NULL, *dcauthor = NULL, *itauthor = NULL;
     const xmlNode *pub = NULL, *dcdate = NULL, *apub = NULL, *aupd = NULL;
+    const xmlNode *issued = NULL, *created = NULL, *modified = NULL, *aauthor = NULL;
     const xmlNode *encoded = NULL, *desc = NULL, *dcdesc = NULL, *acontent = NULL;
     const xmlNode *itsummary = NULL, *body = NULL, *xbody = NULL, *fullitem = NULL;
     const xmlNode *mtitle = NULL;
@@ -330,7 +372,7 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         enum xml_ns ns = xml_ns_of(c);
         const char *nm = (const char *)c->name;
 #define TAKE(var, wantns, wantname)                                                                \
-    if (!var && ns == (wantns) && strcmp(nm, (wantname)) == 0) {                                   \
+    if (!var && ns == (wantns) && strcasecmp(nm, (wantname)) == 0) {                               \
         var = c;                                                                                   \
         continue;                                                                                  \
     }
@@ -345,6 +387,10 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         TAKE(dcdate, NS_DC, "date");
         TAKE(apub, NS_ATOM, "published");
         TAKE(aupd, NS_ATOM, "updated");
+        TAKE(issued, NS_DCTERMS, "issued");
+        TAKE(created, NS_DCTERMS, "created");
+        TAKE(modified, NS_DCTERMS, "modified");
+        TAKE(aauthor, NS_ATOM, "author");
         TAKE(encoded, NS_CONTENT, "encoded");
         TAKE(desc, NS_CORE, "description");
         TAKE(dcdesc, NS_DC, "description");
@@ -355,12 +401,12 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         TAKE(fullitem, NS_CORE, "fullitem");
         TAKE(mtitle, NS_MEDIA, "title");
 #undef TAKE
-        if (ns == NS_CORE && strcmp(nm, "link") == 0 && !link) {
+        if (ns == NS_CORE && strcasecmp(nm, "link") == 0 && !link) {
             char *s = xml_plain(c, lim);
             if (s || xmlHasProp(c, (const xmlChar *)"href"))
                 link = c;
             free(s);
-        } else if (ns == NS_ATOM && strcmp(nm, "link") == 0 && !atomlink) {
+        } else if (ns == NS_ATOM && strcasecmp(nm, "link") == 0 && !atomlink) {
             char *rel = xml_attr(c, "rel");
             if (!rel || strcmp(rel, "alternate") == 0)
                 atomlink = c;
@@ -406,8 +452,13 @@ static void rss_item_read(const xmlNode *item, const struct parse_limits *lim, s
         if (an[i])
             it->author = rss_author_name(xml_nonempty(xml_html_text(an[i], lim, false)));
     }
-    const xmlNode *dn[] = {pub, dcdate, apub, aupd};
-    xml_item_date(it, dn, 4, lim);
+    if (!it->author && aauthor)
+        it->author = atom_person(aauthor, lim);
+    /* publication before modification, as feedparser ranks them: pubDate,
+     * dc:date, dcterms:issued, atom:published, dcterms:created, then the
+     * updates (dcterms:modified, atom:updated) */
+    const xmlNode *dn[] = {pub, dcdate, issued, apub, created, modified, aupd};
+    xml_item_date(it, dn, 7, lim);
     /* the full text first: content:encoded, an XHTML or plain body,
      * <fullitem>, then Atom's content, then the summaries */
     const xmlNode *full = encoded ? encoded : xbody ? xbody : body ? body : fullitem;
@@ -566,13 +617,9 @@ static char *atom_author(const xmlNode *parent, const struct parse_limits *lim)
     for (const xmlNode *c = parent->children; c; c = c->next) {
         if (!(xml_is(c, NS_ATOM, "author") || xml_is(c, NS_CORE, "author")))
             continue;
-        const xmlNode *name = atom_child(c, "name");
-        char *s = name ? xml_plain(name, lim) : NULL;
-        if (s) {
-            char *t = parse_plain_text(s, strlen(s), false);
-            free(s);
-            return t;
-        }
+        char *s = atom_person(c, lim);
+        if (s)
+            return s;
     }
     return NULL;
 }
@@ -845,7 +892,10 @@ static int xml_parse_repaired(const char *utf8, size_t len, const struct parse_l
     /* No NOENT (never substitute entities), no DTDLOAD, no HUGE. */
     int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA;
-    xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, NULL, "UTF-8", opts);
+    /* the document's address is its base URI: xml:base and links resolve
+     * against it (xml_href) */
+    const char *url = lim->base_url && strstr(lim->base_url, "://") ? lim->base_url : NULL;
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, utf8, (int)len, url, "UTF-8", opts);
     if (parse_mem_end()) {
         if (doc)
             xmlFreeDoc(doc);

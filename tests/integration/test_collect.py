@@ -486,6 +486,12 @@ def case_inspect(c, jingyu, srv, top):
             "ESC or BEL in inspect output")
     r = run(jingyu, ["inspect", os.path.join(FIXTURES, "gbk.xml")], timeout=30)
     c.check("inspect-gbk", all(t in r.out for t in GBK_TITLES), r.why())
+    # a relative link resolves against the address the feed came from
+    srv.set_body("/dir/relative.xml", b'<rss version="2.0"><channel><title>c</title><item>'
+                 b'<title>rel</title><link>page.html</link></item></channel></rss>')
+    r = run(jingyu, ["inspect", srv.url("/dir/relative.xml")], timeout=30)
+    links = [json.loads(line).get("link") for line in r.out.splitlines() if line.startswith("{")]
+    c.eq("inspect-relative-link", links, [srv.url("/dir/page.html")])
 
 
 def main():

@@ -76,7 +76,7 @@ static void date_table(void **state)
         {"Thu 01 Jan 2004 19:48:21 UT", T2004}, /* comma missing */
         {"Thu, 01 Jan 2004 19:48:21 UTC", T2004},
         {"Thu, 01 Jan 2004 19:48:21 Z", T2004},
-        {"Thu, 01 Jan 2004 19:48:21 A", T2004}, /* military: RFC 2822 says UTC */
+        {"Thu, 01 Jan 2004 19:48:21 A", T2004 + 3600}, /* military, RFC 822's signs: A is -1 */
         {"Jan 1, 2004 19:48:21 GMT", T2004},
         {"Thu Jan  1 19:48:21 2004", T2004}, /* asctime */
         {"01-Jan-2004 19:48:21 GMT", T2004},
@@ -128,6 +128,34 @@ static void date_table(void **state)
         {"2003-12-31T101455Z", 1072865695},
         {"2003-12-31T10:14:55 MET", 1072865695 - 3600},
         {"2 Jan 2004 03:48:21 +0800", T2004},
+        /* feedparser's documented forms (issue 15): the military letters
+         * with RFC 822's signs, an unsigned number (no telling east from
+         * west: UTC), PM on a 24-hour clock, the hour alone, -YY-MM-DD */
+        {"Sat, 06 Mar 2010 07:05:09 M", 1267902309},
+        {"Sat, 06 Mar 2010 07:05:09 N", 1267855509},
+        {"Sat, 06 Mar 2010 07:05:09 Y", 1267815909},
+        {"Sat, 06 Mar 2010 07:05:09 0100", 1267859109},
+        {"Thu, 01 Jan 2004 19:48:21 PM", T2004},
+        {"2003-12-31T10Z", 1072864800},
+        {"-03-12-31", 1072828800},
+        /* Perforce, with its weekday */
+        {"Fri, 2006/09/15 08:19:53 EDT", 1158322793},
+        /* Korean blogs, UTC+9: Nate (오전/오후, 12-hour clock) and OnBlog */
+        {"2004-05-25 오후 11:23:17", 1085494997},
+        {"2004-05-25 오전 3:00:00", 1085421600},
+        {"2004-05-25 오전 12:00:00", 1085410800},
+        {"2004-05-25 오후 12:00:00", 1085454000},
+        {"2004년 05월 28일  01:31:15", 1085675475},
+        {"2004년 5월 28일 01:31:15", 1085675475},
+        /* Greek names in RFC 822 order, Hungarian months in W3C-DTF */
+        {"Κυρ, 11 Ιούλ 2004 12:00:00 EST", 1089565200},
+        {"Τετ, 01 Ιαν 2004 19:48:21 GMT", T2004},
+        {"2004-július-13T9:15-05:00", 1089728100},
+        {"2004-január-13T09:15+01:00", 1073981700},
+        {"2004-december-01T23:59Z", 1101945540},
+        {"01-december-2004 10:00 GMT", 1101895200},         /* English, not Hungarian */
+        {"Mon, 5 May 2008 10:05:00 -0400 EDT", 1209996300}, /* the zone named twice */
+        {"2004-1-5T1:2:3Z", 1073264523},                    /* one-digit fields */
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -157,6 +185,13 @@ static void date_table(void **state)
         "2004-01-01 19:48:21 Greenwichmeantimezone",
         "Thu, 01 Jan 19:48:21 GMT",
         "2004-01-01Tgarbage",
+        "2004-05-25 오후 13:00:00",
+        "2004-05-25 오전 0:00:00",
+        "2004년 13월 28일 01:31:15",
+        "Κυρ, 11 Ιούλ 2004 25:00:00 EST",
+        "2004-日-13T09:15Z",
+        "Sat, 06 Mar 2010 07:05:09 2400",
+        "2003-12-31T1Z",
         NULL,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -179,6 +214,48 @@ static void charset_case(const char *body, size_t len, const char *ct, const cha
     assert_int_equal(n, strlen(want));
     assert_string_equal(cs, want_cs);
     free(got);
+}
+
+/* UTF-16 and UTF-32 without a byte order mark, UTF-32's marks, and EBCDIC
+ * are told by how the first '<' is written (XML 1.0 Appendix F; issue 15,
+ * feedparser's "Character encoding detection"), whatever the HTTP header
+ * claims. */
+static void charset_sniffed_from_first_bytes(void **state)
+{
+    (void)state;
+    /* "<a>é" in each */
+    static const char u16le[] = "<\0a\0>\0\xE9\0";
+    static const char u16be[] = "\0<\0a\0>\0\xE9";
+    static const char u32le[] = "<\0\0\0a\0\0\0>\0\0\0\xE9\0\0\0";
+    static const char u32be[] = "\0\0\0<\0\0\0a\0\0\0>\0\0\0\xE9";
+    static const char u32le_bom[] = "\xFF\xFE\0\0<\0\0\0a\0\0\0>\0\0\0\xE9\0\0\0";
+    static const char u32be_bom[] = "\0\0\xFE\xFF\0\0\0<\0\0\0a\0\0\0>\0\0\0\xE9";
+    static const char ebcdic[] = "\x4C\x6F\xA7\x94\x6E\x51"; /* "<?xm>é" in CP037 */
+    charset_case(u16le, 8, NULL, NULL, "<a>é", "UTF-16LE");
+    charset_case(u16be, 8, "text/xml; charset=utf-8", NULL, "<a>é", "UTF-16BE");
+    charset_case(u32le, 16, NULL, NULL, "<a>é", "UTF-32LE");
+    charset_case(u32be, 16, NULL, NULL, "<a>é", "UTF-32BE");
+    charset_case(u32le_bom, 20, NULL, NULL, "<a>é", "UTF-32LE");
+    charset_case(u32be_bom, 20, NULL, NULL, "<a>é", "UTF-32BE");
+    charset_case(ebcdic, 6, NULL, NULL, "<?xm>é", "IBM037");
+    /* and a whole feed in UTF-16LE without a mark */
+    static const char *const doc = "<rss><channel><item><title>café</title></item></channel></rss>";
+    char wide[256];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)doc; *p; p++) {
+        uint32_t cp = *p;
+        if (*p >= 0xC0) { /* the one two-byte sequence, é */
+            cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            p++;
+        }
+        wide[n++] = (char)(cp & 0xFF);
+        wide[n++] = (char)(cp >> 8);
+    }
+    struct feed f;
+    parse_ok(wide, n, NULL, &f);
+    assert_int_equal(f.n_items, 1);
+    assert_string_equal(f.items[0].title, "café");
+    feed_free(&f);
 }
 
 /* UTF-8 input is copied with every invalid byte made U+FFFD and NUL bytes
@@ -1168,6 +1245,16 @@ static void conformance_cases(void **state)
         {"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><item><title>\x93q\x94 "
          "\x97 caf\xE9</title></item></channel></rss>",
          "\xE2\x80\x9Cq\xE2\x80\x9D \xE2\x80\x94 caf\xC3\xA9", NULL, NULL, NULL},
+        /* element names in any case, as feedparser reads them */
+        {"<rss><channel><item><Title>UT</Title><Link>http://example.com/up</Link>"
+         "<Description>ud</Description></item></channel></rss>",
+         "UT", "http://example.com/up", NULL, "ud"},
+        /* Atom 0.3 multipart/alternative: the first alternative */
+        {"<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>m</title>"
+         "<content type=\"multipart/alternative\"><content type=\"text/plain\">alt plain</content>"
+         "<content type=\"text/html\" mode=\"escaped\">&lt;b&gt;alt html&lt;/b&gt;</content>"
+         "</content></entry></feed>",
+         "m", NULL, NULL, "alt plain"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct feed f;
@@ -1189,6 +1276,119 @@ static void conformance_cases(void **state)
             fail_msg("case 3: CDF LASTMOD not read");
         feed_free(&f);
     }
+}
+
+/* Which element gives the date and the author, as feedparser documents
+ * them: dcterms:issued/created/modified (RSS 2.0 and RSS 1.0), publication
+ * before modification, atom:author inside RSS, an Atom author with only an
+ * email (issue 15). */
+static void conformance_dates_and_authors(void **state)
+{
+    (void)state;
+#define RSS_NS                                                                                     \
+    "<rss version=\"2.0\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "                            \
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "                                               \
+    "xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>c</title><item><title>t</title>"
+#define RSS_END "</item></channel></rss>"
+    static const struct {
+        const char *doc, *author;
+        int64_t published; /* 0: no date */
+    } cases[] = {
+        {RSS_NS "<dcterms:issued>2004-01-01T19:48:21Z</dcterms:issued>" RSS_END, NULL, T2004},
+        {RSS_NS "<dcterms:created>2004-01-01T19:48:21Z</dcterms:created>" RSS_END, NULL, T2004},
+        {RSS_NS "<dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified>" RSS_END, NULL, T2004},
+        /* publication wins over modification, whatever the order */
+        {RSS_NS "<dcterms:modified>2005-01-01T00:00:00Z</dcterms:modified>"
+                "<dcterms:issued>2004-01-01T19:48:21Z</dcterms:issued>" RSS_END,
+         NULL, T2004},
+        {RSS_NS "<atom:updated>2005-01-01T00:00:00Z</atom:updated>"
+                "<dcterms:created>2004-01-01T19:48:21Z</dcterms:created>" RSS_END,
+         NULL, T2004},
+        {RSS_NS "<dcterms:modified>2005-01-01T00:00:00Z</dcterms:modified>"
+                "<pubDate>Thu, 01 Jan 2004 19:48:21 GMT</pubDate>" RSS_END,
+         NULL, T2004},
+        {"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+         "xmlns=\"http://purl.org/rss/1.0/\" xmlns:dcterms=\"http://purl.org/dc/terms/\">"
+         "<item rdf:about=\"http://example.org/a\"><title>t</title>"
+         "<dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified></item></rdf:RDF>",
+         NULL, T2004},
+        {RSS_NS "<PubDate>Thu, 01 Jan 2004 19:48:21 GMT</PubDate>" RSS_END, NULL, T2004},
+        {RSS_NS "<atom:author><atom:name>Jane Doe</atom:name></atom:author>" RSS_END, "Jane Doe",
+         0},
+        {RSS_NS "<dc:creator>Jane Doe (jane@example.org)</dc:creator>" RSS_END, "Jane Doe", 0},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><id>x</id>"
+         "<author><email>jane@example.org</email></author></entry></feed>",
+         "jane@example.org", 0},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><id>x</id>"
+         "<author><name> </name><email>jane@example.org</email></author></entry></feed>",
+         "jane@example.org", 0},
+        {"<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title>"
+         "<id>x</id><modified>2005-01-01T00:00:00Z</modified><issued>2004-01-01T19:48:21Z</issued>"
+         "<author><name>Jane Doe</name></author></entry></feed>",
+         "Jane Doe", T2004},
+    };
+#undef RSS_NS
+#undef RSS_END
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        struct jy_error err = {0};
+        if (parse_feed(cases[i].doc, strlen(cases[i].doc), NULL, &f, &err) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (f.n_items != 1)
+            fail_msg("case %zu: %zu items", i, f.n_items);
+        const struct feed_item *it = &f.items[0];
+        if (cases[i].published && (!it->has_date || it->published != cases[i].published))
+            fail_msg("case %zu: date %d %lld, want %lld", i, it->has_date, (long long)it->published,
+                     (long long)cases[i].published);
+        if (cases[i].author && (!it->author || strcmp(it->author, cases[i].author) != 0))
+            fail_msg("case %zu: author \"%s\", want \"%s\"", i, it->author ? it->author : "(null)",
+                     cases[i].author);
+        feed_free(&f);
+    }
+}
+
+/* Relative links resolve against the feed's own address when no xml:base
+ * says otherwise, and a relative xml:base against that address too (issue
+ * 15; feedparser's "Relative link resolution"). */
+static void relative_links_use_feed_url(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *link;
+    } cases[] = {
+        {"<rss version=\"2.0\"><channel><title>c</title><item><title>t</title>"
+         "<link>rel.html</link></item></channel></rss>",
+         "http://example.org/dir/rel.html"},
+        {"<rss version=\"2.0\"><channel><title>c</title><item xml:base=\"sub/\"><title>t</title>"
+         "<link>/abs.html</link></item></channel></rss>",
+         "http://example.org/abs.html"},
+        {"<rss version=\"2.0\"><channel xml:base=\"sub/\"><title>c</title><item><title>t</title>"
+         "<link>rel.html</link></item></channel></rss>",
+         "http://example.org/dir/sub/rel.html"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title><entry><title>t</title>"
+         "<id>x</id><link href=\"../up.html\"/></entry></feed>",
+         "http://example.org/up.html"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://other.org/b/\">"
+         "<title>f</title><entry><title>t</title><id>x</id><link href=\"x.html\"/></entry></feed>",
+         "http://other.org/b/x.html"},
+        {"<rss version=\"2.0\"><channel><title>c</title><item><title>t</title>"
+         "<link>http://example.com/abs</link></item></channel></rss>",
+         "http://example.com/abs"},
+    };
+    struct parse_opts o = {.base_url = "http://example.org/dir/feed.xml"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct feed f;
+        parse_ok(cases[i].doc, strlen(cases[i].doc), &o, &f);
+        if (f.n_items != 1 || !f.items[0].link || strcmp(f.items[0].link, cases[i].link) != 0)
+            fail_msg("case %zu: link \"%s\", want \"%s\"", i,
+                     f.n_items && f.items[0].link ? f.items[0].link : "(null)", cases[i].link);
+        feed_free(&f);
+    }
+    /* without an address a relative link stays as written */
+    struct feed f;
+    parse_str_ok(cases[0].doc, &f);
+    assert_string_equal(f.items[0].link, "rel.html");
+    feed_free(&f);
 }
 
 /* ---- output and JSON lines -------------------------------------------- */
@@ -1265,6 +1465,7 @@ int main(void)
         cmocka_unit_test(date_table),
         cmocka_unit_test(days_from_civil_matches_timegm),
         cmocka_unit_test(charset_detection),
+        cmocka_unit_test(charset_sniffed_from_first_bytes),
         cmocka_unit_test(charset_utf8_cleaned_like_reference),
         cmocka_unit_test(charset_gbk_feed_without_declaration),
         cmocka_unit_test(charset_gbk_feed_with_declaration),
@@ -1276,6 +1477,8 @@ int main(void)
         cmocka_unit_test(declared_utf8_falls_back_to_gb18030),
         cmocka_unit_test(parse_memory_is_bounded),
         cmocka_unit_test(conformance_cases),
+        cmocka_unit_test(conformance_dates_and_authors),
+        cmocka_unit_test(relative_links_use_feed_url),
         cmocka_unit_test(format_rss2),
         cmocka_unit_test(format_rdf),
         cmocka_unit_test(format_atom),
