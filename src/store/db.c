@@ -522,6 +522,17 @@ static const char *const migrations[] = {
                                 MARK_ALL("handovers", "4") MARK_ALL("people", "4")
                                     MARK_ALL("units", "5") MARK_ALL("experts", "5")
                                         MARK_ALL("media_contacts", "5") MARK_ALL("training", "5"),
+    /* 13: which items hold each CJK character (tokenizer jychar, no
+     * positions), for the searches the bigram index cannot answer: a
+     * single character, or one beside Latin letters or punctuation. It
+     * covers the ids in (chars_floor, indexed_upto]: new items join it
+     * with the bigram index, and store_index_step fills in the older ones
+     * newest first, lowering chars_floor to 0, so an existing store gets
+     * it in the background instead of in a long migration (search.c). */
+    "CREATE VIRTUAL TABLE items_chars USING fts5(title, content, content='items',"
+    "  content_rowid='id', tokenize='jychar', detail='none', columnsize=0);"
+    "ALTER TABLE fts_state ADD COLUMN chars_floor INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE fts_state SET chars_floor = indexed_upto;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
