@@ -27,10 +27,11 @@ struct term {
     bool cjk;     /* it holds a CJK character, so items_chars can narrow it */
 };
 
-/* A term can be answered by the index when the tokenizer makes at least one
- * token of it and it holds no CJK character standing alone (no CJK
- * neighbour inside the term): the index holds bigrams, and a lone character
- * is indexed only where it stood alone. Punctuation-only terms make no
+/* A term can be answered by the bigram index when the tokenizer makes at
+ * least one token of it and it holds no CJK character standing alone (no
+ * CJK neighbour inside the term): the index holds bigrams, and a lone
+ * character is indexed only where it stood alone. The others go to
+ * items_chars if they hold a CJK character; punctuation-only terms make no
  * token and are left to the scan filter. */
 static bool term_indexable(const char *t)
 {

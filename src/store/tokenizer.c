@@ -1,4 +1,4 @@
-/* tokenizer.c: the "jybigram" FTS5 tokenizer.
+/* tokenizer.c: the "jybigram" and "jychar" FTS5 tokenizers.
  *
  * Chinese has no spaces, so a word tokenizer sees a whole sentence as one
  * token. This one emits every pair of adjacent CJK characters (a lone CJK
