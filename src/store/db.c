@@ -525,14 +525,16 @@ static const char *const migrations[] = {
     /* 13: which items hold each CJK character (tokenizer jychar, no
      * positions), for the searches the bigram index cannot answer: a
      * single character, or one beside Latin letters or punctuation. It
-     * covers the ids in (chars_floor, indexed_upto]: new items join it
-     * with the bigram index, and store_index_step fills in the older ones
-     * newest first, lowering chars_floor to 0, so an existing store gets
-     * it in the background instead of in a long migration (search.c). */
-    "CREATE VIRTUAL TABLE items_chars USING fts5(title, content, content='items',"
+     * covers the ids in (chars_state.floor, fts_state.indexed_upto]: new
+     * items join it with the bigram index, and store_index_step fills in
+     * the older ones newest first, lowering the floor to 0, so an existing
+     * store gets it in the background instead of in a long migration
+     * (search.c). Written to run again over its own tables unharmed. */
+    "CREATE VIRTUAL TABLE IF NOT EXISTS items_chars USING fts5(title, content, content='items',"
     "  content_rowid='id', tokenize='jychar', detail='none', columnsize=0);"
-    "ALTER TABLE fts_state ADD COLUMN chars_floor INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE fts_state SET chars_floor = indexed_upto;",
+    "CREATE TABLE IF NOT EXISTS chars_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  floor INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO chars_state SELECT 1, indexed_upto FROM fts_state;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -13,7 +13,7 @@
  * holds each CJK character without positions (jychar) and narrows the
  * searches no term of which the bigrams can answer ("警", "x警", "警,").
  * items_chars came with schema 13: on a store indexed before, it covers
- * only ids above fts_state.chars_floor, which store_index_step lowers to 0
+ * only ids above chars_state.floor, which store_index_step lowers to 0
  * (newest first) once it has nothing new to index; below the floor a
  * search falls back to scanning, as before schema 13. */
 #include <stdlib.h>
@@ -211,12 +211,14 @@ static int search_run(struct store *st, const char *fts, const char *match, int6
 static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err);
 
 /* The index mark and the floor of items_chars (see the top of the file).
- * An archive file, written with schema 12's tables, has no items_chars:
+ * An archive file has no items_chars (nor chars_state):
  * its floor is its mark, so the character index covers nothing there. */
 static int index_state(struct store *st, int64_t *upto, int64_t *chars_floor, struct jy_error *err)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT indexed_upto, chars_floor FROM fts_state WHERE id = 1",
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT f.indexed_upto, c.floor FROM fts_state f, chars_state c "
+                           "WHERE f.id = 1 AND c.id = 1",
                            -1, &s, NULL) != SQLITE_OK) {
         int rc = indexed_upto(st, upto, err);
         *chars_floor = *upto;
@@ -370,7 +372,7 @@ static int index_batch(struct store *st, int64_t from, bool down, int batch, int
 }
 
 /* New items go into both indexes. With none waiting, a batch of the items
- * below chars_floor (newest first) goes into items_chars, so a store
+ * below chars_state.floor (newest first) goes into items_chars, so a store
  * indexed before schema 13 gets its character index without a stall. */
 int store_index_step(struct store *st, int batch, int *done, struct jy_error *err)
 {
@@ -414,8 +416,7 @@ int store_index_step(struct store *st, int batch, int *done, struct jy_error *er
                                        "INSERT INTO items_chars (rowid, title, content) SELECT id, "
                                        "title, content FROM items WHERE id >= ?1 AND id <= ?2",
                                        lowest, floor, err))) ||
-        (rc = index_exec(st, "UPDATE fts_state SET chars_floor = ?1 WHERE id = 1", new_floor, 0,
-                         err)))
+        (rc = index_exec(st, "UPDATE chars_state SET floor = ?1 WHERE id = 1", new_floor, 0, err)))
         goto fail;
     return store_commit(st, err);
 fail:

@@ -155,7 +155,7 @@ static void migration_moves_event_state(void **state)
                                   "DROP TABLE event_states;"
                                   "DROP TABLE audit_upkeep;"
                                   "DROP TABLE items_chars;"
-                                  "ALTER TABLE fts_state DROP COLUMN chars_floor;"
+                                  "DROP TABLE chars_state;"
                                   "ALTER TABLE events ADD COLUMN state TEXT;"
                                   "INSERT INTO events (id, title, first_seen, last_seen, "
                                   "first_collected, items, sources, negative, velocity, score, "
@@ -457,7 +457,7 @@ static void single_character_search_same_during_background_fill(void **state)
     assert_int_equal(store_tokenizer_register(db, NULL), 0);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE items_chars;"
-                                  "ALTER TABLE fts_state DROP COLUMN chars_floor;"
+                                  "DROP TABLE chars_state;"
                                   "PRAGMA user_version = 12;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -465,7 +465,7 @@ static void single_character_search_same_during_background_fill(void **state)
     struct jy_error err = {0};
     assert_int_equal(store_open(f->path, &f->st, &err), 0);
     sqlite3 *h = f->st->db;
-    assert_int_equal(pragma_int(h, "SELECT chars_floor FROM fts_state"), 83);
+    assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 83);
     assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 0);
     static const char *const q[] = {"警", "x警", "交", "鱻"};
     for (int round = 0;; round++) {
@@ -495,7 +495,7 @@ static void single_character_search_same_during_background_fill(void **state)
             break;
         assert_true(round < 20);
     }
-    assert_int_equal(pragma_int(h, "SELECT chars_floor FROM fts_state"), 0);
+    assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 0);
     assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 86);
     assert_int_equal(
         sqlite3_exec(h, "INSERT INTO items_chars (items_chars) VALUES ('integrity-check')", NULL,
