@@ -215,24 +215,21 @@ static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err);
  * its floor is its mark, so the character index covers nothing there. */
 static int index_state(struct store *st, int64_t *upto, int64_t *chars_floor, struct jy_error *err)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT f.indexed_upto, c.floor FROM fts_state f, chars_state c "
-                           "WHERE f.id = 1 AND c.id = 1",
-                           -1, &s, NULL) != SQLITE_OK) {
-        int rc = indexed_upto(st, upto, err);
-        *chars_floor = *upto;
-        return rc;
-    }
-    int rc = sqlite3_step(s);
+    /* kept prepared: every search and index step reads it first */
+    sqlite3_stmt *s = store_stmt(st, STMT_INDEX_STATE,
+                                 "SELECT f.indexed_upto, c.floor FROM fts_state f, chars_state c "
+                                 "WHERE f.id = 1 AND c.id = 1",
+                                 NULL);
+    int rc = s ? sqlite3_step(s) : SQLITE_DONE;
     if (rc == SQLITE_ROW) {
         *upto = sqlite3_column_int64(s, 0);
         *chars_floor = sqlite3_column_int64(s, 1);
     }
-    sqlite3_finalize(s);
+    if (s)
+        sqlite3_reset(s); /* ends the read */
     if (rc == SQLITE_ROW)
         return 0;
-    if (rc != SQLITE_DONE)
+    if (s && rc != SQLITE_DONE)
         return store_db_error(st, err, "read index state");
     rc = indexed_upto(st, upto, err);
     *chars_floor = *upto;
