@@ -3,8 +3,10 @@
  * through the store API (store_fetch_record, a few thousand items per call),
  * then indexes them all with store_index_step, printing rows/s for each
  * phase. It also picks the search terms: the most and a little used
- * two- and four-character terms of the base texts, and counts how many
- * stored items contain each, so the search figures say what they searched.
+ * one-, two- and four-character terms of the base texts, a character they
+ * never use, and a Latin letter before a common character ("x警", the
+ * kind the bigrams cannot answer), and counts how many stored items
+ * contain each, so the search figures say what they searched.
  *
  *   gen_db DB N TERMS_FILE [CONFIG]
  *
@@ -81,7 +83,7 @@ static void grams_count(const struct bench_text *bt, struct gram_table *t)
             win[3] = cp - 0x4E00;
             offs[3] = (uint32_t)at;
             run++;
-            for (int g = 2; g <= 4; g += 2) {
+            for (int g = 1; g <= 4; g *= 2) {
                 if (run < g)
                     continue;
                 uint64_t key = (uint64_t)g << 60;
@@ -129,8 +131,24 @@ static void grams_pick(const struct bench_text *bt, struct gram_table *t, int g,
             (!pick || e->doc < pick->doc || (e->doc == pick->doc && e->off < pick->off)))
             pick = e;
     }
-    *common = best ? gram_spell(bt, best) : xstrdup(g == 2 ? "警方" : "警方通报");
-    *rare = pick ? gram_spell(bt, pick) : xstrdup(g == 2 ? "锦旗" : "归还失主");
+    static const char *const common_default[] = {"", "警", "警方", "", "警方通报"};
+    static const char *const rare_default[] = {"", "鑫", "锦旗", "", "归还失主"};
+    *common = best ? gram_spell(bt, best) : xstrdup(common_default[g]);
+    *rare = pick ? gram_spell(bt, pick) : xstrdup(rare_default[g]);
+}
+
+/* A common CJK character no base text uses (the first from U+7000 up). */
+static char *gram_absent(struct gram_table *t)
+{
+    for (uint32_t cp = 0x7000; cp <= 0x9FA5; cp++) {
+        struct gram *e = gram_find(t, ((uint64_t)1 << 60) | (cp - 0x4E00));
+        if (!e->key) {
+            char s[8];
+            s[utf8_encode(cp, s)] = 0;
+            return xstrdup(s);
+        }
+    }
+    return xstrdup("鱻");
 }
 
 /* ---- generating ---------------------------------------------------------- */
@@ -170,11 +188,15 @@ int main(int argc, char **argv)
 
     struct gram_table gt;
     grams_count(&bt, &gt);
-    char *terms[4]; /* common2, rare2, common4, rare4 */
+#define N_TERMS 8
+    char *terms[N_TERMS]; /* common2, rare2, common4, rare4, common1, rare1, absent1, mixed */
     grams_pick(&bt, &gt, 2, 2, &terms[0], &terms[1]);
     grams_pick(&bt, &gt, 4, 2, &terms[2], &terms[3]);
+    grams_pick(&bt, &gt, 1, 2, &terms[4], &terms[5]);
+    terms[6] = gram_absent(&gt);
+    terms[7] = xstrdup("x警");
     free(gt.slots);
-    size_t counts[4] = {0};
+    size_t counts[N_TERMS] = {0};
 
     remove_db(db);
     struct jy_error err = {0};
@@ -216,7 +238,7 @@ int main(int argc, char **argv)
         for (size_t j = 0; j < k; j++) {
             size_t i = done + j;
             bench_text_item(&bt, i, ITEM_CHARS, &title, &content);
-            for (int t = 0; t < 4; t++)
+            for (int t = 0; t < N_TERMS; t++)
                 if (strstr(title.data, terms[t]) || strstr(content.data, terms[t]))
                     counts[t]++;
             struct feed_item *it = &items[j];
@@ -272,8 +294,9 @@ int main(int argc, char **argv)
         perror(terms_path);
         return 1;
     }
-    static const char *const names[4] = {"common2", "rare2", "common4", "rare4"};
-    for (int t = 0; t < 4; t++) {
+    static const char *const names[N_TERMS] = {"common2", "rare2", "common4", "rare4",
+                                               "common1", "rare1", "absent1", "mixed"};
+    for (int t = 0; t < N_TERMS; t++) {
         fprintf(f, "TERM_%s='%s'\nCOUNT_%s=%zu\n", names[t], terms[t], names[t], counts[t]);
         printf("term %-8s %s in %zu items\n", names[t], terms[t], counts[t]);
         free(terms[t]);

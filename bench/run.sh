@@ -136,11 +136,14 @@ rm -rf "$WORK/once"
 # ---- 3 search ---------------------------------------------------------------
 section "3. search on $DB_ITEMS items: newest 50 hits"
 echo "terms (picked by document frequency in the base texts; counts are of stored items):"
-for t in common2 rare2 common4 rare4; do
+# one character (common, rare, in no item) and a letter before one ("x警"):
+# the character index (items_chars); two and four: the bigram index
+SEARCH_TERMS="common1 rare1 absent1 mixed common2 rare2 common4 rare4"
+for t in $SEARCH_TERMS; do
     eval "echo \"  \$t: \$TERM_$t in \$COUNT_$t items\""
 done
 printf '%-8s %-10s %5s %12s %12s %16s %8s\n' term text hits "store ms" "first ms" "LIKE scan ms" ratio
-for t in common2 rare2 common4 rare4; do
+for t in $SEARCH_TERMS; do
     eval "term=\$TERM_$t"
     line=$("$BUILD/bench/store_bench" search "$DB" "$SEARCH_REPEATS" "$term")
     med=$(field median_ms "$line")
@@ -241,6 +244,7 @@ section "summary (scale ${BENCH_SCALE:-full}, $(( $(date +%s) - T_START )) s)"
 echo "ingest $FEEDS x $ITEMS fresh:   jingyu $(v JY_FRESH_S) s = $(v JY_FRESH_IPS) items/s, peak RSS $(v JY_FRESH_RSS_MB) MiB; newsboat $(v NB_FRESH_S) s -> jingyu $(v RATIO_FRESH)x faster (target 10x); download floor $(v FETCH_FLOOR_S) s"
 echo "ingest all-304:             jingyu $(v JY_304_S) s; newsboat $(v NB_304_S) s -> jingyu $(v RATIO_304)x faster (target 20x); feeds served by $(v FEED_SERVER)"
 echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v GEN_INDEX_RPS) rows/s$( [ "$(v GEN_CACHED)" = yes ] && echo ' (cached from an earlier run)')"
+echo "search one character (ms):  common1 $(v SEARCH_common1_MS) ($(v SEARCH_common1_RATIO)x faster than LIKE), rare1 $(v SEARCH_rare1_MS) ($(v SEARCH_rare1_RATIO)x), absent1 $(v SEARCH_absent1_MS) ($(v SEARCH_absent1_RATIO)x), mixed x警 $(v SEARCH_mixed_MS) ($(v SEARCH_mixed_RATIO)x)"
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
 sw=""; for n in $(echo "$SWEEP" | tr ',' ' '); do
     sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs);"

@@ -23,6 +23,12 @@
  *                                           first call and median of each;
  *                                           and the change marks a console
  *                                           reads first (store_marks_read)
+ *   store_bench catchup DB BATCH            store_index_step(BATCH) until it
+ *                                           has nothing left: on a store
+ *                                           migrated to schema 13 that is
+ *                                           the background fill of the
+ *                                           character index; total and
+ *                                           longest step (the write lock)
  *   store_bench write DB SECONDS [CONFIG]   a collector's commits for the
  *                                           console CPU figure: every
  *                                           second one fetch of 5 new
@@ -441,6 +447,31 @@ static int cmd_write(const char *db, int seconds, const char *config_path)
     return 0;
 }
 
+static int cmd_catchup(const char *db, int batch)
+{
+    struct jy_error err = {0};
+    struct store *st;
+    if (store_open(db, &st, &err))
+        return die("open", &err);
+    double t0 = now_ms(), longest = 0;
+    long rows = 0;
+    int steps = 0, done;
+    do {
+        double ts = now_ms();
+        if (store_index_step(st, batch, &done, &err))
+            return die("index", &err);
+        double d = now_ms() - ts;
+        longest = d > longest ? d : longest;
+        rows += done;
+        steps++;
+    } while (done > 0);
+    double ms = now_ms() - t0;
+    printf("catchup batch=%d rows=%ld steps=%d total_ms=%.0f longest_step_ms=%.1f rps=%.0f\n",
+           batch, rows, steps, ms, longest, ms > 0 ? (double)rows / (ms / 1000.0) : 0.0);
+    store_close(st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "search") == 0)
@@ -453,9 +484,12 @@ int main(int argc, char **argv)
         return cmd_lag(argv[2], strtoull(argv[3], NULL, 10));
     if (argc == 4 && strcmp(argv[1], "refresh") == 0)
         return cmd_refresh(argv[2], atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "catchup") == 0)
+        return cmd_catchup(argv[2], atoi(argv[3]));
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "write") == 0)
         return cmd_write(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     fprintf(stderr, "usage: store_bench search|like DB REPEATS TERM... | page DB REPEATS ROWS |"
-                    " lag DB N | refresh DB REPEATS | write DB SECONDS [CONFIG]\n");
+                    " lag DB N | refresh DB REPEATS | catchup DB BATCH |"
+                    " write DB SECONDS [CONFIG]\n");
     return 2;
 }

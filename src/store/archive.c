@@ -654,6 +654,12 @@ static int delete_items(struct run *r, int64_t *moved, struct jy_error *err)
                       "temp.arc_batch) AND id <= (SELECT indexed_upto FROM main.fts_state)",
                       0, 0, 0, NULL, err)) ||
         (rc = run_sql(st,
+                      "INSERT INTO main.items_chars (items_chars, rowid, title, content) SELECT "
+                      "'delete', id, title, content FROM main.items WHERE id IN (SELECT id FROM "
+                      "temp.arc_batch) AND id > (SELECT floor FROM main.chars_state) AND "
+                      "id <= (SELECT indexed_upto FROM main.fts_state)",
+                      0, 0, 0, NULL, err)) ||
+        (rc = run_sql(st,
                       "DELETE FROM main.analysis WHERE item_id IN (SELECT id FROM temp.arc_batch)",
                       0, 0, 0, NULL, err)) ||
         (rc = run_sql(st, "DELETE FROM main.items WHERE id IN (SELECT id FROM temp.arc_batch)", 0,

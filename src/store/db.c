@@ -538,6 +538,19 @@ static const char *const migrations[] = {
     "CREATE TABLE first_copies_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  complete_from INTEGER NOT NULL);"
     "INSERT INTO first_copies_state SELECT 1, coalesce(max(id), 0) + 1 FROM items;",
+    /* 14: which items hold each CJK character (tokenizer jychar, no
+     * positions), for the searches the bigram index cannot answer: a
+     * single character, or one beside Latin letters or punctuation. It
+     * covers the ids in (chars_state.floor, fts_state.indexed_upto]: new
+     * items join it with the bigram index, and store_index_step fills in
+     * the older ones newest first, lowering the floor to 0, so an existing
+     * store gets it in the background instead of in a long migration
+     * (search.c). Written to run again over its own tables unharmed. */
+    "CREATE VIRTUAL TABLE IF NOT EXISTS items_chars USING fts5(title, content, content='items',"
+    "  content_rowid='id', tokenize='jychar', detail='none', columnsize=0);"
+    "CREATE TABLE IF NOT EXISTS chars_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  floor INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO chars_state SELECT 1, indexed_upto FROM fts_state;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

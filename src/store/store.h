@@ -22,7 +22,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 struct store;
 
@@ -207,13 +207,14 @@ int store_items_max_id(struct store *st, int64_t *id, struct jy_error *err);
 
 /* Full-text search, newest collected first (by id: the order the index
  * yields without sorting; older_than->id continues a search). The query is words
- * separated by spaces, all of which must occur (Chinese words of two or more
+ * separated by spaces, all of which must occur (Chinese words, single
  * characters, Latin words, "quoted phrases"). older_than: continue after
  * this position (NULL: from the newest). Items not yet indexed are searched
  * too, so a fresh item is found at once. Every term must occur as written
  * (case-insensitive for Latin letters), before and after indexing alike.
- * A query with no term the index can answer (a single Chinese character,
- * punctuation) scans only the newest 200,000 items. */
+ * A query with no term an index can answer (punctuation only; a single
+ * character among items the character index has not reached yet, on a
+ * store from before schema 13) scans only the newest 200,000 items. */
 int store_search(struct store *st, const char *query, const struct store_cursor *older_than,
                  size_t limit, struct store_item **out, size_t *n, struct jy_error *err);
 

@@ -38,6 +38,7 @@ enum stmt_id {
     STMT_FIRST_COPY_PUT_LOOKUP,
     STMT_FIRST_COPY_DELETE,
     STMT_FIRST_COPY_TEXT,
+    STMT_INDEX_STATE,
     STMT_COUNT
 };
 
@@ -71,6 +72,9 @@ struct store {
     /* an analysis row's JSON columns (topics, schemes, terms), reused */
     struct jy_buf json;
     int64_t reader; /* whose read marks item rows show (jy_reader() in SQL); 0: nobody's */
+    /* how many of the newest items a search scans where no index answers;
+     * 0: SEARCH_SCAN_WINDOW (unit tests shrink it to see the index work) */
+    int64_t scan_window;
 };
 
 /* Whether stored items are analysed (now, or by an analyzer made on first
@@ -139,6 +143,9 @@ int store_tokenizer_register(sqlite3 *db, struct jy_error *err);
 /* How the tokenizer sees a code point: 0 separator, 1 part of a word
  * (Latin, digits, other letters), 2 CJK (indexed as bigrams). */
 int store_token_class(uint32_t cp);
+/* The code point as the tokenizers index it (fullwidth ASCII to ASCII,
+ * lower case). */
+uint32_t store_token_fold(uint32_t cp);
 
 /* The columns of a store_item (without content), in the order
  * store_item_read_row expects; items are "i", sources "s". */

@@ -1,4 +1,4 @@
-/* tokenizer.c: the "jybigram" FTS5 tokenizer.
+/* tokenizer.c: the "jybigram" and "jychar" FTS5 tokenizers.
  *
  * Chinese has no spaces, so a word tokenizer sees a whole sentence as one
  * token. This one emits every pair of adjacent CJK characters (a lone CJK
@@ -6,7 +6,13 @@
  * Chinese characters tokenizes to consecutive bigrams, which FTS5 matches as a
  * phrase, so "清河县" finds exactly the texts containing it. Doing the
  * bigrams here, rather than storing a bigram copy of the text, keeps the
- * database small and the insert path short. */
+ * database small and the insert path short.
+ *
+ * A second tokenizer, "jychar", emits every CJK character on its own and
+ * each pair of a letter or digit and a CJK character side by side. It feeds
+ * items_chars (detail='none': which items hold a token, no positions), the
+ * index behind searches a bigram cannot answer: a single character, a
+ * character beside Latin letters or punctuation ("x警", "警,"). */
 #include <string.h>
 #include <utf8proc.h>
 
@@ -38,6 +44,11 @@ static uint32_t fold(uint32_t cp)
     if (cp < 0x80)
         return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
     return (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+}
+
+uint32_t store_token_fold(uint32_t cp)
+{
+    return fold(cp);
 }
 
 int store_token_class(uint32_t cp)
@@ -103,6 +114,52 @@ static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char 
     return rc;
 }
 
+/* Every CJK character, and where a letter or digit meets a CJK character
+ * the pair of them, folded ("x警" in "tax警察", "警1" in "交警110"), so
+ * that a term mixing the two is narrowed by its rarer joint. With
+ * detail='none' FTS5 keeps one entry per item and token.
+ *
+ * Only search.c writes queries for items_chars, and it writes each token
+ * already folded and quoted on its own: a query string is one token. */
+static int char_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text, int n,
+                         token_cb emit)
+{
+    (void)tok;
+    if (flags & FTS5_TOKENIZE_QUERY)
+        return n > 0 ? emit(ctx, 0, text, n, 0, n) : SQLITE_OK;
+    char pair[8];
+    int prev_cls = 0, prev_start = 0, prev_len = 0;
+    uint32_t prev = 0;
+    int i = 0, rc = SQLITE_OK;
+    while (i < n && rc == SQLITE_OK) {
+        uint32_t cp = 0;
+        int len = (int)utf8_decode(text + i, (size_t)(n - i), &cp);
+        cp = fold(cp);
+        int cls = is_cjk(cp) ? 2 : is_word(cp) ? 1 : 0;
+        if (cls == 2)
+            rc = emit(ctx, 0, text + i, len, i, i + len);
+        if (rc == SQLITE_OK && cls && prev_cls && cls != prev_cls) {
+            /* the CJK character as written, the letter or digit folded */
+            int k = 0;
+            if (prev_cls == 1) {
+                k = (int)utf8_encode(prev, pair);
+                memcpy(pair + k, text + i, (size_t)len);
+                k += len;
+            } else {
+                memcpy(pair, text + prev_start, (size_t)prev_len);
+                k = prev_len + (int)utf8_encode(cp, pair + prev_len);
+            }
+            rc = emit(ctx, 0, pair, k, prev_start, i + len);
+        }
+        prev_cls = cls;
+        prev = cp;
+        prev_start = i;
+        prev_len = len;
+        i += len;
+    }
+    return rc;
+}
+
 static int bigram_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
 {
     (void)ctx;
@@ -130,8 +187,10 @@ int store_tokenizer_register(sqlite3 *db, struct jy_error *err)
     if (!api)
         return jy_error_set(err, JY_EDB, "this SQLite has no FTS5");
     static fts5_tokenizer tok = {bigram_create, bigram_delete, bigram_tokenize};
-    if (api->xCreateTokenizer(api, "jybigram", NULL, &tok, NULL) != SQLITE_OK)
-        return jy_error_set(err, JY_EDB, "cannot register the jybigram tokenizer: %s",
+    static fts5_tokenizer chars = {bigram_create, bigram_delete, char_tokenize};
+    if (api->xCreateTokenizer(api, "jybigram", NULL, &tok, NULL) != SQLITE_OK ||
+        api->xCreateTokenizer(api, "jychar", NULL, &chars, NULL) != SQLITE_OK)
+        return jy_error_set(err, JY_EDB, "cannot register the jybigram tokenizers: %s",
                             sqlite3_errmsg(db));
     return 0;
 }

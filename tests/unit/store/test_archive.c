@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define N_ITEMS 35
 
@@ -249,12 +250,36 @@ static void what_leaves_and_what_stays(void **state)
     assert_int_equal(store_search(ar, "第12号", NULL, 50, &v, &n, &err), 0);
     assert_int_equal(n, 1);
     store_items_free(v, n);
+    /* an archive has no character index: a single character is scanned */
+    assert_int_equal(store_search(ar, "警", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 11);
+    store_items_free(v, n);
     store_close(ar);
     free(p);
-    /* the live file's search no longer finds what left */
+    /* the live file's search no longer finds what left, by either index,
+     * and both hold exactly the items that stayed */
     assert_int_equal(store_search(f->st, "警情通报", NULL, 50, &v, &n, &err), 0);
     assert_int_equal(n, 10);
     store_items_free(v, n);
+    assert_int_equal(store_search(f->st, "警", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 10);
+    store_items_free(v, n);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(f->st->db,
+                                        "SELECT (SELECT count(*) FROM items_fts('\"警情\"')), "
+                                        "(SELECT count(*) FROM items_chars('\"警\"'))",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 10);
+    assert_int_equal(sqlite3_column_int(q, 1), 10);
+    sqlite3_finalize(q);
+    assert_int_equal(
+        sqlite3_exec(f->st->db,
+                     "INSERT INTO items_fts (items_fts) VALUES ('integrity-check');"
+                     "INSERT INTO items_chars (items_chars) VALUES ('integrity-check');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
 }
 
 /* A run killed in the middle of a commit to an archive leaves a hot

@@ -172,13 +172,16 @@ static void migration_moves_event_state(void **state)
     f->st = NULL;
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(store_tokenizer_register(db, NULL), 0); /* to drop items_chars */
     /* the file as schema 9 left it: the state a column of events (and no
-     * first_copies, migration 13) */
+     * first_copies, migration 13, or items_chars, migration 14) */
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE first_copies;"
                                   "DROP TABLE first_copies_state;"
                                   "DROP TABLE event_states;"
                                   "DROP TABLE audit_upkeep;"
+                                  "DROP TABLE items_chars;"
+                                  "DROP TABLE chars_state;"
                                   "ALTER TABLE events ADD COLUMN state TEXT;"
                                   "INSERT INTO events (id, title, first_seen, last_seen, "
                                   "first_collected, items, sources, negative, velocity, score, "
@@ -366,6 +369,188 @@ static void search_finds_chinese_words_before_and_after_indexing(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(r[0].guid, "1");
     store_items_free(r, n);
+}
+
+/* The rows a search for one term must return: the newest limit items that
+ * hold it (case-insensitive for ASCII), by a plain scan. */
+static void expect_scan_rows(struct store *st, const char *term, size_t limit)
+{
+    struct store_item *v;
+    size_t n;
+    struct jy_error err = {0};
+    assert_int_equal(store_search(st, term, NULL, limit, &v, &n, &err), 0);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(st->db,
+                                        "SELECT id FROM items WHERE instr(lower(title || ' ' || "
+                                        "content), ?1) > 0 ORDER BY id DESC LIMIT ?2",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, term, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    size_t k = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        assert_true(k < n);
+        assert_int_equal(v[k].id, sqlite3_column_int64(s, 0));
+        k++;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(k, n);
+    store_items_free(v, n);
+}
+
+static int count_progress(void *arg)
+{
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* SQLite VM steps (in hundreds) one search takes. */
+static int search_cost(struct store *st, const char *q, size_t *hits)
+{
+    int ticks = 0;
+    sqlite3_progress_handler(st->db, 100, count_progress, &ticks);
+    struct store_item *v;
+    assert_int_equal(store_search(st, q, NULL, 50, &v, hits, NULL), 0);
+    sqlite3_progress_handler(st->db, 0, NULL, NULL);
+    store_items_free(v, *hits);
+    return ticks;
+}
+
+static void filler(struct fixture *f, const char *prefix, int n, int64_t now)
+{
+    struct feed_item *v = calloc((size_t)n, sizeof *v);
+    char **guid = calloc((size_t)n, sizeof *guid);
+    for (int i = 0; i < n; i++) {
+        guid[i] = xasprintf("%s-%d", prefix, i);
+        v[i] = mk(guid[i], "警方通报一般情况", "市民来电反映道路积水，交警到场处置", 100 + i);
+    }
+    assert_int_equal(record(f, v, (size_t)n, now), (size_t)n);
+    for (int i = 0; i < n; i++)
+        free(guid[i]);
+    free(guid);
+    free(v);
+}
+
+static const char *const single_terms[] = {"警", "x警", "0警", "警,",  "警x",  "警务",
+                                           "鱻", "交",  "查",  "警】", "ｘ警", "】"};
+
+/* A single character, or one beside a letter, a digit or punctuation, is
+ * answered by the character index (migration 14) with every hit a scan
+ * finds: at the end of a run (警 in 交警), alone between punctuation,
+ * beside Latin letters or digits. */
+static void single_character_search_answers_from_the_index(void **state)
+{
+    struct fixture *f = *state;
+    filler(f, "old", 2000, 900);
+    struct feed_item v[] = {
+        mk("1", "路口有交警", "今天", 100), mk("2", "【警】提示", "注意安全", 200),
+        mk("3", "Tax警务公开", "", 300),    mk("4", "报警电话110警情", "", 400),
+        mk("5", "无关内容", "天气晴", 500), mk("6", "清河县交警查处", "X警察到场", 600),
+        mk("7", "交警,请让行", "", 700),    mk("8", "ｘ警", "全角", 800),
+        mk("9", "警x光", "", 900),
+    };
+    record(f, v, 9, 1000);
+    /* before indexing every item is scanned: that is the rule */
+    for (size_t i = 0; i < sizeof single_terms / sizeof *single_terms; i++)
+        expect_scan_rows(f->st, single_terms[i], 50);
+    int done = 0;
+    do
+        assert_int_equal(store_index_step(f->st, 500, &done, NULL), 0);
+    while (done > 0);
+    /* with no scan window, a hit can only come from an index */
+    f->st->scan_window = 1;
+    for (size_t i = 0; i < sizeof single_terms / sizeof *single_terms; i++)
+        if (strcmp(single_terms[i], "】") != 0) /* punctuation: scanned, as before */
+            expect_scan_rows(f->st, single_terms[i], 50);
+    for (size_t i = 0; i < sizeof single_terms / sizeof *single_terms; i++)
+        if (strcmp(single_terms[i], "】") != 0)
+            expect_scan_rows(f->st, single_terms[i], 3000); /* every hit */
+    f->st->scan_window = 0;
+    assert_int_equal(count_hits(f->st, "x警"), 2);  /* Tax警务, X警察 (not the fullwidth ｘ) */
+    assert_int_equal(count_hits(f->st, "0警"), 1);  /* 110警情 */
+    assert_int_equal(count_hits(f->st, "警,"), 1);  /* 交警,请 */
+    assert_int_equal(count_hits(f->st, "警x"), 1);  /* 警x光 */
+    assert_int_equal(count_hits(f->st, "警务"), 1); /* bigram index */
+    /* the index reads only the items that hold the character: an absent one,
+     * or "x警" among 2,000 items with 警 and no x, costs far less than a
+     * scan of them (the scan took over 400 hundred-step ticks) */
+    size_t hits = 0;
+    assert_true(search_cost(f->st, "鱻", &hits) < 20);
+    assert_int_equal(hits, 0);
+    assert_true(search_cost(f->st, "x警", &hits) < 20);
+    assert_int_equal(hits, 2);
+    int ticks = search_cost(f->st, "警", &hits);
+    assert_int_equal(hits, 50);
+    assert_true(ticks < 40);
+}
+
+/* A store indexed before migration 14 gets its character index in the
+ * background, newest first, while new items keep arriving; a search gives
+ * the same rows before, during and after. */
+static void single_character_search_same_during_background_fill(void **state)
+{
+    struct fixture *f = *state;
+    filler(f, "a", 40, 1000);
+    struct feed_item v[] = {mk("1", "路口有交警", "今天", 100), mk("2", "【警】提示", "", 200),
+                            mk("3", "Tax警务", "", 300)};
+    record(f, v, 3, 1100);
+    filler(f, "b", 40, 1200);
+    int done = 0;
+    do
+        assert_int_equal(store_index_step(f->st, 500, &done, NULL), 0);
+    while (done > 0);
+    /* the file as schema 13 left it: no character index */
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(store_tokenizer_register(db, NULL), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE items_chars;"
+                                  "DROP TABLE chars_state;"
+                                  "PRAGMA user_version = 13;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct jy_error err = {0};
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+    sqlite3 *h = f->st->db;
+    assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 83);
+    assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 0);
+    static const char *const q[] = {"警", "x警", "交", "鱻"};
+    for (int round = 0;; round++) {
+        for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+            expect_scan_rows(f->st, q[i], 50);
+            expect_scan_rows(f->st, q[i], 2); /* a page, across the floor */
+        }
+        /* paging from an item under the floor continues the same order */
+        struct store_cursor c = {0, 42};
+        struct store_item *r;
+        size_t n;
+        assert_int_equal(store_search(f->st, "警", &c, 5, &r, &n, NULL), 0);
+        assert_int_equal(n, 5);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(r[k].id, 41 - (int64_t)k);
+        store_items_free(r, n);
+        if (round == 2) {
+            /* new items during the fill are indexed first */
+            filler(f, "c", 3, 1300);
+            assert_int_equal(store_index_step(f->st, 10, &done, NULL), 0);
+            assert_int_equal(done, 3);
+            assert_int_equal(pragma_int(h, "SELECT indexed_upto FROM fts_state"), 86);
+            continue;
+        }
+        assert_int_equal(store_index_step(f->st, 10, &done, NULL), 0);
+        if (done == 0)
+            break;
+        assert_true(round < 20);
+    }
+    assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 0);
+    assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 86);
+    assert_int_equal(
+        sqlite3_exec(h, "INSERT INTO items_chars (items_chars) VALUES ('integrity-check')", NULL,
+                     NULL, NULL),
+        SQLITE_OK);
 }
 
 static void health_and_validators(void **state)
@@ -654,6 +839,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(pages_are_keyset_and_ordered, setup, teardown),
         cmocka_unit_test_setup_teardown(future_dates_sort_at_fetch_time, setup, teardown),
         cmocka_unit_test_setup_teardown(search_finds_chinese_words_before_and_after_indexing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(single_character_search_answers_from_the_index, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(single_character_search_same_during_background_fill, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(health_and_validators, setup, teardown),
         cmocka_unit_test_setup_teardown(source_states, setup, teardown),
