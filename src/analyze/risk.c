@@ -589,6 +589,41 @@ static void mark(struct risk_marks *m, int c, int own, int sev)
         m->severity[c] = (uint8_t)v;
 }
 
+/* 被 + the police + a one-character blow (被警察打了, 被几个民警踹倒, 被辅警
+ * 给扇了): the speaker was hit by the police. Two-character acts (殴打,
+ * 扇耳光) are acts.txt's; these single characters count only in this
+ * frame, and not in the words they start (犯罪团伙被警方打掉, 被民警推荐). */
+static const char *const passive_blows[] = {"打", "揍", "踢", "踹", "扇", "掐", "砸", "推", "铐"};
+static const char *const blow_words[] = {"打击", "打掉", "打响", "打开", "打通", "打电话", "打捞",
+                                         "打包", "打听", "打卡", "打折", "打扰", "打拐",   "打黑",
+                                         "打假", "打私", "打非", "打传", "打赌", "打工",   "推荐",
+                                         "推动", "推进", "推出", "推广", "推送", "推行",   "推迟",
+                                         "推移", "推理", "推断", "推测", "推选", "推介",   "砸门"};
+#define PASSIVE_GAP 4 /* 被 ... the police: 几个, 派出所的 */
+
+static bool passive_blow(const struct risk_scan *sc, const struct risk_hit *bei)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->kind != VK_ACTOR || a->cstart < bei->cend || a->cstart - bei->cend > PASSIVE_GAP ||
+            span_has(sc->text, bei->end, a->start, pause_stops, N_STOPS(pause_stops)))
+            continue;
+        const char *p = sc->text + a->end;
+        /* 给 or 一顿 may stand between (被警察给打了, 被民警一顿打) */
+        if (strncmp(p, "给", 3) == 0)
+            p += 3;
+        else if (strncmp(p, "一顿", 6) == 0)
+            p += 6;
+        for (size_t k = 0; k < N_STOPS(blow_words); k++)
+            if (strncmp(p, blow_words[k], strlen(blow_words[k])) == 0)
+                return false;
+        for (size_t k = 0; k < N_STOPS(passive_blows); k++)
+            if (strncmp(p, passive_blows[k], strlen(passive_blows[k])) == 0)
+                return true;
+    }
+    return false;
+}
+
 static int default_severity(int c)
 {
     return (int)(categories[c].severity * 100 + 0.5);
@@ -643,6 +678,10 @@ void risk_scan_decide(struct risk_scan *sc)
                 else if (!enforced(sc, h))
                     mark(m, CAT_MAJOR_CASE, 0, ACT_CRIME_SEVERITY);
             }
+            break;
+        case VK_BEI:
+            if (!negated(sc, h) && passive_blow(sc, h))
+                mark(m, CAT_ENFORCEMENT, 0, default_severity(CAT_ENFORCEMENT));
             break;
         case VK_RUMOUR:
             carrier = true;

@@ -789,6 +789,11 @@ static void test_vocab_scan(void **state)
         {"男子殴打民警被刑拘", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
         {"民警接到报警称一男子打人", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
         {"民警并未殴打当事人", NULL, NULL, 0, false, false, 0},
+        /* hit by the police, told by the one hit; not a gang the police broke */
+        {"我弟弟在派出所被警察打了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"昨晚被两个辅警给踹倒在地", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"犯罪团伙被警方打掉", NULL, NULL, 0, false, false, G},
+        {"他没有被警察打", NULL, NULL, 0, false, false, 0},
         /* death alone is no case; a child rescued is no risk */
         {"今日新增死亡病例三例", NULL, NULL, 0, false, false, 0},
         {"小孩被拐卖", NULL, NULL, 1u << CAT_MINORS, false, false, 0},
