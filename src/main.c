@@ -363,6 +363,11 @@ static int cmd_status(const char *cli_path)
     printf("items: %lld; index lag: %lld items", (long long)max_id, (long long)pending);
     if (pending && oldest)
         printf(", oldest waiting %llds", (long long)(now - oldest));
+    int64_t chars_left = 0;
+    if (!store_chars_left(st, &chars_left, NULL) && chars_left)
+        printf("; character index filling, %lld older items left (one-character searches scan "
+               "them meanwhile)",
+               (long long)chars_left);
     printf("\n");
     print_audit_status(st, cfg, now);
     for (size_t i = 0; i < n; i++) {

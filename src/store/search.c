@@ -12,10 +12,10 @@
  * words (tokenizer jybigram) and answers most terms as phrases; items_chars
  * holds each CJK character without positions (jychar) and narrows the
  * searches no term of which the bigrams can answer ("警", "x警", "警,").
- * items_chars came with schema 13: on a store indexed before, it covers
+ * items_chars came with schema 14: on a store indexed before, it covers
  * only ids above chars_state.floor, which store_index_step lowers to 0
  * (newest first) once it has nothing new to index; below the floor a
- * search falls back to scanning, as before schema 13. */
+ * search falls back to scanning, as before schema 14. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -443,6 +443,27 @@ int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
     *pending = sqlite3_column_int64(s, 0);
     if (oldest_fetched)
         *oldest_fetched = sqlite3_column_int64(s, 1);
+    sqlite3_finalize(s);
+    return 0;
+}
+
+int store_chars_left(struct store *st, int64_t *left, struct jy_error *err)
+{
+    int64_t upto, floor;
+    *left = 0;
+    int rc = index_state(st, &upto, &floor, err);
+    if (rc || floor <= 0)
+        return rc;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM items WHERE id <= ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, err, "character index");
+    sqlite3_bind_int64(s, 1, floor);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return store_db_error(st, err, "character index");
+    }
+    *left = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return 0;
 }

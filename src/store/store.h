@@ -849,6 +849,9 @@ int store_index_step(struct store *st, int batch, int *done, struct jy_error *er
 /* How many items wait to be indexed, and since when the oldest waits. */
 int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
                     struct jy_error *err);
+/* How many items the character index (single-character search) has still
+ * to take in after an upgrade: 0 once it covers every item. */
+int store_chars_left(struct store *st, int64_t *left, struct jy_error *err);
 
 /* ---- retention, archives and upkeep (archive.c, maint.c) ------------------ */
 

@@ -517,6 +517,9 @@ static void single_character_search_same_during_background_fill(void **state)
     sqlite3 *h = f->st->db;
     assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 83);
     assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 0);
+    int64_t left = -1;
+    assert_int_equal(store_chars_left(f->st, &left, NULL), 0);
+    assert_int_equal(left, 83); /* what `jingyu status` reports */
     static const char *const q[] = {"警", "x警", "交", "鱻"};
     for (int round = 0;; round++) {
         for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
@@ -547,6 +550,8 @@ static void single_character_search_same_during_background_fill(void **state)
     }
     assert_int_equal(pragma_int(h, "SELECT floor FROM chars_state"), 0);
     assert_int_equal(pragma_int(h, "SELECT count(*) FROM items_chars('\"警\"')"), 86);
+    assert_int_equal(store_chars_left(f->st, &left, NULL), 0);
+    assert_int_equal(left, 0);
     assert_int_equal(
         sqlite3_exec(h, "INSERT INTO items_chars (items_chars) VALUES ('integrity-check')", NULL,
                      NULL, NULL),
