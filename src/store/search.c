@@ -449,7 +449,7 @@ int store_index_lag(struct store *st, int64_t *pending, int64_t *oldest_fetched,
 
 int store_chars_left(struct store *st, int64_t *left, struct jy_error *err)
 {
-    int64_t upto, floor;
+    int64_t upto = 0, floor = 0;
     *left = 0;
     int rc = index_state(st, &upto, &floor, err);
     if (rc || floor <= 0)
