@@ -6,6 +6,8 @@ Python standard library only. Every check prints `ok NAME` or
 tests/summary.py counts) and gives the exit status."""
 import json
 import os
+import pty
+import select
 import signal
 import sqlite3
 import subprocess
@@ -178,3 +180,32 @@ def register_me(binary, config, roles="operator,admin"):
                      "--roles", roles])
     if r.rc != 0:
         raise RuntimeError("person add: " + r.why())
+
+
+def console_pty(argv, env, keys=b"", stderr=subprocess.DEVNULL):
+    """Runs a console (argv includes its --exit-after) on a pseudo-terminal:
+    keys typed after a moment. Returns (exit status, screen output with its
+    escapes, the stderr pipe's text or "")."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=stderr, env=env)
+    os.close(slave)
+    out, sent, start = b"", False, time.time()
+    while p.poll() is None and time.time() - start < 60:
+        r, _, _ = select.select([master], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(master, 65536)
+            except OSError:
+                break
+        if not sent and time.time() - start > 1.0:
+            if keys:
+                os.write(master, keys)
+            sent = True
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    os.close(master)
+    err = p.stderr.read().decode("utf-8", "replace") if p.stderr else ""
+    return p.returncode, out, err

@@ -23,8 +23,6 @@ Usage: test_access.py PATH/TO/jingyu
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import json
 import os
-import pty
-import select
 import sqlite3
 import stat
 import subprocess
@@ -33,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Checks, binary_from_argv, query, write_config  # noqa: E402
+from common import Checks, binary_from_argv, console_pty, query, write_config  # noqa: E402
 
 T0 = 1796140800  # 2026-12-02 00:00:00 +08:00
 
@@ -68,32 +66,8 @@ class J:
         env = dict(os.environ, JINGYU_USER=user, TZ="Asia/Shanghai", TERM="screen",
                    LANG="C.UTF-8")
         env.pop("JINGYU_FAKE_NOW", None)
-        master, slave = pty.openpty()
-        p = subprocess.Popen([self.jingyu, "--config", self.config, "--exit-after", str(ticks)] +
-                             list(args), stdin=slave, stdout=slave, stderr=subprocess.PIPE,
-                             env=env)
-        os.close(slave)
-        out = b""
-        sent = False
-        start = time.time()
-        while p.poll() is None and time.time() - start < 60:
-            r, _, _ = select.select([master], [], [], 0.1)
-            if r:
-                try:
-                    out += os.read(master, 65536)
-                except OSError:
-                    break
-            if not sent and time.time() - start > 1.0:
-                if keys:
-                    os.write(master, keys)
-                sent = True
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        os.close(master)
-        return p.returncode, out, p.stderr.read().decode("utf-8", "replace")
+        return console_pty([self.jingyu, "--config", self.config, "--exit-after", str(ticks)] +
+                           list(args), env, keys, stderr=subprocess.PIPE)
 
 
 def setup(top, name, jingyu, extra="", sources=()):

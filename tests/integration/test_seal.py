@@ -18,8 +18,6 @@ Usage: test_seal.py PATH/TO/jingyu
   cut then written again are both caught by `audit verify`.
 Output: `ok NAME` / `FAIL NAME: why`, then `N passed, N failed`."""
 import os
-import pty
-import select
 import signal
 import sqlite3
 import subprocess
@@ -28,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Checks, binary_from_argv, query, write_config  # noqa: E402
+from common import Checks, binary_from_argv, console_pty, query, write_config  # noqa: E402
 
 TZ = "Asia/Shanghai"
 
@@ -119,27 +117,8 @@ def console(e, config, now, keys, ticks=12):
     moment; it exits by itself after `ticks` refreshes. Returns its screen
     output, escapes and all."""
     env = dict(e.env(now), TERM="screen", LANG="C.UTF-8")
-    master, slave = pty.openpty()
-    p = subprocess.Popen([JINGYU, "--config", config, "--no-collect", "--exit-after", str(ticks)],
-                         stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    out, sent, start = b"", False, time.time()
-    while p.poll() is None and time.time() - start < 60:
-        r, _, _ = select.select([master], [], [], 0.1)
-        if r:
-            try:
-                out += os.read(master, 65536)
-            except OSError:
-                break
-        if not sent and time.time() - start > 1.0:
-            os.write(master, keys)
-            sent = True
-    try:
-        p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    os.close(master)
+    _, out, _ = console_pty([JINGYU, "--config", config, "--no-collect", "--exit-after",
+                             str(ticks)], env, keys)
     return out.decode("utf-8", "replace")
 
 
