@@ -65,8 +65,8 @@ static const char *const known_refs[] = {
 
 /* The tables an archive holds, in the order they are created and filled
  * (foreign keys point backwards). */
-static const char *const archive_tables[] = {"sources", "items",  "analysis",
-                                             "events",  "labels", "items_fts"};
+static const char *const archive_tables[] = {"sources", "items",     "analysis",   "events",
+                                             "labels",  "items_fts", "items_chars"};
 
 struct run {
     struct store *st;
@@ -363,46 +363,54 @@ static int common_columns(struct store *st, const char *table, char **out, struc
     return 0;
 }
 
+/* Makes table in the archive as the live file defines it. */
+static int create_like_live(struct store *st, const char *table, struct jy_error *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT sql FROM main.sqlite_master WHERE name = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, err, "archive: schema");
+    sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+    const char *sql =
+        sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    const char *prefix = NULL;
+    if (sql && !strncmp(sql, "CREATE TABLE ", 13))
+        prefix = "CREATE TABLE ";
+    else if (sql && !strncmp(sql, "CREATE VIRTUAL TABLE ", 21))
+        prefix = "CREATE VIRTUAL TABLE ";
+    int rc;
+    if (!prefix) {
+        rc = jy_error_set(err, JY_ESTATE, "%s: cannot read the definition of %s", st->path, table);
+    } else {
+        char *create = xasprintf("%sar.%s", prefix, sql + strlen(prefix));
+        rc = store_exec(st, create, err);
+        free(create);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* Makes the archive's tables from the live file's own definitions (the
- * same columns), plus what an archive needs: the index state (everything
- * indexed), the ids in flight, and whether its events are settled. */
+ * same columns), plus what an archive needs: the index states (everything
+ * indexed; the character index from the first item on), the ids in
+ * flight, and whether its events are settled. */
 static int archive_create(struct run *r, struct jy_error *err)
 {
     struct store *st = r->st;
     int rc = store_exec(st, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < sizeof archive_tables / sizeof archive_tables[0] && !rc; i++) {
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(st->db, "SELECT sql FROM main.sqlite_master WHERE name = ?1", -1, &s,
-                               NULL) != SQLITE_OK) {
-            rc = store_db_error(st, err, "archive: schema");
-            break;
-        }
-        sqlite3_bind_text(s, 1, archive_tables[i], -1, SQLITE_STATIC);
-        const char *sql =
-            sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-        const char *prefix = NULL;
-        if (sql && !strncmp(sql, "CREATE TABLE ", 13))
-            prefix = "CREATE TABLE ";
-        else if (sql && !strncmp(sql, "CREATE VIRTUAL TABLE ", 21))
-            prefix = "CREATE VIRTUAL TABLE ";
-        if (!prefix) {
-            rc = jy_error_set(err, JY_ESTATE, "%s: cannot read the definition of %s", st->path,
-                              archive_tables[i]);
-        } else {
-            char *create = xasprintf("%sar.%s", prefix, sql + strlen(prefix));
-            rc = store_exec(st, create, err);
-            free(create);
-        }
-        sqlite3_finalize(s);
-    }
+    for (size_t i = 0; i < sizeof archive_tables / sizeof archive_tables[0] && !rc; i++)
+        rc = create_like_live(st, archive_tables[i], err);
     if (!rc)
         rc = store_exec(st,
                         "CREATE INDEX ar.items_event ON items(event_id) WHERE event_id IS NOT NULL;"
                         "CREATE TABLE ar.fts_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
                         "  indexed_upto INTEGER NOT NULL);"
                         "INSERT INTO ar.fts_state VALUES (1, 9223372036854775807);"
+                        "CREATE TABLE ar.chars_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                        "  floor INTEGER NOT NULL);"
+                        "INSERT INTO ar.chars_state VALUES (1, 0);"
                         "CREATE TABLE ar.arc_pending (kind TEXT NOT NULL, id INTEGER NOT NULL,"
                         "  PRIMARY KEY (kind, id)) WITHOUT ROWID;"
                         "CREATE TABLE ar.archive_info (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -425,6 +433,34 @@ static int archive_create(struct run *r, struct jy_error *err)
         }
     }
     if (rc) {
+        store_exec(st, "ROLLBACK", NULL);
+        return rc;
+    }
+    return store_exec(st, "COMMIT", err);
+}
+
+/* An archive written before the character index (schema 14) gets it,
+ * empty, with its floor at its newest item: the index covers the ids above
+ * the floor (as in the live file, see search.c), new copies join it, and
+ * chars_fill takes in the older items a batch at a time. Until it reaches
+ * an item, search finds that item by scanning, as before. Only the archive
+ * is written, in one transaction. */
+static int chars_add(struct run *r, struct jy_error *err)
+{
+    struct store *st = r->st;
+    int64_t has = 0;
+    int rc = query_int(st, "SELECT count(*) FROM ar.sqlite_master WHERE name = 'chars_state'", 0, 0,
+                       &has, err);
+    if (rc || has)
+        return rc;
+    if ((rc = store_exec(st, "BEGIN", err)))
+        return rc;
+    if ((rc = create_like_live(st, "items_chars", err)) ||
+        (rc = store_exec(st,
+                         "CREATE TABLE ar.chars_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                         "  floor INTEGER NOT NULL);"
+                         "INSERT INTO ar.chars_state SELECT 1, coalesce(max(id), 0) FROM ar.items;",
+                         err))) {
         store_exec(st, "ROLLBACK", NULL);
         return rc;
     }
@@ -497,6 +533,8 @@ static int attach(struct run *r, const char *path, bool create, struct jy_error 
         rc = jy_error_set(err, JY_ESTATE, "%s: not a jingyu archive", path);
         goto fail;
     }
+    if ((rc = chars_add(r, err)))
+        goto fail;
     static const char *const tables[4] = {"sources", "items", "analysis", "events"};
     for (int i = 0; i < 4; i++)
         if ((rc = common_columns(st, tables[i], &r->cols[i], err)))
@@ -508,7 +546,8 @@ fail:
 }
 
 /* Removes the archive's copies of the items in temp.arc_stay (and their
- * index entries and analyses), inside the caller's transaction. */
+ * index entries and analyses), inside the caller's transaction. The
+ * character index holds the items above its floor only (chars_add). */
 static int archive_forget_items(struct store *st, struct jy_error *err)
 {
     int rc;
@@ -516,6 +555,11 @@ static int archive_forget_items(struct store *st, struct jy_error *err)
                       "INSERT INTO ar.items_fts (items_fts, rowid, title, content) SELECT "
                       "'delete', id, title, content FROM ar.items WHERE id IN "
                       "(SELECT id FROM temp.arc_stay)",
+                      0, 0, 0, NULL, err)) ||
+        (rc = run_sql(st,
+                      "INSERT INTO ar.items_chars (items_chars, rowid, title, content) SELECT "
+                      "'delete', id, title, content FROM ar.items WHERE id IN (SELECT id FROM "
+                      "temp.arc_stay) AND id > (SELECT floor FROM ar.chars_state)",
                       0, 0, 0, NULL, err)) ||
         (rc = run_sql(st, "DELETE FROM ar.analysis WHERE item_id IN (SELECT id FROM temp.arc_stay)",
                       0, 0, 0, NULL, err)) ||
@@ -590,6 +634,11 @@ static int copy_items(struct run *r, struct jy_error *err)
         (rc = run_sql(st,
                       "INSERT INTO ar.items_fts (rowid, title, content) SELECT id, title, content "
                       "FROM ar.items WHERE id IN (SELECT id FROM temp.arc_batch)",
+                      0, 0, 0, NULL, err)) ||
+        (rc = run_sql(st,
+                      "INSERT INTO ar.items_chars (rowid, title, content) SELECT id, title, "
+                      "content FROM ar.items WHERE id IN (SELECT id FROM temp.arc_batch) AND "
+                      "id > (SELECT floor FROM ar.chars_state)",
                       0, 0, 0, NULL, err)) ||
         (rc = run_sql(st,
                       "INSERT OR IGNORE INTO ar.arc_pending SELECT 'item', id FROM temp.arc_batch",
@@ -697,6 +746,60 @@ static int settle(struct run *r, struct jy_error *err)
 static bool over_budget(const struct run *r)
 {
     return r->o->budget_ms > 0 && jy_mono_ms() - r->started_ms >= r->o->budget_ms;
+}
+
+/* Takes the items below the attached archive's character-index floor
+ * into the index, newest first, a batch per transaction (of the archive
+ * alone: the live file is not locked), until none is left or the budget
+ * runs out (*stopped; the report asks for another call). */
+static int chars_fill(struct run *r, bool *stopped, struct jy_error *err)
+{
+    struct store *st = r->st;
+    int batch = r->o->chars_batch > 0 ? r->o->chars_batch : ARCHIVE_BATCH;
+    for (;;) {
+        int64_t floor = 0, lowest = 0, count = 0;
+        int rc = query_int(st, "SELECT floor FROM ar.chars_state", 0, 0, &floor, err);
+        if (rc || floor <= 0)
+            return rc;
+        if (over_budget(r)) {
+            *stopped = true;
+            r->rep->more = true;
+            return 0;
+        }
+        if ((rc = crash_point(r, err)) || (rc = store_exec(st, "BEGIN", err)))
+            return rc;
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT min(id), count(*) FROM (SELECT id FROM ar.items "
+                               "WHERE id <= ?1 ORDER BY id DESC LIMIT ?2)",
+                               -1, &s, NULL) != SQLITE_OK) {
+            rc = store_db_error(st, err, "archive: character index");
+        } else {
+            sqlite3_bind_int64(s, 1, floor);
+            sqlite3_bind_int(s, 2, batch);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                lowest = sqlite3_column_int64(s, 0);
+                count = sqlite3_column_int64(s, 1);
+            } else {
+                rc = store_db_error(st, err, "archive: character index");
+            }
+            sqlite3_finalize(s);
+        }
+        /* a short batch reached the oldest item: nothing is left below it */
+        if (rc ||
+            (count > 0 &&
+             (rc = run_sql(st,
+                           "INSERT INTO ar.items_chars (rowid, title, content) SELECT id, title, "
+                           "content FROM ar.items WHERE id >= ?1 AND id <= ?2",
+                           2, lowest, floor, NULL, err))) ||
+            (rc = run_sql(st, "UPDATE ar.chars_state SET floor = ?1", 1,
+                          count < batch ? 0 : lowest - 1, 0, NULL, err))) {
+            store_exec(st, "ROLLBACK", NULL);
+            return rc;
+        }
+        if ((rc = store_exec(st, "COMMIT", err)))
+            return rc;
+    }
 }
 
 /* Moves the items of temp.arc_set, a batch at a time. */
@@ -830,6 +933,8 @@ static int archive_month(struct run *r, const char *month, bool *stopped, struct
     if (!rc)
         rc = recover(r, err);
     if (!rc)
+        rc = chars_fill(r, stopped, err);
+    if (!rc && !*stopped)
         rc = move_items(r, stopped, err);
     if (!rc && !*stopped)
         rc = move_events(r, err);
@@ -850,7 +955,8 @@ static int archive_month(struct run *r, const char *month, bool *stopped, struct
 }
 
 /* Archives whose last run was cut short: rows pending, or events not yet
- * moved after their items. */
+ * moved after their items; and those written before the character index,
+ * which get it (chars_fill). */
 static int finish_old_archives(struct run *r, struct jy_error *err)
 {
     DIR *d = opendir(r->o->dir);
@@ -870,11 +976,14 @@ static int finish_old_archives(struct run *r, struct jy_error *err)
         snprintf(r->rep->current, sizeof r->rep->current, "%s", month);
         r->moved_items = r->moved_events = 0;
         int64_t settled = 1;
+        bool stopped = false;
         if (!(rc = attach(r, path, false, err)) && !(rc = recover(r, err)) &&
             !(rc = query_int(r->st, "SELECT events_settled FROM ar.archive_info", 0, 0, &settled,
                              err)) &&
             !settled)
             rc = move_events(r, err);
+        if (!rc && r->attached)
+            rc = chars_fill(r, &stopped, err);
         if (r->moved_events) {
             report_add(r->rep, month, 0, r->moved_events);
             char *after = xasprintf("{\"month\":\"%s\",\"items\":0,\"events\":%lld}", month,
@@ -888,6 +997,8 @@ static int finish_old_archives(struct run *r, struct jy_error *err)
             rc = 0;
         detach(r);
         free(path);
+        if (stopped)
+            break;
     }
     closedir(d);
     return rc;
@@ -945,7 +1056,7 @@ int store_archive_run(struct store *st, const struct store_archive_opts *o,
         return rc;
     if (o->dry_run)
         return dry_run(&r, cutoff, err);
-    if ((rc = finish_old_archives(&r, err)))
+    if ((rc = finish_old_archives(&r, err)) || rep->more)
         return rc;
     int64_t oldest = 0;
     if ((rc = query_int(st,

@@ -12,10 +12,10 @@
  * words (tokenizer jybigram) and answers most terms as phrases; items_chars
  * holds each CJK character without positions (jychar) and narrows the
  * searches no term of which the bigrams can answer ("警", "x警", "警,").
- * items_chars came with schema 14: on a store indexed before, it covers
- * only ids above chars_state.floor, which store_index_step lowers to 0
- * (newest first) once it has nothing new to index; below the floor a
- * search falls back to scanning, as before schema 14. */
+ * Archives hold both too (archive.c). items_chars came with schema 14: on a store indexed before,
+ * it covers only ids above chars_state.floor, which store_index_step lowers to 0 (newest first)
+ * once it has nothing new to index; below the floor a search falls back to scanning, as before
+ * schema 14. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,8 +211,10 @@ static int search_run(struct store *st, const char *fts, const char *match, int6
 static int indexed_upto(struct store *st, int64_t *upto, struct jy_error *err);
 
 /* The index mark and the floor of items_chars (see the top of the file).
- * An archive file has no items_chars (nor chars_state):
- * its floor is its mark, so the character index covers nothing there. */
+ * An archive has both (archive.c fills in the character index of one
+ * written before schema 14 as the live file's is filled), except one
+ * written before schema 14 and not yet opened by an archive run: no
+ * chars_state, its floor is its mark, and a single character is scanned. */
 static int index_state(struct store *st, int64_t *upto, int64_t *chars_floor, struct jy_error *err)
 {
     /* kept prepared: every search and index step reads it first */

@@ -859,8 +859,10 @@ struct store_archive_opts {
     int months;      /* items collected before the start of the month `months` back leave */
     const char *dir; /* the archive folder (created when needed) */
     int64_t now;
-    bool dry_run;              /* only count what would leave (the report's months) */
-    int64_t budget_ms;         /* stop after about this long (0: no limit); report.more */
+    bool dry_run;      /* only count what would leave (the report's months) */
+    int64_t budget_ms; /* stop after about this long (0: no limit); report.more */
+    int chars_batch;   /* items per step when an older archive's character index is filled (0: 2000)
+                        */
     const struct actor *actor; /* NULL: the collector ("jingyu"); else an admin's */
     /* called between steps: nonzero stops the run there, as a kill would
      * (tests); the CLI renews its lease here */
@@ -882,7 +884,9 @@ struct store_archive_report {
 };
 /* Moves items collected before the cutoff, with their analysis, index
  * entries and events, to one archive file a month in o->dir
- * ("jingyu-YYYY-MM.db", with the same tables and its own full-text index),
+ * ("jingyu-YYYY-MM.db", with the same tables and its own full-text indexes;
+ * one written before the character index gets it, filled a batch at a time
+ * within the budget),
  * and leaves in the live file everything an incident, an alert, a silence,
  * a grading label, a sentiment label or the audit trail needs (see
  * archive.c). Each batch is copied and synced before it is deleted, so the
@@ -898,7 +902,10 @@ char *store_archive_path(const char *dir, const char *month);
 /* The months that have an archive file in dir, newest first (none when
  * the folder does not exist). */
 int store_archive_list(const char *dir, char ***months, size_t *n, struct jy_error *err);
-/* Opens an archive read-only: store_search works on it. */
+/* Opens an archive read-only: store_search works on it, with the character
+ * index for single characters where the archive has it (one written by an
+ * older jingyu gets it from the next archive run) and by scanning where
+ * not. */
 int store_open_archive(const char *path, struct store **out, struct jy_error *err);
 
 struct store_table_stats {

@@ -164,7 +164,11 @@ static int archive(struct fixture *f, struct stop *s, struct store_archive_repor
 static void list_file(const char *path, const char *tag, bool live, char *out, size_t n)
 {
     sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    /* writable for an archive: FTS5 takes its integrity-check as an INSERT */
+    assert_int_equal(
+        sqlite3_open_v2(path, &db, live ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL),
+        SQLITE_OK);
+    assert_int_equal(store_tokenizer_register(db, NULL), 0);
     sqlite3_stmt *s;
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM items ORDER BY id", -1, &s, NULL),
                      SQLITE_OK);
@@ -196,6 +200,25 @@ static void list_file(const char *path, const char *tag, bool live, char *out, s
         fail_msg("%s: %d rows out of step between items, analyses, index and pending", path,
                  sqlite3_column_int(s, 0));
     sqlite3_finalize(s);
+    /* an archive's character index is whole (floor 0) and holds exactly its
+     * items: every one of them has 警 */
+    if (!live) {
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT (SELECT floor FROM chars_state), (SELECT "
+                                            "count(*) FROM items_chars('\"警\"')) - (SELECT "
+                                            "count(*) FROM items)",
+                                            -1, &s, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        if (sqlite3_column_int64(s, 0) != 0 || sqlite3_column_int64(s, 1) != 0)
+            fail_msg("%s: character index floor %lld, %lld rows more than items", path,
+                     (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1));
+        sqlite3_finalize(s);
+        char *msg = NULL;
+        if (sqlite3_exec(db, "INSERT INTO items_chars (items_chars) VALUES ('integrity-check')",
+                         NULL, NULL, &msg) != SQLITE_OK)
+            fail_msg("%s: items_chars: %s", path, msg);
+    }
     sqlite3_close(db);
 }
 
@@ -218,6 +241,31 @@ static void state_of(struct fixture *f, char *out, size_t n)
     "2026-02:12 2026-02:13 2026-02:14 2026-02:15 2026-02:16 2026-02:17 2026-02:18 2026-02:19 "     \
     "2026-02:20 ev2026-02:4 2026-03:21 2026-03:22 2026-03:23 2026-03:24 2026-03:25 2026-03:26 "    \
     "2026-03:27 2026-03:28 2026-03:29 2026-03:30 "
+
+static int64_t count_of(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* The ids store_search finds for query in st, newest first, as "20 19 ". */
+static void expect_hits(struct store *st, const char *query, const char *want)
+{
+    struct store_item *v;
+    size_t n;
+    struct jy_error err = {0};
+    assert_int_equal(store_search(st, query, NULL, 50, &v, &n, &err), 0);
+    char got[512] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%lld ", (long long)v[i].id);
+    store_items_free(v, n);
+    if (strcmp(got, want))
+        fail_msg("%s: search %s: got %s, want %s", st->path, query, got, want);
+}
 
 static void what_leaves_and_what_stays(void **state)
 {
@@ -250,10 +298,13 @@ static void what_leaves_and_what_stays(void **state)
     assert_int_equal(store_search(ar, "第12号", NULL, 50, &v, &n, &err), 0);
     assert_int_equal(n, 1);
     store_items_free(v, n);
-    /* an archive has no character index: a single character is scanned */
-    assert_int_equal(store_search(ar, "警", NULL, 50, &v, &n, &err), 0);
-    assert_int_equal(n, 11);
-    store_items_free(v, n);
+    /* a single character, and one beside a digit, answer from the
+     * archive's character index: the hits of a scan, though a scan could
+     * now reach only the newest item */
+    assert_int_equal(count_of(ar->db, "SELECT count(*) FROM items_chars('\"警\"')"), 11);
+    ar->scan_window = 1;
+    expect_hits(ar, "警", "20 19 18 17 16 15 14 13 12 11 9 ");
+    expect_hits(ar, "2号", "12 ");
     store_close(ar);
     free(p);
     /* the live file's search no longer finds what left, by either index,
@@ -280,6 +331,83 @@ static void what_leaves_and_what_stays(void **state)
                      "INSERT INTO items_chars (items_chars) VALUES ('integrity-check');",
                      NULL, NULL, NULL),
         SQLITE_OK);
+}
+
+/* An archive written before the character index (dropped here, as an
+ * older jingyu wrote it) is searched by scanning until an archive run
+ * gives it the index, a batch at a time; a run stopped at any step of
+ * that, and searches between, find what a scan finds, and the next run
+ * finishes the index. */
+static void older_archive_gets_its_index(void **state)
+{
+    struct fixture *f = *state;
+    struct stop s = {0};
+    struct store_archive_report rep;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(archive(f, &s, &rep), 0);
+    store_archive_report_clear(&rep);
+    static const char *const months[] = {"2026-01", "2026-02", "2026-03"};
+    static const char *const scans[] = {"6 5 2 1 ", "20 19 18 17 16 15 14 13 12 11 9 ",
+                                        "30 29 28 27 26 25 24 23 22 21 "};
+    for (int i = 0; i < 3; i++) {
+        char *p = store_archive_path(f->arch, months[i]);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(store_tokenizer_register(db, NULL), 0);
+        assert_int_equal(
+            sqlite3_exec(db, "DROP TABLE items_chars; DROP TABLE chars_state;", NULL, NULL, NULL),
+            SQLITE_OK);
+        sqlite3_close(db);
+        struct store *ar = NULL;
+        struct jy_error err = {0};
+        assert_int_equal(store_open_archive(p, &ar, &err), 0);
+        expect_hits(ar, "警", scans[i]);
+        store_close(ar);
+        free(p);
+    }
+    /* three items a step: the months of 4, 11 and 10 items take 2, 4 and 4
+     * steps, each run stopped after one (the tenth has none left) */
+    struct store_archive_opts o = {.months = 3,
+                                   .dir = f->arch,
+                                   .now = day(2026, 7, 20),
+                                   .chars_batch = 3,
+                                   .step_hook = stop_at,
+                                   .hook_ctx = &s};
+    int stops = 0;
+    for (;;) {
+        s = (struct stop){.at = 2}; /* one step a run */
+        struct jy_error err = {0};
+        int rc = store_archive_run(f->st, &o, &rep, &err);
+        store_archive_report_clear(&rep);
+        for (int i = 0; i < 3; i++) {
+            char *p = store_archive_path(f->arch, months[i]);
+            struct store *ar = NULL;
+            assert_int_equal(store_open_archive(p, &ar, &err), 0);
+            expect_hits(ar, "警", scans[i]);
+            store_close(ar);
+            free(p);
+        }
+        if (rc == 0)
+            break;
+        stops++;
+        assert_true(stops < 20);
+    }
+    assert_int_equal(stops, 9);
+    char got[4096];
+    state_of(f, got, sizeof got);
+    assert_string_equal(got, EXPECTED);
+    /* and each answers a single character from its index now */
+    for (int i = 0; i < 3; i++) {
+        char *p = store_archive_path(f->arch, months[i]);
+        struct store *ar = NULL;
+        struct jy_error err = {0};
+        assert_int_equal(store_open_archive(p, &ar, &err), 0);
+        ar->scan_window = 1;
+        expect_hits(ar, "警", scans[i]);
+        store_close(ar);
+        free(p);
+    }
 }
 
 /* A run killed in the middle of a commit to an archive leaves a hot
@@ -453,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(what_leaves_and_what_stays, setup, teardown),
         cmocka_unit_test_setup_teardown(stopped_anywhere_finishes_alike, setup, teardown),
         cmocka_unit_test_setup_teardown(killed_commit_leaves_month_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(older_archive_gets_its_index, setup, teardown),
         cmocka_unit_test_setup_teardown(pinned_meanwhile_stays_once, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_without_admin_or_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(vacuum_gives_pages_back, setup, teardown),
