@@ -83,6 +83,11 @@ enum vocab_kind {
     VK_ENFORCE,    /* enforce.txt: the police act on what follows */
     VK_QUESTION,   /* question.txt: a question or demand put to the police */
     VK_SANCTION,   /* sanction.txt: an official's disciplinary sanction (停职, 处分) */
+    VK_SEIZE,      /* seize.txt: taking someone away (抓走, 带走) */
+    VK_KIN,        /* kin.txt: the teller's own people (我父亲, 业主) */
+    VK_DEATH,      /* death.txt */
+    VK_CUSTODY,    /* custody.txt: custody, or the moment of an arrest */
+    VK_COLLUSION,  /* collusion.txt: collusion or a cover-up (保护伞, 警匪勾结) */
     VK_LOCAL,
     VK_OFFICIAL,
 };
@@ -108,6 +113,12 @@ enum vocab_kind {
 #define DISPUTE_WINDOW 10       /* a question this near a denial disputes it */
 #define PLEDGE_BEFORE 4         /* a condition this near before a denial (如有不实) */
 #define PLEDGE_AFTER 20         /* a pledge this near after one (...愿受法律制裁) */
+#define KIN_BEFORE 8            /* one's own before the police take them (把业主抓了) */
+#define KIN_AFTER 3             /* ... or right after (带走了我父亲) */
+#define SEIZE_NEG_WINDOW 6      /* a negation this near before the taking (没有被警察带走) */
+#define SEIZE_SEVERITY 80       /* one's own taken away by the police */
+#define CUSTODY_WINDOW 20       /* custody this near before a death, in one sentence */
+#define COLLUSION_FAR_SEVERITY 60 /* a cover-up alleged with no officer near */
 /* A capped score bends into the CAP_SOFT points under its ceiling: over
  * points above the knee become CAP_SOFT * over / (over + CAP_SOFT_SCALE). */
 #define CAP_SOFT 5.0
@@ -138,7 +149,9 @@ static const struct {
     {"debunk", VK_DEBUNK},     {"harm", VK_HARM},
     {"praise", VK_PRAISE},     {"publicity", VK_PUBLICITY},
     {"enforce", VK_ENFORCE},   {"question", VK_QUESTION},
-    {"sanction", VK_SANCTION},
+    {"sanction", VK_SANCTION}, {"seize", VK_SEIZE},
+    {"kin", VK_KIN},           {"death", VK_DEATH},
+    {"custody", VK_CUSTODY},   {"collusion", VK_COLLUSION},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -629,6 +642,80 @@ static int default_severity(int c)
     return (int)(categories[c].severity * 100 + 0.5);
 }
 
+/* Is there a negation less than window characters before h, in its clause? */
+static bool negated_within(const struct risk_scan *sc, const struct risk_hit *h, uint32_t window)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *n = &sc->hits[i];
+        if (n->kind == VK_NEG && n->cend <= h->cstart && h->cstart - n->cend <= window &&
+            !span_has(sc->text, n->end, h->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+    }
+    return false;
+}
+
+/* The police take one of the teller's own away (警察过来把业主抓了, 派出所的
+ * 人带走了我父亲, 我爸被警察带走了): the police do h (police_role, so no
+ * notice's word and no other person stands between them), and a kin word
+ * is in h's clause, a few characters before it or right after. */
+static bool kin_taken(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    if (negated_within(sc, h, SEIZE_NEG_WINDOW) || police_role(sc, h) != 1)
+        return false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *k = &sc->hits[i];
+        if (k->kind != VK_KIN)
+            continue;
+        if (k->cend <= h->cstart && h->cstart - k->cend <= KIN_BEFORE &&
+            !span_has(sc->text, k->end, h->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+        if (k->cstart >= h->cend && k->cstart - h->cend <= KIN_AFTER &&
+            !span_has(sc->text, h->end, k->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+    }
+    return false;
+}
+
+/* A death in custody or during enforcement: custody (custody.txt) at most
+ * CUSTODY_WINDOW characters before the death h, in one sentence, with no
+ * negation from just before the custody word on. Returns 1 someone died at
+ * the police's hands, -1 an officer died (民警在抓捕过程中身亡: a police
+ * actor before it that is not part of the custody word nor right after 被,
+ * and no other person in the sentence before the death), 0 neither. */
+static int custody_death(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    const struct risk_hit *c = NULL;
+    for (int i = 0; i < sc->n_hits && !c; i++) {
+        const struct risk_hit *x = &sc->hits[i];
+        if (x->kind == VK_CUSTODY && x->cend <= h->cstart &&
+            h->cstart - x->cend <= CUSTODY_WINDOW && !sentence_break(sc->text, x->end, h->start))
+            c = x;
+    }
+    if (!c || negated_within(sc, c, NEG_WINDOW + 4) || negated(sc, h))
+        return 0;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *n = &sc->hits[i];
+        if (n->kind == VK_NEG && n->cstart >= c->cstart && n->cend <= h->cstart)
+            return 0;
+    }
+    bool officer = false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->cend > h->cstart || sentence_break(sc->text, a->end, h->start))
+            continue;
+        if (a->kind == VK_OTHER || a->kind == VK_KIN)
+            return 1;
+        if (a->kind != VK_ACTOR || (a->cstart >= c->cstart && a->cend <= c->cend))
+            continue;
+        bool agent = false; /* 被警察带走后 */
+        for (int j = 0; j < sc->n_hits; j++)
+            agent |= sc->hits[j].kind == VK_BEI && sc->hits[j].cend <= a->cstart &&
+                     a->cstart - sc->hits[j].cend <= 1;
+        officer |= !agent;
+    }
+    return officer ? -1 : 1;
+}
+
 void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
@@ -682,6 +769,30 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_BEI:
             if (!negated(sc, h) && passive_blow(sc, h))
                 mark(m, CAT_ENFORCEMENT, 0, default_severity(CAT_ENFORCEMENT));
+            break;
+        case VK_SEIZE:
+            if (kin_taken(sc, h))
+                mark(m, CAT_ENFORCEMENT, 0, SEIZE_SEVERITY);
+            break;
+        case VK_DEATH: {
+            int who = custody_death(sc, h);
+            if (who == 1)
+                mark(m, CAT_ENFORCEMENT, 0, default_severity(CAT_ENFORCEMENT));
+            else if (who == -1)
+                mark(m, CAT_ASSAULT, 0, ACT_VICTIM_SEVERITY);
+            break;
+        }
+        case VK_COLLUSION:
+            /* a word that names the police (警匪勾结), or one near them, is
+             * theirs; elsewhere in a post about the police, still a cover-up
+             * alleged */
+            if (negated(sc, h) || enforced(sc, h) || inside_genre(sc, h))
+                break;
+            mark(m, CAT_MISCONDUCT, 0,
+                 memmem(sc->text + h->start, h->end - h->start, "警", 3) ||
+                         police_near(sc, h, GRAFT_WINDOW)
+                     ? default_severity(CAT_MISCONDUCT)
+                     : COLLUSION_FAR_SEVERITY);
             break;
         case VK_RUMOUR:
             carrier = true;

@@ -828,6 +828,37 @@ static void test_vocab_scan(void **state)
          false, false, 0},
         /* a demand that officers be dismissed names their misconduct */
         {"公安局相关负责人应该被革职", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        /* one's own taken away by the police, told by a resident or a
+         * relative; not a suspect, not under a notice's words, not denied */
+        {"警察过来把业主抓了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"派出所的人带走了我父亲，到现在也不让见", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false,
+         0},
+        {"我爸被警察带走了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"我爸没有被警察带走", NULL, NULL, 0, false, false, 0},
+        {"民警将嫌疑人带走", NULL, NULL, 0, false, false, 0},
+        {"民警依法将闹事业主带走", NULL, NULL, 0, false, false, G},
+        {"民警把走失老人带回家", NULL, NULL, 0, false, false, 0},
+        /* a death in custody or during an arrest; an officer's death there
+         * is the police hurt; a denial of one is none */
+        {"男子在派出所内死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"被警察带走后死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"男子被警察带走后死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"民警在抓捕过程中身亡", NULL, NULL, 1u << CAT_ASSAULT, false, false, 0},
+        {"看守所没有发生在押人员死亡", NULL, NULL, 0, false, false, 0},
+        {"今日新增死亡病例三例，民警坚守岗位", NULL, NULL, 0, false, false, P},
+        /* collusion or a cover-up alleged, by the police or near them; a
+         * campaign against it is a notice */
+        {"这是警匪勾结", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"谁是他们的保护伞", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"公安机关深挖黑恶势力保护伞", NULL, NULL, 0, false, false, G},
+        {"没有保护伞", NULL, NULL, 0, false, false, 0},
+        /* criticism with no allegation: a reproach, a case not taken */
+        {"警察干什么吃的？", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"报警三次派出所都不立案", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        /* officers held to account, not citizens */
+        {"督促公安机关撤销训诫书并追究有关人员责任", NULL, NULL,
+         1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT, false, false, 0},
+        {"公安机关将依法追究相关人员法律责任", NULL, NULL, 0, false, false, G},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
@@ -857,6 +888,17 @@ static void test_vocab_scan(void **state)
     graft = "派出所所长截留捐赠物资";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
     assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
+    /* a cover-up alleged far from any officer weighs less than theirs */
+    graft = "这背后一定有保护伞";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 60);
+    graft = "警匪勾结";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
+    /* one's own taken away is a dispute, below a beating */
+    graft = "警察过来把业主抓了";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_ENFORCEMENT], 80);
     risk_vocab_free(rv);
     /* configured words replace the defaults */
     char *regions[] = {"河东"};
