@@ -194,7 +194,7 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
         int sev = 0;
         char *eq = memchr(line, '=', (size_t)(end - line));
         if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT ||
-                   k == VK_QUESTION)) {
+                   k == VK_QUESTION || k == VK_ENFORCE)) {
             char num[16] = {0};
             size_t nl2 =
                 (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1) : sizeof num - 1;
@@ -828,8 +828,14 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_PRAISE:
             m->praise = true;
             break;
-        case VK_PUBLICITY:
         case VK_ENFORCE:
+            /* a case told by its outcome (破获, 刑拘, 获刑: "=SEVERITY" in
+             * enforce.txt) is crime news, in a notice's tone */
+            if (h->severity && !negated(sc, h))
+                mark(m, CAT_MAJOR_CASE, 0, h->severity);
+            m->publicity = true;
+            break;
+        case VK_PUBLICITY:
             m->publicity = true;
             break;
         default:

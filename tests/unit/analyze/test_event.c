@@ -786,13 +786,14 @@ static void test_vocab_scan(void **state)
         /* the police hit, or hit by someone */
         {"警察枪杀一尸两命", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
         {"民警把男子按在地上扇耳光", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
-        {"男子殴打民警被刑拘", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
+        {"男子殴打民警被刑拘", NULL, NULL, 1u << CAT_ASSAULT | 1u << CAT_MAJOR_CASE, false, false,
+         G},
         {"民警接到报警称一男子打人", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
         {"民警并未殴打当事人", NULL, NULL, 0, false, false, 0},
         /* hit by the police, told by the one hit; not a gang the police broke */
         {"我弟弟在派出所被警察打了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
         {"昨晚被两个辅警给踹倒在地", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
-        {"犯罪团伙被警方打掉", NULL, NULL, 0, false, false, G},
+        {"犯罪团伙被警方打掉", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
         {"他没有被警察打", NULL, NULL, 0, false, false, 0},
         /* death alone is no case; a child rescued is no risk */
         {"今日新增死亡病例三例", NULL, NULL, 0, false, false, 0},
@@ -803,7 +804,8 @@ static void test_vocab_scan(void **state)
          * no negation */
         {"清河县男子殴打妻子被民警抓获", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, G},
         {"清河县男子殴打妻子，民警赶到", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, 0},
-        {"清河县一民警醉驾被刑拘", NULL, NULL, 1u << CAT_MISCONDUCT, true, false, G},
+        {"清河县一民警醉驾被刑拘", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, true,
+         false, G},
         {"清河县民警无故殴打群众", NULL, NULL, 1u << CAT_ENFORCEMENT, true, false, 0},
         /* hearsay of a serious case, and its denial */
         {"网传清河有人偷小孩", NULL, NULL, 1u << CAT_RUMOUR, true, false, 0},
@@ -859,6 +861,11 @@ static void test_vocab_scan(void **state)
         {"督促公安机关撤销训诫书并追究有关人员责任", NULL, NULL,
          1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT, false, false, 0},
         {"公安机关将依法追究相关人员法律责任", NULL, NULL, 0, false, false, G},
+        /* a case told by its outcome is crime news; a campaign or a tip is
+         * a notice */
+        {"男子网售伪劣口罩被刑拘", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        {"警方开展专项整治，严厉打击违法犯罪", NULL, NULL, 0, false, false, G},
+        {"民警没有拘留他", NULL, NULL, 0, false, false, G},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
