@@ -507,7 +507,9 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
     return role;
 }
 
-/* Is a police actor within window characters of h, either side? */
+/* Is a police actor within window characters of h, either side, and not
+ * in another hashtag (#监狱长被免职##35岁民警倒在岗位#: two stories; a
+ * hashtag and the text after it are one)? */
 static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, uint32_t window)
 {
     for (int i = 0; i < sc->n_hits; i++) {
@@ -517,7 +519,14 @@ static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, ui
         uint32_t gap = a->cstart >= h->cend   ? a->cstart - h->cend
                        : h->cstart >= a->cend ? h->cstart - a->cend
                                               : 0;
-        if (gap <= window)
+        if (gap > window)
+            continue;
+        size_t from = a->start < h->start ? a->end : h->end;
+        size_t to = a->start < h->start ? h->start : a->start;
+        int marks = 0;
+        for (size_t k = from; k < to && marks < 2; k++)
+            marks += sc->text[k] == '#';
+        if (marks < 2)
             return true;
     }
     return false;

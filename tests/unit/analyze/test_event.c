@@ -861,6 +861,9 @@ static void test_vocab_scan(void **state)
         {"督促公安机关撤销训诫书并追究有关人员责任", NULL, NULL,
          1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT, false, false, 0},
         {"公安机关将依法追究相关人员法律责任", NULL, NULL, 0, false, false, G},
+        /* two hashtags are two stories; a hashtag and its text are one */
+        {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
+        {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
         /* a case told by its outcome is crime news; a campaign or a tip is
          * a notice */
         {"男子网售伪劣口罩被刑拘", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
