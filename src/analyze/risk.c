@@ -76,6 +76,7 @@ enum vocab_kind {
     VK_RUMOUR,     /* a rumour's carrier (网传) */
     VK_ALARM,      /* an alarming claim ("!TERM" in rumour.txt) */
     VK_DEBUNK,     /* debunk.txt */
+    VK_PUNISHED,   /* "谣:" in debunk.txt: a denial only if a rumour is named */
     VK_MINOR,      /* minors.txt */
     VK_HARM,       /* harm.txt */
     VK_PRAISE,     /* praise.txt */
@@ -189,6 +190,9 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
             k = VK_RUMOUR;
         } else if (kind == VK_CAT && cat == CAT_MINORS) {
             k = VK_MINOR;
+        } else if (kind == VK_DEBUNK && (size_t)(end - line) > 4 && memcmp(line, "谣:", 4) == 0) {
+            k = VK_PUNISHED;
+            line += 4;
         }
         /* "TERM =0.45": the term's own severity */
         int sev = 0;
@@ -544,6 +548,19 @@ static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is h what an enforcement word right after it acts on (赌博的打击力度,
+ * 酒驾的整治)? */
+static bool enforcement_of(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    if (strncmp(sc->text + h->end, "的", 3) != 0)
+        return false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        if (sc->hits[i].kind == VK_ENFORCE && sc->hits[i].start == h->end + 3)
+            return true;
+    }
+    return false;
+}
+
 /* Is the denial h a whistleblower's pledge rather than a denial: under a
  * condition (如有不实, 若有虚假 ...) or followed by a promise to answer for
  * it (有夸大不实我愿受法律制裁)? The post makes the claims, it does not deny
@@ -729,7 +746,7 @@ void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
-    bool questioned = false;
+    bool questioned = false, punished = false;
     int alarm_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
@@ -751,9 +768,10 @@ void risk_scan_decide(struct risk_scan *sc)
              * the term already makes it someone else's (交警查处酒驾), and
              * one after it punishes the officer (民警醉驾被刑拘); but a
              * term right after 把/将 is what the police act on (民警把赌博
-             * 人员带回) */
+             * 人员带回), and so is one that owns the enforcement after it
+             * (公安将加大对聚众赌博的打击力度) */
             if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
-                !object_marked(sc, h) && police_role(sc, h) == 1)
+                !object_marked(sc, h) && !enforcement_of(sc, h) && police_role(sc, h) == 1)
                 mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_SANCTION:
@@ -815,6 +833,9 @@ void risk_scan_decide(struct risk_scan *sc)
             if (!denial_disputed(sc, h) && !denial_pledged(sc, h))
                 m->debunk = true;
             break;
+        case VK_PUNISHED:
+            punished |= !denial_disputed(sc, h) && !denial_pledged(sc, h);
+            break;
         case VK_MINOR:
             minor = true;
             for (int j = 0; j < sc->n_hits && !harm_near_minor; j++) {
@@ -851,6 +872,10 @@ void risk_scan_decide(struct risk_scan *sc)
             break;
         }
     }
+    /* a punishment denies a rumour only in a post that names one (散布谣言
+     *被行政拘留); elsewhere it is a case's outcome (殴打安保被行政拘留) */
+    if (punished && strstr(sc->text, "谣"))
+        m->debunk = true;
     if (minor && harm_near_minor)
         mark(m, CAT_MINORS, 0, default_severity(CAT_MINORS));
     /* A rumour: told as hearsay, of a serious case or an alarming claim;

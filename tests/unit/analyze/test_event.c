@@ -861,6 +861,16 @@ static void test_vocab_scan(void **state)
         {"督促公安机关撤销训诫书并追究有关人员责任", NULL, NULL,
          1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT, false, false, 0},
         {"公安机关将依法追究相关人员法律责任", NULL, NULL, 0, false, false, G},
+        /* a punishment denies a rumour only where one is named */
+        {"男子在网上散布疫情谣言，被行政拘留5日", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false,
+         G | D},
+        {"男子殴打医院安保，被行政拘留5日", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* what the police crack down on, or a patient hides, is no
+         * officer's doing */
+        {"我市公安将继续加大对聚众赌博的打击力度", NULL, NULL, 0, false, false, G},
+        {"民警获悉张某可能刻意隐瞒旅居史", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
+        {"民警刻意隐瞒案情", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false,
+         0},
         /* two hashtags are two stories; a hashtag and its text are one */
         {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
         {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
@@ -898,6 +908,11 @@ static void test_vocab_scan(void **state)
     graft = "派出所所长截留捐赠物资";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
     assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
+    /* a case told by its outcome keeps its weight; a rumour's punishment
+     * is a denial, at a quarter */
+    graft = "男子殴打医院安保，被行政拘留5日";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MAJOR_CASE], 50);
     /* a cover-up alleged far from any officer weighs less than theirs */
     graft = "这背后一定有保护伞";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
