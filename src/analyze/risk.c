@@ -747,7 +747,7 @@ void risk_scan_decide(struct risk_scan *sc)
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
     bool questioned = false, punished = false;
-    int alarm_sev = 0;
+    int alarm_sev = 0, outcome_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
@@ -861,8 +861,8 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_ENFORCE:
             /* a case told by its outcome (破获, 刑拘, 获刑: "=SEVERITY" in
              * enforce.txt) is crime news, in a notice's tone */
-            if (h->severity && !negated(sc, h))
-                mark(m, CAT_MAJOR_CASE, 0, h->severity);
+            if (h->severity > outcome_sev && !negated(sc, h))
+                outcome_sev = h->severity;
             m->publicity = true;
             break;
         case VK_PUBLICITY:
@@ -884,6 +884,10 @@ void risk_scan_decide(struct risk_scan *sc)
     if (carrier && !m->debunk)
         mark(m, CAT_RUMOUR, serious ? alarm_sev : 0,
              serious ? default_severity(CAT_RUMOUR) : RUMOUR_IDLE_SEVERITY);
+    /* a case told by its outcome: crime news, and no hearsay's alarm (在群里
+     * 说 ... 将蒋某传唤 is no rumour of a serious case) */
+    if (outcome_sev)
+        mark(m, CAT_MAJOR_CASE, 0, outcome_sev);
     /* A post that questions or demands (为什么, 给个说法, 难道) is no
      * notice, tip or praise: the 通报 or 依法处理 it names is what it
      * takes issue with. */

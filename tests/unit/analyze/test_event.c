@@ -879,6 +879,11 @@ static void test_vocab_scan(void **state)
         {"男子网售伪劣口罩被刑拘", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
         {"警方开展专项整治，严厉打击违法犯罪", NULL, NULL, 0, false, false, G},
         {"民警没有拘留他", NULL, NULL, 0, false, false, G},
+        {"致84人遭隔离男子被立案侦查", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* hearsay with a case told by its outcome is no rumour of a
+         * serious case */
+        {"他在群里说车很少，交警将其传唤", NULL, NULL, 1u << CAT_RUMOUR | 1u << CAT_MAJOR_CASE,
+         false, false, G},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
@@ -913,6 +918,9 @@ static void test_vocab_scan(void **state)
     graft = "男子殴打医院安保，被行政拘留5日";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
     assert_int_equal(m.severity[CAT_MAJOR_CASE], 50);
+    graft = "他在群里说车很少，交警将其传唤";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_RUMOUR], 35);
     /* a cover-up alleged far from any officer weighs less than theirs */
     graft = "这背后一定有保护伞";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
