@@ -871,6 +871,12 @@ static void test_vocab_scan(void **state)
         {"民警获悉张某可能刻意隐瞒旅居史", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
         {"民警刻意隐瞒案情", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false,
          0},
+        /* a demand for justice is criticism; officers named answerable,
+         * or falsifying, is misconduct; a forger they catch is a case */
+        {"惠安县公安局，请还我一个公道", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"两名辅警是这件事的直接责任人", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"民警伪造笔录", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"男子伪造证件被民警查获", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
         /* two hashtags are two stories; a hashtag and its text are one */
         {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
         {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
