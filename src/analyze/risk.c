@@ -473,6 +473,22 @@ static bool object_span(const struct risk_scan *sc, const struct risk_hit *h,
     return true;
 }
 
+/* Is 被 b, after the police actor a, the mark of someone the police help
+ * (民警为被撞伤的老人撑伞, 民警救起被殴打的女子): 为, 帮 or 替 right before
+ * it, or a word of help (praise.txt) between a and it? */
+static bool helped(const struct risk_scan *sc, const struct risk_hit *a, const struct risk_hit *b)
+{
+    static const char *const fors[] = {"为", "帮", "替"};
+    if (b->start >= 3 && span_has(sc->text, b->start - 3, b->start, fors, N_STOPS(fors)))
+        return true;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *p = &sc->hits[i];
+        if (p->kind == VK_PRAISE && p->cstart >= a->cend && p->cend <= b->cstart)
+            return true;
+    }
+    return false;
+}
+
 /* Who does h: 1 the police (a police actor before it in the same sentence,
  * nobody else between), -1 it is done to the police (民警被打, 殴打民警),
  * 0 neither. */
@@ -495,11 +511,11 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
             const struct risk_hit *b = &sc->hits[j];
             if (b->cstart < a->cend || b->cend > h->cstart)
                 continue;
-            if (b->kind == VK_BEI)
+            if (b->kind == VK_BEI && !helped(sc, a, b))
                 bei = true;
-            else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY ||
+            else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY || b->kind == VK_BEI ||
                      (b->kind == VK_OTHER && !object_marked(sc, b)))
-                other = true;
+                other = true; /* someone else's doing, or whom the police help */
             else if (b->kind == VK_ACTOR)
                 other = true; /* a nearer actor decides */
         }

@@ -877,6 +877,11 @@ static void test_vocab_scan(void **state)
         {"两名辅警是这件事的直接责任人", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
         {"民警伪造笔录", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
         {"男子伪造证件被民警查获", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* the police helping someone hurt are no victims: the harm is
+         * crime news (or an accident); the police hurt still are */
+        {"民警救起被殴打的女子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, P},
+        {"民警为被撞伤的老人撑伞", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
+        {"民警在执勤时被男子殴打", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
         /* two hashtags are two stories; a hashtag and its text are one */
         {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
         {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
