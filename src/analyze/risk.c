@@ -83,6 +83,7 @@ enum vocab_kind {
     VK_PUBLICITY,  /* publicity.txt */
     VK_ENFORCE,    /* enforce.txt: the police act on what follows */
     VK_QUESTION,   /* question.txt: a question or demand put to the police */
+    VK_WARN,       /* warn.txt: what a tip warns of follows */
     VK_SANCTION,   /* sanction.txt: an official's disciplinary sanction (停职, 处分) */
     VK_SEIZE,      /* seize.txt: taking someone away (抓走, 带走) */
     VK_KIN,        /* kin.txt: the teller's own people (我父亲, 业主) */
@@ -114,6 +115,7 @@ enum vocab_kind {
 #define DISPUTE_WINDOW 10       /* a question this near a denial disputes it */
 #define PLEDGE_BEFORE 4         /* a condition this near before a denial (如有不实) */
 #define PLEDGE_AFTER 20         /* a pledge this near after one (...愿受法律制裁) */
+#define WARN_WINDOW 12          /* a tip's warning this near before a term */
 #define KIN_BEFORE 8            /* one's own before the police take them (把业主抓了) */
 #define KIN_AFTER 3             /* ... or right after (带走了我父亲) */
 #define SEIZE_NEG_WINDOW 6      /* a negation this near before the taking (没有被警察带走) */
@@ -153,6 +155,7 @@ static const struct {
     {"sanction", VK_SANCTION}, {"seize", VK_SEIZE},
     {"kin", VK_KIN},           {"death", VK_DEATH},
     {"custody", VK_CUSTODY},   {"collusion", VK_COLLUSION},
+    {"warn", VK_WARN},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -443,6 +446,32 @@ static bool enforced(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is h what a tip warns of: a warning word (warn.txt) at most WARN_WINDOW
+ * characters before it, in the same sentence (谨防不法分子冒充警察)? */
+static bool warned_of(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *w = &sc->hits[i];
+        if (w->kind == VK_WARN && w->cend <= h->cstart && h->cstart - w->cend <= WARN_WINDOW &&
+            !sentence_break(sc->text, w->end, h->start))
+            return true;
+    }
+    return false;
+}
+
+/* Is the outcome h only threatened (将被拘留, 会被处罚): a tip's warning,
+ * no case? */
+static bool outcome_threatened(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    static const char *const futures[] = {"将", "会", "将被", "会被", "将依法", "将予以"};
+    for (size_t k = 0; k < N_STOPS(futures); k++) {
+        size_t len = strlen(futures[k]);
+        if (h->start >= len && memcmp(sc->text + h->start - len, futures[k], len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Is h part of a longer word of praise or publicity (诈骗 in 防诈骗)? */
 static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
 {
@@ -552,11 +581,18 @@ static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, ui
     return false;
 }
 
-/* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). */
+/* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). A harm
+ * (harm.txt: 猥亵, 性侵) is done to someone: the person after it is its
+ * object (辅警猥亵女子). */
 static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
 {
     if (strncmp(sc->text + h->end, "者", 3) == 0)
         return true;
+    for (int i = 0; i < sc->n_hits; i++) {
+        if (sc->hits[i].kind == VK_HARM && sc->hits[i].start == h->start &&
+            sc->hits[i].end == h->end)
+            return false;
+    }
     for (int i = 0; i < sc->n_hits; i++) {
         if (sc->hits[i].kind == VK_OTHER && sc->hits[i].cstart == h->cend)
             return true;
@@ -768,7 +804,8 @@ void risk_scan_decide(struct risk_scan *sc)
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
         case VK_CAT:
-            if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) || inside_genre(sc, h))
+            if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) ||
+                inside_genre(sc, h) || warned_of(sc, h))
                 break;
             if (h->cat == CAT_MISCONDUCT && !police_near(sc, h, GRAFT_WINDOW)) {
                 /* 腐败, 截留, 渎职 with no officer near are another
@@ -805,7 +842,7 @@ void risk_scan_decide(struct risk_scan *sc)
                     mark(m, CAT_ENFORCEMENT, h->severity, default_severity(CAT_ENFORCEMENT));
                 else if (role == -1)
                     mark(m, CAT_ASSAULT, 0, ACT_VICTIM_SEVERITY);
-                else if (!enforced(sc, h))
+                else if (!enforced(sc, h) && !warned_of(sc, h))
                     mark(m, CAT_MAJOR_CASE, 0, ACT_CRIME_SEVERITY);
             }
             break;
@@ -877,7 +914,7 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_ENFORCE:
             /* a case told by its outcome (破获, 刑拘, 获刑: "=SEVERITY" in
              * enforce.txt) is crime news, in a notice's tone */
-            if (h->severity > outcome_sev && !negated(sc, h))
+            if (h->severity > outcome_sev && !negated(sc, h) && !outcome_threatened(sc, h))
                 outcome_sev = h->severity;
             m->publicity = true;
             break;

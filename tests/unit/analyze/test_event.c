@@ -882,6 +882,20 @@ static void test_vocab_scan(void **state)
         {"民警救起被殴打的女子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, P},
         {"民警为被撞伤的老人撑伞", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
         {"民警在执勤时被男子殴打", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
+        /* an officer named without 民警: by the uniform, the rank; a harm
+         * an officer does is done to the person after it */
+        {"穿警服的人打人", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"该所教导员醉酒驾驶", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"一名辅警猥亵女子", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"那个警察收了红包", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"民警抓获猥亵女子的男子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* what a tip warns of, and an outcome it threatens, is no story;
+         * the same words told of someone are */
+        {"警方提醒：谨防不法分子冒充警察实施诈骗", NULL, NULL, 0, false, false, G},
+        {"交警温馨提示：酒驾醉驾将被拘留", NULL, NULL, 0, false, false, G},
+        {"有人冒充警察诈骗老人", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false,
+         false, 0},
+        {"男子酒驾被拘留", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
         /* two hashtags are two stories; a hashtag and its text are one */
         {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
         {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
