@@ -76,13 +76,20 @@ enum vocab_kind {
     VK_RUMOUR,     /* a rumour's carrier (网传) */
     VK_ALARM,      /* an alarming claim ("!TERM" in rumour.txt) */
     VK_DEBUNK,     /* debunk.txt */
+    VK_PUNISHED,   /* "谣:" in debunk.txt: a denial only if a rumour is named */
     VK_MINOR,      /* minors.txt */
     VK_HARM,       /* harm.txt */
     VK_PRAISE,     /* praise.txt */
     VK_PUBLICITY,  /* publicity.txt */
     VK_ENFORCE,    /* enforce.txt: the police act on what follows */
     VK_QUESTION,   /* question.txt: a question or demand put to the police */
+    VK_WARN,       /* warn.txt: what a tip warns of follows */
     VK_SANCTION,   /* sanction.txt: an official's disciplinary sanction (停职, 处分) */
+    VK_SEIZE,      /* seize.txt: taking someone away (抓走, 带走) */
+    VK_KIN,        /* kin.txt: the teller's own people (我父亲, 业主) */
+    VK_DEATH,      /* death.txt */
+    VK_CUSTODY,    /* custody.txt: custody, or the moment of an arrest */
+    VK_COLLUSION,  /* collusion.txt: collusion or a cover-up (保护伞, 警匪勾结) */
     VK_LOCAL,
     VK_OFFICIAL,
 };
@@ -108,6 +115,13 @@ enum vocab_kind {
 #define DISPUTE_WINDOW 10       /* a question this near a denial disputes it */
 #define PLEDGE_BEFORE 4         /* a condition this near before a denial (如有不实) */
 #define PLEDGE_AFTER 20         /* a pledge this near after one (...愿受法律制裁) */
+#define WARN_WINDOW 12          /* a tip's warning this near before a term */
+#define KIN_BEFORE 8            /* one's own before the police take them (把业主抓了) */
+#define KIN_AFTER 3             /* ... or right after (带走了我父亲) */
+#define SEIZE_NEG_WINDOW 6      /* a negation this near before the taking (没有被警察带走) */
+#define SEIZE_SEVERITY 80       /* one's own taken away by the police */
+#define CUSTODY_WINDOW 20       /* custody this near before a death, in one sentence */
+#define COLLUSION_FAR_SEVERITY 60 /* a cover-up alleged with no officer near */
 /* A capped score bends into the CAP_SOFT points under its ceiling: over
  * points above the knee become CAP_SOFT * over / (over + CAP_SOFT_SCALE). */
 #define CAP_SOFT 5.0
@@ -138,7 +152,10 @@ static const struct {
     {"debunk", VK_DEBUNK},     {"harm", VK_HARM},
     {"praise", VK_PRAISE},     {"publicity", VK_PUBLICITY},
     {"enforce", VK_ENFORCE},   {"question", VK_QUESTION},
-    {"sanction", VK_SANCTION},
+    {"sanction", VK_SANCTION}, {"seize", VK_SEIZE},
+    {"kin", VK_KIN},           {"death", VK_DEATH},
+    {"custody", VK_CUSTODY},   {"collusion", VK_COLLUSION},
+    {"warn", VK_WARN},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -176,12 +193,15 @@ static int vocab_load_file(struct risk_vocab *rv, struct normalizer *nz, const c
             k = VK_RUMOUR;
         } else if (kind == VK_CAT && cat == CAT_MINORS) {
             k = VK_MINOR;
+        } else if (kind == VK_DEBUNK && (size_t)(end - line) > 4 && memcmp(line, "谣:", 4) == 0) {
+            k = VK_PUNISHED;
+            line += 4;
         }
         /* "TERM =0.45": the term's own severity */
         int sev = 0;
         char *eq = memchr(line, '=', (size_t)(end - line));
         if (eq && (k == VK_CAT || k == VK_CAT_POLICE || k == VK_ALARM || k == VK_ACT ||
-                   k == VK_QUESTION)) {
+                   k == VK_QUESTION || k == VK_ENFORCE)) {
             char num[16] = {0};
             size_t nl2 =
                 (size_t)(end - eq - 1) < sizeof num - 1 ? (size_t)(end - eq - 1) : sizeof num - 1;
@@ -426,6 +446,32 @@ static bool enforced(const struct risk_scan *sc, const struct risk_hit *h)
     return false;
 }
 
+/* Is h what a tip warns of: a warning word (warn.txt) at most WARN_WINDOW
+ * characters before it, in the same sentence (谨防不法分子冒充警察)? */
+static bool warned_of(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *w = &sc->hits[i];
+        if (w->kind == VK_WARN && w->cend <= h->cstart && h->cstart - w->cend <= WARN_WINDOW &&
+            !sentence_break(sc->text, w->end, h->start))
+            return true;
+    }
+    return false;
+}
+
+/* Is the outcome h only threatened (将被拘留, 会被处罚): a tip's warning,
+ * no case? */
+static bool outcome_threatened(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    static const char *const futures[] = {"将", "会", "将被", "会被", "将依法", "将予以"};
+    for (size_t k = 0; k < N_STOPS(futures); k++) {
+        size_t len = strlen(futures[k]);
+        if (h->start >= len && memcmp(sc->text + h->start - len, futures[k], len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Is h part of a longer word of praise or publicity (诈骗 in 防诈骗)? */
 static bool inside_genre(const struct risk_scan *sc, const struct risk_hit *h)
 {
@@ -456,6 +502,22 @@ static bool object_span(const struct risk_scan *sc, const struct risk_hit *h,
     return true;
 }
 
+/* Is 被 b, after the police actor a, the mark of someone the police help
+ * (民警为被撞伤的老人撑伞, 民警救起被殴打的女子): 为, 帮 or 替 right before
+ * it, or a word of help (praise.txt) between a and it? */
+static bool helped(const struct risk_scan *sc, const struct risk_hit *a, const struct risk_hit *b)
+{
+    static const char *const fors[] = {"为", "帮", "替"};
+    if (b->start >= 3 && span_has(sc->text, b->start - 3, b->start, fors, N_STOPS(fors)))
+        return true;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *p = &sc->hits[i];
+        if (p->kind == VK_PRAISE && p->cstart >= a->cend && p->cend <= b->cstart)
+            return true;
+    }
+    return false;
+}
+
 /* Who does h: 1 the police (a police actor before it in the same sentence,
  * nobody else between), -1 it is done to the police (民警被打, 殴打民警),
  * 0 neither. */
@@ -478,11 +540,11 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
             const struct risk_hit *b = &sc->hits[j];
             if (b->cstart < a->cend || b->cend > h->cstart)
                 continue;
-            if (b->kind == VK_BEI)
+            if (b->kind == VK_BEI && !helped(sc, a, b))
                 bei = true;
-            else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY ||
+            else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY || b->kind == VK_BEI ||
                      (b->kind == VK_OTHER && !object_marked(sc, b)))
-                other = true;
+                other = true; /* someone else's doing, or whom the police help */
             else if (b->kind == VK_ACTOR)
                 other = true; /* a nearer actor decides */
         }
@@ -494,7 +556,9 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
     return role;
 }
 
-/* Is a police actor within window characters of h, either side? */
+/* Is a police actor within window characters of h, either side, and not
+ * in another hashtag (#监狱长被免职##35岁民警倒在岗位#: two stories; a
+ * hashtag and the text after it are one)? */
 static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, uint32_t window)
 {
     for (int i = 0; i < sc->n_hits; i++) {
@@ -504,19 +568,46 @@ static bool police_near(const struct risk_scan *sc, const struct risk_hit *h, ui
         uint32_t gap = a->cstart >= h->cend   ? a->cstart - h->cend
                        : h->cstart >= a->cend ? h->cstart - a->cend
                                               : 0;
-        if (gap <= window)
+        if (gap > window)
+            continue;
+        size_t from = a->start < h->start ? a->end : h->end;
+        size_t to = a->start < h->start ? h->start : a->start;
+        int marks = 0;
+        for (size_t k = from; k < to && marks < 2; k++)
+            marks += sc->text[k] == '#';
+        if (marks < 2)
             return true;
     }
     return false;
 }
 
-/* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). */
+/* A "警:" term followed right away by its doer (醉驾司机, 醉驾者). A harm
+ * (harm.txt: 猥亵, 性侵) is done to someone: the person after it is its
+ * object (辅警猥亵女子). */
 static bool doer_follows(const struct risk_scan *sc, const struct risk_hit *h)
 {
     if (strncmp(sc->text + h->end, "者", 3) == 0)
         return true;
     for (int i = 0; i < sc->n_hits; i++) {
+        if (sc->hits[i].kind == VK_HARM && sc->hits[i].start == h->start &&
+            sc->hits[i].end == h->end)
+            return false;
+    }
+    for (int i = 0; i < sc->n_hits; i++) {
         if (sc->hits[i].kind == VK_OTHER && sc->hits[i].cstart == h->cend)
+            return true;
+    }
+    return false;
+}
+
+/* Is h what an enforcement word right after it acts on (赌博的打击力度,
+ * 酒驾的整治)? */
+static bool enforcement_of(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    if (strncmp(sc->text + h->end, "的", 3) != 0)
+        return false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        if (sc->hits[i].kind == VK_ENFORCE && sc->hits[i].start == h->end + 3)
             return true;
     }
     return false;
@@ -629,17 +720,92 @@ static int default_severity(int c)
     return (int)(categories[c].severity * 100 + 0.5);
 }
 
+/* Is there a negation less than window characters before h, in its clause? */
+static bool negated_within(const struct risk_scan *sc, const struct risk_hit *h, uint32_t window)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *n = &sc->hits[i];
+        if (n->kind == VK_NEG && n->cend <= h->cstart && h->cstart - n->cend <= window &&
+            !span_has(sc->text, n->end, h->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+    }
+    return false;
+}
+
+/* The police take one of the teller's own away (警察过来把业主抓了, 派出所的
+ * 人带走了我父亲, 我爸被警察带走了): the police do h (police_role, so no
+ * notice's word and no other person stands between them), and a kin word
+ * is in h's clause, a few characters before it or right after. */
+static bool kin_taken(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    if (negated_within(sc, h, SEIZE_NEG_WINDOW) || police_role(sc, h) != 1)
+        return false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *k = &sc->hits[i];
+        if (k->kind != VK_KIN)
+            continue;
+        if (k->cend <= h->cstart && h->cstart - k->cend <= KIN_BEFORE &&
+            !span_has(sc->text, k->end, h->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+        if (k->cstart >= h->cend && k->cstart - h->cend <= KIN_AFTER &&
+            !span_has(sc->text, h->end, k->start, pause_stops, N_STOPS(pause_stops)))
+            return true;
+    }
+    return false;
+}
+
+/* A death in custody or during enforcement: custody (custody.txt) at most
+ * CUSTODY_WINDOW characters before the death h, in one sentence, with no
+ * negation from just before the custody word on. Returns 1 someone died at
+ * the police's hands, -1 an officer died (民警在抓捕过程中身亡: a police
+ * actor before it that is not part of the custody word nor right after 被,
+ * and no other person in the sentence before the death), 0 neither. */
+static int custody_death(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    const struct risk_hit *c = NULL;
+    for (int i = 0; i < sc->n_hits && !c; i++) {
+        const struct risk_hit *x = &sc->hits[i];
+        if (x->kind == VK_CUSTODY && x->cend <= h->cstart &&
+            h->cstart - x->cend <= CUSTODY_WINDOW && !sentence_break(sc->text, x->end, h->start))
+            c = x;
+    }
+    if (!c || negated_within(sc, c, NEG_WINDOW + 4) || negated(sc, h))
+        return 0;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *n = &sc->hits[i];
+        if (n->kind == VK_NEG && n->cstart >= c->cstart && n->cend <= h->cstart)
+            return 0;
+    }
+    bool officer = false;
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *a = &sc->hits[i];
+        if (a->cend > h->cstart || sentence_break(sc->text, a->end, h->start))
+            continue;
+        if (a->kind == VK_OTHER || a->kind == VK_KIN)
+            return 1;
+        if (a->kind != VK_ACTOR || (a->cstart >= c->cstart && a->cend <= c->cend))
+            continue;
+        bool agent = false; /* 被警察带走后 */
+        for (int j = 0; j < sc->n_hits; j++)
+            agent |= sc->hits[j].kind == VK_BEI && sc->hits[j].cend <= a->cstart &&
+                     a->cstart - sc->hits[j].cend <= 1;
+        officer |= !agent;
+    }
+    return officer ? -1 : 1;
+}
+
 void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
-    bool questioned = false;
-    int alarm_sev = 0;
+    bool questioned = false, punished = false;
+    int alarm_sev = 0, outcome_sev = 0;
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
         case VK_CAT:
-            if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) || inside_genre(sc, h))
+            if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) ||
+                inside_genre(sc, h) || warned_of(sc, h))
                 break;
             if (h->cat == CAT_MISCONDUCT && !police_near(sc, h, GRAFT_WINDOW)) {
                 /* 腐败, 截留, 渎职 with no officer near are another
@@ -655,9 +821,10 @@ void risk_scan_decide(struct risk_scan *sc)
              * the term already makes it someone else's (交警查处酒驾), and
              * one after it punishes the officer (民警醉驾被刑拘); but a
              * term right after 把/将 is what the police act on (民警把赌博
-             * 人员带回) */
+             * 人员带回), and so is one that owns the enforcement after it
+             * (公安将加大对聚众赌博的打击力度) */
             if (h->cat < N_CATEGORIES && !negated(sc, h) && !doer_follows(sc, h) &&
-                !object_marked(sc, h) && police_role(sc, h) == 1)
+                !object_marked(sc, h) && !enforcement_of(sc, h) && police_role(sc, h) == 1)
                 mark(m, h->cat, h->severity, default_severity(h->cat));
             break;
         case VK_SANCTION:
@@ -675,13 +842,37 @@ void risk_scan_decide(struct risk_scan *sc)
                     mark(m, CAT_ENFORCEMENT, h->severity, default_severity(CAT_ENFORCEMENT));
                 else if (role == -1)
                     mark(m, CAT_ASSAULT, 0, ACT_VICTIM_SEVERITY);
-                else if (!enforced(sc, h))
+                else if (!enforced(sc, h) && !warned_of(sc, h))
                     mark(m, CAT_MAJOR_CASE, 0, ACT_CRIME_SEVERITY);
             }
             break;
         case VK_BEI:
             if (!negated(sc, h) && passive_blow(sc, h))
                 mark(m, CAT_ENFORCEMENT, 0, default_severity(CAT_ENFORCEMENT));
+            break;
+        case VK_SEIZE:
+            if (kin_taken(sc, h))
+                mark(m, CAT_ENFORCEMENT, 0, SEIZE_SEVERITY);
+            break;
+        case VK_DEATH: {
+            int who = custody_death(sc, h);
+            if (who == 1)
+                mark(m, CAT_ENFORCEMENT, 0, default_severity(CAT_ENFORCEMENT));
+            else if (who == -1)
+                mark(m, CAT_ASSAULT, 0, ACT_VICTIM_SEVERITY);
+            break;
+        }
+        case VK_COLLUSION:
+            /* a word that names the police (警匪勾结), or one near them, is
+             * theirs; elsewhere in a post about the police, still a cover-up
+             * alleged */
+            if (negated(sc, h) || enforced(sc, h) || inside_genre(sc, h))
+                break;
+            mark(m, CAT_MISCONDUCT, 0,
+                 memmem(sc->text + h->start, h->end - h->start, "警", 3) ||
+                         police_near(sc, h, GRAFT_WINDOW)
+                     ? default_severity(CAT_MISCONDUCT)
+                     : COLLUSION_FAR_SEVERITY);
             break;
         case VK_RUMOUR:
             carrier = true;
@@ -694,6 +885,9 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_DEBUNK:
             if (!denial_disputed(sc, h) && !denial_pledged(sc, h))
                 m->debunk = true;
+            break;
+        case VK_PUNISHED:
+            punished |= !denial_disputed(sc, h) && !denial_pledged(sc, h);
             break;
         case VK_MINOR:
             minor = true;
@@ -717,14 +911,24 @@ void risk_scan_decide(struct risk_scan *sc)
         case VK_PRAISE:
             m->praise = true;
             break;
-        case VK_PUBLICITY:
         case VK_ENFORCE:
+            /* a case told by its outcome (破获, 刑拘, 获刑: "=SEVERITY" in
+             * enforce.txt) is crime news, in a notice's tone */
+            if (h->severity > outcome_sev && !negated(sc, h) && !outcome_threatened(sc, h))
+                outcome_sev = h->severity;
+            m->publicity = true;
+            break;
+        case VK_PUBLICITY:
             m->publicity = true;
             break;
         default:
             break;
         }
     }
+    /* a punishment denies a rumour only in a post that names one (散布谣言
+     *被行政拘留); elsewhere it is a case's outcome (殴打安保被行政拘留) */
+    if (punished && strstr(sc->text, "谣"))
+        m->debunk = true;
     if (minor && harm_near_minor)
         mark(m, CAT_MINORS, 0, default_severity(CAT_MINORS));
     /* A rumour: told as hearsay, of a serious case or an alarming claim;
@@ -733,6 +937,10 @@ void risk_scan_decide(struct risk_scan *sc)
     if (carrier && !m->debunk)
         mark(m, CAT_RUMOUR, serious ? alarm_sev : 0,
              serious ? default_severity(CAT_RUMOUR) : RUMOUR_IDLE_SEVERITY);
+    /* a case told by its outcome: crime news, and no hearsay's alarm (在群里
+     * 说 ... 将蒋某传唤 is no rumour of a serious case) */
+    if (outcome_sev)
+        mark(m, CAT_MAJOR_CASE, 0, outcome_sev);
     /* A post that questions or demands (为什么, 给个说法, 难道) is no
      * notice, tip or praise: the 通报 or 依法处理 it names is what it
      * takes issue with. */

@@ -786,13 +786,14 @@ static void test_vocab_scan(void **state)
         /* the police hit, or hit by someone */
         {"警察枪杀一尸两命", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
         {"民警把男子按在地上扇耳光", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
-        {"男子殴打民警被刑拘", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
+        {"男子殴打民警被刑拘", NULL, NULL, 1u << CAT_ASSAULT | 1u << CAT_MAJOR_CASE, false, false,
+         G},
         {"民警接到报警称一男子打人", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
         {"民警并未殴打当事人", NULL, NULL, 0, false, false, 0},
         /* hit by the police, told by the one hit; not a gang the police broke */
         {"我弟弟在派出所被警察打了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
         {"昨晚被两个辅警给踹倒在地", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
-        {"犯罪团伙被警方打掉", NULL, NULL, 0, false, false, G},
+        {"犯罪团伙被警方打掉", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
         {"他没有被警察打", NULL, NULL, 0, false, false, 0},
         /* death alone is no case; a child rescued is no risk */
         {"今日新增死亡病例三例", NULL, NULL, 0, false, false, 0},
@@ -803,7 +804,8 @@ static void test_vocab_scan(void **state)
          * no negation */
         {"清河县男子殴打妻子被民警抓获", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, G},
         {"清河县男子殴打妻子，民警赶到", NULL, NULL, 1u << CAT_MAJOR_CASE, true, false, 0},
-        {"清河县一民警醉驾被刑拘", NULL, NULL, 1u << CAT_MISCONDUCT, true, false, G},
+        {"清河县一民警醉驾被刑拘", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, true,
+         false, G},
         {"清河县民警无故殴打群众", NULL, NULL, 1u << CAT_ENFORCEMENT, true, false, 0},
         /* hearsay of a serious case, and its denial */
         {"网传清河有人偷小孩", NULL, NULL, 1u << CAT_RUMOUR, true, false, 0},
@@ -828,6 +830,85 @@ static void test_vocab_scan(void **state)
          false, false, 0},
         /* a demand that officers be dismissed names their misconduct */
         {"公安局相关负责人应该被革职", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        /* one's own taken away by the police, told by a resident or a
+         * relative; not a suspect, not under a notice's words, not denied */
+        {"警察过来把业主抓了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"派出所的人带走了我父亲，到现在也不让见", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false,
+         0},
+        {"我爸被警察带走了", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"我爸没有被警察带走", NULL, NULL, 0, false, false, 0},
+        {"民警将嫌疑人带走", NULL, NULL, 0, false, false, 0},
+        {"民警依法将闹事业主带走", NULL, NULL, 0, false, false, G},
+        {"民警把走失老人带回家", NULL, NULL, 0, false, false, 0},
+        /* a death in custody or during an arrest; an officer's death there
+         * is the police hurt; a denial of one is none */
+        {"男子在派出所内死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"被警察带走后死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"男子被警察带走后死亡", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"民警在抓捕过程中身亡", NULL, NULL, 1u << CAT_ASSAULT, false, false, 0},
+        {"看守所没有发生在押人员死亡", NULL, NULL, 0, false, false, 0},
+        {"今日新增死亡病例三例，民警坚守岗位", NULL, NULL, 0, false, false, P},
+        /* collusion or a cover-up alleged, by the police or near them; a
+         * campaign against it is a notice */
+        {"这是警匪勾结", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"谁是他们的保护伞", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"公安机关深挖黑恶势力保护伞", NULL, NULL, 0, false, false, G},
+        {"没有保护伞", NULL, NULL, 0, false, false, 0},
+        /* criticism with no allegation: a reproach, a case not taken */
+        {"警察干什么吃的？", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"报警三次派出所都不立案", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        /* officers held to account, not citizens */
+        {"督促公安机关撤销训诫书并追究有关人员责任", NULL, NULL,
+         1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT, false, false, 0},
+        {"公安机关将依法追究相关人员法律责任", NULL, NULL, 0, false, false, G},
+        /* a punishment denies a rumour only where one is named */
+        {"男子在网上散布疫情谣言，被行政拘留5日", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false,
+         G | D},
+        {"男子殴打医院安保，被行政拘留5日", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* what the police crack down on, or a patient hides, is no
+         * officer's doing */
+        {"我市公安将继续加大对聚众赌博的打击力度", NULL, NULL, 0, false, false, G},
+        {"民警获悉张某可能刻意隐瞒旅居史", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
+        {"民警刻意隐瞒案情", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false, false,
+         0},
+        /* a demand for justice is criticism; officers named answerable,
+         * or falsifying, is misconduct; a forger they catch is a case */
+        {"惠安县公安局，请还我一个公道", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"两名辅警是这件事的直接责任人", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"民警伪造笔录", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"男子伪造证件被民警查获", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* the police helping someone hurt are no victims: the harm is
+         * crime news (or an accident); the police hurt still are */
+        {"民警救起被殴打的女子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, P},
+        {"民警为被撞伤的老人撑伞", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
+        {"民警在执勤时被男子殴打", NULL, NULL, 1u << CAT_ASSAULT, false, false, G},
+        /* an officer named without 民警: by the uniform, the rank; a harm
+         * an officer does is done to the person after it */
+        {"穿警服的人打人", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"该所教导员醉酒驾驶", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"一名辅警猥亵女子", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"那个警察收了红包", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        {"民警抓获猥亵女子的男子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* what a tip warns of, and an outcome it threatens, is no story;
+         * the same words told of someone are */
+        {"警方提醒：谨防不法分子冒充警察实施诈骗", NULL, NULL, 0, false, false, G},
+        {"交警温馨提示：酒驾醉驾将被拘留", NULL, NULL, 0, false, false, G},
+        {"有人冒充警察诈骗老人", NULL, NULL, 1u << CAT_MISCONDUCT | 1u << CAT_MAJOR_CASE, false,
+         false, 0},
+        {"男子酒驾被拘留", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* two hashtags are two stories; a hashtag and its text are one */
+        {"#监狱长被免职##35岁民警倒在战疫岗位#", NULL, NULL, 0, false, false, 0},
+        {"#女军官实名举报# 公安厅副厅长", NULL, NULL, 1u << CAT_MISCONDUCT, false, false, 0},
+        /* a case told by its outcome is crime news; a campaign or a tip is
+         * a notice */
+        {"男子网售伪劣口罩被刑拘", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        {"警方开展专项整治，严厉打击违法犯罪", NULL, NULL, 0, false, false, G},
+        {"民警没有拘留他", NULL, NULL, 0, false, false, G},
+        {"致84人遭隔离男子被立案侦查", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, G},
+        /* hearsay with a case told by its outcome is no rumour of a
+         * serious case */
+        {"他在群里说车很少，交警将其传唤", NULL, NULL, 1u << CAT_RUMOUR | 1u << CAT_MAJOR_CASE,
+         false, false, G},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
@@ -857,6 +938,25 @@ static void test_vocab_scan(void **state)
     graft = "派出所所长截留捐赠物资";
     risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
     assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
+    /* a case told by its outcome keeps its weight; a rumour's punishment
+     * is a denial, at a quarter */
+    graft = "男子殴打医院安保，被行政拘留5日";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MAJOR_CASE], 50);
+    graft = "他在群里说车很少，交警将其传唤";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_RUMOUR], 35);
+    /* a cover-up alleged far from any officer weighs less than theirs */
+    graft = "这背后一定有保护伞";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 60);
+    graft = "警匪勾结";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_MISCONDUCT], 90);
+    /* one's own taken away is a dispute, below a beating */
+    graft = "警察过来把业主抓了";
+    risk_vocab_scan(rv, graft, strlen(graft), NULL, NULL, &m);
+    assert_int_equal(m.severity[CAT_ENFORCEMENT], 80);
     risk_vocab_free(rv);
     /* configured words replace the defaults */
     char *regions[] = {"河东"};
