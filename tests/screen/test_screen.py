@@ -334,6 +334,11 @@ def case_risk_board(jingyu, tmp, consoles, case):
     if "搜索" in con.lines()[1]:
         con.keys("Escape")
     con.wait(lambda ls: any(l.startswith(" 风险看板") for l in ls), 3)
+    # the incident takes the level the board shows now: the story's items
+    # age in real time, so a loaded machine may see it fall from II to III
+    # by this point
+    level = next((r.split()[0] for r in board_rows(con.lines()) if STORY in r), "II")
+    level_name = {"I": "特别重大", "II": "重大", "III": "较大", "IV": "一般"}.get(level, "?")
     con.keys("o")
     ok = con.wait(lambda ls: "处置工单" in ls[1] and any("工单 #1" in l for l in ls), 5)
     text = con.text()
@@ -342,7 +347,7 @@ def case_risk_board(jingyu, tmp, consoles, case):
          and "剩余" in text and STORY in text and "已立处置工单 #1（值班员甲）" in text
          and "立单" in text and "incident.create" not in text
          # the category the risk model found (执法争议), not 其他 (issue 15)
-         and "[研判]  II 重大  执法争议" in text, text)
+         and "[研判]  %s %s  执法争议" % (level, level_name) in text, text)
     con.keys("q")
     ok = con.wait(lambda ls: "处置工单（超时的在前）" in ls[1] and
                   any(l.strip().startswith("#1") for l in ls), 5)
