@@ -32,7 +32,7 @@ Prints human lines and, last, KEY=VALUE lines (prefixed "RESULT ") for run.sh.
    written per item (getrusage), and with strace installed a second, untimed
    pass counting fsync/fdatasync calls, and the share of items stored as
    near-duplicates (the feeds repeat the corpus's 12,621 posts, so it rises
-   with N: 2% at 200 feeds, 97% at 10,000). With JINGYU_BASE (another binary)
+   with N: 50% at 200 feeds x 50 items, 87% at 1,000). With JINGYU_BASE (another binary)
    each count runs both, alternating, so the two are measured in one sitting.
 """
 import ctypes

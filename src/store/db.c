@@ -553,13 +553,15 @@ static const char *const migrations[] = {
     "INSERT OR IGNORE INTO chars_state SELECT 1, indexed_upto FROM fts_state;",
     /* 15: how many near-duplicates each first copy has, in a narrow table
      * of its own (issue 15, ingest at scale). The count used to sit on the
-     * first copy's row in items, some 1.5 KB wide with its text, so that
-     * every duplicate stored rewrote a page of old item rows (three rows to
-     * a page): the store's pages written per item grew with the share of
-     * duplicates, 7.4 to 9.6 blocks per item from 200 to 3,000 feeds. Here
-     * hundreds of counts share a page. items.dups is no longer read nor
-     * written; an archive's items.dups still carries the count (archive.c).
-     * The marks move as the items' update trigger moved them. */
+     * first copy's row in items, which carries the text (five rows to a
+     * page), so every duplicate stored rewrote a page of older item rows,
+     * into the WAL and again at the checkpoint; the further back its first
+     * copies lie, the fewer of those rewrites share a page, and the blocks
+     * written per item grew with the store (7.4 at 200 feeds x 50 items,
+     * 10.5 at 10,000). Hundreds of counts share a page of item_dups.
+     * items.dups is no longer read nor written; an archive's items.dups
+     * still carries the count (archive.c). Its marks move as the items'
+     * update trigger moved them. */
     "CREATE TABLE IF NOT EXISTS item_dups ("
     "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
     "  n INTEGER NOT NULL"
