@@ -247,7 +247,7 @@ echo "database $DB_ITEMS items:   insert $(v GEN_INSERT_RPS) rows/s, index $(v G
 echo "search one character (ms):  common1 $(v SEARCH_common1_MS) ($(v SEARCH_common1_RATIO)x faster than LIKE), rare1 $(v SEARCH_rare1_MS) ($(v SEARCH_rare1_RATIO)x), absent1 $(v SEARCH_absent1_MS) ($(v SEARCH_absent1_RATIO)x), mixed x警 $(v SEARCH_mixed_MS) ($(v SEARCH_mixed_RATIO)x)"
 echo "search newest 50 (ms):      common2 $(v SEARCH_common2_MS) ($(v SEARCH_common2_RATIO)x faster than LIKE), rare2 $(v SEARCH_rare2_MS) ($(v SEARCH_rare2_RATIO)x), common4 $(v SEARCH_common4_MS) ($(v SEARCH_common4_RATIO)x), rare4 $(v SEARCH_rare4_MS) ($(v SEARCH_rare4_RATIO)x)"
 sw=""; for n in $(echo "$SWEEP" | tr ',' ' '); do
-    sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs);"
+    sw="$sw $n: $(v SWEEP_${n}_MS_FEED) ms (CPU $(v SWEEP_${n}_CPU_MS_FEED), $(v SWEEP_${n}_FSYNC) fsyncs, $(v SWEEP_${n}_BLK_W_ITEM) blocks written per item);"
 done
 echo "ingest sweep, per feed:    $sw CPU growth $(v SWEEP_GROWTH)x (flat: 1.0); CPU per added feed $(v SWEEP_MARGINAL_FIRST) ms at the smallest step, $(v SWEEP_MARGINAL_LAST) ms at the largest"
 once_base=""

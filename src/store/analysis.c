@@ -304,7 +304,11 @@ static int record_analysis(struct store *st, const struct analyzer *an, const st
     if (judge && (rc = record_verdict(st, r, err)))
         return rc;
     if (r->duplicate_of) {
-        s = store_stmt(st, STMT_DUPS_BUMP, "UPDATE items SET dups = dups + 1 WHERE id = ?1", err);
+        /* a narrow row of its own, not the first copy's wide one (migration 15) */
+        s = store_stmt(st, STMT_DUPS_BUMP,
+                       "INSERT INTO item_dups (item_id, n) VALUES (?1, 1) "
+                       "ON CONFLICT(item_id) DO UPDATE SET n = n + 1",
+                       err);
         if (!s)
             return JY_EDB;
         sqlite3_bind_int64(s, 1, r->duplicate_of);

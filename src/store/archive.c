@@ -49,6 +49,7 @@ static const char *const known_refs[] = {
     "item_reads",     /* items: one person's read mark, dropped with the item */
     "event_states",   /* events: the analyzer's memory of an open event, dropped with it */
     "first_copies",   /* items: what the near-duplicate index files it under, dropped with it */
+    "item_dups",      /* items: its count of duplicates, copied into the archive's items.dups */
     "labels",         /* items: pinned */
     "incident_items", /* items: pinned */
     "incident_events", "incidents", "alerts", "silences", "grading_labels", /* events: pinned */
@@ -631,6 +632,13 @@ static int copy_items(struct run *r, struct jy_error *err)
         (rc = archive_forget_items(st, err)) || (rc = run_sql(st, ins_src, 0, 0, 0, NULL, err)) ||
         (rc = run_sql(st, ins_items, 0, 0, 0, NULL, err)) ||
         (rc = run_sql(st, ins_an, 0, 0, 0, NULL, err)) ||
+        /* the live file counts duplicates in item_dups (migration 15); an
+         * archive keeps the count on the item's row, where it is read */
+        (rc = run_sql(st,
+                      "UPDATE ar.items SET dups = coalesce((SELECT d.n FROM main.item_dups d "
+                      "WHERE d.item_id = ar.items.id), 0) WHERE id IN (SELECT id FROM "
+                      "temp.arc_batch)",
+                      0, 0, 0, NULL, err)) ||
         (rc = run_sql(st,
                       "INSERT INTO ar.items_fts (rowid, title, content) SELECT id, title, content "
                       "FROM ar.items WHERE id IN (SELECT id FROM temp.arc_batch)",
@@ -1186,6 +1194,14 @@ int store_open_archive(const char *path, struct store **out, struct jy_error *er
         rc = store_exec(st,
                         "CREATE TEMP TABLE item_reads (item_id INTEGER, person_id INTEGER,"
                         " read_at INTEGER)",
+                        err);
+    /* An archive keeps each item's count of duplicates on its row: the
+     * item rows' SQL reads it through a view named as the live file's table
+     * (migration 15). */
+    if (!rc && has)
+        rc = store_exec(st,
+                        "CREATE TEMP VIEW item_dups AS SELECT id AS item_id, dups AS n"
+                        " FROM main.items WHERE dups > 0",
                         err);
     /* Rows of a move that was stopped half way (arc_pending) are still in
      * the live file, which answers for them until a later run settles the

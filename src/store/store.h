@@ -22,7 +22,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 struct store;
 

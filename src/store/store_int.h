@@ -153,7 +153,9 @@ uint32_t store_token_fold(uint32_t cp);
     "i.id, i.source_id, s.name, i.guid, i.link, i.title, i.author, i.published_at, "               \
     "i.fetched_at, i.sort_at, i.date_missing, "                                                    \
     "EXISTS (SELECT 1 FROM item_reads r WHERE r.item_id = i.id AND r.person_id = jy_reader()), "   \
-    "i.sentiment IS NOT NULL, i.dups, i.dup_of, i.event_id, coalesce(i.sentiment, 0), "            \
+    "i.sentiment IS NOT NULL, "                                                                    \
+    "coalesce((SELECT d.n FROM item_dups d WHERE d.item_id = i.id), 0), "                          \
+    "i.dup_of, i.event_id, coalesce(i.sentiment, 0), "                                             \
     "coalesce((SELECT l.label FROM labels l WHERE l.item_id = i.id), 2)"
 #define STORE_ITEM_NCOLS 18
 void store_item_read_row(sqlite3_stmt *s, struct store_item *it);

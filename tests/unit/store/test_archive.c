@@ -98,6 +98,7 @@ static void fill(struct fixture *f)
            /* 5 a copy of 1 (both leave); 32 (July) a copy of 7: 7 stays */
            "UPDATE items SET dup_of = 1 WHERE id = 5;"
            "UPDATE items SET dup_of = 7 WHERE id = 32;"
+           "INSERT INTO item_dups VALUES (1, 1), (7, 1);"
            "INSERT INTO labels VALUES (8, 1, 'x', 0);"
            "INSERT INTO incident_items VALUES (1, 10);");
 }
@@ -297,6 +298,7 @@ static void what_leaves_and_what_stays(void **state)
     store_items_free(v, n);
     assert_int_equal(store_search(ar, "第12号", NULL, 50, &v, &n, &err), 0);
     assert_int_equal(n, 1);
+    assert_int_equal(v[0].dups, 0);
     store_items_free(v, n);
     /* a single character, and one beside a digit, answer from the
      * archive's character index: the hits of a scan, though a scan could
@@ -307,6 +309,18 @@ static void what_leaves_and_what_stays(void **state)
     expect_hits(ar, "2号", "12 ");
     store_close(ar);
     free(p);
+    /* a first copy keeps its count of duplicates in the archive, where it
+     * sits on the item's row (the live file's item_dups, migration 15, is
+     * not archived) */
+    p = store_archive_path(f->arch, "2026-01");
+    assert_int_equal(store_open_archive(p, &ar, &err), 0);
+    assert_int_equal(store_search(ar, "第1号", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].id, 1);
+    assert_int_equal(v[0].dups, 1);
+    store_items_free(v, n);
+    store_close(ar);
+    free(p);
     /* the live file's search no longer finds what left, by either index,
      * and both hold exactly the items that stayed */
     assert_int_equal(store_search(f->st, "警情通报", NULL, 50, &v, &n, &err), 0);
@@ -314,6 +328,11 @@ static void what_leaves_and_what_stays(void **state)
     store_items_free(v, n);
     assert_int_equal(store_search(f->st, "警", NULL, 50, &v, &n, &err), 0);
     assert_int_equal(n, 10);
+    store_items_free(v, n);
+    /* the count of a first copy that stays stays; that of one that left, left */
+    assert_int_equal(store_search(f->st, "第7号", NULL, 50, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].dups, 1);
     store_items_free(v, n);
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(f->st->db,

@@ -237,6 +237,53 @@ static void migration_adds_first_copies(void **state)
     assert_int_equal(pragma_int(f->st->db, "SELECT complete_from FROM first_copies_state"), 3);
 }
 
+/* Migration 15 moves the count of near-duplicates off the wide item rows
+ * into item_dups, where the item rows' SQL reads it; a bump there moves the
+ * feed's change mark as the item row's update did. */
+static void migration_moves_dup_counts(void **state)
+{
+    struct fixture *f = *state;
+    struct feed_item a[] = {mk("g1", "一", "内容一", 1000), mk("g2", "二", "内容二", 2000),
+                            mk("g3", "三", "内容三", 3000)};
+    assert_int_equal(record(f, a, 3, 5000), 3);
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE item_dups;"
+                                  "UPDATE items SET dups = 2 WHERE id = 1;"
+                                  "UPDATE items SET dup_of = 1 WHERE id IN (2, 3);"
+                                  "PRAGMA user_version = 14;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct jy_error err = {0};
+    assert_int_equal(store_open(f->path, &f->st, &err), 0);
+    assert_int_equal(pragma_int(f->st->db, "SELECT n FROM item_dups WHERE item_id = 1"), 2);
+    assert_int_equal(pragma_int(f->st->db, "SELECT count(*) FROM item_dups"), 1);
+    struct store_item *v;
+    size_t n;
+    assert_int_equal(store_items_page(f->st, NULL, true, 10, &v, &n, NULL), 0);
+    assert_int_equal(n, 1); /* the copies fold into their first */
+    assert_int_equal(v[0].id, 1);
+    assert_int_equal(v[0].dups, 2);
+    assert_non_null(v[0].dup_sources);
+    store_items_free(v, n);
+    struct store_marks m0, m1;
+    assert_int_equal(store_marks_read(f->st, &m0, NULL), 0);
+    assert_int_equal(store_exec(f->st,
+                                "INSERT INTO item_dups (item_id, n) VALUES (1, 1) "
+                                "ON CONFLICT(item_id) DO UPDATE SET n = n + 1",
+                                NULL),
+                     0);
+    assert_int_equal(store_marks_read(f->st, &m1, NULL), 0);
+    assert_int_equal(store_marks_diff(&m0, &m1), 1u << STORE_AREA_ITEMS);
+    assert_int_equal(store_items_page(f->st, NULL, true, 10, &v, &n, NULL), 0);
+    assert_int_equal(v[0].dups, 3);
+    store_items_free(v, n);
+}
+
 static void refetch_never_duplicates(void **state)
 {
     struct fixture *f = *state;
@@ -839,6 +886,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(connection_sized_for_a_large_store, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_moves_event_state, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_adds_first_copies, setup, teardown),
+        cmocka_unit_test_setup_teardown(migration_moves_dup_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(wal_and_foreign_keys_on, setup, teardown),
         cmocka_unit_test_setup_teardown(refetch_never_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(pages_are_keyset_and_ordered, setup, teardown),
