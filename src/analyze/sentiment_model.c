@@ -4,9 +4,8 @@
  * `jingyu train` fits L2-regularised logistic regression (liblinear's
  * L2R_LR, one against the rest for three classes) over two kinds of
  * features: character n-grams of the normalised text hashed into 2^LR_BITS
- * buckets (each distinct n-gram present or not, the text's vector of them
- * scaled to length 1, so a long article does not shout), and what the
- * lexicon saw in the text
+ * buckets (counts divided by the square root of the number of n-grams, so
+ * a long article does not shout), and what the lexicon saw in the text
  * (struct lex_features: its score, how much counted each way, demands,
  * sarcasm, crimes, police action, question marks, negative words aimed at
  * the police, negations, the text's length). The regularisation C
@@ -21,10 +20,9 @@
  *
  * The serialised form (what the store keeps), all little-endian:
  *
- *   "JYLR" u32 version(3) u32 bits u32 max_n u32 classes(2|3)
+ *   "JYLR" u32 version(2) u32 bits u32 max_n u32 classes(2|3)
  *   i32 label[3]                 sentiment of each weight column (-1, 0, 1)
- *   u32 n_lex u32 n_entries u32 weighing   (enum lr_weighing; 0 before
- *                                version 3)
+ *   u32 n_lex u32 n_entries u32 reserved(0)
  *   f32 bias[3]
  *   f32 threshold                P(negative) from which a text is negative,
  *                                in [0, 1) (0: the likeliest class decides)
@@ -34,9 +32,7 @@
  * With two classes only column 0 is used: the decision value for label[0].
  * Only buckets seen in training are stored (the others weigh 0). Loading
  * expands them into a dense table. Version 1 (before the threshold) has no
- * threshold field and is still read: its likeliest class decides. Versions
- * 1 and 2 (before the weighing) weigh n-grams as LR_SQRT_COUNT, and are
- * still read and scored as they were.
+ * threshold field and is still read: its likeliest class decides.
  *
  * Databases trained before keep naive Bayes blobs ("JYNB", version 1; see
  * nb_model_load): they are still read and scored as they were, so a
@@ -144,8 +140,6 @@ struct sentiment_model {
     /* LR: P(negative) at or above which a text is negative (0: the
      * likeliest class decides) */
     float neg_threshold;
-    /* LR: how n-grams weigh (enum lr_weighing) */
-    uint32_t weighing;
 };
 
 void sentiment_model_free(struct sentiment_model *m)
@@ -263,36 +257,26 @@ static enum sentiment nb_model_probs(const struct sentiment_model *m, const char
 /* ---- logistic regression ------------------------------------------------------------ */
 
 #define LR_MAGIC "JYLR"
-#define LR_VERSION 3u
-
-/* How a text's n-grams weigh (version 3's field; 0 before): */
-enum lr_weighing {
-    LR_SQRT_COUNT = 0, /* each occurrence 1 / sqrt(the text's n-grams) */
-    LR_L2_BINARY = 1,  /* each distinct n-gram 1 / sqrt(distinct n-grams) */
-    LR_L2_COUNT = 2,   /* counts over the L2 norm of the count vector */
-    LR_WEIGHINGS
-};
+#define LR_VERSION 2u
 #define LR_HEADER 48u
 #define LR_ENTRY 16u
-/* Unigrams and bigrams in 2^18 buckets, each distinct one present or not,
- * L2-normalised (LR_L2_BINARY). On the police labels' dev part (798 posts;
- * 3-fold cross-validation, each fold's model choosing C and the threshold
- * by its own inner cross-validation; macro-F1 negative against the rest),
- * over six draws of the folds, that gave 0.780 where counts over the square
- * root of the n-grams (versions 1 and 2) gave 0.771, higher in five draws
- * of six; counts L2-normalised gave 0.777 (three draws). Added to presence,
- * none of these beat it (three draws each, all within their spread):
- * trigrams (0.778, against 0.784 on the same draws), n-grams seen in fewer
- * than two training texts dropped (0.780), negative examples weighing twice
- * (0.782), the lexicon features scaled by 1 or 4 instead of 2 (0.781,
- * 0.783); nor did training on the emotion corpus's dev part too (a quarter
- * of it, 1,833 texts: 0.759). Without presence, trigrams gave 0.774 and
- * negative weights of 1.5 and 2 gave 0.770 and 0.772 (against 0.768).
- * Naive Bayes log-count ratios as feature scales (NBSVM) measured no better
- * before, and trigrams cost half as many lookups again. */
+/* Unigrams and bigrams, counts over the square root of the text's
+ * n-grams: trigrams, 2^20 buckets, presence (binary, L2-normalised),
+ * naive Bayes log-count ratios as feature scales (NBSVM), class weights
+ * and a larger lexicon scale measured no better on the police and emotion
+ * dev parts (repeated cross-validation, differences within the spread of
+ * the repeats), and trigrams cost half as many lookups again. Measured
+ * again on the label file's split (798 dev posts, 3-fold cross-validation
+ * with C and the threshold chosen inside each fold, six fold draws):
+ * presence, L2-normalised, 0.780 against 0.771 in dev, but 0.808 against
+ * 0.844 on the held part and worse across sets (the police model on the
+ * emotion corpus's dev part 0.674 against 0.696; the emotion model on the
+ * police posts 0.627 against 0.656), so not taken (branch
+ * senttrain-presence); trigrams, min df 2, negative class weight 1.5 or 2,
+ * lexicon scale 1 or 4, and training on emotion texts too: no better in
+ * dev, the last worse (0.759). */
 #define LR_BITS 18u
 #define LR_MAX_N 2u
-#define LR_WEIGHING LR_L2_BINARY
 
 static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_model **out,
                          struct jy_error *err)
@@ -301,7 +285,6 @@ static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_mo
         return jy_error_set(err, JY_EINVAL, "sentiment model: bad sizes (%zu bytes)", len);
     uint32_t version = get_u32(p + 4), bits = get_u32(p + 8), max_n = get_u32(p + 12);
     uint32_t classes = get_u32(p + 16), n_lex = get_u32(p + 32), n = get_u32(p + 36);
-    uint32_t weighing = get_u32(p + 44);
     if (version < 1 || version > LR_VERSION)
         return jy_error_set(err, JY_EINVAL,
                             "sentiment model version %u (this build reads 1 to %u): retrain with "
@@ -311,7 +294,7 @@ static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_mo
     size_t fixed = LR_HEADER + 12 + (version >= 2 ? 4 : 0) + (size_t)n_lex * 12;
     if (bits < 8 || bits > 24 || max_n < 1 || max_n > 3 || classes < 2 || classes > CLASSES ||
         n_lex > LEXF_N || n > (1u << bits) || len < fixed || (len - fixed) % LR_ENTRY ||
-        (len - fixed) / LR_ENTRY != n || weighing >= (version >= 3 ? LR_WEIGHINGS : 1))
+        (len - fixed) / LR_ENTRY != n || get_u32(p + 44) != 0)
         return jy_error_set(err, JY_EINVAL, "sentiment model: bad sizes (%zu bytes)", len);
     struct sentiment_model *m = xcalloc(1, sizeof *m);
     m->kind = MODEL_LR;
@@ -319,7 +302,6 @@ static int lr_model_load(const unsigned char *p, size_t len, struct sentiment_mo
     m->max_n = max_n;
     m->n_classes = (int)classes;
     m->n_w = classes == 2 ? 1 : (int)classes;
-    m->weighing = weighing;
     bool ok = true;
     for (int k = 0; k < CLASSES; k++) {
         int32_t l = (int32_t)get_u32(p + 20 + 4 * k);
@@ -400,102 +382,27 @@ static enum sentiment lr_decide(const double prob[CLASSES], double threshold)
     return (enum sentiment)(best - 1);
 }
 
-/* The value of an n-gram seen `count` times in a text, before the text's
- * norm divides it. */
-static double lr_value(uint32_t weighing, size_t count)
-{
-    return weighing == LR_L2_BINARY ? 1.0 : (double)count;
-}
-
-#define LR_SET_STACK 2048u
-
-/* For the L2 weighings: adds to acc the weight of each distinct n-gram of
- * text (LR_L2_BINARY) or of each n-gram (LR_L2_COUNT), and returns the
- * squared L2 norm of the values. The n-grams are counted in an
- * open-addressing table of at least twice as many slots as the text has
- * n-grams (at most max_n a character): on the stack for a text of a few
- * hundred characters, no sort, no allocation. */
-static double lr_distinct_sum(const struct sentiment_model *m, const char *text, size_t len,
-                              double acc[CLASSES])
-{
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
-    unsigned lg = 6;
-    while (((size_t)1 << lg) < 2 * m->max_n * chars + 1)
-        lg++;
-    size_t cap = (size_t)1 << lg;
-    uint32_t stack_key[LR_SET_STACK], stack_count[LR_SET_STACK];
-    bool heap = cap > LR_SET_STACK;
-    uint32_t *key = heap ? xcalloc(cap, sizeof *key) : stack_key;
-    uint32_t *count = heap ? xmalloc(cap * sizeof *count) : stack_count;
-    if (!heap)
-        memset(key, 0, cap * sizeof *key);
-    bool binary = m->weighing == LR_L2_BINARY;
-    const float *table = m->table;
-    const size_t n_w = (size_t)m->n_w;
-    double sq = 0, a0 = 0, a1 = 0, a2 = 0;
-    NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, 64 - m->bits, {
-        size_t at = (uint32_t)(bucket * 0x9E3779B1u) >> (32 - lg);
-        while (key[at] && key[at] != bucket + 1)
-            at = (at + 1) & (cap - 1);
-        uint32_t c = 0;
-        if (key[at]) {
-            if (binary)
-                continue;
-            c = count[at];
-        }
-        key[at] = bucket + 1;
-        count[at] = c + 1;
-        /* a count going from c to c + 1 adds one weight, and 2c + 1 to the
-         * sum of squared counts (1 for a first sighting either way) */
-        sq += 2.0 * c + 1;
-        if (n_w == 1) {
-            a0 += table[bucket];
-        } else {
-            const float *row = table + (size_t)bucket * CLASSES;
-            a0 += row[0];
-            a1 += row[1];
-            a2 += row[2];
-        }
-    });
-    if (heap) {
-        free(key);
-        free(count);
-    }
-    acc[0] += a0;
-    acc[1] += a1;
-    acc[2] += a2;
-    return sq;
-}
-
 static enum sentiment lr_model_probs(const struct sentiment_model *m, const char *text, size_t len,
                                      const struct lex_features *lf, double prob[CLASSES])
 {
     double acc[CLASSES] = {0, 0, 0};
-    double norm;
+    size_t count = 0;
     const unsigned shift = 64 - m->bits;
-    if (m->weighing != LR_SQRT_COUNT) {
-        double sq = lr_distinct_sum(m, text, len, acc);
-        norm = sq > 0 ? 1 / sqrt(sq) : 0;
+    if (m->n_w == 1) {
+        NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
+            acc[0] += m->table[bucket];
+            count++;
+        });
     } else {
-        size_t count = 0;
-        if (m->n_w == 1) {
-            NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
-                acc[0] += m->table[bucket];
-                count++;
-            });
-        } else {
-            NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
-                const float *row = m->table + (size_t)bucket * CLASSES;
-                acc[0] += row[0];
-                acc[1] += row[1];
-                acc[2] += row[2];
-                count++;
-            });
-        }
-        norm = count ? 1 / sqrt((double)count) : 0;
+        NGRAM_FOR_EACH_BUCKET(text, len, m->max_n, shift, {
+            const float *row = m->table + (size_t)bucket * CLASSES;
+            acc[0] += row[0];
+            acc[1] += row[1];
+            acc[2] += row[2];
+            count++;
+        });
     }
+    double norm = count ? 1 / sqrt((double)count) : 0;
     double dec[CLASSES];
     for (int k = 0; k < m->n_w; k++) {
         dec[k] = m->bias[k] + acc[k] * norm;
@@ -655,23 +562,12 @@ static void lr_data_add(struct lr_data *d, const char *text, const struct lex_fe
     d->start[d->n] = d->n_nodes;
     d->y[d->n] = y;
     d->n++;
-    double sq = 0;
+    double norm = n ? 1 / sqrt((double)n) : 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && b[j] == b[i])
             j++;
-        double v = lr_value(LR_WEIGHING, j - i);
-        sq += v * v;
-        i = j;
-    }
-    if (LR_WEIGHING == LR_SQRT_COUNT)
-        sq = (double)n;
-    double norm = sq > 0 ? 1 / sqrt(sq) : 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && b[j] == b[i])
-            j++;
-        lr_data_push(d, (int)b[i] + 1, lr_value(LR_WEIGHING, j - i) * norm);
+        lr_data_push(d, (int)b[i] + 1, (double)(j - i) * norm);
         i = j;
     }
     for (int f = 0; f < LEXF_N; f++)
@@ -813,7 +709,6 @@ static char *lr_blob(const struct model *lm, const struct lr_data *d, double thr
         put_u32(p + 20 + 4 * k, (uint32_t)(k < nr_class ? labels[k] : 0));
     put_u32(p + 32, LEXF_N);
     put_u32(p + 36, (uint32_t)n);
-    put_u32(p + 44, LR_WEIGHING);
     unsigned char *q = p + LR_HEADER;
     const double *w = lm->w;
     size_t bias_at = d->n_buckets + LEXF_N;

@@ -574,12 +574,11 @@ static void test_model_blob(void **state)
     size_t fixed = 48 + 16 + 12 * (size_t)LEXF_N;
     assert_true(len > fixed);
     assert_memory_equal(blob, "JYLR", 4);
-    assert_int_equal(le32(blob + 4), 3);  /* version */
+    assert_int_equal(le32(blob + 4), 2);  /* version */
     assert_int_equal(le32(blob + 8), 18); /* bits */
     assert_int_equal(le32(blob + 12), 2); /* bigrams */
     assert_int_equal(le32(blob + 16), 3); /* classes */
     assert_int_equal(le32(blob + 32), LEXF_N);
-    assert_int_equal(le32(blob + 44), 1); /* presence, L2-normalised */
     assert_int_equal(len, fixed + 16 * (size_t)le32(blob + 36));
     assert_true(len < (4u << 20));
 
@@ -604,9 +603,8 @@ static void test_model_blob(void **state)
         size_t len;
     } bad[] = {
         {"magic", 0, 'X', len},
-        {"version", 4, 4, len},
+        {"version", 4, 3, len},
         {"version 0", 4, 0, len},
-        {"a weighing in version 2", 4, 2, len},
         {"bucket bits", 8, 40, len},
         {"n-gram length", 12, 4, len},
         {"classes", 16, 4, len},
@@ -730,7 +728,7 @@ static void test_model_old_blob(void **state)
 /* A hand-made logistic regression blob over 256 buckets of unigrams, two
  * classes (negative, neutral), no lexicon features: bias, and weight w on
  * the bucket of 差. Version 1 (what `jingyu train` made before the
- * threshold), 2 or 3 (weighing 0 unless put). */
+ * threshold) or 2. */
 static char *lr_test_blob(uint32_t version, float threshold, float bias, float w, size_t *len)
 {
     size_t fixed = 48 + 12 + (version >= 2 ? 4 : 0);
@@ -827,58 +825,6 @@ static void test_model_lr_version2(void **state)
     blob = lr_test_blob(2, 0, -2.0f, 1.5f, &len);
     lr_test_p_negative(blob, len, "差", &s);
     assert_int_equal(s, SENT_NEUTRAL);
-    free(blob);
-}
-
-/* Version 3: how n-grams weigh (the field version 1 and 2 keep at 0). */
-static double lr_test_v3(uint32_t weighing, const char *text)
-{
-    size_t len;
-    char *blob = lr_test_blob(3, 0, -1.0f, 1.5f, &len);
-    put32(blob + 44, weighing);
-    enum sentiment s;
-    double p = lr_test_p_negative(blob, len, text, &s);
-    free(blob);
-    return p;
-}
-
-static void test_model_lr_version3(void **state)
-{
-    (void)state;
-    /* 0: as versions 1 and 2, counts over the square root of the n-grams */
-    assert_near(lr_test_v3(0, "差差差差"), logistic(-1.0 + 6.0 / 2), 1e-6);
-    /* 1: presence, over the square root of the distinct n-grams */
-    assert_near(lr_test_v3(1, "差差差差"), logistic(-1.0 + 1.5), 1e-6);
-    assert_near(lr_test_v3(1, "差好差好"), logistic(-1.0 + 1.5 / sqrt(2)), 1e-6);
-    /* 2: counts over their L2 norm */
-    assert_near(lr_test_v3(2, "差差差差"), logistic(-1.0 + 1.5), 1e-6);
-    assert_near(lr_test_v3(2, "差差好"), logistic(-1.0 + 2 * 1.5 / sqrt(5)), 1e-6);
-    /* a text too long for the scorer's table on the stack */
-    enum { LONG = 1500 };
-    char *t = malloc(LONG * 3 * 2 + 1);
-    t[0] = '\0';
-    for (int i = 0; i < LONG; i++)
-        strcat(t, i % 3 ? "差" : "好");
-    for (int i = 0; i < LONG; i++)
-        strcat(t, "好");
-    assert_near(lr_test_v3(1, t), logistic(-1.0 + 1.5 / sqrt(2)), 1e-6);
-    assert_near(lr_test_v3(2, t), logistic(-1.0 + 1000 * 1.5 / sqrt(1000.0 * 1000 + 2000 * 2000)),
-                1e-6);
-    free(t);
-
-    /* A weighing this build does not know is refused; so is one in version 2. */
-    size_t len;
-    struct sentiment_model *m = NULL;
-    struct jy_error err = {0};
-    char *blob = lr_test_blob(3, 0, -1.0f, 1.5f, &len);
-    put32(blob + 44, 3);
-    assert_int_equal(sentiment_model_load(blob, len, &m, &err), JY_EINVAL);
-    assert_null(m);
-    free(blob);
-    blob = lr_test_blob(2, 0, -1.0f, 1.5f, &len);
-    put32(blob + 44, 1);
-    assert_int_equal(sentiment_model_load(blob, len, &m, &err), JY_EINVAL);
-    assert_null(m);
     free(blob);
 }
 
@@ -1070,7 +1016,6 @@ int main(void)
         cmocka_unit_test(test_model_lr_version1),
         cmocka_unit_test(test_model_lr_version2),
         cmocka_unit_test(test_model_lr_version2_lexicon),
-        cmocka_unit_test(test_model_lr_version3),
         cmocka_unit_test(test_real_corpus),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
