@@ -19,8 +19,15 @@ officer acts on. Two labelled sets:
            hand (bench/labels/police_labels.tsv: line number and label only,
            never the text; skipped when absent).
 
-Every set is split for good by a hash of each text: a third is "held" (never
-look at it while tuning), the rest "dev". Reported for both parts:
+Every set is split for good into a third "held" (never look at it while
+tuning) and the rest "dev". The police set takes its split from the label
+file's split column, the one bench/grading.py uses, so that a post is held
+in both benches (the file's rule: held when the first 12 hex digits of the
+SHA-1 of the text, as a number, are divisible by 3; used when a row has no
+split). The emotion set has no label file: it is split by the first 8 hex
+digits of the SHA-1 of each text (as it always was, so its figures stay
+comparable).
+Reported for both parts:
 
   lexicon          `jingyu analyze` out of the box
   emotion-trained  after `jingyu train` on the emotion set's dev part
@@ -55,9 +62,10 @@ EMOTION_CLASS = {"fear": "negative", "disgust": "negative", "sadness": "negative
 POLICE_CLASS = {"neg": "negative", "neu": "neutral", "pos": "positive"}
 
 
-def held(text):
-    """The split: a third of the texts, by a hash of the text, never tuned on."""
-    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0
+def held(text, digits=8):
+    """A third of the texts, by a hash of the text (the label file's rule
+    with digits=12)."""
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:digits], 16) % 3 == 0
 
 
 def emotion_set():
@@ -70,7 +78,7 @@ def emotion_set():
             c = EMOTION_CLASS.get(r.get("emotion"))
             if c and r["text"] not in seen:
                 seen.add(r["text"])
-                rows.append((r["text"], c))
+                rows.append((r["text"], c, "held" if held(r["text"]) else "dev"))
     return rows
 
 
@@ -86,8 +94,9 @@ def police_set():
         for line in f:
             cols = dict(zip(header, line.rstrip("\n").split("\t")))
             c = POLICE_CLASS.get(cols.get("sent", "").strip())
+            split = cols.get("split", "").strip()
             if c and cols.get("line", "").strip().isdigit():
-                want[int(cols["line"])] = c
+                want[int(cols["line"])] = (c, split if split in ("dev", "held") else None)
     seen, rows = set(), []
     with open(POLICE, encoding="utf-8") as f:
         for k, line in enumerate(f, 1):
@@ -95,7 +104,8 @@ def police_set():
                 text = json.loads(line)["text"]
                 if text not in seen:  # the same post twice would sit in both counts
                     seen.add(text)
-                    rows.append((text, want[k]))
+                    c, split = want[k]
+                    rows.append((text, c, split or ("held" if held(text, 12) else "dev")))
     return rows
 
 
@@ -190,8 +200,8 @@ def main():
             f.write("database: %s\nsources: []\n" % os.path.join(work, "none.db"))
         parts = {}
         for name, rows in sets.items():
-            dev = [r for r in rows if not held(r[0])]
-            hld = [r for r in rows if held(r[0])]
+            dev = [(t, c) for t, c, split in rows if split == "dev"]
+            hld = [(t, c) for t, c, split in rows if split == "held"]
             parts[name] = {"dev": dev, "held": hld}
             neg = sum(1 for r in rows if r[1] == "negative")
             print(f"  {name}: {len(rows)} texts ({neg} negative), dev {len(dev)}, held {len(hld)}")
