@@ -11,11 +11,6 @@
  *      so a topic alone joins nothing);
  *   3. an event sharing a matched term or a scheme whose text profile is
  *      similar enough (cosine >= event_similarity; the most similar wins).
- * An event that shares a #topic# with the item needs TOPIC_SIM_FACTOR times
- * that similarity, whichever rule finds it: posts under one trending topic
- * are many people's takes on one subject, and their words overlap on it
- * (疫情, 境外, 通报) without being one story; a topic's own posts that tell
- * the same story are far more alike than that.
  * Otherwise it starts a new event. Candidates come only from indexes (topic,
  * term and scheme keys, each remembering the KEY_RECENT events most recently
  * active under it; first copy id -> event), so the cost per item does not
@@ -61,7 +56,6 @@
 #define SWEEP_EVERY 600
 #define TITLE_RAW_MAX 1024 /* a raw title source kept for later at most this long */
 #define PROF_POOL 64       /* zeroed profiles kept for new events */
-#define TOPIC_SIM_FACTOR 2 /* similarity needed from an event sharing a topic */
 
 struct event;
 static const char *event_title(struct event *ev);
@@ -1112,16 +1106,6 @@ static struct event *event_new(struct event_engine *ee, const struct event_input
     return ev;
 }
 
-/* Whether the event holds one of the item's #topics#. */
-static bool shares_topic(const struct event *ev, const struct event_input *in)
-{
-    for (size_t i = 0; i < in->n_topics; i++) {
-        if (event_has_topic(ev, in->topics[i]))
-            return true;
-    }
-    return false;
-}
-
 /* Picks the event the item joins, or NULL. */
 static struct event *event_choose(struct event_engine *ee, const struct event_input *in,
                                   const uint64_t *term_h, size_t n_terms)
@@ -1157,7 +1141,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
                 continue;
             ev->seen_gen = gen;
             double sim = prof_similarity(ev, ee->bg, ee->n_bg);
-            if (sim >= TOPIC_SIM_FACTOR * thr &&
+            if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && ev->last_seen > best->last_seen))) {
                 best = ev;
                 best_sim = sim;
@@ -1187,7 +1171,7 @@ static struct event *event_choose(struct event_engine *ee, const struct event_in
             ev->seen_gen = gen;
             scored++;
             double sim = prof_similarity(ev, ee->bg, ee->n_bg);
-            if (sim >= (shares_topic(ev, in) ? TOPIC_SIM_FACTOR * thr : thr) &&
+            if (sim >= thr &&
                 (sim > best_sim || (sim == best_sim && best && ev->last_seen > best->last_seen))) {
                 best = ev;
                 best_sim = sim;

@@ -126,35 +126,6 @@ static void test_topic_groups(void **state)
     event_engine_free(ee);
 }
 
-/* Under one #topic#, a post that is only somewhat like the event's (about a
- * third of its bigrams, as different takes on one trending subject are)
- * starts its own event, whichever rule finds the event; the same post with
- * no topic joins through the shared scheme, and a close retelling under the
- * topic joins. */
-static void test_topic_needs_more_than_topic(void **state)
-{
-    (void)state;
-    static const char *X = "城关派出所民警今天在处置一起邻里纠纷，现场秩序良好，群众点赞";
-    struct analysis_config ac = acfg();
-    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
-    struct item a, b, x, y;
-    item_make(&a, 1, T0, A1, "城关民警", NULL);
-    int64_t ea = add1(ee, &a);
-    item_make(&x, 2, T0 + 60, X, "城关民警", NULL);
-    int64_t ex = add1(ee, &x);
-    assert_true(ex != ea);
-    item_make(&b, 3, T0 + 120, A2, "城关民警", NULL);
-    assert_int_equal(add1(ee, &b), ea);
-    event_engine_free(ee);
-
-    ee = event_engine_new(&ac, name_cb, NULL);
-    item_make(&a, 1, T0, A1, NULL, NULL);
-    ea = add1(ee, &a);
-    item_make(&y, 2, T0 + 60, X, NULL, NULL);
-    assert_int_equal(add1(ee, &y), ea);
-    event_engine_free(ee);
-}
-
 static void test_similar_text_and_term(void **state)
 {
     (void)state;
@@ -1038,7 +1009,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topic_groups),
         cmocka_unit_test(test_similar_text_and_term),
-        cmocka_unit_test(test_topic_needs_more_than_topic),
         cmocka_unit_test(test_duplicates_and_title),
         cmocka_unit_test(test_window_expiry),
         cmocka_unit_test(test_repost_of_copy_after_close),
