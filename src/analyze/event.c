@@ -1273,6 +1273,12 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
                     }
                 }
             }
+        } else if (!s) {
+            /* The first copy's event is gone (closed, or the copy left its
+             * ring): this event carries the story now, and a repost whose
+             * chain finds that first copy joins it here, not wherever its
+             * reposter's two words ("转发微博") happen to fall. */
+            member_add(ee, ev, in->duplicate_of);
         }
     } else {
         member_add(ee, ev, in->id);

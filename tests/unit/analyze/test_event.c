@@ -171,6 +171,32 @@ static void test_duplicates_and_title(void **state)
     event_engine_free(ee);
 }
 
+/* A copy of a story whose first copy's event has closed starts the story's
+ * event anew, and a repost whose chain finds that first copy (the duplicate
+ * index answers with it) joins that event, whatever its reposter's own
+ * words: they had gone to any event that shared a scheme and looked alike. */
+static void test_repost_of_copy_after_close(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item a, b, r, other;
+    item_make(&a, 1, T0, A1, NULL, NULL);
+    int64_t e1 = add1(ee, &a);
+    int64_t later = T0 + 100 * 3600; /* the first event closed long before */
+    item_make(&other, 2, later, B1, NULL, NULL);
+    int64_t e2 = add1(ee, &other);
+    item_make(&b, 3, later + 60, A1, NULL, NULL);
+    b.in.duplicate_of = 1;
+    int64_t e3 = add1(ee, &b);
+    assert_true(e3 != e1 && e3 != e2);
+    assert_true(event_engine_holds(ee, 1, later + 120));
+    item_make(&r, 4, later + 120, B1, NULL, NULL); /* its words look like the other story */
+    r.in.repost_of = 1;
+    assert_int_equal(add1(ee, &r), e3);
+    event_engine_free(ee);
+}
+
 static void test_window_expiry(void **state)
 {
     (void)state;
@@ -1085,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_similar_text_and_term),
         cmocka_unit_test(test_duplicates_and_title),
         cmocka_unit_test(test_window_expiry),
+        cmocka_unit_test(test_repost_of_copy_after_close),
         cmocka_unit_test(test_velocity_hourly),
         cmocka_unit_test(test_explanation_sums),
         cmocka_unit_test(test_caps),
