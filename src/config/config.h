@@ -98,7 +98,7 @@ struct scheme_config {
 #define RISK_DEFAULT_LEVELS 80, 65, 50, 35
 #define RISK_DEFAULT_VOLUME_FULL 1000
 #define RISK_DEFAULT_VELOCITY_FULL 20
-#define RISK_DEFAULT_CONTENT_BASE 0.15
+#define RISK_DEFAULT_CONTENT_BASE 0.3
 #define RISK_DEFAULT_MAJOR_CONTENT 0.7
 struct risk_config {
     double w_content;   /* 涉警内容: the most serious category, decided in context */
@@ -114,7 +114,7 @@ struct risk_config {
     double velocity_full; /* ratio at which velocity and acceleration are full, on a log
                              scale (default 20) */
     double content_base;  /* share of the content value an event has before it spreads;
-                             the rest grows with its volume (0..1, default 0.15) */
+                             the rest grows with its volume (0..1, default 0.3) */
     double major_content; /* content value an event needs for I or II (default 0.7) */
     char **region_words;  /* local place names (default: the sources' regions) */
     size_t n_region_words;

@@ -121,7 +121,7 @@ static void defaults_without_section(void **state)
     assert_true(r->level_min[2] == 50 && r->level_min[3] == 35);
     assert_int_equal(r->volume_full, 1000);
     assert_true(r->velocity_full == 20);
-    assert_true(r->content_base == 0.15);
+    assert_true(r->content_base == 0.3);
     assert_true(r->major_content == 0.7);
     /* The distinct regions of the sources, in order. */
     assert_words(r->region_words, r->n_region_words, (const char *const[]){"清河县", "清河", NULL});
