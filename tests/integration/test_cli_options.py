@@ -46,7 +46,7 @@ REFUSED = [
     ["directory", "list", "units"], ["directory", "export", "units"],
     ["directory", "import", "units", "CSV"],
     ["silence", "add", "--event", "1", "--reason", "r", "--until", "2h"],
-    ["silence", "list"], ["silence", "expire", "1"],
+    ["silence", "list"], ["silence", "expire", "1"], ["completion", "bash"],
 ]
 
 # options each verb takes: still accepted (exit status not 2)
@@ -107,6 +107,34 @@ def main():
             c.check("refused: jingyu " + " ".join(args),
                     rc == 2 and args[-1] in err and "usage" in err,
                     "exit %d: %s" % (rc, err.strip()[:300]))
+        # a word that names no command is refused, not taken for another
+        # command (it used to fall through to train)
+        for args in (["trian", "x.jsonl"], ["bogus"], ["incidents", "list"]):
+            rc, out, err = run(args)
+            c.check("unknown command: jingyu " + " ".join(args),
+                    rc == 2 and "unknown command " + args[0] in err and "usage" in err,
+                    "exit %d: %s" % (rc, err.strip()[:300]))
+        # the bash completion, made from the command table, works in bash
+        comp = os.path.join(top, "jingyu.bash")
+        rc, out, err = run(["completion", "bash"])
+        with open(comp, "w") as f:
+            f.write(out)
+
+        def complete(*words):
+            script = ("source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _jingyu; "
+                      "echo \"${COMPREPLY[*]}\"" % (comp, " ".join(words), len(words) - 1))
+            p = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                               timeout=30)
+            return p.stdout.split()
+        c.check("completion: bash -n accepts it",
+                rc == 0 and subprocess.run(["bash", "-n", comp]).returncode == 0, err)
+        c.eq("completion: jingyu inc", complete("jingyu", "inc", ), ["incident"])
+        c.eq("completion: jingyu incident app", complete("jingyu", "incident", "app"),
+             ["approve"])
+        c.eq("completion: jingyu --config f du", complete("jingyu", "--config", "f", "du"),
+             ["duty"])
+        c.eq("completion: jingyu db ", sorted(complete("jingyu", "db", "''")),
+             ["archive", "stats", "vacuum"])
         # the console's own options belong to the console
         for args in (["--read-only", "person", "list"], ["status", "--once"],
                      ["--no-collect", "kpi"]):

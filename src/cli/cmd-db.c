@@ -1,4 +1,4 @@
-/* cmd_db.c: the database's upkeep and search from the command line.
+/* cmd-db.c: the database's upkeep and search from the command line.
  *
  *   jingyu db stats                       sizes, rows and bytes per table, items per month,
  *                                         index lag, archive files
@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cli/cli.h"
 #include "collect/collect.h"
 #include "store/store.h"
 
-#define EXIT_REFUSED 3
+#define CMD_EXIT_REFUSED 3
 
 struct dbcli {
     const struct config *cfg;
@@ -38,7 +38,7 @@ static int db_fail(const struct dbcli *c, int rc, const struct jy_error *err)
     case JY_ESTATE:
     case JY_EINVAL:
     case JY_EBUSY:
-        return EXIT_REFUSED;
+        return CMD_EXIT_REFUSED;
     case JY_EVERSION:
         return CMD_EXIT_USAGE;
     default:
@@ -222,7 +222,7 @@ static int db_archive(struct dbcli *c, bool dry)
     if (rc_cfg->months <= 0) {
         fprintf(stderr, "%s: retention is off (retention.months is 0 in %s): nothing to do\n",
                 c->name, c->cfg->path);
-        return EXIT_REFUSED;
+        return CMD_EXIT_REFUSED;
     }
     if (!dry && !actor_has(&c->me, ROLE_ADMIN)) {
         jy_error_set(&err, JY_EPERM, "只有管理员可以归档（%s）", c->me.login);

@@ -1,4 +1,4 @@
-/* cmd_grading.c: the officers' grading labels for whoever fits the risk
+/* cmd-train-grading.c: the officers' grading labels for whoever fits the risk
  * model's weights.
  *
  *   jingyu train --grading-labels [--db FILE]          JSON lines, one per label
@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 #include "analyze/analyze.h"
-#include "cmd.h"
+#include "cli/cli.h"
 #include "store/store.h"
 
 #define N_IND 6

@@ -1,9 +1,9 @@
-/* cmd_analyze.c: the analysis subcommands.
+/* cmd-analyze.c: the analysis subcommands.
  *
  *   jingyu analyze [--db FILE] < items.jsonl     one JSON line out per item in
  *   jingyu scheme test 'EXPR' < items.jsonl      which items an expression matches
  *   jingyu train FILE.jsonl [--db FILE] [--holdout N]
- *   jingyu train --grading-labels [--fit] [--db FILE]  (cmd_grading.c)
+ *   jingyu train --grading-labels [--fit] [--db FILE]  (cmd-train-grading.c)
  *
  * analyze touches no database unless --db names one: then it reads its
  * trained model, and with --store stores each item as the collector would.
@@ -22,76 +22,11 @@
 #include <jansson.h>
 
 #include "analyze/analyze.h"
-#include "cmd.h"
+#include "cli/cli.h"
 #include "collect/collect.h"
 #include "incident/incident.h"
 #include "parse/parse.h"
 #include "store/store.h"
-
-#define LINE_MAX_BYTES (4u << 20)
-
-/* Lines of any length from a stream, through a block buffer. */
-struct line_reader {
-    FILE *f;
-    size_t pos, len;
-    struct jy_buf line; /* the last line read */
-    char buf[65536];
-};
-
-static struct line_reader *line_reader_new(FILE *f)
-{
-    struct line_reader *r = xcalloc(1, sizeof *r);
-    r->f = f;
-    jy_buf_init(&r->line, LINE_MAX_BYTES);
-    return r;
-}
-
-static void line_reader_free(struct line_reader *r)
-{
-    if (r)
-        jy_buf_free(&r->line);
-    free(r);
-}
-
-/* Reads one line (NUL bytes and all) into the reader's buffer, good until
- * the next call; NULL at the end. A line longer than LINE_MAX_BYTES is read
- * to its end but not kept: *too_long is set and an empty line comes back,
- * so one endless line cannot take the memory. */
-static char *read_line(struct line_reader *r, size_t *len, bool *too_long)
-{
-    struct jy_buf *b = &r->line;
-    jy_buf_reset(b);
-    bool any = false;
-    *too_long = false;
-    for (;;) {
-        if (r->pos == r->len) {
-            r->pos = 0;
-            r->len = fread(r->buf, 1, sizeof r->buf, r->f);
-            if (r->len == 0)
-                break;
-        }
-        any = true;
-        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
-        size_t n = nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos;
-        if (!*too_long && jy_buf_append(b, r->buf + r->pos, n) != 0) {
-            *too_long = true;
-            jy_buf_reset(b);
-        }
-        r->pos += n + (nl != NULL);
-        if (nl)
-            break;
-    }
-    if (!any)
-        return NULL;
-    if (!b->data)
-        jy_buf_append(b, "", 0);
-    size_t n = b->len;
-    while (n > 0 && b->data[n - 1] == '\r')
-        b->data[--n] = '\0';
-    b->len = n;
-    *len = n;
-    return b->data;
-}
 
 /* The members of an input line that analyze reads. */
 enum { K_ID, K_TITLE, K_TEXT, K_PUBLISHED, K_SOURCE, K_AUTHOR, K_MEDIA, K_REGION, N_ITEM_KEYS };
@@ -197,7 +132,7 @@ static struct intake_batch *intake_read_batch(struct line_reader *lr)
     char *line;
     size_t len;
     bool too_long;
-    while ((!b || b->n < INTAKE_BATCH) && (line = read_line(lr, &len, &too_long))) {
+    while ((!b || b->n < INTAKE_BATCH) && (line = cli_read_line(lr, &len, &too_long))) {
         if (!b)
             b = xcalloc(1, sizeof *b);
         struct intake_item *it = &b->item[b->n++];
@@ -344,7 +279,7 @@ static struct intake *intake_new(FILE *in, const struct config *cfg, const char 
                                  size_t model_len, int threads)
 {
     struct intake *f = xcalloc(1, sizeof *f);
-    f->lr = line_reader_new(in);
+    f->lr = cli_line_reader_new(in);
     f->cfg = cfg;
     if (model) {
         f->model = xmalloc(model_len ? model_len : 1);
@@ -371,7 +306,7 @@ static void intake_free(struct intake *f)
     intake_batches_free(f->head);
     intake_batches_free(f->spent);
     analyzer_free(f->an); /* after the results whose terms are its strings */
-    line_reader_free(f->lr);
+    cli_line_reader_free(f->lr);
     free(f->model);
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
@@ -594,26 +529,6 @@ static void id_table_add(struct id_table *t, const struct jy_jval *id, int64_t s
 static const char *id_table_get(const struct id_table *t, int64_t seq)
 {
     return seq >= 1 && (size_t)seq <= t->n ? t->text.data + t->at[seq - 1] : "null";
-}
-
-int cmd_actor(const struct config *cfg, struct store *st, const char *name, unsigned need,
-              struct actor *out)
-{
-    char login[64];
-    struct jy_error err = {0};
-    incident_login(cfg->identity_from_env, login, sizeof login);
-    if (store_actor_resolve(st, login, false, out, &err)) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-        return CMD_EXIT_RUNTIME;
-    }
-    if (need && !actor_has(out, need)) {
-        char roles[64];
-        role_format_zh(need, roles, sizeof roles);
-        fprintf(stderr, "%s: %s 无权写入数据库（须有角色：%s）\n", name,
-                out->known ? out->name : out->login, roles);
-        return CMD_EXIT_REFUSED;
-    }
-    return 0;
 }
 
 /* The trained model from the database, if any, into *blob (NULL: none, the
@@ -1032,279 +947,4 @@ int cmd_analyze(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "jingyu analyze: %zu lines had a published date out of range (ignored)\n",
                 bad_dates);
     return rc;
-}
-
-int cmd_scheme(const struct config *cfg, int argc, char **argv)
-{
-    (void)cfg;
-    if (argc != 2 || strcmp(argv[0], "test") != 0) {
-        for (int i = 0; i < argc; i++)
-            if (!strncmp(argv[i], "--", 2))
-                fprintf(stderr, "jingyu scheme: unknown option %s\n", argv[i]);
-        fprintf(stderr, "usage: jingyu scheme test 'EXPR' < items.jsonl\n");
-        return CMD_EXIT_USAGE;
-    }
-    const char *expr = argv[1];
-    struct jy_error err = {0};
-    struct scheme_set *ss = NULL;
-    int column = 0;
-    if (scheme_compile_expr(expr, &ss, &column, &err) != 0) {
-        /* show the expression with a caret under the column */
-        fprintf(stderr, "jingyu scheme test: %s\n  %s\n  ", err.msg, expr);
-        int width = 0;
-        const char *p = expr;
-        for (int c = 1; c < column && *p; c++) {
-            uint32_t cp;
-            size_t n = utf8_decode(p, strlen(p), &cp);
-            width += utf8_cp_width(cp);
-            p += n;
-        }
-        fprintf(stderr, "%*s^\n", width, "");
-        return CMD_EXIT_USAGE;
-    }
-    struct normalizer *nz = NULL;
-    if (normalizer_new(&nz, &err) != 0) {
-        fprintf(stderr, "jingyu scheme test: %s\n", err.msg);
-        scheme_set_free(ss);
-        return CMD_EXIT_RUNTIME;
-    }
-    size_t len, matched = 0, total = 0;
-    bool too_long;
-    char *line;
-    struct line_reader *lr = line_reader_new(stdin);
-    while ((line = read_line(lr, &len, &too_long))) {
-        json_error_t je;
-        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
-        if (!json_is_object(o)) {
-            json_decref(o);
-            continue;
-        }
-        total++;
-        const char *title = json_string_value(json_object_get(o, "title"));
-        const char *text = json_string_value(json_object_get(o, "text"));
-        struct normalized nb = {0};
-        /* titles as the analyzer takes them: no Weibo rules */
-        char *nt = title ? normalize_term(nz, title, strlen(title)) : NULL;
-        normalize_text(nz, text ? text : "", text ? strlen(text) : 0, &nb, &err);
-        struct an_term *terms = NULL;
-        size_t n_terms = 0;
-        if (scheme_set_match(ss, nt, nb.text, &terms, &n_terms)) {
-            matched++;
-            json_t *hit = json_array();
-            for (size_t i = 0; i < n_terms; i++)
-                json_array_append_new(hit, json_string(terms[i].term));
-            json_t *out = json_pack("{s:O?, s:s, s:o}", "id", json_object_get(o, "id"),
-                                    "normalized", nb.text, "terms", hit);
-            char *s = json_dumps(out, JSON_COMPACT);
-            if (s)
-                puts(s);
-            free(s);
-            json_decref(out);
-        }
-        free(terms);
-        free(nt);
-        normalized_clear(&nb);
-        json_decref(o);
-    }
-    line_reader_free(lr);
-    fprintf(stderr, "jingyu scheme test: %zu of %zu items match\n", matched, total);
-    normalizer_free(nz);
-    scheme_set_free(ss);
-    return 0;
-}
-
-static const char *const emotion_negative[] = {"fear", "disgust", "sadness", "anger", NULL};
-static const char *const emotion_positive[] = {"optimism", "gratitude", NULL};
-
-static bool in_list(const char *s, const char *const *v)
-{
-    for (; *v; v++)
-        if (strcmp(s, *v) == 0)
-            return true;
-    return false;
-}
-
-/* A label from {"label": ...} (negative/neutral/positive or 负面/中性/正面),
- * or, for the published emotion data set, {"emotion": ...}. */
-static int example_label(json_t *o, enum sentiment *out)
-{
-    const char *l = json_string_value(json_object_get(o, "label"));
-    if (l) {
-        if (sentiment_parse(l, out) == 0)
-            return 0;
-        for (int s = -1; s <= 1; s++)
-            if (strcmp(l, sentiment_label((enum sentiment)s)) == 0) {
-                *out = (enum sentiment)s;
-                return 0;
-            }
-        return JY_EINVAL;
-    }
-    const char *e = json_string_value(json_object_get(o, "emotion"));
-    if (!e)
-        return JY_EINVAL;
-    *out = in_list(e, emotion_negative)   ? SENT_NEGATIVE
-           : in_list(e, emotion_positive) ? SENT_POSITIVE
-                                          : SENT_NEUTRAL;
-    return 0;
-}
-
-int cmd_train(const struct config *cfg, int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--grading-labels") == 0)
-            return cmd_train_grading(cfg, argc, argv);
-    const char *file = NULL, *db = cfg->database;
-    int holdout = 5;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            db = argv[++i];
-        } else if (strcmp(argv[i], "--holdout") == 0 && i + 1 < argc) {
-            holdout = atoi(argv[++i]);
-            if (holdout < 0 || holdout == 1) {
-                fprintf(stderr, "jingyu train: --holdout must be 0 or at least 2\n");
-                return CMD_EXIT_USAGE;
-            }
-        } else if (!file && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-            file = argv[i];
-        } else {
-            if (argv[i][0] == '-')
-                fprintf(stderr, "jingyu train: unknown option %s\n", argv[i]);
-            file = NULL;
-            break;
-        }
-    }
-    if (!file) {
-        fprintf(stderr, "usage: jingyu train FILE.jsonl [--db FILE] [--holdout N]\n");
-        return CMD_EXIT_USAGE;
-    }
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-    if (!f) {
-        fprintf(stderr, "jingyu train: cannot open %s\n", file);
-        return CMD_EXIT_RUNTIME;
-    }
-    struct jy_error err = {0};
-    struct store *st = NULL;
-    struct actor me;
-    int arc = 0;
-    if (store_open(db, &st, &err) != 0) {
-        fprintf(stderr, "jingyu train: %s\n", err.msg);
-        arc = CMD_EXIT_RUNTIME;
-    } else {
-        /* replacing the model is an admin's: refused before any work */
-        arc = cmd_actor(cfg, st, "jingyu train", ROLE_ADMIN, &me);
-    }
-    if (arc) {
-        store_close(st);
-        if (f != stdin)
-            fclose(f);
-        return arc;
-    }
-    struct sentiment_example *ex = NULL;
-    char **texts = NULL;
-    size_t n = 0, cap = 0, bad = 0, lineno = 0, len;
-    bool too_long;
-    char *line;
-    struct line_reader *lr = line_reader_new(f);
-    while ((line = read_line(lr, &len, &too_long))) {
-        lineno++;
-        json_error_t je;
-        json_t *o = too_long || len == 0 ? NULL : json_loadb(line, len, 0, &je);
-        enum sentiment label;
-        const char *text = json_string_value(json_object_get(o, "text"));
-        if (!json_is_object(o) || !text || example_label(o, &label) != 0) {
-            if (len > 0 && bad++ < 5)
-                fprintf(stderr,
-                        "jingyu train: %s:%zu: needs \"text\" and a \"label\" of "
-                        "negative, neutral or positive; skipped\n",
-                        file, lineno);
-            json_decref(o);
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            ex = xrealloc(ex, cap * sizeof *ex);
-            texts = xrealloc(texts, cap * sizeof *texts);
-        }
-        texts[n] = xstrdup(text);
-        ex[n].text = texts[n];
-        ex[n].label = label;
-        n++;
-        json_decref(o);
-    }
-    line_reader_free(lr);
-    if (f != stdin)
-        fclose(f);
-    /* Operators' labels from the console are training data too. */
-    char **lt = NULL;
-    int *ll = NULL;
-    size_t ln = 0;
-    int rc = store_labels_examples(st, &lt, &ll, &ln, &err);
-    for (size_t i = 0; rc == 0 && i < ln; i++) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            ex = xrealloc(ex, cap * sizeof *ex);
-            texts = xrealloc(texts, cap * sizeof *texts);
-        }
-        texts[n] = lt[i];
-        ex[n].text = texts[n];
-        ex[n].label = (enum sentiment)ll[i];
-        n++;
-    }
-    free(lt);
-    free(ll);
-    struct normalizer *nz = NULL;
-    char *model = NULL;
-    size_t model_len = 0;
-    struct train_report rep = {0};
-    if (rc == 0 && n < 3)
-        rc = jy_error_set(&err, JY_EINVAL, "%zu labelled examples: too few to learn from", n);
-    if (rc == 0)
-        rc = normalizer_new(&nz, &err);
-    if (rc == 0)
-        rc = sentiment_train(nz, ex, n, holdout, &model, &model_len, &rep, &err);
-    if (rc == 0) {
-        char *info =
-            xasprintf("{\"model\":\"logistic regression\",\"examples\":%zu,"
-                      "\"console_labels\":%zu,\"holdout\":%d,\"c\":%g,"
-                      "\"negative_threshold\":%g,"
-                      "\"macro_f1\":%.4f,\"lexicon_macro_f1\":%.4f,"
-                      "\"negative_f1\":%.4f,\"lexicon_negative_f1\":%.4f}",
-                      rep.n_train + rep.n_test, ln, holdout, rep.c, rep.threshold, rep.macro_f1,
-                      rep.lexicon_macro_f1, rep.negative_f1, rep.lexicon_negative_f1);
-        rc = store_model_put(st, &me, "sentiment", model, model_len, info, jy_now(), &err);
-        free(info);
-    }
-    if (rc == 0) {
-        printf("trained on %zu examples (%zu from console labels), %zu held back\n", rep.n_train,
-               ln, rep.n_test);
-        if (rep.cv_f1 >= 0 && rep.threshold > 0)
-            printf("logistic regression, C = %g and negative from P(negative) %.3f by 5-fold "
-                   "cross-validation (macro-F1 negative vs rest %.3f)\n",
-                   rep.c, rep.threshold, rep.cv_f1);
-        else if (rep.cv_f1 >= 0)
-            printf("logistic regression, C = %g by 5-fold cross-validation (macro-F1 negative "
-                   "vs rest %.3f)\n",
-                   rep.c, rep.cv_f1);
-        else
-            printf("logistic regression, C = %g (too few examples to cross-validate)\n", rep.c);
-        if (rep.n_test) {
-            printf("held-back macro-F1: model %.3f, lexicon %.3f; accuracy: model %.3f, lexicon "
-                   "%.3f\n",
-                   rep.macro_f1, rep.lexicon_macro_f1, rep.accuracy, rep.lexicon_accuracy);
-            printf("held-back macro-F1 negative vs rest: model %.3f, lexicon %.3f\n",
-                   rep.negative_f1, rep.lexicon_negative_f1);
-        }
-        printf("model stored in %s (%zu bytes); the collector uses it from its next start\n", db,
-               model_len);
-    } else {
-        fprintf(stderr, "jingyu train: %s\n", err.msg);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(ex);
-    free(model);
-    normalizer_free(nz);
-    store_close(st);
-    return rc ? CMD_EXIT_RUNTIME : 0;
 }
