@@ -848,22 +848,22 @@ static void form_open(struct ui_app *app, int kind)
     ui_app_message(app, false, "Tab 下一栏  F2/^O 保存  Esc 取消；输入随时保存为草稿");
 }
 
-/* A store message "field: what" puts what beside the field. */
-static bool error_to_field(struct ui_form *fm, const char *msg)
+/* An error about one field (err->field) is put beside that field. */
+static bool error_to_field(struct ui_form *fm, const struct jy_error *err)
 {
-    const char *colon = strstr(msg, ": ");
-    if (!colon)
+    const struct ui_field *f = err->field[0] ? ui_form_field(fm, err->field) : NULL;
+    if (!f)
         return false;
-    char key[64];
-    size_t n = (size_t)(colon - msg);
-    if (n >= sizeof key)
-        return false;
-    memcpy(key, msg, n);
-    key[n] = '\0';
-    if (!ui_form_field(fm, key))
-        return false;
-    struct field_error e = {.field = ui_form_field(fm, key)->key};
-    snprintf(e.msg, sizeof e.msg, "%s", colon + 2);
+    struct field_error e = {.field = f->key};
+    /* whole characters that fit */
+    size_t n = strlen(err->msg);
+    if (n >= sizeof e.msg) {
+        n = sizeof e.msg - 1;
+        while (n > 0 && ((unsigned char)err->msg[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(e.msg, err->msg, n);
+    e.msg[n] = '\0';
     ui_form_set_errors(fm, &e, 1);
     return true;
 }
@@ -1099,7 +1099,7 @@ void ui_form_save(struct ui_app *app)
         return;
     }
     if (rc) {
-        if (!error_to_field(fm, err.msg))
+        if (!error_to_field(fm, &err))
             ui_app_message(app, true, "未保存：%s", err.msg);
         else
             ui_app_message(app, true, "有需要修改的栏目（见栏目旁的提示）");

@@ -22,7 +22,7 @@
 
 int cli_fail(const struct cli *c, int rc, const struct jy_error *err)
 {
-    fprintf(stderr, "%s: %s\n", c->name, err->msg);
+    fprintf(stderr, "%s: %s%s%s\n", c->name, err->field, err->field[0] ? ": " : "", err->msg);
     switch (rc) {
     case JY_EPERM:
     case JY_ESTATE:

@@ -474,20 +474,20 @@ int store_handover_write(struct store *st, const struct actor *a, const struct d
     if (rc)
         return rc;
     if (inc_blank(note) && inc_blank(prefill))
-        return jy_error_set(err, JY_EINVAL, "note: 交接内容不能为空");
+        return jy_error_set_field(err, JY_EINVAL, "note", "交接内容不能为空");
     /* the receiver: the one named (a registered person), else the next
      * shift's 值班员 */
     char dflt[64];
     if (to_login && *to_login) {
         struct store_person p;
         if ((rc = store_person_get(st, to_login, &p, err)) == JY_ENOTFOUND)
-            return jy_error_set(err, JY_EINVAL, "to: 接班人 %s 未登记", to_login);
+            return jy_error_set_field(err, JY_EINVAL, "to", "接班人 %s 未登记", to_login);
         if (rc)
             return rc;
         bool active = p.active;
         store_person_clear(&p);
         if (!active)
-            return jy_error_set(err, JY_EINVAL, "to: 接班人 %s 已停用", to_login);
+            return jy_error_set_field(err, JY_EINVAL, "to", "接班人 %s 已停用", to_login);
     } else {
         if ((rc = store_handover_receiver(st, dc, now, a->login, dflt, sizeof dflt, err)))
             return rc;

@@ -303,7 +303,7 @@ int store_incident_create(struct store *st, const struct actor *a,
         x.level = 4; /* an ungraded event is handled as 一般 until assessed */
     *n_errs = incident_form_validate(FORM_HEADER, &x, ic, now, errs);
     if (*n_errs) {
-        rc = jy_error_set(err, JY_EINVAL, "%s: %s", errs[0].field, errs[0].msg);
+        rc = jy_error_set_field(err, JY_EINVAL, errs[0].field, "%s", errs[0].msg);
         goto done;
     }
     char origin[64];
@@ -496,7 +496,7 @@ int store_incident_save(struct store *st, const struct actor *a, enum inc_form f
         goto done;
     *n_errs = incident_form_validate(form, &chk, ic, now, errs);
     if (*n_errs) {
-        rc = jy_error_set(err, JY_EINVAL, "%s: %s", errs[0].field, errs[0].msg);
+        rc = jy_error_set_field(err, JY_EINVAL, errs[0].field, "%s", errs[0].msg);
         goto done;
     }
     before = snapshot(st, in->id);
@@ -709,16 +709,16 @@ int store_response_add(struct store *st, const struct actor *a, int64_t incident
     if (rc)
         return rc;
     if (!inc_channel_known(inc_response_channels, inc_n_response_channels, channel))
-        return jy_error_set(err, JY_EINVAL, "channel: 没有「%s」这个回应渠道",
-                            channel ? channel : "");
+        return jy_error_set_field(err, JY_EINVAL, "channel", "没有「%s」这个回应渠道",
+                                  channel ? channel : "");
     if (inc_blank(content))
-        return jy_error_set(err, JY_EINVAL, "content: 必填");
+        return jy_error_set_field(err, JY_EINVAL, "content", "必填");
     if (strlen(content) > 20000)
-        return jy_error_set(err, JY_EINVAL, "content: 太长（最多 20000 字节）");
+        return jy_error_set_field(err, JY_EINVAL, "content", "太长（最多 20000 字节）");
     if (!responded_at)
         responded_at = now;
     if (responded_at > now + 60)
-        return jy_error_set(err, JY_EINVAL, "responded_at: 不能晚于现在");
+        return jy_error_set_field(err, JY_EINVAL, "responded_at", "不能晚于现在");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;
@@ -728,7 +728,7 @@ int store_response_add(struct store *st, const struct actor *a, int64_t incident
     if (cur.state == INC_CLOSED)
         rc = jy_error_set(err, JY_ESTATE, "工单已办结；须先重新打开");
     else if (responded_at < cur.started_at - 60)
-        rc = jy_error_set(err, JY_EINVAL, "responded_at: 不能早于工单开始");
+        rc = jy_error_set_field(err, JY_EINVAL, "responded_at", "不能早于工单开始");
     incident_clear(&cur);
     if (rc)
         return store_write_end(st, nested, rc, err);
@@ -818,12 +818,12 @@ int store_task_add(struct store *st, const struct actor *a, int64_t incident_id,
     if (rc)
         return rc;
     if (!inc_channel_known((const char *const *)ic->departments, ic->n_departments, department))
-        return jy_error_set(err, JY_EINVAL, "department: 没有「%s」这个部门",
-                            department ? department : "");
+        return jy_error_set_field(err, JY_EINVAL, "department", "没有「%s」这个部门",
+                                  department ? department : "");
     if (inc_blank(description))
-        return jy_error_set(err, JY_EINVAL, "description: 必填");
+        return jy_error_set_field(err, JY_EINVAL, "description", "必填");
     if (due_at <= now)
-        return jy_error_set(err, JY_EINVAL, "due_at: 须晚于现在");
+        return jy_error_set_field(err, JY_EINVAL, "due_at", "须晚于现在");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;
@@ -871,7 +871,7 @@ int store_task_feedback(struct store *st, const struct actor *a, int64_t task_id
     if (rc)
         return rc;
     if (inc_blank(feedback))
-        return jy_error_set(err, JY_EINVAL, "feedback: 必填");
+        return jy_error_set_field(err, JY_EINVAL, "feedback", "必填");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;

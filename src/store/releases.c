@@ -205,9 +205,9 @@ int store_release_draft(struct store *st, const struct actor *a, int64_t inciden
     if (rc)
         return rc;
     if (inc_blank(text))
-        return jy_error_set(err, JY_EINVAL, "text: 通报稿不能为空");
+        return jy_error_set_field(err, JY_EINVAL, "text", "通报稿不能为空");
     if (strlen(text) > 50000)
-        return jy_error_set(err, JY_EINVAL, "text: 太长（最多 50000 字节）");
+        return jy_error_set_field(err, JY_EINVAL, "text", "太长（最多 50000 字节）");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;
@@ -435,7 +435,7 @@ int store_release_decide(struct store *st, const struct actor *a, int64_t releas
         rc = jy_error_set(err, JY_ESTATE, "工单不在「审批」阶段（现为「%s」）",
                           inc_state_label(state));
     else if (!approve && inc_blank(comment))
-        rc = jy_error_set(err, JY_EINVAL, "comment: 退回须写明意见");
+        rc = jy_error_set_field(err, JY_EINVAL, "comment", "退回须写明意见");
     else
         rc = review(st, a, &r, approve ? "approved" : "returned", approve ? "approved" : "draft",
                     comment, now, err);
@@ -452,14 +452,14 @@ int store_release_publish(struct store *st, const struct actor *a, int64_t relea
                           struct jy_error *err)
 {
     if (!inc_channel_known(inc_release_channels, inc_n_release_channels, channel))
-        return jy_error_set(err, JY_EINVAL, "channel: 没有「%s」这个发布渠道",
-                            channel ? channel : "");
+        return jy_error_set_field(err, JY_EINVAL, "channel", "没有「%s」这个发布渠道",
+                                  channel ? channel : "");
     if (!published_at)
         published_at = now;
     if (published_at > now + 60)
-        return jy_error_set(err, JY_EINVAL, "published_at: 不能晚于现在");
+        return jy_error_set_field(err, JY_EINVAL, "published_at", "不能晚于现在");
     if (link && strlen(link) > 2000)
-        return jy_error_set(err, JY_EINVAL, "link: 太长");
+        return jy_error_set_field(err, JY_EINVAL, "link", "太长");
     bool nested;
     struct store_release r;
     enum inc_state state = INC_ASSESSMENT;
@@ -474,7 +474,7 @@ int store_release_publish(struct store *st, const struct actor *a, int64_t relea
         rc = jy_error_set(err, JY_ESTATE, "工单不在「审批」阶段（现为「%s」）",
                           inc_state_label(state));
     else if (published_at < r.decided_at - 60) /* typed to the minute */
-        rc = jy_error_set(err, JY_EINVAL, "published_at: 不能早于批准时间");
+        rc = jy_error_set_field(err, JY_EINVAL, "published_at", "不能早于批准时间");
     if (rc)
         goto done;
     sqlite3_stmt *s = NULL;
@@ -546,7 +546,7 @@ int store_release_correct(struct store *st, const struct actor *a, int64_t relea
                           const char *reason, int64_t now, struct jy_error *err)
 {
     if (inc_blank(reason))
-        return jy_error_set(err, JY_EINVAL, "reason: 须说明更正或撤回的理由");
+        return jy_error_set_field(err, JY_EINVAL, "reason", "须说明更正或撤回的理由");
     bool nested;
     struct store_release r;
     enum inc_state state = INC_ASSESSMENT;

@@ -44,13 +44,14 @@ int store_silence_add(struct store *st, const struct actor *a, int64_t event_id,
     if ((event_id != 0) == (source_id != 0))
         return jy_error_set(err, JY_EINVAL, "静默须指定一个事件或一个信源");
     if (inc_blank(reason))
-        return jy_error_set(err, JY_EINVAL, "reason: 静默须写明理由");
+        return jy_error_set_field(err, JY_EINVAL, "reason", "静默须写明理由");
     if (utf8_width(reason) > 2 * SILENCE_REASON_MAX)
-        return jy_error_set(err, JY_EINVAL, "reason: 理由过长（至多 %d 字）", SILENCE_REASON_MAX);
+        return jy_error_set_field(err, JY_EINVAL, "reason", "理由过长（至多 %d 字）",
+                                  SILENCE_REASON_MAX);
     if (until <= now)
-        return jy_error_set(err, JY_EINVAL, "until: 静默截止时间须晚于现在");
+        return jy_error_set_field(err, JY_EINVAL, "until", "静默截止时间须晚于现在");
     if (until - now > SILENCE_MAX_SECONDS)
-        return jy_error_set(err, JY_EINVAL, "until: 静默至多 30 天");
+        return jy_error_set_field(err, JY_EINVAL, "until", "静默至多 30 天");
     bool nested;
     if ((rc = store_write_begin(st, &nested, err)))
         return rc;

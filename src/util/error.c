@@ -12,6 +12,20 @@ int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
+        err->field[0] = '\0';
+    }
+    return code;
+}
+
+int jy_error_set_field(struct jy_error *err, int code, const char *field, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
     }
     return code;
 }
@@ -20,6 +34,7 @@ void jy_error_clear(struct jy_error *err)
 {
     if (err) {
         err->code = 0;
+        err->field[0] = '\0';
         err->msg[0] = '\0';
     }
 }

@@ -39,6 +39,10 @@ enum {
 
 struct jy_error {
     int code;
+    /* the field of a form or record the error is about (a store's or the
+     * workflow's key, e.g. "strategy"), "" when none: the console puts msg
+     * beside that field, the command line prints "field: msg" */
+    char field[32];
     char msg[1024];
 };
 
@@ -46,6 +50,9 @@ struct jy_error {
  * `return jy_error_set(err, JY_EIO, "open %s: %s", path, strerror(errno));` */
 int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same, about one field (see struct jy_error). */
+int jy_error_set_field(struct jy_error *err, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void jy_error_clear(struct jy_error *err);
 
 /* ---- allocation -------------------------------------------------------- */

@@ -360,12 +360,17 @@ static void silences_hold_escalation_until_they_end(void **state)
     /* refused: no reason, an end in the past, too long, unknown event, a viewer */
     assert_int_equal(store_silence_add(f->st, &f->op, e, 0, "  ", T0 + 3600, T0, &sid, &err),
                      JY_EINVAL);
+    /* the error names its field apart from the message (issue 16) */
+    assert_string_equal(err.field, "reason");
+    assert_string_equal(err.msg, "静默须写明理由");
     assert_int_equal(store_silence_add(f->st, &f->op, e, 0, "误报", T0 - 1, T0, &sid, &err),
                      JY_EINVAL);
+    assert_string_equal(err.field, "until");
     assert_int_equal(
         store_silence_add(f->st, &f->op, e, 0, "误报", T0 + 31 * 86400, T0, &sid, &err), JY_EINVAL);
     assert_int_equal(store_silence_add(f->st, &f->op, 99, 0, "误报", T0 + 3600, T0, &sid, &err),
                      JY_ENOTFOUND);
+    assert_string_equal(err.field, ""); /* about no field */
     assert_int_equal(store_silence_add(f->st, &f->viewer, e, 0, "误报", T0 + 3600, T0, &sid, &err),
                      JY_EPERM);
     assert_int_equal(count(f, "SELECT count(*) FROM silences"), 0);
