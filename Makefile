@@ -79,7 +79,7 @@ bench: bench-deps build-bench/build.ninja
 	bench/run.sh build-bench
 
 format:
-	clang-format -i src/*.c src/*/*.[ch] ui/*.[ch] tests/unit/*/*.c bench/*.[ch] tests/fuzz/*.[ch]
+	clang-format -i src/*/*.[ch] ui/*.[ch] tests/unit/*/*.c bench/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf build build-test build-bench build-fuzz
