@@ -30,7 +30,9 @@ POLICE = os.path.join(SHARED, "corpus", "weibo_police_2020.jsonl")
 BAND = {"low": 0, "mid": 1, "high": 2}
 LEVEL = {"I": 1, "II": 2, "III": 3, "IV": 4}
 COMMENTS = ["转发微博", "转发", "看看", "关注", "mark", "转", "路过", "顶", "了解一下", "围观"]
-T0 = 1500000000  # 780 cascades 60 h apart end before today: later dates are not believed
+T0 = 1500000000 - 261 * 7 * 86400  # a whole number of weeks before 1.5e9 (the same minute,
+# hour and weekday as before: the velocity indicators count clock hours), early enough that
+# 1481 cascades 60 h apart end before today (later dates are not believed)
 
 
 def read_labels(path):

@@ -1217,7 +1217,11 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
         ev->first_collected = in->collected;
     hourly_add(ev, in->at, 1);
     ev->items++;
-    if (in->sentiment == SENT_NEGATIVE)
+    /* Attitude is toward the police: grief or anger in a post that praises
+     * them (民警倒在抗疫一线, 一路走好) with nothing they did wrong is not
+     * against them. */
+    unsigned wrong = 1u << CAT_ENFORCEMENT | 1u << CAT_MISCONDUCT;
+    if (in->sentiment == SENT_NEGATIVE && !(in->marks.praise && !(in->marks.categories & wrong)))
         ev->negative++;
     if (in->voiced || in->sentiment != SENT_NEUTRAL)
         ev->voiced++;

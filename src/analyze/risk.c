@@ -90,6 +90,8 @@ enum vocab_kind {
     VK_DEATH,      /* death.txt */
     VK_CUSTODY,    /* custody.txt: custody, or the moment of an arrest */
     VK_COLLUSION,  /* collusion.txt: collusion or a cover-up (保护伞, 警匪勾结) */
+    VK_ABROAD,     /* abroad.txt: a country or city abroad (美国, 莫斯科) */
+    VK_FOREIGNER,  /* police of a place abroad (莫斯科警方): not ours */
     VK_LOCAL,
     VK_OFFICIAL,
 };
@@ -121,6 +123,7 @@ enum vocab_kind {
 #define SEIZE_NEG_WINDOW 6      /* a negation this near before the taking (没有被警察带走) */
 #define SEIZE_SEVERITY 80       /* one's own taken away by the police */
 #define CUSTODY_WINDOW 20       /* custody this near before a death, in one sentence */
+#define ABROAD_WINDOW 6         /* a place abroad this near before its police */
 #define COLLUSION_FAR_SEVERITY 60 /* a cover-up alleged with no officer near */
 /* A capped score bends into the CAP_SOFT points under its ceiling: over
  * points above the knee become CAP_SOFT * over / (over + CAP_SOFT_SCALE). */
@@ -155,7 +158,7 @@ static const struct {
     {"sanction", VK_SANCTION}, {"seize", VK_SEIZE},
     {"kin", VK_KIN},           {"death", VK_DEATH},
     {"custody", VK_CUSTODY},   {"collusion", VK_COLLUSION},
-    {"warn", VK_WARN},
+    {"warn", VK_WARN},         {"abroad", VK_ABROAD},
 };
 
 /* Adds every term of DATADIR/risk/NAME.txt (one a line, # comments) as
@@ -543,7 +546,7 @@ static int police_role(const struct risk_scan *sc, const struct risk_hit *h)
             if (b->kind == VK_BEI && !helped(sc, a, b))
                 bei = true;
             else if (b->kind == VK_ENFORCE || b->kind == VK_PUBLICITY || b->kind == VK_BEI ||
-                     (b->kind == VK_OTHER && !object_marked(sc, b)))
+                     b->kind == VK_FOREIGNER || (b->kind == VK_OTHER && !object_marked(sc, b)))
                 other = true; /* someone else's doing, or whom the police help */
             else if (b->kind == VK_ACTOR)
                 other = true; /* a nearer actor decides */
@@ -794,12 +797,83 @@ static int custody_death(const struct risk_scan *sc, const struct risk_hit *h)
     return officer ? -1 : 1;
 }
 
+/* Police named with a place abroad (莫斯科警方, 美国马萨诸塞州警方) are
+ * another country's: what they do is world news, not the bureau's to
+ * answer. Such an actor becomes VK_FOREIGNER: the place at most
+ * ABROAD_WINDOW characters before it, with no pause and nobody else
+ * between (日本男子被警方拘捕 is a man abroad and the police). */
+static void foreign_police_mark(struct risk_scan *sc)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        struct risk_hit *a = &sc->hits[i];
+        if (a->kind != VK_ACTOR)
+            continue;
+        for (int j = 0; j < sc->n_hits; j++) {
+            const struct risk_hit *f = &sc->hits[j];
+            if (f->kind != VK_ABROAD || f->cend > a->cstart ||
+                a->cstart - f->cend > ABROAD_WINDOW ||
+                span_has(sc->text, f->end, a->start, pause_stops, N_STOPS(pause_stops)))
+                continue;
+            bool between = false;
+            for (int k = 0; k < sc->n_hits && !between; k++) {
+                const struct risk_hit *b = &sc->hits[k];
+                between = b->cstart >= f->cend && b->cend <= a->cstart &&
+                          (b->kind == VK_OTHER || b->kind == VK_ACTOR || b->kind == VK_FOREIGNER ||
+                           b->kind == VK_BEI);
+            }
+            if (!between) {
+                a->kind = VK_FOREIGNER;
+                break;
+            }
+        }
+    }
+}
+
+/* Is the plain term h done by a foreign police force: one before it in the
+ * same sentence, within AGENT_WINDOW, and no police actor of ours nearer
+ * (莫斯科警方暴力执法)? */
+static bool foreign_doer(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    for (int i = 0; i < sc->n_hits; i++) {
+        const struct risk_hit *f = &sc->hits[i];
+        if (f->kind != VK_FOREIGNER || f->cend > h->cstart || h->cstart - f->cend > AGENT_WINDOW ||
+            sentence_break(sc->text, f->end, h->start))
+            continue;
+        bool ours = false;
+        for (int j = 0; j < sc->n_hits && !ours; j++) {
+            const struct risk_hit *a = &sc->hits[j];
+            ours = a->kind == VK_ACTOR && a->cstart >= f->cend && a->cend <= h->cstart;
+        }
+        if (!ours)
+            return true;
+    }
+    return false;
+}
+
+/* Is h inside a #topic#: an odd number of '#' before it, and the closing
+ * one after it on the same line? A topic's title is a headline others
+ * wrote (#为什么武汉新增病例高于湖北全省#), not the post's own question. */
+static bool in_topic(const struct risk_scan *sc, const struct risk_hit *h)
+{
+    int marks = 0;
+    for (size_t k = 0; k < h->start; k++)
+        marks += sc->text[k] == '#';
+    if (!(marks & 1))
+        return false;
+    for (const char *p = sc->text + h->end; *p && *p != '\n'; p++) {
+        if (*p == '#')
+            return true;
+    }
+    return false;
+}
+
 void risk_scan_decide(struct risk_scan *sc)
 {
     struct risk_marks *m = sc->m;
     bool carrier = false, alarm = false, minor = false, harm_near_minor = false;
     bool questioned = false, punished = false;
     int alarm_sev = 0, outcome_sev = 0;
+    foreign_police_mark(sc);
     for (int i = 0; i < sc->n_hits; i++) {
         const struct risk_hit *h = &sc->hits[i];
         switch ((enum vocab_kind)h->kind) {
@@ -807,7 +881,10 @@ void risk_scan_decide(struct risk_scan *sc)
             if (h->cat >= N_CATEGORIES || negated(sc, h) || enforced(sc, h) ||
                 inside_genre(sc, h) || warned_of(sc, h))
                 break;
-            if (h->cat == CAT_MISCONDUCT && !police_near(sc, h, GRAFT_WINDOW)) {
+            if ((h->cat == CAT_ENFORCEMENT || h->cat == CAT_MISCONDUCT) && foreign_doer(sc, h)) {
+                /* another country's police: world news, a case at most */
+                mark(m, CAT_MAJOR_CASE, 0, ACT_CRIME_SEVERITY);
+            } else if (h->cat == CAT_MISCONDUCT && !police_near(sc, h, GRAFT_WINDOW)) {
                 /* 腐败, 截留, 渎职 with no officer near are another
                  * office's (a charity's, a health board's): negative, but
                  * no 民警违纪 */
@@ -902,7 +979,7 @@ void risk_scan_decide(struct risk_scan *sc)
             }
             break;
         case VK_QUESTION:
-            if (negated(sc, h))
+            if (negated(sc, h) || in_topic(sc, h))
                 break;
             questioned = true;
             if (police_near(sc, h, QUESTION_WINDOW))

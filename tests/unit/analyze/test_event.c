@@ -526,6 +526,47 @@ static void test_levels(void **state)
     assert_string_equal(level_label(LEVEL_NONE), "未分级");
 }
 
+/* The attitude is toward the police: a sad or angry post that praises them
+ * (an officer who died on duty) with nothing they did wrong is not against
+ * them; praise that also tells of an officer's wrong, and plain anger,
+ * count. */
+static void test_attitude_praise(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    memset(&ac.risk, 0, sizeof ac.risk);
+    ac.risk.w_attitude = 100;
+    ac.risk.level_min[0] = 80;
+    ac.risk.level_min[1] = 60;
+    ac.risk.level_min[2] = 40;
+    ac.risk.level_min[3] = 25;
+    struct {
+        bool praise;
+        unsigned cats;
+        int negative; /* the event's negative count after one negative item */
+    } cases[] = {
+        {true, 0, 0},
+        {true, 1u << CAT_ASSAULT, 0},
+        {true, 1u << CAT_MISCONDUCT, 1},
+        {false, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+        struct item it;
+        struct an_event ev;
+        bool alert;
+        item_make(&it, 1, T0, A1, "话题", NULL);
+        it.in.sentiment = SENT_NEGATIVE;
+        it.in.voiced = true;
+        it.in.marks.praise = cases[i].praise;
+        it.in.marks.categories = cases[i].cats;
+        add(ee, &it, &ev, &alert);
+        assert_int_equal(ev.negative, cases[i].negative);
+        an_event_clear(&ev);
+        event_engine_free(ee);
+    }
+}
+
 static void test_alert_once_per_level(void **state)
 {
     (void)state;
@@ -935,6 +976,22 @@ static void test_vocab_scan(void **state)
          * serious case */
         {"他在群里说车很少，交警将其传唤", NULL, NULL, 1u << CAT_RUMOUR | 1u << CAT_MAJOR_CASE,
          false, false, G},
+        /* police named with a place abroad are another country's: what they
+         * do is world news; a place that is someone else's is not theirs,
+         * and our police nearer still decide */
+        {"网传莫斯科警方暴力执法，虐待隔离人员", NULL, NULL,
+         1u << CAT_MAJOR_CASE | 1u << CAT_RUMOUR, false, false, 0},
+        {"美国马萨诸塞州警方打死一名男子", NULL, NULL, 1u << CAT_MAJOR_CASE, false, false, 0},
+        {"从美国回来的男子说民警暴力执法", NULL, NULL, 1u << CAT_ENFORCEMENT, false, false, 0},
+        {"清河警方暴力执法", NULL, NULL, 1u << CAT_ENFORCEMENT, true, false, 0},
+        {"日本警方称清河民警打人", NULL, NULL, 1u << CAT_ENFORCEMENT, true, false, 0},
+        /* a question in a #topic# is its headline, not the post's question
+         * to the police; the same words outside it are */
+        {"#为什么武汉新增病例高于全省# 民警连续执勤十天", NULL, NULL, 0, false, false, G},
+        {"#李文亮医生有关情况调查通报#为什么要罚基层民警", NULL, NULL, 1u << CAT_ENFORCEMENT, false,
+         false, 0},
+        /* 网曝 is hearsay */
+        {"网曝清河一药店卖二手口罩，警方调查", NULL, NULL, 1u << CAT_RUMOUR, true, false, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct risk_marks m;
@@ -1118,6 +1175,7 @@ int main(void)
         cmocka_unit_test(test_intensity_log_scale),
         cmocka_unit_test(test_content_with_spread),
         cmocka_unit_test(test_attitude_voiced),
+        cmocka_unit_test(test_attitude_praise),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_alert_once_per_level),
         cmocka_unit_test(test_restore),
