@@ -1130,9 +1130,13 @@ static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in
         jy_buf_json_int(w, volume_full);
         jy_buf_puts(w, ")；近1小时为前12小时均值的 ");
         put_tenths(w, in->velocity);
-        jy_buf_puts(w, " 倍，为前1小时的 ");
-        put_tenths(w, in->acceleration);
-        jy_buf_puts(w, " 倍");
+        if (in->acceleration > 0) {
+            jy_buf_puts(w, " 倍，为前1小时的 ");
+            put_tenths(w, in->acceleration);
+            jy_buf_puts(w, " 倍");
+        } else {
+            jy_buf_puts(w, " 倍；不足1小时，无加速度");
+        }
         break;
     case IND_MEDIA:
         jy_buf_puts(w, "最高 ");
