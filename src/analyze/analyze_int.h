@@ -325,9 +325,10 @@ struct risk_inputs {
     const uint8_t *severity; /* per category, percent; NULL: the categories' defaults */
     bool debunked;           /* a rumour was denied */
     enum media_level top_media;
-    /* On the event's own timeline: the hour up to its latest item. */
-    double velocity;     /* last hour against the mean of the 12 before */
-    double acceleration; /* last hour against the one before; 0: the event is younger */
+    /* The spread on the event's own timeline, in hours up to its latest item. */
+    int last_hour;       /* items in the last hour */
+    double hour_mean;    /* mean items an hour in the 12 before it */
+    double acceleration; /* last hour against the one before; 0: none, the event is younger */
     enum risk_phase phase;
 };
 /* Score 0..100, level, and the explanation (JSON array, new string). */

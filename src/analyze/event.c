@@ -188,8 +188,8 @@ struct event {
     int n_schemes;
     int64_t hour_base; /* the hour (unix time / 3600) of hourly[23] */
     int hourly[24];
-    int64_t tick_anchor; /* the time from which ticks are counted (the first item's) */
-    int64_t tick_top;    /* the latest item's tick */
+    int64_t tick_anchor;   /* the time from which ticks are counted (the first item's) */
+    int64_t tick_top;      /* the latest item's tick */
     int ticks[TICKS_KEPT]; /* items per tick, a ring: tick t at t mod TICKS_KEPT */
     enum risk_level alerted;
     double score; /* as last assessed */
@@ -684,14 +684,22 @@ static void event_spread(const struct event *ev, struct spread *sp)
     sp->has_previous = first <= ev->tick_top - TICKS_HOUR;
 }
 
-/* The last hour against the mean of the 12 before. A baseline of at least
- * one item an hour: a new event's first items are not an infinite burst. */
-static double spread_velocity(const struct spread *sp)
+/* Mean items an hour in the 12 hours before the last. */
+static double spread_hour_mean(const struct spread *sp)
 {
     double before = 0;
     for (int k = 1; k < SPREAD_HOURS; k++)
         before += sp->win[k];
-    double mean = before / (SPREAD_HOURS - 1);
+    return before / (SPREAD_HOURS - 1);
+}
+
+/* The last hour against the mean of the 12 before, as the board's arrow
+ * shows it. A baseline of at least one item an hour: a new event's first
+ * items are not an infinite burst. (The risk model measures against a
+ * higher background, velocity_base.) */
+static double spread_velocity(const struct spread *sp)
+{
+    double mean = spread_hour_mean(sp);
     return (double)sp->win[0] / (mean > 1.0 ? mean : 1.0);
 }
 
@@ -1071,7 +1079,8 @@ static void event_assess(const struct event_engine *ee, const struct event *ev, 
     };
     struct spread sp;
     event_spread(ev, &sp);
-    ri.velocity = spread_velocity(&sp);
+    ri.last_hour = sp.win[0];
+    ri.hour_mean = spread_hour_mean(&sp);
     ri.acceleration = spread_acceleration(&sp);
     ri.phase = spread_phase(ev, &sp);
     risk_assess(&ee->ac->risk, &ri, score, level, explanation);
