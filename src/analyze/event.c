@@ -677,9 +677,13 @@ struct spread {
 static void event_spread(const struct event *ev, struct spread *sp)
 {
     memset(sp, 0, sizeof *sp);
-    for (int k = 0; k < SPREAD_HOURS; k++)
-        for (int j = 0; j < TICKS_HOUR; j++)
-            sp->win[k] += ev->ticks[tick_slot(ev->tick_top - k * TICKS_HOUR - j)];
+    int slot = tick_slot(ev->tick_top);
+    for (int k = 0; k < SPREAD_HOURS; k++) {
+        for (int j = 0; j < TICKS_HOUR; j++) {
+            sp->win[k] += ev->ticks[slot];
+            slot = slot ? slot - 1 : TICKS_KEPT - 1;
+        }
+    }
     int64_t first = floor_div(ev->first_seen - ev->tick_anchor, TICK);
     sp->has_previous = first <= ev->tick_top - TICKS_HOUR;
 }
