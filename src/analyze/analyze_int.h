@@ -309,7 +309,7 @@ void risk_marks_merge(struct risk_marks *m, const struct risk_marks *add);
 /* Whether a source's region (normalised) names a local place. */
 bool risk_vocab_local(const struct risk_vocab *rv, const char *region);
 
-/* The phase of an event (舆情演变), from its hourly series. */
+/* The phase of an event (舆情演变), from its spread series. */
 enum risk_phase { PHASE_EMERGING, PHASE_SPREADING, PHASE_PEAK, PHASE_FADING };
 
 /* What the model sees of one event. */
@@ -325,8 +325,10 @@ struct risk_inputs {
     const uint8_t *severity; /* per category, percent; NULL: the categories' defaults */
     bool debunked;           /* a rumour was denied */
     enum media_level top_media;
-    double velocity;     /* last hour against the 12 before */
-    double acceleration; /* last hour against the one before */
+    /* The spread on the event's own timeline, in hours up to its latest item. */
+    int last_hour;       /* items in the last hour */
+    double hour_mean;    /* mean items an hour in the 12 before it */
+    double acceleration; /* last hour against the one before; 0: none, the event is younger */
     enum risk_phase phase;
 };
 /* Score 0..100, level, and the explanation (JSON array, new string). */

@@ -32,6 +32,14 @@
  * gathers more near-duplicate copies than the current representative (the
  * title then comes from the copy that tipped it, which says the same).
  *
+ * Spread: the clock-hour series (hourly[], for the sparklines) is what an
+ * officer reads, but the risk model measures the spread on the event's own
+ * timeline, in TICK-second ticks counted from its first item: the last hour
+ * is the TICKS_HOUR ticks up to the latest item's, the hour before is the
+ * TICKS_HOUR before those, and so on back SPREAD_HOURS. So the same posts
+ * shifted by any amount give the same velocity, acceleration and phase,
+ * where clock hours would cut a burst in two depending on when it began.
+ *
  * Events close when their last_seen falls more than the window behind the
  * newest item time seen (swept every SWEEP_EVERY seconds of item time), so
  * memory is bounded by what happens inside one window.
@@ -56,6 +64,10 @@
 #define SWEEP_EVERY 600
 #define TITLE_RAW_MAX 1024 /* a raw title source kept for later at most this long */
 #define PROF_POOL 64       /* zeroed profiles kept for new events */
+#define TICK 300           /* seconds in a tick of the spread series */
+#define TICKS_HOUR (3600 / TICK)
+#define SPREAD_HOURS 13 /* the last hour and the 12 before it */
+#define TICKS_KEPT (TICKS_HOUR * SPREAD_HOURS)
 
 struct event;
 static const char *event_title(struct event *ev);
@@ -176,6 +188,9 @@ struct event {
     int n_schemes;
     int64_t hour_base; /* the hour (unix time / 3600) of hourly[23] */
     int hourly[24];
+    int64_t tick_anchor;   /* the time from which ticks are counted (the first item's) */
+    int64_t tick_top;      /* the latest item's tick */
+    int ticks[TICKS_KEPT]; /* items per tick, a ring: tick t at t mod TICKS_KEPT */
     enum risk_level alerted;
     double score; /* as last assessed */
     enum risk_level level;
@@ -623,40 +638,101 @@ static void hourly_add(struct event *ev, int64_t at, int n)
         ev->hourly[idx] += n;
 }
 
-static double event_velocity(const struct event *ev)
+static int64_t floor_div(int64_t a, int64_t b)
 {
-    double before = 0;
-    for (int i = 11; i < 23; i++)
-        before += ev->hourly[i];
-    double mean = before / 12.0;
-    /* A baseline of at least one item an hour: a new event's first items are
-     * not an infinite burst. */
-    return (double)ev->hourly[23] / (mean > 1.0 ? mean : 1.0);
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* The last hour against the one before (at least one item). */
-static double event_acceleration(const struct event *ev)
+static int tick_slot(int64_t t)
 {
-    double before = ev->hourly[22] > 1 ? ev->hourly[22] : 1;
-    return (double)ev->hourly[23] / before;
+    int64_t r = t % TICKS_KEPT;
+    return (int)(r < 0 ? r + TICKS_KEPT : r);
 }
 
-/* The phase from the hourly series up to the event's last item: 发生 while
- * it is young or small, 消散 once its last hour fell below a third of its
- * busiest, 高潮 near the busiest, 扩散 while it grows. */
-static enum risk_phase event_phase(const struct event *ev)
+/* Counts n items at time at in the spread series; a tick older than the
+ * series keeps is left out (the item still counts in the event's volume). */
+static void ticks_add(struct event *ev, int64_t at, int n)
 {
-    int peak = 0, peak_at = 23;
-    for (int i = 0; i < 24; i++) {
-        if (ev->hourly[i] > peak) {
-            peak = ev->hourly[i];
-            peak_at = i;
+    int64_t t = floor_div(at - ev->tick_anchor, TICK);
+    if (t > ev->tick_top) {
+        int64_t clear = t - ev->tick_top;
+        if (clear >= TICKS_KEPT)
+            memset(ev->ticks, 0, sizeof ev->ticks);
+        else
+            for (int64_t k = ev->tick_top + 1; k <= t; k++)
+                ev->ticks[tick_slot(k)] = 0;
+        ev->tick_top = t;
+    }
+    if (t > ev->tick_top - TICKS_KEPT)
+        ev->ticks[tick_slot(t)] += n;
+}
+
+/* An event's spread on its own timeline: items in the last hour up to its
+ * latest item, and in each hour before that (win[k]: k hours back). */
+struct spread {
+    int win[SPREAD_HOURS];
+    bool has_previous; /* the event began before the last hour */
+};
+
+static void event_spread(const struct event *ev, struct spread *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    int slot = tick_slot(ev->tick_top);
+    for (int k = 0; k < SPREAD_HOURS; k++) {
+        for (int j = 0; j < TICKS_HOUR; j++) {
+            sp->win[k] += ev->ticks[slot];
+            slot = slot ? slot - 1 : TICKS_KEPT - 1;
         }
     }
-    int cur = ev->hourly[23], prev = ev->hourly[22];
+    int64_t first = floor_div(ev->first_seen - ev->tick_anchor, TICK);
+    sp->has_previous = first <= ev->tick_top - TICKS_HOUR;
+}
+
+/* Mean items an hour in the 12 hours before the last. */
+static double spread_hour_mean(const struct spread *sp)
+{
+    double before = 0;
+    for (int k = 1; k < SPREAD_HOURS; k++)
+        before += sp->win[k];
+    return before / (SPREAD_HOURS - 1);
+}
+
+/* The last hour against the mean of the 12 before, as the board's arrow
+ * shows it. A baseline of at least one item an hour: a new event's first
+ * items are not an infinite burst. (The risk model measures against a
+ * higher background, velocity_base.) */
+static double spread_velocity(const struct spread *sp)
+{
+    double mean = spread_hour_mean(sp);
+    return (double)sp->win[0] / (mean > 1.0 ? mean : 1.0);
+}
+
+/* The last hour against the one before (at least one item); 0 (none) while
+ * the event is younger than an hour: its whole life is the last hour, and
+ * counting it twice would make velocity's burst an acceleration too. */
+static double spread_acceleration(const struct spread *sp)
+{
+    if (!sp->has_previous)
+        return 0;
+    return (double)sp->win[0] / (sp->win[1] > 1 ? sp->win[1] : 1);
+}
+
+/* The phase up to the event's last item: 发生 while it is young or small,
+ * 消散 once its last hour fell below a third of its busiest, 高潮 near the
+ * busiest, 扩散 while it grows. */
+static enum risk_phase spread_phase(const struct event *ev, const struct spread *sp)
+{
+    int peak = 0, peak_at = 0;
+    for (int k = SPREAD_HOURS - 1; k >= 0; k--) {
+        if (sp->win[k] > peak) {
+            peak = sp->win[k];
+            peak_at = k;
+        }
+    }
+    int cur = sp->win[0], prev = sp->win[1];
     if (ev->items < 5 || ev->last_seen - ev->first_seen < 3600)
         return PHASE_EMERGING;
-    if (3 * cur < peak && peak_at < 23)
+    if (3 * cur < peak && peak_at > 0)
         return PHASE_FADING;
     if (cur > prev && cur >= peak)
         return PHASE_SPREADING;
@@ -910,6 +986,26 @@ static char *event_state(const struct event_engine *ee, struct event *ev)
         jy_buf_json_int(&b, ev->hourly[i]);
     }
     jy_buf_putc(&b, ']');
+    /* The spread series as [tick, items] for the ticks that hold any. */
+    jy_buf_json_key(&b, "tick_anchor", false);
+    jy_buf_json_int(&b, ev->tick_anchor);
+    jy_buf_json_key(&b, "tick_top", false);
+    jy_buf_json_int(&b, ev->tick_top);
+    jy_buf_json_key(&b, "ticks", false);
+    jy_buf_putc(&b, '[');
+    bool first_tick = true;
+    for (int64_t t = ev->tick_top - TICKS_KEPT + 1; t <= ev->tick_top; t++) {
+        int n = ev->ticks[tick_slot(t)];
+        if (!n)
+            continue;
+        jy_buf_puts(&b, first_tick ? "[" : ",[");
+        first_tick = false;
+        jy_buf_json_int(&b, t);
+        jy_buf_putc(&b, ',');
+        jy_buf_json_int(&b, n);
+        jy_buf_putc(&b, ']');
+    }
+    jy_buf_putc(&b, ']');
     jy_buf_json_key(&b, "sources", false);
     jy_buf_putc(&b, '[');
     for (int i = 0; i < ev->n_sources; i++) {
@@ -984,10 +1080,13 @@ static void event_assess(const struct event_engine *ee, const struct event *ev, 
         .severity = ev->severity,
         .debunked = ev->debunked,
         .top_media = ev->top_media,
-        .velocity = event_velocity(ev),
-        .acceleration = event_acceleration(ev),
-        .phase = event_phase(ev),
     };
+    struct spread sp;
+    event_spread(ev, &sp);
+    ri.last_hour = sp.win[0];
+    ri.hour_mean = spread_hour_mean(&sp);
+    ri.acceleration = spread_acceleration(&sp);
+    ri.phase = spread_phase(ev, &sp);
     risk_assess(&ee->ac->risk, &ri, score, level, explanation);
 }
 
@@ -1004,7 +1103,9 @@ static void event_fill(const struct event_engine *ee, struct event *ev, struct a
     out->sources = ev->n_sources;
     out->top_media = ev->top_media;
     out->negative = ev->negative;
-    out->velocity = event_velocity(ev);
+    struct spread sp;
+    event_spread(ev, &sp);
+    out->velocity = spread_velocity(&sp);
     memcpy(out->hourly, ev->hourly, sizeof out->hourly);
     out->schemes = event_schemes_json(ee, ev);
 
@@ -1100,6 +1201,7 @@ static struct event *event_new(struct event_engine *ee, const struct event_input
     ev->first_collected = in->collected;
     ev->top_media = MEDIA_UNKNOWN;
     ev->hour_base = in->at >= 0 ? in->at / 3600 : (in->at - 3599) / 3600;
+    ev->tick_anchor = in->at;
     ev->open = true;
     open_push(ee, ev);
     byid_put(ee, ev);
@@ -1216,6 +1318,7 @@ int event_engine_add(struct event_engine *ee, const struct event_input *in, stru
     if (ev->items == 0 || (in->collected && in->collected < ev->first_collected))
         ev->first_collected = in->collected;
     hourly_add(ev, in->at, 1);
+    ticks_add(ev, in->at, 1);
     ev->items++;
     /* Attitude is toward the police: grief or anger in a post that praises
      * them (民警倒在抗疫一线, 一路走好) with nothing they did wrong is not
@@ -1386,6 +1489,27 @@ int event_engine_restore(struct event_engine *ee, int64_t id, const char *state,
     a = json_object_get(o, "hourly");
     for (i = 0; i < 24 && i < json_array_size(a); i++)
         ev->hourly[i] = (int)json_integer_value(json_array_get(a, i));
+    a = json_object_get(o, "ticks");
+    if (json_is_array(a)) {
+        ev->tick_anchor = jint(o, "tick_anchor");
+        ev->tick_top = jint(o, "tick_top");
+        json_array_foreach(a, i, v)
+        {
+            int64_t t = (int64_t)json_integer_value(json_array_get(v, 0));
+            if (t <= ev->tick_top && t > ev->tick_top - TICKS_KEPT)
+                ev->ticks[tick_slot(t)] += (int)json_integer_value(json_array_get(v, 1));
+        }
+    } else {
+        /* a state from before the spread series: each clock hour's items at
+         * the middle of their hour, within the event's span */
+        ev->tick_anchor = ev->first_seen;
+        for (int h = 0; h < 24; h++) {
+            int64_t at = (ev->hour_base - 23 + h) * 3600 + 1800;
+            at = at < ev->first_seen ? ev->first_seen : at > ev->last_seen ? ev->last_seen : at;
+            if (ev->hourly[h])
+                ticks_add(ev, at, ev->hourly[h]);
+        }
+    }
     json_array_foreach(json_object_get(o, "sources"), i, v)
     {
         source_push(ev, (uint64_t)json_integer_value(v));

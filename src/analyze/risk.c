@@ -1171,7 +1171,7 @@ static void put_tenths(struct jy_buf *w, double x)
 /* One indicator's words in the explanation, put together without printf:
  * the explanation is written for every item `jingyu analyze` reads. */
 static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in, int items,
-                         int volume_full)
+                         int volume_full, double velocity, double velocity_base)
 {
     switch (ind) {
     case IND_CONTENT: {
@@ -1205,11 +1205,19 @@ static void detail_words(struct jy_buf *w, int ind, const struct risk_inputs *in
         jy_buf_json_int(w, items);
         jy_buf_puts(w, " 条 (满值 ");
         jy_buf_json_int(w, volume_full);
-        jy_buf_puts(w, ")；近1小时为前12小时均值的 ");
-        put_tenths(w, in->velocity);
-        jy_buf_puts(w, " 倍，为前1小时的 ");
-        put_tenths(w, in->acceleration);
-        jy_buf_puts(w, " 倍");
+        jy_buf_puts(w, ")；近1小时 ");
+        jy_buf_json_int(w, in->last_hour);
+        jy_buf_puts(w, " 条，为前12小时均值 (不低于 ");
+        put_tenths(w, velocity_base);
+        jy_buf_puts(w, ") 的 ");
+        put_tenths(w, velocity);
+        if (in->acceleration > 0) {
+            jy_buf_puts(w, " 倍，为前1小时的 ");
+            put_tenths(w, in->acceleration);
+            jy_buf_puts(w, " 倍");
+        } else {
+            jy_buf_puts(w, " 倍；不足1小时，无加速度");
+        }
         break;
     case IND_MEDIA:
         jy_buf_puts(w, "最高 ");
@@ -1294,6 +1302,9 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     }
     int volume_full = rc->volume_full > 0 ? rc->volume_full : RISK_DEFAULT_VOLUME_FULL;
     double velocity_full = rc->velocity_full > 1 ? rc->velocity_full : RISK_DEFAULT_VELOCITY_FULL;
+    double velocity_base = rc->velocity_base >= 1 ? rc->velocity_base : RISK_DEFAULT_VELOCITY_BASE;
+    double accel_full =
+        rc->acceleration_full > 1 ? rc->acceleration_full : RISK_DEFAULT_ACCELERATION_FULL;
     double major = rc->major_content > 0 ? rc->major_content : RISK_DEFAULT_MAJOR_CONTENT;
     double content_base = clamp01(rc->content_base);
 
@@ -1304,12 +1315,22 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
     v[IND_ATTITUDE] = in->voiced > 0 ? clamp01((double)in->negative / in->voiced) : 0;
     /* Intensity on log scales that keep ranking far past the first few
      * dozen items: the early-warning question is which story will be big,
-     * and a volume that is full at 200 or a growth ratio full at 6 makes
-     * every fast story look the same. */
+     * and a volume that is full at 200 makes every fast story look the same.
+     * Velocity measures the last hour against the hours before, but never
+     * against less than a background of velocity_base items an hour: a
+     * handful of posts is no burst, and from there to a few hundred an hour
+     * is where the first hour tells the stories that go far from the rest.
+     * An event younger than an hour has no acceleration (its whole life is
+     * the last hour); velocity, all there is to go on, takes its share. */
     double volume = clamp01(log1p((double)items) / log1p((double)volume_full));
-    double velocity = log_share(in->velocity, velocity_full);
-    double accel = log_share(in->acceleration, velocity_full);
-    v[IND_INTENSITY] = 0.6 * volume + 0.2 * velocity + 0.2 * accel;
+    double hour_mean = in->hour_mean > velocity_base ? in->hour_mean : velocity_base;
+    double velocity_ratio = in->last_hour > 0 ? in->last_hour / hour_mean : 0;
+    double velocity = log_share(velocity_ratio, velocity_full);
+    if (in->acceleration > 0)
+        v[IND_INTENSITY] =
+            0.6 * volume + 0.2 * velocity + 0.2 * log_share(in->acceleration, accel_full);
+    else
+        v[IND_INTENSITY] = 0.6 * volume + 0.4 * velocity;
     /* Content weighs with the spread: what few have seen counts less, so
      * the first hour's score ranks stories by how far they are going and
      * not by the words of their first post. */
@@ -1354,7 +1375,7 @@ void risk_assess(const struct risk_config *rc, const struct risk_inputs *in, dou
         jy_buf_json_num(&b, points, 1);
         jy_buf_puts(&b, ",\"detail\":");
         words.len = 0;
-        detail_words(&words, i, in, items, volume_full);
+        detail_words(&words, i, in, items, volume_full, velocity_ratio, velocity_base);
         jy_buf_json_str(&b, words.data);
         jy_buf_putc(&b, '}');
     }

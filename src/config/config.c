@@ -1236,6 +1236,13 @@ static int parse_risk(struct parse *p, yaml_node_t *map)
             if (!rc && (r->velocity_full <= 1 || r->velocity_full > 1000))
                 rc = parse_error(p, v, key, "%s is out of range (more than 1, at most 1000)",
                                  scalar(v));
+        } else if (!strcmp(name, "velocity_base")) {
+            rc = get_number(p, v, key, 1, 10000, &r->velocity_base);
+        } else if (!strcmp(name, "acceleration_full")) {
+            rc = get_number(p, v, key, -INFINITY, INFINITY, &r->acceleration_full);
+            if (!rc && (r->acceleration_full <= 1 || r->acceleration_full > 1000))
+                rc = parse_error(p, v, key, "%s is out of range (more than 1, at most 1000)",
+                                 scalar(v));
         } else if (!strcmp(name, "content_base")) {
             rc = get_number(p, v, key, 0, 1, &r->content_base);
         } else if (!strcmp(name, "major_content")) {
@@ -2050,6 +2057,8 @@ static void config_defaults(struct config *cfg)
     memcpy(r->level_min, levels, sizeof r->level_min);
     r->volume_full = RISK_DEFAULT_VOLUME_FULL;
     r->velocity_full = RISK_DEFAULT_VELOCITY_FULL;
+    r->velocity_base = RISK_DEFAULT_VELOCITY_BASE;
+    r->acceleration_full = RISK_DEFAULT_ACCELERATION_FULL;
     r->content_base = RISK_DEFAULT_CONTENT_BASE;
     r->major_content = RISK_DEFAULT_MAJOR_CONTENT;
     incident_defaults(&cfg->incident);

@@ -97,7 +97,9 @@ struct scheme_config {
 #define RISK_DEFAULT_WEIGHTS 19, 5, 47, 10, 3, 16 /* content .. local, in struct order */
 #define RISK_DEFAULT_LEVELS 80, 65, 50, 35
 #define RISK_DEFAULT_VOLUME_FULL 1000
-#define RISK_DEFAULT_VELOCITY_FULL 20
+#define RISK_DEFAULT_VELOCITY_FULL 36
+#define RISK_DEFAULT_VELOCITY_BASE 10
+#define RISK_DEFAULT_ACCELERATION_FULL 20
 #define RISK_DEFAULT_CONTENT_BASE 0.3
 #define RISK_DEFAULT_MAJOR_CONTENT 0.7
 struct risk_config {
@@ -111,8 +113,13 @@ struct risk_config {
                              (default RISK_DEFAULT_LEVELS); below IV: not graded */
     int volume_full;      /* items at which the volume part is full, on a log scale
                              (default 1000) */
-    double velocity_full; /* ratio at which velocity and acceleration are full, on a log
-                             scale (default 20) */
+    double velocity_full; /* ratio at which velocity is full, on a log scale (default 36) */
+    /* Items an hour an event's last hour is measured against at least: the
+     * background, below which nothing spreads (default 10). */
+    double velocity_base;
+    /* Ratio to the hour before at which acceleration is full, on a log scale
+     * (default 20). */
+    double acceleration_full;
     double content_base;  /* share of the content value an event has before it spreads;
                              the rest grows with its volume (0..1, default 0.3) */
     double major_content; /* content value an event needs for I or II (default 0.7) */

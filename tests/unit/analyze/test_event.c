@@ -41,7 +41,9 @@ static struct analysis_config acfg(void)
                  .w_local = 16,
                  .level_min = {80, 65, 50, 35},
                  .volume_full = 1000,
-                 .velocity_full = 20,
+                 .velocity_full = 36,
+                 .velocity_base = 10,
+                 .acceleration_full = 20,
                  .content_base = 0.3,
                  .major_content = 0.7},
     };
@@ -260,6 +262,118 @@ static void test_velocity_hourly(void **state)
     event_engine_free(ee);
 }
 
+/* A post and 30 reposts a minute apart from start: the event's risk score
+ * and explanation after the last. */
+static void burst_assess(int64_t start, double *score, char **explanation)
+{
+    struct analysis_config ac = acfg();
+    struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+    struct item it;
+    struct an_event ev;
+    for (int k = 0; k <= 30; k++) {
+        item_make(&it, k + 1, start + k * 60, A1, "话题", NULL);
+        add(ee, &it, &ev, NULL);
+        if (k < 30)
+            an_event_clear(&ev);
+    }
+    assert_int_equal(ev.items, 31);
+    *score = ev.score;
+    *explanation = xstrdup(ev.explanation);
+    an_event_clear(&ev);
+    event_engine_free(ee);
+}
+
+/* The spread is measured on the event's own timeline: the same posts
+ * shifted by 40 minutes (so that clock hours would cut them 20 + 11) or by
+ * any other amount give the same intensity, and a first hour has no
+ * acceleration to show. */
+static void test_spread_shift(void **state)
+{
+    (void)state;
+    int64_t hour = (int64_t)T0 / 3600 * 3600;
+    double s0, s;
+    char *e0, *e;
+    burst_assess(hour, &s0, &e0);
+    assert_non_null(strstr(e0, "近1小时 31 条"));
+    assert_non_null(strstr(e0, "无加速度"));
+    const int64_t shifts[] = {40 * 60, 59 * 60 + 59, 17, 3 * 3600 + 25 * 60};
+    for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
+        burst_assess(hour + shifts[i], &s, &e);
+        assert_true(s == s0);
+        assert_string_equal(e, e0);
+        free(e);
+    }
+    free(e0);
+}
+
+/* Acceleration once the event has an hour before its last to compare:
+ * ten items, then thirty an hour later, against ten, then ten. */
+static void test_spread_acceleration(void **state)
+{
+    (void)state;
+    struct analysis_config ac = acfg();
+    double score[2];
+    for (int run = 0; run < 2; run++) {
+        struct event_engine *ee = event_engine_new(&ac, name_cb, NULL);
+        struct item it;
+        struct an_event ev;
+        int id = 1, later = run ? 30 : 10;
+        for (int k = 0; k < 10; k++) {
+            item_make(&it, id++, T0 + 40 * 60 + k * 60, A1, "话题", NULL);
+            add1(ee, &it);
+        }
+        for (int k = 0; k < later; k++) {
+            item_make(&it, id++, T0 + 40 * 60 + 3600 + 15 * 60 + k * 30, A2, "话题", NULL);
+            add(ee, &it, &ev, NULL);
+            if (k < later - 1)
+                an_event_clear(&ev);
+        }
+        assert_null(strstr(ev.explanation, "无加速度"));
+        assert_non_null(strstr(ev.explanation, run ? "为前1小时的 3.0 倍" : "为前1小时的 1.0 倍"));
+        score[run] = ev.score;
+        an_event_clear(&ev);
+        event_engine_free(ee);
+    }
+    assert_true(score[1] > score[0]);
+}
+
+/* Intensity in an event's first hour against the posts in it: nothing of
+ * velocity below the background (velocity_base an hour), then steep from
+ * there to a few hundred, so that 10 and 100 posts lie far apart. */
+static double first_hour_intensity(int posts)
+{
+    struct analysis_config ac = acfg();
+    struct risk_inputs in = {.items = posts,
+                             .local = posts,
+                             .last_hour = posts,
+                             .top_media = MEDIA_SELF,
+                             .categories = 1u << CAT_ENFORCEMENT};
+    double score;
+    enum risk_level level;
+    char *ex;
+    risk_assess(&ac.risk, &in, &score, &level, &ex);
+    json_error_t je;
+    json_t *a = json_loads(ex, 0, &je);
+    assert_non_null(a);
+    double points = json_number_value(json_object_get(json_array_get(a, 2), "points"));
+    json_decref(a);
+    free(ex);
+    return points;
+}
+
+static void test_first_hour_steep(void **state)
+{
+    (void)state;
+    double p5 = first_hour_intensity(5), p10 = first_hour_intensity(10);
+    double p31 = first_hour_intensity(31), p100 = first_hour_intensity(100);
+    /* under the background, only volume grows */
+    assert_true(p10 - p5 < 3.5);
+    /* the grading set's 31 posts keep their old intensity (about 20 of 47) */
+    assert_true(fabs(p31 - 20.1) < 0.3);
+    /* 10 to 100: more than 18 of the 47 points (on clock hours, 11) */
+    assert_true(p100 - p10 > 18);
+}
+
 static double explanation_sum(const char *json, int *n, double *weights)
 {
     json_error_t je;
@@ -300,10 +414,11 @@ static void test_explanation_sums(void **state)
          .sources = 2,
          .categories = 1u << CAT_ASSAULT | 1u << CAT_RUMOUR,
          .top_media = MEDIA_PROVINCIAL,
-         .velocity = 2.7,
+         .last_hour = 27,
+         .hour_mean = 10,
          .acceleration = 1.5,
          .phase = PHASE_SPREADING},
-        {.items = 1, .top_media = MEDIA_UNKNOWN, .velocity = 1},
+        {.items = 1, .top_media = MEDIA_UNKNOWN, .last_hour = 1},
         {.items = 1000,
          .negative = 999,
          .voiced = 1000,
@@ -312,7 +427,8 @@ static void test_explanation_sums(void **state)
          .sources = 40,
          .categories = 0x7f,
          .top_media = MEDIA_CENTRAL,
-         .velocity = 40,
+         .last_hour = 400,
+         .hour_mean = 10,
          .acceleration = 40,
          .phase = PHASE_SPREADING},
         {.items = 13,
@@ -322,7 +438,8 @@ static void test_explanation_sums(void **state)
          .genre = 12,
          .categories = 1u << CAT_WINDOW,
          .top_media = MEDIA_LOCAL,
-         .velocity = 3.33,
+         .last_hour = 33,
+         .hour_mean = 10,
          .phase = PHASE_PEAK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -364,7 +481,8 @@ static void test_caps(void **state)
                               .official = 9,
                               .sources = 300,
                               .top_media = MEDIA_CENTRAL,
-                              .velocity = 50,
+                              .last_hour = 500,
+                              .hour_mean = 10,
                               .acceleration = 50,
                               .phase = PHASE_SPREADING};
     double score;
@@ -390,7 +508,8 @@ static void test_caps(void **state)
     small.items = small.negative = small.voiced = small.local = 300;
     small.genre = 240;
     small.sources = 20;
-    small.velocity = small.acceleration = 10;
+    small.last_hour = 100;
+    small.acceleration = 10;
     enum risk_level small_level;
     double narrow;
     risk_assess(&ac.risk, &small, &narrow, &small_level, NULL);
@@ -409,7 +528,8 @@ static void test_caps(void **state)
                             .sources = 3,
                             .categories = 1u << CAT_RUMOUR,
                             .top_media = MEDIA_SELF,
-                            .velocity = 8,
+                            .last_hour = 80,
+                            .hour_mean = 10,
                             .acceleration = 3,
                             .phase = PHASE_SPREADING};
     double before, after;
@@ -441,7 +561,8 @@ static void test_intensity_log_scale(void **state)
     struct risk_inputs in = {.items = 200,
                              .local = 200,
                              .top_media = MEDIA_SELF,
-                             .velocity = 1,
+                             .last_hour = 10,
+                             .hour_mean = 10,
                              .categories = 1u << CAT_ENFORCEMENT};
     double s200, s800, slow, fast;
     enum risk_level level;
@@ -449,9 +570,11 @@ static void test_intensity_log_scale(void **state)
     in.items = in.local = 800;
     risk_assess(&ac.risk, &in, &s800, &level, NULL);
     assert_true(s800 > s200 + 2);
-    in.velocity = in.acceleration = 8;
+    in.last_hour = 80;
+    in.acceleration = 8;
     risk_assess(&ac.risk, &in, &slow, &level, NULL);
-    in.velocity = in.acceleration = 19;
+    in.last_hour = 190;
+    in.acceleration = 19;
     risk_assess(&ac.risk, &in, &fast, &level, NULL);
     assert_true(fast > slow + 2);
     assert_true(slow > s800);
@@ -1170,6 +1293,9 @@ int main(void)
         cmocka_unit_test(test_window_expiry),
         cmocka_unit_test(test_repost_of_copy_after_close),
         cmocka_unit_test(test_velocity_hourly),
+        cmocka_unit_test(test_spread_shift),
+        cmocka_unit_test(test_spread_acceleration),
+        cmocka_unit_test(test_first_hour_steep),
         cmocka_unit_test(test_explanation_sums),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_intensity_log_scale),

@@ -120,7 +120,9 @@ static void defaults_without_section(void **state)
     assert_true(r->level_min[0] == 80 && r->level_min[1] == 65);
     assert_true(r->level_min[2] == 50 && r->level_min[3] == 35);
     assert_int_equal(r->volume_full, 1000);
-    assert_true(r->velocity_full == 20);
+    assert_true(r->velocity_full == 36);
+    assert_true(r->velocity_base == 10);
+    assert_true(r->acceleration_full == 20);
     assert_true(r->content_base == 0.3);
     assert_true(r->major_content == 0.7);
     /* The distinct regions of the sources, in order. */
@@ -266,11 +268,15 @@ static void partial_risk_keeps_defaults(void **state)
                                      "  risk:\n"
                                      "    weights: {evolution: 0}\n"
                                      "    levels: {IV: 30}\n"
+                                     "    velocity_base: 2.5\n"
+                                     "    acceleration_full: 6\n"
                                      "    region_words: []\n");
     const struct risk_config *r = &cfg->analysis.risk;
     assert_int_equal(cfg->analysis.n_schemes, 0);
     assert_true(r->w_content == 19 && r->w_evolution == 0);
     assert_true(r->level_min[0] == 80 && r->level_min[3] == 30);
+    assert_true(r->velocity_base == 2.5 && r->acceleration_full == 6);
+    assert_true(r->velocity_full == 36);
     /* An explicit empty list means no local words, not the sources' regions. */
     assert_int_equal(r->n_region_words, 0);
     config_free(cfg);
@@ -387,6 +393,10 @@ static void error_values(void **state)
                  "6:16", "analysis.schemes[0].enabled", "expected a boolean");
     expect_error(HEAD "  risk:\n    velocity_full: 1\n", "4:20", "analysis.risk.velocity_full",
                  "more than 1");
+    expect_error(HEAD "  risk:\n    acceleration_full: 1\n", "4:24",
+                 "analysis.risk.acceleration_full", "more than 1");
+    expect_error(HEAD "  risk:\n    velocity_base: 0.5\n", "4:20", "analysis.risk.velocity_base",
+                 "out of range");
     expect_error(HEAD "  risk:\n    content_base: 1.5\n", "4:19", "analysis.risk.content_base",
                  "out of range");
     expect_error(HEAD "  risk:\n    volume_full: 0\n", "4:18", "analysis.risk.volume_full",
