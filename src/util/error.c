@@ -4,29 +4,32 @@
 
 #include "util.h"
 
-int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
+static int error_vset(struct jy_error *err, int code, const char *field, const char *fmt,
+                      va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
         err->code = code;
-        err->field[0] = '\0';
+        snprintf(err->field, sizeof err->field, "%s", field);
     }
+    return code;
+}
+
+int jy_error_set(struct jy_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, "", fmt, ap);
+    va_end(ap);
     return code;
 }
 
 int jy_error_set_field(struct jy_error *err, int code, const char *field, const char *fmt, ...)
 {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->code = code;
-        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, field ? field : "", fmt, ap);
+    va_end(ap);
     return code;
 }
 
