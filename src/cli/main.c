@@ -95,10 +95,8 @@ int main(int argc, char **argv)
     const char *config_path = NULL, *arg = NULL;
     const struct cli_command *cmd = NULL;
     const char *console_opt = NULL; /* an option of the console alone, when given */
-    /* the console's options as cmd_console reads them */
-    char *console_argv[4];
-    int console_argc = 0;
-    bool once = false;
+    bool no_collect = false, read_only = false, once = false;
+    char *exit_after = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) {
@@ -115,9 +113,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0 || strcmp(a, "version") == 0) {
             printf("jingyu %s\n", JY_VERSION);
             return 0;
-        } else if (strcmp(a, "--no-collect") == 0 || strcmp(a, "--read-only") == 0) {
-            if (!console_opt || strcmp(console_opt, a))
-                console_argv[console_argc++] = argv[i];
+        } else if (strcmp(a, "--no-collect") == 0) {
+            no_collect = true;
+            console_opt = a;
+        } else if (strcmp(a, "--read-only") == 0) {
+            read_only = true;
             console_opt = a;
         } else if (strcmp(a, "--once") == 0) {
             once = true;
@@ -127,10 +127,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "jingyu: --exit-after needs a positive number\n");
                 return EXIT_USAGE;
             }
-            if (console_argc <= 2) {
-                console_argv[console_argc++] = argv[i - 1];
-                console_argv[console_argc++] = argv[i];
-            }
+            exit_after = argv[i];
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "jingyu: unknown option %s\n", a);
             cli_usage(stderr);
@@ -183,14 +180,26 @@ int main(int argc, char **argv)
     char *once_argv[] = {"--once", NULL};
     char *one_argv[] = {(char *)arg, NULL};
     int rc;
-    if (!cmd)
-        rc = run(&console, config_path, console_argc, console_argv);
-    else if (arg)
+    if (!cmd) {
+        /* the console's options, each once, as cmd_console reads them */
+        char *cargv[4];
+        int cargc = 0;
+        if (no_collect)
+            cargv[cargc++] = "--no-collect";
+        if (read_only)
+            cargv[cargc++] = "--read-only";
+        if (exit_after) {
+            cargv[cargc++] = "--exit-after";
+            cargv[cargc++] = exit_after;
+        }
+        rc = run(&console, config_path, cargc, cargv);
+    } else if (arg) {
         rc = run(cmd, config_path, 1, one_argv);
-    else if (once)
+    } else if (once) {
         rc = run(cmd, config_path, 1, once_argv);
-    else
+    } else {
         rc = run(cmd, config_path, 0, one_argv);
+    }
     curl_global_cleanup();
     xmlCleanupParser();
     return rc;

@@ -114,6 +114,14 @@ def main():
             c.check("unknown command: jingyu " + " ".join(args),
                     rc == 2 and "unknown command " + args[0] in err and "usage" in err,
                     "exit %d: %s" % (rc, err.strip()[:300]))
+        # the console's options said many times are each taken once (main.c
+        # wrote each repeat into a 4-slot array: a stack overflow)
+        p = subprocess.run([jingyu, "--config", os.path.join(top, "none.yaml")] +
+                           ["--no-collect", "--read-only"] * 4 + ["--exit-after", "1"] * 3,
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        c.check("console options repeated", p.returncode == 2 and "none.yaml" in p.stderr
+                and "runtime error" not in p.stderr and "AddressSanitizer" not in p.stderr,
+                "exit %d: %s" % (p.returncode, p.stderr[:300]))
         # the bash completion, made from the command table, works in bash
         comp = os.path.join(top, "jingyu.bash")
         rc, out, err = run(["completion", "bash"])
