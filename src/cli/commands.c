@@ -29,7 +29,7 @@ const struct cli_command cli_commands[] = {
     {"collect", "collect [--once]", "the collector without a screen", NULL,
      CLI_CONFIG | CLI_DB | CLI_NO_ARGS, cmd_collect},
     {"status", "status", "the lease holder, the sources' health, the index and the audit seals",
-     NULL, CLI_CONFIG | CLI_NO_ARGS, cmd_status},
+     NULL, CLI_CONFIG | CLI_DB | CLI_NO_ARGS, cmd_status},
     {"analyze", "analyze [--db FILE [--store]] [--threads 1|2] < items.jsonl",
      "analyse JSON lines from standard input", NULL, CLI_CONFIG | CLI_OWN_ARGS, cmd_analyze},
     {"scheme", "scheme test 'EXPR' < items.jsonl", "which items an expression matches",

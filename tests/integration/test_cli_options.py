@@ -122,6 +122,16 @@ def main():
         c.check("console options repeated", p.returncode == 2 and "none.yaml" in p.stderr
                 and "runtime error" not in p.stderr and "AddressSanitizer" not in p.stderr,
                 "exit %d: %s" % (p.returncode, p.stderr[:300]))
+        # status on a fresh account makes the database's folder, as the
+        # console and collect do, instead of failing to open the file
+        fresh = write_config(os.path.join(top, "fresh.yaml"),
+                             os.path.join(top, "fresh", "sub", "jy.db"), [])
+        p = subprocess.run([jingyu, "--config", fresh, "status"], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        c.check("status makes the database's folder",
+                p.returncode == 0 and "collector: none" in p.stdout
+                and os.path.isdir(os.path.join(top, "fresh", "sub")),
+                "exit %d: %s%s" % (p.returncode, p.stdout[:200], p.stderr[:300]))
         # the bash completion, made from the command table, works in bash
         comp = os.path.join(top, "jingyu.bash")
         rc, out, err = run(["completion", "bash"])
